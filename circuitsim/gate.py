@@ -1,0 +1,67 @@
+"""The :class:`Gate` base class: what every gate, built-in or plugin, is."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+__all__ = ["Gate"]
+
+
+class Gate:
+    """A local computation: output value and local gradients from its input values alone.
+
+    Subclasses set ``name`` (the ``type`` used in circuit files), ``arity`` (an int, or
+    ``None`` for one or more inputs) and ``params`` (parameter name -> default, ``None`` for a
+    required parameter), and implement :meth:`forward` and :meth:`local_grads`. The first line
+    of the class docstring is shown by ``circuitsim gates``.
+
+    The input ports of a gate with a fixed arity are the parameter names of its ``forward``
+    (``x`` for a unary gate); the ports of a variadic gate are numbered ``0, 1, ...``.
+    """
+
+    name: ClassVar[str] = ""
+    arity: ClassVar[int | None] = 1
+    params: ClassVar[Mapping[str, Any]] = {}
+    symbol: ClassVar[str | None] = None  # short operator label for drawings, e.g. "*"
+
+    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
+        merged = dict(type(self).params)
+        merged.update(params or {})
+        # An instance's params shadow the class's defaults.
+        self.params = merged
+
+    def forward(self, *inputs):
+        """Return the output value for the input values (floats, or numpy arrays in a batch)."""
+        raise NotImplementedError(f"gate type {self.name!r} does not implement forward()")
+
+    def local_grads(self, inputs: Sequence, output) -> Sequence:
+        """Return d output / d input_i for each input, in port order."""
+        raise NotImplementedError(f"gate type {self.name!r} does not implement local_grads()")
+
+    @classmethod
+    def port_names(cls, n_inputs: int | None = None) -> list[str]:
+        """The port names of this gate type; a variadic gate needs ``n_inputs``."""
+        if cls.arity is None:
+            return [str(i) for i in range(n_inputs or 0)]
+        names = [
+            p.name
+            for p in list(inspect.signature(cls.forward).parameters.values())[1:]
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        if len(names) == cls.arity:
+            return names
+        if cls.arity == 1:
+            return ["x"]
+        return [str(i) for i in range(cls.arity)]
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first line of the class docstring."""
+        doc = inspect.getdoc(cls) or ""
+        return doc.splitlines()[0] if doc else ""
+
+    def __repr__(self) -> str:
+        params = f" {self.params}" if self.params else ""
+        return f"<{type(self).__name__} {self.name!r}{params}>"
