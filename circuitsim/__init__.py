@@ -1,0 +1,43 @@
+"""circuitsim: a gate-level circuit simulator with pluggable gates.
+
+Load a circuit written in YAML, run it forward for every wire's value and backward for every
+wire's gradient::
+
+    import circuitsim
+    c = circuitsim.load("circuits/neuron.yaml")
+    r = c.run()
+    r.outputs["f"], r.grads["w0"]
+"""
+
+from .circuit import Circuit, Result
+from .errors import (
+    CircuitError,
+    CircuitErrors,
+    NumericalError,
+    NumericalWarning,
+    PluginError,
+    PluginWarning,
+    Position,
+)
+from .gate import Gate
+from .hookspecs import hookimpl
+from .loader import load, loads
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Circuit",
+    "CircuitError",
+    "CircuitErrors",
+    "Gate",
+    "NumericalError",
+    "NumericalWarning",
+    "PluginError",
+    "PluginWarning",
+    "Position",
+    "Result",
+    "__version__",
+    "hookimpl",
+    "load",
+    "loads",
+]

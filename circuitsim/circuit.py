@@ -1,0 +1,187 @@
+"""The Python API's objects: a loaded :class:`Circuit` and the :class:`Result` of a run."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from .errors import CircuitError, did_you_mean
+from .plan import NAN_POLICIES, Plan
+from .spec import CircuitSpec
+
+__all__ = ["Circuit", "Result"]
+
+
+@dataclass
+class Result:
+    """Values and gradients of one run.
+
+    ``outputs`` maps each output to its value; ``values`` and ``grads`` map every input and
+    gate to its value and to the gradient of the seeded outputs with respect to it (``grads``
+    is empty after :meth:`Circuit.forward`). In a batch run every number is an array of shape
+    ``(batch,)``.
+    """
+
+    circuit: str
+    outputs: dict[str, Any]
+    values: dict[str, Any]
+    grads: dict[str, Any] = field(default_factory=dict)
+    batch: int | None = None
+
+
+class Circuit:
+    """A loaded, validated circuit, ready to run any number of times.
+
+    Made by :func:`circuitsim.load` or :func:`circuitsim.loads`. ``graph`` is the
+    ``networkx.DiGraph`` behind it (see :mod:`circuitsim.graph`).
+    """
+
+    def __init__(self, spec: CircuitSpec, graph: nx.DiGraph, order: list[str], registry=None) -> None:
+        self.spec = spec
+        self.graph = graph
+        self.registry = registry
+        self.plan = Plan(graph, order)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def path(self) -> str | None:
+        return self.spec.path
+
+    @property
+    def inputs(self) -> dict[str, float | None]:
+        """Input name -> default value (``None``: must be supplied)."""
+        return {name: inp.default for name, inp in self.spec.inputs.items()}
+
+    @property
+    def outputs(self) -> list[str]:
+        return list(self.spec.outputs)
+
+    def __repr__(self) -> str:
+        gates = len(self.spec.gates)
+        return f"<Circuit {self.name!r}: {len(self.spec.inputs)} inputs, {gates} gates, outputs {self.outputs}>"
+
+    # -- running ---------------------------------------------------------------------------
+
+    def run(self, inputs: Mapping[str, Any] | None = None, *, seed: Mapping[str, Any] | None = None, nan: str = "warn") -> Result:
+        """Forward and backward pass; unset inputs take their defaults.
+
+        ``seed`` maps nodes (normally outputs) to their upstream gradients; by default every
+        output gets 1.0, so ``grads`` is the gradient of the sum of the outputs. ``nan`` is
+        ``"warn"`` (a :class:`~circuitsim.NumericalWarning` naming the first gate that produced
+        NaN or inf), ``"raise"`` (a :class:`~circuitsim.NumericalError` instead) or
+        ``"ignore"``.
+        """
+        return self._run(inputs, seed, nan, backward=True)
+
+    def forward(self, inputs: Mapping[str, Any] | None = None, *, nan: str = "warn") -> Result:
+        """Forward pass only: values, no gradients."""
+        return self._run(inputs, None, nan, backward=False)
+
+    def _run(self, inputs, seed, nan: str, *, backward: bool) -> Result:
+        if nan not in NAN_POLICIES:
+            raise CircuitError(f"nan must be one of {', '.join(NAN_POLICIES)}, not {nan!r}")
+        plan = self.plan
+        values = plan.new_values()
+        batch = self._bind_inputs(values, inputs or {})
+        seeds = self._seeds(seed, batch)
+        if batch is None:  # scalar inputs, batched seeds
+            batch = next((len(v) for v in seeds.values() if isinstance(v, np.ndarray)), None)
+        with np.errstate(all="ignore"):
+            plan.forward(values)
+            grads = live = None
+            if backward:
+                grads = plan.backward(values, seeds)
+                live = plan.live_steps(frozenset(seeds))
+        plan.check_finite(values, grads, nan, live or ())
+        return self._result(values, grads, batch)
+
+    def _bind_inputs(self, values: list, given: Mapping[str, Any]) -> int | None:
+        """Put the inputs' values into their slots; return the batch size (None: scalars)."""
+        slots = self.plan.inputs
+        batch = None
+        batch_from = None
+        for name, raw in given.items():
+            if name not in slots:
+                if name in self.spec.gates:
+                    raise CircuitError(f"{name!r} is a gate, not an input; inputs: {', '.join(slots)}")
+                raise CircuitError(f"unknown input {name!r}{did_you_mean(name, slots)}; inputs: {', '.join(slots) or 'none'}")
+            value = _as_value(name, raw)
+            if isinstance(value, np.ndarray):
+                if batch is not None and len(value) != batch:
+                    raise CircuitError(
+                        f"input {name!r} has {len(value)} samples but {batch_from!r} has {batch}; "
+                        "batch inputs must all have the same length"
+                    )
+                batch, batch_from = len(value), name
+            values[slots[name]] = value
+        for name, inp in self.spec.inputs.items():
+            if name in given:
+                continue
+            if inp.default is None:
+                raise CircuitError(f"input {name!r} has no default: give it a value", inp.pos)
+            values[slots[name]] = inp.default
+        return batch
+
+    def _seeds(self, seed: Mapping[str, Any] | None, batch: int | None) -> dict[int, Any]:
+        slot = self.plan.slot
+        if seed is None:
+            return {s: 1.0 for s in self.plan.outputs}
+        seeds = {}
+        for name, raw in seed.items():
+            if name not in slot or self.graph.nodes[name]["kind"] == "const":
+                names = [n for n in slot if self.graph.nodes[n]["kind"] != "const"]
+                raise CircuitError(f"cannot seed unknown node {name!r}{did_you_mean(name, names)}")
+            value = _as_value(f"seed {name}", raw)
+            if isinstance(value, np.ndarray) and len(value) != (batch or len(value)):
+                raise CircuitError(f"seed {name!r} has {len(value)} samples but the batch has {batch}")
+            seeds[slot[name]] = value
+        return seeds
+
+    def _result(self, values: list, grads: list | None, batch: int | None) -> Result:
+        names = self.plan.names
+        kinds = self.graph.nodes
+        fix = _to_batch(batch) if batch is not None else _to_float
+        keep = [(i, n) for i, n in enumerate(names) if kinds[n]["kind"] != "const"]
+        value_map = {n: fix(values[i]) for i, n in keep}
+        grad_map = {n: fix(grads[i]) for i, n in keep} if grads is not None else {}
+        outputs = {n: value_map[n] for n in self.spec.outputs}
+        return Result(self.name, outputs, value_map, grad_map, batch)
+
+
+def _as_value(name: str, raw: Any):
+    """A float for a number, a 1-D float64 array for a sequence; a CircuitError otherwise."""
+    if isinstance(raw, bool) or isinstance(raw, str):
+        raise CircuitError(f"input {name!r} must be a number or a list of numbers, got {raw!r}")
+    if isinstance(raw, numbers.Real):
+        return float(raw)
+    try:
+        array = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CircuitError(f"input {name!r} must be a number or a list of numbers, got {raw!r}") from None
+    if array.ndim == 0:
+        return float(array)
+    if array.ndim != 1 or array.size == 0:
+        raise CircuitError(f"input {name!r}: a batch is a non-empty 1-D sequence, got shape {array.shape}")
+    return array
+
+
+def _to_float(value) -> float:
+    return float(value)
+
+
+def _to_batch(batch: int):
+    def fix(value):
+        array = np.asarray(value, dtype=np.float64)
+        if array.shape == (batch,):
+            return array
+        return np.broadcast_to(array, (batch,)).copy()
+
+    return fix

@@ -1,0 +1,495 @@
+"""Validate a circuit file's YAML tree into a :class:`CircuitSpec` with file positions.
+
+This is the step between text and graph: every name, port, parameter and wire of the file is
+checked here, and every problem is collected (not only the first) as a :class:`CircuitError`
+pointing at its line and column. Nothing here imports code: gate types resolve by registered
+name only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import CircuitError, Position, did_you_mean
+from .gate import Gate
+from .yamlsrc import Map, Node, Scalar, Seq
+
+__all__ = [
+    "NAME_RE",
+    "Source",
+    "InputSpec",
+    "GateSpec",
+    "TestSpec",
+    "CircuitSpec",
+    "parse_spec",
+]
+
+NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+TOP_LEVEL_KEYS = ("circuit", "description", "inputs", "gates", "wires", "outputs", "modules", "tests")
+GATE_KEYS = ("type", "inputs", "params")
+TEST_KEYS = ("name", "inputs", "expect", "grads", "tol")
+DEFAULT_TOL = 1e-6
+
+
+@dataclass(slots=True)
+class Source:
+    """What drives a port: a named node (input or gate) or a numeric constant."""
+
+    name: str | None
+    value: float | None
+    pos: Position
+
+    @property
+    def is_constant(self) -> bool:
+        return self.name is None
+
+
+@dataclass(slots=True)
+class InputSpec:
+    name: str
+    default: float | None  # None: the caller must supply it
+    pos: Position
+
+
+@dataclass(slots=True)
+class GateSpec:
+    name: str
+    type: str
+    cls: type[Gate] | None  # None when the type is unknown (already reported)
+    params: dict[str, Any]
+    ports: list[str]
+    sources: dict[str, Source]  # port -> source, complete once wires are applied
+    pos: Position
+    inline_inputs: bool = False  # inputs came from the gate's own `inputs:`, not `wires:`
+    listed_inputs: bool = False  # ... as a list, whose bad entries are reported where they stand
+    params_ok: bool = True  # no problem was reported with its params
+
+
+@dataclass(slots=True)
+class TestSpec:
+    name: str
+    inputs: dict[str, Any]
+    expect: dict[str, float]
+    grads: dict[str, float]
+    tol: float
+    pos: Position
+
+
+@dataclass(slots=True)
+class CircuitSpec:
+    name: str
+    description: str
+    path: str | None
+    inputs: dict[str, InputSpec] = field(default_factory=dict)
+    gates: dict[str, GateSpec] = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=list)
+    output_pos: dict[str, Position] = field(default_factory=dict)
+    tests: list[TestSpec] = field(default_factory=list)
+
+    def position_of(self, name: str) -> Position | None:
+        node = self.gates.get(name) or self.inputs.get(name)
+        return node.pos if node else None
+
+
+GateLookup = Callable[[str], "type[Gate] | None"]
+
+
+def parse_spec(
+    root: Map,
+    *,
+    path: str | None,
+    default_name: str,
+    lookup: GateLookup,
+    gate_types: list[str],
+) -> tuple[CircuitSpec, list[CircuitError]]:
+    """Validate the tree of one circuit file; return the spec and every problem found."""
+    return _SpecParser(path, lookup, gate_types).parse(root, default_name)
+
+
+class _SpecParser:
+    def __init__(self, path: str | None, lookup: GateLookup, gate_types: list[str]) -> None:
+        self.path = path
+        self.lookup = lookup
+        self.gate_types = gate_types
+        self.errors: list[CircuitError] = []
+
+    def error(self, message: str, node: Node | Position) -> None:
+        pos = node if isinstance(node, Position) else node.pos
+        self.errors.append(CircuitError(message, pos))
+
+    # -- the top level ---------------------------------------------------------------------
+
+    def parse(self, root: Map, default_name: str) -> tuple[CircuitSpec, list[CircuitError]]:
+        for key, _ in root.items:
+            if key.raw not in TOP_LEVEL_KEYS:
+                hint = did_you_mean(key.raw, TOP_LEVEL_KEYS)
+                self.error(f"unknown top-level key {key.raw!r}{hint}", key)
+        spec = CircuitSpec(
+            name=self.text(root.get("circuit"), "circuit") or default_name,
+            description=self.text(root.get("description"), "description") or "",
+            path=self.path,
+        )
+        if "modules" in root:
+            self.error("modules are not supported by this version of circuitsim", root.get("modules"))
+        self.parse_inputs(root.get("inputs"), spec)
+        self.parse_gates(root.get("gates"), spec)
+        self.parse_wires(root.get("wires"), spec)
+        self.check_gate_sources(spec)
+        self.parse_outputs(root.get("outputs"), root, spec)
+        self.parse_tests(root.get("tests"), spec)
+        return spec, self.errors
+
+    def text(self, node: Node | None, what: str) -> str | None:
+        if node is None or (isinstance(node, Scalar) and node.is_null()):
+            return None
+        if not isinstance(node, Scalar):
+            self.error(f"{what} must be text", node)
+            return None
+        return node.raw
+
+    # -- names and numbers -----------------------------------------------------------------
+
+    def new_name(self, key: Scalar, spec: CircuitSpec, what: str) -> str | None:
+        name = key.raw
+        if not NAME_RE.match(name):
+            self.error(
+                f"invalid {what} name {name!r}: names start with a letter or '_' and contain "
+                "only letters, digits and '_'",
+                key,
+            )
+            return None
+        other = spec.position_of(name)
+        if other is not None:
+            self.error(f"name {name!r} is used twice (first at line {other.line})", key)
+            return None
+        return name
+
+    def number(self, node: Node, what: str) -> float | None:
+        if isinstance(node, Scalar) and not node.quoted:
+            value = node.python()
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return float(value)
+        shown = node.raw if isinstance(node, Scalar) else type(node).__name__.lower()
+        self.error(f"{what} must be a number, got {shown!r}", node)
+        return None
+
+    def source(self, node: Node) -> Source | None:
+        """A port's driver as written: a number is a constant, anything else a name."""
+        if not isinstance(node, Scalar):
+            self.error("a source must be a name or a number", node)
+            return None
+        if not node.quoted:
+            value = node.python()
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return Source(None, float(value), node.pos)
+        return self.source_name(node.raw, node.pos)
+
+    def source_name(self, text: str, pos: Position) -> Source | None:
+        text = text.strip()
+        try:
+            return Source(None, float(text), pos)
+        except ValueError:
+            pass
+        if not NAME_RE.match(text):
+            self.error(f"invalid source {text!r}: expected the name of an input or a gate, or a number", pos)
+            return None
+        return Source(text, None, pos)
+
+    # -- sections --------------------------------------------------------------------------
+
+    def parse_inputs(self, node: Node | None, spec: CircuitSpec) -> None:
+        if node is None or (isinstance(node, Scalar) and node.is_null()):
+            return
+        if isinstance(node, Seq):  # a list of names: all of them required
+            for item in node.items:
+                if not isinstance(item, Scalar):
+                    self.error("an input name must be text", item)
+                elif name := self.new_name(item, spec, "input"):
+                    spec.inputs[name] = InputSpec(name, None, item.pos)
+            return
+        if not isinstance(node, Map):
+            self.error("inputs must be a mapping of input name to default value (null: required)", node)
+            return
+        for key, value in node.items:
+            name = self.new_name(key, spec, "input")
+            default = None
+            if not (isinstance(value, Scalar) and value.is_null()):
+                default = self.number(value, f"the default of input {key.raw!r}")
+            if name:
+                spec.inputs[name] = InputSpec(name, default, key.pos)
+
+    def parse_gates(self, node: Node | None, spec: CircuitSpec) -> None:
+        if node is None or (isinstance(node, Scalar) and node.is_null()):
+            return
+        if not isinstance(node, Map):
+            self.error("gates must be a mapping of gate name to {type, inputs, params}", node)
+            return
+        for key, body in node.items:
+            name = self.new_name(key, spec, "gate")
+            gate = self.parse_gate(name or key.raw, key, body)
+            if name and gate:
+                spec.gates[name] = gate
+
+    def parse_gate(self, name: str, key: Scalar, body: Node) -> GateSpec | None:
+        if not isinstance(body, Map):
+            self.error(f"gate {name!r} must be a mapping like {{type: add, inputs: [a, b]}}", body)
+            return None
+        for k, _ in body.items:
+            if k.raw not in GATE_KEYS:
+                self.error(f"gate {name!r}: unknown key {k.raw!r}{did_you_mean(k.raw, GATE_KEYS)}", k)
+        type_node = body.get("type")
+        if type_node is None:
+            self.error(f"gate {name!r} has no type", key)
+            return None
+        if not isinstance(type_node, Scalar) or type_node.is_null():
+            self.error(f"gate {name!r}: type must be a gate type name", type_node)
+            return None
+        type_name = type_node.raw
+        cls = self.lookup(type_name)
+        if cls is None:
+            hint = did_you_mean(type_name, self.gate_types)
+            self.error(
+                f"gate {name!r}: unknown gate type {type_name!r}{hint}; "
+                "`circuitsim gates` lists the registered types",
+                type_node,
+            )
+        gate = GateSpec(name, type_name, cls, {}, [], {}, key.pos)
+        if cls is not None:
+            reported = len(self.errors)
+            gate.params = self.parse_params(gate, body.get("params"))
+            gate.params_ok = len(self.errors) == reported
+        self.parse_gate_inputs(gate, body.get("inputs"))
+        return gate
+
+    def parse_params(self, gate: GateSpec, node: Node | None) -> dict[str, Any]:
+        declared = dict(gate.cls.params)
+        given: dict[str, Any] = {}
+        if node is not None and not (isinstance(node, Scalar) and node.is_null()):
+            if not isinstance(node, Map):
+                self.error(f"gate {gate.name!r}: params must be a mapping", node)
+            else:
+                for key, value in node.items:
+                    if key.raw not in declared:
+                        known = ", ".join(declared) or "none"
+                        self.error(
+                            f"gate {gate.name!r} ({gate.type}): unknown parameter {key.raw!r}"
+                            f"{did_you_mean(key.raw, declared)}; its parameters: {known}",
+                            key,
+                        )
+                    else:
+                        given[key.raw] = _plain(value)
+        for pname, default in declared.items():
+            if default is None and given.get(pname) is None:
+                self.error(f"gate {gate.name!r} ({gate.type}): missing required parameter {pname!r}", gate.pos)
+        return given
+
+    def parse_gate_inputs(self, gate: GateSpec, node: Node | None) -> None:
+        if node is None:
+            if gate.cls is not None and gate.cls.arity is not None:
+                gate.ports = gate.cls.port_names()
+            return
+        gate.inline_inputs = True
+        cls = gate.cls
+        if isinstance(node, Seq):
+            gate.listed_inputs = True
+            sources = [self.source(item) for item in node.items]
+            if cls is not None:
+                if cls.arity is None and not sources:
+                    self.error(f"gate {gate.name!r} ({gate.type}) needs at least one input", node)
+                elif cls.arity is not None and len(sources) != cls.arity:
+                    self.arity_error(gate, len(sources), node)
+                    return
+            gate.ports = cls.port_names(len(sources)) if cls else [str(i) for i in range(len(sources))]
+            gate.sources = {p: s for p, s in zip(gate.ports, sources) if s is not None}
+        elif isinstance(node, Map):
+            if cls is None:
+                return
+            for key, value in node.items:
+                port = key.raw
+                src = self.source(value)
+                if cls.arity is None and not (port.isdigit() and str(int(port)) == port):
+                    self.error(f"gate {gate.name!r} ({gate.type}): ports of a variadic gate are 0, 1, ...; got {port!r}", key)
+                elif cls.arity is not None and port not in cls.port_names():
+                    ports = ", ".join(cls.port_names())
+                    hint = did_you_mean(port, cls.port_names())
+                    self.error(f"gate {gate.name!r} ({gate.type}): unknown port {port!r}{hint}; its ports: {ports}", key)
+                elif src is not None:
+                    gate.sources[port] = src
+            if cls.arity is None:
+                n = max((int(p) for p in gate.sources), default=-1) + 1
+                gate.ports = cls.port_names(n)
+            else:
+                gate.ports = cls.port_names()
+        else:
+            self.error(f"gate {gate.name!r}: inputs must be a list (in port order) or a mapping port: source", node)
+
+    def arity_error(self, gate: GateSpec, got: int, node: Node | Position) -> None:
+        ports = ", ".join(gate.cls.port_names())
+        n = gate.cls.arity
+        self.error(
+            f"gate {gate.name!r} ({gate.type}) takes {n} input{'s' if n != 1 else ''} ({ports}), got {got}",
+            node,
+        )
+
+    def parse_wires(self, node: Node | None, spec: CircuitSpec) -> None:
+        if node is None or (isinstance(node, Scalar) and node.is_null()):
+            return
+        if not isinstance(node, Seq):
+            self.error('wires must be a list of strings like "a -> g" or "a -> g.x"', node)
+            return
+        for item in node.items:
+            if not isinstance(item, Scalar) or "->" not in item.raw:
+                self.error('a wire is a string "SOURCE -> GATE" or "SOURCE -> GATE.PORT"', item)
+                continue
+            self.parse_wire(item, spec)
+
+    def parse_wire(self, item: Scalar, spec: CircuitSpec) -> None:
+        left, _, right = item.raw.partition("->")
+        offset = 1 if item.quoted else 0
+        src_pos = _shift(item.pos, offset + len(left) - len(left.lstrip()))
+        dst_pos = _shift(item.pos, offset + len(left) + 2 + len(right) - len(right.lstrip()))
+        source = self.source_name(left, src_pos)
+        target, dot, port = right.strip().partition(".")
+        gate = spec.gates.get(target)
+        if gate is None:
+            hint = did_you_mean(target, spec.gates)
+            self.error(f"wire to unknown gate {target!r}{hint}", dst_pos)
+            return
+        if gate.cls is None or source is None:
+            return
+        if gate.inline_inputs:
+            self.error(f"gate {target!r} has inputs: in its own entry; give its wires in one place", dst_pos)
+            return
+        if dot:
+            ports = gate.ports if gate.cls.arity is not None else None
+            if ports is not None and port not in ports:
+                hint = did_you_mean(port, ports)
+                self.error(f"gate {target!r} ({gate.type}) has no port {port!r}{hint}; its ports: {', '.join(ports)}", dst_pos)
+                return
+            if ports is None and not (port.isdigit() and str(int(port)) == port):
+                self.error(f"ports of a variadic gate are 0, 1, ...; got {port!r}", dst_pos)
+                return
+        else:
+            port = self.next_free_port(gate, dst_pos)
+            if port is None:
+                return
+        if port in gate.sources:
+            first = gate.sources[port].pos
+            self.error(f"port {port!r} of gate {target!r} is driven twice (first at line {first.line})", dst_pos)
+            return
+        gate.sources[port] = source
+        if gate.cls.arity is None:
+            gate.ports = gate.cls.port_names(max(len(gate.ports), int(port) + 1))
+
+    def next_free_port(self, gate: GateSpec, pos: Position) -> str | None:
+        if gate.cls.arity is None:
+            n = len(gate.ports)
+            while str(n) in gate.sources:
+                n += 1
+            return str(n)
+        for port in gate.ports:
+            if port not in gate.sources:
+                return port
+        self.arity_error(gate, len(gate.ports) + 1, pos)
+        return None
+
+    def check_gate_sources(self, spec: CircuitSpec) -> None:
+        names = list(spec.inputs) + list(spec.gates)
+        for gate in spec.gates.values():
+            if gate.cls is None:
+                continue
+            for port, src in gate.sources.items():
+                if src.name is not None and src.name not in spec.inputs and src.name not in spec.gates:
+                    hint = did_you_mean(src.name, names)
+                    self.error(f"gate {gate.name!r}: unknown source {src.name!r}{hint}", src.pos)
+            if gate.cls.arity is None and not gate.ports:
+                self.error(f"gate {gate.name!r} ({gate.type}) needs at least one input", gate.pos)
+            for port in gate.ports:
+                if port not in gate.sources and not gate.listed_inputs:
+                    self.error(f"port {port!r} of gate {gate.name!r} ({gate.type}) is not driven", gate.pos)
+
+    def parse_outputs(self, node: Node | None, root: Map, spec: CircuitSpec) -> None:
+        if node is None or (isinstance(node, Scalar) and node.is_null()):
+            self.error("the circuit has no outputs: add `outputs: [name, ...]`", root)
+            return
+        items = node.items if isinstance(node, Seq) else [node]
+        names = list(spec.inputs) + list(spec.gates)
+        for item in items:
+            if not isinstance(item, Scalar):
+                self.error("an output is the name of an input or a gate", item)
+                continue
+            name = item.raw
+            if name not in spec.inputs and name not in spec.gates:
+                self.error(f"unknown output {name!r}{did_you_mean(name, names)}", item)
+            elif name in spec.output_pos:
+                self.error(f"output {name!r} is listed twice", item)
+            else:
+                spec.outputs.append(name)
+                spec.output_pos[name] = item.pos
+
+    def parse_tests(self, node: Node | None, spec: CircuitSpec) -> None:
+        if node is None or (isinstance(node, Scalar) and node.is_null()):
+            return
+        if not isinstance(node, Seq):
+            self.error("tests must be a list of {name, inputs, expect, grads, tol}", node)
+            return
+        for i, item in enumerate(node.items, 1):
+            if not isinstance(item, Map):
+                self.error("a test is a mapping {name, inputs, expect, grads, tol}", item)
+                continue
+            for k, _ in item.items:
+                if k.raw not in TEST_KEYS:
+                    self.error(f"test: unknown key {k.raw!r}{did_you_mean(k.raw, TEST_KEYS)}", k)
+            name = self.text(item.get("name"), "a test's name") or f"test {i}"
+            tol_node = item.get("tol")
+            tol = self.number(tol_node, "tol") if tol_node is not None else DEFAULT_TOL
+            spec.tests.append(
+                TestSpec(
+                    name=name,
+                    inputs=self.test_values(item.get("inputs"), spec.inputs, "input", allow_lists=True),
+                    expect=self.test_values(item.get("expect"), spec, "node"),
+                    grads=self.test_values(item.get("grads"), spec, "node"),
+                    tol=DEFAULT_TOL if tol is None else tol,
+                    pos=item.pos,
+                )
+            )
+
+    def test_values(self, node: Node | None, names, what: str, allow_lists: bool = False) -> dict[str, Any]:
+        if node is None or (isinstance(node, Scalar) and node.is_null()):
+            return {}
+        if not isinstance(node, Map):
+            self.error(f"a test's {what} values must be a mapping of name to number", node)
+            return {}
+        known = names if isinstance(names, dict) else {**names.inputs, **names.gates}
+        out: dict[str, Any] = {}
+        for key, value in node.items:
+            if key.raw not in known:
+                self.error(f"test: unknown {what} {key.raw!r}{did_you_mean(key.raw, known)}", key)
+                continue
+            if allow_lists and isinstance(value, Seq):
+                numbers = [self.number(v, f"test value of {key.raw!r}") for v in value.items]
+                if None not in numbers:
+                    out[key.raw] = numbers
+                continue
+            number = self.number(value, f"test value of {key.raw!r}")
+            if number is not None:
+                out[key.raw] = number
+        return out
+
+
+def _shift(pos: Position, columns: int) -> Position:
+    if pos.column is None:
+        return pos
+    return Position(pos.path, pos.line, pos.column + columns)
+
+
+def _plain(node: Node) -> Any:
+    """A parameter's value as plain Python data."""
+    if isinstance(node, Scalar):
+        return node.python()
+    if isinstance(node, Seq):
+        return [_plain(item) for item in node.items]
+    return {key.raw: _plain(value) for key, value in node.items}
