@@ -1,0 +1,36 @@
+"""Elementwise evaluation shared by the built-in gates: fast on floats, IEEE at domain edges.
+
+Python floats go through the :mod:`math` module and stay Python floats; numpy arrays go
+through numpy. Where :mod:`math` would raise (``log(0)``, ``1/0``, ``exp(1000)``), the value is
+computed again in numpy float64, which answers with ``inf`` or ``nan`` as IEEE 754 says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = ["apply", "is_batch"]
+
+
+def is_batch(values) -> bool:
+    """Whether any of ``values`` is a numpy array (a batch run)."""
+    return any(isinstance(v, np.ndarray) for v in values)
+
+
+def apply(math_fn: Callable, np_fn: Callable, *args):
+    """``math_fn(*args)`` on plain numbers, ``np_fn(*args)`` if any is an array; never raises.
+
+    >>> import math
+    >>> apply(math.log, np.log, 0.0)
+    -inf
+    """
+    if is_batch(args):
+        with np.errstate(all="ignore"):
+            return np_fn(*args)
+    try:
+        return math_fn(*args)
+    except (ArithmeticError, ValueError):  # a domain edge: let IEEE 754 answer
+        with np.errstate(all="ignore"):
+            return float(np_fn(*map(np.float64, args)))
