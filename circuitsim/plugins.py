@@ -254,11 +254,13 @@ def _register_plugins(registry: Registry, plugins: list[_Plugin]) -> None:
         info[name] = (dist, version)
         registry._loaded.append(obj)
     _check_pending(pm, info)
+    called = set()
     for impl in pm.hook.circuitsim_register_gates.get_hookimpls():
+        called.add(impl.plugin_name)
         dist, version = info[impl.plugin_name]
         _call_hook(registry, impl, dist, version)
     for name, (dist, version) in info.items():
-        if all(record.name != name for record in registry.plugins):
+        if name not in called:  # loaded, but it registers no gates
             registry.plugins.append(PluginRecord(name, dist, version))
 
 
