@@ -150,24 +150,29 @@ def load_registry(plugins: Sequence[PluginSpec] = (), *, autoload: bool | None =
         autoload = os.environ.get(DISABLE_AUTOLOAD_ENV, "") in ("", "0")
     base = _default_registries.get(autoload)
     if base is None:
-        base = Registry()
-        version = _circuitsim_version()
-        builtins = [
-            _Plugin(name, _import_module(name), "circuitsim", version, strict=True)
-            for name in BUILTIN_PLUGINS
-        ]
-        installed = _load_entry_points(base) if autoload else []
-        _register_plugins(base, builtins + installed)
-        _default_registries[autoload] = base
+        base = _default_registries[autoload] = _build_default_registry(autoload)
     if not plugins:
         return base
     registry = base.copy()
-    explicit = []
+    explicit: list[_Plugin] = []
     for spec in plugins:
         name, obj = _import_explicit(spec)
-        if all(obj is not p for p in registry._loaded + [p.obj for p in explicit]):
+        already_loaded = registry._loaded + [p.obj for p in explicit]
+        if not any(obj is loaded for loaded in already_loaded):
             explicit.append(_Plugin(name, obj, None, None, strict=True))
     _register_plugins(registry, explicit)
+    return registry
+
+
+def _build_default_registry(autoload: bool) -> Registry:
+    registry = Registry()
+    version = _circuitsim_version()
+    builtins = [
+        _Plugin(name, _import_module(name), "circuitsim", version, strict=True)
+        for name in BUILTIN_PLUGINS
+    ]
+    installed = _load_entry_points(registry) if autoload else []
+    _register_plugins(registry, builtins + installed)
     return registry
 
 
@@ -334,8 +339,7 @@ def _fail(registry: Registry, plugin: str, dist, version, what: str, exc: BaseEx
     error = _describe(exc)
     registry.failures.append(PluginFailure(plugin, dist, version, error))
     warnings.warn(
-        PluginWarning(f"plugin {_label(plugin, dist, version)} {what} and is skipped: {error}"),
-        stacklevel=4,
+        PluginWarning(f"plugin {_label(plugin, dist, version)} {what} and is skipped: {error}")
     )
 
 
