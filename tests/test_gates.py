@@ -1,0 +1,278 @@
+"""The gates: local gradients against finite differences, batches, kinks and domain edges."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from circuitsim.errors import CircuitError
+from circuitsim.gatecheck import check_gate
+from circuitsim.plugins import load_registry
+
+REGISTRY = load_registry(autoload=False)
+BUILTINS = [info.cls for info in REGISTRY.gates.values() if info.plugin == "gates"]
+
+VARIADIC_SAMPLES = [
+    [(0.7,), (-1.3,), (2.4,)],
+    [(-1.3, 0.4), (2.1, -0.5), (0.3, 0.9)],
+    [(2.1, -0.5, 1.1), (-0.8, 0.6, -1.9), (0.4, 1.7, -0.2)],
+]
+
+# Gate type -> list of (params, samples); samples sit away from kinks and domain edges.
+SAMPLES = {
+    "sub": [({}, [(1.5, -0.7), (-2.0, 3.0), (0.3, 0.9)])],
+    "div": [({}, [(1.5, -0.7), (-2.0, 3.0), (0.3, 0.9)])],
+    "neg": [({}, [(-2.5,), (-0.4,), (0.6,), (3.0,)])],
+    "reciprocal": [({}, [(-2.5,), (-0.4,), (0.6,), (3.0,)])],
+    "pow": [
+        ({"exponent": p}, [(0.4,), (1.3,), (2.2,)]) for p in (3, 2, 0.5, -1, -2.5, 0, 1)
+    ] + [({"exponent": p}, [(-1.5,), (-0.3,), (0.8,)]) for p in (2, 3, -1, -2)],
+    "exp": [({}, [(-3.0,), (-0.5,), (0.2,), (2.0,)])],
+    "log": [({}, [(0.1,), (1.0,), (3.7,)])],
+    "sqrt": [({}, [(0.2,), (1.0,), (5.5,)])],
+    "sin": [({}, [(-2.0,), (0.3,), (1.4,)])],
+    "cos": [({}, [(-2.0,), (0.3,), (1.4,)])],
+    "tanh": [({}, [(-1.5,), (0.1,), (0.8,)])],
+    "sigmoid": [({}, [(-4.0,), (0.0,), (2.5,)])],
+    "relu": [({}, [(-1.2,), (-0.3,), (0.5,), (2.0,)])],
+    "abs": [({}, [(-1.2,), (-0.3,), (0.5,), (2.0,)])],
+}
+
+
+def sample_sets(cls):
+    """(params, samples) pairs to check a gate type at; plugin gates get generic ones."""
+    if cls.name in SAMPLES:
+        return SAMPLES[cls.name]
+    if cls.arity is None:
+        return [({}, samples) for samples in VARIADIC_SAMPLES]
+    if any(default is None for default in cls.params.values()):
+        pytest.skip(f"no sample parameters known for gate type {cls.name!r}")
+    points = (0.3, 0.7, 1.3, 1.9)
+    return [({}, [tuple(points[(i + k) % 4] for i in range(cls.arity)) for k in range(4)])]
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY.gates))
+def test_local_grads_match_finite_differences_and_batches_match_scalars(name):
+    cls = REGISTRY.get(name).cls
+    for params, samples in sample_sets(cls):
+        check_gate(cls(params), samples)
+
+
+def gate(name, **params):
+    return REGISTRY.get(name).cls(params)
+
+
+# -- kinks ------------------------------------------------------------------------------
+
+
+def test_relu_and_abs_have_gradient_zero_at_zero():
+    assert gate("relu").local_grads([0.0], 0.0) == (0.0,)
+    assert gate("abs").local_grads([0.0], 0.0) == (0.0,)
+    assert gate("abs").local_grads([-0.0], 0.0) == (0.0,)
+    x = np.array([-1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(gate("relu").local_grads([x], None)[0], [0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(gate("abs").local_grads([x], None)[0], [-1.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_route_the_gradient_to_the_winner(name):
+    g = gate(name)
+    xs = (1.0, 3.0, 2.0)
+    winner = 1 if name == "max" else 0
+    grads = g.local_grads(xs, g.forward(*xs))
+    assert grads == tuple(1.0 if i == winner else 0.0 for i in range(3))
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_split_ties_evenly(name):
+    g = gate(name)
+    assert g.local_grads((2.0, 2.0, 2.0), 2.0) == pytest.approx((1 / 3,) * 3)
+    assert g.local_grads((2.0, 2.0), 2.0) == (0.5, 0.5)
+    xs = (5.0, 5.0, 5.0, 0.0) if name == "max" else (-1.0, -1.0, -1.0, 0.0)
+    assert g.local_grads(xs, g.forward(*xs)) == pytest.approx((1 / 3, 1 / 3, 1 / 3, 0.0))
+    batch = [np.array([2.0, 1.0]), 2.0, np.array([2.0, 2.0])]
+    grads = g.local_grads(batch, g.forward(*batch))
+    expect = [[1 / 3, 0.0], [1 / 3, 0.5], [1 / 3, 0.5]] if name == "max" else [
+        [1 / 3, 1.0], [1 / 3, 0.0], [1 / 3, 0.0]]
+    np.testing.assert_allclose(np.broadcast_arrays(*grads), expect)
+
+
+def test_max_min_propagate_nan():
+    for name in ("max", "min"):
+        assert math.isnan(gate(name).forward(1.0, math.nan, 2.0))
+        assert math.isnan(gate(name).forward(math.nan, 1.0))
+        assert all(math.isnan(g) for g in gate(name).local_grads((1.0, math.nan), math.nan))
+
+
+def test_mul_grads_are_products_of_the_others_even_with_zeros():
+    g = gate("mul")
+    assert g.local_grads((0.0, 2.0, 3.0), 0.0) == (6.0, 0.0, 0.0)
+    assert g.local_grads((0.0, 0.0, 3.0), 0.0) == (0.0, 0.0, 0.0)
+    assert g.local_grads((4.0,), 4.0) == (1.0,)
+    batch = [np.array([0.0, 1.0]), 2.0, np.array([3.0, 0.0])]
+    grads = np.broadcast_arrays(*g.local_grads(batch, g.forward(*batch)))
+    np.testing.assert_array_equal(grads, [[6.0, 0.0], [0.0, 0.0], [0.0, 2.0]])
+
+
+@given(st.lists(st.sampled_from([0.0, -0.0, 1.0, -2.0, 0.5, 3.0]), min_size=1, max_size=5))
+def test_mul_grads_equal_explicit_products(xs):
+    grads = gate("mul").local_grads(xs, None)
+    for i, g in enumerate(grads):
+        assert g == math.prod(xs[:i] + xs[i + 1 :])
+
+
+def test_pow_exponent_zero_is_constant_one_with_gradient_zero():
+    g = gate("pow", exponent=0)
+    assert g.forward(0.0) == 1.0 and g.forward(-3.0) == 1.0
+    assert g.local_grads([0.0], 1.0) == (0.0,)
+
+
+def test_pow_needs_a_numeric_exponent():
+    for params in ({}, {"exponent": None}, {"exponent": "2"}, {"exponent": True}):
+        with pytest.raises(CircuitError, match="exponent"):
+            REGISTRY.get("pow").cls(params)
+
+
+def test_pow_symbol_shows_the_exponent():
+    assert gate("pow", exponent=3).symbol == "^3"
+    assert gate("pow", exponent=0.5).symbol == "^0.5"
+    assert gate("pow", exponent=-1).symbol == "^-1"
+
+
+# -- domain edges -----------------------------------------------------------------------
+
+# (gate, params, inputs, expected output, expected local gradients)
+EDGES = [
+    ("log", {}, (0.0,), -math.inf, (math.inf,)),
+    ("log", {}, (-1.0,), math.nan, None),
+    ("log", {}, (math.inf,), math.inf, (0.0,)),
+    ("sqrt", {}, (-1.0,), math.nan, (math.nan,)),
+    ("sqrt", {}, (0.0,), 0.0, (math.inf,)),
+    ("reciprocal", {}, (0.0,), math.inf, (-math.inf,)),
+    ("reciprocal", {}, (-0.0,), -math.inf, (-math.inf,)),
+    ("div", {}, (1.0, 0.0), math.inf, (math.inf, -math.inf)),
+    ("div", {}, (1.0, -0.0), -math.inf, (-math.inf, -math.inf)),
+    ("div", {}, (0.0, 0.0), math.nan, (math.inf, math.nan)),
+    ("exp", {}, (1000.0,), math.inf, (math.inf,)),
+    ("exp", {}, (-1000.0,), 0.0, (0.0,)),
+    ("sigmoid", {}, (-1000.0,), 0.0, (0.0,)),
+    ("sigmoid", {}, (1000.0,), 1.0, (0.0,)),
+    ("pow", {"exponent": -1}, (0.0,), math.inf, (-math.inf,)),
+    ("pow", {"exponent": 0.5}, (-1.0,), math.nan, (math.nan,)),
+    ("pow", {"exponent": 0.5}, (0.0,), 0.0, (math.inf,)),
+    ("pow", {"exponent": 2}, (1e200,), math.inf, (2e200,)),
+    ("sin", {}, (math.inf,), math.nan, (math.nan,)),
+    ("cos", {}, (math.inf,), math.nan, (math.nan,)),
+    ("mul", {}, (math.inf, 0.0), math.nan, (0.0, math.inf)),
+    ("add", {}, (math.inf, -math.inf), math.nan, (1.0, 1.0)),
+    ("relu", {}, (math.nan,), math.nan, (0.0,)),
+]
+
+
+def same(a, b):
+    """Equal, with NaN equal to NaN and the sign of infinities respected."""
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("name, params, inputs, value, grads", EDGES)
+def test_domain_edges_give_inf_or_nan_and_never_raise(name, params, inputs, value, grads):
+    g = gate(name, **params)
+    out = g.forward(*inputs)
+    assert type(out) is float and same(out, value)
+    local = g.local_grads(inputs, out)
+    assert all(type(x) is float for x in local)
+    if grads is not None:
+        assert all(same(x, want) for x, want in zip(local, grads, strict=True)), local
+    batch = [np.array([x]) for x in inputs]
+    batch_out = g.forward(*batch)
+    assert same(float(batch_out[0]), value)
+    batch_grads = g.local_grads(batch, batch_out)
+    if grads is not None:
+        got = [float(np.broadcast_to(x, (1,))[0]) for x in batch_grads]
+        assert all(same(x, want) for x, want in zip(got, grads, strict=True)), got
+
+
+def test_sigmoid_is_stable_on_large_batches():
+    x = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
+    with np.errstate(all="raise"):
+        s = gate("sigmoid").forward(x)
+    np.testing.assert_allclose(s, [0.0, math.exp(-50), 0.5, 1.0, 1.0], rtol=1e-12)
+
+
+# -- types ------------------------------------------------------------------------------
+
+
+def params_for(cls):
+    return {"exponent": 2.5} if cls.name == "pow" else {}
+
+
+@pytest.mark.parametrize("cls", BUILTINS, ids=lambda cls: cls.name)
+def test_python_floats_in_give_python_floats_out(cls):
+    g = cls(params_for(cls))
+    inputs = (0.7,) if cls.arity == 1 else (0.7, 1.3)
+    out = g.forward(*inputs)
+    assert type(out) is float
+    assert all(type(x) is float for x in g.local_grads(inputs, out))
+
+
+@pytest.mark.parametrize("cls", BUILTINS, ids=lambda cls: cls.name)
+def test_arrays_in_give_arrays_broadcastable_to_the_batch(cls):
+    g = cls(params_for(cls))
+    inputs = [np.array([0.7, 1.1, 2.0])] * (1 if cls.arity == 1 else 2)
+    out = g.forward(*inputs)
+    assert isinstance(out, np.ndarray) and out.shape == (3,)
+    for grad in g.local_grads(inputs, out):
+        assert np.broadcast_to(grad, (3,)).dtype == np.float64
+
+
+def test_every_builtin_is_documented_and_labelled():
+    expected = {
+        "add", "mul", "sub", "div", "neg", "reciprocal", "pow", "exp", "log", "sqrt",
+        "sin", "cos", "tanh", "sigmoid", "relu", "abs", "max", "min",
+    }
+    assert {cls.name for cls in BUILTINS} == expected
+    for cls in BUILTINS:
+        assert cls.summary() and cls.symbol, cls.name
+    assert REGISTRY.get("sub").cls.port_names() == ["a", "b"]
+    assert REGISTRY.get("div").cls.port_names() == ["a", "b"]
+    assert REGISTRY.get("exp").cls.port_names() == ["x"]
+    assert REGISTRY.get("add").cls.port_names(3) == ["0", "1", "2"]
+
+
+# -- the checker itself -----------------------------------------------------------------
+
+
+def test_the_checker_catches_a_wrong_gradient_and_a_wrong_batch():
+    from circuitsim.gate import Gate
+
+    class WrongGrad(Gate):
+        """x² with the derivative off by one."""
+
+        name = "wrong_grad"
+
+        def forward(self, x):
+            return x * x
+
+        def local_grads(self, inputs, output):
+            return (2 * inputs[0] + 1,)
+
+    class WrongBatch(WrongGrad):
+        """x², but not elementwise in a batch."""
+
+        name = "wrong_batch"
+
+        def forward(self, x):
+            return x * x if isinstance(x, float) else x * x.sum()
+
+        def local_grads(self, inputs, output):
+            return (2 * inputs[0],)
+
+    with pytest.raises(AssertionError, match="central differences"):
+        check_gate(WrongGrad(), [(0.5,), (1.5,)])
+    with pytest.raises(AssertionError, match="batch"):
+        check_gate(WrongBatch(), [(0.5,), (1.5,)])
