@@ -66,6 +66,8 @@ _YAML_TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {"!!str", "!!int", "!!float", "!!bool", "!!null"}
 _ALLOWED_TAGS = "!!str, !!int, !!float, !!bool, !!null, !!seq, !!map"
 _KEYS_HINT = "keys like `inputs:`, `gates:`, `outputs:`"
+_EMPTY = f"empty circuit file: write a mapping with {_KEYS_HINT}"
+_INDEXED = 16  # a Map with this many keys or more looks keys up in a dict
 
 # YAML 1.2 core schema.
 _NULLS = {"", "~", "null", "Null", "NULL"}
@@ -135,7 +137,7 @@ class Map:
     def get(self, key: str) -> Node | None:
         """The value under ``key``, or None."""
         items = self.items
-        if len(items) < 16:
+        if len(items) < _INDEXED:
             for k, value in items:
                 if k.raw == key:
                     return value
@@ -267,7 +269,7 @@ def _read_document(events, path: str | None, max_depth: int) -> Map:
     next(events)  # StreamStartEvent
     event = next(events)
     if event.__class__ is StreamEndEvent:
-        raise CircuitError(f"empty circuit file: write a mapping with {_KEYS_HINT}", Position(path, 1, 1))
+        raise CircuitError(_EMPTY, Position(path, 1, 1))
     root = next(events)  # after the DocumentStartEvent
     if root.__class__ is not MappingStartEvent:
         _not_a_mapping(root, path)
@@ -285,7 +287,7 @@ def _read_document(events, path: str | None, max_depth: int) -> Map:
 
 def _not_a_mapping(event, path: str | None):
     if event.__class__ is ScalarEvent and event.value == "" and not event.style and not event.tag:
-        raise CircuitError(f"empty circuit file: write a mapping with {_KEYS_HINT}", _pos(event, path))
+        raise CircuitError(_EMPTY, _pos(event, path))
     if event.__class__ is AliasEvent:
         _alias_error(event, path)
     _check_props(event, path)
@@ -324,7 +326,8 @@ def _read_tree(events, path: str | None, max_depth: int) -> Map:
                 _key_error(event, path)
             if len(stack) >= max_depth:
                 raise CircuitError(
-                    f"nesting deeper than {max_depth} levels; a circuit needs only a few",
+                    f"nesting deeper than {max_depth} levels; a circuit file needs only a few "
+                    "(look for unclosed brackets)",
                     _pos(event, path),
                 )
             stack.append((node, items, seen, key))
@@ -337,7 +340,7 @@ def _read_tree(events, path: str | None, max_depth: int) -> Map:
                 node, seen = Seq(items, pos), None
             continue
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
-            if seen is not None and len(seen) >= 16:
+            if seen is not None and len(seen) >= _INDEXED:
                 node._index = seen
             value = node
             node, items, seen, key = stack.pop()
@@ -501,4 +504,10 @@ def _as_null(raw: str) -> None:
         raise ValueError(raw)
 
 
-_TAGGED = {"!!str": str, "!!int": _as_int, "!!float": _as_float, "!!bool": _as_bool, "!!null": _as_null}
+_TAGGED = {
+    "!!str": str,
+    "!!int": _as_int,
+    "!!float": _as_float,
+    "!!bool": _as_bool,
+    "!!null": _as_null,
+}
