@@ -13,6 +13,7 @@ import numpy as np
 from .errors import CircuitError, did_you_mean
 from .plan import NAN_POLICIES, Plan
 from .spec import CircuitSpec
+from .vectors import TestReport, run_vectors
 
 __all__ = ["Circuit", "Result"]
 
@@ -67,6 +68,10 @@ class Circuit:
     def __repr__(self) -> str:
         gates = len(self.spec.gates)
         return f"<Circuit {self.name!r}: {len(self.spec.inputs)} inputs, {gates} gates, outputs {self.outputs}>"
+
+    def test(self) -> TestReport:
+        """Run the file's ``tests:`` vectors; the report is truthy when all of them pass."""
+        return run_vectors(self)
 
     # -- running ---------------------------------------------------------------------------
 

@@ -450,8 +450,8 @@ class _SpecParser:
                 TestSpec(
                     name=name,
                     inputs=self.test_values(item.get("inputs"), spec.inputs, "input", allow_lists=True),
-                    expect=self.test_values(item.get("expect"), spec, "node"),
-                    grads=self.test_values(item.get("grads"), spec, "node"),
+                    expect=self.test_values(item.get("expect"), spec, "node", allow_lists=True),
+                    grads=self.test_values(item.get("grads"), spec, "node", allow_lists=True),
                     tol=DEFAULT_TOL if tol is None else tol,
                     pos=item.pos,
                 )

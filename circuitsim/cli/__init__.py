@@ -1,0 +1,68 @@
+"""The ``circuitsim`` command line, one module per command family.
+
+Every command takes ``-p/--plugin``. A :class:`~circuitsim.CircuitError` reaches the user as
+``FILE:LINE:COL: error: message`` on stderr and exit status 1, never a traceback; usage errors
+exit 2 (click's own rule).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import warnings
+
+import click
+
+from .. import __version__
+from ..errors import CircuitError, CircuitErrors
+
+__all__ = ["main", "plugin_option", "handle_errors"]
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "--version", prog_name="circuitsim")
+def main() -> None:
+    """Simulate gate-level circuits: values forward, gradients backward.
+
+    \b
+    Examples:
+      circuitsim run circuits/neuron.yaml
+      circuitsim check circuits/*.yaml
+    """
+    warnings.showwarning = _show_warning
+
+
+def plugin_option(func):
+    """``-p/--plugin MODULE|FILE.py`` (repeatable), passed on as ``plugins``."""
+    return click.option(
+        "-p",
+        "--plugin",
+        "plugins",
+        multiple=True,
+        metavar="MODULE|FILE.py",
+        help="Load a gate plugin (a module name or a .py file); repeatable.",
+    )(func)
+
+
+def handle_errors(func):
+    """Turn a CircuitError into a message on stderr and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except CircuitError as exc:
+            errors = exc.errors if isinstance(exc, CircuitErrors) else [exc]
+            for error in errors:
+                click.echo(str(error), err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings are one line on stderr, so stdout stays clean for JSON and CSV."""
+    click.echo(f"warning: {message}", err=True)
+

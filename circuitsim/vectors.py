@@ -1,0 +1,92 @@
+"""Test vectors: run the ``tests:`` of a circuit file and report what passed and what did not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import CircuitError, Position
+
+if TYPE_CHECKING:
+    from .circuit import Circuit
+
+__all__ = ["Mismatch", "VectorResult", "TestReport", "run_vectors"]
+
+
+@dataclass
+class Mismatch:
+    """One checked number that was off: a node's value or gradient."""
+
+    node: str
+    what: str  # "value" or "grad"
+    expected: Any
+    got: Any
+
+    def __str__(self) -> str:
+        return f"{self.what} of {self.node}: expected {_show(self.expected)}, got {_show(self.got)}"
+
+
+@dataclass
+class VectorResult:
+    """The outcome of one test vector; ``error`` is set when it could not run at all."""
+
+    name: str
+    pos: Position
+    mismatches: list[Mismatch] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.mismatches and self.error is None
+
+
+@dataclass
+class TestReport:
+    """What ``Circuit.test()`` found: one :class:`VectorResult` per test vector."""
+
+    __test__ = False  # not a pytest test class
+
+    circuit: str
+    path: str | None
+    results: list[VectorResult] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    @property
+    def failures(self) -> list[VectorResult]:
+        return [r for r in self.results if not r.passed]
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+def run_vectors(circuit: Circuit) -> TestReport:
+    """Run every test vector of ``circuit`` (forward and backward) and compare."""
+    report = TestReport(circuit.name, circuit.path)
+    for vector in circuit.spec.tests:
+        result = VectorResult(vector.name, vector.pos)
+        try:
+            run = circuit.run(vector.inputs, nan="ignore")
+        except CircuitError as exc:
+            result.error = exc.message
+        else:
+            for what, expected, got in (("value", vector.expect, run.values), ("grad", vector.grads, run.grads)):
+                for node, want in expected.items():
+                    if not _close(got[node], want, vector.tol):
+                        result.mismatches.append(Mismatch(node, what, want, got[node]))
+        report.results.append(result)
+    return report
+
+
+def _close(got, want, tol: float) -> bool:
+    return bool(np.all(np.isclose(got, want, rtol=tol, atol=tol, equal_nan=True)))
+
+
+def _show(value) -> str:
+    if isinstance(value, (list, np.ndarray)):
+        return "[" + ", ".join(_show(v) for v in np.asarray(value).tolist()) + "]"
+    return repr(float(value))
