@@ -19,12 +19,19 @@ class Gate:
 
     The input ports of a gate with a fixed arity are the parameter names of its ``forward``
     (``x`` for a unary gate); the ports of a variadic gate are numbered ``0, 1, ...``.
+
+    Two optional declarations serve :func:`circuitsim.testing.check_gate`: ``kinks`` maps
+    input tuples where the derivative is a rule rather than a limit to the local gradients the
+    gate gives there (``{(0.0,): (0.0,)}`` for relu), and ``example_params`` lists parameter
+    sets to check a gate with required parameters at.
     """
 
     name: ClassVar[str] = ""
     arity: ClassVar[int | None] = 1
     params: ClassVar[Mapping[str, Any]] = {}
     symbol: ClassVar[str | None] = None  # short operator label for drawings, e.g. "*"
+    kinks: ClassVar[Mapping[tuple, tuple]] = {}  # inputs -> the local gradients stated there
+    example_params: ClassVar[Sequence[Mapping[str, Any]]] = ()  # parameter sets to check at
 
     def __init__(self, params: Mapping[str, Any] | None = None) -> None:
         merged = dict(type(self).params)
@@ -58,9 +65,14 @@ class Gate:
 
     @classmethod
     def summary(cls) -> str:
-        """The first line of the class docstring."""
-        doc = inspect.getdoc(cls) or ""
-        return doc.splitlines()[0] if doc else ""
+        """The first line of the class docstring (not Gate's own: "" for an undocumented gate)."""
+        for klass in cls.__mro__:
+            if klass is Gate:
+                break
+            doc = inspect.cleandoc(klass.__dict__.get("__doc__") or "")
+            if doc:
+                return doc.splitlines()[0]
+        return ""
 
     def __repr__(self) -> str:
         params = f" {self.params}" if self.params else ""

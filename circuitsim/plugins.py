@@ -48,6 +48,7 @@ __all__ = [
     "PluginRecord",
     "Registry",
     "clear_registry_cache",
+    "gate_class_problem",
     "get_plugin_manager",
     "load_registry",
 ]
@@ -313,23 +314,27 @@ def _call_hook(registry: Registry, impl: pluggy.HookImpl, dist, version) -> None
 
 
 def _validate_gate_class(cls: object, plugin: str, dist, version) -> None:
-    who = f"plugin {_label(plugin, dist, version)}"
+    problem = gate_class_problem(cls)
+    if problem is not None:
+        raise PluginError(f"plugin {_label(plugin, dist, version)} registered {problem}")
+
+
+def gate_class_problem(cls: object) -> str | None:
+    """What makes ``cls`` unusable as a gate type (``"gate 'x' with arity 0 (...)"``), or ``None``."""
     if not (isinstance(cls, type) and issubclass(cls, Gate)):
-        raise PluginError(f"{who} registered {cls!r}, which is not a Gate subclass")
+        return f"{cls!r}, which is not a Gate subclass"
     name = cls.name
     if not (isinstance(name, str) and _GATE_NAME.fullmatch(name)):
-        raise PluginError(
-            f"{who} registered {cls.__qualname__} with invalid name {name!r}"
+        return (
+            f"{cls.__qualname__} with invalid name {name!r}"
             " (a gate name matches [A-Za-z_][A-Za-z0-9_]*)"
         )
     arity = cls.arity
     if not (arity is None or (type(arity) is int and arity >= 1)):
-        raise PluginError(
-            f"{who} registered gate {name!r} with arity {arity!r}"
-            " (an int >= 1, or None for one or more inputs)"
-        )
+        return f"gate {name!r} with arity {arity!r} (an int >= 1, or None for one or more inputs)"
     if not isinstance(cls.params, Mapping):
-        raise PluginError(f"{who} registered gate {name!r} whose params is not a mapping")
+        return f"gate {name!r} whose params is not a mapping"
+    return None
 
 
 # -- small helpers ----------------------------------------------------------------------

@@ -136,6 +136,7 @@ class Pow(Gate):
 
     name = "pow"
     params = {"exponent": None}
+    example_params = ({"exponent": 3}, {"exponent": 0.5}, {"exponent": -2.5}, {"exponent": 0})
     symbol = "^p"
 
     def __init__(self, params=None) -> None:

@@ -38,6 +38,7 @@ class Relu(Gate):
 
     name = "relu"
     symbol = "relu"
+    kinks = {(0.0,): (0.0,)}
 
     def forward(self, x):
         return apply(_relu, _relu_array, x)
@@ -59,6 +60,7 @@ class Abs(Gate):
 
     name = "abs"
     symbol = "abs"
+    kinks = {(0.0,): (0.0,)}
 
     def forward(self, x):
         return apply(abs, np.abs, x)
@@ -71,6 +73,7 @@ class _Extremum(Gate):
     """Shared by max and min: ``pick`` chooses the winner; NaN in any input gives NaN."""
 
     arity = None
+    kinks = {(1.0, 1.0): (0.5, 0.5), (2.0, 2.0, 2.0): (1 / 3, 1 / 3, 1 / 3)}
     pick = staticmethod(max)
     pick_array = staticmethod(np.maximum)
 

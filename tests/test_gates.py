@@ -10,56 +10,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from circuitsim.errors import CircuitError
-from circuitsim.gatecheck import check_gate
 from circuitsim.plugins import load_registry
+from circuitsim.testing import check_gate
 
 REGISTRY = load_registry(autoload=False)
 BUILTINS = [info.cls for info in REGISTRY.gates.values() if info.plugin == "gates"]
 
-VARIADIC_SAMPLES = [
-    [(0.7,), (-1.3,), (2.4,)],
-    [(-1.3, 0.4), (2.1, -0.5), (0.3, 0.9)],
-    [(2.1, -0.5, 1.1), (-0.8, 0.6, -1.9), (0.4, 1.7, -0.2)],
-]
-
-# Gate type -> list of (params, samples); samples sit away from kinks and domain edges.
-SAMPLES = {
-    "sub": [({}, [(1.5, -0.7), (-2.0, 3.0), (0.3, 0.9)])],
-    "div": [({}, [(1.5, -0.7), (-2.0, 3.0), (0.3, 0.9)])],
-    "neg": [({}, [(-2.5,), (-0.4,), (0.6,), (3.0,)])],
-    "reciprocal": [({}, [(-2.5,), (-0.4,), (0.6,), (3.0,)])],
-    "pow": [
-        ({"exponent": p}, [(0.4,), (1.3,), (2.2,)]) for p in (3, 2, 0.5, -1, -2.5, 0, 1)
-    ] + [({"exponent": p}, [(-1.5,), (-0.3,), (0.8,)]) for p in (2, 3, -1, -2)],
-    "exp": [({}, [(-3.0,), (-0.5,), (0.2,), (2.0,)])],
-    "log": [({}, [(0.1,), (1.0,), (3.7,)])],
-    "sqrt": [({}, [(0.2,), (1.0,), (5.5,)])],
-    "sin": [({}, [(-2.0,), (0.3,), (1.4,)])],
-    "cos": [({}, [(-2.0,), (0.3,), (1.4,)])],
-    "tanh": [({}, [(-1.5,), (0.1,), (0.8,)])],
-    "sigmoid": [({}, [(-4.0,), (0.0,), (2.5,)])],
-    "relu": [({}, [(-1.2,), (-0.3,), (0.5,), (2.0,)])],
-    "abs": [({}, [(-1.2,), (-0.3,), (0.5,), (2.0,)])],
-}
-
-
-def sample_sets(cls):
-    """(params, samples) pairs to check a gate type at; plugin gates get generic ones."""
-    if cls.name in SAMPLES:
-        return SAMPLES[cls.name]
-    if cls.arity is None:
-        return [({}, samples) for samples in VARIADIC_SAMPLES]
-    if any(default is None for default in cls.params.values()):
-        pytest.skip(f"no sample parameters known for gate type {cls.name!r}")
-    points = (0.3, 0.7, 1.3, 1.9)
-    return [({}, [tuple(points[(i + k) % 4] for i in range(cls.arity)) for k in range(4)])]
-
 
 @pytest.mark.parametrize("name", sorted(REGISTRY.gates))
-def test_local_grads_match_finite_differences_and_batches_match_scalars(name):
-    cls = REGISTRY.get(name).cls
-    for params, samples in sample_sets(cls):
-        check_gate(cls(params), samples)
+def test_every_registered_gate_passes_check_gate(name):
+    check_gate(REGISTRY.get(name).cls)
+
+
+@pytest.mark.parametrize("exponent", [2, 1, -1, -2, 1.5])
+def test_pow_passes_check_gate_at_more_exponents(exponent):
+    check_gate(REGISTRY.get("pow").cls, params={"exponent": exponent})
 
 
 def gate(name, **params):
@@ -242,37 +207,3 @@ def test_every_builtin_is_documented_and_labelled():
     assert REGISTRY.get("div").cls.port_names() == ["a", "b"]
     assert REGISTRY.get("exp").cls.port_names() == ["x"]
     assert REGISTRY.get("add").cls.port_names(3) == ["0", "1", "2"]
-
-
-# -- the checker itself -----------------------------------------------------------------
-
-
-def test_the_checker_catches_a_wrong_gradient_and_a_wrong_batch():
-    from circuitsim.gate import Gate
-
-    class WrongGrad(Gate):
-        """x² with the derivative off by one."""
-
-        name = "wrong_grad"
-
-        def forward(self, x):
-            return x * x
-
-        def local_grads(self, inputs, output):
-            return (2 * inputs[0] + 1,)
-
-    class WrongBatch(WrongGrad):
-        """x², but not elementwise in a batch."""
-
-        name = "wrong_batch"
-
-        def forward(self, x):
-            return x * x if isinstance(x, float) else x * x.sum()
-
-        def local_grads(self, inputs, output):
-            return (2 * inputs[0],)
-
-    with pytest.raises(AssertionError, match="central differences"):
-        check_gate(WrongGrad(), [(0.5,), (1.5,)])
-    with pytest.raises(AssertionError, match="batch"):
-        check_gate(WrongBatch(), [(0.5,), (1.5,)])
