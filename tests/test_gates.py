@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import circuitsim
 from circuitsim.errors import CircuitError
 from circuitsim.plugins import load_registry
 from circuitsim.testing import check_gate
@@ -199,6 +201,7 @@ def test_every_builtin_is_documented_and_labelled():
     expected = {
         "add", "mul", "sub", "div", "neg", "reciprocal", "pow", "exp", "log", "sqrt",
         "sin", "cos", "tanh", "sigmoid", "relu", "abs", "max", "min",
+        "not", "and", "or", "xor", "nand", "nor", "xnor",
     }
     assert {cls.name for cls in BUILTINS} == expected
     for cls in BUILTINS:
@@ -207,3 +210,73 @@ def test_every_builtin_is_documented_and_labelled():
     assert REGISTRY.get("div").cls.port_names() == ["a", "b"]
     assert REGISTRY.get("exp").cls.port_names() == ["x"]
     assert REGISTRY.get("add").cls.port_names(3) == ["0", "1", "2"]
+
+
+# -- logic gates ------------------------------------------------------------------------
+
+TRUTH = {
+    "and": all,
+    "or": any,
+    "nand": lambda bits: not all(bits),
+    "nor": lambda bits: not any(bits),
+    "xor": lambda bits: sum(bits) % 2 == 1,
+    "xnor": lambda bits: sum(bits) % 2 == 0,
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRUTH))
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_logic_gates_on_bits_are_the_boolean_gates(name, n):
+    g = gate(name)
+    rows = list(itertools.product([0.0, 1.0], repeat=n))
+    for bits in rows:
+        assert g.forward(*bits) == float(TRUTH[name](bits)), bits
+    batch = g.forward(*map(np.array, zip(*rows)))
+    np.testing.assert_array_equal(batch, [float(TRUTH[name](bits)) for bits in rows])
+
+
+def test_not_on_bits_and_soft_values():
+    assert [gate("not").forward(b) for b in (0.0, 1.0, 0.25)] == [1.0, 0.0, 0.75]
+    assert gate("not").local_grads([0.25], 0.75) == (-1.0,)
+
+
+# Independent Bernoulli bits: the probability that the Boolean gate gives 1, by enumeration.
+def output_probability(name, probs):
+    total = 0.0
+    for bits in itertools.product([0, 1], repeat=len(probs)):
+        weight = math.prod(p if b else 1 - p for p, b in zip(probs, bits))
+        total += weight * TRUTH[name](bits)
+    return total
+
+
+@given(
+    st.sampled_from(sorted(TRUTH)),
+    st.lists(st.floats(0.0, 1.0), min_size=1, max_size=4),
+)
+def test_logic_gates_give_the_probability_of_a_one_for_independent_bits(name, probs):
+    assert gate(name).forward(*probs) == pytest.approx(output_probability(name, probs), abs=1e-12)
+
+
+@pytest.mark.parametrize("name, a, b, value, grads", [
+    ("and", 0.3, 0.6, 0.18, (0.6, 0.3)),
+    ("or", 0.3, 0.6, 0.72, (0.4, 0.7)),
+    ("xor", 0.3, 0.6, 0.54, (-0.2, 0.4)),      # a + b - 2ab; 1 - 2b, 1 - 2a
+    ("nand", 0.3, 0.6, 0.82, (-0.6, -0.3)),
+    ("nor", 0.3, 0.6, 0.28, (-0.4, -0.7)),
+    ("xnor", 0.3, 0.6, 0.46, (0.2, -0.4)),
+])
+def test_two_input_logic_gates_follow_their_formulas(name, a, b, value, grads):
+    g = gate(name)
+    assert g.forward(a, b) == pytest.approx(value, abs=1e-15)
+    assert g.local_grads((a, b), value) == pytest.approx(grads, abs=1e-15)
+
+
+def test_logic_type_names_are_plain_yaml_strings():
+    text = "inputs: {a: 1.0, b: 0.0}\ngates:\n" + "".join(
+        f"  g_{name}: {{type: {name}, inputs: [a{'' if name == 'not' else ', b'}]}}\n"
+        for name in ["not", "and", "or", "xor", "nand", "nor", "xnor"]
+    ) + "outputs: [g_not, g_and, g_or, g_xor, g_nand, g_nor, g_xnor]\n"
+    r = circuitsim.loads(text).run()
+    assert r.outputs == {"g_not": 0.0, "g_and": 0.0, "g_or": 1.0, "g_xor": 1.0, "g_nand": 1.0,
+                         "g_nor": 0.0, "g_xnor": 0.0}
+
