@@ -75,6 +75,14 @@ def check_gate(
     are input tuples away from kinks; by default :func:`default_samples`, keeping those where
     the gate is finite (inside its domain).
     """
+    __tracebackhide__ = True  # pytest shows the caller's line and the message, not our frames
+    try:
+        _check_gate(gate, samples, params, rtol, atol)
+    except AssertionError as exc:
+        raise AssertionError(str(exc)) from exc.__cause__
+
+
+def _check_gate(gate, samples, params, rtol: float, atol: float) -> None:
     cls = gate if isinstance(gate, type) else type(gate)
     _check_class(cls)
     for instance in _instances(gate, params):
