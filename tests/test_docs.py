@@ -5,9 +5,13 @@ import io
 import pathlib
 import re
 
+import shlex
+
 import pytest
+from click.testing import CliRunner
 
 import circuitsim
+from circuitsim.cli import main
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -65,3 +69,30 @@ def test_example_circuits_run_and_pass_their_tests(path):
             assert got.values[name] == pytest.approx(want, rel=t.tol, abs=t.tol), (t.name, name)
         for name, want in t.grads.items():
             assert got.grads[name] == pytest.approx(want, rel=t.tol, abs=t.tol), (t.name, name)
+
+
+def console_sessions() -> list[list[tuple[str, str]]]:
+    """The console blocks that show `$ circuitsim ...` sessions: (command, output) pairs each.
+
+    Blocks without a `$ ` prompt (the set-up commands) are what CI runs, not sessions."""
+    sessions = []
+    for block in blocks("console"):
+        if not block.startswith("$ "):
+            continue
+        session = []
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, _, output = chunk.partition("\n")
+            session.append((command, output))
+        sessions.append(session)
+    return sessions
+
+
+@pytest.mark.parametrize("session", console_sessions(), ids=lambda s: s[0][0])
+def test_readme_console_sessions_print_what_they_show(session, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for command, output in session:
+        program, *args = shlex.split(command)
+        assert program == "circuitsim", f"README console sessions run circuitsim only: {command}"
+        result = CliRunner().invoke(main, args)
+        assert result.output == output, command
+

@@ -165,3 +165,14 @@ def test_the_check_gate_fixture(pytester, run):
         "",
         "test_cube_plugin.py:24: AssertionError",
     ])
+
+
+def test_the_readme_fixture_example_runs_as_a_test(root, pytester, run):
+    import re
+
+    readme = (root / "README.md").read_text()
+    python_blocks = re.findall(r"^```python\n(.*?)^```", readme, re.M | re.S)
+    square = next(b for b in python_blocks if "class Square(Gate)" in b)
+    fixture_test = next(b for b in python_blocks if "def test_square(check_gate)" in b)
+    pytester.makepyfile(test_readme_square=square + "\n\n" + fixture_test)
+    run("-v").stdout.fnmatch_lines(["test_readme_square.py::test_square PASSED*"])
