@@ -97,7 +97,8 @@ class GradcheckReport:
 
     def __str__(self) -> str:
         if self.passed:
-            return f"{self.circuit}: the gradients of all {len(self.inputs)} inputs agree with central differences"
+            count = f"{len(self.inputs)} input{'' if len(self.inputs) == 1 else 's'}"
+            return f"{self.circuit}: OK, backprop agrees with central differences for {count}"
         lines = [
             f"{self.circuit}: gradient of input {c.name!r} is off: backprop {c.backprop:.9g}, "
             f"central differences {c.numeric:.9g}"

@@ -309,7 +309,7 @@ def test_check_reports_errors_and_warnings_with_positions(cli, write):
 
 def test_gradcheck_passes_on_a_correct_circuit(cli):
     result = cli("gradcheck", "circuits/mlp.yaml")
-    assert "mlp: the gradients of all 16 inputs agree with central differences" in result.stdout
+    assert "mlp: OK, backprop agrees with central differences for 16 inputs" in result.stdout
     assert " OFF " not in result.stdout
 
 
