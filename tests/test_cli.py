@@ -484,7 +484,7 @@ def commands() -> list[list[str]]:
     return found
 
 
-@pytest.mark.parametrize("command", commands(), ids=lambda c: os.path.basename(c[-1]))
+@pytest.mark.parametrize("command", commands(), ids=lambda c: "python -m circuitsim" if len(c) == 3 else "console script")
 def test_real_process(command, root, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
     env["PYTHONPATH"] = str(root)  # this source tree, whatever is installed

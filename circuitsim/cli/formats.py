@@ -13,13 +13,14 @@ import csv
 import io
 import json
 import math
+from collections.abc import Iterator
 
 import numpy as np
 from rich.table import Table
 
 from ..circuit import Circuit, Result
 
-__all__ = ["FORMATS", "to_csv", "to_json", "to_tables"]
+__all__ = ["FORMATS", "csv_blocks", "to_csv", "to_json", "to_tables"]
 
 FORMATS = ("table", "json", "csv")
 
@@ -56,18 +57,25 @@ def _json_number(value):
 
 
 def to_csv(result: Result, circuit: Circuit) -> str:
+    return "".join(csv_blocks(result, circuit))
+
+
+def csv_blocks(result: Result, circuit: Circuit, rows: int = 100_000) -> Iterator[str]:
+    """The CSV text: the header, then ``rows`` samples at a time."""
     inputs = list(circuit.inputs)
     columns = inputs + [name for name in result.outputs if name not in inputs]
     cells = [result.values[name] for name in columns]
     if result.grads:
         columns += [f"grad_{name}" for name in inputs]
         cells += [result.grads[name] for name in inputs]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    rows = zip(*(np.broadcast_to(c, (result.batch or 1,)).tolist() for c in cells))
-    writer.writerows([repr(float(v)) for v in row] for row in rows)
-    return out.getvalue()
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(columns)
+    yield header.getvalue()
+    size = result.batch or 1
+    arrays = [np.broadcast_to(np.float64(c), (size,)) for c in cells]
+    for start in range(0, size, rows):
+        texts = [map(repr, a[start : start + rows].tolist()) for a in arrays]
+        yield "".join(",".join(row) + "\n" for row in zip(*texts))
 
 
 # -- tables ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ runs in chunks, with a progress bar on a terminal when it takes more than a seco
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -19,8 +20,9 @@ from ..circuit import Circuit, Result
 from ..errors import CircuitError, Position
 from ..fileio import atomic_write
 from ..plan import NAN_POLICIES
+from ..spec import NAME_RE
 from . import handle_errors, plugin_option
-from .formats import FORMATS, to_csv, to_json, to_tables
+from .formats import FORMATS, csv_blocks, to_json, to_tables
 from .options import LazyProgress, assignments_option, set_option, stdout
 
 __all__ = ["run_cmd", "read_inputs", "run_in_chunks", "CHUNK"]
@@ -78,8 +80,14 @@ def write(result: Result, circuit: Circuit, fmt: str, file) -> None:
         for table in to_tables(result, circuit):
             console.print(table)
         return
-    text = to_json(result) if fmt == "json" else to_csv(result, circuit)
-    click.echo(text, file=file, nl=False)
+    if fmt == "json":
+        click.echo(to_json(result), file=file, nl=False)
+        return
+    blocks = 1 + -(-(result.batch or 1) // CHUNK)  # the header, then CHUNK rows at a time
+    with LazyProgress(blocks, "writing CSV") as progress:
+        for block in csv_blocks(result, circuit, rows=CHUNK):
+            click.echo(block, file=file, nl=False)
+            progress.advance()
 
 
 # -- input files -------------------------------------------------------------------------
@@ -112,6 +120,15 @@ def _read_json(text: str, path: str) -> dict:
 
 
 def _read_csv(text: str, path: str) -> dict:
+    header = next(csv.reader(text.splitlines()[:1]), [])
+    if header and all(NAME_RE.match(cell.strip()) for cell in header):
+        try:  # the fast path for well-formed files; the slow one says what is wrong where
+            table = np.loadtxt(io.StringIO(text), delimiter=",", skiprows=1, ndmin=2, comments=None)
+        except ValueError:
+            pass
+        else:
+            if table.shape[0] and table.shape[1] == len(header):
+                return {name.strip(): table[:, i].copy() for i, name in enumerate(header)}
     rows = list(csv.reader(text.splitlines()))
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise CircuitError("a CSV inputs file needs a header row of input names", Position(path, 1))
@@ -119,16 +136,23 @@ def _read_csv(text: str, path: str) -> dict:
     samples = [(line, row) for line, row in enumerate(rows[1:], 2) if any(cell.strip() for cell in row)]
     if not samples:
         raise CircuitError("the CSV inputs file has a header but no samples", Position(path, 1))
-    columns: list[list[float]] = [[] for _ in header]
     for line, row in samples:
         if len(row) != len(header):
             raise CircuitError(f"{len(row)} values for {len(header)} columns", Position(path, line))
-        for name, cell, column in zip(header, row, columns):
+    cells = list(zip(*(row for _, row in samples)))
+    return {name: _column(name, column, samples, path) for name, column in zip(header, cells)}
+
+
+def _column(name: str, cells: tuple[str, ...], samples: list, path: str) -> np.ndarray:
+    try:
+        return np.array(list(map(float, cells)))
+    except ValueError:
+        for (line, _), cell in zip(samples, cells):
             try:
-                column.append(float(cell))
+                float(cell)
             except ValueError:
                 raise CircuitError(f"column {name!r}: {cell.strip()!r} is not a number", Position(path, line)) from None
-    return {name: np.array(column) for name, column in zip(header, columns)}
+        raise
 
 
 # -- running in chunks -------------------------------------------------------------------
