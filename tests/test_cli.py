@@ -266,6 +266,9 @@ def test_a_batch_in_chunks_equals_one_run_and_names_the_right_sample(cli, write,
     assert chunked["values"] == whole["values"]
     assert chunked["grads"]["w0"] == pytest.approx([g * k for g, k in zip(whole["grads"]["w0"], range(1, 8))], rel=1e-15)
 
+    forward = cli("run", "circuits/neuron.yaml", "--set", f"x0={xs}", "--no-grad", "--format", "csv").stdout
+    assert [float(line.split(",")[-1]) for line in forward.splitlines()[1:]] == whole["outputs"]["f"]
+
     path = write("log.yaml", LOG_CIRCUIT)
     result = cli("run", path, "--set", "x=1,2,3,4,-5,6", "--nan", "raise", code=1)
     assert "with inputs x=array of 6 produced nan (sample 4) in the forward pass" in result.stderr
@@ -426,7 +429,9 @@ def broken_install(monkeypatch):
 
 
 def test_plugins_lists_loaded_and_failed_plugins(cli, broken_install):
-    doc = strict_json(cli("plugins", "--json").stdout)
+    result = cli("plugins", "--json")
+    assert result.stderr.startswith("warning: plugin 'broken' (broken-gates 0.3) failed to import and is skipped")
+    doc = strict_json(result.stdout)
     assert doc["plugins"][0]["name"] == "gates" and doc["plugins"][0]["dist"] == "circuitsim"
     assert "sigmoid" in doc["plugins"][0]["gates"]
     [failure] = doc["failures"]

@@ -166,17 +166,19 @@ def run_in_chunks(circuit: Circuit, inputs: dict, *, seed=None, nan="warn", back
     """
     chunk = chunk or CHUNK
     size = _batch_size({**inputs, **(seed or {})})
-    method = circuit.run if backward else circuit.forward
-    options = {"seed": seed} if backward else {}
+
+    def run(values: dict, seeds: dict | None, policy: str) -> Result:
+        if backward:
+            return circuit.run(values, seed=seeds, nan=policy)
+        return circuit.forward(values, nan=policy)
+
     if size is None or size <= chunk:
-        return method(inputs, nan=nan, **options)
+        return run(inputs, seed, nan)
     parts = []
     with LazyProgress(-(-size // chunk), f"{circuit.name}: {size} samples") as progress:
         for start in range(0, size, chunk):
             part = slice(start, start + chunk)
-            if backward:
-                options = {"seed": _slice(seed, part, size) if seed else None}
-            parts.append(method(_slice(inputs, part, size), nan="ignore", **options))
+            parts.append(run(_slice(inputs, part), _slice(seed, part) if seed else None, "ignore"))
             progress.advance()
     result = _concatenate(parts, size)
     circuit.check_finite(result, seed=seed, nan=nan)
@@ -191,7 +193,7 @@ def _batch_size(values: dict) -> int | None:
     return next(iter(lengths.values()), None)
 
 
-def _slice(values: dict, part: slice, size: int) -> dict:
+def _slice(values: dict, part: slice) -> dict:
     return {name: np.asarray(v)[part] if isinstance(v, (list, tuple, np.ndarray)) else v for name, v in values.items()}
 
 
