@@ -20,6 +20,7 @@ import numpy as np
 from circuitsim.gate import Gate
 
 __all__ = [
+    "central_step",
     "finite_difference_grads",
     "check_local_grads",
     "check_batch_matches_scalar",
@@ -30,11 +31,16 @@ __all__ = [
 _STEP = float(np.finfo(np.float64).eps) ** (1 / 3)
 
 
+def central_step(x: float) -> float:
+    """The step of a central difference at ``x``: ~eps^(1/3), scaled by ``|x|`` above 1."""
+    return _STEP * max(1.0, abs(x))
+
+
 def finite_difference_grads(gate: Gate, inputs: Sequence[float]) -> list[float]:
     """d output / d input_i by float64 central differences, one per input."""
     grads = []
     for i, x in enumerate(inputs):
-        h = _STEP * max(1.0, abs(x))
+        h = central_step(x)
         up, down = list(inputs), list(inputs)
         up[i], down[i] = x + h, x - h
         grads.append((gate.forward(*up) - gate.forward(*down)) / (2 * h))

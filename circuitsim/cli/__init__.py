@@ -28,8 +28,13 @@ def main() -> None:
 
     \b
     Examples:
-      circuitsim run circuits/neuron.yaml
+      circuitsim run circuits/neuron.yaml --set x0=0.5 --format json
       circuitsim check circuits/*.yaml
+      circuitsim gradcheck circuits/mlp.yaml
+      circuitsim test circuits/*.yaml
+      circuitsim gates
+      circuitsim plugins --json
+      circuitsim COMMAND --help
     """
     warnings.showwarning = _show_warning
 
@@ -66,3 +71,19 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     """Warnings are one line on stderr, so stdout stays clean for JSON and CSV."""
     click.echo(f"warning: {message}", err=True)
 
+
+
+# The commands, one module per family: an import and an add_command line each.
+from .check import check_cmd  # noqa: E402
+from .gates import gates_cmd  # noqa: E402
+from .gradcheck import gradcheck_cmd  # noqa: E402
+from .plugins import plugins_cmd  # noqa: E402
+from .run import run_cmd  # noqa: E402
+from .test import test_cmd  # noqa: E402
+
+main.add_command(check_cmd)
+main.add_command(gates_cmd)
+main.add_command(gradcheck_cmd)
+main.add_command(plugins_cmd)
+main.add_command(run_cmd)
+main.add_command(test_cmd)
