@@ -36,6 +36,7 @@ from typing import Any, NamedTuple
 import pluggy
 
 from circuitsim import hookspecs
+from circuitsim._version import __version__
 from circuitsim.errors import PluginError, PluginWarning, Position, did_you_mean
 from circuitsim.gate import Gate
 
@@ -368,9 +369,5 @@ def _dist_name(dist: Any) -> str | None:
         return getattr(dist, "name", None)
 
 
-def _circuitsim_version() -> str | None:
-    try:
-        return importlib.metadata.version("circuitsim")
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
+def _circuitsim_version() -> str:
+    return __version__
