@@ -9,6 +9,7 @@ wire's gradient::
     r.outputs["f"], r.grads["w0"]
 """
 
+from ._version import __version__
 from .circuit import Circuit, Result
 from .errors import (
     CircuitError,
@@ -23,7 +24,6 @@ from .gate import Gate
 from .hookspecs import hookimpl
 from .loader import load, loads
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Circuit",

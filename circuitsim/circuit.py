@@ -90,6 +90,22 @@ class Circuit:
         """Forward pass only: values, no gradients."""
         return self._run(inputs, None, nan, backward=False)
 
+    def check_finite(self, result: Result, *, seed: Mapping[str, Any] | None = None, nan: str = "warn") -> None:
+        """Warn about (or raise for) the first NaN or inf in ``result`` as :meth:`run` does.
+
+        For a result put together from several runs made with ``nan="ignore"``, such as a
+        large batch run in chunks; ``seed`` is the one those runs were given.
+        """
+        plan = self.plan
+        values = plan.new_values()
+        grads = [0.0] * len(plan.names) if result.grads else None
+        for name, value in result.values.items():
+            values[plan.slot[name]] = value
+            if grads is not None:
+                grads[plan.slot[name]] = result.grads[name]
+        live = plan.live_steps(frozenset(self._seeds(seed, result.batch))) if grads is not None else ()
+        plan.check_finite(values, grads, nan, live)
+
     def _run(self, inputs, seed, nan: str, *, backward: bool) -> Result:
         if nan not in NAN_POLICIES:
             raise CircuitError(f"nan must be one of {', '.join(NAN_POLICIES)}, not {nan!r}")

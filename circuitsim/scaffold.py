@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from string import Template
 
-from .plugins import load_registry
+from .plugins import Registry, load_registry
 
 __all__ = ["PluginNames", "plugin_names", "plugin_files", "write_plugin"]
 
@@ -35,20 +35,25 @@ class PluginNames:
         return {"gate": self.gate, "dist": self.dist, "module": self.module, "cls": self.cls}
 
 
-def plugin_names(name: str) -> PluginNames:
-    """The names for plugin ``name``; ``ValueError`` if it cannot be a new gate type's name."""
+def plugin_names(name: str, registry: Registry | None = None) -> PluginNames:
+    """The names for plugin ``name``; ``ValueError`` if it cannot name a new gate type.
+
+    ``registry`` (default: the built-in gates) holds the gate types it must not clash with.
+    """
     if not _NAME.match(name):
         raise ValueError(
             f"{name!r} cannot name a gate: use letters, digits and _, starting with a letter"
         )
-    if load_registry(autoload=False).get(name) is not None:
-        raise ValueError(f"{name!r} is a built-in gate type; choose another name")
+    info = (registry or load_registry(autoload=False)).get(name)
+    if info is not None:
+        raise ValueError(
+            f"{name!r} is already a gate type, from plugin {info.plugin!r}; choose another name"
+        )
     return PluginNames(name)
 
 
-def plugin_files(name: str) -> dict[str, str]:
-    """The files of plugin ``name``: relative path -> text."""
-    names = plugin_names(name)
+def plugin_files(names: PluginNames) -> dict[str, str]:
+    """The files of a plugin: relative path -> text."""
     values = names.mapping()
     return {
         Template(path).substitute(values): Template(text).substitute(values)
@@ -56,12 +61,12 @@ def plugin_files(name: str) -> dict[str, str]:
     }
 
 
-def write_plugin(name: str, directory: str | os.PathLike) -> list[str]:
-    """Write plugin ``name`` into ``directory`` (new or empty), whole or not at all.
+def write_plugin(names: PluginNames, directory: str | os.PathLike) -> list[str]:
+    """Write a plugin project into ``directory`` (new or empty), whole or not at all.
 
     Returns the relative paths written. ``FileExistsError`` if ``directory`` has anything in it.
     """
-    files = plugin_files(name)
+    files = plugin_files(names)
     target = Path(directory)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise FileExistsError(f"{target} already exists and is not an empty directory")

@@ -446,30 +446,31 @@ class _SpecParser:
             name = self.text(item.get("name"), "a test's name") or f"test {i}"
             tol_node = item.get("tol")
             tol = self.number(tol_node, "tol") if tol_node is not None else DEFAULT_TOL
+            nodes = {**spec.inputs, **spec.gates}
             spec.tests.append(
                 TestSpec(
                     name=name,
-                    inputs=self.test_values(item.get("inputs"), spec.inputs, "input", allow_lists=True),
-                    expect=self.test_values(item.get("expect"), spec, "node", allow_lists=True),
-                    grads=self.test_values(item.get("grads"), spec, "node", allow_lists=True),
+                    inputs=self.test_values(item.get("inputs"), spec.inputs, "input"),
+                    expect=self.test_values(item.get("expect"), nodes, "node"),
+                    grads=self.test_values(item.get("grads"), nodes, "node"),
                     tol=DEFAULT_TOL if tol is None else tol,
                     pos=item.pos,
                 )
             )
 
-    def test_values(self, node: Node | None, names, what: str, allow_lists: bool = False) -> dict[str, Any]:
+    def test_values(self, node: Node | None, known: dict, what: str) -> dict[str, Any]:
+        """A test's mapping of names to numbers (or lists of numbers: a batch)."""
         if node is None or (isinstance(node, Scalar) and node.is_null()):
             return {}
         if not isinstance(node, Map):
             self.error(f"a test's {what} values must be a mapping of name to number", node)
             return {}
-        known = names if isinstance(names, dict) else {**names.inputs, **names.gates}
         out: dict[str, Any] = {}
         for key, value in node.items:
             if key.raw not in known:
                 self.error(f"test: unknown {what} {key.raw!r}{did_you_mean(key.raw, known)}", key)
                 continue
-            if allow_lists and isinstance(value, Seq):
+            if isinstance(value, Seq):
                 numbers = [self.number(v, f"test value of {key.raw!r}") for v in value.items]
                 if None not in numbers:
                     out[key.raw] = numbers

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_POINTS",
+    "central_step",
     "check_gate",
     "check_registry",
     "default_samples",
@@ -119,11 +120,16 @@ def default_samples(cls: type[Gate]) -> list[list[tuple[float, ...]]]:
     ]
 
 
+def central_step(x: float) -> float:
+    """The step of a central difference at ``x``: ~eps^(1/3), scaled by ``|x|`` above 1."""
+    return _CENTRAL_STEP * max(1.0, abs(x))
+
+
 def finite_difference_grads(gate: Gate, inputs: Sequence[float]) -> list[float]:
     """d output / d input_i by float64 central differences, one per input."""
     grads = []
     for i, x in enumerate(inputs):
-        h = _CENTRAL_STEP * max(1.0, abs(x))
+        h = central_step(x)
         up, down = list(inputs), list(inputs)
         up[i], down[i] = x + h, x - h
         grads.append((float(gate.forward(*up)) - float(gate.forward(*down))) / (2 * h))

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from circuitsim.cli import main
-from circuitsim.scaffold import plugin_files
+from circuitsim.scaffold import plugin_files, plugin_names
 
 ROOT_FILES = ["README.md", "circuits/softplus.yaml", "circuitsim_softplus.py", "pyproject.toml",
               "tests/test_softplus.py"]
@@ -62,8 +62,8 @@ def test_an_existing_directory_is_left_alone(tmp_path):
     ("2fast", "cannot name a gate"),
     ("soft-plus", "cannot name a gate"),
     ("_private", "cannot name a gate"),
-    ("relu", "'relu' is a built-in gate type; choose another name"),
-    ("and", "'and' is a built-in gate type"),
+    ("relu", "'relu' is already a gate type, from plugin 'gates'; choose another name"),
+    ("and", "'and' is already a gate type"),
 ])
 def test_bad_names_are_usage_errors(tmp_path, monkeypatch, name, problem):
     monkeypatch.chdir(tmp_path)
@@ -73,10 +73,23 @@ def test_bad_names_are_usage_errors(tmp_path, monkeypatch, name, problem):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_name_taken_by_a_plugin_named_with_p_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.py").write_text(
+        "from circuitsim import Gate, hookimpl\n\n"
+        "class Cube(Gate):\n    '''x cubed.'''\n    name = 'cube'\n\n"
+        "@hookimpl\ndef circuitsim_register_gates(register):\n    register(Cube)\n"
+    )
+    result = new_plugin("cube", "-p", "mine.py")
+    assert result.exit_code == 2
+    assert "'cube' is already a gate type, from plugin 'mine.py'" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.py"]
+
+
 def test_the_scaffold_files_are_valid_python_toml_and_circuits():
     import circuitsim
 
-    files = plugin_files("Tri_state")
+    files = plugin_files(plugin_names("Tri_state"))
     assert "circuitsim_tri_state.py" in files
     compile(files["circuitsim_tri_state.py"], "module", "exec")
     compile(files["tests/test_Tri_state.py"], "test", "exec")

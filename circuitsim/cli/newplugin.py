@@ -1,4 +1,4 @@
-"""``circuitsim new-plugin NAME``: scaffold an installable gate plugin distribution."""
+"""``circuitsim new-plugin NAME``: scaffold an installable gate plugin project."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from pathlib import Path
 
 import click
 
+from ..plugins import load_registry
 from ..scaffold import plugin_names, write_plugin
-from . import main
+from . import handle_errors, plugin_option
 
-__all__ = ["new_plugin"]
+__all__ = ["new_plugin_cmd"]
 
 
-@main.command("new-plugin")
+@click.command("new-plugin")
 @click.argument("name")
 @click.option(
     "--dir",
@@ -20,20 +21,27 @@ __all__ = ["new_plugin"]
     type=click.Path(path_type=Path),
     help="Where to create the project (new or empty); default ./circuitsim-NAME.",
 )
-def new_plugin(name: str, directory: Path | None) -> None:
+@plugin_option
+@handle_errors
+def new_plugin_cmd(name: str, directory: Path | None, plugins) -> None:
     """Create a gate plugin project whose example gate type is NAME.
 
     \b
     It holds a pyproject.toml with the circuitsim entry point, a module with the gate, a test
     using the check_gate fixture, an example circuit with test vectors, and a README.
+
+    \b
+    Examples:
+      circuitsim new-plugin softplus
+      circuitsim new-plugin softplus --dir plugins/softplus
     """
     try:
-        names = plugin_names(name)
+        names = plugin_names(name, load_registry(plugins))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="NAME") from None
     directory = directory or Path(names.dist)
     try:
-        written = write_plugin(name, directory)
+        written = write_plugin(names, directory)
     except FileExistsError as exc:
         raise click.BadParameter(str(exc), param_hint="--dir") from None
     except OSError as exc:
