@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 import types
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from circuitsim import Gate, hookimpl
+from circuitsim.cli import main
 from circuitsim.plugins import load_registry
 from circuitsim.testing import check_gate, check_registry, default_samples
 
@@ -285,3 +288,49 @@ def test_check_registry_names_each_bad_gate_with_its_problem():
     assert [name for name, _ in problems] == ["unchecked", "wrong_square"]
     assert "no example_params" in problems[0][1]
     assert problems[1][1].startswith("gate 'wrong_square', port x, at sample (-1.7,): local gradient expected -3.4")
+
+
+# -- circuitsim gates --check -----------------------------------------------------------
+
+SLOPPY_PLUGIN = '''
+from circuitsim import Gate, hookimpl
+
+class Sloppy(Gate):
+    """x² with half its derivative."""
+    name = "sloppy"
+
+    def forward(self, x):
+        return x * x
+
+    def local_grads(self, inputs, output):
+        return (inputs[0],)
+
+@hookimpl
+def circuitsim_register_gates(register):
+    register(Sloppy)
+'''
+
+
+def gates_check(*args):
+    return CliRunner().invoke(main, ["gates", "--check", *args])
+
+
+def test_gates_check_passes_the_builtins():
+    result = gates_check()
+    n = len(REGISTRY.names())
+    assert (result.exit_code, result.output) == (0, f"{n} gate types checked: no problems\n")
+
+
+def test_gates_check_names_a_bad_plugin_gate_and_exits_1(tmp_path):
+    plugin = tmp_path / "sloppy.py"
+    plugin.write_text(SLOPPY_PLUGIN)
+    result = gates_check("-p", str(plugin))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "error: gate 'sloppy', port x, at sample (-1.7,): local gradient expected -3.4 "
+        "(float64 central differences) but got -1.7",
+        f"{len(REGISTRY.names()) + 1} gate types checked: 1 with a problem",
+    ]
+    as_json = gates_check("--json", "-p", str(plugin))
+    assert as_json.exit_code == 1
+    assert [p["gate"] for p in json.loads(as_json.output)] == ["sloppy"]
