@@ -1,6 +1,8 @@
 """Traced runs: every message of both passes, and exactly the numbers of a plain run."""
 
 import json
+import re
+import shlex
 import struct
 import warnings
 
@@ -187,3 +189,13 @@ def test_cli_errors(root):
     assert out.exit_code == 2
     out = runner.invoke(main, ["trace", str(root / "circuits" / "neuron.yaml"), "--set", "nope=1"])
     assert out.exit_code == 1 and "unknown input 'nope'" in out.output
+
+
+def test_readme_trace_output_is_what_the_command_prints(root, monkeypatch):
+    readme = (root / "README.md").read_text()
+    block = re.search(r"^```console\n\$ (circuitsim trace .*?)\n(.*?)^```", readme, re.M | re.S)
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("COLUMNS", raising=False)
+    out = CliRunner().invoke(main, shlex.split(block.group(1))[1:])
+    assert out.exit_code == 0, out.output
+    assert [line.rstrip() for line in out.output.splitlines()] == block.group(2).splitlines()

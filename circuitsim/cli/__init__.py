@@ -66,3 +66,6 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     """Warnings are one line on stderr, so stdout stays clean for JSON and CSV."""
     click.echo(f"warning: {message}", err=True)
 
+
+from .draw import draw; main.add_command(draw)  # noqa: E402, E702
+from .trace import trace; main.add_command(trace)  # noqa: E402, E702
