@@ -269,6 +269,7 @@ class _Grid:
     CELL = 64.0
 
     def __init__(self) -> None:
+        self.placed: list[_Box] = []
         self.boxes: dict[tuple[int, int], list[_Box]] = defaultdict(list)
         self.segments: dict[tuple[int, int], list[tuple[int, tuple, tuple]]] = defaultdict(list)
 
@@ -279,6 +280,7 @@ class _Grid:
                 yield i, j
 
     def add_box(self, box: _Box) -> None:
+        self.placed.append(box)
         for cell in self._cells(box.left, box.top, box.right, box.bottom):
             self.boxes[cell].append(box)
 
@@ -326,11 +328,15 @@ class _Drawing:
         self.pic = pic
         self.radius = {n.id: _radius(n.label) for n in pic.nodes.values() if n.kind == "gate"}
         self.pos: dict[str, tuple[float, float]] = {}
+        self.bends: dict[tuple[str, str], list[tuple[float, float]]] = {}
         self.routes: list[list[tuple[float, float]]] = []
         self.grid = _Grid()
-        self.items: list[str] = []  # label elements, drawn last
         self._lay_out()
         self._route()
+        # Shapes first, so that the labels placed after them know what to keep clear of.
+        self.shapes = [self._wire(k, w) for k, w in enumerate(pic.wires)]
+        self.shapes += [self._node(n) for n in pic.nodes.values()]
+        self.labels = [self._labels(k, w) for k, w in enumerate(pic.wires) if w.value is not None or w.grad is not None]
 
     # geometry
 
@@ -358,16 +364,12 @@ class _Drawing:
         for n in pic.nodes.values():
             if n.kind == "junction":
                 x, y = self.pos[n.owner]
-                self.pos[n.id] = (x + self._right(n.owner) + TRUNK, y)
+                self.pos[n.id] = (x + self.radius.get(n.owner, 3.0) + TRUNK, y)
 
     def _room(self, node: Node) -> float:
         if node.kind == "gate":
             return 2 * self.radius[node.id] + 2 * (FONT + GAP) + NAME_FONT + 24
         return 2 * (FONT + GAP) + 16
-
-    def _right(self, node_id: str) -> float:
-        """How far right of its centre a node's wires start."""
-        return self.radius.get(node_id, 3.0)
 
     def _route(self) -> None:
         pic = self.pic
@@ -398,11 +400,9 @@ class _Drawing:
 
     # labels
 
-    def _place_labels(self, k: int, wire: Wire) -> None:
-        """Put the value above and the gradient below the wire, where they cover least."""
+    def _labels(self, k: int, wire: Wire) -> str:
+        """The value above and the gradient below the wire, where they cover least."""
         texts = [(t, c) for t, c in ((wire.value, "value"), (wire.grad, "grad")) if t is not None]
-        if not texts:
-            return
         route = self.routes[k]
         # A branch after a junction is labelled towards its gate, where branches have parted.
         places = BRANCH_PLACES if self.pic.nodes[wire.source].kind == "junction" else PLACES
@@ -428,19 +428,13 @@ class _Drawing:
                 f'<text class="{cls}" x="{x:.1f}" y="{baseline:.1f}" fill="{colour}" text-anchor="middle" '
                 f'font-size="{FONT}" stroke="white" stroke-width="3" paint-order="stroke">{escape(text)}</text>'
             )
-        self.items.append(f'<g class="labels" {_ends(wire)}>{"".join(labels)}</g>')
+        return f'<g class="labels" {_ends(wire)}>{"".join(labels)}</g>'
 
     # output
 
     def svg(self) -> str:
         pic = self.pic
-        body = []
-        for k, w in enumerate(pic.wires):
-            body.append(self._wire(k, w))
-        for n in pic.nodes.values():
-            body.append(self._node(n))
-        for k, w in enumerate(pic.wires):
-            self._place_labels(k, w)
+        body = list(self.shapes)
         left, top, right, bottom = self._bounds()
         if pic.caption:
             body.append(f'<text class="caption" x="{left:.1f}" y="{bottom + FONT:.1f}" fill="{FAINT}" font-size="{FONT}">{escape(pic.caption)}</text>')
@@ -460,7 +454,7 @@ class _Drawing:
                 f'markerHeight="8" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>',
                 f'<rect x="{left - MARGIN:.1f}" y="{top - MARGIN:.1f}" width="{width:.1f}" height="{height:.1f}" fill="white"/>',
                 *body,
-                *self.items,
+                *self.labels,
                 "</svg>",
                 "",
             ]
@@ -505,17 +499,12 @@ class _Drawing:
         )
 
     def _bounds(self) -> tuple[float, float, float, float]:
-        xs, ys = [], []
-        for n in self.pic.nodes.values():
-            x, y = self.pos[n.id]
-            half = self.radius.get(n.id, 4)
-            width = _text_width(n.label, FONT + 1) if n.kind in ("input", "const", "output") else 0
-            xs += [x - half - (width if n.kind != "output" else 0), x + half + (width if n.kind == "output" else 0)]
-            ys += [y - half - NAME_FONT - 6, y + half + 6]
-        for cells in self.grid.boxes.values():
-            for box in cells:
-                xs += [box.left, box.right]
-                ys += [box.top, box.bottom]
+        """The smallest box holding every shape, label and wire."""
+        xs = [x for route in self.routes for x, _ in route]
+        ys = [y for route in self.routes for _, y in route]
+        for box in self.grid.placed:
+            xs += [box.left, box.right]
+            ys += [box.top, box.bottom]
         return (min(xs, default=0), min(ys, default=0), max(xs, default=0), max(ys, default=0))
 
 
