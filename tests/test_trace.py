@@ -169,12 +169,10 @@ def test_cli_jsonl_with_set(root):
     assert totals["x"] == plain.grads["x"] and totals["y"] == plain.grads["y"]
 
 
-def test_cli_jsonl_batch_and_non_finite():
-    runner = CliRunner()
-    with runner.isolated_filesystem():
-        with open("c.yaml", "w") as f:
-            f.write("inputs: {x: 1.0}\ngates:\n  l: {type: log, inputs: [x]}\noutputs: [l]\n")
-        out = runner.invoke(main, ["trace", "c.yaml", "--set", "x=0,1", "--format", "jsonl"])
+def test_cli_jsonl_batch_and_non_finite(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("inputs: {x: 1.0}\ngates:\n  l: {type: log, inputs: [x]}\noutputs: [l]\n")
+    out = CliRunner().invoke(main, ["trace", str(path), "--set", "x=0,1", "--format", "jsonl"])
     assert out.exit_code == 0, out.output
     lines = [json.loads(line) for line in out.output.splitlines() if line.startswith("{")]
     assert lines[1] == {"step": 2, "pass": "forward", "from": "l", "to": None, "port": None, "value": ["-Infinity", 0.0]}
