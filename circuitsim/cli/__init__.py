@@ -75,17 +75,21 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 # The commands, one module per family: an import and an add_command line each.
 from .check import check_cmd  # noqa: E402
+from .draw import draw as draw_cmd  # noqa: E402
 from .gates import gates_cmd  # noqa: E402
 from .gradcheck import gradcheck_cmd  # noqa: E402
 from .newplugin import new_plugin_cmd  # noqa: E402
 from .plugins import plugins_cmd  # noqa: E402
 from .run import run_cmd  # noqa: E402
 from .test import test_cmd  # noqa: E402
+from .trace import trace as trace_cmd  # noqa: E402
 
 main.add_command(check_cmd)
+main.add_command(draw_cmd)
 main.add_command(gates_cmd)
 main.add_command(gradcheck_cmd)
 main.add_command(new_plugin_cmd)
 main.add_command(plugins_cmd)
 main.add_command(run_cmd)
 main.add_command(test_cmd)
+main.add_command(trace_cmd)
