@@ -46,7 +46,7 @@ class Circuit:
         self.spec = spec
         self.graph = graph
         self.registry = registry
-        self.plan = Plan(graph, order)
+        self.plan = Plan(graph, order, registry)
 
     @property
     def name(self) -> str:
@@ -100,12 +100,9 @@ class Circuit:
         if batch is None:  # scalar inputs, batched seeds
             batch = next((len(v) for v in seeds.values() if isinstance(v, np.ndarray)), None)
         with np.errstate(all="ignore"):
-            plan.forward(values)
-            grads = live = None
-            if backward:
-                grads = plan.backward(values, seeds)
-                live = plan.live_steps(frozenset(seeds))
-        plan.check_finite(values, grads, nan, live or ())
+            grads = plan.run(values, seeds if backward else None)
+        live = plan.live_steps(frozenset(seeds)) if backward else ()
+        plan.check_finite(values, grads, nan, live)
         return self._result(values, grads, batch)
 
     def _bind_inputs(self, values: list, given: Mapping[str, Any]) -> int | None:
@@ -151,12 +148,10 @@ class Circuit:
         return seeds
 
     def _result(self, values: list, grads: list | None, batch: int | None) -> Result:
-        names = self.plan.names
-        kinds = self.graph.nodes
-        fix = _to_batch(batch) if batch is not None else _to_float
-        keep = [(i, n) for i, n in enumerate(names) if kinds[n]["kind"] != "const"]
-        value_map = {n: fix(values[i]) for i, n in keep}
-        grad_map = {n: fix(grads[i]) for i, n in keep} if grads is not None else {}
+        names = self.plan.names[: self.plan.n_named]  # inputs and gates; constants come after
+        fix = _to_batch(batch) if batch is not None else float
+        value_map = dict(zip(names, map(fix, values)))
+        grad_map = dict(zip(names, map(fix, grads))) if grads is not None else {}
         outputs = {n: value_map[n] for n in self.spec.outputs}
         return Result(self.name, outputs, value_map, grad_map, batch)
 
@@ -176,10 +171,6 @@ def _as_value(name: str, raw: Any):
     if array.ndim != 1 or array.size == 0:
         raise CircuitError(f"input {name!r}: a batch is a non-empty 1-D sequence, got shape {array.shape}")
     return array
-
-
-def _to_float(value) -> float:
-    return float(value)
 
 
 def _to_batch(batch: int):
