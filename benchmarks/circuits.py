@@ -12,7 +12,9 @@ import math
 import random
 from dataclasses import dataclass
 
-__all__ = ["Net", "mlp", "width_for"]
+import numpy as np
+
+__all__ = ["Net", "mlp", "sample_inputs", "width_for"]
 
 DEPTH = 4
 
@@ -48,8 +50,8 @@ def mlp(n_gates: int, seed: int = 0) -> Net:
     inputs: dict[str, float] = {}
     gates: list[tuple[str, str, tuple[str, ...]]] = []
 
-    def new_input(value: float) -> str:
-        name = f"w{len(inputs)}"
+    def new_input(value: float, prefix: str = "w") -> str:
+        name = f"{prefix}{len(inputs)}"
         inputs[name] = value
         return name
 
@@ -58,7 +60,7 @@ def mlp(n_gates: int, seed: int = 0) -> Net:
         gates.append((name, op, srcs))
         return name
 
-    layer = [new_input(round(rng.uniform(-1, 1), 4)) for _ in range(width)]
+    layer = [new_input(round(rng.uniform(-1, 1), 4), "x") for _ in range(width)]
     scale = 1 / math.sqrt(width)
     for depth in range(DEPTH + 1):
         last = depth == DEPTH
@@ -72,3 +74,14 @@ def mlp(n_gates: int, seed: int = 0) -> Net:
             neurons.append(total if last else new_gate("relu", total))
         layer = neurons
     return Net(inputs, gates, layer)
+
+
+def sample_inputs(net: Net, batch: int) -> dict:
+    """The inputs of a run: defaults, and for a batch the ``x*`` inputs as arrays of ``batch``."""
+    if batch == 1:
+        return dict(net.inputs)
+    rng = np.random.default_rng(0)
+    return {
+        name: value + rng.uniform(-0.1, 0.1, batch) if name.startswith("x") else value
+        for name, value in net.inputs.items()
+    }

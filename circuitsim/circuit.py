@@ -158,6 +158,8 @@ class Circuit:
 
 def _as_value(name: str, raw: Any):
     """A float for a number, a 1-D float64 array for a sequence; a CircuitError otherwise."""
+    if type(raw) is float:
+        return raw
     if isinstance(raw, bool) or isinstance(raw, str):
         raise CircuitError(f"input {name!r} must be a number or a list of numbers, got {raw!r}")
     if isinstance(raw, numbers.Real):

@@ -236,7 +236,7 @@ class Plan:
         warnings.warn(f"{pos}: {message}" if pos.path or pos.line else message, NumericalWarning, stacklevel=4)
 
     def first_fault(self, values: list, grads: list | None, live: list[Step] = ()) -> tuple[str | None, Position | None]:
-        if not _all_finite(values) or any(not _finite(values[slot]) for slot in self.inputs.values()):
+        if not _all_finite(values):  # a non-finite input makes the sum non-finite too
             for name, slot in self.inputs.items():
                 if not _finite(values[slot]):
                     return f"input {name!r} is {_show(values[slot])}", self.graph.nodes[name]["pos"]
