@@ -40,6 +40,9 @@ Kernels = tuple[Callable, Callable]  # (forward, backward)
 
 _cache: dict[tuple, Kernels] = {}
 
+# Local gradients of +-1 need no multiplication: x * 1.0 is x and a + x * -1.0 is a - x, bit for bit.
+_UNIT = {"1.0": "+ go", "-1.0": "- go"}
+
 
 def compile_kernels(expr: Expressions, n_inputs: int) -> Kernels:
     """The forward and backward kernels of ``expr`` for a gate with ``n_inputs`` inputs."""
@@ -65,9 +68,9 @@ def _compile(expr: Expressions, n: int) -> Kernels:
         f"def backward(v, g, o, {ins}):",
         "    go = g[o]",
         f"    {load}; out = v[o]",
-        "    " + "; ".join(f"l{k} = {grad}" for k, grad in enumerate(grads)),
     ]
-    lines += [f"    g[i{k}] = g[i{k}] + go * l{k}" for k in range(n)]
+    lines += [f"    l{k} = {grad}" for k, grad in enumerate(grads) if grad not in _UNIT]
+    lines += [f"    g[i{k}] = g[i{k}] {_UNIT.get(grad, f'+ go * l{k}')}" for k, grad in enumerate(grads)]
     namespace = dict(expr.names)
     exec(compile("\n".join(lines) + "\n", f"<kernels {expr.output!r}>", "exec"), namespace)
     return namespace["forward"], namespace["backward"]
