@@ -177,6 +177,10 @@ def _as_value(name: str, raw: Any):
 
 def _to_batch(batch: int):
     def fix(value):
+        if type(value) is float:  # a node no batch input reaches, e.g. a weight's value
+            return np.full(batch, value)
+        if type(value) is np.ndarray and value.shape == (batch,) and value.dtype == np.float64:
+            return value
         array = np.asarray(value, dtype=np.float64)
         if array.shape == (batch,):
             return array
