@@ -19,7 +19,8 @@ class Expressions:
     output value; ``names`` holds the objects the expressions call, e.g. ``{"exp": math.exp}``.
     Write ``{{`` and ``}}`` for literal braces. circuitsim compiles them into straight Python
     code, so they must give exactly what :meth:`Gate.forward` and :meth:`Gate.local_grads`
-    give. An expression that raises ``ArithmeticError`` or ``ValueError`` (``math.log(0.0)``)
+    give. They may depend on the gate's ``params`` only: gates of one type without params
+    share their compiled code. An expression that raises ``ArithmeticError`` or ``ValueError`` (``math.log(0.0)``)
     makes the run fall back to the methods.
 
     >>> Expressions("{0} * {0}", ("2.0 * {0}",))

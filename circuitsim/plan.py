@@ -27,7 +27,7 @@ import networkx as nx
 import numpy as np
 
 from .errors import CircuitError, NumericalError, NumericalWarning, Position
-from .kernels import compile_kernels, expressions_of, is_value, method_kernels
+from .kernels import Kernels, compile_kernels, expressions_of, is_value, method_kernels
 
 __all__ = ["Plan", "Step", "NAN_POLICIES"]
 
@@ -135,24 +135,23 @@ class Plan:
         for slot in batched:
             is_batch[slot] = 1
         kernels = {}
+        compiled: dict[tuple, Kernels | None] = {}  # for gates without params: by class
         for step in self.steps:
             batch = any(is_batch[i] for i in step.ins)
             is_batch[step.out] = batch
-            kernels[step.out] = self._step_kernels(step, batch)
+            n = len(step.ins)
+            key = None if step.gate.params else (type(step.gate), n, batch)
+            if key in compiled:
+                fast = compiled[key]
+            else:
+                fast = _expression_kernels(step.gate, n, batch)
+                if key is not None:
+                    compiled[key] = fast
+            if fast is not None:
+                kernels[step.out] = (*fast, (step.out, *step.ins))
+            else:
+                kernels[step.out] = (*method_kernels(step.gate, n, batch), (step.out, step.ins))
         return kernels
-
-    def _step_kernels(self, step: Step, batch: bool) -> tuple:
-        """(forward kernel, backward kernel, their arguments after ``v`` and ``g``)."""
-        n = len(step.ins)
-        expr = expressions_of(step.gate, n, batch)
-        if expr is not None:
-            try:
-                forward, backward = compile_kernels(expr, n)
-                return forward, backward, (step.out, *step.ins)
-            except Exception:  # expressions that do not compile: the methods still work
-                pass
-        forward, backward = method_kernels(step.gate, n, batch)
-        return forward, backward, (step.out, step.ins)
 
     # -- the method path -------------------------------------------------------------------
 
@@ -258,6 +257,17 @@ class Plan:
                         step.pos,
                     )
         return None, None
+
+
+def _expression_kernels(gate, n_inputs: int, batch: bool) -> Kernels | None:
+    """Kernels compiled from the gate's expressions; None to call its methods instead."""
+    expr = expressions_of(gate, n_inputs, batch)
+    if expr is None:
+        return None
+    try:
+        return compile_kernels(expr, n_inputs)
+    except Exception:  # expressions that do not compile: the methods still work
+        return None
 
 
 def _finite(value) -> bool:

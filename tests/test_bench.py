@@ -31,3 +31,23 @@ def test_bench_reports_bad_files_and_usage(tmp_path):
     assert result.exit_code == 1
     assert f"{bad}:3:13: error: gate 'y': unknown gate type 'nope'" in result.stderr
     assert CliRunner().invoke(main, ["bench", str(bad), "--batch", "0"]).exit_code == 2
+
+
+def test_readme_performance_commands_run(root, capsys):
+    """Every command of the README's Performance section runs (the benchmark on a tiny size)."""
+    from benchmarks.run import main as benchmark
+
+    readme = (root / "README.md").read_text()
+    block = re.search(r"^## Performance\n.*?^```console\n(.*?)^```", readme, re.M | re.S).group(1)
+    commands = block.splitlines()
+    assert commands and all(c.startswith(("circuitsim bench ", "python -m benchmarks.run")) for c in commands)
+    for command in commands:
+        words = command.split()
+        if words[0] == "circuitsim":
+            result = CliRunner().invoke(main, [*words[1:2], str(root / words[2]), *words[3:], "--repeat", "1"])
+            assert result.exit_code == 0, result.output
+            assert "ns per gate" in result.output
+        else:
+            benchmark([*words[3:], "--sizes", "60", "--batches", "1", "20", "--repeat", "1"])
+            table = capsys.readouterr().out
+            assert "| circuitsim |" in table and "| python loop |" in table and "| numpy plan |" in table
