@@ -20,7 +20,7 @@ from .errors import (
     PluginWarning,
     Position,
 )
-from .gate import Gate
+from .gate import Expressions, Gate
 from .hookspecs import hookimpl
 from .loader import load, loads
 
@@ -29,6 +29,7 @@ __all__ = [
     "Circuit",
     "CircuitError",
     "CircuitErrors",
+    "Expressions",
     "Gate",
     "NumericalError",
     "NumericalWarning",

@@ -56,7 +56,7 @@ class Circuit:
         self.spec = spec
         self.graph = graph
         self.registry = registry
-        self.plan = Plan(graph, order)
+        self.plan = Plan(graph, order, registry)
 
     @property
     def name(self) -> str:
@@ -132,17 +132,18 @@ class Circuit:
         seeds = self._seeds(seed, batch)
         if batch is None:  # scalar inputs, batched seeds
             batch = next((len(v) for v in seeds.values() if isinstance(v, np.ndarray)), None)
-        passes = Tracer(plan) if trace else plan
         with np.errstate(all="ignore"):
-            passes.forward(values)
-            grads = live = None
-            if backward:
-                grads = passes.backward(values, seeds)
-                live = plan.live_steps(frozenset(seeds))
-        plan.check_finite(values, grads, nan, live or ())
+            if trace:
+                tracer = Tracer(plan)
+                tracer.forward(values)
+                grads = tracer.backward(values, seeds) if backward else None
+            else:
+                grads = plan.run(values, seeds if backward else None)
+        live = plan.live_steps(frozenset(seeds)) if backward else ()
+        plan.check_finite(values, grads, nan, live)
         result = self._result(values, grads, batch)
         if trace:
-            result.trace = passes.messages
+            result.trace = tracer.messages
         return result
 
     def _bind_inputs(self, values: list, given: Mapping[str, Any]) -> int | None:
@@ -188,18 +189,18 @@ class Circuit:
         return seeds
 
     def _result(self, values: list, grads: list | None, batch: int | None) -> Result:
-        names = self.plan.names
-        kinds = self.graph.nodes
-        fix = _to_batch(batch) if batch is not None else _to_float
-        keep = [(i, n) for i, n in enumerate(names) if kinds[n]["kind"] != "const"]
-        value_map = {n: fix(values[i]) for i, n in keep}
-        grad_map = {n: fix(grads[i]) for i, n in keep} if grads is not None else {}
+        names = self.plan.names[: self.plan.n_named]  # inputs and gates; constants come after
+        fix = _to_batch(batch) if batch is not None else float
+        value_map = dict(zip(names, map(fix, values)))
+        grad_map = dict(zip(names, map(fix, grads))) if grads is not None else {}
         outputs = {n: value_map[n] for n in self.spec.outputs}
         return Result(self.name, outputs, value_map, grad_map, batch, from_circuit=self)
 
 
 def _as_value(name: str, raw: Any):
     """A float for a number, a 1-D float64 array for a sequence; a CircuitError otherwise."""
+    if type(raw) is float:
+        return raw
     if isinstance(raw, bool) or isinstance(raw, str):
         raise CircuitError(f"input {name!r} must be a number or a list of numbers, got {raw!r}")
     if isinstance(raw, numbers.Real):
@@ -215,12 +216,12 @@ def _as_value(name: str, raw: Any):
     return array
 
 
-def _to_float(value) -> float:
-    return float(value)
-
-
 def _to_batch(batch: int):
     def fix(value):
+        if type(value) is float:  # a node no batch input reaches, e.g. a weight's value
+            return np.full(batch, value)
+        if type(value) is np.ndarray and value.shape == (batch,) and value.dtype == np.float64:
+            return value
         array = np.asarray(value, dtype=np.float64)
         if array.shape == (batch,):
             return array

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,6 +40,22 @@ def load(path: str | os.PathLike, *, plugins: Sequence[PluginArg] = (), registry
 
 def loads(text: str | bytes, *, path: str | None = None, plugins: Sequence[PluginArg] = (), registry: Registry | None = None) -> Circuit:
     """Load and validate a circuit from YAML text; ``path`` only names it in messages."""
+    with _gc_paused():  # loading makes millions of objects that all live on: halves the time
+        return _loads(text, path, plugins, registry)
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _loads(text, path, plugins, registry) -> Circuit:
     registry = registry or load_registry(plugins)
     root = read(text, path)
     default_name = Path(path).stem if path else "circuit"

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from circuitsim.gate import Gate
+from circuitsim.gate import Expressions, Gate
 
 from ._numeric import apply, is_batch
 
@@ -46,6 +46,11 @@ class Relu(Gate):
     def local_grads(self, inputs, output):
         return (apply(_step, _step_array, *inputs),)
 
+    def expressions(self, n_inputs, batch):
+        if batch:
+            return Expressions("maximum({0}, 0.0)", ("where({0} > 0, 1.0, 0.0)",), {"maximum": np.maximum, "where": np.where})
+        return Expressions("(0.0 if {0} <= 0 else {0})", ("(1.0 if {0} > 0 else 0.0)",))
+
 
 def _sign(x):
     if x > 0:
@@ -67,6 +72,10 @@ class Abs(Gate):
 
     def local_grads(self, inputs, output):
         return (apply(_sign, np.sign, *inputs),)
+
+    def expressions(self, n_inputs, batch):
+        names = {"abs": np.abs, "sign": np.sign} if batch else {"abs": abs, "sign": _sign}
+        return Expressions("abs({0})", ("sign({0})",), names)
 
 
 class _Extremum(Gate):

@@ -74,6 +74,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 # The commands, one module per family: an import and an add_command line each.
+from .bench import bench_cmd  # noqa: E402
 from .check import check_cmd  # noqa: E402
 from .draw import draw as draw_cmd  # noqa: E402
 from .gates import gates_cmd  # noqa: E402
@@ -84,6 +85,7 @@ from .run import run_cmd  # noqa: E402
 from .test import test_cmd  # noqa: E402
 from .trace import trace as trace_cmd  # noqa: E402
 
+main.add_command(bench_cmd)
 main.add_command(check_cmd)
 main.add_command(draw_cmd)
 main.add_command(gates_cmd)
