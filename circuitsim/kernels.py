@@ -34,14 +34,23 @@ import numpy as np
 
 from .gate import Expressions
 
-__all__ = ["Kernels", "compile_kernels", "expressions_of", "is_value", "method_kernels"]
+__all__ = [
+    "UNIT",
+    "Kernels",
+    "checked_forward",
+    "checked_local_grads",
+    "compile_kernels",
+    "expressions_of",
+    "is_value",
+    "method_kernels",
+]
 
 Kernels = tuple[Callable, Callable]  # (forward, backward)
 
 _cache: dict[tuple, Kernels] = {}
 
 # Local gradients of +-1 need no multiplication: x * 1.0 is x and a + x * -1.0 is a - x, bit for bit.
-_UNIT = {"1.0": "+ go", "-1.0": "- go"}
+UNIT = {"1.0": "+", "-1.0": "-"}
 
 
 def compile_kernels(expr: Expressions, n_inputs: int) -> Kernels:
@@ -69,39 +78,56 @@ def _compile(expr: Expressions, n: int) -> Kernels:
         "    go = g[o]",
         f"    {load}; out = v[o]",
     ]
-    lines += [f"    l{k} = {grad}" for k, grad in enumerate(grads) if grad not in _UNIT]
-    lines += [f"    g[i{k}] = g[i{k}] {_UNIT.get(grad, f'+ go * l{k}')}" for k, grad in enumerate(grads)]
+    lines += [f"    l{k} = {grad}" for k, grad in enumerate(grads) if grad not in UNIT]
+    lines += [f"    g[i{k}] = g[i{k}] {f'{UNIT[grad]} go' if grad in UNIT else f'+ go * l{k}'}" for k, grad in enumerate(grads)]
     namespace = dict(expr.names)
     exec(compile("\n".join(lines) + "\n", f"<kernels {expr.output!r}>", "exec"), namespace)
     return namespace["forward"], namespace["backward"]
 
 
-def method_kernels(gate: Any, n_inputs: int, batch: bool) -> tuple[Callable, Callable, Callable]:
-    """Kernels that call ``gate.forward`` and ``gate.local_grads`` (args: ``(o, ins)``).
-
-    They check what the methods return and raise ``TypeError`` or ``ValueError`` on anything
-    but numbers (arrays in a batch) and one gradient per input; the method path then names
-    the gate.
-    """
-    fwd, local_grads = gate.forward, gate.local_grads
+def method_kernels(gate: Any, n_inputs: int, batch: bool) -> Kernels:
+    """Kernels that call the gate's checked methods (args: ``(o, ins)``)."""
+    fwd, local_grads = checked_forward(gate, batch), checked_local_grads(gate, n_inputs, batch)
 
     def forward(v, o, ins):
-        out = fwd(*[v[i] for i in ins])
-        if not is_value(out, batch):
-            raise TypeError("not a number")
-        v[o] = out
+        v[o] = fwd(*[v[i] for i in ins])
 
     def backward(v, g, o, ins):
         go = g[o]
-        local = local_grads([v[i] for i in ins], v[o])
-        if len(local) != len(ins):
-            raise ValueError("wrong number of local gradients")
-        for i, lg in zip(ins, local):
-            if not is_value(lg, batch):
-                raise TypeError("not a number")
+        for i, lg in zip(ins, local_grads([v[i] for i in ins], v[o])):
             g[i] = g[i] + go * lg
 
     return forward, backward
+
+
+def checked_forward(gate: Any, batch: bool) -> Callable:
+    """``gate.forward``, raising ``TypeError`` if it returns anything but a number (an array
+    in a batch); the method path then names the gate."""
+    fwd = gate.forward
+
+    def forward(*inputs):
+        out = fwd(*inputs)
+        if not is_value(out, batch):
+            raise TypeError("not a number")
+        return out
+
+    return forward
+
+
+def checked_local_grads(gate: Any, n_inputs: int, batch: bool) -> Callable:
+    """``gate.local_grads`` as a tuple of ``n_inputs`` numbers, or ``TypeError``/``ValueError``."""
+    local_grads = gate.local_grads
+
+    def checked(inputs: list, output) -> tuple:
+        local = tuple(local_grads(inputs, output))
+        if len(local) != n_inputs:
+            raise ValueError("wrong number of local gradients")
+        for lg in local:
+            if not is_value(lg, batch):
+                raise TypeError("not a number")
+        return local
+
+    return checked
 
 
 def is_value(value: Any, batch: bool) -> bool:

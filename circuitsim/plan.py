@@ -1,6 +1,6 @@
 """The scheduler: a circuit's graph compiled once into a plan that every run reuses.
 
-A plan numbers the nodes (their *slots*: inputs and gates in topological order, then the
+A plan numbers the nodes (their *slots*: the inputs, the gates in topological order, then the
 constants) and keeps, per gate, one step: the gate, the slot it writes and the slots it reads.
 The forward pass runs the steps in order, each gate computing its value from its inputs'
 values; the backward pass runs them in reverse, each gate multiplying the upstream gradient of
@@ -9,10 +9,12 @@ gradients add up where a wire fans out. Both are plain loops (no recursion), and
 same loop over numpy arrays.
 
 :meth:`Plan.run` takes the fast path: every step's kernel (see :mod:`circuitsim.kernels`),
-generated from the gate's expressions where it gives them. If a kernel raises, the run starts
+generated from the gate's expressions where it gives them. A scalar run that comes back
+:data:`TIER_UP` times takes the second tier instead: the whole plan as straight-line code
+(:mod:`circuitsim.straight`), compiled once. If a kernel or that code raises, the run starts
 again on the method path (:meth:`Plan.forward`, :meth:`Plan.backward`), which calls
 ``forward`` and ``local_grads`` step by step, checks what they return and names a gate that
-fails. Both paths do the same arithmetic in the same order, so they give the same bits.
+fails. All paths do the same arithmetic in the same order, so they give the same bits.
 """
 
 from __future__ import annotations
@@ -28,10 +30,14 @@ import numpy as np
 
 from .errors import CircuitError, NumericalError, NumericalWarning, Position
 from .kernels import Kernels, compile_kernels, expressions_of, is_value, method_kernels
+from .straight import Program, compile_backward, compile_forward
 
-__all__ = ["Plan", "Step", "NAN_POLICIES"]
+__all__ = ["Plan", "Step", "NAN_POLICIES", "TIER_UP"]
 
 NAN_POLICIES = ("warn", "raise", "ignore")
+# The scalar run of a plan (with the same seeded slots) that compiles its straight-line code:
+# compiling costs about as much as 100 runs on the kernels, and saves about half of each run.
+TIER_UP = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +59,13 @@ class Plan:
         self.registry = registry
         nodes = graph.nodes
         kinds = [nodes[n]["kind"] for n in order]
-        self.names = [n for n, k in zip(order, kinds) if k != "const"]
+        self.names = [n for n, k in zip(order, kinds) if k == "input"]
+        self.names += [n for n, k in zip(order, kinds) if k == "gate"]
         self.n_named = len(self.names)  # slots below this are inputs and gates
         self.names += [n for n, k in zip(order, kinds) if k == "const"]
         self.slot = {name: i for i, name in enumerate(self.names)}
         slot = self.slot
+        self.named = {n: slot[n] for n, k in zip(order, kinds) if k != "const"}  # in topological order
         self.inputs = {n: slot[n] for n, k in zip(order, kinds) if k == "input"}
         self.constants = [(slot[n], nodes[n]["value"]) for n in self.names[self.n_named :]]
         self.steps = []
@@ -68,6 +76,9 @@ class Plan:
         self.outputs = [slot[n] for n in graph.graph["outputs"]]
         self._live_cache: dict[frozenset[int], list[Step]] = {}
         self._kernels: dict = {}  # batched slots -> kernels; (batched, seeded) -> ops
+        self._programs: dict[frozenset[int] | None, Program | None] = {}  # seeded -> straight-line code
+        self._forward_code: list | None = None  # the forward functions all programs share
+        self._runs: dict[frozenset[int] | None, int] = {}  # seeded -> scalar runs so far
 
     def new_values(self) -> list:
         values: list = [0.0] * len(self.names)
@@ -93,27 +104,53 @@ class Plan:
 
     # -- the fast path ---------------------------------------------------------------------
 
-    def run(self, values: list, seeds: Mapping[int, Any] | None) -> list | None:
+    def run(self, values: list, seeds: Mapping[int, Any] | None, batched: frozenset[int] | None = None) -> list | None:
         """Fill ``values`` (inputs and constants set) and, given ``seeds``, return the gradients.
 
-        The fast path first; if any kernel raises, the method path from the start.
+        ``batched`` are the input slots that hold arrays (found if not given). The fast path
+        first; if anything on it raises, the method path from the start.
         """
-        batched = frozenset(self._batched_slots(values))
+        if batched is None:
+            batched = frozenset(slot for slot in self.inputs.values() if isinstance(values[slot], np.ndarray))
+        seeded = None if seeds is None else frozenset(seeds)
         grads = None
         try:
+            program = None if batched else self._program(seeded)
+            if seeds is not None:
+                grads = self.new_grads(seeds)
+            if program is not None:
+                program.run(values, grads)
+                return grads
             for kernel, args in self._ops(batched, None):
                 kernel(values, *args)
             if seeds is not None:
-                grads = self.new_grads(seeds)
-                for kernel, args in self._ops(batched, frozenset(seeds)):
+                for kernel, args in self._ops(batched, seeded):
                     kernel(values, grads, *args)
         except Exception:  # a domain edge or a faulty gate: the methods answer or name it
             self.forward(values)
             grads = None if seeds is None else self.backward(values, seeds)
         return grads
 
-    def _batched_slots(self, values: list):
-        return (slot for slot in self.inputs.values() if isinstance(values[slot], np.ndarray))
+    def _program(self, seeded: frozenset[int] | None) -> Program | None:
+        """The straight-line code for scalar runs with these seeds, once they come back often."""
+        if seeded in self._programs:
+            return self._programs[seeded]
+        runs = self._runs[seeded] = self._runs.get(seeded, 0) + 1
+        return self.compile(seeded) if runs >= TIER_UP else None
+
+    def compile(self, seeded: frozenset[int] | None) -> Program | None:
+        """Compile (once) the straight-line code of scalar runs seeded at ``seeded`` (None: forward only)."""
+        if seeded in self._programs:
+            return self._programs[seeded]
+        try:
+            if self._forward_code is None:
+                self._forward_code = compile_forward(self.steps)
+            backward = compile_backward(self.live_steps(seeded), seeded) if seeded is not None else []
+            program = Program(self._forward_code, backward)
+        except Exception:  # e.g. an expression too deeply nested for the compiler: the kernels work
+            program = None
+        self._programs[seeded] = program
+        return program
 
     def _ops(self, batched: frozenset[int], seeded: frozenset[int] | None) -> list:
         """The forward (``seeded`` None) or backward kernels with their arguments, cached."""

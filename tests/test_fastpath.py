@@ -58,8 +58,7 @@ class Cube(Gate):
 def method_path(c, inputs=None, seed=None):
     """Values and gradients through forward/local_grads only, as a tracer computes them."""
     plan = c.plan
-    values = plan.new_values()
-    batch = c._bind_inputs(values, inputs or {})
+    values, _, batch = c._values(inputs or {})
     seeds = c._seeds(seed, batch)
     with np.errstate(all="ignore"):
         plan.forward(values)
@@ -70,8 +69,7 @@ def method_path(c, inputs=None, seed=None):
 def fast_path(c, inputs=None, seed=None, monkeypatch=None):
     """The same through Plan.run; with ``monkeypatch``, fail if it falls back to the methods."""
     plan = c.plan
-    values = plan.new_values()
-    batch = c._bind_inputs(values, inputs or {})
+    values, _, batch = c._values(inputs or {})
     seeds = c._seeds(seed, batch)
     with monkeypatch.context() as m:
         m.setattr(Plan, "forward", _no_fallback)
@@ -159,8 +157,7 @@ def test_division_by_zero_and_overflow_in_a_larger_circuit():
 
 def _plain_run(c, inputs=None, seed=None):
     plan = c.plan
-    values = plan.new_values()
-    batch = c._bind_inputs(values, inputs or {})
+    values, _, batch = c._values(inputs or {})
     with np.errstate(all="ignore"):
         grads = plan.run(values, c._seeds(seed, batch))
     return values, grads

@@ -1,0 +1,135 @@
+"""The straight-line tier (circuitsim.straight) against the method path, bit for bit: fan-out,
+seeds, chunk boundaries, plugin gates with and without expressions, domain edges, faults."""
+
+import math
+import types
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_fastpath import FAN_OUT, Cube, Square, assert_same, method_path, misbehaving, plugin
+from test_properties import circuits
+
+import circuitsim
+from circuitsim import Expressions, Gate
+from circuitsim import plan as plan_module
+from circuitsim import straight
+from circuitsim.plan import Plan
+
+
+def straight_path(c, inputs=None, seed=None, monkeypatch=None):
+    """Values and gradients through the compiled straight-line code, failing on any fallback."""
+    plan = c.plan
+    values, batched, batch = c._values(inputs or {})
+    seeds = c._seeds(seed, batch)
+    program = plan.compile(frozenset(seeds))
+    assert program is not None and not batched
+    with monkeypatch.context() as m:
+        m.setattr(Plan, "forward", _no_call)
+        m.setattr(Plan, "_ops", _no_call)
+        with np.errstate(all="ignore"):
+            grads = plan.run(values, seeds)
+    return values, grads
+
+
+def _no_call(*args):
+    raise AssertionError("the run left the straight-line code")
+
+
+@pytest.fixture(params=[1, 3, straight.CHUNK], ids=lambda n: f"chunk{n}")
+def chunk(request, monkeypatch):
+    """Chunks of one gate put every gradient across a function boundary."""
+    monkeypatch.setattr(straight, "CHUNK", request.param)
+    return request.param
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(circuits(), st.integers(0, 2), st.booleans())
+def test_random_circuits_straight_equals_methods_bitwise(monkeypatch, text, chunk_size, seeded):
+    monkeypatch.setattr(straight, "CHUNK", (1, 2, 200)[chunk_size])
+    c = circuitsim.loads(text)
+    inputs = {n: d + 0.25 for n, d in c.inputs.items()}
+    seed = {c.outputs[0]: -0.75, c.outputs[-1]: 2.0} if seeded else None
+    assert_same(c, straight_path(c, inputs, seed, monkeypatch), method_path(c, inputs, seed))
+
+
+@pytest.mark.parametrize("seed", [None, {"d": 2.0}, {"f": 1.5, "s": -1.0}, {"f": [1.0, -1.0, 0.5]}])
+@pytest.mark.parametrize("inputs", [None, {"x": 0.5}, {"x": 0.75, "y": 2.0}])
+def test_plugin_gates_fan_out_and_seeds(monkeypatch, chunk, inputs, seed):
+    c = circuitsim.loads(FAN_OUT, plugins=[plugin(Square, Cube)])
+    assert_same(c, straight_path(c, inputs, seed, monkeypatch), method_path(c, inputs, seed))
+
+
+def test_runs_tier_up_by_themselves_and_stay_the_same(monkeypatch):
+    c = circuitsim.loads(FAN_OUT, plugins=[plugin(Square, Cube)])
+    first = c.run()
+    for _ in range(plan_module.TIER_UP):
+        assert c.run() == first
+    assert c.plan._programs[frozenset(c.plan.outputs)] is not None
+    assert c.forward().values == first.values
+    monkeypatch.setattr(Plan, "_ops", _no_call)
+    assert c.run() == first
+    assert c.run({"x": [1.0, 2.0]}).batch == 2  # batches keep to the kernels
+
+
+def test_compile_makes_forward_and_run_straight_line(monkeypatch):
+    c = circuitsim.loads(FAN_OUT, plugins=[plugin(Square, Cube)])
+    want_run, want_forward = c.run(), c.forward()
+    c.compile()
+    monkeypatch.setattr(Plan, "_ops", _no_call)
+    assert c.run() == want_run and c.forward() == want_forward
+
+
+@pytest.mark.parametrize("gate, x", [("log", 0.0), ("log", -1.0), ("exp", 1000.0), ("reciprocal", 0.0), ("sqrt", -1.0)])
+def test_domain_edges_fall_back_to_the_methods(chunk, gate, x):
+    text = f"inputs: {{x: 1.0}}\ngates:\n  g: {{type: {gate}, inputs: [x]}}\n  h: {{type: mul, inputs: [g, x]}}\noutputs: [h]\n"
+    c = circuitsim.loads(text)
+    c.compile()
+    assert c.run().outputs == circuitsim.loads(text).run().outputs  # fine inputs: straight-line
+    with pytest.warns(circuitsim.NumericalWarning, match=rf"gate 'g' \({gate}\) with inputs x=.* produced"):
+        r = c.run({"x": x})
+    values, grads = method_path(c, {"x": x})
+    assert np.asarray([r.values[n] for n in ("g", "h")]).tobytes() == np.asarray(values[1:3]).tobytes()
+    assert math.isnan(r.grads["x"]) or math.isinf(r.grads["x"]) or r.grads["x"] == grads[0]
+
+
+@pytest.mark.parametrize("faulty, message", [
+    (misbehaving(forward=lambda x: None), r"forward returned NoneType None, not a number"),
+    (misbehaving(local_grads=lambda ins: (1.0, 2.0)), r"local_grads returned 2 gradients for 1 inputs"),
+    (misbehaving(local_grads=lambda ins: [None]), r"local_grads returned NoneType None for port 'x', not a number"),
+])
+def test_misbehaving_gates_are_named_after_compiling(faulty, message):
+    c = circuitsim.loads("inputs: {x: 2.0}\ngates:\n  a: {type: neg, inputs: [x]}\n  bad: {type: faulty, inputs: [a]}\n"
+                         "outputs: [bad]\n", path="faulty.yaml", plugins=[plugin(faulty)])
+    c.compile()
+    with pytest.raises(circuitsim.CircuitError, match=message) as info:
+        c.run()
+    assert (info.value.line, info.value.column) == (4, 3)
+
+
+def _double(x):
+    return 2.0 * x
+
+
+class Twice(Gate):
+    """2x, through an expression name that a built-in gate uses for another function."""
+
+    name = "twice"
+
+    def forward(self, x):
+        return 2.0 * x
+
+    def local_grads(self, inputs, output):
+        return (2.0,)
+
+    def expressions(self, n_inputs, batch):
+        return Expressions("exp({0})", ("{{'a': 2.0}}['a']",), {"exp": _double})
+
+
+def test_expression_names_of_different_gates_do_not_clash(monkeypatch, chunk):
+    text = "inputs: {x: 0.5}\ngates:\n  e: {type: exp, inputs: [x]}\n  t: {type: twice, inputs: [e]}\noutputs: [t]\n"
+    c = circuitsim.loads(text, plugins=[plugin(Twice)])
+    values, grads = straight_path(c, None, None, monkeypatch)
+    assert values[c.plan.slot["t"]] == 2.0 * math.exp(0.5)
+    assert grads[c.plan.slot["x"]] == 2.0 * math.exp(0.5)
