@@ -181,15 +181,16 @@ class Circuit:
         seeds = self._seeds(seed, batch)
         if batch is None:  # scalar inputs, batched seeds
             batch = next((len(v) for v in seeds.values() if isinstance(v, np.ndarray)), None)
+        trapped = False
         with np.errstate(all="ignore"):
             if trace:
                 tracer = Tracer(plan)
                 tracer.forward(values)
                 grads = tracer.backward(values, seeds) if backward else None
             else:
-                grads = plan.run(values, seeds if backward else None, batched)
+                grads, trapped = plan.run(values, seeds if backward else None, batched)
         live = plan.live_steps(frozenset(seeds)) if backward else ()
-        plan.check_finite(values, grads, nan, live)
+        plan.check_finite(values, grads, nan, live, trapped, seeds if backward else ())
         result = self._result(values, grads, batch)
         if trace:
             result.trace = tracer.messages

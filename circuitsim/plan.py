@@ -15,6 +15,11 @@ generated from the gate's expressions where it gives them. A scalar run that com
 again on the method path (:meth:`Plan.forward`, :meth:`Plan.backward`), which calls
 ``forward`` and ``local_grads`` step by step, checks what they return and names a gate that
 fails. All paths do the same arithmetic in the same order, so they give the same bits.
+
+A batch run on the fast path traps numpy's floating-point errors (overflow, division by zero,
+invalid operation): an operation that makes inf or NaN from finite numbers sends the run to the
+method path too, and a run that finishes without one only needs its Python floats, its inputs,
+seeds and outputs looked at for NaN and inf, not every array (:meth:`Plan.check_finite`).
 """
 
 from __future__ import annotations
@@ -104,31 +109,41 @@ class Plan:
 
     # -- the fast path ---------------------------------------------------------------------
 
-    def run(self, values: list, seeds: Mapping[int, Any] | None, batched: frozenset[int] | None = None) -> list | None:
-        """Fill ``values`` (inputs and constants set) and, given ``seeds``, return the gradients.
+    def run(
+        self, values: list, seeds: Mapping[int, Any] | None, batched: frozenset[int] | None = None
+    ) -> tuple[list | None, bool]:
+        """Fill ``values`` (inputs and constants set) and, given ``seeds``, make the gradients.
 
         ``batched`` are the input slots that hold arrays (found if not given). The fast path
-        first; if anything on it raises, the method path from the start.
+        first; if anything on it raises, the method path from the start. Returns the gradients
+        (None without seeds) and whether the run was *trapped*: a batch run on the fast path,
+        whose arrays hold no NaN or inf that an operation made.
         """
         if batched is None:
             batched = frozenset(slot for slot in self.inputs.values() if isinstance(values[slot], np.ndarray))
         seeded = None if seeds is None else frozenset(seeds)
-        grads = None
         try:
-            program = None if batched else self._program(seeded)
-            if seeds is not None:
-                grads = self.new_grads(seeds)
-            if program is not None:
-                program.run(values, grads)
-                return grads
-            for kernel, args in self._ops(batched, None):
-                kernel(values, *args)
-            if seeds is not None:
-                for kernel, args in self._ops(batched, seeded):
-                    kernel(values, grads, *args)
+            if batched:
+                with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+                    return self._run_kernels(values, seeds, batched), True
+            program = self._program(seeded)
+            if program is None:
+                return self._run_kernels(values, seeds, batched), False
+            grads = None if seeds is None else self.new_grads(seeds)
+            program.run(values, grads)
+            return grads, False
         except Exception:  # a domain edge or a faulty gate: the methods answer or name it
             self.forward(values)
-            grads = None if seeds is None else self.backward(values, seeds)
+            return (None if seeds is None else self.backward(values, seeds)), False
+
+    def _run_kernels(self, values: list, seeds: Mapping[int, Any] | None, batched: frozenset[int]) -> list | None:
+        for kernel, args in self._ops(batched, None):
+            kernel(values, *args)
+        if seeds is None:
+            return None
+        grads = self.new_grads(seeds)
+        for kernel, args in self._ops(batched, frozenset(seeds)):
+            kernel(values, grads, *args)
         return grads
 
     def _program(self, seeded: frozenset[int] | None) -> Program | None:
@@ -260,9 +275,17 @@ class Plan:
         dist = f" ({info.dist} {info.version or '?'})" if info.dist else ""
         return f"type {type_name!r} from plugin {info.plugin!r}{dist}"
 
-    def check_finite(self, values: list, grads: list | None, policy: str, live: list[Step] = ()) -> None:
-        """Warn about (or raise for) the first gate whose value or gradient is NaN or inf."""
-        if policy == "ignore":
+    def check_finite(
+        self, values: list, grads: list | None, policy: str, live: list[Step] = (), trapped: bool = False, seeded=()
+    ) -> None:
+        """Warn about (or raise for) the first gate whose value or gradient is NaN or inf.
+
+        After a ``trapped`` run (see :meth:`run`) only what no trapped operation made is looked
+        at first: the Python floats, the batch inputs, the outputs and the ``seeded`` slots'
+        gradients. A gate whose expression gives a NaN or inf without an operation (a literal
+        ``inf``) that vanishes before the outputs goes unreported in such a run.
+        """
+        if policy == "ignore" or (trapped and self._untrapped_finite(values, grads, seeded)):
             return
         message, pos = self.first_fault(values, grads, live)
         if message is None:
@@ -270,6 +293,15 @@ class Plan:
         if policy == "raise":
             raise NumericalError(message, pos)
         warnings.warn(f"{pos}: {message}" if pos.path or pos.line else message, NumericalWarning, stacklevel=4)
+
+    def _untrapped_finite(self, values: list, grads: list | None, seeded) -> bool:
+        numbers = [x for x in values if type(x) is float]
+        numbers += [values[slot] for slot in self.inputs.values() if type(values[slot]) is not float]
+        numbers += [values[slot] for slot in self.outputs]
+        if grads is not None:
+            numbers += [x for x in grads if type(x) is float]
+            numbers += [grads[slot] for slot in seeded]
+        return _all_finite(numbers)
 
     def first_fault(self, values: list, grads: list | None, live: list[Step] = ()) -> tuple[str | None, Position | None]:
         if not _all_finite(values):  # a non-finite input makes the sum non-finite too

@@ -74,7 +74,7 @@ def fast_path(c, inputs=None, seed=None, monkeypatch=None):
     with monkeypatch.context() as m:
         m.setattr(Plan, "forward", _no_fallback)
         with np.errstate(all="ignore"):
-            grads = plan.run(values, seeds)
+            grads, _ = plan.run(values, seeds)
     return values, grads
 
 
@@ -159,7 +159,7 @@ def _plain_run(c, inputs=None, seed=None):
     plan = c.plan
     values, _, batch = c._values(inputs or {})
     with np.errstate(all="ignore"):
-        grads = plan.run(values, c._seeds(seed, batch))
+        grads, _ = plan.run(values, c._seeds(seed, batch))
     return values, grads
 
 
@@ -261,3 +261,21 @@ def test_nan_report_is_cheap_and_silent_when_all_is_well():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         c.run(nan="raise")
+
+
+@pytest.mark.parametrize(
+    "inputs, message",
+    [
+        ({"x": [1.0, 0.0]}, r"3:3: error: gate 'l' \(log\) with inputs x=array of 2 produced -inf \(sample 1\)"),
+        ({"x": [1.0, 1e300]}, r"4:3: error: gate 'm' \(mul\) with inputs 0=array of 2, 1=array of 2 produced inf \(sample 1\)"),
+        ({"x": [1.0, math.inf]}, r"1:10: error: input 'x' is inf \(sample 1\)"),
+        ({"x": [2.0, 3.0], "w": 1e300}, r"5:3: error: gate 'k' \(mul\) with inputs 0=1e\+300, 1=1e\+300 produced inf"),
+    ],
+)
+def test_batch_runs_trap_faults_and_name_the_gate(inputs, message):
+    """A batch run checks only what no trapped numpy operation made; faults are still named."""
+    c = circuitsim.loads("inputs: {x: 1.0, w: 2.0}\ngates:\n  l: {type: log, inputs: [x]}\n  m: {type: mul, inputs: [x, x]}\n"
+                         "  k: {type: mul, inputs: [w, w]}\n  r: {type: relu, inputs: [m]}\n  s: {type: add, inputs: [l, r, k]}\n"
+                         "outputs: [s]\n")
+    with pytest.raises(circuitsim.NumericalError, match=message):
+        c.run(inputs, nan="raise")
