@@ -6,7 +6,9 @@
 For every circuit size it prints the load time (text -> runnable circuit) beside a bare
 ``yaml.load(text, Loader=CSafeLoader)`` of the same text, then, for every batch size, the time
 of one forward+backward pass per gate (per gate*sample for a batch) for circuitsim and for each
-reference: a precompiled pure-Python loop, a hand-written NumPy plan, and micrograd and PyTorch
+reference. For one sample circuitsim is timed in each tier: its first run (kernels compiled),
+runs on the kernels, the compile time of the straight-line code (``Circuit.compile``) and
+runs on that code, the figure the references are compared with. The references are: a precompiled pure-Python loop, a hand-written NumPy plan, and micrograd and PyTorch
 when they are installed. The last column is each one's time over circuitsim's. Timings are the
 best of ``--repeat`` runs after one warm-up run; combinations above ``--max-cells`` gates*samples
 (memory) are skipped, and micrograd and PyTorch run only up to ``--max-reference-gates``.
@@ -76,8 +78,11 @@ def bench_size(n: int, args) -> None:
             continue
         inputs = sample_inputs(net, batch)
         repeat = args.repeat if gates * batch <= 10**7 else 1
-        ours = best_of(lambda: circuit.run(inputs), repeat)
         unit = gates * batch
+        if batch == 1:
+            ours = bench_tiers(circuit, inputs, gates, repeat)
+        else:
+            ours = best_of(lambda: circuit.run(inputs), repeat)
         row(f"{gates:,}", f"batch {batch:,}", "circuitsim", f"{ours / unit * 1e9:,.1f} ns", "", "1.00")
         for name, make in RUNNERS.items():
             if name in ("micrograd", "pytorch") and gates > args.max_reference_gates:
@@ -89,6 +94,17 @@ def bench_size(n: int, args) -> None:
             row(f"{gates:,}", f"batch {batch:,}", name, f"{theirs / unit * 1e9:,.1f} ns", "", f"{theirs / ours:.2f}")
     row(f"{gates:,}", "peak memory", f"{peak_rss_mib():,.0f} MiB", "", "", "")
     del circuit
+
+
+def bench_tiers(circuit, inputs: dict, gates: int, repeat: int) -> float:
+    """Rows for the first run, the kernels and compiling; the time of a straight-line run."""
+    first = timed(lambda: circuit.run(inputs))
+    kernels = best_of(lambda: circuit.run(inputs), repeat)
+    compiling = timed(circuit.compile)
+    ours = best_of(lambda: circuit.run(inputs), repeat)
+    for what, seconds in (("first run", first), ("kernels", kernels), ("compile", compiling)):
+        row(f"{gates:,}", "batch 1", f"circuitsim {what}", f"{seconds / gates * 1e9:,.1f} ns", "", f"{seconds / ours:.2f}")
+    return ours
 
 
 def main(argv: list[str] | None = None) -> None:

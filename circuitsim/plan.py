@@ -1,7 +1,7 @@
 """The scheduler: a circuit's graph compiled once into a plan that every run reuses.
 
-A plan numbers the nodes (their *slots*: the inputs, the gates in topological order, then the
-constants) and keeps, per gate, one step: the gate, the slot it writes and the slots it reads.
+A plan numbers the nodes (their *slots*: the inputs in file order, the gates in topological
+order, then the constants) and keeps, per gate, one step: the gate, the slot it writes and the slots it reads.
 The forward pass runs the steps in order, each gate computing its value from its inputs'
 values; the backward pass runs them in reverse, each gate multiplying the upstream gradient of
 its output by its local gradients and adding the products into its inputs' gradients, so that
@@ -64,14 +64,14 @@ class Plan:
         self.registry = registry
         nodes = graph.nodes
         kinds = [nodes[n]["kind"] for n in order]
-        self.names = [n for n, k in zip(order, kinds) if k == "input"]
+        self.names = [n for n, kind in nodes(data="kind") if kind == "input"]  # in file order
         self.names += [n for n, k in zip(order, kinds) if k == "gate"]
         self.n_named = len(self.names)  # slots below this are inputs and gates
         self.names += [n for n, k in zip(order, kinds) if k == "const"]
         self.slot = {name: i for i, name in enumerate(self.names)}
         slot = self.slot
         self.named = {n: slot[n] for n, k in zip(order, kinds) if k != "const"}  # in topological order
-        self.inputs = {n: slot[n] for n, k in zip(order, kinds) if k == "input"}
+        self.inputs = {n: slot[n] for n in self.names if nodes[n]["kind"] == "input"}  # slots 0, 1, ...
         self.constants = [(slot[n], nodes[n]["value"]) for n in self.names[self.n_named :]]
         self.steps = []
         for n, k in zip(order, kinds):

@@ -15,6 +15,9 @@ def test_bench_prints_time_per_gate(root):
     assert re.fullmatch(r"load +[0-9.]+ ms", lines[1])
     assert re.fullmatch(r"forward +[0-9.]+ ms best +[0-9.]+ ms mean +[0-9.]+ ns per gate", lines[2])
     assert re.fullmatch(r"forward\+backward +[0-9.]+ ms best +[0-9.]+ ms mean +[0-9.]+ ns per gate", lines[3])
+    assert re.fullmatch(r"compile +[0-9.]+ ms", lines[4])
+    assert re.fullmatch(r"forward \(compiled\) +[0-9.]+ ms best +[0-9.]+ ms mean +[0-9.]+ ns per gate", lines[5])
+    assert re.fullmatch(r"forward\+backward \(compiled\) +[0-9.]+ ms best +[0-9.]+ ms mean +[0-9.]+ ns per gate", lines[6])
 
 
 def test_bench_batch_is_per_gate_and_sample(root):

@@ -1,7 +1,9 @@
 """``circuitsim bench FILE``: time loading, forward and forward+backward, per gate.
 
 Like ``caffe time``: each pass runs ``--repeat`` times after one warm-up run and the best and
-mean are printed, per gate (per gate*sample for a ``--batch``).
+mean are printed, per gate (per gate*sample for a ``--batch``). Without ``--batch`` it then
+compiles the circuit into straight-line code (:meth:`Circuit.compile`) and times both passes
+again.
 """
 
 from __future__ import annotations
@@ -33,14 +35,23 @@ def bench_cmd(file: str, batch: int | None, repeat: int, plugins: tuple[str, ...
     inputs = _inputs(circuit, batch)
     samples = batch or 1
     click.echo(f"{circuit.name}: {gates} gates, {len(circuit.inputs)} inputs, batch {samples}, {repeat} runs")
-    click.echo(f"{'load':<18}{loaded * 1e3:12.3f} ms")
+    click.echo(f"{'load':<28}{loaded * 1e3:12.3f} ms")
+    passes = [("forward", circuit.forward), ("forward+backward", circuit.run)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a NaN in a benchmark is not what is measured
-        for label, fn in (("forward", circuit.forward), ("forward+backward", circuit.run)):
-            best, mean = _time(lambda fn=fn: fn(inputs, nan="ignore"), repeat)
-            per = best / (max(gates, 1) * samples) * 1e9
-            unit = "gate*sample" if batch else "gate"
-            click.echo(f"{label:<18}{best * 1e3:12.3f} ms best {mean * 1e3:12.3f} ms mean {per:12.1f} ns per {unit}")
+        _time_passes(passes, inputs, gates * samples, repeat, "gate*sample" if batch else "gate")
+        if batch is None:
+            start = time.perf_counter()
+            circuit.compile()
+            click.echo(f"{'compile':<28}{(time.perf_counter() - start) * 1e3:12.3f} ms")
+            _time_passes([(f"{label} (compiled)", fn) for label, fn in passes], inputs, gates, repeat, "gate")
+
+
+def _time_passes(passes: list, inputs: dict, units: int, repeat: int, unit: str) -> None:
+    for label, fn in passes:
+        best, mean = _time(lambda fn=fn: fn(inputs, nan="ignore"), repeat)
+        per = best / max(units, 1) * 1e9
+        click.echo(f"{label:<28}{best * 1e3:12.3f} ms best {mean * 1e3:12.3f} ms mean {per:12.1f} ns per {unit}")
 
 
 def _inputs(circuit, batch: int | None) -> dict:
