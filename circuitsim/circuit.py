@@ -59,7 +59,8 @@ class Result:
 
     ``outputs`` maps each output to its value; ``values`` and ``grads`` map every input and
     gate to its value and to the gradient of the seeded outputs with respect to it (``grads``
-    is empty after :meth:`Circuit.forward`). In a batch run every number is an array of shape
+    is empty after :meth:`Circuit.forward`). After a run they are read-only :class:`SlotView`
+    mappings, which compare equal to the dicts they stand for. In a batch run every number is an array of shape
     ``(batch,)``. ``trace`` is the list of messages of a run with ``trace=True`` (see
     :mod:`circuitsim.trace`); ``from_circuit`` is the :class:`Circuit` that ran, so that a notebook
     can draw the result.

@@ -2,24 +2,26 @@
 
 A plan that runs often on scalars is worth compiling gate by gate into plain statements, in
 functions of :data:`CHUNK` gates each. Values and gradients live in local variables inside a
-function, ``x7`` the value of slot 7 and ``d7`` its gradient; a forward function reads the
-values it needs from the plan's value list and writes the values it computed back with one
-slice assignment (a gate's slot numbers follow the steps)::
+function, ``x4`` the value of slot 4 and ``d4`` its gradient; a function reads what it needs
+from the plan's value and gradient lists and writes what it made back, consecutive slots in
+one slice assignment. For ``r = relu(w * x + b)``::
 
-    def forward(v):
-        x3, x4, x5 = _0(v)            # operator.itemgetter(3, 4, 5)
-        x10 = x3 * x4
-        x11 = x10 + x5
-        v[10:12] = x10, x11
+    def chunk(v):
+        x0, x1, x2 = _0(v)                  # operator.itemgetter(0, 1, 2): w, x, b
+        x3 = x0 * x1
+        x4 = x3 + x2
+        x5 = 0.0 if x4 <= 0 else x4
+        v[3:6] = x3, x4, x5
 
-    def backward(v, g):
-        x3, x4, x10, x11 = _1(v)
-        (d11,) = _2(g)                # gradients accumulated before this function
-        d10 = 0.0 + d11
-        d5 = 0.0 + d11
-        d3 = 0.0 + d10 * x4
-        d4 = 0.0 + d10 * x3
-        g[10] = d10; g[5] = d5; g[3] = d3; g[4] = d4
+    def chunk(v, g):
+        x0, x1, x2, x3, x4, x5 = _1(v)
+        d5 = g[5]                           # the seed
+        d4 = 0.0 + d5 * (1.0 if x4 > 0 else 0.0)
+        d3 = 0.0 + d4
+        d2 = 0.0 + d4
+        d0 = 0.0 + d3 * (x1)
+        d1 = 0.0 + d3 * (x0)
+        g[0:5] = d0, d1, d2, d3, d4
 
 Each statement is the gate's own expression, or a call of its checked ``forward`` or
 ``local_grads`` for a gate without expressions, and gradients add up in the order of the kernel
