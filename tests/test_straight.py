@@ -2,7 +2,6 @@
 seeds, chunk boundaries, plugin gates with and without expressions, domain edges, faults."""
 
 import math
-import types
 
 import numpy as np
 import pytest
