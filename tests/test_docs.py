@@ -11,7 +11,7 @@ import circuitsim
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
-CIRCUITS = sorted((ROOT / "circuits").glob("*.yaml"))
+CIRCUITS = sorted((ROOT / "circuits").rglob("*.yaml"))
 
 
 def blocks(lang: str) -> list[str]:
@@ -53,7 +53,7 @@ def test_readme_neuron_is_the_file():
     assert neuron == (ROOT / "circuits" / "neuron.yaml").read_text().split("tests:")[0]
 
 
-@pytest.mark.parametrize("path", CIRCUITS, ids=[p.stem for p in CIRCUITS])
+@pytest.mark.parametrize("path", CIRCUITS, ids=[str(p.relative_to(ROOT / "circuits")) for p in CIRCUITS])
 def test_example_circuits_run_and_pass_their_tests(path):
     c = circuitsim.load(path)
     r = c.run(nan="raise")
