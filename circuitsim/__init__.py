@@ -9,6 +9,7 @@ wire's gradient::
     r.outputs["f"], r.grads["w0"]
 """
 
+from .builder import Builder, dump
 from .circuit import Circuit, Result
 from .errors import (
     CircuitError,
@@ -26,6 +27,7 @@ from .loader import load, loads
 __version__ = "0.1.0"
 
 __all__ = [
+    "Builder",
     "Circuit",
     "CircuitError",
     "CircuitErrors",
@@ -37,6 +39,7 @@ __all__ = [
     "Position",
     "Result",
     "__version__",
+    "dump",
     "hookimpl",
     "load",
     "loads",

@@ -265,11 +265,11 @@ class _SpecParser:
         return self.source_name(node.raw, node.pos)
 
     def source_name(self, text: str, pos: Position) -> Source | None:
+        """A source written as text (in a wire, or quoted): a number as YAML reads one, or a name."""
         text = text.strip()
-        try:
-            return Source(None, float(text), pos)
-        except ValueError:
-            pass
+        value = Scalar(text, False, None, pos).python() if text else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return Source(None, float(value), pos)
         ref = SOURCE_RE.match(text)
         if ref is None:
             self.error(

@@ -122,3 +122,11 @@ outputs: [m]
 """
     assert circuitsim.loads(text).run().outputs["m"] == 10 - 7
 
+
+
+def test_names_python_reads_as_numbers_are_names():
+    text = 'inputs: {nan: 1.0, inf: 2.0}\ngates:\n  s: {type: add, inputs: [nan, "inf", .inf]}\nwires: []\noutputs: [s]\n'
+    r = circuitsim.loads(text).run(nan="ignore")
+    assert r.grads["nan"] == 1.0 and r.grads["inf"] == 1.0 and r.outputs["s"] == float("inf")
+    netlist = "inputs: {nan: 1.0}\ngates: {s: {type: add}}\nwires: [nan -> s, .5 -> s]\noutputs: [s]\n"
+    assert circuitsim.loads(netlist).run().outputs["s"] == 1.5
