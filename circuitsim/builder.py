@@ -65,7 +65,9 @@ class Builder:
         self.path = os.fspath(path) if path is not None else None
         self.modules: list[tuple[str, str]] = []
         self.inputs: list[tuple[str, float | None]] = []
-        self.gates: list[tuple[str, str, list | dict, dict | None]] = []  # name, type, inputs, params
+        # name, type, inputs (a tuple in port order or a dict port -> source), params or None;
+        # tuples of names and numbers are left alone by the cycle collector, a big help at 1M gates
+        self.gates: list[tuple[str, str, tuple | dict, dict | None]] = []
         self.outputs: list[str] = []
         self.tests: list[dict[str, Any]] = []
         self._taken: set[str] = set()
@@ -116,7 +118,7 @@ class Builder:
         if name is None:
             name = self._fresh(type)
         self._taken.add(name)
-        wired = dict(inputs) if isinstance(inputs, Mapping) else list(inputs)
+        wired = dict(inputs) if isinstance(inputs, Mapping) else tuple(inputs)
         self.gates.append((name, type, wired, dict(params) if params else None))
         return Ref(name)
 
@@ -156,13 +158,13 @@ class Builder:
 
 def _inputs_of(gate: GateSpec) -> list | dict:
     """A gate's wiring as a list in port order, or a mapping where a module port is unwired."""
-    sources = [_source(gate.sources.get(port)) for port in gate.ports]
+    sources = [_source_arg(gate.sources.get(port)) for port in gate.ports]
     if None not in sources:
         return sources
     return {port: s for port, s in zip(gate.ports, sources) if s is not None}
 
 
-def _source(src: Source | None) -> SourceArg | None:
+def _source_arg(src: Source | None) -> SourceArg | None:
     if src is None:
         return None
     return src.value if src.is_constant else Ref(src.node)
@@ -174,21 +176,21 @@ def _source(src: Source | None) -> SourceArg | None:
 def dump(circuit: Builder | Circuit) -> str:
     """The circuit as circuit-file YAML text that loads back to the same circuit."""
     b = circuit if isinstance(circuit, Builder) else Builder.from_circuit(circuit)
-    text = _text_writer()
+    text = _Texts()
     lines = []
     if b.name is not None:
-        lines.append(f"circuit: {text(b.name)}")
+        lines.append(f"circuit: {text[b.name]}")
     if b.description:
-        lines.append(f"description: {text(b.description)}")
+        lines.append(f"description: {text[b.description]}")
     if b.modules:
         lines.append("modules:")
-        lines += [f"  {text(name)}: {text(path)}" for name, path in b.modules]
+        lines += [f"  {text[name]}: {text[path]}" for name, path in b.modules]
     if b.inputs:
         lines.append("inputs:")
-        lines += [f"  {text(name)}: {_value(default, text)}" for name, default in b.inputs]
+        lines += [f"  {text[name]}: {_value(default, text)}" for name, default in b.inputs]
     if b.gates:
         lines.append("gates:")
-        lines += [_gate_line(gate, text) for gate in b.gates]
+        lines += _gate_lines(b.gates, text)
     lines.append(f"outputs: {_value(list(b.outputs), text)}")
     if b.tests:
         lines.append("tests:")
@@ -196,37 +198,37 @@ def dump(circuit: Builder | Circuit) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _gate_line(gate: tuple, text) -> str:
-    name, type_name, inputs, params = gate
-    if isinstance(inputs, dict):
-        wired = ", ".join(f"{text(port)}: {_src(s, text)}" for port, s in inputs.items())
-        wired = "{" + wired + "}"
-    else:
-        wired = "[" + ", ".join([_src(s, text) for s in inputs]) + "]"
-    line = f"  {text(name)}: {{type: {text(type_name)}, inputs: {wired}"
-    if params:
-        line += f", params: {_value(params, text)}"
-    return line + "}"
+def _gate_lines(gates: list[tuple], text: _Texts):
+    """``  name: {type: t, inputs: [...], params: {...}}`` for each gate (the hot loop)."""
+    for name, type_name, inputs, params in gates:
+        if isinstance(inputs, dict):
+            wired = "{" + ", ".join([f"{text[port]}: {_source(s, text)}" for port, s in inputs.items()]) + "}"
+        else:
+            wired = "[" + ", ".join([text[s] if isinstance(s, str) else _number(s) for s in inputs]) + "]"
+        if params:
+            yield f"  {text[name]}: {{type: {text[type_name]}, inputs: {wired}, params: {_value(params, text)}}}"
+        else:
+            yield f"  {text[name]}: {{type: {text[type_name]}, inputs: {wired}}}"
 
 
-def _src(source: SourceArg, text) -> str:
-    if isinstance(source, str):
-        return text(source)
-    return _number(source)
+def _source(source: SourceArg, text: _Texts) -> str:
+    return text[source] if isinstance(source, str) else _number(source)
 
 
-def _value(value: Any, text) -> str:
+def _value(value: Any, text: _Texts) -> str:
     """Plain data in YAML flow style."""
+    if type(value) is float:
+        return _number(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return text(value)
+        return text[value]
     if isinstance(value, numbers.Real):
         return _number(value)
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{text(str(k))}: {_value(v, text)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{text[str(k)]}: {_value(v, text)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
         items = value.tolist() if hasattr(value, "tolist") else value
         return "[" + ", ".join(_value(v, text) for v in items) + "]"
@@ -234,9 +236,10 @@ def _value(value: Any, text) -> str:
 
 
 def _number(value: numbers.Real) -> str:
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    value = float(value)
+    if type(value) is not float:
+        if isinstance(value, numbers.Integral):
+            return str(int(value))
+        value = float(value)
     if math.isfinite(value):
         return repr(value)
     if math.isnan(value):
@@ -251,17 +254,12 @@ _WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
 _ESCAPE = re.compile('["\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]')
 
 
-def _text_writer():
-    """``text(s)``: ``s`` as a YAML scalar, memoized (a big circuit repeats its names)."""
-    memo: dict[str, str] = {}
+class _Texts(dict):
+    """``texts[s]``: the string ``s`` as a YAML scalar, worked out once (names repeat a lot)."""
 
-    def text(s: str) -> str:
-        out = memo.get(s)
-        if out is None:
-            out = memo[s] = s if _PLAIN.match(s) and s.lower() not in _WORDS else _quote(s)
+    def __missing__(self, s: str) -> str:
+        out = self[s] = s if _PLAIN.match(s) and s.lower() not in _WORDS else _quote(s)
         return out
-
-    return text
 
 
 def _quote(s: str) -> str:
