@@ -43,7 +43,7 @@ def test_readme_python_snippets_run_in_order(monkeypatch):
 
 @pytest.mark.parametrize("text", [b for b in blocks("yaml") if "outputs:" in b])
 def test_readme_circuits_load_and_run(text):
-    c = circuitsim.loads(text)
+    c = circuitsim.loads(text, path=str(ROOT / "circuits" / "README.yaml"))  # as if it stood in circuits/
     inputs = {name: 1.0 for name, default in c.inputs.items() if default is None}
     assert c.run(inputs).outputs
 

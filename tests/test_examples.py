@@ -44,3 +44,8 @@ def test_bad_sizes_are_a_usage_error(mlp, capsys):
         mlp.main(["3"])
     assert info.value.code == 2
     assert "give at least two layer sizes" in capsys.readouterr().err
+
+
+def test_readme_shows_the_command_that_made_mlp_relu(root):
+    readme = (root / "README.md").read_text()
+    assert f"python {' '.join(MLP_COMMAND)} -o circuits/mlp_relu.yaml\n" in readme

@@ -66,3 +66,6 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     """Warnings are one line on stderr, so stdout stays clean for JSON and CSV."""
     click.echo(f"warning: {message}", err=True)
 
+
+
+from . import schema  # noqa: E402,F401  (registers `circuitsim schema`)
