@@ -130,3 +130,13 @@ def test_names_python_reads_as_numbers_are_names():
     assert r.grads["nan"] == 1.0 and r.grads["inf"] == 1.0 and r.outputs["s"] == float("inf")
     netlist = "inputs: {nan: 1.0}\ngates: {s: {type: add}}\nwires: [nan -> s, .5 -> s]\noutputs: [s]\n"
     assert circuitsim.loads(netlist).run().outputs["s"] == 1.5
+
+
+def test_the_cycle_collector_runs_again_after_a_load_good_or_bad():
+    import gc
+
+    circuitsim.loads("inputs: {x: 1}\ngates: {f: {type: neg, inputs: [x]}}\noutputs: [f]\n")
+    assert gc.isenabled()
+    with pytest.raises(circuitsim.CircuitError):
+        circuitsim.loads("inputs: {x: 1}\ngates: {f: {type: nope, inputs: [x]}}\noutputs: [f]\n")
+    assert gc.isenabled()
