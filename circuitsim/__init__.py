@@ -9,6 +9,7 @@ wire's gradient::
     r.outputs["f"], r.grads["w0"]
 """
 
+from ._version import __version__
 from .builder import Builder, dump
 from .circuit import Circuit, Result
 from .errors import (
@@ -20,17 +21,17 @@ from .errors import (
     PluginWarning,
     Position,
 )
-from .gate import Gate
+from .gate import Expressions, Gate
 from .hookspecs import hookimpl
 from .loader import load, loads
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Builder",
     "Circuit",
     "CircuitError",
     "CircuitErrors",
+    "Expressions",
     "Gate",
     "NumericalError",
     "NumericalWarning",

@@ -104,6 +104,10 @@ class PluginWarning(UserWarning):
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest of ``choices``, or an empty string."""
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    """`` (did you mean 'x'?)`` for the closest of ``choices`` (``'x' or 'y'`` for a tie), or ""."""
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
+    if not close:
+        return ""
+    scores = {c: difflib.SequenceMatcher(None, name, c).ratio() for c in close}
+    best = sorted(c for c in close if scores[c] == scores[close[0]])
+    return f" (did you mean {' or '.join(map(repr, best))}?)"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import networkx as nx
 
 from .errors import CircuitError, Position
-from .gate import Gate
+from .gate import Expressions, Gate
 from .spec import CircuitSpec, GateSpec
 
 __all__ = ["MODULE_INPUT", "MODULE_OUTPUT", "Port", "build_graph", "constant_name", "find_cycles"]
@@ -43,6 +43,9 @@ class Port(Gate):
 
     def local_grads(self, inputs, output):
         return (1.0,)
+
+    def expressions(self, n_inputs, batch):
+        return Expressions("{0}", ("1.0",))
 
 
 _PORT = Port()

@@ -1,18 +1,25 @@
 """The scheduler: a circuit's graph compiled once into a plan that every run reuses.
 
-A plan numbers the nodes in topological order (their *slots*) and keeps, per gate, one step:
-the gate, the slot it writes and the slots it reads. The forward pass runs the steps in order,
-each gate computing its value from its inputs' values; the backward pass runs them in reverse,
-each gate multiplying the upstream gradient of its output by its local gradients and adding the
-products into its inputs' gradients, so that gradients add up where a wire fans out. Both are
-plain loops (no recursion), and a batch is the same loop over numpy arrays.
+A plan numbers the nodes (their *slots*: inputs and gates in topological order, then the
+constants) and keeps, per gate, one step: the gate, the slot it writes and the slots it reads.
+The forward pass runs the steps in order, each gate computing its value from its inputs'
+values; the backward pass runs them in reverse, each gate multiplying the upstream gradient of
+its output by its local gradients and adding the products into its inputs' gradients, so that
+gradients add up where a wire fans out. Both are plain loops (no recursion), and a batch is the
+same loop over numpy arrays.
+
+:meth:`Plan.run` takes the fast path: every step's kernel (see :mod:`circuitsim.kernels`),
+generated from the gate's expressions where it gives them. If a kernel raises, the run starts
+again on the method path (:meth:`Plan.forward`, :meth:`Plan.backward`), which calls
+``forward`` and ``local_grads`` step by step, checks what they return and names a gate that
+fails. Both paths do the same arithmetic in the same order, so they give the same bits.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +27,7 @@ import networkx as nx
 import numpy as np
 
 from .errors import CircuitError, NumericalError, NumericalWarning, Position
+from .kernels import Kernels, compile_kernels, expressions_of, is_value, method_kernels
 
 __all__ = ["Plan", "Step", "NAN_POLICIES"]
 
@@ -40,39 +48,32 @@ class Step:
 class Plan:
     """The compiled form of a circuit graph; see the module docstring."""
 
-    def __init__(self, graph: nx.DiGraph, order: list[str]) -> None:
+    def __init__(self, graph: nx.DiGraph, order: list[str], registry=None) -> None:
         self.graph = graph
-        self.names = order
-        self.slot = {name: i for i, name in enumerate(order)}
+        self.registry = registry
         nodes = graph.nodes
-        self.inputs = {n: self.slot[n] for n in order if nodes[n]["kind"] == "input"}
-        self.constants = [(self.slot[n], nodes[n]["value"]) for n in order if nodes[n]["kind"] == "const"]
-        self.steps = [
-            Step(n, nodes[n]["gate"], self.slot[n], tuple(self.slot[s] for s in nodes[n]["sources"]), nodes[n]["pos"])
-            for n in order
-            if nodes[n]["kind"] == "gate"
-        ]
-        self.outputs = [self.slot[n] for n in graph.graph["outputs"]]
+        kinds = [nodes[n]["kind"] for n in order]
+        self.names = [n for n, k in zip(order, kinds) if k != "const"]
+        self.n_named = len(self.names)  # slots below this are inputs and gates
+        self.names += [n for n, k in zip(order, kinds) if k == "const"]
+        self.slot = {name: i for i, name in enumerate(self.names)}
+        slot = self.slot
+        self.inputs = {n: slot[n] for n, k in zip(order, kinds) if k == "input"}
+        self.constants = [(slot[n], nodes[n]["value"]) for n in self.names[self.n_named :]]
+        self.steps = []
+        for n, k in zip(order, kinds):
+            if k == "gate":
+                node = nodes[n]
+                self.steps.append(Step(n, node["gate"], slot[n], tuple(slot[s] for s in node["sources"]), node["pos"]))
+        self.outputs = [slot[n] for n in graph.graph["outputs"]]
         self._live_cache: dict[frozenset[int], list[Step]] = {}
-
-    # -- forward ---------------------------------------------------------------------------
+        self._kernels: dict = {}  # batched slots -> kernels; (batched, seeded) -> ops
 
     def new_values(self) -> list:
         values: list = [0.0] * len(self.names)
         for slot, value in self.constants:
             values[slot] = value
         return values
-
-    def forward(self, values: list) -> None:
-        """Fill ``values`` (inputs and constants already set) with every gate's output."""
-        step = None
-        try:
-            for step in self.steps:
-                values[step.out] = step.gate.forward(*[values[i] for i in step.ins])
-        except Exception as exc:  # a gate's own fault: name it, whatever it was
-            raise self.gate_fault(step, "forward", exc, values) from exc
-
-    # -- backward --------------------------------------------------------------------------
 
     def live_steps(self, seeded: frozenset[int]) -> list[Step]:
         """The steps on some path to a seeded node, in reverse topological order."""
@@ -90,37 +91,137 @@ class Plan:
             self._live_cache[seeded] = steps
         return steps
 
-    def backward(self, values: list, seeds: Mapping[int, Any]) -> list:
-        """The gradient of every slot, given the upstream gradients at the seeded slots."""
+    # -- the fast path ---------------------------------------------------------------------
+
+    def run(self, values: list, seeds: Mapping[int, Any] | None) -> list | None:
+        """Fill ``values`` (inputs and constants set) and, given ``seeds``, return the gradients.
+
+        The fast path first; if any kernel raises, the method path from the start.
+        """
+        batched = frozenset(self._batched_slots(values))
+        grads = None
+        try:
+            for kernel, args in self._ops(batched, None):
+                kernel(values, *args)
+            if seeds is not None:
+                grads = self.new_grads(seeds)
+                for kernel, args in self._ops(batched, frozenset(seeds)):
+                    kernel(values, grads, *args)
+        except Exception:  # a domain edge or a faulty gate: the methods answer or name it
+            self.forward(values)
+            grads = None if seeds is None else self.backward(values, seeds)
+        return grads
+
+    def _batched_slots(self, values: list):
+        return (slot for slot in self.inputs.values() if isinstance(values[slot], np.ndarray))
+
+    def _ops(self, batched: frozenset[int], seeded: frozenset[int] | None) -> list:
+        """The forward (``seeded`` None) or backward kernels with their arguments, cached."""
+        ops = self._kernels.get((batched, seeded))
+        if ops is None:
+            kernels = self._kernels.get(batched)
+            if kernels is None:
+                kernels = self._kernels[batched] = self._all_kernels(batched)
+            if seeded is None:
+                ops = [(kernels[s.out][0], kernels[s.out][2]) for s in self.steps]
+            else:
+                ops = [(kernels[s.out][1], kernels[s.out][2]) for s in self.live_steps(seeded)]
+            self._kernels[(batched, seeded)] = ops
+        return ops
+
+    def _all_kernels(self, batched: frozenset[int]) -> dict[int, tuple]:
+        """Every step's kernels by output slot; a step is batched if one of its inputs is."""
+        is_batch = bytearray(len(self.names))
+        for slot in batched:
+            is_batch[slot] = 1
+        kernels = {}
+        compiled: dict[tuple, Kernels | None] = {}  # for gates without params: by class
+        for step in self.steps:
+            batch = any(is_batch[i] for i in step.ins)
+            is_batch[step.out] = batch
+            n = len(step.ins)
+            key = None if step.gate.params else (type(step.gate), n, batch)
+            if key in compiled:
+                fast = compiled[key]
+            else:
+                fast = _expression_kernels(step.gate, n, batch)
+                if key is not None:
+                    compiled[key] = fast
+            if fast is not None:
+                kernels[step.out] = (*fast, (step.out, *step.ins))
+            else:
+                kernels[step.out] = (*method_kernels(step.gate, n, batch), (step.out, step.ins))
+        return kernels
+
+    # -- the method path -------------------------------------------------------------------
+
+    def forward(self, values: list) -> None:
+        """Fill ``values`` (inputs and constants already set) with every gate's output."""
+        for step in self.steps:
+            try:
+                out = step.gate.forward(*[values[i] for i in step.ins])
+            except Exception as exc:  # a gate's own fault: name it, whatever it was
+                raise self.gate_fault(step, "forward", exc, values) from exc
+            if not is_value(out, _is_batch(values, step.ins)):
+                raise self.gate_fault(step, "forward", f"returned {_kind(out)}, not a number", values)
+            values[step.out] = out
+
+    def new_grads(self, seeds: Mapping[int, Any]) -> list:
         grads: list = [0.0] * len(self.names)
         for slot, seed in seeds.items():
             grads[slot] = grads[slot] + seed
-        step = None
+        return grads
+
+    def backward(self, values: list, seeds: Mapping[int, Any]) -> list:
+        """The gradient of every slot, given the upstream gradients at the seeded slots."""
+        grads = self.new_grads(seeds)
+        for step in self.live_steps(frozenset(seeds)):
+            g = grads[step.out]
+            ins = step.ins
+            local = self._local_grads(step, values)
+            for i, lg in zip(ins, local):
+                grads[i] = grads[i] + g * lg
+        return grads
+
+    def _local_grads(self, step: Step, values: list) -> Sequence:
+        """The step's local gradients, checked: one number (or array) per input."""
+        ins = step.ins
         try:
-            for step in self.live_steps(frozenset(seeds)):
-                g = grads[step.out]
-                ins = step.ins
-                local = step.gate.local_grads([values[i] for i in ins], values[step.out])
-                if len(local) != len(ins):
-                    raise CircuitError(f"local_grads returned {len(local)} gradients for {len(ins)} inputs")
-                for i, lg in zip(ins, local):
-                    grads[i] = grads[i] + g * lg
+            local = step.gate.local_grads([values[i] for i in ins], values[step.out])
+            n = len(local)
         except Exception as exc:
             raise self.gate_fault(step, "local_grads", exc, values) from exc
-        return grads
+        if n != len(ins):
+            raise self.gate_fault(step, "local_grads", f"returned {n} gradients for {len(ins)} inputs", values)
+        batch = _is_batch(values, (*ins, step.out))
+        for port, lg in zip(self.graph.nodes[step.name]["ports"], local):
+            if not is_value(lg, batch):
+                raise self.gate_fault(step, "local_grads", f"returned {_kind(lg)} for port {port!r}, not a number", values)
+        return local
 
     # -- faults ----------------------------------------------------------------------------
 
-    def describe(self, step: Step, values: list) -> str:
+    def describe(self, step: Step, values: list, origin: bool = False) -> str:
+        """``gate 'l' (log) with inputs x=0``; ``origin`` also names the gate's plugin."""
         node = self.graph.nodes[step.name]
         args = ", ".join(f"{port}={_show(values[i])}" for port, i in zip(node["ports"], step.ins))
-        return f"gate {step.name!r} ({node['type']}) with inputs {args}"
+        what = self.gate_origin(step) if origin else node["type"]
+        return f"gate {step.name!r} ({what}) with inputs {args}"
 
-    def gate_fault(self, step: Step | None, method: str, exc: Exception, values: list) -> CircuitError:
-        if step is None:
-            return CircuitError(f"{method} failed: {exc}")
-        detail = exc.message if isinstance(exc, CircuitError) else f"{type(exc).__name__}: {exc}"
-        return CircuitError(f"{self.describe(step, values)}: {method} failed: {detail}", step.pos)
+    def gate_fault(self, step: Step, method: str, problem: Exception | str, values: list) -> CircuitError:
+        """A CircuitError naming the gate, its type and plugin, its inputs and its place."""
+        if isinstance(problem, Exception):
+            problem = problem.message if isinstance(problem, CircuitError) else f"raised {type(problem).__name__}: {problem}"
+        return CircuitError(f"{self.describe(step, values, origin=True)}: {method} {problem}", step.pos)
+
+    def gate_origin(self, step: Step) -> str:
+        """``type 'square' from plugin 'square_plugin' (dist 1.0)``, as far as it is known."""
+        type_name = self.graph.nodes[step.name]["type"]
+        info = self.registry.get(type_name) if self.registry is not None else None
+        if info is None:
+            return f"type {type_name!r}"
+        dist = f" ({info.dist} {info.version or '?'})" if info.dist else ""
+        return f"type {type_name!r} from plugin {info.plugin!r}{dist}"
 
     def check_finite(self, values: list, grads: list | None, policy: str, live: list[Step] = ()) -> None:
         """Warn about (or raise for) the first gate whose value or gradient is NaN or inf."""
@@ -134,7 +235,7 @@ class Plan:
         warnings.warn(f"{pos}: {message}" if pos.path or pos.line else message, NumericalWarning, stacklevel=4)
 
     def first_fault(self, values: list, grads: list | None, live: list[Step] = ()) -> tuple[str | None, Position | None]:
-        if not _all_finite(values) or any(not _finite(values[slot]) for slot in self.inputs.values()):
+        if not _all_finite(values):  # a non-finite input makes the sum non-finite too
             for name, slot in self.inputs.items():
                 if not _finite(values[slot]):
                     return f"input {name!r} is {_show(values[slot])}", self.graph.nodes[name]["pos"]
@@ -147,7 +248,7 @@ class Plan:
                 g = grads[step.out]
                 if not _finite(g):
                     continue
-                local = step.gate.local_grads([values[i] for i in step.ins], values[step.out])
+                local = self._local_grads(step, values)
                 if not all(_finite(g * lg) for lg in local):
                     shown = ", ".join(_show(lg) for lg in local)
                     return (
@@ -156,6 +257,17 @@ class Plan:
                         step.pos,
                     )
         return None, None
+
+
+def _expression_kernels(gate, n_inputs: int, batch: bool) -> Kernels | None:
+    """Kernels compiled from the gate's expressions; None to call its methods instead."""
+    expr = expressions_of(gate, n_inputs, batch)
+    if expr is None:
+        return None
+    try:
+        return compile_kernels(expr, n_inputs)
+    except Exception:  # expressions that do not compile: the methods still work
+        return None
 
 
 def _finite(value) -> bool:
@@ -182,3 +294,16 @@ def _show(value) -> str:
             return f"{_show(float(value[bad[0]]))} (sample {int(bad[0])})"
         return f"array of {value.size}"
     return f"{float(value):.6g}"
+
+
+def _is_batch(values: list, slots) -> bool:
+    for i in slots:
+        if isinstance(values[i], np.ndarray):
+            return True
+    return False
+
+
+def _kind(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return f"{type(value).__name__} {value!r:.40}"

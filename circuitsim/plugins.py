@@ -36,6 +36,7 @@ from typing import Any, NamedTuple
 import pluggy
 
 from circuitsim import hookspecs
+from circuitsim._version import __version__
 from circuitsim.errors import PluginError, PluginWarning, Position, did_you_mean
 from circuitsim.gate import Gate
 
@@ -48,6 +49,7 @@ __all__ = [
     "PluginRecord",
     "Registry",
     "clear_registry_cache",
+    "gate_class_problem",
     "get_plugin_manager",
     "load_registry",
 ]
@@ -245,7 +247,7 @@ def _register_plugins(registry: Registry, plugins: list[_Plugin]) -> None:
     """Register the plugins with a fresh manager, then call each plugin's hook with a
     ``register`` bound to that plugin."""
     pm = get_plugin_manager()
-    info: dict[str, tuple[str | None, str | None]] = {}
+    info: dict[str, tuple[str | None, str | None, bool]] = {}
     for name, obj, dist, version, strict in plugins:
         try:
             pm.register(obj, name=name)
@@ -256,32 +258,39 @@ def _register_plugins(registry: Registry, plugins: list[_Plugin]) -> None:
                 ) from exc
             _fail(registry, name, dist, version, "cannot be used", exc)
             continue
-        info[name] = (dist, version)
+        info[name] = (dist, version, strict)
         registry._loaded.append(obj)
-    _check_pending(pm, info)
+    _check_pending(registry, pm, info)
     called = set()
     for impl in pm.hook.circuitsim_register_gates.get_hookimpls():
         called.add(impl.plugin_name)
-        dist, version = info[impl.plugin_name]
+        dist, version, _ = info[impl.plugin_name]
         _call_hook(registry, impl, dist, version)
-    for name, (dist, version) in info.items():
+    for name, (dist, version, _) in info.items():
         if name not in called:  # loaded, but it registers no gates
             registry.plugins.append(PluginRecord(name, dist, version))
 
 
-def _check_pending(pm: pluggy.PluginManager, info: Mapping[str, tuple]) -> None:
-    """A hook implementation that matches no hook (a misspelling) is a PluginError."""
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        name = pm.get_name(exc.plugin) or repr(exc.plugin)
-        unknown = [hc.name for hc in pm.get_hookcallers(exc.plugin) or [] if not hc.has_spec()]
-        hook = unknown[0] if unknown else "?"
-        known = [n for n in dir(hookspecs) if n.startswith(hookspecs.PROJECT_NAME + "_")]
-        raise PluginError(
-            f"plugin {_label(name, *info.get(name, (None, None)))} implements unknown hook "
-            f"{hook!r}{did_you_mean(hook, known)}"
-        ) from exc
+def _check_pending(registry: Registry, pm: pluggy.PluginManager, info: dict[str, tuple]) -> None:
+    """A hook implementation that matches no hook (a misspelling): a PluginError for a plugin
+    named explicitly or built in; an installed plugin is warned about and skipped."""
+    while True:
+        try:
+            pm.check_pending()
+            return
+        except pluggy.PluginValidationError as exc:
+            name = pm.get_name(exc.plugin) or repr(exc.plugin)
+            unknown = [hc.name for hc in pm.get_hookcallers(exc.plugin) or [] if not hc.has_spec()]
+            hook = unknown[0] if unknown else "?"
+            known = [n for n in dir(hookspecs) if n.startswith(hookspecs.PROJECT_NAME + "_")]
+            dist, version, strict = info.get(name, (None, None, True))
+            problem = f"implements unknown hook {hook!r}{did_you_mean(hook, known)}"
+            if strict:
+                raise PluginError(f"plugin {_label(name, dist, version)} {problem}") from exc
+            pm.unregister(exc.plugin)
+            del info[name]
+            registry._loaded.remove(exc.plugin)
+            _fail(registry, name, dist, version, problem, exc)
 
 
 def _call_hook(registry: Registry, impl: pluggy.HookImpl, dist, version) -> None:
@@ -313,23 +322,27 @@ def _call_hook(registry: Registry, impl: pluggy.HookImpl, dist, version) -> None
 
 
 def _validate_gate_class(cls: object, plugin: str, dist, version) -> None:
-    who = f"plugin {_label(plugin, dist, version)}"
+    problem = gate_class_problem(cls)
+    if problem is not None:
+        raise PluginError(f"plugin {_label(plugin, dist, version)} registered {problem}")
+
+
+def gate_class_problem(cls: object) -> str | None:
+    """What makes ``cls`` unusable as a gate type (``"gate 'x' with arity 0 (...)"``), or ``None``."""
     if not (isinstance(cls, type) and issubclass(cls, Gate)):
-        raise PluginError(f"{who} registered {cls!r}, which is not a Gate subclass")
+        return f"{cls!r}, which is not a Gate subclass"
     name = cls.name
     if not (isinstance(name, str) and _GATE_NAME.fullmatch(name)):
-        raise PluginError(
-            f"{who} registered {cls.__qualname__} with invalid name {name!r}"
+        return (
+            f"{cls.__qualname__} with invalid name {name!r}"
             " (a gate name matches [A-Za-z_][A-Za-z0-9_]*)"
         )
     arity = cls.arity
     if not (arity is None or (type(arity) is int and arity >= 1)):
-        raise PluginError(
-            f"{who} registered gate {name!r} with arity {arity!r}"
-            " (an int >= 1, or None for one or more inputs)"
-        )
+        return f"gate {name!r} with arity {arity!r} (an int >= 1, or None for one or more inputs)"
     if not isinstance(cls.params, Mapping):
-        raise PluginError(f"{who} registered gate {name!r} whose params is not a mapping")
+        return f"gate {name!r} whose params is not a mapping"
+    return None
 
 
 # -- small helpers ----------------------------------------------------------------------
@@ -361,9 +374,5 @@ def _dist_name(dist: Any) -> str | None:
         return getattr(dist, "name", None)
 
 
-def _circuitsim_version() -> str | None:
-    try:
-        return importlib.metadata.version("circuitsim")
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
+def _circuitsim_version() -> str:
+    return __version__

@@ -15,7 +15,7 @@ everything inside it is ``u/name`` (nested: ``u/v/name``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -605,15 +605,16 @@ class _SpecParser:
             spec.tests.append(
                 TestSpec(
                     name=name,
-                    inputs=self.test_values(item.get("inputs"), spec.inputs, "input", allow_lists=True),
-                    expect=self.test_values(item.get("expect"), nodes, "node", allow_lists=True),
-                    grads=self.test_values(item.get("grads"), nodes, "node", allow_lists=True),
+                    inputs=self.test_values(item.get("inputs"), spec.inputs, "input"),
+                    expect=self.test_values(item.get("expect"), nodes, "node"),
+                    grads=self.test_values(item.get("grads"), nodes, "node"),
                     tol=DEFAULT_TOL if tol is None else tol,
                     pos=item.pos,
                 )
             )
 
-    def test_values(self, node: Node | None, known, what: str, allow_lists: bool = False) -> dict[str, Any]:
+    def test_values(self, node: Node | None, known: Collection[str], what: str) -> dict[str, Any]:
+        """A test's mapping of names to numbers (or lists of numbers: a batch)."""
         if node is None or (isinstance(node, Scalar) and node.is_null()):
             return {}
         if not isinstance(node, Map):
@@ -624,7 +625,7 @@ class _SpecParser:
             if key.raw not in known:
                 self.error(f"test: unknown {what} {key.raw!r}{did_you_mean(key.raw, known)}", key)
                 continue
-            if allow_lists and isinstance(value, Seq):
+            if isinstance(value, Seq):
                 numbers = [self.number(v, f"test value of {key.raw!r}") for v in value.items]
                 if None not in numbers:
                     out[key.raw] = numbers

@@ -11,8 +11,9 @@ from .errors import CircuitError, Position
 
 if TYPE_CHECKING:
     from .circuit import Circuit
+    from .spec import TestSpec
 
-__all__ = ["Mismatch", "VectorResult", "TestReport", "run_vectors"]
+__all__ = ["Mismatch", "VectorResult", "TestReport", "run_vector", "run_vectors"]
 
 
 @dataclass
@@ -67,19 +68,23 @@ class TestReport:
 def run_vectors(circuit: Circuit) -> TestReport:
     """Run every test vector of ``circuit`` (forward and backward) and compare."""
     report = TestReport(circuit.name, circuit.path)
-    for vector in circuit.spec.tests:
-        result = VectorResult(vector.name, vector.pos)
-        try:
-            run = circuit.run(vector.inputs, nan="ignore")
-        except CircuitError as exc:
-            result.error = exc.message
-        else:
-            for what, expected, got in (("value", vector.expect, run.values), ("grad", vector.grads, run.grads)):
-                for node, want in expected.items():
-                    if not _close(got[node], want, vector.tol):
-                        result.mismatches.append(Mismatch(node, what, want, got[node]))
-        report.results.append(result)
+    report.results = [run_vector(circuit, vector) for vector in circuit.spec.tests]
     return report
+
+
+def run_vector(circuit: Circuit, vector: TestSpec) -> VectorResult:
+    """Run one test vector of ``circuit`` and compare its values and gradients."""
+    result = VectorResult(vector.name, vector.pos)
+    try:
+        run = circuit.run(vector.inputs, nan="ignore")
+    except CircuitError as exc:
+        result.error = exc.message
+        return result
+    for what, expected, got in (("value", vector.expect, run.values), ("grad", vector.grads, run.grads)):
+        for node, want in expected.items():
+            if not _close(got[node], want, vector.tol):
+                result.mismatches.append(Mismatch(node, what, want, got[node]))
+    return result
 
 
 def _close(got, want, tol: float) -> bool:

@@ -182,7 +182,7 @@ def read(
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as err:
-        raise _syntax_error(err, path) from None
+        raise _syntax_error(err, path, max_depth) from None
     except yaml.YAMLError as err:  # not expected after _decode's checks
         raise CircuitError(f"YAML error: {err}", Position(path)) from None
     finally:
@@ -325,11 +325,7 @@ def _read_tree(events, path: str | None, max_depth: int) -> Map:
             if key is None and seen is not None:
                 _key_error(event, path)
             if len(stack) >= max_depth:
-                raise CircuitError(
-                    f"nesting deeper than {max_depth} levels; a circuit file needs only a few "
-                    "(look for unclosed brackets)",
-                    _pos(event, path),
-                )
+                raise _depth_error(max_depth, _pos(event, path))
             stack.append((node, items, seen, key))
             mark = event.start_mark
             pos = Position(path, mark.line + 1, mark.column + 1)
@@ -433,6 +429,14 @@ def _key_error(event, path: str | None):
     )
 
 
+def _depth_error(max_depth: int, pos: Position) -> CircuitError:
+    return CircuitError(
+        f"nesting deeper than {max_depth} levels; a circuit file needs only a few "
+        "(look for unclosed brackets)",
+        pos,
+    )
+
+
 def _alias_error(event, path: str | None):
     raise CircuitError(
         f"alias '*{event.anchor}' is not allowed: write the value out in full "
@@ -441,9 +445,12 @@ def _alias_error(event, path: str | None):
     )
 
 
-def _syntax_error(err: yaml.MarkedYAMLError, path: str | None) -> CircuitError:
+def _syntax_error(err: yaml.MarkedYAMLError, path: str | None, max_depth: int) -> CircuitError:
     mark = err.problem_mark or err.context_mark
     pos = Position(path, mark.line + 1, mark.column + 1) if mark else Position(path)
+    if "maximum nesting depth" in str(err.problem or err.context):
+        # libyaml >= 0.2.5 caps nesting itself while it scans ahead, before events reach us.
+        return _depth_error(max_depth, pos)
     message = f"YAML syntax error: {err.problem or err.context}"
     if err.context and err.problem and err.context_mark:
         where = err.context_mark

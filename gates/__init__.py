@@ -10,6 +10,7 @@ from circuitsim.hookspecs import hookimpl
 
 from .arith import Add, Div, Mul, Neg, Pow, Reciprocal, Sub
 from .elementary import Cos, Exp, Log, Sigmoid, Sin, Sqrt, Tanh
+from .logic import And, Nand, Nor, Not, Or, Xnor, Xor
 from .piecewise import Abs, Max, Min, Relu
 
 __all__ = ["BUILTIN_GATES", "circuitsim_register_gates"]
@@ -18,6 +19,7 @@ BUILTIN_GATES = (
     Add, Mul, Sub, Div, Neg, Reciprocal, Pow,
     Exp, Log, Sqrt, Sin, Cos, Tanh, Sigmoid,
     Relu, Abs, Max, Min,
+    Not, And, Or, Xor, Nand, Nor, Xnor,
 )
 
 

@@ -10,11 +10,25 @@ from functools import reduce
 import numpy as np
 
 from circuitsim.errors import CircuitError
-from circuitsim.gate import Gate
+from circuitsim.gate import Expressions, Gate
 
 from ._numeric import apply
 
 __all__ = ["Add", "Mul", "Sub", "Div", "Neg", "Reciprocal", "Pow"]
+
+
+def _placeholders(n: int) -> list[str]:
+    return [f"{{{i}}}" for i in range(n)]
+
+
+def _others_expressions(xs: list[str]) -> tuple[str, ...]:
+    """As :func:`_products_of_others` computes them (multiplying by 1.0 changes no bit)."""
+    grads = []
+    for i in range(len(xs)):
+        before, after = xs[:i], xs[:i:-1]
+        parts = [f"({' * '.join(p)})" for p in (before, after) if p]
+        grads.append(" * ".join(parts) or "1.0")
+    return tuple(grads)
 
 
 def _sum(*xs):
@@ -49,6 +63,9 @@ class Add(Gate):
     def local_grads(self, inputs, output):
         return (1.0,) * len(inputs)
 
+    def expressions(self, n_inputs, batch):
+        return Expressions(" + ".join(_placeholders(n_inputs)), ("1.0",) * n_inputs)
+
 
 class Mul(Gate):
     """The product of its inputs."""
@@ -63,6 +80,10 @@ class Mul(Gate):
     def local_grads(self, inputs, output):
         return apply(_products_of_others, _products_of_others, *inputs)
 
+    def expressions(self, n_inputs, batch):
+        xs = _placeholders(n_inputs)
+        return Expressions(" * ".join(xs), _others_expressions(xs))
+
 
 class Sub(Gate):
     """The difference a - b."""
@@ -76,6 +97,9 @@ class Sub(Gate):
 
     def local_grads(self, inputs, output):
         return (1.0, -1.0)
+
+    def expressions(self, n_inputs, batch):
+        return Expressions("{0} - {1}", ("1.0", "-1.0"))
 
 
 def _div_grads(a, b):
@@ -96,6 +120,9 @@ class Div(Gate):
     def local_grads(self, inputs, output):
         return apply(_div_grads, _div_grads, *inputs)
 
+    def expressions(self, n_inputs, batch):
+        return Expressions("{0} / {1}", ("1.0 / {1}", "-{0} * (1.0 / {1}) * (1.0 / {1})"))
+
 
 class Neg(Gate):
     """The negation -x."""
@@ -108,6 +135,9 @@ class Neg(Gate):
 
     def local_grads(self, inputs, output):
         return (-1.0,)
+
+    def expressions(self, n_inputs, batch):
+        return Expressions("-{0}", ("-1.0",))
 
 
 def _reciprocal(x):
@@ -130,12 +160,16 @@ class Reciprocal(Gate):
     def local_grads(self, inputs, output):
         return (apply(_reciprocal_grad, _reciprocal_grad, *inputs),)
 
+    def expressions(self, n_inputs, batch):
+        return Expressions("1.0 / {0}", ("-1.0 / ({0} * {0})",))
+
 
 class Pow(Gate):
     """The power x^exponent, for any real exponent."""
 
     name = "pow"
     params = {"exponent": None}
+    example_params = ({"exponent": 3}, {"exponent": 0.5}, {"exponent": -2.5}, {"exponent": 0})
     symbol = "^p"
 
     def __init__(self, params=None) -> None:
@@ -155,3 +189,11 @@ class Pow(Gate):
         if p == 0.0:  # x^0 is constant 1, also at x = 0 where x^-1 would be inf
             return (0.0,)
         return (p * apply(math.pow, np.power, x, p - 1.0),)
+
+    def expressions(self, n_inputs, batch):
+        p = self.exponent
+        if not math.isfinite(p):
+            return None
+        names = {"pow": np.power if batch else math.pow}
+        grad = "0.0" if p == 0.0 else f"{p!r} * pow({{0}}, {p - 1.0!r})"
+        return Expressions(f"pow({{0}}, {p!r})", (grad,), names)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from circuitsim.gate import Gate
+from circuitsim.gate import Expressions, Gate
 
 from ._numeric import apply
 
@@ -25,6 +25,9 @@ class Exp(Gate):
     def local_grads(self, inputs, output):
         return (output,)
 
+    def expressions(self, n_inputs, batch):
+        return Expressions("exp({0})", ("{out}",), {"exp": np.exp if batch else math.exp})
+
 
 def _inverse(x):
     return 1.0 / x
@@ -41,6 +44,9 @@ class Log(Gate):
 
     def local_grads(self, inputs, output):
         return (apply(_inverse, _inverse, *inputs),)
+
+    def expressions(self, n_inputs, batch):
+        return Expressions("log({0})", ("1.0 / {0}",), {"log": np.log if batch else math.log})
 
 
 def _half_inverse(y):
@@ -59,6 +65,9 @@ class Sqrt(Gate):
     def local_grads(self, inputs, output):
         return (apply(_half_inverse, _half_inverse, output),)
 
+    def expressions(self, n_inputs, batch):
+        return Expressions("sqrt({0})", ("0.5 / {out}",), {"sqrt": np.sqrt if batch else math.sqrt})
+
 
 class Sin(Gate):
     """The sine of x (radians)."""
@@ -71,6 +80,10 @@ class Sin(Gate):
 
     def local_grads(self, inputs, output):
         return (apply(math.cos, np.cos, *inputs),)
+
+    def expressions(self, n_inputs, batch):
+        names = {"sin": np.sin, "cos": np.cos} if batch else {"sin": math.sin, "cos": math.cos}
+        return Expressions("sin({0})", ("cos({0})",), names)
 
 
 def _neg_sin(x):
@@ -93,6 +106,10 @@ class Cos(Gate):
     def local_grads(self, inputs, output):
         return (apply(_neg_sin, _neg_sin_array, *inputs),)
 
+    def expressions(self, n_inputs, batch):
+        names = {"sin": np.sin, "cos": np.cos} if batch else {"sin": math.sin, "cos": math.cos}
+        return Expressions("cos({0})", ("-sin({0})",), names)
+
 
 def _one_minus_square(y):
     return 1.0 - y * y
@@ -109,6 +126,9 @@ class Tanh(Gate):
 
     def local_grads(self, inputs, output):
         return (apply(_one_minus_square, _one_minus_square, output),)
+
+    def expressions(self, n_inputs, batch):
+        return Expressions("tanh({0})", ("1.0 - {out} * {out}",), {"tanh": np.tanh if batch else math.tanh})
 
 
 def _sigmoid(x):
@@ -139,3 +159,7 @@ class Sigmoid(Gate):
 
     def local_grads(self, inputs, output):
         return (apply(_sigmoid_grad, _sigmoid_grad, output),)
+
+    def expressions(self, n_inputs, batch):
+        names = {"sigmoid": _sigmoid_array if batch else _sigmoid}
+        return Expressions("sigmoid({0})", ("{out} * (1.0 - {out})",), names)

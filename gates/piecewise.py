@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from circuitsim.gate import Gate
+from circuitsim.gate import Expressions, Gate
 
 from ._numeric import apply, is_batch
 
@@ -38,12 +38,18 @@ class Relu(Gate):
 
     name = "relu"
     symbol = "relu"
+    kinks = {(0.0,): (0.0,)}
 
     def forward(self, x):
         return apply(_relu, _relu_array, x)
 
     def local_grads(self, inputs, output):
         return (apply(_step, _step_array, *inputs),)
+
+    def expressions(self, n_inputs, batch):
+        if batch:
+            return Expressions("maximum({0}, 0.0)", ("where({0} > 0, 1.0, 0.0)",), {"maximum": np.maximum, "where": np.where})
+        return Expressions("(0.0 if {0} <= 0 else {0})", ("(1.0 if {0} > 0 else 0.0)",))
 
 
 def _sign(x):
@@ -59,6 +65,7 @@ class Abs(Gate):
 
     name = "abs"
     symbol = "abs"
+    kinks = {(0.0,): (0.0,)}
 
     def forward(self, x):
         return apply(abs, np.abs, x)
@@ -66,11 +73,16 @@ class Abs(Gate):
     def local_grads(self, inputs, output):
         return (apply(_sign, np.sign, *inputs),)
 
+    def expressions(self, n_inputs, batch):
+        names = {"abs": np.abs, "sign": np.sign} if batch else {"abs": abs, "sign": _sign}
+        return Expressions("abs({0})", ("sign({0})",), names)
+
 
 class _Extremum(Gate):
     """Shared by max and min: ``pick`` chooses the winner; NaN in any input gives NaN."""
 
     arity = None
+    kinks = {(1.0, 1.0): (0.5, 0.5), (2.0, 2.0, 2.0): (1 / 3, 1 / 3, 1 / 3)}
     pick = staticmethod(max)
     pick_array = staticmethod(np.maximum)
 

@@ -4,10 +4,13 @@ import contextlib
 import io
 import pathlib
 import re
+import shlex
 
 import pytest
+from click.testing import CliRunner
 
 import circuitsim
+from circuitsim.cli import main
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -16,6 +19,17 @@ CIRCUITS = sorted((ROOT / "circuits").rglob("*.yaml"))
 
 def blocks(lang: str) -> list[str]:
     return re.findall(rf"^```{lang}\n(.*?)^```", README, re.M | re.S)
+
+
+def console_examples() -> list[tuple[str, str]]:
+    """(command, output) for each `$ circuitsim ...` line of the console blocks."""
+    examples = []
+    for block in blocks("console"):
+        for part in re.split(r"^(?=\$ )", block, flags=re.M):
+            if part.startswith("$ circuitsim "):
+                command, _, output = part.partition("\n")
+                examples.append((command[2:], output))
+    return examples
 
 
 def expected_output(code: str) -> str | None:
@@ -39,6 +53,28 @@ def test_readme_python_snippets_run_in_order(monkeypatch):
         expected = expected_output(code)
         if expected is not None:
             assert out.getvalue() == expected, code
+
+
+@pytest.mark.parametrize("command, output", console_examples(), ids=[c for c, _ in console_examples()])
+def test_readme_console_examples_print_what_they_show(command, output, monkeypatch, tmp_path):
+    """Run through click at a fixed width, stdout and stderr together, in a scratch directory
+    that links to what the repository root holds: new files an example writes land there."""
+    for entry in ROOT.iterdir():
+        if not entry.name.startswith("."):
+            (tmp_path / entry.name).symlink_to(entry)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner(env={"COLUMNS": "100", "FORCE_COLOR": None, "TTY_COMPATIBLE": None})
+    result = runner.invoke(main, shlex.split(command)[1:], catch_exceptions=False)
+    assert _rstrip_lines(result.output) == _rstrip_lines(output)
+
+
+def test_readme_shows_every_command():
+    shown = {command.split()[1] for command, _ in console_examples()}
+    assert {"run", "check", "gradcheck", "test", "plugins", "new-plugin"} <= shown
+
+
+def _rstrip_lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.rstrip("\n").splitlines()]
 
 
 @pytest.mark.parametrize("text", [b for b in blocks("yaml") if "outputs:" in b])

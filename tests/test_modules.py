@@ -300,7 +300,7 @@ def test_test_vectors_may_name_inner_nodes_and_unknown_ones_are_errors(tmp_path)
       - {expect: {u: 2.0, u/k: 2.0, u/y: 2.0}, grads: {u/x: 2.0, u/k: 1.0}}
       - {expect: {u/z: 1.0}}
     """
-    assert errors_of(tmp_path, text, scale=SCALE) == "top.yaml:7:15: error: test: unknown node 'u/z' (did you mean 'u/y'?)"
+    assert errors_of(tmp_path, text, scale=SCALE) == "top.yaml:7:15: error: test: unknown node 'u/z' (did you mean 'u/k' or 'u/x' or 'u/y'?)"
 
 
 def test_module_with_a_gate_that_rejects_its_params_reports_it_once(tmp_path):
@@ -350,3 +350,18 @@ def test_readme_two_neurons_is_the_file(root):
     readme = (root / "README.md").read_text()
     block = readme.split("```yaml\ncircuit: two_neurons\n", 1)[1].split("```", 1)[0]
     assert "circuit: two_neurons\n" + block == (root / "circuits" / "two_neurons.yaml").read_text().split("tests:")[0]
+
+
+def test_lint_judges_an_instance_as_a_whole(tmp_path):
+    from circuitsim.lint import lint
+
+    text = """\
+    modules: {split: split.yaml}
+    inputs: {x: 1.0, y: 2.0}
+    gates:
+      half: {type: split, inputs: [x, y]}
+      unused: {type: split, inputs: [x, y]}
+    outputs: [half.lo]
+    """
+    findings = [str(f).replace(str(tmp_path) + "/", "") for f in lint(load(tmp_path, text, split=SPLIT))]
+    assert findings == ["top.yaml:5:3: warning: gate 'unused' (split) feeds no output"]

@@ -295,6 +295,18 @@ def test_a_misspelled_hook_is_an_error_naming_the_plugin(write_module):
         load_registry([write_module("typo_plugin", source)], autoload=False)
 
 
+def test_an_installed_plugin_with_a_misspelled_hook_is_a_warning(write_module, install):
+    typo = SQUARE.replace("def circuitsim_register_gates", "def circuitsim_register_gate")
+    install(
+        FakeDistribution("typo-dist", "0.1", {"typo": write_module("typo_ep", typo)}),
+        FakeDistribution("circuitsim-square", "1.2", {"square": write_module("sq_ep3", SQUARE)}),
+    )
+    with pytest.warns(PluginWarning, match=r"'typo' \(typo-dist 0\.1\) implements unknown hook"):
+        registry = load_registry()
+    assert "square" in registry.gates and "add" in registry.gates
+    assert [f.plugin for f in registry.failures] == ["typo"]
+
+
 class NotAGate:
     name = "not_a_gate"
 

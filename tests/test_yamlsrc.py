@@ -382,8 +382,12 @@ def test_deep_nesting_stops_at_the_limit(parser, opener, closer):
     err = error_of(text)
     assert time.perf_counter() - start < 1.0
     assert err.message.startswith(f"nesting deeper than {yamlsrc.DEFAULT_MAX_DEPTH} levels")
+    # Where it stops: at our limit, or (libyaml >= 0.2.5 scans flow collections ahead and caps
+    # them itself) at libyaml's own limit of 1000 levels, still long before the junk.
     width = len(opener)
-    assert (err.line, err.column) == (2, 6 + width * (yamlsrc.DEFAULT_MAX_DEPTH - 2))
+    assert err.line == 2
+    ours = 6 + width * (yamlsrc.DEFAULT_MAX_DEPTH - 2)
+    assert err.column == ours or ours < err.column <= 6 + width * 1000
 
 
 def test_deep_block_nesting(parser):

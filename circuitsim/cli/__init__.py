@@ -28,8 +28,14 @@ def main() -> None:
 
     \b
     Examples:
-      circuitsim run circuits/neuron.yaml
+      circuitsim run circuits/neuron.yaml --set x0=0.5 --format json
       circuitsim check circuits/*.yaml
+      circuitsim gradcheck circuits/mlp.yaml
+      circuitsim test circuits/*.yaml
+      circuitsim gates
+      circuitsim plugins --json
+      circuitsim new-plugin my_gate
+      circuitsim COMMAND --help
     """
     warnings.showwarning = _show_warning
 
@@ -67,5 +73,27 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     click.echo(f"warning: {message}", err=True)
 
 
+# The commands, one module per family: an import and an add_command line each.
+from .bench import bench_cmd  # noqa: E402
+from .check import check_cmd  # noqa: E402
+from .draw import draw as draw_cmd  # noqa: E402
+from .gates import gates_cmd  # noqa: E402
+from .gradcheck import gradcheck_cmd  # noqa: E402
+from .newplugin import new_plugin_cmd  # noqa: E402
+from .plugins import plugins_cmd  # noqa: E402
+from .run import run_cmd  # noqa: E402
+from .schema import schema_cmd  # noqa: E402
+from .test import test_cmd  # noqa: E402
+from .trace import trace as trace_cmd  # noqa: E402
 
-from . import schema  # noqa: E402,F401  (registers `circuitsim schema`)
+main.add_command(bench_cmd)
+main.add_command(check_cmd)
+main.add_command(draw_cmd)
+main.add_command(gates_cmd)
+main.add_command(gradcheck_cmd)
+main.add_command(new_plugin_cmd)
+main.add_command(plugins_cmd)
+main.add_command(run_cmd)
+main.add_command(schema_cmd)
+main.add_command(test_cmd)
+main.add_command(trace_cmd)

@@ -9,16 +9,16 @@ import click
 from ..fileio import atomic_write
 from ..plugins import load_registry
 from ..schema import circuit_schema
-from . import handle_errors, main, plugin_option
+from . import handle_errors, plugin_option
 
-__all__ = ["schema"]
+__all__ = ["schema_cmd"]
 
 
-@main.command()
+@click.command("schema")
 @plugin_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the schema to this file instead of stdout.")
 @handle_errors
-def schema(plugins: tuple[str, ...], output: str | None) -> None:
+def schema_cmd(plugins: tuple[str, ...], output: str | None) -> None:
     """Print the JSON Schema (draft 2020-12) of circuit files, gate types included.
 
     \b

@@ -1,0 +1,1 @@
+"""Benchmarks of circuitsim, kept out of the default test run: ``python -m benchmarks.run``."""

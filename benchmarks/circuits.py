@@ -1,0 +1,87 @@
+"""MLP-shaped benchmark circuits written out gate by gate, as data and as YAML text.
+
+A circuit has ``width`` inputs ``x*``, ``depth`` hidden layers of ``width`` relu neurons and one
+linear output neuron; a neuron with fan-in k is k binary ``mul`` gates (weight times input), a
+chain of k binary ``add`` gates (the last one adds the bias) and, in a hidden layer, a ``relu``.
+Weights and biases are inputs with defaults, so the gradients are the ones training would use.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Net", "mlp", "sample_inputs", "width_for"]
+
+DEPTH = 4
+
+
+@dataclass
+class Net:
+    """A circuit as plain data: inputs with defaults, gates in topological order, outputs."""
+
+    inputs: dict[str, float]
+    gates: list[tuple[str, str, tuple[str, ...]]]  # (name, type, sources)
+    outputs: list[str]
+
+    def yaml(self) -> str:
+        """The circuit as a circuitsim YAML file."""
+        lines = ["circuit: mlp_bench", "inputs:"]
+        lines += [f"  {name}: {value!r}" for name, value in self.inputs.items()]
+        lines.append("gates:")
+        lines += [f"  {name}: {{type: {op}, inputs: [{', '.join(srcs)}]}}" for name, op, srcs in self.gates]
+        lines.append(f"outputs: [{', '.join(self.outputs)}]")
+        return "\n".join(lines) + "\n"
+
+
+def width_for(n_gates: int) -> int:
+    """The layer width whose MLP has about ``n_gates`` gates."""
+    # DEPTH layers of w neurons with 2w+1 gates each, plus an output neuron of 2w gates.
+    return max(1, round((-(DEPTH + 1) + math.sqrt((DEPTH + 1) ** 2 + 8 * DEPTH * n_gates)) / (4 * DEPTH)))
+
+
+def mlp(n_gates: int, seed: int = 0) -> Net:
+    """An MLP of about ``n_gates`` gates (binary add and mul, relu)."""
+    rng = random.Random(seed)
+    width = width_for(n_gates)
+    inputs: dict[str, float] = {}
+    gates: list[tuple[str, str, tuple[str, ...]]] = []
+
+    def new_input(value: float, prefix: str = "w") -> str:
+        name = f"{prefix}{len(inputs)}"
+        inputs[name] = value
+        return name
+
+    def new_gate(op: str, *srcs: str) -> str:
+        name = f"g{len(gates)}"
+        gates.append((name, op, srcs))
+        return name
+
+    layer = [new_input(round(rng.uniform(-1, 1), 4), "x") for _ in range(width)]
+    scale = 1 / math.sqrt(width)
+    for depth in range(DEPTH + 1):
+        last = depth == DEPTH
+        neurons = []
+        for _ in range(1 if last else width):
+            total = None
+            for src in layer:
+                term = new_gate("mul", new_input(round(rng.gauss(0, scale), 4)), src)
+                total = term if total is None else new_gate("add", total, term)
+            total = new_gate("add", total, new_input(round(rng.uniform(-0.1, 0.1), 4)))
+            neurons.append(total if last else new_gate("relu", total))
+        layer = neurons
+    return Net(inputs, gates, layer)
+
+
+def sample_inputs(net: Net, batch: int) -> dict:
+    """The inputs of a run: defaults, and for a batch the ``x*`` inputs as arrays of ``batch``."""
+    if batch == 1:
+        return dict(net.inputs)
+    rng = np.random.default_rng(0)
+    return {
+        name: value + rng.uniform(-0.1, 0.1, batch) if name.startswith("x") else value
+        for name, value in net.inputs.items()
+    }

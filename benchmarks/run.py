@@ -1,0 +1,116 @@
+"""Benchmark circuitsim against its references, all in this one process.
+
+    python -m benchmarks.run            # 1k, 10k, 100k and 1M gates; batches of 1, 1k, 100k
+    python -m benchmarks.run --quick    # 1k and 10k gates; batches of 1 and 1k
+
+For every circuit size it prints the load time (text -> runnable circuit) beside a bare
+``yaml.load(text, Loader=CSafeLoader)`` of the same text, then, for every batch size, the time
+of one forward+backward pass per gate (per gate*sample for a batch) for circuitsim and for each
+reference: a precompiled pure-Python loop, a hand-written NumPy plan, and micrograd and PyTorch
+when they are installed. The last column is each one's time over circuitsim's. Timings are the
+best of ``--repeat`` runs after one warm-up run; combinations above ``--max-cells`` gates*samples
+(memory) are skipped, and micrograd and PyTorch run only up to ``--max-reference-gates``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import resource
+import time
+import warnings
+
+import yaml
+
+import circuitsim
+
+from .circuits import mlp, sample_inputs
+from .references import RUNNERS
+
+__all__ = ["main"]
+
+SIZES = (1_000, 10_000, 100_000, 1_000_000)
+BATCHES = (1, 1_000, 100_000)
+
+
+def best_of(fn, repeat: int) -> float:
+    fn()  # warm-up: caches, kernels
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def row(*cells) -> None:
+    print("| " + " | ".join(str(c) for c in cells) + " |", flush=True)
+
+
+def bench_size(n: int, args) -> None:
+    net = mlp(n)
+    text = net.yaml()
+    gates = len(net.gates)
+    circuit = circuitsim.loads(text)  # warm-up: imports, registry
+    del circuit
+    gc.collect()
+    load = timed(lambda: circuitsim.loads(text))
+    if n <= args.max_yaml_gates:
+        bare = timed(lambda: yaml.load(text, Loader=yaml.CSafeLoader))
+        row(f"{gates:,}", "load", f"{len(text) / 1e6:.1f} MB", f"circuitsim {load:.2f} s", f"yaml CSafeLoader {bare:.2f} s", f"{load / bare:.2f}")
+    else:
+        row(f"{gates:,}", "load", f"{len(text) / 1e6:.1f} MB", f"circuitsim {load:.2f} s", "", "")
+    circuit = circuitsim.loads(text)
+    for batch in args.batches:
+        if gates * batch > args.max_cells:
+            continue
+        inputs = sample_inputs(net, batch)
+        repeat = args.repeat if gates * batch <= 10**7 else 1
+        ours = best_of(lambda: circuit.run(inputs), repeat)
+        unit = gates * batch
+        row(f"{gates:,}", f"batch {batch:,}", "circuitsim", f"{ours / unit * 1e9:,.1f} ns", "", "1.00")
+        for name, make in RUNNERS.items():
+            if name in ("micrograd", "pytorch") and gates > args.max_reference_gates:
+                continue
+            runner = make(net, batch)
+            if runner is None:
+                continue
+            theirs = best_of(runner, repeat)
+            row(f"{gates:,}", f"batch {batch:,}", name, f"{theirs / unit * 1e9:,.1f} ns", "", f"{theirs / ours:.2f}")
+    row(f"{gates:,}", "peak memory", f"{peak_rss_mib():,.0f} MiB", "", "", "")
+    del circuit
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1k and 10k gates, batches of 1 and 1k")
+    parser.add_argument("--sizes", type=int, nargs="+", help="circuit sizes in gates")
+    parser.add_argument("--batches", type=int, nargs="+", help="batch sizes")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs (best is kept)")
+    parser.add_argument("--max-cells", type=float, default=2e8, help="largest gates*samples run")
+    parser.add_argument("--max-reference-gates", type=int, default=100_000, help="largest circuit for micrograd, PyTorch")
+    parser.add_argument("--max-yaml-gates", type=int, default=100_000, help="largest circuit for the bare yaml.load")
+    args = parser.parse_args(argv)
+    args.sizes = args.sizes or (SIZES[:2] if args.quick else SIZES)
+    args.batches = args.batches or (BATCHES[:2] if args.quick else BATCHES)
+    if args.quick:
+        args.repeat = min(args.repeat, 3)
+    warnings.simplefilter("ignore")
+    row("gates", "run", "what", "time per gate (or gate*sample)", "", "ratio to circuitsim")
+    row(*["---"] * 6)
+    for n in args.sizes:
+        bench_size(n, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""``circuitsim check``: validate circuit files, reporting every problem with its position."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import loader
+from ..plugins import load_registry
+from ..errors import CircuitError, CircuitErrors
+from ..lint import lint
+from . import handle_errors, plugin_option
+from .options import plural
+
+__all__ = ["check_cmd"]
+
+
+@click.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@plugin_option
+@handle_errors
+def check_cmd(files, plugins):
+    """Validate FILES without running them.
+
+    Prints every problem as FILE:LINE:COL: error: message, and parts of a circuit that no
+    output depends on as FILE:LINE:COL: warning: message. Exits with 1 if any file has an error.
+
+    \b
+    Example:
+      circuitsim check circuits/*.yaml
+    """
+    registry = load_registry(plugins)
+    failed = False
+    for path in files:
+        failed |= not check_file(path, registry)
+    sys.exit(1 if failed else 0)
+
+
+def check_file(path: str, registry) -> bool:
+    """Print what is wrong with one file, or an OK line; True if it has no error."""
+    try:
+        circuit = loader.load(path, registry=registry)
+    except CircuitError as exc:
+        for error in exc.errors if isinstance(exc, CircuitErrors) else [exc]:
+            click.echo(str(error))
+        return False
+    for finding in lint(circuit):
+        click.echo(str(finding))
+    spec = circuit.spec
+    counts = ", ".join(plural(len(items), noun) for items, noun in ((spec.inputs, "input"), (spec.gates, "gate"), (spec.outputs, "output")))
+    click.echo(f"{path}: OK ({counts})")
+    return True
+

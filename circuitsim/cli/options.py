@@ -1,0 +1,122 @@
+"""What the commands share: ``--set NAME=VALUE``, the consoles they print to, a progress bar.
+
+Tables and progress go through rich; progress goes to stderr, and only on a terminal, so that
+stdout stays clean for ``--format json`` and ``--format csv``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import click
+import rich.console
+import rich.progress
+
+from ..spec import NAME_RE
+
+__all__ = ["Assignment", "LazyProgress", "assignments_option", "plural", "set_option", "stdout", "stderr"]
+
+
+class Assignment(click.ParamType):
+    """``NAME=VALUE``: a number, or numbers separated by commas for a batch."""
+
+    name = "NAME=VALUE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        name, sep, text = value.partition("=")
+        name = name.strip()
+        if not sep or not NAME_RE.match(name):
+            self.fail(f"{value!r} is not NAME=VALUE (for example x0=1.5)", param, ctx)
+        try:
+            numbers = [float(part) for part in text.split(",")]
+        except ValueError:
+            self.fail(
+                f"{name}: {text.strip()!r} is not a number (give a number, or numbers separated by "
+                "commas for a batch)",
+                param,
+                ctx,
+            )
+        return name, numbers[0] if len(numbers) == 1 else numbers
+
+
+def assignments_option(*names: str, help: str):
+    """A repeatable ``NAME=VALUE`` option, passed on as a dict (a later NAME wins)."""
+    return click.option(
+        *names,
+        type=Assignment(),
+        multiple=True,
+        callback=lambda ctx, param, pairs: dict(pairs),
+        help=help,
+    )
+
+
+set_option = assignments_option(
+    "--set",
+    "sets",
+    help="Set an input: NAME=VALUE, or NAME=V1,V2,... for a batch; repeatable.",
+)
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 input``, ``2 inputs``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def stdout(file=None) -> rich.console.Console:
+    """The console for a command's own output (``file``: write there instead)."""
+    return rich.console.Console(file=file, highlight=False, soft_wrap=False)
+
+
+def stderr() -> rich.console.Console:
+    """The console for progress bars."""
+    return rich.console.Console(stderr=True, highlight=False)
+
+
+class LazyProgress:
+    """A progress bar on stderr that appears once the work has taken ``delay`` seconds.
+
+    Quick runs print nothing, and neither does a run whose stderr is not a terminal::
+
+        with LazyProgress(len(chunks), "running") as progress:
+            for chunk in chunks:
+                work(chunk)
+                progress.advance()
+    """
+
+    def __init__(self, total: int, description: str, *, delay: float = 1.0, console=None) -> None:
+        self.total = total
+        self.description = description
+        self.delay = delay
+        self.console = console or stderr()
+        self.done = 0
+        self._bar: rich.progress.Progress | None = None
+        self._task = None
+        self._start = time.perf_counter()
+
+    def __enter__(self) -> LazyProgress:
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def advance(self, steps: int = 1) -> None:
+        self.done += steps
+        if self._bar is not None:
+            self._bar.update(self._task, completed=self.done)
+        elif self._due():
+            self._bar = rich.progress.Progress(
+                *rich.progress.Progress.get_default_columns(), console=self.console, transient=True
+            )
+            self._task = self._bar.add_task(self.description, total=self.total, completed=self.done)
+            self._bar.start()
+
+    def _due(self) -> bool:
+        return (
+            self.console.is_terminal
+            and self.done < self.total
+            and time.perf_counter() - self._start >= self.delay
+        )

@@ -1,0 +1,266 @@
+"""The fast path (kernels from gate expressions) against the method path, bit for bit, and
+gates that misbehave on either path."""
+
+import math
+import types
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_properties import circuits
+
+import circuitsim
+from circuitsim import Expressions, Gate, hookimpl
+from circuitsim.plan import Plan
+
+
+def plugin(*classes):
+    module = types.ModuleType("misc_plugin")
+
+    @hookimpl
+    def circuitsim_register_gates(register):
+        for cls in classes:
+            register(cls)
+
+    module.circuitsim_register_gates = circuitsim_register_gates
+    return module
+
+
+class Square(Gate):
+    """x*x through its methods only (no expressions)."""
+
+    name = "square"
+
+    def forward(self, x):
+        return x * x
+
+    def local_grads(self, inputs, output):
+        return (2.0 * inputs[0],)
+
+
+class Cube(Gate):
+    """x**3 with expressions."""
+
+    name = "cube"
+
+    def forward(self, x):
+        return x * x * x
+
+    def local_grads(self, inputs, output):
+        return (3.0 * inputs[0] * inputs[0],)
+
+    def expressions(self, n_inputs, batch):
+        return Expressions("{0} * {0} * {0}", ("3.0 * {0} * {0}",))
+
+
+def method_path(c, inputs=None, seed=None):
+    """Values and gradients through forward/local_grads only, as a tracer computes them."""
+    plan = c.plan
+    values = plan.new_values()
+    batch = c._bind_inputs(values, inputs or {})
+    seeds = c._seeds(seed, batch)
+    with np.errstate(all="ignore"):
+        plan.forward(values)
+        grads = plan.backward(values, seeds)
+    return values, grads
+
+
+def fast_path(c, inputs=None, seed=None, monkeypatch=None):
+    """The same through Plan.run; with ``monkeypatch``, fail if it falls back to the methods."""
+    plan = c.plan
+    values = plan.new_values()
+    batch = c._bind_inputs(values, inputs or {})
+    seeds = c._seeds(seed, batch)
+    with monkeypatch.context() as m:
+        m.setattr(Plan, "forward", _no_fallback)
+        with np.errstate(all="ignore"):
+            grads = plan.run(values, seeds)
+    return values, grads
+
+
+def _no_fallback(self, values):
+    raise AssertionError("the fast path fell back to the methods")
+
+
+def same_bits(a, b) -> bool:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def assert_same(c, got, want):
+    for slot, name in enumerate(c.plan.names):
+        for kind, x, y in (("value", got[0][slot], want[0][slot]), ("grad", got[1][slot], want[1][slot])):
+            assert same_bits(x, y), (kind, name, x, y)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(circuits(), st.integers(0, 4), st.booleans())
+def test_random_circuits_fast_equals_methods_bitwise(monkeypatch, text, batch, seeded):
+    c = circuitsim.loads(text)
+    rng = np.random.default_rng(batch)
+    inputs = {n: (d + rng.uniform(-0.5, 0.5, batch) if batch else d) for n, d in c.inputs.items()}
+    seed = {c.outputs[0]: (rng.uniform(-2, 2, batch) if batch else -0.75)} if seeded else None
+    assert_same(c, fast_path(c, inputs, seed, monkeypatch), method_path(c, inputs, seed))
+
+
+FAN_OUT = """
+inputs: {x: 1.5, y: -0.25}
+gates:
+  s: {type: square, inputs: [x]}
+  k: {type: cube, inputs: [s]}
+  m: {type: mul, inputs: [x, x, y, s]}
+  a: {type: add, inputs: [m, k, x, 0.5]}
+  r: {type: relu, inputs: [a]}
+  d: {type: div, inputs: [r, y]}
+  p: {type: pow, inputs: [x], params: {exponent: 2.5}}
+  t: {type: max, inputs: [d, p, s]}
+  f: {type: sigmoid, inputs: [t]}
+outputs: [f, d]
+"""
+
+
+@pytest.mark.parametrize("inputs", [None, {"x": [0.5, 1.0, 2.0]}, {"x": [0.5, 1.0, 2.0], "y": [3.0, -0.5, 0.25]}])
+@pytest.mark.parametrize("seed", [None, {"d": 2.0}, {"f": [1.0, -1.0, 0.5]}])
+def test_plugin_gates_fan_out_batches_and_seeds(monkeypatch, inputs, seed):
+    c = circuitsim.loads(FAN_OUT, plugins=[plugin(Square, Cube)])
+    assert_same(c, fast_path(c, inputs, seed, monkeypatch), method_path(c, inputs, seed))
+    r = c.run(inputs, seed=seed, nan="raise")
+    if r.batch is not None:
+        assert all(v.shape == (3,) for v in [*r.values.values(), *r.grads.values()])
+
+
+@pytest.mark.parametrize(
+    "gate, x, value",
+    [
+        ("log", 0.0, -math.inf),
+        ("log", -1.0, math.nan),
+        ("exp", 1000.0, math.inf),
+        ("reciprocal", 0.0, math.inf),
+        ("sqrt", -1.0, math.nan),
+    ],
+)
+def test_domain_edges_give_ieee_values_not_exceptions(gate, x, value):
+    c = circuitsim.loads(f"inputs: {{x: {x}}}\ngates:\n  g: {{type: {gate}, inputs: [x]}}\noutputs: [g]\n")
+    r = c.run(nan="ignore")
+    assert same_bits(r.outputs["g"], value) or (math.isnan(value) and math.isnan(r.outputs["g"]))
+    assert_same(c, _plain_run(c), method_path(c))
+
+
+def test_division_by_zero_and_overflow_in_a_larger_circuit():
+    c = circuitsim.loads("inputs: {a: 1.0, b: 0.0}\ngates:\n  d: {type: div, inputs: [a, b]}\n"
+                         "  e: {type: exp, inputs: [d]}\n  f: {type: mul, inputs: [e, a]}\noutputs: [f]\n")
+    with pytest.warns(circuitsim.NumericalWarning, match=r"gate 'd' \(div\) with inputs a=1, b=0 produced inf"):
+        r = c.run()
+    assert r.outputs["f"] == math.inf
+    assert_same(c, _plain_run(c), method_path(c))
+
+
+def _plain_run(c, inputs=None, seed=None):
+    plan = c.plan
+    values = plan.new_values()
+    batch = c._bind_inputs(values, inputs or {})
+    with np.errstate(all="ignore"):
+        grads = plan.run(values, c._seeds(seed, batch))
+    return values, grads
+
+
+# -- plugin expressions that misbehave fall back to the methods ---------------------------
+
+
+class BadSyntax(Square):
+    name = "bad_syntax"
+
+    def expressions(self, n_inputs, batch):
+        return Expressions("{0} *", ("2.0 *",))
+
+
+class RaisingExpressions(Square):
+    name = "raising_expressions"
+
+    def expressions(self, n_inputs, batch):
+        raise RuntimeError("no fast path today")
+
+
+class WrongCount(Square):
+    name = "wrong_count"
+
+    def expressions(self, n_inputs, batch):
+        return Expressions("{0} * {0}", ("2.0 * {0}", "1.0"))
+
+
+@pytest.mark.parametrize("cls", [BadSyntax, RaisingExpressions, WrongCount])
+def test_broken_expressions_fall_back_to_the_methods(cls):
+    c = circuitsim.loads(f"inputs: {{x: 3.0}}\ngates:\n  y: {{type: {cls.name}, inputs: [x]}}\noutputs: [y]\n",
+                         plugins=[plugin(cls)])
+    for inputs in (None, {"x": [3.0, -1.0]}):
+        r = c.run(inputs)
+        np.testing.assert_array_equal(r.outputs["y"], np.square(r.values["x"]))
+        np.testing.assert_array_equal(r.grads["x"], 2 * np.asarray(r.values["x"]))
+
+
+# -- gates that misbehave are named: gate, type, plugin, position -------------------------
+
+
+def misbehaving(forward=None, local_grads=None):
+    class Faulty(Gate):
+        """Misbehaves on purpose."""
+
+        name = "faulty"
+
+        def forward(self, x):
+            return forward(x) if forward else x
+
+        def local_grads(self, inputs, output):
+            return local_grads(inputs) if local_grads else (1.0,)
+
+    return Faulty
+
+
+def _boom(*args):
+    raise ZeroDivisionError("boom")
+
+
+@pytest.mark.parametrize(
+    "faulty, message",
+    [
+        (misbehaving(forward=_boom), r"forward raised ZeroDivisionError: boom"),
+        (misbehaving(forward=lambda x: None), r"forward returned NoneType None, not a number"),
+        (misbehaving(forward=lambda x: "seven"), r"forward returned str 'seven', not a number"),
+        (misbehaving(local_grads=_boom), r"local_grads raised ZeroDivisionError: boom"),
+        (misbehaving(local_grads=lambda ins: (1.0, 2.0)), r"local_grads returned 2 gradients for 1 inputs"),
+        (misbehaving(local_grads=lambda ins: 5.0), r"local_grads raised TypeError"),
+        (misbehaving(local_grads=lambda ins: [None]), r"local_grads returned NoneType None for port 'x', not a number"),
+        (misbehaving(local_grads=lambda ins: ([1.0, 2.0],)), r"local_grads returned list .* for port 'x', not a number"),
+    ],
+)
+@pytest.mark.parametrize("batch", [False, True])
+def test_misbehaving_gate_is_named_with_its_plugin_and_position(faulty, message, batch):
+    text = "inputs: {x: 2.0}\ngates:\n  a: {type: neg, inputs: [x]}\n  bad: {type: faulty, inputs: [a]}\noutputs: [bad]\n"
+    registry = circuitsim.plugins.load_registry([plugin(faulty)])
+    registry.gates["faulty"].dist, registry.gates["faulty"].version = "faulty-gates", "1.2.3"
+    c = circuitsim.loads(text, path="faulty.yaml", registry=registry)
+    inputs = {"x": [2.0, 3.0]} if batch else None
+    with pytest.raises(circuitsim.CircuitError, match=message) as info:
+        c.run(inputs)
+    err = info.value
+    assert (err.path, err.line, err.column) == ("faulty.yaml", 4, 3)
+    assert str(err).startswith(
+        "faulty.yaml:4:3: error: gate 'bad' (type 'faulty' from plugin 'misc_plugin' (faulty-gates 1.2.3)) with inputs x="
+    )
+
+
+def test_array_from_a_gate_in_a_scalar_run_is_an_error():
+    faulty = misbehaving(forward=lambda x: np.array([x, x]))
+    c = circuitsim.loads("inputs: {x: 2.0}\ngates:\n  bad: {type: faulty, inputs: [x]}\noutputs: [bad]\n",
+                         plugins=[plugin(faulty)])
+    with pytest.raises(circuitsim.CircuitError, match=r"forward returned an array of shape \(2,\), not a number"):
+        c.run()
+
+
+def test_nan_report_is_cheap_and_silent_when_all_is_well():
+    c = circuitsim.loads(FAN_OUT, plugins=[plugin(Square, Cube)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        c.run(nan="raise")
