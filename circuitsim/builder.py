@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .circuit import Circuit
+from .loader import loads
 from .spec import DEFAULT_TOL, GateSpec, Source
 
 __all__ = ["Builder", "Ref", "dump"]
@@ -141,8 +142,6 @@ class Builder:
 
     def build(self, *, plugins: Sequence = (), registry=None) -> Circuit:
         """Load the circuit through the file loader (raises :class:`~circuitsim.CircuitError`)."""
-        from .loader import loads
-
         return loads(dump(self), path=self.path, plugins=plugins, registry=registry)
 
     def _fresh(self, type_name: str) -> str:
@@ -174,7 +173,11 @@ def _source_arg(src: Source | None) -> SourceArg | None:
 
 
 def dump(circuit: Builder | Circuit) -> str:
-    """The circuit as circuit-file YAML text that loads back to the same circuit."""
+    """The circuit as circuit-file YAML text that loads back to the same circuit.
+
+    Module paths are written as given, relative to the circuit's file: load the text with the
+    same ``path`` (or write it beside the original).
+    """
     b = circuit if isinstance(circuit, Builder) else Builder.from_circuit(circuit)
     text = _Texts()
     lines = []
