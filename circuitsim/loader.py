@@ -22,33 +22,53 @@ from .errors import CircuitError, CircuitErrors, Position
 from .graph import build_graph, find_cycles
 from .plugins import Registry, load_registry
 from .spec import CircuitSpec, parse_spec
-from .yamlsrc import read
+from .yamlsrc import DEFAULT_MAX_BYTES, read
 
 __all__ = ["load", "loads"]
 
 PluginArg = str | ModuleType | os.PathLike
 
 
-def load(path: str | os.PathLike, *, plugins: Sequence[PluginArg] = (), registry: Registry | None = None) -> Circuit:
+def load(
+    path: str | os.PathLike,
+    *,
+    plugins: Sequence[PluginArg] = (),
+    registry: Registry | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Circuit:
     """Load and validate the circuit file at ``path``.
 
     Raises :class:`~circuitsim.CircuitError` for a file that cannot be read or is not a valid
     circuit; when there are several problems it is a :class:`~circuitsim.CircuitErrors`
-    listing all of them, each with its line and column.
+    listing all of them, each with its line and column. A file (or module file) larger than
+    ``max_bytes`` is refused before it is read.
     """
     path = os.fspath(path)
     try:
-        data = Path(path).read_bytes()
+        data = _read_head(path, max_bytes)
     except OSError as exc:
         raise CircuitError(f"cannot read circuit file: {exc.strerror or exc}", Position(path)) from None
-    return loads(data, path=path, plugins=plugins, registry=registry)
+    return loads(data, path=path, plugins=plugins, registry=registry, max_bytes=max_bytes)
 
 
-def loads(text: str | bytes, *, path: str | None = None, plugins: Sequence[PluginArg] = (), registry: Registry | None = None) -> Circuit:
+def loads(
+    text: str | bytes,
+    *,
+    path: str | None = None,
+    plugins: Sequence[PluginArg] = (),
+    registry: Registry | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Circuit:
     """Load and validate a circuit from YAML text; ``path`` names it in messages and is where
     the paths of its ``modules:`` start from."""
     with _gc_paused():  # loading makes millions of objects that all live on: halves the time
-        return _loads(text, path, plugins, registry)
+        return _loads(text, path, plugins, registry, max_bytes)
+
+
+def _read_head(path: str, max_bytes: int) -> bytes:
+    """The file's bytes, but no more than one past the limit: enough to tell it is too big."""
+    with open(path, "rb") as file:
+        return file.read(max_bytes + 1)
 
 
 @contextlib.contextmanager
@@ -62,9 +82,9 @@ def _gc_paused():
             gc.enable()
 
 
-def _loads(text, path, plugins, registry) -> Circuit:
+def _loads(text, path, plugins, registry, max_bytes: int) -> Circuit:
     registry = registry or load_registry(plugins)
-    spec, graph, order, errors = _Reader(registry).circuit(text, path)
+    spec, graph, order, errors = _Reader(registry, max_bytes).circuit(text, path)
     if errors:
         raise errors[0] if len(errors) == 1 else CircuitErrors(errors)
     return Circuit(spec, graph, order, registry)
@@ -73,14 +93,15 @@ def _loads(text, path, plugins, registry) -> Circuit:
 class _Reader:
     """Reads one circuit and, through ``modules:``, the files it includes."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
         self.lookup = _lookup(registry)
         self.gate_types = registry.names()
         self.modules: dict[str, CircuitSpec | None] = {}  # real path -> spec (None: has problems)
         self.chain: list[tuple[str, str]] = []  # (real path, path as shown) of the files being read
 
     def circuit(self, text: str | bytes, path: str | None) -> tuple[CircuitSpec, nx.DiGraph, list[str], list[CircuitError]]:
-        root = read(text, path)
+        root = read(text, path, max_bytes=self.max_bytes)
         if path is not None:
             self.chain.append((os.path.realpath(path), path))
         try:
@@ -114,7 +135,7 @@ class _Reader:
         if real in self.modules:
             return self.modules[real], []  # its problems, if any, are reported already
         try:
-            data = Path(path).read_bytes()
+            data = _read_head(path, self.max_bytes)
         except OSError as exc:
             return None, [CircuitError(f"cannot read module file {path}: {exc.strerror or exc}", pos)]
         try:
