@@ -10,6 +10,7 @@ wire's gradient::
 """
 
 from ._version import __version__
+from .builder import Builder, dump
 from .circuit import Circuit, Result
 from .errors import (
     CircuitError,
@@ -26,6 +27,7 @@ from .loader import load, loads
 
 
 __all__ = [
+    "Builder",
     "Circuit",
     "CircuitError",
     "CircuitErrors",
@@ -38,6 +40,7 @@ __all__ = [
     "Position",
     "Result",
     "__version__",
+    "dump",
     "hookimpl",
     "load",
     "loads",

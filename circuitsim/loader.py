@@ -1,4 +1,10 @@
-"""Load a circuit: text -> YAML tree -> validated spec -> graph -> a runnable Circuit."""
+"""Load a circuit: text -> YAML tree -> validated spec -> graph -> a runnable Circuit.
+
+The files named under ``modules:`` are read on the way, each once per load, relative to the
+file that names them (to the current directory for text without a path). Each is validated
+as a circuit of its own, so its problems are reported once, with its own path, however many
+instances it has; a file that includes itself, directly or not, is an error naming the chain.
+"""
 
 from __future__ import annotations
 
@@ -15,33 +21,54 @@ from .circuit import Circuit
 from .errors import CircuitError, CircuitErrors, Position
 from .graph import build_graph, find_cycles
 from .plugins import Registry, load_registry
-from .spec import parse_spec
-from .yamlsrc import read
+from .spec import CircuitSpec, parse_spec
+from .yamlsrc import DEFAULT_MAX_BYTES, read
 
 __all__ = ["load", "loads"]
 
 PluginArg = str | ModuleType | os.PathLike
 
 
-def load(path: str | os.PathLike, *, plugins: Sequence[PluginArg] = (), registry: Registry | None = None) -> Circuit:
+def load(
+    path: str | os.PathLike,
+    *,
+    plugins: Sequence[PluginArg] = (),
+    registry: Registry | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Circuit:
     """Load and validate the circuit file at ``path``.
 
     Raises :class:`~circuitsim.CircuitError` for a file that cannot be read or is not a valid
     circuit; when there are several problems it is a :class:`~circuitsim.CircuitErrors`
-    listing all of them, each with its line and column.
+    listing all of them, each with its line and column. A file (or module file) larger than
+    ``max_bytes`` is refused before it is read.
     """
     path = os.fspath(path)
     try:
-        data = Path(path).read_bytes()
+        data = _read_head(path, max_bytes)
     except OSError as exc:
         raise CircuitError(f"cannot read circuit file: {exc.strerror or exc}", Position(path)) from None
-    return loads(data, path=path, plugins=plugins, registry=registry)
+    return loads(data, path=path, plugins=plugins, registry=registry, max_bytes=max_bytes)
 
 
-def loads(text: str | bytes, *, path: str | None = None, plugins: Sequence[PluginArg] = (), registry: Registry | None = None) -> Circuit:
-    """Load and validate a circuit from YAML text; ``path`` only names it in messages."""
+def loads(
+    text: str | bytes,
+    *,
+    path: str | None = None,
+    plugins: Sequence[PluginArg] = (),
+    registry: Registry | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Circuit:
+    """Load and validate a circuit from YAML text; ``path`` names it in messages and is where
+    the paths of its ``modules:`` start from."""
     with _gc_paused():  # loading makes millions of objects that all live on: halves the time
-        return _loads(text, path, plugins, registry)
+        return _loads(text, path, plugins, registry, max_bytes)
+
+
+def _read_head(path: str, max_bytes: int) -> bytes:
+    """The file's bytes, but no more than one past the limit: enough to tell it is too big."""
+    with open(path, "rb") as file:
+        return file.read(max_bytes + 1)
 
 
 @contextlib.contextmanager
@@ -55,22 +82,68 @@ def _gc_paused():
             gc.enable()
 
 
-def _loads(text, path, plugins, registry) -> Circuit:
+def _loads(text, path, plugins, registry, max_bytes: int) -> Circuit:
     registry = registry or load_registry(plugins)
-    root = read(text, path)
-    default_name = Path(path).stem if path else "circuit"
-    spec, errors = parse_spec(
-        root, path=path, default_name=default_name, lookup=_lookup(registry), gate_types=registry.names()
-    )
-    graph = build_graph(spec, errors)
-    try:
-        order = list(nx.topological_sort(graph))
-    except nx.NetworkXUnfeasible:
-        errors += find_cycles(graph)
-        order = []
+    spec, graph, order, errors = _Reader(registry, max_bytes).circuit(text, path)
     if errors:
         raise errors[0] if len(errors) == 1 else CircuitErrors(errors)
     return Circuit(spec, graph, order, registry)
+
+
+class _Reader:
+    """Reads one circuit and, through ``modules:``, the files it includes."""
+
+    def __init__(self, registry: Registry, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.lookup = _lookup(registry)
+        self.gate_types = registry.names()
+        self.modules: dict[str, CircuitSpec | None] = {}  # real path -> spec (None: has problems)
+        self.chain: list[tuple[str, str]] = []  # (real path, path as shown) of the files being read
+
+    def circuit(self, text: str | bytes, path: str | None) -> tuple[CircuitSpec, nx.DiGraph, list[str], list[CircuitError]]:
+        root = read(text, path, max_bytes=self.max_bytes)
+        if path is not None:
+            self.chain.append((os.path.realpath(path), path))
+        try:
+            spec, errors = parse_spec(
+                root,
+                path=path,
+                default_name=Path(path).stem if path else "circuit",
+                lookup=self.lookup,
+                gate_types=self.gate_types,
+                load_module=lambda file, pos: self.module(path, file, pos),
+            )
+        finally:
+            if path is not None:
+                self.chain.pop()
+        graph = build_graph(spec, errors)
+        try:
+            order = list(nx.topological_sort(graph))
+        except nx.NetworkXUnfeasible:
+            errors += find_cycles(graph)
+            order = []
+        return spec, graph, order, errors
+
+    def module(self, including: str | None, file: str, pos: Position) -> tuple[CircuitSpec | None, list[CircuitError]]:
+        """The spec of the module file ``file`` named at ``pos`` in ``including``, and its problems."""
+        path = os.path.normpath(os.path.join(os.path.dirname(including or ""), file))
+        real = os.path.realpath(path)
+        reading = [r for r, _ in self.chain]
+        if real in reading:
+            loop = [shown for _, shown in self.chain[reading.index(real) :]] + [path]
+            return None, [CircuitError(f"module {file!r} includes itself: {' -> '.join(loop)}", pos)]
+        if real in self.modules:
+            return self.modules[real], []  # its problems, if any, are reported already
+        try:
+            data = _read_head(path, self.max_bytes)
+        except OSError as exc:
+            return None, [CircuitError(f"cannot read module file {path}: {exc.strerror or exc}", pos)]
+        try:
+            spec, _, _, errors = self.circuit(data, path)
+        except CircuitError as exc:  # the file is not YAML a circuit can be read from
+            spec, errors = None, list(getattr(exc, "errors", [exc]))
+        self.modules[real] = None if errors else spec
+        return self.modules[real], errors
 
 
 def _lookup(registry: Registry):

@@ -4,14 +4,20 @@ This is the step between text and graph: every name, port, parameter and wire of
 checked here, and every problem is collected (not only the first) as a :class:`CircuitError`
 pointing at its line and column. Nothing here imports code: gate types resolve by registered
 name only.
+
+A gate type may also be a module, the name of another circuit file given under ``modules:``
+(see :class:`ModuleSpec`); the loader reads that file and hands its validated spec in here.
+Names of what a run reports follow the sources a file can write: an instance ``u`` of a module
+with one output is itself a node, one with several outputs gives nodes ``u.lo``, ``u.hi``, and
+everything inside it is ``u/name`` (nested: ``u/v/name``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from .errors import CircuitError, Position, did_you_mean
 from .gate import Gate
@@ -19,15 +25,18 @@ from .yamlsrc import Map, Node, Scalar, Seq
 
 __all__ = [
     "NAME_RE",
+    "SOURCE_RE",
     "Source",
     "InputSpec",
     "GateSpec",
+    "ModuleSpec",
     "TestSpec",
     "CircuitSpec",
     "parse_spec",
 ]
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+SOURCE_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z_][A-Za-z0-9_]*))?\Z")  # name or gate.output
 TOP_LEVEL_KEYS = ("circuit", "description", "inputs", "gates", "wires", "outputs", "modules", "tests")
 GATE_KEYS = ("type", "inputs", "params")
 TEST_KEYS = ("name", "inputs", "expect", "grads", "tol")
@@ -36,15 +45,22 @@ DEFAULT_TOL = 1e-6
 
 @dataclass(slots=True)
 class Source:
-    """What drives a port: a named node (input or gate) or a numeric constant."""
+    """What drives a port: a named node (input or gate), an output of a module instance
+    (``name.output``) or a numeric constant."""
 
     name: str | None
     value: float | None
     pos: Position
+    output: str | None = None
 
     @property
     def is_constant(self) -> bool:
         return self.name is None
+
+    @property
+    def node(self) -> str | None:
+        """The name of the graph node it reads, as written: ``g``, or ``u.hi``."""
+        return self.name if self.output is None else f"{self.name}.{self.output}"
 
 
 @dataclass(slots=True)
@@ -58,14 +74,51 @@ class InputSpec:
 class GateSpec:
     name: str
     type: str
-    cls: type[Gate] | None  # None when the type is unknown (already reported)
+    # What the type resolved to: a gate class, a module, or None when the type is unknown or
+    # its module file has errors (already reported).
+    cls: type[Gate] | ModuleSpec | None
     params: dict[str, Any]
     ports: list[str]
-    sources: dict[str, Source]  # port -> source, complete once wires are applied
+    sources: dict[str, Source]  # port -> source; a module's unwired ports take their defaults
     pos: Position
     inline_inputs: bool = False  # inputs came from the gate's own `inputs:`, not `wires:`
-    listed_inputs: bool = False  # ... as a list, whose bad entries are reported where they stand
+    listed_inputs: int = 0  # how many ports a list of inputs gave; its bad entries are reported
     params_ok: bool = True  # no problem was reported with its params
+
+    @property
+    def module(self) -> ModuleSpec | None:
+        """The module this gate is an instance of, or None for a plain gate."""
+        return self.cls if isinstance(self.cls, ModuleSpec) else None
+
+
+@dataclass(slots=True)
+class ModuleSpec:
+    """A ``modules:`` entry: a gate type that stands for the circuit in another file.
+
+    An instance's ports are the module's inputs, in order; an unwired port takes the input's
+    default. ``arity``, ``params`` and :meth:`port_names` answer what the spec parser asks of
+    a gate class.
+    """
+
+    name: str
+    path: str  # the file, as written under `modules:` (relative to the including file)
+    spec: CircuitSpec
+    pos: Position
+    params: ClassVar[dict[str, Any]] = {}
+
+    @property
+    def arity(self) -> int:
+        return len(self.spec.inputs)
+
+    def port_names(self, n_inputs: int | None = None) -> list[str]:
+        return list(self.spec.inputs)
+
+    def output_nodes(self, instance: str) -> list[str]:
+        """The nodes an instance's outputs are read as: ``u`` alone, or ``u.lo``, ``u.hi``."""
+        outputs = self.spec.outputs
+        if len(outputs) == 1:
+            return [instance]
+        return [f"{instance}.{out}" for out in outputs]
 
 
 @dataclass(slots=True)
@@ -88,13 +141,29 @@ class CircuitSpec:
     outputs: list[str] = field(default_factory=list)
     output_pos: dict[str, Position] = field(default_factory=dict)
     tests: list[TestSpec] = field(default_factory=list)
+    modules: dict[str, ModuleSpec] = field(default_factory=dict)
 
     def position_of(self, name: str) -> Position | None:
         node = self.gates.get(name) or self.inputs.get(name)
         return node.pos if node else None
 
+    def node_names(self) -> list[str]:
+        """Every name a run reports: inputs, gates, instance outputs and ``u/inner`` nodes."""
+        names = list(self.inputs)
+        for gate in self.gates.values():
+            module = gate.module
+            if module is None:
+                names.append(gate.name)
+                continue
+            names += module.output_nodes(gate.name)
+            names += [f"{gate.name}/{inner}" for inner in module.spec.node_names()]
+        return names
+
 
 GateLookup = Callable[[str], "type[Gate] | None"]
+# Read the module file at a path as written in `modules:` (at a position): its validated spec,
+# or None when it has problems, and the problems to report (each with its own file).
+ModuleLoader = Callable[[str, Position], "tuple[CircuitSpec | None, list[CircuitError]]"]
 
 
 def parse_spec(
@@ -104,16 +173,25 @@ def parse_spec(
     default_name: str,
     lookup: GateLookup,
     gate_types: list[str],
+    load_module: ModuleLoader | None = None,
 ) -> tuple[CircuitSpec, list[CircuitError]]:
-    """Validate the tree of one circuit file; return the spec and every problem found."""
-    return _SpecParser(path, lookup, gate_types).parse(root, default_name)
+    """Validate the tree of one circuit file; return the spec and every problem found.
+
+    ``load_module`` reads the files named under ``modules:``; without it, ``modules:`` is an
+    error.
+    """
+    return _SpecParser(path, lookup, gate_types, load_module).parse(root, default_name)
 
 
 class _SpecParser:
-    def __init__(self, path: str | None, lookup: GateLookup, gate_types: list[str]) -> None:
+    def __init__(
+        self, path: str | None, lookup: GateLookup, gate_types: list[str], load_module: ModuleLoader | None
+    ) -> None:
         self.path = path
         self.lookup = lookup
         self.gate_types = gate_types
+        self.load_module = load_module
+        self.modules: dict[str, ModuleSpec | None] = {}  # None: its file has problems
         self.errors: list[CircuitError] = []
 
     def error(self, message: str, node: Node | Position) -> None:
@@ -132,8 +210,7 @@ class _SpecParser:
             description=self.text(root.get("description"), "description") or "",
             path=self.path,
         )
-        if "modules" in root:
-            self.error("modules are not supported by this version of circuitsim", root.get("modules"))
+        self.parse_modules(root.get("modules"), spec)
         self.parse_inputs(root.get("inputs"), spec)
         self.parse_gates(root.get("gates"), spec)
         self.parse_wires(root.get("wires"), spec)
@@ -188,17 +265,55 @@ class _SpecParser:
         return self.source_name(node.raw, node.pos)
 
     def source_name(self, text: str, pos: Position) -> Source | None:
+        """A source written as text (in a wire, or quoted): a number as YAML reads one, or a name."""
         text = text.strip()
-        try:
-            return Source(None, float(text), pos)
-        except ValueError:
-            pass
-        if not NAME_RE.match(text):
-            self.error(f"invalid source {text!r}: expected the name of an input or a gate, or a number", pos)
+        value = Scalar(text, False, None, pos).python() if text else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return Source(None, float(value), pos)
+        ref = SOURCE_RE.match(text)
+        if ref is None:
+            self.error(
+                f"invalid source {text!r}: expected the name of an input or a gate, "
+                "an output of a module instance (gate.output), or a number",
+                pos,
+            )
             return None
-        return Source(text, None, pos)
+        return Source(ref[1], None, pos, ref[2])
 
     # -- sections --------------------------------------------------------------------------
+
+    def parse_modules(self, node: Node | None, spec: CircuitSpec) -> None:
+        if node is None or (isinstance(node, Scalar) and node.is_null()):
+            return
+        if not isinstance(node, Map):
+            self.error("modules must be a mapping of module name to circuit file path", node)
+            return
+        for key, value in node.items:
+            name = key.raw
+            if not NAME_RE.match(name):
+                self.error(
+                    f"invalid module name {name!r}: names start with a letter or '_' and contain "
+                    "only letters, digits and '_'",
+                    key,
+                )
+                continue
+            if self.lookup(name) is not None:
+                self.error(f"module name {name!r} is a registered gate type; give the module another name", key)
+                continue
+            path = self.text(value, f"the path of module {name!r}")
+            if path is None:
+                if isinstance(value, Scalar):
+                    self.error(f"module {name!r} needs the path of a circuit file", value)
+                continue
+            if self.load_module is None:
+                self.error("modules need a file loader: load this circuit with circuitsim.load or loads", key)
+                continue
+            module_spec, errors = self.load_module(path, value.pos)
+            self.errors += errors
+            if module_spec is None:
+                self.modules[name] = None
+            else:
+                self.modules[name] = spec.modules[name] = ModuleSpec(name, path, module_spec, key.pos)
 
     def parse_inputs(self, node: Node | None, spec: CircuitSpec) -> None:
         if node is None or (isinstance(node, Scalar) and node.is_null()):
@@ -248,9 +363,12 @@ class _SpecParser:
             self.error(f"gate {name!r}: type must be a gate type name", type_node)
             return None
         type_name = type_node.raw
-        cls = self.lookup(type_name)
-        if cls is None:
-            hint = did_you_mean(type_name, self.gate_types)
+        if type_name in self.modules:
+            cls = self.modules[type_name]  # None: the module's problems are reported
+        else:
+            cls = self.lookup(type_name)
+        if cls is None and type_name not in self.modules:
+            hint = did_you_mean(type_name, [*self.gate_types, *self.modules])
             self.error(
                 f"gate {name!r}: unknown gate type {type_name!r}{hint}; "
                 "`circuitsim gates` lists the registered types",
@@ -294,12 +412,13 @@ class _SpecParser:
         gate.inline_inputs = True
         cls = gate.cls
         if isinstance(node, Seq):
-            gate.listed_inputs = True
             sources = [self.source(item) for item in node.items]
+            gate.listed_inputs = len(sources)
             if cls is not None:
+                too_many = len(sources) > cls.arity if gate.module else len(sources) != cls.arity
                 if cls.arity is None and not sources:
                     self.error(f"gate {gate.name!r} ({gate.type}) needs at least one input", node)
-                elif cls.arity is not None and len(sources) != cls.arity:
+                elif cls.arity is not None and too_many:
                     self.arity_error(gate, len(sources), node)
                     return
             gate.ports = cls.port_names(len(sources)) if cls else [str(i) for i in range(len(sources))]
@@ -397,34 +516,70 @@ class _SpecParser:
         return None
 
     def check_gate_sources(self, spec: CircuitSpec) -> None:
-        names = list(spec.inputs) + list(spec.gates)
         for gate in spec.gates.values():
             if gate.cls is None:
                 continue
             for port, src in gate.sources.items():
-                if src.name is not None and src.name not in spec.inputs and src.name not in spec.gates:
-                    hint = did_you_mean(src.name, names)
-                    self.error(f"gate {gate.name!r}: unknown source {src.name!r}{hint}", src.pos)
+                if src.name is not None:
+                    self.check_reference(src.name, src.output, src.pos, spec, f"gate {gate.name!r}: ", "source")
             if gate.cls.arity is None and not gate.ports:
                 self.error(f"gate {gate.name!r} ({gate.type}) needs at least one input", gate.pos)
-            for port in gate.ports:
-                if port not in gate.sources and not gate.listed_inputs:
+            module = gate.module
+            for i, port in enumerate(gate.ports):
+                if port in gate.sources or i < gate.listed_inputs:
+                    continue
+                if module is None:
                     self.error(f"port {port!r} of gate {gate.name!r} ({gate.type}) is not driven", gate.pos)
+                elif module.spec.inputs[port].default is None:
+                    self.error(
+                        f"port {port!r} of gate {gate.name!r} ({gate.type}) is not driven and module "
+                        f"input {port!r} has no default: wire it",
+                        gate.pos,
+                    )
+
+    def check_reference(self, name: str, output: str | None, pos: Position, spec: CircuitSpec, context: str, what: str) -> bool:
+        """Report a source or output that names no node: an unknown name, a wrong ``.output``."""
+        gate = spec.gates.get(name)
+        if gate is None and name not in spec.inputs:
+            hint = did_you_mean(name, list(spec.inputs) + list(spec.gates))
+            self.error(f"{context}unknown {what} {name!r}{hint}", pos)
+            return False
+        if gate is not None and gate.cls is None:
+            return True  # its type's problem is reported
+        module = gate.module if gate is not None else None
+        if module is None:
+            if output is None:
+                return True
+            self.error(f"{context}{name!r} is not a module instance, so it has no output {output!r}", pos)
+            return False
+        outputs = module.spec.outputs
+        if output is None and len(outputs) > 1:
+            choices = ", ".join(f"{name}.{out}" for out in outputs)
+            self.error(f"{context}gate {name!r} ({gate.type}) has several outputs: pick one of {choices}", pos)
+        elif output is not None and len(outputs) == 1:
+            self.error(f"{context}gate {name!r} ({gate.type}) has one output: write {name!r}, not '{name}.{output}'", pos)
+        elif output is not None and output not in outputs:
+            hint = did_you_mean(output, outputs)
+            self.error(f"{context}gate {name!r} ({gate.type}) has no output {output!r}{hint}; its outputs: {', '.join(outputs)}", pos)
+        else:
+            return True
+        return False
 
     def parse_outputs(self, node: Node | None, root: Map, spec: CircuitSpec) -> None:
         if node is None or (isinstance(node, Scalar) and node.is_null()):
             self.error("the circuit has no outputs: add `outputs: [name, ...]`", root)
             return
         items = node.items if isinstance(node, Seq) else [node]
-        names = list(spec.inputs) + list(spec.gates)
         for item in items:
             if not isinstance(item, Scalar):
                 self.error("an output is the name of an input or a gate", item)
                 continue
             name = item.raw
-            if name not in spec.inputs and name not in spec.gates:
-                self.error(f"unknown output {name!r}{did_you_mean(name, names)}", item)
-            elif name in spec.output_pos:
+            ref = SOURCE_RE.match(name)
+            gate_name, output = ref.groups() if ref else (name, None)
+            if not self.check_reference(gate_name, output, item.pos, spec, "", "output"):
+                continue
+            if name in spec.output_pos:
                 self.error(f"output {name!r} is listed twice", item)
             else:
                 spec.outputs.append(name)
@@ -436,6 +591,7 @@ class _SpecParser:
         if not isinstance(node, Seq):
             self.error("tests must be a list of {name, inputs, expect, grads, tol}", node)
             return
+        nodes = set(spec.node_names())
         for i, item in enumerate(node.items, 1):
             if not isinstance(item, Map):
                 self.error("a test is a mapping {name, inputs, expect, grads, tol}", item)
@@ -446,7 +602,6 @@ class _SpecParser:
             name = self.text(item.get("name"), "a test's name") or f"test {i}"
             tol_node = item.get("tol")
             tol = self.number(tol_node, "tol") if tol_node is not None else DEFAULT_TOL
-            nodes = {**spec.inputs, **spec.gates}
             spec.tests.append(
                 TestSpec(
                     name=name,
@@ -458,7 +613,7 @@ class _SpecParser:
                 )
             )
 
-    def test_values(self, node: Node | None, known: dict, what: str) -> dict[str, Any]:
+    def test_values(self, node: Node | None, known: Collection[str], what: str) -> dict[str, Any]:
         """A test's mapping of names to numbers (or lists of numbers: a batch)."""
         if node is None or (isinstance(node, Scalar) and node.is_null()):
             return {}

@@ -56,7 +56,7 @@ __all__ = [
     "read_file",
 ]
 
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024  # a million-gate circuit is about 70 MB
 DEFAULT_MAX_DEPTH = 64
 
 #: Parse with libyaml when pyyaml has it; tests set this to False to use the pure-Python parser.

@@ -14,7 +14,7 @@ from circuitsim.cli import main
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
-CIRCUITS = sorted((ROOT / "circuits").glob("*.yaml"))
+CIRCUITS = sorted((ROOT / "circuits").rglob("*.yaml"))
 
 
 def blocks(lang: str) -> list[str]:
@@ -79,7 +79,7 @@ def _rstrip_lines(text: str) -> list[str]:
 
 @pytest.mark.parametrize("text", [b for b in blocks("yaml") if "outputs:" in b])
 def test_readme_circuits_load_and_run(text):
-    c = circuitsim.loads(text)
+    c = circuitsim.loads(text, path=str(ROOT / "circuits" / "README.yaml"))  # as if it stood in circuits/
     inputs = {name: 1.0 for name, default in c.inputs.items() if default is None}
     assert c.run(inputs).outputs
 
@@ -89,7 +89,7 @@ def test_readme_neuron_is_the_file():
     assert neuron == (ROOT / "circuits" / "neuron.yaml").read_text().split("tests:")[0]
 
 
-@pytest.mark.parametrize("path", CIRCUITS, ids=[p.stem for p in CIRCUITS])
+@pytest.mark.parametrize("path", CIRCUITS, ids=[str(p.relative_to(ROOT / "circuits")) for p in CIRCUITS])
 def test_example_circuits_run_and_pass_their_tests(path):
     c = circuitsim.load(path)
     r = c.run(nan="raise")

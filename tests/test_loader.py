@@ -122,3 +122,42 @@ outputs: [m]
 """
     assert circuitsim.loads(text).run().outputs["m"] == 10 - 7
 
+
+
+def test_names_python_reads_as_numbers_are_names():
+    text = 'inputs: {nan: 1.0, inf: 2.0}\ngates:\n  s: {type: add, inputs: [nan, "inf", .inf]}\nwires: []\noutputs: [s]\n'
+    r = circuitsim.loads(text).run(nan="ignore")
+    assert r.grads["nan"] == 1.0 and r.grads["inf"] == 1.0 and r.outputs["s"] == float("inf")
+    netlist = "inputs: {nan: 1.0}\ngates: {s: {type: add}}\nwires: [nan -> s, .5 -> s]\noutputs: [s]\n"
+    assert circuitsim.loads(netlist).run().outputs["s"] == 1.5
+
+
+def test_the_cycle_collector_runs_again_after_a_load_good_or_bad():
+    import gc
+
+    circuitsim.loads("inputs: {x: 1}\ngates: {f: {type: neg, inputs: [x]}}\noutputs: [f]\n")
+    assert gc.isenabled()
+    with pytest.raises(circuitsim.CircuitError):
+        circuitsim.loads("inputs: {x: 1}\ngates: {f: {type: nope, inputs: [x]}}\noutputs: [f]\n")
+    assert gc.isenabled()
+
+
+def test_size_cap_is_configurable_and_checked_before_reading(tmp_path):
+    path = tmp_path / "big.yaml"
+    text = "inputs: {x: 1}\ngates: {f: {type: neg, inputs: [x]}}\noutputs: [f]\n"
+    path.write_text(text + "#" * 1000 + "\n")
+    with pytest.raises(circuitsim.CircuitError, match="larger than the limit of 100 bytes") as info:
+        circuitsim.load(path, max_bytes=100)
+    assert info.value.path == str(path)
+    assert circuitsim.load(path).run().outputs["f"] == -1.0
+    with pytest.raises(circuitsim.CircuitError, match="larger than the limit"):
+        circuitsim.loads(text, max_bytes=10)
+
+
+def test_size_cap_applies_to_module_files(tmp_path):
+    (tmp_path / "inner.yaml").write_text("inputs: {x: 1}\ngates: {f: {type: neg, inputs: [x]}}\noutputs: [f]\n" + "#" * 500 + "\n")
+    outer = tmp_path / "outer.yaml"
+    outer.write_text("modules: {inner: inner.yaml}\ninputs: {x: 1}\ngates: {u: {type: inner, inputs: [x]}}\noutputs: [u]\n")
+    with pytest.raises(circuitsim.CircuitError, match="larger than the limit of 300 bytes"):
+        circuitsim.load(outer, max_bytes=300)
+    assert circuitsim.load(outer).run().outputs["u"] == -1.0

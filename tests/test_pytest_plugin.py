@@ -116,7 +116,7 @@ def test_circuit_files_reached_through_testpaths_need_the_ini_option(pytester, r
 
 def test_the_example_circuits_pass_and_the_projects_bad_files_are_not_collected(root, run):
     result = run("-q", "-p", "no:cacheprovider", str(root / "circuits"))
-    result.assert_outcomes(passed=sum(count_vectors(p) for p in (root / "circuits").glob("*.yaml")))
+    result.assert_outcomes(passed=sum(count_vectors(p) for p in (root / "circuits").rglob("*.yaml")))
     collected = run("--collect-only", "-q", "-p", "no:cacheprovider", str(root / "tests" / "bad"))
     assert collected.ret == pytest.ExitCode.NO_TESTS_COLLECTED
 

@@ -82,6 +82,7 @@ from .gradcheck import gradcheck_cmd  # noqa: E402
 from .newplugin import new_plugin_cmd  # noqa: E402
 from .plugins import plugins_cmd  # noqa: E402
 from .run import run_cmd  # noqa: E402
+from .schema import schema_cmd  # noqa: E402
 from .test import test_cmd  # noqa: E402
 from .trace import trace as trace_cmd  # noqa: E402
 
@@ -93,5 +94,6 @@ main.add_command(gradcheck_cmd)
 main.add_command(new_plugin_cmd)
 main.add_command(plugins_cmd)
 main.add_command(run_cmd)
+main.add_command(schema_cmd)
 main.add_command(test_cmd)
 main.add_command(trace_cmd)
