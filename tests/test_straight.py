@@ -132,3 +132,11 @@ def test_expression_names_of_different_gates_do_not_clash(monkeypatch, chunk):
     values, grads = straight_path(c, None, None, monkeypatch)
     assert values[c.plan.slot["t"]] == 2.0 * math.exp(0.5)
     assert grads[c.plan.slot["x"]] == 2.0 * math.exp(0.5)
+
+
+def test_example_circuits_compiled_equal_the_methods_bitwise(root, monkeypatch):
+    """Every example circuit, module instances (``h0/x0``) included."""
+    for path in sorted((root / "circuits").glob("*.yaml")):
+        c = circuitsim.load(path)
+        inputs = {name: 0.5 if default is None else default for name, default in c.inputs.items()}
+        assert_same(c, straight_path(c, inputs, None, monkeypatch), method_path(c, inputs))
