@@ -7,6 +7,11 @@ node's value fans out to several gates, its wire runs to a dot: before the dot a
 the node's whole gradient, after it each branch shows the part of the gradient that came back
 along it, so the parts visibly add up to the whole.
 
+A module instance is drawn as one box, labelled ``name: module``, that wires enter at its ports
+and leave at its outputs; the numbers on them are those of the pass-through gates at the
+instance's boundary. Expanded (``expand=True``), the instance's own gates are drawn instead,
+inside a lightly shaded rectangle labelled the same way, nested as the instances are.
+
 :func:`picture` decides what is drawn (nodes, wires, label texts); :func:`to_svg` lays it out
 (:mod:`circuitsim.layout`), places the labels where they overlap nothing and writes a standalone
 SVG; :func:`to_dot` writes the same picture as Graphviz DOT.
@@ -14,26 +19,30 @@ SVG; :func:`to_dot` writes the same picture as Graphviz DOT.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 import numpy as np
 
+from .graph import MODULE_INPUT, MODULE_OUTPUT
 from .layout import layered_layout
 
 if TYPE_CHECKING:
     from .circuit import Circuit, Result
 
-__all__ = ["GRAD_COLOUR", "VALUE_COLOUR", "Node", "Picture", "Wire", "picture", "to_dot", "to_svg"]
+__all__ = ["GRAD_COLOUR", "VALUE_COLOUR", "Group", "Node", "Picture", "Wire", "picture", "to_dot", "to_svg"]
 
 VALUE_COLOUR = "#1a8f1a"  # green: forward values, above the wires
 GRAD_COLOUR = "#d62728"  # red: gradients, below the wires
 INK = "#333333"
 FAINT = "#888888"
+SHADE = "#f3f6fa"  # the inside of an expanded instance
+EDGE = "#b4c0d3"  # its border
 
 FONT = 13  # label font size, px
 NAME_FONT = 10
@@ -48,6 +57,10 @@ MARGIN = 12
 CLEAR = 7  # room kept around a label
 PLACES = (0.5, 0.44, 0.56, 0.38, 0.62, 0.32, 0.68, 0.26, 0.74, 0.2, 0.8, 0.14, 0.86)  # along a wire
 BRANCH_PLACES = tuple(sorted(PLACES, key=lambda t: abs(t - 0.7)))
+PIN_GAP = 2 * (FONT + GAP) + 16  # between the ports of an instance box: a wire and its labels each
+BOX_TITLE = FONT + 14  # room for an instance box's name above its ports
+GROUP_PAD = 10  # around the gates of an expanded instance
+GROUP_TITLE = NAME_FONT + 8  # room for its name
 
 # Constants folded into the operator: gate symbol -> ports where a constant may be folded.
 FOLDABLE = {"+": "any", "*": "any", "-": "last", "/": "last"}
@@ -56,13 +69,25 @@ FOLDABLE = {"+": "any", "*": "any", "-": "last", "/": "last"}
 @dataclass
 class Node:
     """Something drawn: an ``input`` or ``const`` name at the left of its wire, a ``gate``
-    circle, a ``junction`` dot where a value fans out, an ``output`` name at the right."""
+    circle, a ``junction`` dot where a value fans out, an ``output`` name at the right; an
+    ``instance`` box, with an ``inlet`` on its left edge for each port and an ``outlet`` on its
+    right edge for each output (``label``: the port's name where it helps, else empty)."""
 
     id: str
     kind: str
     label: str
     owner: str  # the circuit node it belongs to
     title: str = ""
+    instance: str | None = None  # the module instance it is drawn in (or on, for a box's pins)
+
+
+@dataclass
+class Group:
+    """An expanded module instance: a rectangle around its nodes, inside its ``parent``'s."""
+
+    id: str
+    label: str
+    parent: str | None
 
 
 @dataclass
@@ -84,30 +109,43 @@ class Picture:
     nodes: dict[str, Node] = field(default_factory=dict)
     wires: list[Wire] = field(default_factory=list)
     caption: str = ""
+    groups: dict[str, Group] = field(default_factory=dict)
 
 
 # -- what is drawn -------------------------------------------------------------------------
 
 
-def picture(circuit: Circuit, result: Result | None = None, *, precision: int = 2, sample: int = 0) -> Picture:
+def picture(
+    circuit: Circuit, result: Result | None = None, *, precision: int = 2, sample: int = 0, expand: bool = False
+) -> Picture:
     """The nodes and wires of ``circuit``, labelled with ``result``'s numbers if given.
 
-    For a batch result the labels show sample number ``sample``.
+    For a batch result the labels show sample number ``sample``. A module instance is one box
+    unless ``expand``, which draws its gates inside a :class:`Group` instead.
     """
     graph = circuit.graph
     numbers = _Numbers(circuit, result, precision, sample) if result is not None else None
     folded = _folded_constants(graph)
+    instances = graph.graph["instances"]
+    pins = {} if expand else _pins(graph)
     pic = Picture(circuit.name)
     if result is not None and result.batch is not None:
         pic.caption = f"sample {sample} of {result.batch}"
+    if expand:
+        pic.groups = {u: Group(u, _instance_label(u, info), info["instance"]) for u, info in instances.items()}
     for name, data in graph.nodes(data=True):
-        if name not in folded:
+        instance = data["instance"]
+        if name in folded:
+            continue
+        if expand or instance is None:
             pic.nodes[name] = _node(name, data, folded, graph)
+        elif instance in pins and f"{instance}@instance" not in pic.nodes:
+            pic.nodes.update((n.id, n) for n in _box(graph, instance, pins[instance]))
     outputs = graph.graph["outputs"]
     for name in outputs:
         pic.nodes[f"{name}@output"] = Node(f"{name}@output", "output", name, name, f"output {name}")
     for name in [n for n in graph if n in pic.nodes]:
-        uses = [(t, tuple(graph.edges[name, t]["ports"])) for t in graph.successors(name)]
+        uses = [(t, tuple(graph.edges[name, t]["ports"])) for t in graph.successors(name) if t in pic.nodes]
         if name in outputs:
             uses.append((f"{name}@output", ()))
         pic.wires += _wires_from(pic, name, uses, numbers)
@@ -115,17 +153,57 @@ def picture(circuit: Circuit, result: Result | None = None, *, precision: int = 
 
 
 def _node(name: str, data: dict, folded: dict, graph: nx.DiGraph) -> Node:
-    kind = data["kind"]
+    kind, instance = data["kind"], data["instance"]
     if kind == "const":
-        return Node(name, kind, _constant(data["value"]), name, f"constant {_constant(data['value'])}")
+        return Node(name, kind, _constant(data["value"]), name, f"constant {_constant(data['value'])}", instance)
     if kind == "input":
-        return Node(name, kind, name, name, f"input {name}")
+        return Node(name, kind, name, name, f"input {name}", instance)
     gate = data["gate"]
     symbol = getattr(gate, "symbol", None) or data["type"]
     for const in data["sources"]:
         if folded.get(const) == name:
             symbol = _fold(symbol, graph.nodes[const]["value"])
-    return Node(name, kind, symbol, name, f"{name} ({data['type']})")
+    return Node(name, kind, symbol, name, f"{name} ({data['type']})", instance)
+
+
+def _instance_label(name: str, info: dict) -> str:
+    return f"{name}: {info['module']}"
+
+
+def _pins(graph: nx.DiGraph) -> dict[str, list[str]]:
+    """Each top-level instance -> the pass-through gates at its boundary, in graph order."""
+    instances = graph.graph["instances"]
+    pins: dict[str, list[str]] = {u: [] for u, info in instances.items() if info["instance"] is None}
+    for name, data in graph.nodes(data=True):
+        if data.get("type") in (MODULE_INPUT, MODULE_OUTPUT) and data["instance"] in pins:
+            pins[data["instance"]].append(name)
+    return pins
+
+
+def _box(graph: nx.DiGraph, instance: str, pins: list[str]) -> list[Node]:
+    """A collapsed instance: its box, an inlet per port and an outlet per output.
+
+    Ports are named on a side with more than one of them; a port left unwired shows the
+    default it takes (``b=0``), since no wire brings it a value.
+    """
+    info = graph.graph["instances"][instance]
+    box = Node(f"{instance}@instance", "instance", _instance_label(instance, info), instance,
+               f"instance {instance} of module {info['module']}", instance)
+    inlets = [p for p in pins if graph.nodes[p]["type"] == MODULE_INPUT]
+    outlets = [p for p in pins if graph.nodes[p]["type"] == MODULE_OUTPUT]
+    nodes = [box]
+    for name in inlets:
+        port = name[len(instance) + 1 :]
+        driver = graph.nodes[graph.nodes[name]["sources"][0]]
+        label = port if len(inlets) > 1 else ""
+        if driver["instance"] == instance:  # the module input's default
+            label = f"{port}={_constant(driver['value'])}"
+        nodes.append(Node(name, "inlet", label, name, f"{name} ({MODULE_INPUT})", instance))
+    for name in outlets:
+        inner = graph.nodes[name]["sources"][0][len(instance) + 1 :]
+        label = inner if len(outlets) > 1 else ""
+        nodes.append(Node(name, "outlet", label, name, f"{name} ({MODULE_OUTPUT})", instance))
+    return nodes
 
 
 def _folded_constants(graph: nx.DiGraph) -> dict[str, str]:
@@ -189,15 +267,38 @@ def _wires_from(pic: Picture, name: str, uses: list, numbers: _Numbers | None) -
     grad = numbers.grad(name) if numbers else None
     if len(uses) == 1:
         target, ports = uses[0]
-        return [Wire(name, target, value, grad, ports)]
+        return [Wire(name, target, value, _or_port_grad(grad, pic, target, numbers), ports)]
     if not uses:
         return []
     junction = f"{name}@junction"
-    pic.nodes[junction] = Node(junction, "junction", "", name, f"{name} fans out")
+    inside = pic.nodes[name].instance if pic.groups else None  # drawn in the group all its ends share
+    for target, _ in uses:
+        inside = _shared_instance(inside, pic.nodes[target].instance)
+    pic.nodes[junction] = Node(junction, "junction", "", name, f"{name} fans out", inside)
     parts = numbers.parts(name, uses) if numbers else [None] * len(uses)
     return [Wire(name, junction, value, grad)] + [
-        Wire(junction, target, None, part, ports) for (target, ports), part in zip(uses, parts)
+        Wire(junction, target, None, _or_port_grad(part, pic, target, numbers), ports)
+        for (target, ports), part in zip(uses, parts)
     ]
+
+
+def _or_port_grad(grad: str | None, pic: Picture, target: str, numbers: _Numbers | None) -> str | None:
+    """A constant has no gradient, but the instance port it drives has: its wire shows that."""
+    if grad is None and numbers and pic.nodes[target].kind == "inlet":
+        return numbers.grad(target)
+    return grad
+
+
+def _shared_instance(a: str | None, b: str | None) -> str | None:
+    """The innermost instance that holds both ``a`` and ``b`` (``None``: the top level)."""
+    if a is None or b is None:
+        return None
+    shared = []
+    for x, y in zip(a.split("/"), b.split("/")):
+        if x != y:
+            break
+        shared.append(x)
+    return "/".join(shared) or None
 
 
 def _number(x: float, precision: int) -> str:
@@ -217,9 +318,14 @@ def _constant(x: float) -> str:
 # -- SVG -----------------------------------------------------------------------------------
 
 
-def to_svg(circuit: Circuit, result: Result | None = None, *, precision: int = 2, sample: int = 0) -> str:
-    """A standalone SVG picture of ``circuit``, with ``result``'s values and gradients if given."""
-    pic = picture(circuit, result, precision=precision, sample=sample)
+def to_svg(
+    circuit: Circuit, result: Result | None = None, *, precision: int = 2, sample: int = 0, expand: bool = False
+) -> str:
+    """A standalone SVG picture of ``circuit``, with ``result``'s values and gradients if given.
+
+    Module instances are boxes, or with ``expand`` their gates in a shaded rectangle each.
+    """
+    pic = picture(circuit, result, precision=precision, sample=sample, expand=expand)
     return _Drawing(pic).svg()
 
 
@@ -327,8 +433,17 @@ class _Drawing:
     def __init__(self, pic: Picture) -> None:
         self.pic = pic
         self.radius = {n.id: _radius(n.label) for n in pic.nodes.values() if n.kind == "gate"}
+        self.pins: dict[str, tuple[list[str], list[str]]] = {}  # box -> its inlets, its outlets
+        for n in pic.nodes.values():
+            if n.kind == "instance":
+                self.pins[n.id] = ([], [])
+            elif n.kind in ("inlet", "outlet"):
+                self.pins[_box_id(n)][n.kind == "outlet"].append(n.id)
+        self.size = {b: self._box_size(b) for b in self.pins}
         self.pos: dict[str, tuple[float, float]] = {}
         self.bends: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        self.edges: dict[int, tuple[str, str]] = {}  # wire -> the laid-out edge it follows
+        self.frame: dict[str, _Box] = {}  # expanded instance -> its rectangle
         self.routes: list[list[tuple[float, float]]] = []
         self.grid = _Grid()
         self._lay_out()
@@ -336,47 +451,172 @@ class _Drawing:
         # Shapes first, so that the labels placed after them know what to keep clear of.
         self.shapes = [self._wire(k, w) for k, w in enumerate(pic.wires)]
         self.shapes += [self._node(n) for n in pic.nodes.values()]
+        self.frames = self._frames()
         self.labels = [self._labels(k, w) for k, w in enumerate(pic.wires) if w.value is not None or w.grad is not None]
 
-    # geometry
+    # geometry: an expanded instance is laid out on its own first, then placed in its parent's
+    # layout as one block, as a collapsed instance's box is; a wire is laid out at the level
+    # of the innermost instance holding both its ends.
+
+    def _anchor(self, node: Node) -> str:
+        """The laid-out node that ``node`` hangs off: a junction its owner's, a pin its box."""
+        if node.kind == "junction":
+            return self._anchor(self.pic.nodes[node.owner])
+        return _box_id(node) if node.kind in ("inlet", "outlet") else node.id
+
+    def _end(self, node: Node) -> str:
+        """Where a wire from ``node`` starts, as far as the layout cares (a junction: its owner)."""
+        return self._end(self.pic.nodes[node.owner]) if node.kind == "junction" else node.id
+
+    def _level(self, name: str) -> str | None:
+        """The instance whose layout places node ``name`` (None: the top level)."""
+        return self.pic.nodes[name].instance if self.pic.groups else None
 
     def _lay_out(self) -> None:
         pic = self.pic
-        graph = nx.DiGraph()
-        graph.add_nodes_from(n.id for n in pic.nodes.values() if n.kind != "junction")
-        for w in pic.wires:
+        self.members: dict[str | None, dict[str, None]] = defaultdict(dict)  # level -> what it places, in order
+        for n in pic.nodes.values():
+            if self._anchor(n) == n.id:
+                path = _instance_path(self._level(n.id))
+                for k in range(len(path) + 1):
+                    self.members[path[k - 1] if k else None][n.id if k == len(path) else _block_id(path[k])] = None
+        self.fans: dict[str | None, list[str]] = defaultdict(list)  # level -> its junctions
+        for n in pic.nodes.values():
+            if n.kind == "junction":
+                self.fans[self._level(n.id)].append(n.id)
+        self.links: dict[str | None, list] = defaultdict(list)  # level -> (wire, source end, target)
+        for k, w in enumerate(pic.wires):
             if pic.nodes[w.target].kind != "junction":
-                graph.add_edge(pic.nodes[w.source].owner if pic.nodes[w.source].kind == "junction" else w.source, w.target)
-        layer = {}
-        for i, generation in enumerate(nx.topological_generations(graph)):
-            for n in generation:
-                layer[n] = i
-        for n in graph:  # an input or constant sits right before the first gate it feeds
-            if pic.nodes[n].kind in ("input", "const") and graph.out_degree(n):
-                layer[n] = min(layer[s] for s in graph.successors(n)) - 1
-        height = {n: self._room(pic.nodes[n]) for n in graph}
-        fans = {layer[n.owner] for n in pic.nodes.values() if n.kind == "junction"}
-        gaps = [LAYER_GAP + (FAN_GAP if i in fans else 0) for i in range(max(layer.values(), default=0))]
-        lay = layered_layout(graph, layer, height, gaps=gaps, dummy_height=2 * (FONT + GAP) + 8)
-        self.bends = lay.bends
-        for n in graph:
-            self.pos[n] = (lay.x[n], lay.y[n])
+                end = self._end(pic.nodes[w.source])
+                self.links[_shared_instance(self._level(end), self._level(w.target))].append((k, end, w.target))
+        pos, self.bends, self.frame, _ = self._lay_out_level(None)
+        self.pos.update(pos)
+        for box in self.pins:
+            x, y = self.pos[box]
+            for pin, (dx, dy) in self._pin_offsets(box).items():
+                self.pos[pin] = (x + dx, y + dy)
         for n in pic.nodes.values():
             if n.kind == "junction":
                 x, y = self.pos[n.owner]
                 self.pos[n.id] = (x + self.radius.get(n.owner, 3.0) + TRUNK, y)
 
-    def _room(self, node: Node) -> float:
+    def _lay_out_level(self, group: str | None):
+        """Positions, bends and rectangles of everything in ``group``, and the box it fills."""
+        pic = self.pic
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.members[group])
+        blocks = {b: self._lay_out_level(b.removesuffix("@block")) for b in graph if b.endswith("@block")}
+        attach = {}
+        for k, end, target in self.links[group]:
+            a, b = self._rep(self._anchor(pic.nodes[end]), group), self._rep(self._anchor(pic.nodes[target]), group)
+            graph.add_edge(a, b)
+            self.edges[k] = (a, b)
+            offsets = (self._offset(end, a, blocks), self._offset(target, b, blocks))
+            if offsets != (0.0, 0.0):
+                attach.setdefault((a, b), offsets)
+        layer = {}
+        for i, generation in enumerate(nx.topological_generations(graph)):
+            for n in generation:
+                layer[n] = i
+        for n in graph:  # an input or constant sits right before the first gate it feeds
+            if n in pic.nodes and pic.nodes[n].kind in ("input", "const") and graph.out_degree(n):
+                layer[n] = min(layer[s] for s in graph.successors(n)) - 1
+        reach = {n: self._reach(n, blocks) for n in graph}
+        height = {n: self._room(n, reach[n]) for n in graph}
+        lay = layered_layout(
+            graph, layer, height, gaps=self._gaps(group, layer, reach), dummy_height=2 * (FONT + GAP) + 8, attach=attach
+        )
+        pos = {n: (lay.x[n], lay.y[n]) for n in graph if n not in blocks}
+        bends, frames = _past_wide_columns(lay, reach, blocks.keys() | self.pins.keys()), {}
+        for b, (inner_pos, inner_bends, inner_frames, frame) in blocks.items():
+            dx, dy = lay.x[b] - (frame.left + frame.right) / 2, lay.y[b] - (frame.top + frame.bottom) / 2
+            pos.update((n, (x + dx, y + dy)) for n, (x, y) in inner_pos.items())
+            bends.update((e, [(x + dx, y + dy) for x, y in points]) for e, points in inner_bends.items())
+            frames.update((g, _moved(f, dx, dy)) for g, f in inner_frames.items())
+            frames[b.removesuffix("@block")] = _moved(frame, dx, dy)
+        held = [_Box(lay.x[n] - r[0], lay.y[n] - r[1], lay.x[n] + r[2], lay.y[n] + r[3]) for n, r in reach.items()]
+        whole = functools.reduce(_union, held) if held else _Box(0, 0, 0, 0)
+        pad = GROUP_PAD
+        return pos, bends, frames, _Box(whole.left - pad, whole.top - pad - GROUP_TITLE, whole.right + pad, whole.bottom + pad)
+
+    def _rep(self, name: str, group: str | None) -> str:
+        """What stands for laid-out node ``name`` in ``group``'s layout: itself or its block."""
+        path, depth = _instance_path(self._level(name)), len(_instance_path(group))
+        return name if len(path) == depth else _block_id(path[depth])
+
+    def _offset(self, name: str, rep: str, blocks: dict) -> float:
+        """How far below the centre of ``rep`` a wire meets ``name`` (a pin, or a node in a block)."""
+        if rep in blocks:
+            inner_pos, _, _, frame = blocks[rep]
+            return inner_pos[name][1] - (frame.top + frame.bottom) / 2
+        if name in self.pic.nodes and self.pic.nodes[name].kind in ("inlet", "outlet"):
+            return self._pin_offsets(rep)[name][1]
+        return 0.0
+
+    def _reach(self, name: str, blocks: dict) -> tuple[float, float, float, float]:
+        """How far what is drawn for ``name`` reaches left, up, right and down of its centre."""
+        if name in blocks:
+            f = blocks[name][3]
+            return ((f.right - f.left) / 2, (f.bottom - f.top) / 2) * 2
+        node = self.pic.nodes[name]
+        if node.kind == "instance":
+            return (self.size[name][0] / 2, self.size[name][1] / 2) * 2
         if node.kind == "gate":
+            r = self.radius[name]
+            half = max(r, _text_width(node.owner, NAME_FONT) / 2)
+            return (half, r + NAME_FONT + 6, half, r + 4)
+        width = _text_width(node.label, FONT + 1) + 4
+        return (4, FONT, width, FONT) if node.kind == "output" else (width, FONT, 4, FONT)
+
+    def _room(self, name: str, reach: tuple) -> float:
+        node = self.pic.nodes.get(name)
+        if node is not None and node.kind == "gate":
             return 2 * self.radius[node.id] + 2 * (FONT + GAP) + NAME_FONT + 24
+        if node is None or node.kind == "instance":  # a block or a box
+            return reach[1] + reach[3] + 2 * (FONT + GAP) + 16
         return 2 * (FONT + GAP) + 16
+
+    def _gaps(self, group: str | None, layer: dict, reach: dict) -> list[float]:
+        """Between neighbouring layers: more after a fan-out, and room for wide boxes and blocks."""
+        pic = self.pic
+        fans = {layer[self._rep(self._anchor(pic.nodes[n]), group)] for n in self.fans[group]}
+        wide = defaultdict(float)  # layer -> how far its widest box reaches past a gate circle
+        for n, (left, _, right, _) in reach.items():
+            if n not in pic.nodes or pic.nodes[n].kind == "instance":
+                wide[layer[n]] = max(wide[layer[n]], max(left, right) - RADIUS)
+        return [
+            LAYER_GAP + (FAN_GAP if i in fans else 0) + wide[i] + wide[i + 1]
+            for i in range(max(layer.values(), default=0))
+        ]
+
+    def _box_size(self, box: str) -> tuple[float, float]:
+        nodes = self.pic.nodes
+        inlets, outlets = self.pins[box]
+        pin_font = NAME_FONT + 1
+        ins = max((_text_width(nodes[p].label, pin_font) for p in inlets if nodes[p].label), default=0)
+        outs = max((_text_width(nodes[p].label, pin_font) for p in outlets if nodes[p].label), default=0)
+        width = max(_text_width(nodes[box].label, FONT + 1) + 24, ins + outs + 32, 2 * RADIUS + 24)
+        rows = max(len(inlets), len(outlets), 1)
+        return width, BOX_TITLE + rows * PIN_GAP + 6
+
+    def _pin_offsets(self, box: str) -> dict[str, tuple[float, float]]:
+        """Inlets down the box's left edge, outlets down its right, each side centred."""
+        inlets, outlets = self.pins[box]
+        width, height = self.size[box]
+        rows = max(len(inlets), len(outlets), 1)
+        first = -height / 2 + BOX_TITLE
+        return {
+            pin: (side, first + (i + 0.5 + (rows - len(pins)) / 2) * PIN_GAP)
+            for side, pins in ((-width / 2, inlets), (width / 2, outlets))
+            for i, pin in enumerate(pins)
+        }
 
     def _route(self) -> None:
         pic = self.pic
         for k, w in enumerate(pic.wires):
             src, tgt = pic.nodes[w.source], pic.nodes[w.target]
-            edge_source = src.owner if src.kind == "junction" else src.id
-            points = [self.pos[w.source], *self.bends.get((edge_source, w.target), ()), self.pos[w.target]]
+            edge = self.edges.get(k) or (self._anchor(src), self._anchor(tgt))
+            points = [self.pos[w.source], *self.bends.get(edge, ()), self.pos[w.target]]
             if src.kind != "junction":
                 points[0] = self._leave(src, points[1])
             points[-1] = self._arrive(tgt, points[-2])
@@ -388,6 +628,8 @@ class _Drawing:
         x, y = self.pos[node.id]
         if node.kind == "gate":
             return _towards((x, y), toward, self.radius[node.id])
+        if node.kind == "outlet":
+            return (x, y)
         return (x + 3, y)
 
     def _arrive(self, node: Node, came_from: tuple) -> tuple[float, float]:
@@ -396,6 +638,8 @@ class _Drawing:
             return _towards((x, y), came_from, self.radius[node.id] + 1)
         if node.kind == "output":
             return (x - 4, y)
+        if node.kind == "inlet":
+            return (x - 1, y)
         return (x, y)
 
     # labels
@@ -453,6 +697,7 @@ class _Drawing:
                 '<defs><marker id="circuitsim-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
                 f'markerHeight="8" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>',
                 f'<rect x="{left - MARGIN:.1f}" y="{top - MARGIN:.1f}" width="{width:.1f}" height="{height:.1f}" fill="white"/>',
+                *self.frames,
                 *body,
                 *self.labels,
                 "</svg>",
@@ -476,6 +721,8 @@ class _Drawing:
     def _node(self, n: Node) -> str:
         x, y = self.pos[n.id]
         title = f"<title>{escape(n.title)}</title>"
+        if n.kind in ("instance", "inlet", "outlet"):
+            return self._instance_part(n, x, y, title)
         if n.kind == "gate":
             r = self.radius[n.id]
             name_y = y - r - 4
@@ -498,14 +745,95 @@ class _Drawing:
             f'text-anchor="{anchor}" font-size="{FONT + 1}" fill="{INK}">{escape(n.label)}</text></g>'
         )
 
+    def _instance_part(self, n: Node, x: float, y: float, title: str) -> str:
+        """A collapsed instance's box with its name on top, or the name of one of its pins."""
+        if n.kind == "instance":
+            width, height = self.size[n.id]
+            box = _Box(x - width / 2, y - height / 2, x + width / 2, y + height / 2)
+            self.grid.add_box(box)
+            return (
+                f'<g class="instance" data-name={quoteattr(n.owner)}>{title}'
+                f'<rect x="{box.left:.1f}" y="{box.top:.1f}" width="{width:.1f}" height="{height:.1f}" rx="8" '
+                f'fill="white" stroke="{INK}" stroke-width="1.5"/>'
+                f'<text class="name" x="{x:.1f}" y="{box.top + FONT + 6:.1f}" text-anchor="middle" font-size="{FONT + 1}" '
+                f'fill="{INK}">{escape(n.label)}</text></g>'
+            )
+        inlet = n.kind == "inlet"
+        anchor, tx = ("start", x + 6) if inlet else ("end", x - 6)
+        text = ""
+        if n.label:
+            text = (
+                f'<text x="{tx:.1f}" y="{y + 0.36 * (NAME_FONT + 1):.1f}" text-anchor="{anchor}" '
+                f'font-size="{NAME_FONT + 1}" fill="{FAINT}">{escape(n.label)}</text>'
+            )
+        return f'<g class="{n.kind}" data-name={quoteattr(n.id)}>{title}{text}</g>'
+
+    def _frames(self) -> list[str]:
+        """Each expanded instance's rectangle, outermost first, its name at the top left (where
+        wire labels keep clear of it)."""
+        frames = []
+        for name, frame in sorted(self.frame.items(), key=lambda item: item[0].count("/")):
+            label = self.pic.groups[name].label
+            name_x, name_y = frame.left + 6, frame.top + NAME_FONT + 5
+            width = _text_width(label, NAME_FONT + 1)
+            self.grid.add_box(_Box(name_x, name_y - ASCENT * (NAME_FONT + 1), name_x + width, name_y + 2))
+            frames.append(
+                f'<g class="group" data-name={quoteattr(name)}><title>{escape(f"instance {label}")}</title>'
+                f'<rect x="{frame.left:.1f}" y="{frame.top:.1f}" width="{frame.right - frame.left:.1f}" '
+                f'height="{frame.bottom - frame.top:.1f}" rx="10" fill="{SHADE}" stroke="{EDGE}" stroke-width="1"/>'
+                f'<text class="name" x="{name_x:.1f}" y="{name_y:.1f}" font-size="{NAME_FONT + 1}" '
+                f'fill="{FAINT}">{escape(label)}</text></g>'
+            )
+        return frames
+
     def _bounds(self) -> tuple[float, float, float, float]:
         """The smallest box holding every shape, label and wire."""
         xs = [x for route in self.routes for x, _ in route]
         ys = [y for route in self.routes for _, y in route]
-        for box in self.grid.placed:
+        for box in self.grid.placed + list(self.frame.values()):
             xs += [box.left, box.right]
             ys += [box.top, box.bottom]
         return (min(xs, default=0), min(ys, default=0), max(xs, default=0), max(ys, default=0))
+
+
+def _box_id(node: Node) -> str:
+    """The box that an inlet or outlet sits on."""
+    return f"{node.instance}@instance"
+
+
+def _past_wide_columns(lay, reach: dict, wide: set) -> dict:
+    """Bends of long wires, each split in two where its column holds a box or block wider than
+    the point it was laid out as, so that the wire runs past the box instead of through it."""
+    half: dict[float, float] = defaultdict(float)  # column x -> half the width of its widest box
+    for n in wide & reach.keys():
+        half[lay.x[n]] = max(half[lay.x[n]], *reach[n][::2])
+    if not half:
+        return dict(lay.bends)
+    return {
+        edge: [p for x, y in points for p in (((x - half[x], y), (x + half[x], y)) if x in half else ((x, y),))]
+        for edge, points in lay.bends.items()
+    }
+
+
+def _block_id(instance: str) -> str:
+    """The node that stands for an expanded instance in its parent's layout."""
+    return f"{instance}@block"
+
+
+def _moved(box: _Box, dx: float, dy: float) -> _Box:
+    return _Box(box.left + dx, box.top + dy, box.right + dx, box.bottom + dy)
+
+
+def _instance_path(instance: str | None) -> tuple[str, ...]:
+    """``"u/s"`` -> ``("u", "u/s")``: the instance and the ones it sits in, outermost first."""
+    if instance is None:
+        return ()
+    parts = instance.split("/")
+    return tuple("/".join(parts[: k + 1]) for k in range(len(parts)))
+
+
+def _union(a: _Box, b: _Box) -> _Box:
+    return _Box(min(a.left, b.left), min(a.top, b.top), max(a.right, b.right), max(a.bottom, b.bottom))
 
 
 def _ends(wire: Wire) -> str:
@@ -562,40 +890,78 @@ def _slant(a: tuple, b: tuple) -> float:
 # -- DOT -----------------------------------------------------------------------------------
 
 
-def to_dot(circuit: Circuit, result: Result | None = None, *, precision: int = 2, sample: int = 0) -> str:
-    """The same picture as Graphviz DOT (``dot -Tsvg`` draws it), labels and colours included."""
-    pic = picture(circuit, result, precision=precision, sample=sample)
+def to_dot(
+    circuit: Circuit, result: Result | None = None, *, precision: int = 2, sample: int = 0, expand: bool = False
+) -> str:
+    """The same picture as Graphviz DOT (``dot -Tsvg`` draws it), labels and colours included.
+
+    A module instance is one rounded box whose wires are labelled with its ports, or with
+    ``expand`` a ``subgraph cluster_...`` holding its gates.
+    """
+    pic = picture(circuit, result, precision=precision, sample=sample, expand=expand)
     lines = [
         f"digraph {_dot_id(pic.name)} {{",
         "  graph [rankdir=LR, nodesep=0.5, ranksep=1.2" + (f", label={_dot_id(pic.caption)}" if pic.caption else "") + "];",
         '  node [fontname="Helvetica", fontsize=14];',
         '  edge [fontname="Helvetica", fontsize=12];',
     ]
+    members: dict[str | None, list[str]] = defaultdict(list)
     for n in pic.nodes.values():
-        if n.kind == "gate":
-            attrs = f"shape=circle, label={_dot_id(n.label)}, xlabel={_dot_id(n.owner)}"
-        elif n.kind == "junction":
-            attrs = 'shape=point, label=""'
-        else:
-            attrs = f"shape=plaintext, label={_dot_id(n.label)}"
-        lines.append(f"  {_dot_id(n.id)} [{attrs}, tooltip={_dot_id(n.title)}];")
+        if n.kind not in ("inlet", "outlet"):
+            members[n.instance if n.instance in pic.groups else None].append(_dot_node(n))
+    lines += _dot_cluster(pic, None, members, "  ")
     for w in pic.wires:
-        attrs = []
-        parts = []
-        if w.value is not None:
-            parts.append(f'<font color="{VALUE_COLOUR}">{escape(w.value)}</font>')
-        if w.grad is not None:
-            parts.append(f'<font color="{GRAD_COLOUR}">{escape(w.grad)}</font>')
-        if parts:
-            attrs.append(f"label=<{'<br/>'.join(parts)}>")
-        if pic.nodes[w.target].kind == "junction":
-            attrs.append("arrowhead=none")
-        if len(w.ports) > 1:
-            attrs.append(f'headlabel="×{len(w.ports)}"')
-        suffix = f" [{', '.join(attrs)}]" if attrs else ""
-        lines.append(f"  {_dot_id(w.source)} -> {_dot_id(w.target)}{suffix};")
+        lines.append(_dot_wire(pic, w))
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _dot_node(n: Node) -> str:
+    if n.kind == "gate":
+        attrs = f"shape=circle, label={_dot_id(n.label)}, xlabel={_dot_id(n.owner)}"
+    elif n.kind == "instance":
+        attrs = f"shape=box, style=rounded, label={_dot_id(n.label)}"
+    elif n.kind == "junction":
+        attrs = 'shape=point, label=""'
+    else:
+        attrs = f"shape=plaintext, label={_dot_id(n.label)}"
+    return f"{_dot_id(n.id)} [{attrs}, tooltip={_dot_id(n.title)}];"
+
+
+def _dot_cluster(pic: Picture, group: str | None, members: dict, indent: str) -> list[str]:
+    """The nodes of ``group`` (None: the top level), then each instance inside it as a cluster."""
+    lines = [indent + line for line in members[group]]
+    for child in (g for g in pic.groups.values() if g.parent == group):
+        lines.append(f"{indent}subgraph {_dot_id('cluster_' + child.id)} {{")
+        lines.append(f'{indent}  graph [label={_dot_id(child.label)}, style="rounded,filled", fillcolor="{SHADE}", color="{EDGE}"];')
+        lines += _dot_cluster(pic, child.id, members, indent + "  ")
+        lines.append(f"{indent}}}")
+    return lines
+
+
+def _dot_wire(pic: Picture, w: Wire) -> str:
+    """A wire as an edge; one that enters or leaves an instance box names its port there."""
+    source, target = pic.nodes[w.source], pic.nodes[w.target]
+    attrs = []
+    parts = []
+    if w.value is not None:
+        parts.append(f'<font color="{VALUE_COLOUR}">{escape(w.value)}</font>')
+    if w.grad is not None:
+        parts.append(f'<font color="{GRAD_COLOUR}">{escape(w.grad)}</font>')
+    if parts:
+        attrs.append(f"label=<{'<br/>'.join(parts)}>")
+    if target.kind == "junction":
+        attrs.append("arrowhead=none")
+    head = [target.label] if target.kind == "inlet" and target.label else []
+    if len(w.ports) > 1:
+        head.append(f"×{len(w.ports)}")
+    if head:
+        attrs.append(f"headlabel={_dot_id(' '.join(head))}")
+    if source.kind == "outlet" and source.label:
+        attrs.append(f"taillabel={_dot_id(source.label)}")
+    ends = [_box_id(n) if n.kind in ("inlet", "outlet") else n.id for n in (source, target)]
+    suffix = f" [{', '.join(attrs)}]" if attrs else ""
+    return f"  {_dot_id(ends[0])} -> {_dot_id(ends[1])}{suffix};"
 
 
 def _dot_id(text: str) -> str:

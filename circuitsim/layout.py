@@ -10,6 +10,9 @@ Given each node's layer (its column), the layout
    keeping the layer's order and each node's room (a least-squares fit, solved exactly by pool
    adjacent violators), so that chains of gates come out straight.
 
+A tall node (a box with ports down its side) may say where on it each edge attaches; ordering
+and fitting then aim at straight edges between the attachment points rather than the centres.
+
 It knows nothing about circuits: :mod:`circuitsim.draw` decides the layers and the sizes.
 """
 
@@ -43,16 +46,21 @@ def layered_layout(
     *,
     gaps: Sequence[float],
     dummy_height: float,
+    attach: Mapping[tuple[Hashable, Hashable], tuple[float, float]] | None = None,
 ) -> Layout:
     """Lay ``graph`` out in columns, layer 0 at x = 0 and ``gaps[i]`` between layers i and i + 1.
 
     ``layer`` gives every node's column (each edge must go to a later column); ``height`` is the
     vertical room each node needs, ``dummy_height`` the room of a long edge's bend point.
+    ``attach[(u, v)]`` is where edge u -> v meets u and v, as heights below their centres
+    (default: the centres).
     """
     chains, succs, preds, layers = _with_dummies(graph, layer)
     room = {n: height.get(n, dummy_height) for col in layers for n in col}
-    _order(layers, succs, preds)
-    y = _fit(layers, succs, preds, room)
+    shift = _shifts(chains, attach or {})
+    unit = sum(room.values()) / len(room) if room else 1.0
+    _order(layers, succs, preds, {k: s / unit for k, s in shift.items()})
+    y = _fit(layers, succs, preds, room, shift)
     column = list(itertools.accumulate(gaps[: len(layers) - 1], initial=0.0))
     x = {n: column[i] for i, col in enumerate(layers) for n in col}
     bends = {edge: [(x[d], y[d]) for d in chain[1:-1]] for edge, chain in chains.items()}
@@ -82,15 +90,27 @@ def _with_dummies(graph: nx.DiGraph, layer: Mapping[Hashable, int]):
     return chains, succs, preds, layers
 
 
-def _order(layers: list[list], succs: dict, preds: dict) -> None:
+def _shifts(chains: dict, attach: Mapping) -> dict:
+    """``shift[(n, m)]``: how far below n's centre m's centre should be for the link n-m to run
+    straight (both directions of every link whose edge attaches off-centre)."""
+    shift = {}
+    for edge, (at_u, at_v) in attach.items():
+        chain = chains[edge]
+        ends = [(chain[0], chain[1], at_u, 0.0), (chain[-2], chain[-1], 0.0, at_v)] if len(chain) > 2 else [(*chain, at_u, at_v)]
+        for a, b, at_a, at_b in ends:
+            shift[a, b], shift[b, a] = at_a - at_b, at_b - at_a
+    return shift
+
+
+def _order(layers: list[list], succs: dict, preds: dict, shift: dict) -> None:
     """Reorder the layers in place by barycenter sweeps; keep the best order seen."""
     index = {n: i for col in layers for i, n in enumerate(col)}
     best, best_crossings = [list(col) for col in layers], _crossings(layers, succs, index)
     for _ in range(SWEEPS):
         for i in range(1, len(layers)):
-            _sort_by_barycenter(layers[i], preds, index)
+            _sort_by_barycenter(layers[i], preds, index, shift)
         for i in range(len(layers) - 2, -1, -1):
-            _sort_by_barycenter(layers[i], succs, index)
+            _sort_by_barycenter(layers[i], succs, index, shift)
         crossings = _crossings(layers, succs, index)
         if crossings < best_crossings:
             best, best_crossings = [list(col) for col in layers], crossings
@@ -99,10 +119,14 @@ def _order(layers: list[list], succs: dict, preds: dict) -> None:
     layers[:] = best
 
 
-def _sort_by_barycenter(col: list, neighbours: dict, index: dict) -> None:
+def _sort_by_barycenter(col: list, neighbours: dict, index: dict, shift: dict) -> None:
     def key(n):
         near = neighbours[n]
-        return sum(index[m] for m in near) / len(near) if near else index[n]
+        if not near:
+            return index[n]
+        if shift:
+            return sum(index[m] - shift.get((n, m), 0.0) for m in near) / len(near)
+        return sum(index[m] for m in near) / len(near)
 
     col.sort(key=key)  # stable: ties keep their order
     for i, n in enumerate(col):
@@ -128,7 +152,7 @@ def _crossings(layers: list[list], succs: dict, index: dict) -> int:
     return total
 
 
-def _fit(layers: list[list], succs: dict, preds: dict, room: dict) -> dict:
+def _fit(layers: list[list], succs: dict, preds: dict, room: dict, shift: dict) -> dict:
     """Vertical centres: each node near its neighbours' mean, the layer's order and room kept."""
     y = {}
     for col in layers:
@@ -138,14 +162,14 @@ def _fit(layers: list[list], succs: dict, preds: dict, room: dict) -> dict:
             top += room[n]
     for _ in range(ROUNDS):
         for col in layers[1:]:
-            _place(col, preds, room, y)
+            _place(col, preds, room, y, shift)
         for col in reversed(layers[:-1]):
-            _place(col, succs, room, y)
+            _place(col, succs, room, y, shift)
     low = min(y[n] - room[n] / 2 for n in y) if y else 0.0
     return {n: v - low for n, v in y.items()}
 
 
-def _place(col: list, neighbours: dict, room: dict, y: dict) -> None:
+def _place(col: list, neighbours: dict, room: dict, y: dict, shift: dict) -> None:
     """Least-squares fit of the layer to its wishes with y[i+1] - y[i] >= room (pool adjacent violators)."""
     offsets, offset = [], 0.0
     for k, n in enumerate(col):
@@ -155,7 +179,12 @@ def _place(col: list, neighbours: dict, room: dict, y: dict) -> None:
     blocks: list[list[float]] = []  # [sum, count] of wished (y - offset), non-decreasing means
     for n, off in zip(col, offsets):
         near = neighbours[n]
-        wish = sum(y[m] for m in near) / len(near) if near else y[n]
+        if not near:
+            wish = y[n]
+        elif shift:
+            wish = sum(y[m] - shift.get((n, m), 0.0) for m in near) / len(near)
+        else:
+            wish = sum(y[m] for m in near) / len(near)
         blocks.append([wish - off, 1])
         while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
             s, c = blocks.pop()

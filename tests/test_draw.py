@@ -319,3 +319,186 @@ def test_commands_run_as_a_user_types_them(root, tmp_path):
     )
     assert trace.returncode == 0, trace.stderr
     assert len(trace.stdout.splitlines()) == 26
+
+
+# -- module instances ----------------------------------------------------------------------
+
+NESTED = {
+    "lib/split.yaml": "inputs: {a: 0.0, b: 0.0}\ngates:\n  lo: {type: min, inputs: [a, b]}\n  hi: {type: max, inputs: [a, b]}\noutputs: [lo, hi]\n",
+    "lib/pair.yaml": "modules: {split: split.yaml}\ninputs: {p: 0.0, q: 0.0}\ngates:\n  s: {type: split, inputs: [p, q]}\n  d: {type: sub, inputs: [s.hi, s.lo]}\noutputs: [d]\n",
+    "top.yaml": "modules: {pair: lib/pair.yaml, split: lib/split.yaml}\ninputs: {x: 5.0, y: -1.0}\ngates:\n"
+    "  u: {type: pair, inputs: [x, y]}\n  w: {type: split, inputs: [u, x]}\n  m: {type: mul, inputs: [w.lo, w.hi]}\noutputs: [m]\n",
+}
+
+
+@pytest.fixture
+def nested(tmp_path):
+    """u (module pair) holds u/s (module split); w is a second, top-level split."""
+    for name, text in NESTED.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return circuitsim.load(tmp_path / "top.yaml")
+
+
+def shapes(tree, cls):
+    """data-name -> the <g> of that class."""
+    return {g.get("data-name"): g for g in tree.iter(f"{SVG}g") if g.get("class") == cls}
+
+
+def rect(g):
+    r = g.find(f"{SVG}rect")
+    x, y, w, h = (float(r.get(k)) for k in ("x", "y", "width", "height"))
+    return x, y, x + w, y + h
+
+
+def circle(g):
+    c = g.find(f"{SVG}circle")
+    return float(c.get("cx")), float(c.get("cy")), float(c.get("r"))
+
+
+def assert_labels_sit_on_their_wires(tree, pic):
+    """Every wire's value is above it in green and its gradient below it in red."""
+    found_wires, found_labels = wires(tree), labels(tree)
+    for w in pic.wires:
+        texts, points = found_labels.get((w.source, w.target), {}), found_wires[w.source, w.target]
+        assert texts.keys() == {k for k, v in (("value", w.value), ("grad", w.grad)) if v is not None}, w
+        if w.value is not None:
+            text, x, baseline, fill = texts["value"]
+            assert (text, fill) == (w.value, VALUE_COLOUR) and baseline < height_at(points, x), w
+        if w.grad is not None:
+            text, x, baseline, fill = texts["grad"]
+            assert (text, fill) == (w.grad, GRAD_COLOUR) and baseline - FONT * 0.75 > height_at(points, x), w
+
+
+@pytest.mark.parametrize("name", ["two_neurons", "sort3"])
+def test_an_instance_is_one_box_and_its_inside_is_not_drawn(root, name):
+    c = load(root, name)
+    tree = parse(to_svg(c, c.run()))
+    instances = c.graph.graph["instances"]
+    boxes_ = shapes(tree, "instance")
+    assert set(boxes_) == set(instances)
+    for u, g in boxes_.items():
+        assert g.find(f"{SVG}rect").get("rx") and g.find(f"{SVG}text").text == f"{u}: {instances[u]['module']}"
+    assert all(c.graph.nodes[n]["instance"] is None for n in shapes(tree, "gate"))
+    assert not shapes(tree, "group")
+    assert_labels_sit_on_their_wires(tree, picture(c, c.run()))
+
+
+def test_wires_at_an_instance_carry_the_numbers_of_its_boundary(root):
+    c = load(root, "two_neurons")
+    r = c.run()
+    found = labels(parse(to_svg(c, r)))
+    # into a port: what reached the port, and the gradient that came back through it
+    assert found["x0@junction", "h0/x0"]["grad"][0] == f"{r.grads['h0/x0']:.2f}" == "0.39"
+    assert found["x0@junction", "h1/x0"]["grad"][0] == f"{r.grads['h1/x0']:.2f}" == "-0.07"
+    assert found["h0:w0", "h0/w0"]["value"][0] == "2.00"
+    assert found["h0:w0", "h0/w0"]["grad"][0] == f"{r.grads['h0/w0']:.2f}" == "-0.20"  # a constant's port has one
+    # out of an output: the instance's value and gradient
+    assert (found["h0", "y"]["value"][0], found["h0", "y"]["grad"][0]) == ("0.73", "1.00")
+    assert (found["h1", "y"]["value"][0], found["h1", "y"]["grad"][0]) == ("0.18", "-1.00")
+    pins = {g.get("data-name"): [t.text for t in g.iter(f"{SVG}text")] for cls in ("inlet", "outlet") for g in shapes(parse(to_svg(c, r)), cls).values()}
+    assert pins["h0/x0"] == ["x0"] and pins["h1/b"] == ["b=0"]  # b is unwired in h1: its default
+    assert pins["h0"] == []  # a single output needs no name
+
+
+def test_an_instance_with_several_outputs_names_them(root):
+    c = load(root, "sort3")
+    tree = parse(to_svg(c, c.run()))
+    outlets = {n: [t.text for t in g.iter(f"{SVG}text")] for n, g in shapes(tree, "outlet").items()}
+    assert outlets["s1.lo"] == ["lo"] and outlets["s1.hi"] == ["hi"]
+    x0, y0, x1, y1 = rect(shapes(tree, "instance")["s3"])
+    start = wires(tree)["s3.hi", "s3.hi@output"][0]
+    assert start[0] == pytest.approx(x1) and y0 < start[1] < y1  # leaves from the box's right edge
+
+
+@pytest.mark.parametrize("name", EXAMPLES + ["two_neurons", "sort3"])
+def test_labels_overlap_no_instance_box(root, name):
+    c = load(root, name)
+    tree = parse(to_svg(c, c.run()))
+    found = boxes(tree) + [(f"box {n}", *rect(g)) for n, g in shapes(tree, "instance").items()]
+    for i, (a, *ba) in enumerate(found):
+        for b, *bb in found[i + 1 :]:
+            overlap = min(ba[2], bb[2]) > max(ba[0], bb[0]) and min(ba[3], bb[3]) > max(ba[1], bb[1])
+            assert not overlap, f"{a} overlaps {b}"
+
+
+@pytest.mark.parametrize("name", ["two_neurons", "sort3"])
+def test_expanded_instances_draw_their_gates_inside_a_labelled_rectangle(root, name):
+    c = load(root, name)
+    tree = parse(to_svg(c, c.run(), expand=True))
+    instances = c.graph.graph["instances"]
+    groups, gates = shapes(tree, "group"), shapes(tree, "gate")
+    assert set(groups) == set(instances) and not shapes(tree, "instance")
+    assert {n for n, d in c.graph.nodes(data=True) if d["kind"] == "gate"} == set(gates)
+    for u, g in groups.items():
+        assert g.find(f"{SVG}rect").get("fill") != "white"
+        assert [t.text for t in g.iter(f"{SVG}text")] == [f"{u}: {instances[u]['module']}"]
+    for name_, g in gates.items():
+        x, y, r = circle(g)
+        for u, group in groups.items():
+            left, top, right, bottom = rect(group)
+            inside = left < x - r and x + r < right and top < y - r and y + r < bottom
+            assert inside == (c.graph.nodes[name_]["instance"] == u), (name_, u)
+    assert_labels_sit_on_their_wires(tree, picture(c, c.run(), expand=True))
+
+
+def test_nested_instances_nest(nested):
+    tree = parse(to_svg(nested, nested.run(), expand=True))
+    groups = {n: rect(g) for n, g in shapes(tree, "group").items()}
+    assert set(groups) == {"u", "u/s", "w"}
+    outer, inner = groups["u"], groups["u/s"]
+    assert outer[0] < inner[0] and outer[1] < inner[1] and inner[2] < outer[2] and inner[3] < outer[3]
+    right_of = lambda a, b: groups[a][0] > groups[b][2] or groups[b][0] > groups[a][2]  # noqa: E731
+    assert right_of("w", "u")  # siblings apart
+    for name, g in shapes(tree, "gate").items():
+        x, y, _ = circle(g)
+        home = nested.graph.nodes[name]["instance"]
+        for u, (left, top, right, bottom) in groups.items():
+            holds = home is not None and (home == u or home.startswith(u + "/"))
+            assert (left < x < right and top < y < bottom) == holds, (name, u)
+    collapsed = parse(to_svg(nested, nested.run()))
+    assert set(shapes(collapsed, "instance")) == {"u", "w"}  # only the top level is drawn
+
+
+def test_dot_instances_are_boxes_or_clusters(root, nested):
+    c = load(root, "two_neurons")
+    r = c.run()
+    dot = to_dot(c, r)
+    assert re.search(r'^  "h0@instance" \[shape=box, style=rounded, label="h0: unit"', dot, re.M)
+    assert '"h0/m0"' not in dot and "cluster" not in dot
+    assert re.search(r'^  "x0@junction" -> "h0@instance" \[.*headlabel="x0"\];$', dot, re.M)
+    assert re.search(rf'^  "h0@instance" -> "y" \[label=<<font color="{VALUE_COLOUR}">0.73</font>', dot, re.M)
+    expanded = to_dot(c, r, expand=True)
+    block = re.search(r'^  subgraph "cluster_h0" \{\n(.*?)^  \}$', expanded, re.M | re.S).group(1)
+    assert 'label="h0: unit"' in block and '"h0/m0" [shape=circle' in block and '"h1/m0"' not in block
+    assert "@instance" not in expanded
+    deep = to_dot(nested, nested.run(), expand=True)
+    block = re.search(r'^  subgraph "cluster_u" \{\n(.*?)^  \}$', deep, re.M | re.S).group(1)
+    assert re.search(r'^    subgraph "cluster_u/s" \{$', block, re.M) and '      "u/s/lo" [' in block
+
+
+def test_without_modules_expand_changes_nothing(root):
+    c = load(root, "neuron")
+    r = c.run()
+    assert to_svg(c, r, expand=True) == to_svg(c, r) and to_dot(c, r, expand=True) == to_dot(c, r)
+
+
+def test_notebooks_show_instances_collapsed(root):
+    c = load(root, "two_neurons")
+    assert set(shapes(parse(c._repr_svg_()), "instance")) == {"h0", "h1"}
+    assert set(shapes(parse(c.run()._repr_svg_()), "instance")) == {"h0", "h1"}
+
+
+def test_cli_expand(root, tmp_path):
+    runner = CliRunner()
+    path = str(root / "circuits" / "sort3.yaml")
+    c = load(root, "sort3")
+    out = runner.invoke(main, ["draw", path, "--expand"])
+    assert out.exit_code == 0, out.output
+    assert out.output == to_svg(c, c.run(), expand=True)
+    assert set(shapes(parse(out.output), "group")) == {"s1", "s2", "s3"}
+    out = runner.invoke(main, ["draw", path])
+    assert set(shapes(parse(out.output), "instance")) == {"s1", "s2", "s3"}
+    out = runner.invoke(main, ["draw", path, "--expand", "--no-values", "-o", str(tmp_path / "s.dot")])
+    assert out.exit_code == 0 and 'subgraph "cluster_s2"' in (tmp_path / "s.dot").read_text()
+    assert "--expand" in runner.invoke(main, ["draw", "--help"]).output

@@ -31,16 +31,22 @@ DOT_SUFFIXES = (".dot", ".gv")
 @set_option
 @click.option("--precision", type=click.IntRange(0, 12), default=2, show_default=True, help="Decimals shown.")
 @click.option("--no-values", is_flag=True, help="Draw the circuit alone, without running it.")
+@click.option(
+    "--expand",
+    is_flag=True,
+    help="Draw the gates inside each module instance, in a shaded box per instance (default: an instance is one box).",
+)
 @plugin_option
 @handle_errors
-def draw(file, output, fmt, sets, precision, no_values, plugins):
+def draw(file, output, fmt, sets, precision, no_values, expand, plugins):
     """Draw FILE: gates as circles with their operator, each wire with its value (green,
-    above) and gradient (red, below).
+    above) and gradient (red, below). A module instance is one box unless --expand.
 
     \b
     Examples:
       circuitsim draw circuits/neuron.yaml -o neuron.svg
       circuitsim draw circuits/neuron.yaml --set x0=2 --format dot
+      circuitsim draw circuits/sort3.yaml --expand -o sort3.svg
     """
     if no_values and sets:
         raise click.UsageError("--set gives values to draw; it makes no sense with --no-values")
@@ -54,7 +60,7 @@ def draw(file, output, fmt, sets, precision, no_values, plugins):
             raise CircuitError(f"input {name!r} has no default: give it with --set {name}=VALUE, or draw with --no-values", pos)
         result = circuit.run(sets)
     fmt = fmt or ("dot" if output and Path(output).suffix.lower() in DOT_SUFFIXES else "svg")
-    text = WRITERS[fmt](circuit, result, precision=precision)
+    text = WRITERS[fmt](circuit, result, precision=precision, expand=expand)
     if output is None:
         click.echo(text, nl=False)
         return
