@@ -71,6 +71,11 @@ def _read_head(path: str, max_bytes: int) -> bytes:
         return file.read(max_bytes + 1)
 
 
+# A load that made more new objects than this settles them in one full collection before the
+# collector is back on: about 1 s for 100k gates, which saves twice that in the first run.
+SETTLE_AFTER_OBJECTS = 200_000
+
+
 @contextlib.contextmanager
 def _gc_paused():
     enabled = gc.isenabled()
@@ -79,6 +84,8 @@ def _gc_paused():
         yield
     finally:
         if enabled:
+            if gc.get_count()[0] > SETTLE_AFTER_OBJECTS:
+                gc.collect()
             gc.enable()
 
 
