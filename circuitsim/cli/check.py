@@ -24,7 +24,8 @@ def check_cmd(files, plugins):
     """Validate FILES without running them.
 
     Prints every problem as FILE:LINE:COL: error: message, and parts of a circuit that no
-    output depends on as FILE:LINE:COL: warning: message. Exits with 1 if any file has an error.
+    output depends on as FILE:LINE:COL: warning: message, on stderr; an OK line per good file
+    on stdout. Exits with 1 if any file has an error.
 
     \b
     Example:
@@ -43,10 +44,10 @@ def check_file(path: str, registry) -> bool:
         circuit = loader.load(path, registry=registry)
     except CircuitError as exc:
         for error in exc.errors if isinstance(exc, CircuitErrors) else [exc]:
-            click.echo(str(error))
+            click.echo(str(error), err=True)
         return False
     for finding in lint(circuit):
-        click.echo(str(finding))
+        click.echo(str(finding), err=True)
     spec = circuit.spec
     counts = ", ".join(plural(len(items), noun) for items, noun in ((spec.inputs, "input"), (spec.gates, "gate"), (spec.outputs, "output")))
     click.echo(f"{path}: OK ({counts})")
