@@ -183,7 +183,7 @@ class Circuit:
         seeds = self._seeds(seed, batch)
         if batch is None:  # scalar inputs, batched seeds
             batch = next((len(v) for v in seeds.values() if isinstance(v, np.ndarray)), None)
-        trapped = False
+        trapped = frozenset()
         with np.errstate(all="ignore"):
             if trace:
                 tracer = Tracer(plan)
@@ -202,11 +202,14 @@ class Circuit:
         """A new value list with the inputs set; the slots given arrays; the batch size."""
         values = self._start[:]
         slots = self.plan.inputs
+        required = self._required
         if len(given) == len(slots) and list(given) == self._input_names:  # every input, in order
-            numbers = given.values()
-            if all(type(x) is float for x in numbers):
-                values[: len(slots)] = numbers  # the inputs' slots come first
+            values[: len(slots)] = given.values()  # the inputs' slots come first
+            names = self._input_names
+            given = {names[i]: x for i, x in enumerate(values[: len(slots)]) if type(x) is not float}
+            if not given:
                 return values, frozenset(), None
+            required = ()  # every input given; only the ones not floats need a look
         batched = []
         batch = None
         for name, raw in given.items():
@@ -224,7 +227,7 @@ class Circuit:
                     batch = len(raw)
                     batched.append(slot)
             values[slot] = raw
-        for name in self._required:
+        for name in required:
             if name not in given:
                 raise CircuitError(f"input {name!r} has no default: give it a value", self.spec.inputs[name].pos)
         return values, frozenset(batched), batch

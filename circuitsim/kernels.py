@@ -4,21 +4,24 @@ A gate that gives :class:`~circuitsim.gate.Expressions` gets kernels generated f
 forward and one backward function per distinct expression set, shared by all gates of that
 kind::
 
-    def forward(v, o, i0, i1):
+    def forward(v, a):
+        o, i0, i1 = a
         x0 = v[i0]; x1 = v[i1]
         v[o] = x0 * x1
 
-    def backward(v, g, o, i0, i1):
+    def backward(v, g, a):
+        o, i0, i1 = a
         go = g[o]
-        x0 = v[i0]; x1 = v[i1]
+        x0 = v[i0]; x1 = v[i1]                # the inputs and the output the gradients read
         l0 = x1; l1 = x0
         g[i0] = g[i0] + go * l0
         g[i1] = g[i1] + go * l1
 
-``v`` and ``g`` are the plan's value and gradient lists; a backward kernel adds its inputs'
-contributions in port order, exactly as the method path does, so both give the same bits. A
-gate without expressions gets kernels that call its methods. A plan's fast path is then a list
-of ``(kernel, args)`` pairs, run by one plain loop.
+``v`` and ``g`` are the plan's value and gradient lists and ``a`` the gate's slots, one tuple
+(a call with a fixed number of arguments costs less than one that spreads them). A backward
+kernel loads only what its gradients read and adds its inputs' contributions in port order,
+exactly as the method path does, so both give the same bits. A gate without expressions gets kernels that call its methods. A plan's fast path is then a list
+of ``(kernel, slots)`` pairs, run by one plain loop.
 
 A kernel may raise (a domain edge such as ``math.log(0.0)``, or a misbehaving gate); the plan
 then runs again through the methods, which answer IEEE values or name the faulty gate.
@@ -26,6 +29,7 @@ then runs again through the methods, which answer IEEE values or name the faulty
 
 from __future__ import annotations
 
+import ast
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -66,17 +70,20 @@ def compile_kernels(expr: Expressions, n_inputs: int) -> Kernels:
 
 def _compile(expr: Expressions, n: int) -> Kernels:
     xs = [f"x{k}" for k in range(n)]
-    ins = ", ".join(f"i{k}" for k in range(n))
+    slots = ", ".join(["o", *(f"i{k}" for k in range(n))])
     output = expr.output.format(*xs)
     grads = [grad.format(*xs, out="out") for grad in expr.grads]
-    load = "; ".join(f"x{k} = v[i{k}]" for k in range(n))
+    used = _names_in([grad for grad in grads if grad not in UNIT])  # what the backward loads
     lines = [
-        f"def forward(v, o, {ins}):",
-        f"    {load}",
+        "def forward(v, a):",
+        f"    {slots}, = a",
+        *(f"    x{k} = v[i{k}]" for k in range(n)),
         f"    v[o] = {output}",
-        f"def backward(v, g, o, {ins}):",
+        "def backward(v, g, a):",
+        f"    {slots}, = a",
         "    go = g[o]",
-        f"    {load}; out = v[o]",
+        *(f"    x{k} = v[i{k}]" for k in range(n) if f"x{k}" in used),
+        *(["    out = v[o]"] if "out" in used else []),
     ]
     lines += [f"    l{k} = {grad}" for k, grad in enumerate(grads) if grad not in UNIT]
     lines += [f"    g[i{k}] = g[i{k}] {f'{UNIT[grad]} go' if grad in UNIT else f'+ go * l{k}'}" for k, grad in enumerate(grads)]
@@ -85,14 +92,21 @@ def _compile(expr: Expressions, n: int) -> Kernels:
     return namespace["forward"], namespace["backward"]
 
 
+def _names_in(expressions: list[str]) -> set[str]:
+    """The names that ``expressions`` read (SyntaxError if one is not an expression)."""
+    return {node.id for text in expressions for node in ast.walk(ast.parse(text.strip(), mode="eval")) if isinstance(node, ast.Name)}
+
+
 def method_kernels(gate: Any, n_inputs: int, batch: bool) -> Kernels:
-    """Kernels that call the gate's checked methods (args: ``(o, ins)``)."""
+    """Kernels that call the gate's checked methods (slots: ``(o, ins)``)."""
     fwd, local_grads = checked_forward(gate, batch), checked_local_grads(gate, n_inputs, batch)
 
-    def forward(v, o, ins):
+    def forward(v, a):
+        o, ins = a
         v[o] = fwd(*[v[i] for i in ins])
 
-    def backward(v, g, o, ins):
+    def backward(v, g, a):
+        o, ins = a
         go = g[o]
         for i, lg in zip(ins, local_grads([v[i] for i in ins], v[o])):
             g[i] = g[i] + go * lg

@@ -25,6 +25,7 @@ seeds and outputs looked at for NaN and inf, not every array (:meth:`Plan.check_
 from __future__ import annotations
 
 import math
+import operator
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -81,6 +82,7 @@ class Plan:
         self.outputs = [slot[n] for n in graph.graph["outputs"]]
         self._live_cache: dict[frozenset[int], list[Step]] = {}
         self._kernels: dict = {}  # batched slots -> kernels; (batched, seeded) -> ops
+        self._unchecked: dict = {}  # batched slots -> what a trapped run checks: (numbers, arrays)
         self._programs: dict[frozenset[int] | None, Program | None] = {}  # seeded -> straight-line code
         self._forward_code: list | None = None  # the forward functions all programs share
         self._runs: dict[frozenset[int] | None, int] = {}  # seeded -> scalar runs so far
@@ -111,13 +113,13 @@ class Plan:
 
     def run(
         self, values: list, seeds: Mapping[int, Any] | None, batched: frozenset[int] | None = None
-    ) -> tuple[list | None, bool]:
+    ) -> tuple[list | None, frozenset[int]]:
         """Fill ``values`` (inputs and constants set) and, given ``seeds``, make the gradients.
 
         ``batched`` are the input slots that hold arrays (found if not given). The fast path
         first; if anything on it raises, the method path from the start. Returns the gradients
-        (None without seeds) and whether the run was *trapped*: a batch run on the fast path,
-        whose arrays hold no NaN or inf that an operation made.
+        (None without seeds) and, if the run was *trapped* (a batch run on the fast path, whose
+        arrays hold no NaN or inf that an operation made), its batched slots; else no slots.
         """
         if batched is None:
             batched = frozenset(slot for slot in self.inputs.values() if isinstance(values[slot], np.ndarray))
@@ -125,25 +127,25 @@ class Plan:
         try:
             if batched:
                 with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-                    return self._run_kernels(values, seeds, batched), True
+                    return self._run_kernels(values, seeds, batched), batched
             program = self._program(seeded)
             if program is None:
-                return self._run_kernels(values, seeds, batched), False
+                return self._run_kernels(values, seeds, batched), frozenset()
             grads = None if seeds is None else self.new_grads(seeds)
             program.run(values, grads)
-            return grads, False
+            return grads, frozenset()
         except Exception:  # a domain edge or a faulty gate: the methods answer or name it
             self.forward(values)
-            return (None if seeds is None else self.backward(values, seeds)), False
+            return (None if seeds is None else self.backward(values, seeds)), frozenset()
 
     def _run_kernels(self, values: list, seeds: Mapping[int, Any] | None, batched: frozenset[int]) -> list | None:
-        for kernel, args in self._ops(batched, None):
-            kernel(values, *args)
+        for kernel, slots in self._ops(batched, None):
+            kernel(values, slots)
         if seeds is None:
             return None
         grads = self.new_grads(seeds)
-        for kernel, args in self._ops(batched, frozenset(seeds)):
-            kernel(values, grads, *args)
+        for kernel, slots in self._ops(batched, frozenset(seeds)):
+            kernel(values, grads, slots)
         return grads
 
     def _program(self, seeded: frozenset[int] | None) -> Program | None:
@@ -187,6 +189,7 @@ class Plan:
         for slot in batched:
             is_batch[slot] = 1
         kernels = {}
+        arrays = []  # the batch inputs and what gates without expressions make from them
         compiled: dict[tuple, Kernels | None] = {}  # for gates without params: by class
         for step in self.steps:
             batch = any(is_batch[i] for i in step.ins)
@@ -203,6 +206,10 @@ class Plan:
                 kernels[step.out] = (*fast, (step.out, *step.ins))
             else:
                 kernels[step.out] = (*method_kernels(step.gate, n, batch), (step.out, step.ins))
+                if batch:
+                    arrays.append(step.out)
+        numbers = [slot for slot, batch in enumerate(is_batch) if not batch]
+        self._unchecked[batched] = _getter(numbers), _getter([*batched, *arrays])
         return kernels
 
     # -- the method path -------------------------------------------------------------------
@@ -276,16 +283,18 @@ class Plan:
         return f"type {type_name!r} from plugin {info.plugin!r}{dist}"
 
     def check_finite(
-        self, values: list, grads: list | None, policy: str, live: list[Step] = (), trapped: bool = False, seeded=()
+        self, values: list, grads: list | None, policy: str, live: list[Step] = (), trapped: frozenset[int] = frozenset(), seeded=()
     ) -> None:
         """Warn about (or raise for) the first gate whose value or gradient is NaN or inf.
 
-        After a ``trapped`` run (see :meth:`run`) only what no trapped operation made is looked
-        at first: the Python floats, the batch inputs, the outputs and the ``seeded`` slots'
-        gradients. A gate whose expression gives a NaN or inf without an operation (a literal
-        ``inf``) that vanishes before the outputs goes unreported in such a run.
+        After a trapped run (``trapped``: its batched slots, see :meth:`run`) only what no trapped
+        operation made is looked at first: the values no batch input reaches, the batch inputs,
+        the outputs of gates without expressions and of the circuit, the Python floats among the
+        gradients and the ``seeded`` slots' gradients. A gate whose batch expression gives a NaN
+        or inf without a numpy operation (a literal ``inf``) that vanishes before the outputs
+        goes unreported in such a run.
         """
-        if policy == "ignore" or (trapped and self._untrapped_finite(values, grads, seeded)):
+        if policy == "ignore" or (trapped and self._untrapped_finite(values, grads, trapped, seeded)):
             return
         message, pos = self.first_fault(values, grads, live)
         if message is None:
@@ -294,13 +303,14 @@ class Plan:
             raise NumericalError(message, pos)
         warnings.warn(f"{pos}: {message}" if pos.path or pos.line else message, NumericalWarning, stacklevel=4)
 
-    def _untrapped_finite(self, values: list, grads: list | None, seeded) -> bool:
-        numbers = [x for x in values if type(x) is float]
-        numbers += [values[slot] for slot in self.inputs.values() if type(values[slot]) is not float]
-        numbers += [values[slot] for slot in self.outputs]
+    def _untrapped_finite(self, values: list, grads: list | None, batched: frozenset[int], seeded) -> bool:
+        scalars, arrays = self._unchecked[batched]
+        numbers = scalars(values)  # the numbers first: a number added to an array makes an array
         if grads is not None:
             numbers += [x for x in grads if type(x) is float]
             numbers += [grads[slot] for slot in seeded]
+        numbers += arrays(values)
+        numbers += [values[slot] for slot in self.outputs]
         return _all_finite(numbers)
 
     def first_fault(self, values: list, grads: list | None, live: list[Step] = ()) -> tuple[str | None, Position | None]:
@@ -337,6 +347,14 @@ def _expression_kernels(gate, n_inputs: int, batch: bool) -> Kernels | None:
         return compile_kernels(expr, n_inputs)
     except Exception:  # expressions that do not compile: the methods still work
         return None
+
+
+def _getter(slots: list[int]):
+    """A function of a list giving the list of its items at ``slots`` (an ``operator.itemgetter``)."""
+    if len(slots) < 2:
+        return lambda items: [items[i] for i in slots]
+    get = operator.itemgetter(*slots)
+    return lambda items: list(get(items))
 
 
 def _finite(value) -> bool:

@@ -279,3 +279,23 @@ def test_batch_runs_trap_faults_and_name_the_gate(inputs, message):
                          "outputs: [s]\n")
     with pytest.raises(circuitsim.NumericalError, match=message):
         c.run(inputs, nan="raise")
+
+
+class Overflowing(Gate):
+    """x * 1e300 in Python floats, an array only where it must be: no numpy operation traps it."""
+
+    name = "overflowing"
+
+    def forward(self, x):
+        return float(x[0]) * 1e300 * 1e300 if isinstance(x, np.ndarray) else x
+
+    def local_grads(self, inputs, output):
+        return (1.0,)
+
+
+def test_batch_runs_check_what_gates_without_expressions_return():
+    """A gate's methods may make inf from Python floats in a batch run; it is named all the same."""
+    c = circuitsim.loads("inputs: {x: 1.0}\ngates:\n  o: {type: overflowing, inputs: [x]}\n  z: {type: mul, inputs: [o, x]}\n"
+                         "  y: {type: add, inputs: [x, x]}\noutputs: [y]\n", plugins=[plugin(Overflowing)])
+    with pytest.raises(circuitsim.NumericalError, match=r"gate 'o' \(overflowing\) with inputs x=array of 2 produced inf"):
+        c.run({"x": [1.0, 2.0]}, nan="raise")
