@@ -1,4 +1,4 @@
-"""The fast path of a plan: each gate compiled into a small Python function, its *kernel*.
+"""The fast path of a plan: each kind of gate compiled into small Python code, its *kernels*.
 
 A gate that gives :class:`~circuitsim.gate.Expressions` gets kernels generated from them, one
 forward and one backward function per distinct expression set, shared by all gates of that
@@ -17,11 +17,24 @@ kind::
         g[i0] = g[i0] + go * l0
         g[i1] = g[i1] + go * l1
 
-``v`` and ``g`` are the plan's value and gradient lists and ``a`` the gate's slots, one tuple
-(a call with a fixed number of arguments costs less than one that spreads them). A backward
-kernel loads only what its gradients read and adds its inputs' contributions in port order,
-exactly as the method path does, so both give the same bits. A gate without expressions gets kernels that call its methods. A plan's fast path is then a list
-of ``(kernel, slots)`` pairs, run by one plain loop.
+``v`` and ``g`` are the plan's value and gradient lists and ``a`` the gate's slots, one tuple.
+A backward kernel loads only what its gradients read and adds its inputs' contributions in
+port order, exactly as the method path does, so both give the same bits. A gate without
+expressions gets kernels that call its methods.
+
+A plan's fast path is then a list of ``(kind, slots)`` ops, run by one loop per pass
+(:func:`compile_loops`) that has the kinds' kernel bodies inlined and picks one by its number,
+the most frequent kind first: a comparison per gate, cheaper than a call::
+
+    def forward(v, ops):
+        for k, a in ops:
+            if k == 0:
+                o, i0, i1, = a
+                ...
+            elif k == 1:
+                ...
+            else:
+                _calls[k](v, a)     # kernels that call methods, or whose names clash
 
 A kernel may raise (a domain edge such as ``math.log(0.0)``, or a misbehaving gate); the plan
 then runs again through the methods, which answer IEEE values or name the faulty gate.
@@ -31,7 +44,9 @@ from __future__ import annotations
 
 import ast
 import numbers
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,12 +59,23 @@ __all__ = [
     "checked_forward",
     "checked_local_grads",
     "compile_kernels",
+    "compile_loops",
+    "INLINE",
     "expressions_of",
     "is_value",
     "method_kernels",
 ]
 
-Kernels = tuple[Callable, Callable]  # (forward, backward)
+
+
+@dataclass(frozen=True, eq=False)  # one object per kind: its identity is the kind
+class Kernels:
+    """A gate kind's forward and backward kernels and, for expressions, their bodies' source."""
+
+    forward: Callable
+    backward: Callable
+    source: tuple[list[str], list[str], Mapping[str, Any]] | None = None  # bodies, names
+
 
 _cache: dict[tuple, Kernels] = {}
 
@@ -69,27 +95,64 @@ def compile_kernels(expr: Expressions, n_inputs: int) -> Kernels:
 
 
 def _compile(expr: Expressions, n: int) -> Kernels:
+    forward, backward = _bodies(expr, n)
+    lines = ["def forward(v, a):", *forward, "def backward(v, g, a):", *backward]
+    namespace = dict(expr.names)
+    exec(compile("\n".join(lines) + "\n", f"<kernels {expr.output!r}>", "exec"), namespace)
+    return Kernels(namespace["forward"], namespace["backward"], (forward, backward, expr.names))
+
+
+def _bodies(expr: Expressions, n: int) -> tuple[list[str], list[str]]:
+    """The lines of the forward and the backward kernel's bodies, indented once."""
     xs = [f"x{k}" for k in range(n)]
     slots = ", ".join(["o", *(f"i{k}" for k in range(n))])
     output = expr.output.format(*xs)
     grads = [grad.format(*xs, out="out") for grad in expr.grads]
     used = _names_in([grad for grad in grads if grad not in UNIT])  # what the backward loads
-    lines = [
-        "def forward(v, a):",
-        f"    {slots}, = a",
-        *(f"    x{k} = v[i{k}]" for k in range(n)),
-        f"    v[o] = {output}",
-        "def backward(v, g, a):",
+    forward = [f"    {slots}, = a", *(f"    x{k} = v[i{k}]" for k in range(n)), f"    v[o] = {output}"]
+    backward = [
         f"    {slots}, = a",
         "    go = g[o]",
         *(f"    x{k} = v[i{k}]" for k in range(n) if f"x{k}" in used),
         *(["    out = v[o]"] if "out" in used else []),
     ]
-    lines += [f"    l{k} = {grad}" for k, grad in enumerate(grads) if grad not in UNIT]
-    lines += [f"    g[i{k}] = g[i{k}] {f'{UNIT[grad]} go' if grad in UNIT else f'+ go * l{k}'}" for k, grad in enumerate(grads)]
-    namespace = dict(expr.names)
-    exec(compile("\n".join(lines) + "\n", f"<kernels {expr.output!r}>", "exec"), namespace)
-    return namespace["forward"], namespace["backward"]
+    backward += [f"    l{k} = {grad}" for k, grad in enumerate(grads) if grad not in UNIT]
+    backward += [f"    g[i{k}] = g[i{k}] {f'{UNIT[grad]} go' if grad in UNIT else f'+ go * l{k}'}" for k, grad in enumerate(grads)]
+    return forward, backward
+
+
+INLINE = 16  # kinds inlined in a loop at most (the most frequent): the rest are called
+
+# The local names of a loop and its kernels' bodies, which an inlined kind's globals must not be.
+_LOCAL = re.compile(r"v|g|a|k|ops|_calls|o|go|out|[xil]\d+")
+
+
+def compile_loops(kinds: Sequence[Kernels]) -> tuple[Callable, Callable]:
+    """A forward loop ``f(v, ops)`` and a backward loop ``b(v, g, ops)`` over ``(kind, slots)`` ops.
+
+    Each loop picks the kind's kernel body by its number (its index in ``kinds``, most frequent
+    first), inlined: one comparison instead of one call per gate. A kind beyond the first
+    :data:`INLINE`, without source, or whose names clash with another kind's or the loop's
+    locals, is called instead.
+    """
+    names: dict[str, Any] = {}
+    inlined = []
+    for k, kind in enumerate(kinds[:INLINE]):
+        if kind.source is not None and all(names.get(n, obj) is obj and not _LOCAL.fullmatch(n) for n, obj in kind.source[2].items()):
+            names.update(kind.source[2])
+            inlined.append((k, kind.source))
+    loops = []
+    for which, params in ((0, "v"), (1, "v, g")):
+        lines = [f"def loop({params}, ops):", "    for k, a in ops:"]
+        for n, (k, source) in enumerate(inlined):
+            lines.append(f"        {'elif' if n else 'if'} k == {k}:")
+            lines += [f"        {line}" for line in source[which]]
+        call = f"_calls[k]({params}, a)"
+        lines += ["        else:", f"            {call}"] if inlined else [f"        {call}"]
+        namespace = {**names, "_calls": [(kind.forward, kind.backward)[which] for kind in kinds]}
+        exec(compile("\n".join(lines) + "\n", "<kernel loop>", "exec"), namespace)
+        loops.append(namespace["loop"])
+    return loops[0], loops[1]
 
 
 def _names_in(expressions: list[str]) -> set[str]:
@@ -111,7 +174,7 @@ def method_kernels(gate: Any, n_inputs: int, batch: bool) -> Kernels:
         for i, lg in zip(ins, local_grads([v[i] for i in ins], v[o])):
             g[i] = g[i] + go * lg
 
-    return forward, backward
+    return Kernels(forward, backward)
 
 
 def checked_forward(gate: Any, batch: bool) -> Callable:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import operator
 import warnings
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,7 @@ import networkx as nx
 import numpy as np
 
 from .errors import CircuitError, NumericalError, NumericalWarning, Position
-from .kernels import Kernels, compile_kernels, expressions_of, is_value, method_kernels
+from .kernels import Kernels, compile_kernels, compile_loops, expressions_of, is_value, method_kernels
 from .straight import Program, compile_backward, compile_forward
 
 __all__ = ["Plan", "Step", "NAN_POLICIES", "TIER_UP"]
@@ -139,13 +140,13 @@ class Plan:
             return (None if seeds is None else self.backward(values, seeds)), frozenset()
 
     def _run_kernels(self, values: list, seeds: Mapping[int, Any] | None, batched: frozenset[int]) -> list | None:
-        for kernel, slots in self._ops(batched, None):
-            kernel(values, slots)
+        forward, ops = self._ops(batched, None)
+        forward(values, ops)
         if seeds is None:
             return None
         grads = self.new_grads(seeds)
-        for kernel, slots in self._ops(batched, frozenset(seeds)):
-            kernel(values, grads, slots)
+        backward, ops = self._ops(batched, frozenset(seeds))
+        backward(values, grads, ops)
         return grads
 
     def _program(self, seeded: frozenset[int] | None) -> Program | None:
@@ -169,22 +170,24 @@ class Plan:
         self._programs[seeded] = program
         return program
 
-    def _ops(self, batched: frozenset[int], seeded: frozenset[int] | None) -> list:
-        """The forward (``seeded`` None) or backward kernels with their arguments, cached."""
-        ops = self._kernels.get((batched, seeded))
-        if ops is None:
+    def _ops(self, batched: frozenset[int], seeded: frozenset[int] | None) -> tuple:
+        """The forward (``seeded`` None) or backward loop and its ops ``(kind, slots)``, cached."""
+        loop = self._kernels.get((batched, seeded))
+        if loop is None:
             kernels = self._kernels.get(batched)
             if kernels is None:
                 kernels = self._kernels[batched] = self._all_kernels(batched)
-            if seeded is None:
-                ops = [(kernels[s.out][0], kernels[s.out][2]) for s in self.steps]
-            else:
-                ops = [(kernels[s.out][1], kernels[s.out][2]) for s in self.live_steps(seeded)]
-            self._kernels[(batched, seeded)] = ops
-        return ops
+            steps = self.steps if seeded is None else self.live_steps(seeded)
+            counts = Counter(kernels[s.out][0] for s in steps)
+            kinds = sorted(counts, key=counts.__getitem__, reverse=True)  # the most frequent first
+            number = {kind: k for k, kind in enumerate(kinds)}
+            loops = compile_loops(kinds)
+            ops = [(number[kernels[s.out][0]], kernels[s.out][1]) for s in steps]
+            loop = self._kernels[(batched, seeded)] = (loops[seeded is not None], ops)
+        return loop
 
     def _all_kernels(self, batched: frozenset[int]) -> dict[int, tuple]:
-        """Every step's kernels by output slot; a step is batched if one of its inputs is."""
+        """Every step's kernels and slots by output slot; a step is batched if one of its inputs is."""
         is_batch = bytearray(len(self.names))
         for slot in batched:
             is_batch[slot] = 1
@@ -203,9 +206,9 @@ class Plan:
                 if key is not None:
                     compiled[key] = fast
             if fast is not None:
-                kernels[step.out] = (*fast, (step.out, *step.ins))
+                kernels[step.out] = (fast, (step.out, *step.ins))
             else:
-                kernels[step.out] = (*method_kernels(step.gate, n, batch), (step.out, step.ins))
+                kernels[step.out] = (method_kernels(step.gate, n, batch), (step.out, step.ins))
                 if batch:
                     arrays.append(step.out)
         numbers = [slot for slot, batch in enumerate(is_batch) if not batch]

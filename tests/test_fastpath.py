@@ -299,3 +299,69 @@ def test_batch_runs_check_what_gates_without_expressions_return():
                          "  y: {type: add, inputs: [x, x]}\noutputs: [y]\n", plugins=[plugin(Overflowing)])
     with pytest.raises(circuitsim.NumericalError, match=r"gate 'o' \(overflowing\) with inputs x=array of 2 produced inf"):
         c.run({"x": [1.0, 2.0]}, nan="raise")
+
+
+class Twice(Gate):
+    """2x through a function its expressions call ``f``; ``Halved`` calls another ``f``, ``Shadow`` one ``k``."""
+
+    name = "twice"
+    function = staticmethod(lambda x: 2.0 * x)
+    name_used = "f"
+
+    def forward(self, x):
+        return self.function(x)
+
+    def local_grads(self, inputs, output):
+        return (self.function(1.0),)
+
+    def expressions(self, n_inputs, batch):
+        return Expressions(f"{self.name_used}({{0}})", (f"{self.name_used}(1.0)",), {self.name_used: self.function})
+
+
+class Halved(Twice):
+    name = "halved"
+    function = staticmethod(lambda x: 0.5 * x)
+
+
+class Shadow(Twice):
+    name = "shadow"
+    function = staticmethod(lambda x: 3.0 * x)
+    name_used = "k"  # also the name of a loop's local variable
+
+
+def test_kinds_whose_names_clash_run_on_the_fast_path_bitwise():
+    """Gate kinds that give one name to different functions, or a local's name, still share a loop."""
+    text = ("inputs: {x: 1.0}\ngates:\n  t: {type: twice, inputs: [x]}\n  h: {type: halved, inputs: [t]}\n"
+            "  s: {type: shadow, inputs: [h]}\n  m: {type: mul, inputs: [s, x]}\noutputs: [m]\n")
+    c = circuitsim.loads(text, plugins=[plugin(Twice, Halved, Shadow)])
+    with pytest.MonkeyPatch.context() as m:
+        for inputs in ({"x": 1.5}, {"x": [1.5, -2.0, 3.0]}):
+            want = method_path(c, inputs)
+            assert_same(c, fast_path(c, inputs, monkeypatch=m), want)
+            assert same_bits(want[1][0], 6.0 * np.asarray(inputs["x"]))
+
+
+class Scaled(Gate):
+    """x times its parameter: each factor its own expressions, its own kind."""
+
+    name = "scaled"
+    params = {"by": None}
+
+    def forward(self, x):
+        return x * self.params["by"]
+
+    def local_grads(self, inputs, output):
+        return (self.params["by"],)
+
+    def expressions(self, n_inputs, batch):
+        return Expressions(f"{{0}} * {self.params['by']!r}", (repr(self.params["by"]),))
+
+
+def test_many_kinds_beyond_the_inlined_ones_run_bitwise():
+    """More kinds of gates than a loop inlines: the rest are called, with the same bits."""
+    kinds = circuitsim.kernels.INLINE + 4
+    gates = "".join(f"  s{k}: {{type: scaled, inputs: [{f's{k - 1}' if k else 'x'}], params: {{by: {1 + k / 64!r}}}}}\n" for k in range(kinds))
+    c = circuitsim.loads(f"inputs: {{x: 1.0}}\ngates:\n{gates}outputs: [s{kinds - 1}]\n", plugins=[plugin(Scaled)])
+    with pytest.MonkeyPatch.context() as m:
+        for inputs in ({"x": 1.5}, {"x": [1.5, -2.0, 3.0]}):
+            assert_same(c, fast_path(c, inputs, monkeypatch=m), method_path(c, inputs))
