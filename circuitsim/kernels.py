@@ -23,7 +23,7 @@ port order, exactly as the method path does, so both give the same bits. A gate 
 expressions gets kernels that call its methods.
 
 A plan's fast path is then a list of ``(kind, slots)`` ops, run by one loop per pass
-(:func:`compile_loops`) that has the kinds' kernel bodies inlined and picks one by its number,
+(:func:`compile_loop`) that has the kinds' kernel bodies inlined and picks one by its number,
 the most frequent kind first: a comparison per gate, cheaper than a call::
 
     def forward(v, ops):
@@ -59,7 +59,7 @@ __all__ = [
     "checked_forward",
     "checked_local_grads",
     "compile_kernels",
-    "compile_loops",
+    "compile_loop",
     "INLINE",
     "expressions_of",
     "is_value",
@@ -78,6 +78,7 @@ class Kernels:
 
 
 _cache: dict[tuple, Kernels] = {}
+_loops: dict[tuple, Callable] = {}  # (kinds, backward) -> loop
 
 # Local gradients of +-1 need no multiplication: x * 1.0 is x and a + x * -1.0 is a - x, bit for bit.
 UNIT = {"1.0": "+", "-1.0": "-"}
@@ -127,32 +128,41 @@ INLINE = 16  # kinds inlined in a loop at most (the most frequent): the rest are
 _LOCAL = re.compile(r"v|g|a|k|ops|_calls|o|go|out|[xil]\d+")
 
 
-def compile_loops(kinds: Sequence[Kernels]) -> tuple[Callable, Callable]:
-    """A forward loop ``f(v, ops)`` and a backward loop ``b(v, g, ops)`` over ``(kind, slots)`` ops.
+def compile_loop(kinds: Sequence[Kernels], backward: bool) -> Callable:
+    """The forward loop ``f(v, ops)`` or the backward loop ``b(v, g, ops)`` over ``(kind, slots)`` ops.
 
-    Each loop picks the kind's kernel body by its number (its index in ``kinds``, most frequent
+    The loop picks the kind's kernel body by its number (its index in ``kinds``, most frequent
     first), inlined: one comparison instead of one call per gate. A kind beyond the first
     :data:`INLINE`, without source, or whose names clash with another kind's or the loop's
-    locals, is called instead.
+    locals, is called instead. Plans of the same expression kinds (cached themselves) share
+    their loops; a loop that calls a gate's methods is its plan's own.
     """
+    if any(kind.source is None for kind in kinds):
+        return _compile_loop(kinds, backward)
+    key = (tuple(kinds), backward)
+    loop = _loops.get(key)
+    if loop is None:
+        loop = _loops[key] = _compile_loop(kinds, backward)
+    return loop
+
+
+def _compile_loop(kinds: Sequence[Kernels], backward: bool) -> Callable:
     names: dict[str, Any] = {}
     inlined = []
     for k, kind in enumerate(kinds[:INLINE]):
         if kind.source is not None and all(names.get(n, obj) is obj and not _LOCAL.fullmatch(n) for n, obj in kind.source[2].items()):
             names.update(kind.source[2])
-            inlined.append((k, kind.source))
-    loops = []
-    for which, params in ((0, "v"), (1, "v, g")):
-        lines = [f"def loop({params}, ops):", "    for k, a in ops:"]
-        for n, (k, source) in enumerate(inlined):
-            lines.append(f"        {'elif' if n else 'if'} k == {k}:")
-            lines += [f"        {line}" for line in source[which]]
-        call = f"_calls[k]({params}, a)"
-        lines += ["        else:", f"            {call}"] if inlined else [f"        {call}"]
-        namespace = {**names, "_calls": [(kind.forward, kind.backward)[which] for kind in kinds]}
-        exec(compile("\n".join(lines) + "\n", "<kernel loop>", "exec"), namespace)
-        loops.append(namespace["loop"])
-    return loops[0], loops[1]
+            inlined.append((k, kind.source[backward]))
+    params = "v, g" if backward else "v"
+    lines = [f"def loop({params}, ops):", "    for k, a in ops:"]
+    for n, (k, body) in enumerate(inlined):
+        lines.append(f"        {'elif' if n else 'if'} k == {k}:")
+        lines += [f"        {line}" for line in body]
+    call = f"_calls[k]({params}, a)"
+    lines += ["        else:", f"            {call}"] if inlined else [f"        {call}"]
+    namespace = {**names, "_calls": [kind.backward if backward else kind.forward for kind in kinds]}
+    exec(compile("\n".join(lines) + "\n", "<kernel loop>", "exec"), namespace)
+    return namespace["loop"]
 
 
 def _names_in(expressions: list[str]) -> set[str]:

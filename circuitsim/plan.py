@@ -36,7 +36,7 @@ import networkx as nx
 import numpy as np
 
 from .errors import CircuitError, NumericalError, NumericalWarning, Position
-from .kernels import Kernels, compile_kernels, compile_loops, expressions_of, is_value, method_kernels
+from .kernels import Kernels, compile_kernels, compile_loop, expressions_of, is_value, method_kernels
 from .straight import Program, compile_backward, compile_forward
 
 __all__ = ["Plan", "Step", "NAN_POLICIES", "TIER_UP"]
@@ -181,9 +181,8 @@ class Plan:
             counts = Counter(kernels[s.out][0] for s in steps)
             kinds = sorted(counts, key=counts.__getitem__, reverse=True)  # the most frequent first
             number = {kind: k for k, kind in enumerate(kinds)}
-            loops = compile_loops(kinds)
             ops = [(number[kernels[s.out][0]], kernels[s.out][1]) for s in steps]
-            loop = self._kernels[(batched, seeded)] = (loops[seeded is not None], ops)
+            loop = self._kernels[(batched, seeded)] = (compile_loop(kinds, seeded is not None), ops)
         return loop
 
     def _all_kernels(self, batched: frozenset[int]) -> dict[int, tuple]:
