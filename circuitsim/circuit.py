@@ -153,7 +153,7 @@ class Circuit:
 
         A circuit run over and over on scalars (a training loop) is compiled by itself after a
         while; compiling costs about as much as a hundred runs and then makes each run about
-        twice as fast. Results are the same, bit for bit. Runs with other ``seed`` nodes than
+        twice as fast (less on small circuits). Results are the same, bit for bit. Runs with other ``seed`` nodes than
         the outputs still compile after their own many runs.
         """
         self.plan.compile(frozenset(self.plan.outputs))

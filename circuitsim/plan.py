@@ -43,7 +43,7 @@ __all__ = ["Plan", "Step", "NAN_POLICIES", "TIER_UP"]
 
 NAN_POLICIES = ("warn", "raise", "ignore")
 # The scalar run of a plan (with the same seeded slots) that compiles its straight-line code:
-# compiling costs about as much as 100 runs on the kernels, and saves about half of each run.
+# compiling costs about as much as 100 runs on the kernels, and saves up to about half of each run.
 TIER_UP = 100
 
 
