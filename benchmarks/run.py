@@ -10,7 +10,7 @@ reference. For one sample circuitsim is timed in each tier: its first run (kerne
 runs on the kernels, the compile time of the straight-line code (``Circuit.compile``) and
 runs on that code, the figure the references are compared with. The references are: a precompiled pure-Python loop, a hand-written NumPy plan, and micrograd and PyTorch
 when they are installed. The last column is each one's time over circuitsim's. Timings are the
-best of ``--repeat`` runs after one warm-up run; combinations above ``--max-cells`` gates*samples
+best of ``--repeat`` runs (at most 3 above 10**7 gates*samples) after one warm-up run; combinations above ``--max-cells`` gates*samples
 (memory) are skipped, and micrograd and PyTorch run only up to ``--max-reference-gates``.
 """
 
@@ -77,7 +77,7 @@ def bench_size(n: int, args) -> None:
         if gates * batch > args.max_cells:
             continue
         inputs = sample_inputs(net, batch)
-        repeat = args.repeat if gates * batch <= 10**7 else 1
+        repeat = args.repeat if gates * batch <= 10**7 else min(args.repeat, 3)
         unit = gates * batch
         if batch == 1:
             ours = bench_tiers(circuit, inputs, gates, repeat)
