@@ -1,6 +1,7 @@
 """Property tests: random circuits of every built-in gate against central finite differences."""
 
 import math
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
