@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,6 +147,33 @@ class Circuit:
     def forward(self, inputs: Mapping[str, Any] | None = None, *, nan: str = "warn", trace: bool = False) -> Result:
         """Forward pass only: values, no gradients."""
         return self._run(inputs, None, nan, backward=False, trace=trace)
+
+    def sweep(
+        self,
+        inputs: Mapping[str, Any],
+        *,
+        values: Sequence[str] | None = None,
+        grads: Sequence[str] | None = None,
+        seed: Mapping[str, Any] | None = None,
+        chunk: int | None = None,
+        nan: str = "warn",
+    ):
+        """Run many samples in chunks, keeping only the ``values`` and ``grads`` named.
+
+        ``values`` defaults to the outputs, ``grads`` to none (a forward pass only). Without
+        ``chunk`` the samples per chunk follow from the circuit's size and the memory at hand.
+        Inputs may be numpy arrays or dask arrays; with dask arrays the result's columns are
+        dask arrays. See :mod:`circuitsim.sweep`; returns a :class:`~circuitsim.sweep.Sweep`.
+        """
+        from .sweep import sweep
+
+        return sweep(self, inputs, values=values, grads=grads, seed=seed, chunk=chunk, nan=nan)
+
+    def __reduce__(self):
+        """Pickled as its spec and plugin names (:mod:`circuitsim.portable`), not its plan."""
+        from .portable import blob_of, circuit_from_blob
+
+        return circuit_from_blob, (blob_of(self),)
 
     def compile(self) -> None:
         """Compile scalar runs into straight-line code now, instead of after many runs.

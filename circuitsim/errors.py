@@ -49,6 +49,9 @@ class CircuitError(ValueError):
         self.message = message
         self.pos = pos or Position()
 
+    def __reduce__(self):  # keeps the position when a Dask worker sends the error back
+        return type(self), (self.message, self.pos)
+
     @property
     def path(self) -> str | None:
         return self.pos.path
@@ -80,6 +83,9 @@ class CircuitErrors(CircuitError):
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
+
+    def __reduce__(self):
+        return type(self), (self.errors,)
 
 
 def _file_order(error: CircuitError) -> tuple:

@@ -24,7 +24,7 @@ from .plugins import Registry, load_registry
 from .spec import CircuitSpec, parse_spec
 from .yamlsrc import DEFAULT_MAX_BYTES, read
 
-__all__ = ["load", "loads"]
+__all__ = ["from_spec", "load", "loads"]
 
 PluginArg = str | ModuleType | os.PathLike
 
@@ -95,6 +95,15 @@ def _loads(text, path, plugins, registry, max_bytes: int) -> Circuit:
     if errors:
         raise errors[0] if len(errors) == 1 else CircuitErrors(errors)
     return Circuit(spec, graph, order, registry)
+
+
+def from_spec(spec: CircuitSpec, registry: Registry) -> Circuit:
+    """The circuit of a spec that was valid when it was read (its pickle, sent to a worker)."""
+    errors: list[CircuitError] = []
+    graph = build_graph(spec, errors)
+    if errors:
+        raise errors[0] if len(errors) == 1 else CircuitErrors(errors)
+    return Circuit(spec, graph, list(nx.topological_sort(graph)), registry)
 
 
 class _Reader:

@@ -1,0 +1,243 @@
+"""Big batches: a circuit run over N samples in chunks, keeping only the columns asked for.
+
+:meth:`Circuit.sweep` runs the samples ``chunk`` at a time and copies out of each chunk's run
+only the values and gradients asked for, so that the memory a sweep needs beyond its inputs and
+the kept columns is one chunk's run, whatever N is. Without ``chunk`` the size follows from the
+circuit and the memory at hand: a batch run needs about :data:`BYTES_PER_SLOT_SAMPLE` bytes per
+slot (input, gate or constant) and sample, and a chunk gets :func:`memory_budget` of them.
+
+With dask arrays among the inputs the result holds dask arrays: one task per block of the
+inputs, each running the block as a sweep of its own on a worker, which gets the circuit as its
+spec (see :mod:`circuitsim.portable`), one key for the whole graph. They compute on whatever
+Dask scheduler is active, a ``distributed.Client`` for a cluster; ``dask.compute(*columns)``
+runs each block once for all columns.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import CircuitError, NumericalError, NumericalWarning, did_you_mean
+from .plan import NAN_POLICIES
+
+__all__ = ["BYTES_PER_SLOT_SAMPLE", "Sweep", "chunk_size", "memory_budget", "sweep"]
+
+# A forward and backward batch run holds about 13 bytes per slot and sample at its peak
+# (measured with tracemalloc by `python -m benchmarks.sweep --memory`); the rest is margin.
+BYTES_PER_SLOT_SAMPLE = 16
+MAX_BUDGET = 256 * 2**20  # more than this per chunk buys no speed
+MAX_CHUNK = 2**20
+
+
+@dataclass
+class Sweep:
+    """The kept columns of a sweep: ``values`` and ``grads`` map names to arrays of shape (N,).
+
+    They are numpy arrays, or dask arrays when the inputs were. ``chunk`` is the number of
+    samples run at once (on each worker, for dask).
+    """
+
+    circuit: str
+    samples: int
+    values: dict[str, Any] = field(default_factory=dict)
+    grads: dict[str, Any] = field(default_factory=dict)
+    chunk: int | None = None
+
+
+def memory_budget() -> int:
+    """Bytes one chunk may use: an eighth of the memory available, at most 256 MiB.
+
+    On a Dask worker the worker's memory limit counts too.
+    """
+    available = _available_memory()
+    limit = _worker_memory_limit()
+    if limit:
+        available = min(available, limit)
+    return max(2**20, min(available // 8, MAX_BUDGET))
+
+
+def chunk_size(circuit, budget: int | None = None) -> int:
+    """Samples per chunk for ``circuit``: the budget over its slots' bytes per sample."""
+    per_sample = BYTES_PER_SLOT_SAMPLE * len(circuit.plan.names)
+    return int(max(1, min(MAX_CHUNK, (budget or memory_budget()) // per_sample)))
+
+
+def sweep(
+    circuit,
+    inputs: Mapping[str, Any],
+    *,
+    values: Sequence[str] | None = None,
+    grads: Sequence[str] | None = None,
+    seed: Mapping[str, Any] | None = None,
+    chunk: int | None = None,
+    nan: str = "warn",
+) -> Sweep:
+    """Run ``circuit`` over the samples of ``inputs`` chunk by chunk; see :meth:`Circuit.sweep`."""
+    if nan not in NAN_POLICIES:
+        raise CircuitError(f"nan must be one of {', '.join(NAN_POLICIES)}, not {nan!r}")
+    if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1):
+        raise CircuitError(f"chunk must be a positive number of samples, not {chunk!r}")
+    values = list(circuit.outputs if values is None else _names(values, "values"))
+    grads = list(() if grads is None else _names(grads, "grads"))
+    _check_names(circuit, values + grads)
+    seed = dict(seed or {})
+    if any(_is_dask(v) for v in [*inputs.values(), *seed.values()]):
+        from .sweep_dask import dask_sweep
+
+        return dask_sweep(circuit, inputs, seed, values, grads, chunk, nan)
+    batched, fixed = _split(inputs)
+    seed_batched, seed_fixed = _split(seed)
+    n = _length(circuit, {**batched, **seed_batched})
+    return run_local(circuit, batched, fixed, seed_batched, seed_fixed, values, grads, n, chunk, nan)
+
+
+def run_local(circuit, batched, fixed, seed_batched, seed_fixed, values, grads, n, chunk, nan, offset: int = 0, out=None) -> Sweep:
+    """The sweep proper on numpy arrays of length ``n``.
+
+    ``offset`` is the number of the first sample, in messages; ``out``, if given, an array of
+    shape (columns, n) whose rows receive the kept values, then gradients.
+    """
+    chunk = chunk or chunk_size(circuit)
+    out = np.empty((len(values) + len(grads), n)) if out is None else out
+    rows = iter(out)
+    kept = Sweep(circuit.name, n, {name: next(rows) for name in values}, {name: next(rows) for name in grads}, chunk)
+    backward = bool(grads)
+    policy = nan
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        part = {**fixed, **{name: a[start:stop] for name, a in batched.items()}}
+        seeds = {**seed_fixed, **{name: a[start:stop] for name, a in seed_batched.items()}} or None
+        result, faulted = _run_chunk(circuit, part, seeds, backward, policy, offset + start)
+        if faulted:
+            policy = "ignore"  # warned once, for the first sample that faulted
+        for name in values:
+            kept.values[name][start:stop] = result.values[name]
+        for name in grads:
+            kept.grads[name][start:stop] = result.grads[name]
+        del result
+    return kept
+
+
+def _run_chunk(circuit, part: dict, seeds, backward: bool, policy: str, start: int):
+    """One chunk's result and whether it warned; a fault is reported for its first sample."""
+    def run(values, seed, nan):
+        if backward:
+            return circuit.run(values, seed=seed, nan=nan)
+        return circuit.forward(values, nan=nan)
+
+    if policy == "ignore":
+        return run(part, seeds, "ignore"), False
+    try:
+        return run(part, seeds, "raise"), False
+    except NumericalError as exc:
+        fault = exc
+    result = run(part, seeds, "ignore")
+    sample = _first_bad_sample(result)
+    if sample is not None:
+        one = {name: v[sample] if isinstance(v, np.ndarray) else v for name, v in part.items()}
+        one_seed = {name: v[sample] if isinstance(v, np.ndarray) else v for name, v in (seeds or {}).items()} or None
+        try:
+            run(one, one_seed, "raise")
+        except NumericalError as exc:  # the sample alone: its own numbers in the message
+            fault = NumericalError(f"{exc.message} (sample {start + sample})", exc.pos)
+    if policy == "raise":
+        raise fault from None
+    pos = fault.pos
+    warnings.warn(f"{pos}: {fault.message}" if pos.path or pos.line else fault.message, NumericalWarning, stacklevel=4)
+    return result, True
+
+
+def _first_bad_sample(result) -> int | None:
+    first = None
+    for numbers in (result.values, result.grads):
+        for name in numbers:
+            array = np.asarray(numbers[name])
+            if array.ndim:
+                bad = np.flatnonzero(~np.isfinite(array[:first]))
+                if bad.size:
+                    first = int(bad[0])
+    return first
+
+
+# -- arguments ---------------------------------------------------------------------------
+
+
+def _names(names, what: str) -> list[str]:
+    if isinstance(names, str):
+        return [names]
+    names = list(names)
+    if not all(isinstance(n, str) for n in names):
+        raise CircuitError(f"{what} must be a list of node names, got {names!r}")
+    return names
+
+
+def _check_names(circuit, names: list[str]) -> None:
+    named = circuit.plan.named
+    for name in names:
+        if name not in named:
+            raise CircuitError(f"unknown node {name!r}{did_you_mean(name, named)}; `circuitsim run FILE` lists the nodes")
+
+
+def _is_dask(value) -> bool:
+    return type(value).__module__.startswith("dask.")
+
+
+def _split(given: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Arrays of samples (1-D, as float64) and single numbers, apart."""
+    batched, fixed = {}, {}
+    for name, value in given.items():
+        if isinstance(value, (list, tuple, np.ndarray)):
+            try:
+                array = np.asarray(value, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise CircuitError(f"input {name!r} must be a number or a list of numbers") from None
+            if array.ndim == 1:
+                batched[name] = array
+                continue
+            if array.ndim == 0:
+                value = float(array)
+            else:
+                raise CircuitError(f"input {name!r}: samples are a 1-D sequence, got shape {array.shape}")
+        fixed[name] = value
+    return batched, fixed
+
+
+def _length(circuit, batched: dict[str, np.ndarray]) -> int:
+    lengths = {name: len(a) for name, a in batched.items()}
+    if len(set(lengths.values())) > 1:
+        shown = ", ".join(f"{name} has {n}" for name, n in lengths.items())
+        raise CircuitError(f"inputs of a sweep must all have the same number of samples: {shown}")
+    n = next(iter(lengths.values()), 1)
+    if n == 0:
+        raise CircuitError(f"a sweep needs at least one sample; {next(iter(lengths))!r} is empty")
+    return n
+
+
+def _available_memory() -> int:
+    try:
+        with open("/proc/meminfo") as file:
+            for line in file:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 2**31
+
+
+def _worker_memory_limit() -> int | None:
+    if "distributed" not in sys.modules:  # a Dask worker has imported it
+        return None
+    try:
+        return sys.modules["distributed"].get_worker().memory_manager.memory_limit
+    except Exception:  # not on a worker, or no distributed
+        return None

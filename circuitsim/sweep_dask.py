@@ -1,0 +1,86 @@
+"""Sweeps over dask arrays: one task per block, each a local sweep on whichever worker runs it.
+
+The graph holds the circuit once, as the bytes of :func:`circuitsim.portable.blob_of` under one
+key that every block task depends on; a worker builds the circuit from them once. Each task
+returns its block's kept columns side by side, an array of shape (block, columns), and the
+result's columns are slices of that one dask array, so computing them together
+(``dask.compute(s.values["f"], s.grads["x"])``) runs every block once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import CircuitError
+from .portable import blob_of, circuit_from_blob
+from .sweep import Sweep, _is_dask, _split, run_local
+
+__all__ = ["dask_sweep", "run_block"]
+
+
+def dask_sweep(circuit, inputs: dict, seed: dict, values: list[str], grads: list[str], chunk, nan: str) -> Sweep:
+    import dask
+    import dask.array as da
+
+    given = {**{("input", k): v for k, v in inputs.items()}, **{("seed", k): v for k, v in seed.items()}}
+    lazy = {key: v for key, v in given.items() if _is_dask(v)}
+    for (_, name), array in lazy.items():
+        if not isinstance(array, da.Array) or array.ndim != 1:
+            raise CircuitError(f"input {name!r}: a dask input is a 1-D dask array, got {type(array).__name__} {getattr(array, 'shape', '')}")
+    reference = next(iter(lazy.values()))
+    n = reference.shape[0]
+    if any(np.isnan(a.shape[0]) for a in lazy.values()):
+        raise CircuitError("dask inputs of unknown length: call .compute_chunk_sizes() on them first")
+    batched, fixed = _split({k: v for k, v in given.items() if k not in lazy})
+    arrays = {}
+    for key, array in {**lazy, **batched}.items():
+        if array.shape[0] != n:
+            raise CircuitError(f"inputs of a sweep must all have the same number of samples: {key[1]!r} has {array.shape[0]}, {n} expected")
+        arrays[key] = da.from_array(array, chunks=reference.chunks) if isinstance(array, np.ndarray) else array.rechunk(reference.chunks)
+    names = list(arrays)
+    columns = len(values) + len(grads)
+    blob = dask.delayed(blob_of(circuit), pure=True)
+    table = da.map_blocks(
+        run_block,
+        blob,
+        *arrays.values(),
+        names=names,
+        fixed=fixed,
+        values=values,
+        grads=grads,
+        chunk=chunk,
+        nan=nan,
+        dtype=np.float64,
+        meta=np.empty((0, 0), dtype=np.float64),
+        chunks=(reference.chunks[0], (columns,)),
+        new_axis=1,
+        name=f"sweep-{circuit.name}",
+    )
+    kept = Sweep(circuit.name, int(n), chunk=chunk)
+    kept.values = {name: table[:, i] for i, name in enumerate(values)}
+    kept.grads = {name: table[:, len(values) + i] for i, name in enumerate(grads)}
+    return kept
+
+
+def run_block(blob: bytes, *blocks, names, fixed, values, grads, chunk, nan, block_info=None, offset: int = 0) -> np.ndarray:
+    """One block's kept columns, shape (block, columns); runs where the task runs.
+
+    ``names`` are ``("input" | "seed", name)`` pairs for ``blocks``; ``fixed`` holds the same
+    keys for the numbers that are not arrays.
+    """
+    circuit = circuit_from_blob(blob)
+    if block_info is not None:
+        offset = block_info[1]["array-location"][0][0]
+    batched = dict(zip(names, blocks))
+    n = len(blocks[0])
+    out = np.empty((len(values) + len(grads), n))
+
+    def side(kind: str, group: dict) -> dict:
+        return {name: v for (k, name), v in group.items() if k == kind}
+
+    kept = run_local(
+        circuit, side("input", batched), side("input", fixed), side("seed", batched), side("seed", fixed),
+        values, grads, n, chunk, nan, offset, out=out,
+    )
+    del kept
+    return out.T
