@@ -12,6 +12,7 @@ import numpy as np
 
 from .draw import to_svg
 from .errors import CircuitError, did_you_mean
+from .graph import Netlist
 from .plan import NAN_POLICIES, Plan
 from .spec import CircuitSpec
 from .trace import Message, Tracer
@@ -82,15 +83,17 @@ class Result:
 class Circuit:
     """A loaded, validated circuit, ready to run any number of times.
 
-    Made by :func:`circuitsim.load` or :func:`circuitsim.loads`. ``graph`` is the
-    ``networkx.DiGraph`` behind it (see :mod:`circuitsim.graph`).
+    Made by :func:`circuitsim.load` or :func:`circuitsim.loads`. ``nodes`` maps each node's
+    name to its :class:`~circuitsim.graph.Node` record and ``graph`` is the same circuit as a
+    ``networkx.DiGraph`` (see :mod:`circuitsim.graph`).
     """
 
-    def __init__(self, spec: CircuitSpec, graph: nx.DiGraph, order: list[str], registry=None) -> None:
+    def __init__(self, spec: CircuitSpec, nodes: Netlist, order: list[str], registry=None) -> None:
         self.spec = spec
-        self.graph = graph
+        self.nodes = nodes
         self.registry = registry
-        self.plan = Plan(graph, order, registry)
+        self.plan = Plan(nodes, order, registry)
+        self._graph: nx.DiGraph | None = None
         self._start = self.plan.new_values()  # constants and the inputs' defaults
         for name, inp in spec.inputs.items():
             if inp.default is not None:
@@ -98,6 +101,13 @@ class Circuit:
         self._required = [name for name, inp in spec.inputs.items() if inp.default is None]
         self._input_names = list(self.plan.inputs)
         self._outputs = {name: self.plan.slot[name] for name in spec.outputs}
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The circuit as a ``networkx.DiGraph`` (see :mod:`circuitsim.graph`), made when first asked for."""
+        if self._graph is None:
+            self._graph = self.nodes.to_graph()
+        return self._graph
 
     @property
     def name(self) -> str:
@@ -271,8 +281,8 @@ class Circuit:
             return {s: 1.0 for s in self.plan.outputs}
         seeds = {}
         for name, raw in seed.items():
-            if name not in slot or self.graph.nodes[name]["kind"] == "const":
-                names = [n for n in slot if self.graph.nodes[n]["kind"] != "const"]
+            if name not in self.plan.named:
+                names = list(self.plan.named)
                 raise CircuitError(f"cannot seed unknown node {name!r}{did_you_mean(name, names)}")
             value = _as_value(f"seed {name}", raw)
             if isinstance(value, np.ndarray) and len(value) != (batch or len(value)):

@@ -21,10 +21,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from .errors import CircuitError, Position, did_you_mean
+from .graph import Node
 from .testing import central_step, finite_difference_grads
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["GateCheck", "GradcheckReport", "InputCheck", "gradcheck"]
 
-CHUNK = 64  # inputs perturbed per batch run (two samples each)
+INPUTS_PER_RUN = 64  # inputs perturbed per batch run (two samples each)
 
 
 @dataclass
@@ -155,11 +155,11 @@ def _point(circuit: Circuit, given: Mapping[str, Any]) -> dict[str, float]:
 
 
 def _numeric_grads(circuit: Circuit, point: dict[str, float], eps, progress) -> dict[str, float]:
-    """Central differences for every input: two samples per input, CHUNK inputs per batch."""
+    """Central differences for every input: two samples per input, INPUTS_PER_RUN inputs per batch."""
     names = list(point)
     grads = {}
-    for start in range(0, len(names), CHUNK):
-        block = names[start : start + CHUNK]
+    for start in range(0, len(names), INPUTS_PER_RUN):
+        block = names[start : start + INPUTS_PER_RUN]
         steps = [eps or central_step(point[name]) for name in block]
         batch = {name: np.full(2 * len(block), point[name]) for name in names}
         for k, (name, h) in enumerate(zip(block, steps)):
@@ -176,25 +176,23 @@ def _numeric_grads(circuit: Circuit, point: dict[str, float], eps, progress) -> 
 
 def _check_gates(circuit: Circuit, base: Result, bad_inputs: list[str], rtol: float, atol: float) -> list[GateCheck]:
     """The gates between the bad inputs and the outputs whose local gradients are off."""
-    graph = circuit.graph
-    downstream = set().union(*(nx.descendants(graph, name) for name in bad_inputs))
-    upstream = set(circuit.outputs).union(*(nx.ancestors(graph, name) for name in circuit.outputs))
+    nodes = circuit.nodes
+    downstream = nodes.downstream(bad_inputs) - set(bad_inputs)
+    upstream = nodes.upstream(circuit.outputs)
     found = []
-    for name in circuit.plan.names:
-        if name not in downstream or name not in upstream:
+    for step in circuit.plan.steps:
+        if step.name not in downstream or step.name not in upstream:
             continue
-        node = graph.nodes[name]
-        ins = [_value(graph, base, source) for source in node["sources"]]
-        local = [float(g) for g in node["gate"].local_grads(ins, base.values[name])]
-        numeric = [float(g) for g in finite_difference_grads(node["gate"], ins)]
+        ins = [_value(nodes[source], base) for source in nodes[step.name].sources]
+        local = [float(g) for g in step.gate.local_grads(ins, base.values[step.name])]
+        numeric = [float(g) for g in finite_difference_grads(step.gate, ins)]
         if not np.allclose(local, numeric, rtol=rtol, atol=atol):
-            found.append(GateCheck(name, node["type"], node["pos"], dict(zip(node["ports"], ins)), local, numeric))
+            found.append(GateCheck(step.name, step.type, step.pos, dict(zip(step.ports, ins)), local, numeric))
     return found
 
 
-def _value(graph: nx.DiGraph, base: Result, node: str) -> float:
-    data = graph.nodes[node]
-    return float(data["value"]) if data["kind"] == "const" else float(base.values[node])
+def _value(node: Node, base: Result) -> float:
+    return float(node.value) if node.kind == "const" else float(base.values[node.name])
 
 
 def _numbers(values: list[float]) -> str:

@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
 from .errors import Position
 
 if TYPE_CHECKING:
@@ -34,19 +32,17 @@ class Finding:
 
 def lint(circuit: Circuit) -> list[Finding]:
     """Every input and gate of ``circuit`` that no output depends on, in file order."""
-    graph = circuit.graph
-    used = set(circuit.outputs)
-    for output in circuit.outputs:
-        used |= nx.ancestors(graph, output)
+    nodes = circuit.nodes
+    used = nodes.upstream(circuit.outputs)
     findings = []
-    for name, data in graph.nodes(data=True):
-        if name in used or data["kind"] == "const" or data.get("instance") is not None:
+    for name, node in nodes.items():
+        if name in used or node.kind == "const" or node.instance is not None:
             continue
-        what = f"input {name!r}" if data["kind"] == "input" else f"gate {name!r} ({data['type']})"
-        findings.append(Finding(f"{what} feeds no output", data["pos"]))
+        what = f"input {name!r}" if node.kind == "input" else f"gate {name!r} ({node.type})"
+        findings.append(Finding(f"{what} feeds no output", node.pos))
     # A module instance counts as a whole: reading one of its outputs is using it.
-    used_instances = {graph.nodes[n].get("instance") for n in used}
-    for name, info in graph.graph.get("instances", {}).items():
-        if info["instance"] is None and name not in used_instances:
-            findings.append(Finding(f"gate {name!r} ({info['module']}) feeds no output", info["pos"]))
+    used_instances = {nodes[n].instance for n in used}
+    for name, instance in nodes.instances.items():
+        if instance.instance is None and name not in used_instances:
+            findings.append(Finding(f"gate {name!r} ({instance.module}) feeds no output", instance.pos))
     return sorted(findings, key=lambda f: (f.pos.line or 0, f.pos.column or 0))

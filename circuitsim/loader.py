@@ -1,4 +1,4 @@
-"""Load a circuit: text -> YAML tree -> validated spec -> graph -> a runnable Circuit.
+"""Load a circuit: text -> YAML tree -> validated spec -> netlist -> a runnable Circuit.
 
 The files named under ``modules:`` are read on the way, each once per load, relative to the
 file that names them (to the current directory for text without a path). Each is validated
@@ -15,11 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-import networkx as nx
-
 from .circuit import Circuit
 from .errors import CircuitError, CircuitErrors, Position
-from .graph import build_graph, find_cycles
+from .graph import Netlist, find_cycles, flatten, topological_order
 from .plugins import Registry, load_registry
 from .spec import CircuitSpec, parse_spec
 from .yamlsrc import DEFAULT_MAX_BYTES, read
@@ -91,10 +89,10 @@ def _gc_paused():
 
 def _loads(text, path, plugins, registry, max_bytes: int) -> Circuit:
     registry = registry or load_registry(plugins)
-    spec, graph, order, errors = _Reader(registry, max_bytes).circuit(text, path)
+    spec, netlist, order, errors = _Reader(registry, max_bytes).circuit(text, path)
     if errors:
         raise errors[0] if len(errors) == 1 else CircuitErrors(errors)
-    return Circuit(spec, graph, order, registry)
+    return Circuit(spec, netlist, order, registry)
 
 
 def from_spec(spec: CircuitSpec, registry: Registry) -> Circuit:
@@ -116,7 +114,7 @@ class _Reader:
         self.modules: dict[str, CircuitSpec | None] = {}  # real path -> spec (None: has problems)
         self.chain: list[tuple[str, str]] = []  # (real path, path as shown) of the files being read
 
-    def circuit(self, text: str | bytes, path: str | None) -> tuple[CircuitSpec, nx.DiGraph, list[str], list[CircuitError]]:
+    def circuit(self, text: str | bytes, path: str | None) -> tuple[CircuitSpec, Netlist, list[str], list[CircuitError]]:
         root = read(text, path, max_bytes=self.max_bytes)
         if path is not None:
             self.chain.append((os.path.realpath(path), path))
@@ -132,13 +130,12 @@ class _Reader:
         finally:
             if path is not None:
                 self.chain.pop()
-        graph = build_graph(spec, errors)
-        try:
-            order = list(nx.topological_sort(graph))
-        except nx.NetworkXUnfeasible:
-            errors += find_cycles(graph)
+        netlist = flatten(spec, errors)
+        order = topological_order(netlist)
+        if order is None:
+            errors += find_cycles(netlist)
             order = []
-        return spec, graph, order, errors
+        return spec, netlist, order, errors
 
     def module(self, including: str | None, file: str, pos: Position) -> tuple[CircuitSpec | None, list[CircuitError]]:
         """The spec of the module file ``file`` named at ``pos`` in ``including``, and its problems."""

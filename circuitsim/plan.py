@@ -1,4 +1,4 @@
-"""The scheduler: a circuit's graph compiled once into a plan that every run reuses.
+"""The plan: a circuit's netlist compiled once into the schedule that every run reuses.
 
 A plan numbers the nodes (their *slots*: the inputs in file order, the gates in topological
 order, then the constants) and keeps, per gate, one step: the gate, the slot it writes and the slots it reads.
@@ -32,10 +32,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from .errors import CircuitError, NumericalError, NumericalWarning, Position
+from .graph import Netlist
 from .kernels import Kernels, compile_kernels, compile_loop, expressions_of, is_value, method_kernels
 from .straight import Program, compile_backward, compile_forward
 
@@ -49,38 +49,41 @@ TIER_UP = 100
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One gate of the plan: it reads ``ins`` and writes ``out`` (slots)."""
+    """One gate of the plan: gate ``name`` of type ``type`` reads ``ins`` (slots, one per port
+    of ``ports``) and writes ``out``."""
 
     name: str
+    type: str
     gate: Any
     out: int
     ins: tuple[int, ...]
+    ports: tuple[str, ...]
     pos: Position
 
 
 class Plan:
-    """The compiled form of a circuit graph; see the module docstring."""
+    """The compiled form of a circuit's netlist; see the module docstring."""
 
-    def __init__(self, graph: nx.DiGraph, order: list[str], registry=None) -> None:
-        self.graph = graph
+    def __init__(self, nodes: Netlist, order: list[str], registry=None) -> None:
+        self.nodes = nodes
         self.registry = registry
-        nodes = graph.nodes
-        kinds = [nodes[n]["kind"] for n in order]
-        self.names = [n for n, kind in nodes(data="kind") if kind == "input"]  # in file order
+        kinds = [nodes[n].kind for n in order]
+        self.names = [n for n, node in nodes.items() if node.kind == "input"]  # in file order
+        self.n_inputs = len(self.names)
         self.names += [n for n, k in zip(order, kinds) if k == "gate"]
         self.n_named = len(self.names)  # slots below this are inputs and gates
         self.names += [n for n, k in zip(order, kinds) if k == "const"]
         self.slot = {name: i for i, name in enumerate(self.names)}
         slot = self.slot
         self.named = {n: slot[n] for n, k in zip(order, kinds) if k != "const"}  # in topological order
-        self.inputs = {n: slot[n] for n in self.names if nodes[n]["kind"] == "input"}  # slots 0, 1, ...
-        self.constants = [(slot[n], nodes[n]["value"]) for n in self.names[self.n_named :]]
+        self.inputs = {n: i for i, n in enumerate(self.names[: self.n_inputs])}  # slots 0, 1, ...
+        self.constants = [(slot[n], nodes[n].value) for n in self.names[self.n_named :]]
         self.steps = []
-        for n, k in zip(order, kinds):
-            if k == "gate":
-                node = nodes[n]
-                self.steps.append(Step(n, node["gate"], slot[n], tuple(slot[s] for s in node["sources"]), node["pos"]))
-        self.outputs = [slot[n] for n in graph.graph["outputs"]]
+        for name in self.names[self.n_inputs : self.n_named]:
+            node = nodes[name]
+            ins = tuple(slot[s] for s in node.sources)
+            self.steps.append(Step(name, node.type, node.gate, slot[name], ins, node.ports, node.pos))
+        self.outputs = [slot[n] for n in nodes.outputs]
         self._live_cache: dict[frozenset[int], list[Step]] = {}
         self._kernels: dict = {}  # batched slots -> kernels; (batched, seeded) -> ops
         self._unchecked: dict = {}  # batched slots -> what a trapped run checks: (numbers, arrays)
@@ -255,7 +258,7 @@ class Plan:
         if n != len(ins):
             raise self.gate_fault(step, "local_grads", f"returned {n} gradients for {len(ins)} inputs", values)
         batch = _is_batch(values, (*ins, step.out))
-        for port, lg in zip(self.graph.nodes[step.name]["ports"], local):
+        for port, lg in zip(step.ports, local):
             if not is_value(lg, batch):
                 raise self.gate_fault(step, "local_grads", f"returned {_kind(lg)} for port {port!r}, not a number", values)
         return local
@@ -264,9 +267,8 @@ class Plan:
 
     def describe(self, step: Step, values: list, origin: bool = False) -> str:
         """``gate 'l' (log) with inputs x=0``; ``origin`` also names the gate's plugin."""
-        node = self.graph.nodes[step.name]
-        args = ", ".join(f"{port}={_show(values[i])}" for port, i in zip(node["ports"], step.ins))
-        what = self.gate_origin(step) if origin else node["type"]
+        args = ", ".join(f"{port}={_show(values[i])}" for port, i in zip(step.ports, step.ins))
+        what = self.gate_origin(step) if origin else step.type
         return f"gate {step.name!r} ({what}) with inputs {args}"
 
     def gate_fault(self, step: Step, method: str, problem: Exception | str, values: list) -> CircuitError:
@@ -277,7 +279,7 @@ class Plan:
 
     def gate_origin(self, step: Step) -> str:
         """``type 'square' from plugin 'square_plugin' (dist 1.0)``, as far as it is known."""
-        type_name = self.graph.nodes[step.name]["type"]
+        type_name = step.type
         info = self.registry.get(type_name) if self.registry is not None else None
         if info is None:
             return f"type {type_name!r}"
@@ -319,7 +321,7 @@ class Plan:
         if not _all_finite(values):  # a non-finite input makes the sum non-finite too
             for name, slot in self.inputs.items():
                 if not _finite(values[slot]):
-                    return f"input {name!r} is {_show(values[slot])}", self.graph.nodes[name]["pos"]
+                    return f"input {name!r} is {_show(values[slot])}", self.nodes[name].pos
             for step in self.steps:
                 if not _finite(values[step.out]):
                     what = _show(values[step.out])

@@ -88,8 +88,7 @@ class Tracer:
         step = None
         try:
             for step in plan.steps:
-                ports = plan.graph.nodes[step.name]["ports"]
-                for port, i in zip(ports, step.ins):
+                for port, i in zip(step.ports, step.ins):
                     self._send(ForwardMessage, names[i], step.name, port, values[i])
                 values[step.out] = step.gate.forward(*[values[i] for i in step.ins])
         except Exception as exc:
@@ -112,8 +111,7 @@ class Tracer:
                 local = step.gate.local_grads([values[i] for i in ins], values[step.out])
                 if len(local) != len(ins):
                     raise CircuitError(f"local_grads returned {len(local)} gradients for {len(ins)} inputs")
-                ports = plan.graph.nodes[step.name]["ports"]
-                for port, i, lg in zip(ports, ins, local):
+                for port, i, lg in zip(step.ports, ins, local):
                     contribution = g * lg
                     grads[i] = grads[i] + contribution
                     self._send(BackwardMessage, step.name, names[i], port, g, lg, contribution, grads[i])

@@ -56,7 +56,7 @@ def draw(file, output, fmt, sets, precision, no_values, expand, plugins):
         missing = [name for name, default in circuit.inputs.items() if default is None and name not in sets]
         if missing:
             name = missing[0]
-            pos = circuit.graph.nodes[name]["pos"]
+            pos = circuit.nodes[name].pos
             raise CircuitError(f"input {name!r} has no default: give it with --set {name}=VALUE, or draw with --no-values", pos)
         result = circuit.run(sets)
     fmt = fmt or ("dot" if output and Path(output).suffix.lower() in DOT_SUFFIXES else "svg")

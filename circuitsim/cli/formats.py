@@ -97,9 +97,9 @@ def _node_table(result: Result, circuit: Circuit) -> Table:
         table.add_column(header, justify="left" if header in ("node", "kind") else "right")
     outputs = list(result.outputs)
     others = [name for name in result.values if name not in result.outputs]
-    nodes = circuit.graph.nodes
+    nodes = circuit.nodes
     for name in outputs + others:
-        kind = nodes[name].get("type", nodes[name]["kind"])
+        kind = nodes[name].type or nodes[name].kind
         if name in result.outputs:
             kind += " (output)"
         grad = _show(result.grads[name]) if result.grads else ""

@@ -12,6 +12,7 @@ import rich.console
 import rich.table
 
 from ..circuit import Circuit
+from ..graph import Node
 from ..loader import load
 from ..trace import BackwardMessage, ForwardMessage, Message
 from . import handle_errors, plugin_option
@@ -53,7 +54,7 @@ def _table(circuit: Circuit, messages: list[Message]) -> rich.table.Table:
     table.add_column("to")
     table.add_column("message", justify="right", no_wrap=True)
     table.add_column("sum", justify="right")
-    nodes = circuit.graph.nodes
+    nodes = circuit.nodes
     for m in messages:
         source = "seed" if m.source is None else _end(nodes[m.source], m.source, m.port if isinstance(m, BackwardMessage) else None)
         target = "output" if m.target is None else _end(nodes[m.target], m.target, m.port if isinstance(m, ForwardMessage) else None)
@@ -67,11 +68,11 @@ def _table(circuit: Circuit, messages: list[Message]) -> rich.table.Table:
     return table
 
 
-def _end(node: dict, name: str, port: str | None) -> str:
+def _end(node: Node, name: str, port: str | None) -> str:
     """A wire's end as a netlist writes it: ``gate.port``, a node's name, a constant's value."""
     if port is not None:
         return f"{name}.{port}"
-    return f"{node['value']:g}" if node["kind"] == "const" else name
+    return f"{node.value:g}" if node.kind == "const" else name
 
 
 def _show(value) -> str:
