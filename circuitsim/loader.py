@@ -98,10 +98,10 @@ def _loads(text, path, plugins, registry, max_bytes: int) -> Circuit:
 def from_spec(spec: CircuitSpec, registry: Registry) -> Circuit:
     """The circuit of a spec that was valid when it was read (its pickle, sent to a worker)."""
     errors: list[CircuitError] = []
-    graph = build_graph(spec, errors)
+    netlist = flatten(spec, errors)
     if errors:
         raise errors[0] if len(errors) == 1 else CircuitErrors(errors)
-    return Circuit(spec, graph, list(nx.topological_sort(graph)), registry)
+    return Circuit(spec, netlist, topological_order(netlist), registry)
 
 
 class _Reader:
