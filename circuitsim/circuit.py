@@ -5,18 +5,19 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
 
-from .draw import to_svg
 from .errors import CircuitError, did_you_mean
 from .graph import Netlist
 from .plan import NAN_POLICIES, Plan
 from .spec import CircuitSpec
 from .trace import Message, Tracer
-from .vectors import TestReport, run_vectors
+
+if TYPE_CHECKING:
+    from .vectors import TestReport
 
 __all__ = ["Circuit", "Result", "SlotView"]
 
@@ -63,7 +64,8 @@ class Result:
     is empty after :meth:`Circuit.forward`). After a run they are read-only :class:`SlotView`
     mappings, which compare equal to the dicts they stand for. In a batch run every number is an array of shape
     ``(batch,)``. ``trace`` is the list of messages of a run with ``trace=True`` (see
-    :mod:`circuitsim.trace`); ``from_circuit`` is the :class:`Circuit` that ran, so that a notebook
+    :mod:`circuitsim.trace`); ``seed`` maps the nodes the backward pass started from to their
+    upstream gradients; ``from_circuit`` is the :class:`Circuit` that ran, so that a notebook
     can draw the result.
     """
 
@@ -74,10 +76,15 @@ class Result:
     batch: int | None = None
     trace: list[Message] | None = field(default=None, repr=False, compare=False)
     from_circuit: Circuit | None = field(default=None, repr=False, compare=False)
+    seed: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def _repr_svg_(self) -> str | None:
         """The circuit drawn with this run's values and gradients (Jupyter calls this)."""
-        return to_svg(self.from_circuit, self) if self.from_circuit is not None else None
+        if self.from_circuit is None:
+            return None
+        from .draw import to_svg
+
+        return to_svg(self.from_circuit, self)
 
 
 class Circuit:
@@ -132,10 +139,14 @@ class Circuit:
 
     def _repr_svg_(self) -> str:
         """The circuit drawn without numbers (Jupyter calls this)."""
+        from .draw import to_svg
+
         return to_svg(self)
 
     def test(self) -> TestReport:
         """Run the file's ``tests:`` vectors; the report is truthy when all of them pass."""
+        from .vectors import run_vectors
+
         return run_vectors(self)
 
     # -- running ---------------------------------------------------------------------------
@@ -231,6 +242,8 @@ class Circuit:
         live = plan.live_steps(frozenset(seeds)) if backward else ()
         plan.check_finite(values, grads, nan, live, trapped, seeds if backward else ())
         result = self._result(values, grads, batch)
+        if backward:
+            result.seed = {plan.names[slot]: value for slot, value in seeds.items()}
         if trace:
             result.trace = tracer.messages
         return result

@@ -219,8 +219,12 @@ class Plan:
 
     # -- the method path -------------------------------------------------------------------
 
-    def forward(self, values: list) -> None:
-        """Fill ``values`` (inputs and constants already set) with every gate's output."""
+    def forward(self, values: list, observer=None) -> None:
+        """Fill ``values`` (inputs and constants already set) with every gate's output.
+
+        An ``observer`` (a :class:`~circuitsim.trace.Tracer`) is shown each step once it ran:
+        ``observer.forward_step(step, values)``.
+        """
         for step in self.steps:
             try:
                 out = step.gate.forward(*[values[i] for i in step.ins])
@@ -229,6 +233,8 @@ class Plan:
             if not is_value(out, _is_batch(values, step.ins)):
                 raise self.gate_fault(step, "forward", f"returned {_kind(out)}, not a number", values)
             values[step.out] = out
+            if observer is not None:
+                observer.forward_step(step, values)
 
     def new_grads(self, seeds: Mapping[int, Any]) -> list:
         grads: list = [0.0] * len(self.names)
@@ -236,13 +242,19 @@ class Plan:
             grads[slot] = grads[slot] + seed
         return grads
 
-    def backward(self, values: list, seeds: Mapping[int, Any]) -> list:
-        """The gradient of every slot, given the upstream gradients at the seeded slots."""
+    def backward(self, values: list, seeds: Mapping[int, Any], observer=None) -> list:
+        """The gradient of every slot, given the upstream gradients at the seeded slots.
+
+        An ``observer`` is shown each step before it adds its contributions into the gradients:
+        ``observer.backward_step(step, local, grads)``.
+        """
         grads = self.new_grads(seeds)
         for step in self.live_steps(frozenset(seeds)):
             g = grads[step.out]
             ins = step.ins
             local = self._local_grads(step, values)
+            if observer is not None:
+                observer.backward_step(step, local, grads)
             for i, lg in zip(ins, local):
                 grads[i] = grads[i] + g * lg
         return grads

@@ -7,9 +7,11 @@ gradient (the *total* so far, which shows gradients adding up where a wire fans 
 also have their ends: each output's value leaves the circuit (``target`` is ``None``) and each
 seeded node receives its upstream gradient from outside (``source`` is ``None``).
 
-A :class:`Tracer` runs exactly the steps of :class:`~circuitsim.plan.Plan` in the same order with
-the same arithmetic, so a traced run gives the same values and gradients, bit for bit, as a
-plain one. ``Circuit.run(..., trace=True)`` uses it and puts the messages in ``Result.trace``.
+A :class:`Tracer` watches the plan's own passes (:meth:`~circuitsim.plan.Plan.forward` and
+:meth:`~circuitsim.plan.Plan.backward`, the method path, which does the same arithmetic in the
+same order as every other path), so a traced run gives the same values and gradients, bit for
+bit, as a plain one, and fails as a plain one fails. ``Circuit.run(..., trace=True)`` uses it
+and puts the messages in ``Result.trace``.
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
-from .errors import CircuitError
-from .plan import Plan
+from .plan import Plan, Step
 
 __all__ = ["Message", "ForwardMessage", "BackwardMessage", "Tracer"]
 
@@ -72,7 +73,7 @@ class BackwardMessage(Message):
 
 
 class Tracer:
-    """The passes of a :class:`~circuitsim.plan.Plan` that also record their messages.
+    """An observer of a :class:`~circuitsim.plan.Plan`'s passes that writes down their messages.
 
     ``forward`` and ``backward`` take and give what the plan's do; ``messages`` collects the
     messages of both, in order.
@@ -83,41 +84,34 @@ class Tracer:
         self.messages: list[Message] = []
 
     def forward(self, values: list) -> None:
-        """Run every step in plan order, sending each input value to its gate first."""
-        plan, names = self.plan, self.plan.names
-        step = None
-        try:
-            for step in plan.steps:
-                for port, i in zip(step.ports, step.ins):
-                    self._send(ForwardMessage, names[i], step.name, port, values[i])
-                values[step.out] = step.gate.forward(*[values[i] for i in step.ins])
-        except Exception as exc:
-            raise plan.gate_fault(step, "forward", exc, values) from exc
+        """Run the plan's forward pass; each output's value then leaves the circuit."""
+        plan = self.plan
+        plan.forward(values, self)
         for slot in plan.outputs:
-            self._send(ForwardMessage, names[slot], None, None, values[slot])
+            self._send(ForwardMessage, plan.names[slot], None, None, values[slot])
 
     def backward(self, values: list, seeds: Mapping[int, Any]) -> list:
-        """Seed, then run the live steps in reverse, sending each contribution back."""
-        plan, names = self.plan, self.plan.names
-        grads: list = [0.0] * len(names)
+        """Seed the outputs, then run the plan's backward pass."""
+        plan = self.plan
+        start = plan.new_grads(seeds)
         for slot, seed in seeds.items():
-            grads[slot] = grads[slot] + seed
-            self._send(BackwardMessage, None, names[slot], None, None, None, seed, grads[slot])
-        step = None
-        try:
-            for step in plan.live_steps(frozenset(seeds)):
-                g = grads[step.out]
-                ins = step.ins
-                local = step.gate.local_grads([values[i] for i in ins], values[step.out])
-                if len(local) != len(ins):
-                    raise CircuitError(f"local_grads returned {len(local)} gradients for {len(ins)} inputs")
-                for port, i, lg in zip(step.ports, ins, local):
-                    contribution = g * lg
-                    grads[i] = grads[i] + contribution
-                    self._send(BackwardMessage, step.name, names[i], port, g, lg, contribution, grads[i])
-        except Exception as exc:
-            raise plan.gate_fault(step, "local_grads", exc, values) from exc
-        return grads
+            self._send(BackwardMessage, None, plan.names[slot], None, None, None, seed, start[slot])
+        return plan.backward(values, seeds, self)
+
+    def forward_step(self, step: Step, values: list) -> None:
+        """Gate ``step`` has run: each of its inputs sent it a value."""
+        names = self.plan.names
+        for port, i in zip(step.ports, step.ins):
+            self._send(ForwardMessage, names[i], step.name, port, values[i])
+
+    def backward_step(self, step: Step, local, grads: list) -> None:
+        """Gate ``step`` sends its contributions back: the totals are those the plan will add up."""
+        names, g = self.plan.names, grads[step.out]
+        totals: dict[int, Any] = {}  # an input on several ports adds up port by port
+        for port, i, lg in zip(step.ports, step.ins, local):
+            contribution = g * lg
+            totals[i] = totals.get(i, grads[i]) + contribution
+            self._send(BackwardMessage, step.name, names[i], port, g, lg, contribution, totals[i])
 
     def _send(self, kind: type[Message], *args) -> None:
         self.messages.append(kind(len(self.messages) + 1, *args))

@@ -26,24 +26,40 @@ def parse(svg: str) -> ET.Element:
     return ET.fromstring(svg.encode())
 
 
+def classes(g) -> list[str]:
+    return (g.get("class") or "").split()
+
+
+def end(g) -> tuple[str, str]:
+    """A wire's (or its labels') key: (from, to), to "@trunk" before a junction, "@output" at an output."""
+    to = g.get("data-to") or ("@trunk" if "trunk" in classes(g) else "@output")
+    return g.get("data-from"), to
+
+
+def key(pic, w) -> tuple[str, str]:
+    """The same key for a wire of the picture."""
+    kind = pic.nodes[w.target].kind
+    return w.origin, {"junction": "@trunk", "output": "@output"}.get(kind, w.reader)
+
+
 def wires(tree):
-    """(source, target) -> the wire's points, from each wire's path."""
+    """(from, to) -> the wire's points, from each wire's path."""
     found = {}
     for g in tree.iter(f"{SVG}g"):
-        if g.get("class") == "wire":
+        if "wire" in classes(g):
             d = g.find(f"{SVG}path").get("d")
             points = [tuple(map(float, p.split(","))) for p in re.findall(r"[ML]([-\d.]+,[-\d.]+)", d)]
-            found[g.get("data-source"), g.get("data-target")] = points
+            found[end(g)] = points
     return found
 
 
 def labels(tree):
-    """(source, target) -> {"value"|"grad": (text, x, baseline, fill)}."""
+    """(from, to) -> {"value"|"grad": (text, x, baseline, fill)}."""
     found = {}
     for g in tree.iter(f"{SVG}g"):
-        if g.get("class") == "labels":
+        if "labels" in classes(g):
             texts = {t.get("class"): (t.text, float(t.get("x")), float(t.get("y")), t.get("fill")) for t in g}
-            found[g.get("data-source"), g.get("data-target")] = texts
+            found[end(g)] = texts
     return found
 
 
@@ -78,8 +94,8 @@ def test_every_wire_has_its_labels_in_colour_value_above_gradient_below(root, na
     assert found_wires and set(found_labels) <= set(found_wires)
     pic = picture(c, c.run())
     for w in pic.wires:
-        texts = found_labels[w.source, w.target]
-        points = found_wires[w.source, w.target]
+        texts = found_labels[key(pic, w)]
+        points = found_wires[key(pic, w)]
         if w.value is not None:
             text, x, baseline, fill = texts["value"]
             assert (text, fill) == (w.value, VALUE_COLOUR)
@@ -107,13 +123,13 @@ def test_the_neuron_reads_as_in_the_notes(root):
     found = labels(tree)
     value = {k: v["value"][0] for k, v in found.items()}
     grad = {k: v["grad"][0] for k, v in found.items()}
-    assert (value["f", "f@output"], grad["f", "f@output"]) == ("0.73", "1.00")
+    assert (value["f", "@output"], grad["f", "@output"]) == ("0.73", "1.00")
     assert grad["w0", "m0"] == "-0.20" and grad["x0", "m0"] == "0.39"
     assert grad["w1", "m1"] == "-0.39" and grad["x1", "m1"] == "-0.59" and grad["w2", "s0"] == "0.20"
     assert (value["e", "p"], grad["e", "p"]) == ("0.37", "-0.53")
-    operators = [t.text for g in tree.iter(f"{SVG}g") if g.get("class") == "gate" for t in g.iter(f"{SVG}text") if t.get("class") != "name"]
+    operators = [t.text for g in tree.iter(f"{SVG}g") if "gate" in classes(g) for t in g.iter(f"{SVG}text") if t.get("class") == "symbol"]
     assert operators == ["*", "*", "+", "*-1", "exp", "+1", "1/x"]  # the constant 1 folded into +1
-    inputs = [g.get("data-name") for g in tree.iter(f"{SVG}g") if g.get("class") == "input"]
+    inputs = [g.get("data-node") for g in tree.iter(f"{SVG}g") if classes(g) == ["node", "input"]]
     assert inputs == ["w0", "x0", "w1", "x1", "w2"]
     markers = [p for p in tree.iter(f"{SVG}path") if p.get("marker-end")]
     assert len(markers) == len(wires(tree))  # every wire ends in an arrow
@@ -123,11 +139,11 @@ def test_fan_out_goes_through_a_junction_whose_branches_add_up(root):
     c = load(root, "fanout")
     r = c.run()
     found = labels(parse(to_svg(c, r)))
-    assert found["x", "x@junction"]["value"][0] == "3.00"
-    assert found["x", "x@junction"]["grad"][0] == "-2.00"
-    branches = {t: v["grad"][0] for (s, t), v in found.items() if s == "x@junction"}
+    assert found["x", "@trunk"]["value"][0] == "3.00"
+    assert found["x", "@trunk"]["grad"][0] == "-2.00"
+    branches = {t: v["grad"][0] for (s, t), v in found.items() if s == "x" and t != "@trunk"}
     assert branches == {"s": "-12.00", "p": "4.00", "sq": "6.00"}
-    assert all("value" not in v for (s, _), v in found.items() if s.endswith("@junction"))
+    assert all("value" not in v for (s, t), v in found.items() if s in "xy" and t != "@trunk")
     assert "×2" in to_svg(c, r)  # x drives both ports of sq
 
 
@@ -176,9 +192,9 @@ def test_notebooks_show_circuits_and_results(root):
     assert not labels(bare) and len(wires(bare)) == 12
     r = c.run()
     assert r.from_circuit is c
-    assert labels(parse(r._repr_svg_()))["f", "f@output"]["value"][0] == "0.73"
+    assert labels(parse(r._repr_svg_()))["f", "@output"]["value"][0] == "0.73"
     values_only = labels(parse(c.forward()._repr_svg_()))
-    assert values_only["f", "f@output"] == {"value": values_only["f", "f@output"]["value"]}
+    assert values_only["f", "@output"] == {"value": values_only["f", "@output"]["value"]}
     standalone = circuitsim.Result("x", {}, {}, {})
     assert standalone._repr_svg_() is None
 
@@ -226,7 +242,7 @@ def test_two_thousand_gates_give_valid_svg_and_dot_quickly():
     svg = to_svg(c, r)
     took = time.perf_counter() - start
     tree = parse(svg)
-    assert len([g for g in tree.iter(f"{SVG}g") if g.get("class") == "gate"]) == 2000
+    assert len([g for g in tree.iter(f"{SVG}g") if "gate" in classes(g)]) == 2000
     assert took < 20, f"drawing 2,000 gates took {took:.1f} s"
     assert to_dot(c, r).count("shape=circle") == 2000
 
@@ -269,7 +285,7 @@ def test_cli_no_values_and_missing_inputs(tmp_path):
     out = runner.invoke(main, ["draw", str(path), "--no-values"])
     assert out.exit_code == 0 and not labels(parse(out.output))
     out = runner.invoke(main, ["draw", str(path), "--set", "y=2"])
-    assert out.exit_code == 0 and labels(parse(out.output))["f", "f@output"]["value"][0] == "2.00"
+    assert out.exit_code == 0 and labels(parse(out.output))["f", "@output"]["value"][0] == "2.00"
     out = runner.invoke(main, ["draw", str(path), "--no-values", "--set", "y=2"])
     assert out.exit_code == 2
 
@@ -341,8 +357,8 @@ def nested(tmp_path):
 
 
 def shapes(tree, cls):
-    """data-name -> the <g> of that class."""
-    return {g.get("data-name"): g for g in tree.iter(f"{SVG}g") if g.get("class") == cls}
+    """data-node (or data-instance) -> the <g> of that class."""
+    return {g.get("data-node") or g.get("data-instance"): g for g in tree.iter(f"{SVG}g") if cls in classes(g)}
 
 
 def rect(g):
@@ -360,7 +376,7 @@ def assert_labels_sit_on_their_wires(tree, pic):
     """Every wire's value is above it in green and its gradient below it in red."""
     found_wires, found_labels = wires(tree), labels(tree)
     for w in pic.wires:
-        texts, points = found_labels.get((w.source, w.target), {}), found_wires[w.source, w.target]
+        texts, points = found_labels.get(key(pic, w), {}), found_wires[key(pic, w)]
         assert texts.keys() == {k for k, v in (("value", w.value), ("grad", w.grad)) if v is not None}, w
         if w.value is not None:
             text, x, baseline, fill = texts["value"]
@@ -389,14 +405,14 @@ def test_wires_at_an_instance_carry_the_numbers_of_its_boundary(root):
     r = c.run()
     found = labels(parse(to_svg(c, r)))
     # into a port: what reached the port, and the gradient that came back through it
-    assert found["x0@junction", "h0/x0"]["grad"][0] == f"{r.grads['h0/x0']:.2f}" == "0.39"
-    assert found["x0@junction", "h1/x0"]["grad"][0] == f"{r.grads['h1/x0']:.2f}" == "-0.07"
+    assert found["x0", "h0/x0"]["grad"][0] == f"{r.grads['h0/x0']:.2f}" == "0.39"
+    assert found["x0", "h1/x0"]["grad"][0] == f"{r.grads['h1/x0']:.2f}" == "-0.07"
     assert found["h0:w0", "h0/w0"]["value"][0] == "2.00"
     assert found["h0:w0", "h0/w0"]["grad"][0] == f"{r.grads['h0/w0']:.2f}" == "-0.20"  # a constant's port has one
     # out of an output: the instance's value and gradient
     assert (found["h0", "y"]["value"][0], found["h0", "y"]["grad"][0]) == ("0.73", "1.00")
     assert (found["h1", "y"]["value"][0], found["h1", "y"]["grad"][0]) == ("0.18", "-1.00")
-    pins = {g.get("data-name"): [t.text for t in g.iter(f"{SVG}text")] for cls in ("inlet", "outlet") for g in shapes(parse(to_svg(c, r)), cls).values()}
+    pins = {g.get("data-node"): [t.text for t in g.iter(f"{SVG}text")] for cls in ("inlet", "outlet") for g in shapes(parse(to_svg(c, r)), cls).values()}
     assert pins["h0/x0"] == ["x0"] and pins["h1/b"] == ["b=0"]  # b is unwired in h1: its default
     assert pins["h0"] == []  # a single output needs no name
 
@@ -407,7 +423,7 @@ def test_an_instance_with_several_outputs_names_them(root):
     outlets = {n: [t.text for t in g.iter(f"{SVG}text")] for n, g in shapes(tree, "outlet").items()}
     assert outlets["s1.lo"] == ["lo"] and outlets["s1.hi"] == ["hi"]
     x0, y0, x1, y1 = rect(shapes(tree, "instance")["s3"])
-    start = wires(tree)["s3.hi", "s3.hi@output"][0]
+    start = wires(tree)["s3.hi", "@output"][0]
     assert start[0] == pytest.approx(x1) and y0 < start[1] < y1  # leaves from the box's right edge
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..draw import to_dot, to_svg
 from ..errors import CircuitError
 from ..fileio import atomic_write
 from ..loader import load
@@ -15,7 +14,7 @@ from .options import set_option
 
 __all__ = ["draw"]
 
-WRITERS = {"svg": to_svg, "dot": to_dot}
+WRITERS = ("svg", "dot")
 DOT_SUFFIXES = (".dot", ".gv")
 
 
@@ -58,9 +57,12 @@ def draw(file, output, fmt, sets, precision, no_values, expand, plugins):
             name = missing[0]
             pos = circuit.nodes[name].pos
             raise CircuitError(f"input {name!r} has no default: give it with --set {name}=VALUE, or draw with --no-values", pos)
-        result = circuit.run(sets)
+        result = circuit.run(sets, trace=True)
     fmt = fmt or ("dot" if output and Path(output).suffix.lower() in DOT_SUFFIXES else "svg")
-    text = WRITERS[fmt](circuit, result, precision=precision, expand=expand)
+    from .. import draw as drawing
+
+    writer = drawing.to_dot if fmt == "dot" else drawing.to_svg
+    text = writer(circuit, result, precision=precision, expand=expand)
     if output is None:
         click.echo(text, nl=False)
         return

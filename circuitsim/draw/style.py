@@ -1,0 +1,27 @@
+"""The look of a drawing: colours and sizes (px), shared by the layout and the writers."""
+
+VALUE_COLOUR = "#1a8f1a"  # green: forward values, above the wires
+GRAD_COLOUR = "#d62728"  # red: gradients, below the wires
+INK = "#333333"
+FAINT = "#888888"
+SHADE = "#f3f6fa"  # the inside of an expanded instance
+EDGE = "#b4c0d3"  # its border
+
+FONT = 13  # label font size
+NAME_FONT = 10
+CHAR = 0.6  # average character width, in font sizes
+ASCENT = 0.72  # height of digits above the baseline, in font sizes
+GAP = 3  # between a wire and its labels
+RADIUS = 18  # smallest gate circle
+LAYER_GAP = 160
+TRUNK = 56  # from a fanned-out node to its junction dot
+FAN_GAP = 70  # extra room after a layer where wires fan out
+MARGIN = 12
+CLEAR = 7  # room kept around a label
+ARROW = 8  # length of an arrowhead
+PLACES = (0.5, 0.44, 0.56, 0.38, 0.62, 0.32, 0.68, 0.26, 0.74, 0.2, 0.8, 0.14, 0.86)  # along a wire
+BRANCH_PLACES = tuple(sorted(PLACES, key=lambda t: abs(t - 0.7)))
+PIN_GAP = 2 * (FONT + GAP) + 16  # between the ports of an instance box: a wire and its labels each
+BOX_TITLE = FONT + 14  # room for an instance box's name above its ports
+GROUP_PAD = 10  # around the gates of an expanded instance
+GROUP_TITLE = NAME_FONT + 8  # room for its name

@@ -1,0 +1,197 @@
+"""The SVG writer: a laid-out :class:`~circuitsim.draw.scene.Scene` as one standalone SVG.
+
+Every element a page may want to find carries the names the trace uses (see the README's
+"Pictures and traces"): ``<g class="node gate" data-node="m0">`` for a node,
+``<g class="wire" data-from="x0" data-to="m0" data-port="1">`` for a wire (a fan-out's trunk
+has no ``data-to``, nor has an output's wire, ``class="wire output"``), and a
+``<g class="labels">`` with the same data attributes holding its ``value`` and ``grad`` texts.
+The picture scales down to fit its container (``max-width: 100%``) and keeps its proportions.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape, quoteattr
+
+from .geometry import text_width
+from .model import Node, Picture, Wire
+from .scene import Scene
+from .style import ASCENT, EDGE, FAINT, FONT, GRAD_COLOUR, INK, MARGIN, NAME_FONT, SHADE, VALUE_COLOUR
+
+__all__ = ["write_svg"]
+
+ARROW_ID = "circuitsim-arrow"
+
+
+def write_svg(pic: Picture) -> str:
+    """Lay ``pic`` out and write it as SVG text."""
+    scene = Scene(pic)
+    body = [_wire(scene, k, w) for k, w in enumerate(pic.wires)]
+    body += [_node(scene, n) for n in pic.nodes.values()]
+    labels = [_labels(pic, w, scene.labels[k]) for k, w in enumerate(pic.wires) if k in scene.labels]
+    box = scene.bounds()
+    left, top, right, bottom = box.left, box.top, box.right, box.bottom
+    legend, legend_height, legend_width = _legend(scene, left, bottom + FONT)
+    body += legend
+    bottom += legend_height + (FONT if legend else 0)
+    right = max(right, left + legend_width)
+    if pic.caption:
+        body.append(f'<text class="caption" x="{left:.1f}" y="{bottom + FONT:.1f}" fill="{FAINT}" font-size="{FONT}">{escape(pic.caption)}</text>')
+        bottom += FONT + 4
+    width, height = right - left + 2 * MARGIN, bottom - top + 2 * MARGIN
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="circuitsim" data-circuit={quoteattr(pic.name)} '
+        f'width="{width:.0f}" height="{height:.0f}" viewBox="{left - MARGIN:.1f} {top - MARGIN:.1f} {width:.1f} {height:.1f}" '
+        f'style="max-width: 100%; height: auto" font-family="Helvetica, Arial, sans-serif">'
+    )
+    return "\n".join(
+        [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            head,
+            f"<title>{escape(pic.name)}</title>",
+            f'<defs><marker id="{ARROW_ID}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
+            f'markerHeight="8" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>',
+            f'<rect x="{left - MARGIN:.1f}" y="{top - MARGIN:.1f}" width="{width:.1f}" height="{height:.1f}" fill="white"/>',
+            *(_frame(scene, name) for name in sorted(scene.frame, key=lambda name: name.count("/"))),
+            *body,
+            *labels,
+            "</svg>",
+            "",
+        ]
+    )
+
+
+def wire_class(pic: Picture, w: Wire) -> str:
+    """``wire``, ``wire trunk`` (to a junction), ``wire branch`` (from one) or ``wire output``."""
+    if pic.nodes[w.target].kind == "junction":
+        return "wire trunk"
+    if pic.nodes[w.target].kind == "output":
+        return "wire output"
+    return "wire branch" if pic.nodes[w.source].kind == "junction" else "wire"
+
+
+def _ends(w: Wire) -> str:
+    attrs = f"data-from={quoteattr(w.origin)}"
+    if w.reader is not None:
+        attrs += f" data-to={quoteattr(w.reader)}"
+    if w.ports:
+        attrs += f" data-port={quoteattr(' '.join(w.ports))}"
+    return attrs
+
+
+def _wire(scene: Scene, k: int, w: Wire) -> str:
+    pic = scene.pic
+    d = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(scene.routes[k]))
+    arrow = "" if pic.nodes[w.target].kind == "junction" else f' marker-end="url(#{ARROW_ID})"'
+    mark = ""
+    if k in scene.marks:  # one source on several ports of one gate
+        x, y = scene.marks[k]
+        mark = f'<text class="ports" x="{x:.1f}" y="{y:.1f}" fill="{FAINT}" font-size="{NAME_FONT}" text-anchor="end">×{len(w.ports)}</text>'
+    return (
+        f'<g class="{wire_class(pic, w)}" {_ends(w)}>'
+        f'<path d="{d}" fill="none" stroke="{INK}" stroke-width="1.3"{arrow}/>{mark}</g>'
+    )
+
+
+def _labels(pic: Picture, w: Wire, placed: list) -> str:
+    texts = []
+    for text, cls, box in placed:
+        colour = VALUE_COLOUR if cls == "value" else GRAD_COLOUR
+        x, baseline = (box.left + box.right) / 2, box.bottom - 1
+        texts.append(
+            f'<text class="{cls}" x="{x:.1f}" y="{baseline:.1f}" fill="{colour}" text-anchor="middle" '
+            f'font-size="{FONT}" stroke="white" stroke-width="3" paint-order="stroke">{escape(text)}</text>'
+        )
+    kind = wire_class(pic, w).replace("wire", "labels")
+    return f'<g class="{kind}" {_ends(w)}>{"".join(texts)}</g>'
+
+
+def _node_attrs(n: Node) -> str:
+    attrs = f"data-node={quoteattr(n.owner)}"
+    return attrs + (f" data-instance={quoteattr(n.instance)}" if n.instance is not None else "")
+
+
+def _node(scene: Scene, n: Node) -> str:
+    x, y = scene.pos[n.id]
+    title = f"<title>{escape(n.title)}</title>"
+    if n.kind in ("instance", "inlet", "outlet"):
+        return _instance_part(scene, n, x, y, title)
+    if n.kind == "gate":
+        r = scene.radius[n.id]
+        return (
+            f'<g class="node gate" {_node_attrs(n)}>{title}'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="white" stroke="{INK}" stroke-width="1.5"/>'
+            f'<text class="symbol" x="{x:.1f}" y="{y + 0.36 * FONT + 0.5:.1f}" text-anchor="middle" font-size="{FONT + 1}" fill="{INK}">{escape(n.label)}</text>'
+            f'<text class="name" x="{x:.1f}" y="{y - r - 4:.1f}" text-anchor="middle" font-size="{NAME_FONT}" fill="{FAINT}">{escape(n.owner)}</text></g>'
+        )
+    if n.kind == "junction":
+        return f'<g class="junction" data-from={quoteattr(n.owner)}>{title}<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{INK}"/></g>'
+    anchor, tx = ("start", x + 2) if n.kind == "output" else ("end", x - 2)
+    text = f'<text x="{tx:.1f}" y="{y + 0.36 * FONT:.1f}" text-anchor="{anchor}" font-size="{FONT + 1}" fill="{INK}">{escape(n.label)}</text>'
+    if n.kind == "output":
+        return f'<g class="output" data-output={quoteattr(n.owner)}>{title}{text}</g>'
+    return f'<g class="node {n.kind}" {_node_attrs(n)}>{title}{text}</g>'
+
+
+def _instance_part(scene: Scene, n: Node, x: float, y: float, title: str) -> str:
+    """A collapsed instance's box with its name on top, or the name of one of its pins."""
+    if n.kind == "instance":
+        width, height = scene.size[n.id]
+        left, top = x - width / 2, y - height / 2
+        return (
+            f'<g class="instance" data-instance={quoteattr(n.owner)}>{title}'
+            f'<rect x="{left:.1f}" y="{top:.1f}" width="{width:.1f}" height="{height:.1f}" rx="8" '
+            f'fill="white" stroke="{INK}" stroke-width="1.5"/>'
+            f'<text class="name" x="{x:.1f}" y="{top + FONT + 6:.1f}" text-anchor="middle" font-size="{FONT + 1}" '
+            f'fill="{INK}">{escape(n.label)}</text></g>'
+        )
+    anchor, tx = ("start", x + 6) if n.kind == "inlet" else ("end", x - 6)
+    text = ""
+    if n.label:
+        text = (
+            f'<text x="{tx:.1f}" y="{y + 0.36 * (NAME_FONT + 1):.1f}" text-anchor="{anchor}" '
+            f'font-size="{NAME_FONT + 1}" fill="{FAINT}">{escape(n.label)}</text>'
+        )
+    return f'<g class="node {n.kind}" {_node_attrs(n)}>{title}{text}</g>'
+
+
+def _frame(scene: Scene, name: str) -> str:
+    """An expanded instance's rectangle, its name at the top left (where wire labels keep clear)."""
+    frame, label = scene.frame[name], scene.pic.groups[name].label
+    x, y = scene.frame_titles[name]
+    return (
+        f'<g class="group" data-instance={quoteattr(name)}><title>{escape(f"instance {label}")}</title>'
+        f'<rect x="{frame.left:.1f}" y="{frame.top:.1f}" width="{frame.right - frame.left:.1f}" '
+        f'height="{frame.bottom - frame.top:.1f}" rx="10" fill="{SHADE}" stroke="{EDGE}" stroke-width="1"/>'
+        f'<text class="name" x="{x:.1f}" y="{y:.1f}" font-size="{NAME_FONT + 1}" fill="{FAINT}">{escape(label)}</text></g>'
+    )
+
+
+def _legend(scene: Scene, left: float, top: float) -> tuple[list[str], float, float]:
+    """What the colours and marks mean, a line each below the picture: only those it uses.
+
+    Returns the SVG, its height and its width.
+    """
+    pic = scene.pic
+    size = NAME_FONT + 1
+    lines: list[list[tuple[str, str]]] = []  # (text, colour); a "dot" text draws a junction
+    if pic.numbers:
+        lines.append([("value", VALUE_COLOUR), ("above a wire: forward pass;", FAINT), ("gradient", GRAD_COLOUR), ("below: backward pass", FAINT)])
+    if any(n.kind == "junction" for n in pic.nodes.values()):
+        then = ": the gradients after it add up to the one before" if pic.numbers else ""
+        lines.append([("dot", INK), (f"a value fans out{then}", FAINT)])
+    if scene.marks:
+        lines.append([("×2: one wire drives two ports of a gate", FAINT)])
+    items, width = [], 0.0
+    for row, line in enumerate(lines):
+        x, baseline = left, top + row * (size + 6) + ASCENT * size
+        for text, colour in line:
+            if text == "dot":
+                items.append(f'<circle cx="{x + 3:.1f}" cy="{baseline - ASCENT * size / 2:.1f}" r="3" fill="{colour}"/>')
+                x += 12
+                continue
+            items.append(f'<text x="{x:.1f}" y="{baseline:.1f}" font-size="{size}" fill="{colour}">{escape(text)}</text>')
+            x += text_width(text, size) + 4
+        width = max(width, x - 4 - left)
+    if not items:
+        return [], 0.0, 0.0
+    return [f'<g class="legend">{"".join(items)}</g>'], len(lines) * (size + 6), width
