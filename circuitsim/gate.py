@@ -1,35 +1,86 @@
-"""The :class:`Gate` base class: what every gate, built-in or plugin, is."""
+"""The :class:`Gate` base class: what every gate, built-in or plugin, is.
+
+A gate states its rule once. The short way is :meth:`Gate.expressions`: its output and local
+gradients as Python expressions, from which circuitsim derives both the gate's methods
+(:meth:`Gate.forward`, :meth:`Gate.local_grads`) and its compiled kernels, so that every path
+computes the same numbers from the same text. A gate may instead (or as well) write
+``forward`` and ``local_grads`` itself; then ``circuitsim gates --check`` holds the two to
+giving the same bits.
+"""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-__all__ = ["Expressions", "Gate"]
+import numpy as np
+
+__all__ = ["Expressions", "Gate", "compile_rule"]
 
 
 @dataclass(frozen=True)
 class Expressions:
-    """A gate's output and local gradients as Python expressions: the optional fast path.
+    """A gate's output and local gradients as Python expressions: its rule, written once.
 
-    ``output`` and each of ``grads`` (one per input, in port order) are expression templates in
-    which ``{0}``, ``{1}``, ... stand for the input values and ``{out}`` (in ``grads``) for the
-    output value; ``names`` holds the objects the expressions call, e.g. ``{"exp": math.exp}``.
-    Write ``{{`` and ``}}`` for literal braces. circuitsim compiles them into straight Python
-    code, so they must give exactly what :meth:`Gate.forward` and :meth:`Gate.local_grads`
-    give. They may depend on the gate's ``params`` only: gates of one type without params
-    share their compiled code. An expression that raises ``ArithmeticError`` or ``ValueError`` (``math.log(0.0)``)
-    makes the run fall back to the methods.
+    ``output`` is an expression template in which ``{0}``, ``{1}``, ... stand for the input
+    values; ``grads`` is one template per input, in port order, which may also read ``{out}``,
+    the output value (or, for a gate with many inputs, one template that gives the sequence
+    of all of them); ``names`` holds the objects the expressions call, e.g.
+    ``{"exp": math.exp}``. Write ``{{`` and ``}}`` for literal braces. They may depend on the
+    gate's ``params`` only: gates of one type without params share their compiled code.
+
+    On Python floats (``batch`` false) an expression that raises ``ArithmeticError`` or
+    ``ValueError`` (``math.log(0.0)``) is evaluated again from the batch expressions in numpy
+    float64, which answers IEEE ``inf`` or ``nan``.
 
     >>> Expressions("{0} * {0}", ("2.0 * {0}",))
     Expressions(output='{0} * {0}', grads=('2.0 * {0}',), names={})
     """
 
     output: str
-    grads: tuple[str, ...]
+    grads: tuple[str, ...] | str
     names: Mapping[str, Any] = field(default_factory=dict)
+
+    def key(self, n_inputs: int) -> tuple:
+        """What identifies the code compiled from these expressions for ``n_inputs`` inputs."""
+        grads = self.grads if isinstance(self.grads, str) else tuple(self.grads)
+        return (self.output, grads, n_inputs, tuple((k, id(v)) for k, v in sorted(self.names.items())))
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    """Expressions compiled into two functions: ``output(xs)`` and ``grads(xs, out)``."""
+
+    output: Callable
+    grads: Callable
+
+
+_rules: dict[tuple, Rule] = {}
+
+
+def compile_rule(expr: Expressions, n_inputs: int) -> Rule:
+    """The functions of ``expr`` for ``n_inputs`` inputs (compiled once; errors as Python's)."""
+    key = expr.key(n_inputs)
+    rule = _rules.get(key)
+    if rule is None:
+        xs = [f"x{k}" for k in range(n_inputs)]
+        unpack = f"    {', '.join(xs)}, = xs\n" if xs else ""
+        if isinstance(expr.grads, str):
+            grads = f"tuple({expr.grads.format(*xs, out='out')})"
+        else:
+            if len(expr.grads) != n_inputs:
+                raise ValueError(f"expressions give {len(expr.grads)} local gradients for {n_inputs} inputs")
+            grads = "(" + "".join(f"{g.format(*xs, out='out')}, " for g in expr.grads) + ")"
+        source = (
+            f"def output(xs):\n{unpack}    return {expr.output.format(*xs)}\n"
+            f"def grads(xs, out):\n{unpack}    return {grads}\n"
+        )
+        namespace = dict(expr.names)
+        exec(compile(source, f"<rule {expr.output!r}>", "exec"), namespace)
+        rule = _rules[key] = Rule(namespace["output"], namespace["grads"])
+    return rule
 
 
 class Gate:
@@ -37,11 +88,14 @@ class Gate:
 
     Subclasses set ``name`` (the ``type`` used in circuit files), ``arity`` (an int, or
     ``None`` for one or more inputs) and ``params`` (parameter name -> default, ``None`` for a
-    required parameter), and implement :meth:`forward` and :meth:`local_grads`. The first line
-    of the class docstring is shown by ``circuitsim gates``.
+    required parameter), and state their rule: either :meth:`expressions` (from which
+    :meth:`forward` and :meth:`local_grads` are derived, and the fast kernels compiled), or
+    :meth:`forward` and :meth:`local_grads` themselves. The first line of the class docstring
+    is shown by ``circuitsim gates``.
 
-    The input ports of a gate with a fixed arity are the parameter names of its ``forward``
-    (``x`` for a unary gate); the ports of a variadic gate are numbered ``0, 1, ...``.
+    The input ports of a gate with a fixed arity are ``ports`` if given, else the parameter
+    names of its own ``forward`` (``x`` for a unary gate); the ports of a variadic gate are
+    numbered ``0, 1, ...``.
 
     Two optional declarations serve :func:`circuitsim.testing.check_gate`: ``kinks`` maps
     input tuples where the derivative is a rule rather than a limit to the local gradients the
@@ -52,6 +106,7 @@ class Gate:
     name: ClassVar[str] = ""
     arity: ClassVar[int | None] = 1
     params: ClassVar[Mapping[str, Any]] = {}
+    ports: ClassVar[Sequence[str] | None] = None  # port names of a fixed arity, e.g. ("a", "b")
     symbol: ClassVar[str | None] = None  # short operator label for drawings, e.g. "*"
     kinks: ClassVar[Mapping[tuple, tuple]] = {}  # inputs -> the local gradients stated there
     example_params: ClassVar[Sequence[Mapping[str, Any]]] = ()  # parameter sets to check at
@@ -63,26 +118,65 @@ class Gate:
         self.params = merged
 
     def forward(self, *inputs):
-        """Return the output value for the input values (floats, or numpy arrays in a batch)."""
-        raise NotImplementedError(f"gate type {self.name!r} does not implement forward()")
+        """Return the output value for the input values (floats, or numpy arrays in a batch).
+
+        Derived from :meth:`expressions` unless a subclass writes its own.
+        """
+        rule, batch = self._rule(inputs, "forward")
+        if batch:
+            with np.errstate(all="ignore"):
+                return rule.output(inputs)
+        try:
+            return rule.output(inputs)
+        except (ArithmeticError, ValueError):  # a domain edge: let IEEE 754 answer
+            with np.errstate(all="ignore"):
+                return float(self._ieee(inputs).output(tuple(map(np.float64, inputs))))
 
     def local_grads(self, inputs: Sequence, output) -> Sequence:
-        """Return d output / d input_i for each input, in port order."""
-        raise NotImplementedError(f"gate type {self.name!r} does not implement local_grads()")
+        """Return d output / d input_i for each input, in port order.
+
+        Derived from :meth:`expressions` unless a subclass writes its own.
+        """
+        rule, batch = self._rule((*inputs, output), "local_grads")
+        inputs = tuple(inputs)
+        if batch:
+            with np.errstate(all="ignore"):
+                return rule.grads(inputs, output)
+        try:
+            return rule.grads(inputs, output)
+        except (ArithmeticError, ValueError):
+            with np.errstate(all="ignore"):
+                grads = self._ieee(inputs).grads(tuple(map(np.float64, inputs)), np.float64(output))
+            return tuple(map(float, grads))
 
     def expressions(self, n_inputs: int, batch: bool) -> Expressions | None:
-        """Optional fast path: this gate as :class:`Expressions` for ``n_inputs`` inputs.
+        """This gate's rule as :class:`Expressions` for ``n_inputs`` inputs, or ``None``.
 
-        ``batch`` says whether some input is a numpy array. The default, ``None``, means
-        "call :meth:`forward` and :meth:`local_grads`", which always works.
+        ``batch`` says whether some input is a numpy array. ``None`` (the default) means the
+        gate writes :meth:`forward` and :meth:`local_grads` itself.
         """
         return None
+
+    def _rule(self, values: Sequence, method: str) -> tuple[Rule, bool]:
+        if type(self).expressions is Gate.expressions:
+            raise NotImplementedError(f"gate type {self.name!r} implements neither {method}() nor expressions()")
+        batch = _is_batch(values)
+        n = len(values) - (method == "local_grads")
+        expr = self.expressions(n, batch)
+        if expr is None:
+            raise NotImplementedError(f"gate type {self.name!r} gives no expressions for {n} inputs and no {method}()")
+        return compile_rule(expr, n), batch
+
+    def _ieee(self, inputs: Sequence) -> Rule:
+        return compile_rule(self.expressions(len(inputs), True), len(inputs))
 
     @classmethod
     def port_names(cls, n_inputs: int | None = None) -> list[str]:
         """The port names of this gate type; a variadic gate needs ``n_inputs``."""
         if cls.arity is None:
             return [str(i) for i in range(n_inputs or 0)]
+        if cls.ports is not None and len(cls.ports) == cls.arity:
+            return list(cls.ports)
         names = [
             p.name
             for p in list(inspect.signature(cls.forward).parameters.values())[1:]
@@ -105,6 +199,21 @@ class Gate:
                 return doc.splitlines()[0]
         return ""
 
+    @classmethod
+    def writes_methods(cls) -> bool:
+        """Whether the class writes ``forward`` or ``local_grads`` itself (not derived)."""
+        return cls.forward is not Gate.forward or cls.local_grads is not Gate.local_grads
+
     def __repr__(self) -> str:
         params = f" {self.params}" if self.params else ""
         return f"<{type(self).__name__} {self.name!r}{params}>"
+
+
+def _is_batch(values) -> bool:
+    """Whether any of ``values`` is a numpy array (a batch run)."""
+    for v in values:  # a plain loop: twice as fast as any() on a few values
+        if isinstance(v, np.ndarray):
+            return True
+    return False
+
+

@@ -181,12 +181,6 @@ class PassThrough(Gate):
     name = "pass-through"
     symbol = "="
 
-    def forward(self, x):
-        return x
-
-    def local_grads(self, inputs, output):
-        return (1.0,)
-
     def expressions(self, n_inputs, batch):
         return Expressions("{0}", ("1.0",))
 

@@ -62,7 +62,8 @@ __all__ = [
     "compile_loop",
     "INLINE",
     "expressions_of",
-    "is_value",
+    "batch_size",
+    "value_problem",
     "method_kernels",
 ]
 
@@ -86,9 +87,9 @@ UNIT = {"1.0": "+", "-1.0": "-"}
 
 def compile_kernels(expr: Expressions, n_inputs: int) -> Kernels:
     """The forward and backward kernels of ``expr`` for a gate with ``n_inputs`` inputs."""
-    if len(expr.grads) != n_inputs:
+    if not isinstance(expr.grads, str) and len(expr.grads) != n_inputs:
         raise ValueError(f"expressions give {len(expr.grads)} local gradients for {n_inputs} inputs")
-    key = (expr.output, tuple(expr.grads), n_inputs, tuple((k, id(v)) for k, v in sorted(expr.names.items())))
+    key = expr.key(n_inputs)
     kernels = _cache.get(key)
     if kernels is None:
         kernels = _cache[key] = _compile(expr, n_inputs)
@@ -108,8 +109,13 @@ def _bodies(expr: Expressions, n: int) -> tuple[list[str], list[str]]:
     xs = [f"x{k}" for k in range(n)]
     slots = ", ".join(["o", *(f"i{k}" for k in range(n))])
     output = expr.output.format(*xs)
-    grads = [grad.format(*xs, out="out") for grad in expr.grads]
-    used = _names_in([grad for grad in grads if grad not in UNIT])  # what the backward loads
+    if isinstance(expr.grads, str):  # one expression for all: the local gradients ls[k]
+        together = expr.grads.format(*xs, out="out")
+        used = _names_in([together])
+    else:
+        together = None
+        grads = [grad.format(*xs, out="out") for grad in expr.grads]
+        used = _names_in([grad for grad in grads if grad not in UNIT])  # what the backward loads
     forward = [f"    {slots}, = a", *(f"    x{k} = v[i{k}]" for k in range(n)), f"    v[o] = {output}"]
     backward = [
         f"    {slots}, = a",
@@ -117,6 +123,10 @@ def _bodies(expr: Expressions, n: int) -> tuple[list[str], list[str]]:
         *(f"    x{k} = v[i{k}]" for k in range(n) if f"x{k}" in used),
         *(["    out = v[o]"] if "out" in used else []),
     ]
+    if together is not None:
+        backward.append(f"    ls = {together}")
+        backward += [f"    g[i{k}] = g[i{k}] + go * ls[{k}]" for k in range(n)]
+        return forward, backward
     backward += [f"    l{k} = {grad}" for k, grad in enumerate(grads) if grad not in UNIT]
     backward += [f"    g[i{k}] = g[i{k}] {f'{UNIT[grad]} go' if grad in UNIT else f'+ go * l{k}'}" for k, grad in enumerate(grads)]
     return forward, backward
@@ -125,7 +135,7 @@ def _bodies(expr: Expressions, n: int) -> tuple[list[str], list[str]]:
 INLINE = 16  # kinds inlined in a loop at most (the most frequent): the rest are called
 
 # The local names of a loop and its kernels' bodies, which an inlined kind's globals must not be.
-_LOCAL = re.compile(r"v|g|a|k|ops|_calls|o|go|out|[xil]\d+")
+_LOCAL = re.compile(r"v|g|a|k|ls|ops|_calls|o|go|out|[xil]\d+")
 
 
 def compile_loop(kinds: Sequence[Kernels], backward: bool) -> Callable:
@@ -188,13 +198,13 @@ def method_kernels(gate: Any, n_inputs: int, batch: bool) -> Kernels:
 
 
 def checked_forward(gate: Any, batch: bool) -> Callable:
-    """``gate.forward``, raising ``TypeError`` if it returns anything but a number (an array
-    in a batch); the method path then names the gate."""
+    """``gate.forward``, raising ``TypeError`` if it returns anything but a number (in a batch
+    also an array of the batch's length); the method path then names the gate."""
     fwd = gate.forward
 
     def forward(*inputs):
         out = fwd(*inputs)
-        if not is_value(out, batch):
+        if value_problem(out, batch_size(inputs) if batch else None) is not None:
             raise TypeError("not a number")
         return out
 
@@ -209,21 +219,39 @@ def checked_local_grads(gate: Any, n_inputs: int, batch: bool) -> Callable:
         local = tuple(local_grads(inputs, output))
         if len(local) != n_inputs:
             raise ValueError("wrong number of local gradients")
+        size = batch_size((*inputs, output)) if batch else None
         for lg in local:
-            if not is_value(lg, batch):
+            if value_problem(lg, size) is not None:
                 raise TypeError("not a number")
         return local
 
     return checked
 
 
-def is_value(value: Any, batch: bool) -> bool:
-    """Whether a gate may return ``value``: a real number, or in a batch also an array."""
+def batch_size(values: Sequence) -> int | None:
+    """The length of the first array among ``values`` (a batch run's), else None."""
+    for v in values:
+        if isinstance(v, np.ndarray) and v.ndim == 1:
+            return len(v)
+    return None
+
+
+def value_problem(value: Any, size: int | None) -> str | None:
+    """What is wrong with ``value`` as a gate's number, or None: a real number, or in a batch
+    of ``size`` samples also an array of that length (or a 0-d one)."""
     if type(value) is float:
-        return True
+        return None
     if isinstance(value, np.ndarray):
-        return batch and value.ndim <= 1 and value.dtype.kind in "fiu"
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if size is None:
+            return f"an array of shape {value.shape}, not a number"
+        if value.dtype.kind not in "fiu":
+            return f"an array of {value.dtype}, not of numbers"
+        if value.ndim == 0 or value.shape == (size,):
+            return None
+        return f"an array of shape {value.shape} in a batch of {size} samples"
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return None
+    return f"{type(value).__name__} {value!r:.40}, not a number"
 
 
 def expressions_of(gate: Any, n_inputs: int, batch: bool) -> Expressions | None:
@@ -233,7 +261,9 @@ def expressions_of(gate: Any, n_inputs: int, batch: bool) -> Expressions | None:
         return None
     try:
         expr = method(n_inputs, batch)
-    except Exception:  # a plugin's fast path must never stop a run: the methods still work
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # a plugin's fast path must never stop a run: the methods still work
         return None
     if isinstance(expr, Expressions) and isinstance(expr.grads, Sequence):
         return expr

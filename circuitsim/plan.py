@@ -36,7 +36,7 @@ import numpy as np
 
 from .errors import CircuitError, NumericalError, NumericalWarning, Position
 from .graph import Netlist
-from .kernels import Kernels, compile_kernels, compile_loop, expressions_of, is_value, method_kernels
+from .kernels import Kernels, batch_size, compile_kernels, compile_loop, expressions_of, method_kernels, value_problem
 from .straight import Program, compile_backward, compile_forward
 
 __all__ = ["Plan", "Step", "NAN_POLICIES", "TIER_UP"]
@@ -138,7 +138,9 @@ class Plan:
             grads = None if seeds is None else self.new_grads(seeds)
             program.run(values, grads)
             return grads, frozenset()
-        except Exception:  # a domain edge or a faulty gate: the methods answer or name it
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # a domain edge or a faulty gate (even SystemExit): the methods answer or name it
             self.forward(values)
             return (None if seeds is None else self.backward(values, seeds)), frozenset()
 
@@ -226,12 +228,16 @@ class Plan:
         ``observer.forward_step(step, values)``.
         """
         for step in self.steps:
+            inputs = [values[i] for i in step.ins]
             try:
-                out = step.gate.forward(*[values[i] for i in step.ins])
-            except Exception as exc:  # a gate's own fault: name it, whatever it was
+                out = step.gate.forward(*inputs)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # a gate's own fault, SystemExit too: name it, whatever it was
                 raise self.gate_fault(step, "forward", exc, values) from exc
-            if not is_value(out, _is_batch(values, step.ins)):
-                raise self.gate_fault(step, "forward", f"returned {_kind(out)}, not a number", values)
+            problem = value_problem(out, batch_size(inputs))
+            if problem is not None:
+                raise self.gate_fault(step, "forward", f"returned {problem}", values)
             values[step.out] = out
             if observer is not None:
                 observer.forward_step(step, values)
@@ -262,17 +268,21 @@ class Plan:
     def _local_grads(self, step: Step, values: list) -> Sequence:
         """The step's local gradients, checked: one number (or array) per input."""
         ins = step.ins
+        inputs = [values[i] for i in ins]
         try:
-            local = step.gate.local_grads([values[i] for i in ins], values[step.out])
+            local = step.gate.local_grads(inputs, values[step.out])
             n = len(local)
-        except Exception as exc:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
             raise self.gate_fault(step, "local_grads", exc, values) from exc
         if n != len(ins):
             raise self.gate_fault(step, "local_grads", f"returned {n} gradients for {len(ins)} inputs", values)
-        batch = _is_batch(values, (*ins, step.out))
+        size = batch_size((*inputs, values[step.out]))
         for port, lg in zip(step.ports, local):
-            if not is_value(lg, batch):
-                raise self.gate_fault(step, "local_grads", f"returned {_kind(lg)} for port {port!r}, not a number", values)
+            problem = value_problem(lg, size)
+            if problem is not None:
+                raise self.gate_fault(step, "local_grads", f"returned for port {port!r}: {problem}", values)
         return local
 
     # -- faults ----------------------------------------------------------------------------
@@ -283,9 +293,9 @@ class Plan:
         what = self.gate_origin(step) if origin else step.type
         return f"gate {step.name!r} ({what}) with inputs {args}"
 
-    def gate_fault(self, step: Step, method: str, problem: Exception | str, values: list) -> CircuitError:
+    def gate_fault(self, step: Step, method: str, problem: BaseException | str, values: list) -> CircuitError:
         """A CircuitError naming the gate, its type and plugin, its inputs and its place."""
-        if isinstance(problem, Exception):
+        if isinstance(problem, BaseException):
             problem = problem.message if isinstance(problem, CircuitError) else f"raised {type(problem).__name__}: {problem}"
         return CircuitError(f"{self.describe(step, values, origin=True)}: {method} {problem}", step.pos)
 
@@ -397,16 +407,3 @@ def _show(value) -> str:
             return f"{_show(float(value[bad[0]]))} (sample {int(bad[0])})"
         return f"array of {value.size}"
     return f"{float(value):.6g}"
-
-
-def _is_batch(values: list, slots) -> bool:
-    for i in slots:
-        if isinstance(values[i], np.ndarray):
-            return True
-    return False
-
-
-def _kind(value) -> str:
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
-    return f"{type(value).__name__} {value!r:.40}"

@@ -120,7 +120,7 @@ circuitsim finds this module through the entry point in pyproject.toml and calls
 circuitsim_register_gates hook.
 """
 
-from circuitsim import Gate, hookimpl
+from circuitsim import Expressions, Gate, hookimpl
 
 __all__ = ["$cls", "circuitsim_register_gates"]
 
@@ -135,14 +135,15 @@ class $cls(Gate):
     params = {}
     symbol = "$gate"
 
-    def forward(self, x):
-        """The output value; x is a float, or a numpy array in a batch run."""
-        return x * x
+    def expressions(self, n_inputs, batch):
+        """The rule, written once: the output and one local gradient per input.
 
-    def local_grads(self, inputs, output):
-        """d output / d input, one per input."""
-        (x,) = inputs
-        return (2 * x,)
+        {0}, {1}, ... stand for the inputs and {out} for the output; batch says whether an
+        input is a numpy array (a batch run). circuitsim derives forward() and local_grads()
+        from these and compiles them for fast runs. For functions, pass what the text calls:
+        Expressions("exp({0})", ("{out}",), {"exp": numpy.exp if batch else math.exp}).
+        """
+        return Expressions("{0} * {0}", ("2.0 * {0}",))
 
 
 @hookimpl

@@ -129,10 +129,12 @@ def _codes(steps: Sequence, names: _Globals) -> dict[int, _GateCode]:
 def _expression_code(gate: Any, n: int, names: _Globals) -> _GateCode | None:
     """The gate's expressions with their names renamed to globals; None if it has none."""
     expr = expressions_of(gate, n, False)
-    if expr is None or len(expr.grads) != n:
+    if expr is None or (not isinstance(expr.grads, str) and len(expr.grads) != n):
         return None
     try:
         output = _template(expr.output, n, expr.names, names)
+        if isinstance(expr.grads, str):  # one expression for all, unpacked as a call's
+            return _GateCode(output, _template(expr.grads, n, expr.names, names))
         grads = [grad if grad in UNIT else _template(grad, n, expr.names, names) for grad in expr.grads]
     except (SyntaxError, ValueError, IndexError, KeyError):  # not an expression: the methods work
         return None

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from circuitsim.gate import Gate
+from circuitsim.gate import Gate, compile_rule
+from circuitsim.kernels import compile_kernels
 from circuitsim.plugins import gate_class_problem
 
 if TYPE_CHECKING:
@@ -197,9 +198,56 @@ def _check_samples(gate: Gate, samples: list[tuple[float, ...]], rtol: float, at
             )
     columns = [np.array(col, dtype=np.float64) for col in zip(*samples)]
     _check_batch(gate, samples, columns)
+    _check_expressions(gate, samples, columns)
     # A batch run passes a scalar input (a constant, or an input given one value) as a float.
     broadcast = [(samples[0][0], *sample[1:]) for sample in samples]
     _check_batch(gate, broadcast, [samples[0][0], *columns[1:]])
+
+
+def _check_expressions(gate: Gate, samples: list[tuple[float, ...]], columns: list) -> None:
+    """A gate that writes its methods and gives expressions too: both give the same bits."""
+    cls = type(gate)
+    if cls.expressions is Gate.expressions or not cls.writes_methods():
+        return
+    n = len(samples[0])
+    for batch, runs in ((False, [(s, s) for s in samples]), (True, [(columns, samples)])):
+        expr = _call(_who(gate), "expressions", gate.expressions, n, batch)
+        if expr is None:
+            continue
+        try:
+            compile_rule(expr, n)
+            compile_kernels(expr, n)
+        except Exception as exc:
+            raise AssertionError(
+                f"{_who(gate)}: its expressions for {n} input(s){' in a batch' if batch else ''} "
+                f"do not compile: {type(exc).__name__}: {exc}"
+            ) from None
+        for inputs, shown in runs:
+            out = _call(_who(gate), "forward", gate.forward, *inputs)
+            grads = _call(_who(gate), "local_grads", gate.local_grads, list(inputs), out)
+            rule_out = _call(_who(gate), "its expressions", Gate.forward, gate, *inputs)
+            rule_grads = _call(_who(gate), "its expressions", Gate.local_grads, gate, list(inputs), rule_out)
+            if not _same([out, *grads], [rule_out, *rule_grads]):
+                where = shown if not batch else _first_difference(shown, [out, *grads], [rule_out, *rule_grads])
+                raise AssertionError(
+                    f"{_who(gate)} at sample {where}{' in a batch' if batch else ''}: its expressions give "
+                    f"{_values(rule_out, rule_grads)} but forward and local_grads give {_values(out, grads)}; "
+                    "the expressions must give exactly what the methods give (or leave the methods "
+                    "out: circuitsim derives them from the expressions)"
+                )
+
+
+def _first_difference(samples: list, got: list, want: list):
+    n = len(samples)
+    for k, sample in enumerate(samples):
+        if not _same([np.broadcast_to(x, (n,))[k] for x in got], [np.broadcast_to(x, (n,))[k] for x in want]):
+            return sample
+    return samples[0]
+
+
+def _values(out, grads) -> str:
+    shown = [_show(np.asarray(x).tolist()) if isinstance(x, np.ndarray) else repr(x) for x in (out, *grads)]
+    return f"output {shown[0]}, local gradients [{', '.join(shown[1:])}]"
 
 
 def _by_length(samples: Sequence[Sequence[float]]) -> list[list[tuple[float, ...]]]:
@@ -354,7 +402,9 @@ def _call(who: str, what: str, fn, *args):
     """``fn(*args)``; an exception becomes an AssertionError naming the gate and the call."""
     try:
         return fn(*args)
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit from a gate too: named, not the end of the program
         shown = ", ".join(_show(a) for a in args if not isinstance(a, Gate))
         raise AssertionError(f"{who}: {what} raised {type(exc).__name__}: {exc} (called with {shown})") from exc
 

@@ -1,53 +1,22 @@
-"""Arithmetic gates: add, mul, sub, div, neg, reciprocal, pow."""
+"""Arithmetic gates: add, mul, sub, div, neg, reciprocal, pow.
+
+Each gate is its rule: its output and local gradients as expressions (``{0}``, ``{1}``, ...
+the inputs, ``{out}`` the output), from which circuitsim derives its methods and kernels.
+"""
 
 from __future__ import annotations
 
 import math
 import numbers
-import operator
-from functools import reduce
 
 import numpy as np
 
 from circuitsim.errors import CircuitError
 from circuitsim.gate import Expressions, Gate
 
-from ._numeric import apply
+from ._rules import placeholders, product_rule, sum_rule
 
 __all__ = ["Add", "Mul", "Sub", "Div", "Neg", "Reciprocal", "Pow"]
-
-
-def _placeholders(n: int) -> list[str]:
-    return [f"{{{i}}}" for i in range(n)]
-
-
-def _others_expressions(xs: list[str]) -> tuple[str, ...]:
-    """As :func:`_products_of_others` computes them (multiplying by 1.0 changes no bit)."""
-    grads = []
-    for i in range(len(xs)):
-        before, after = xs[:i], xs[:i:-1]
-        parts = [f"({' * '.join(p)})" for p in (before, after) if p]
-        grads.append(" * ".join(parts) or "1.0")
-    return tuple(grads)
-
-
-def _sum(*xs):
-    return reduce(operator.add, xs)
-
-
-def _product(*xs):
-    return reduce(operator.mul, xs)
-
-
-def _products_of_others(*xs):
-    """For each i, the product of all xs but xs[i], without dividing (right when an x is 0)."""
-    before = [1.0]  # before[i] = xs[0] * ... * xs[i-1]
-    for x in xs[:-1]:
-        before.append(before[-1] * x)
-    after = [1.0]  # built backwards: after[i] = xs[n-1] * ... * xs[n-i]
-    for x in reversed(xs[1:]):
-        after.append(after[-1] * x)
-    return tuple(b * a for b, a in zip(before, reversed(after)))
 
 
 class Add(Gate):
@@ -57,14 +26,8 @@ class Add(Gate):
     arity = None
     symbol = "+"
 
-    def forward(self, *xs):
-        return apply(_sum, _sum, *xs)
-
-    def local_grads(self, inputs, output):
-        return (1.0,) * len(inputs)
-
     def expressions(self, n_inputs, batch):
-        return Expressions(" + ".join(_placeholders(n_inputs)), ("1.0",) * n_inputs)
+        return sum_rule(n_inputs)
 
 
 class Mul(Gate):
@@ -74,15 +37,8 @@ class Mul(Gate):
     arity = None
     symbol = "*"
 
-    def forward(self, *xs):
-        return apply(_product, _product, *xs)
-
-    def local_grads(self, inputs, output):
-        return apply(_products_of_others, _products_of_others, *inputs)
-
     def expressions(self, n_inputs, batch):
-        xs = _placeholders(n_inputs)
-        return Expressions(" * ".join(xs), _others_expressions(xs))
+        return product_rule(placeholders(n_inputs))
 
 
 class Sub(Gate):
@@ -90,21 +46,11 @@ class Sub(Gate):
 
     name = "sub"
     arity = 2
+    ports = ("a", "b")
     symbol = "-"
-
-    def forward(self, a, b):
-        return apply(operator.sub, operator.sub, a, b)
-
-    def local_grads(self, inputs, output):
-        return (1.0, -1.0)
 
     def expressions(self, n_inputs, batch):
         return Expressions("{0} - {1}", ("1.0", "-1.0"))
-
-
-def _div_grads(a, b):
-    inv = 1.0 / b
-    return inv, -a * inv * inv
 
 
 class Div(Gate):
@@ -112,13 +58,8 @@ class Div(Gate):
 
     name = "div"
     arity = 2
+    ports = ("a", "b")
     symbol = "/"
-
-    def forward(self, a, b):
-        return apply(operator.truediv, operator.truediv, a, b)
-
-    def local_grads(self, inputs, output):
-        return apply(_div_grads, _div_grads, *inputs)
 
     def expressions(self, n_inputs, batch):
         return Expressions("{0} / {1}", ("1.0 / {1}", "-{0} * (1.0 / {1}) * (1.0 / {1})"))
@@ -130,22 +71,8 @@ class Neg(Gate):
     name = "neg"
     symbol = "*-1"
 
-    def forward(self, x):
-        return apply(operator.neg, operator.neg, x)
-
-    def local_grads(self, inputs, output):
-        return (-1.0,)
-
     def expressions(self, n_inputs, batch):
         return Expressions("-{0}", ("-1.0",))
-
-
-def _reciprocal(x):
-    return 1.0 / x
-
-
-def _reciprocal_grad(x):
-    return -1.0 / (x * x)
 
 
 class Reciprocal(Gate):
@@ -154,14 +81,15 @@ class Reciprocal(Gate):
     name = "reciprocal"
     symbol = "1/x"
 
-    def forward(self, x):
-        return apply(_reciprocal, _reciprocal, x)
-
-    def local_grads(self, inputs, output):
-        return (apply(_reciprocal_grad, _reciprocal_grad, *inputs),)
-
     def expressions(self, n_inputs, batch):
         return Expressions("1.0 / {0}", ("-1.0 / ({0} * {0})",))
+
+
+def _literal(x: float) -> str:
+    """``x`` as Python source, infinities and NaN included."""
+    if math.isfinite(x):
+        return repr(x)
+    return "(1e999 - 1e999)" if math.isnan(x) else ("1e999" if x > 0 else "-1e999")
 
 
 class Pow(Gate):
@@ -180,20 +108,9 @@ class Pow(Gate):
         self.exponent = float(p)
         self.symbol = f"^{p:g}"
 
-    def forward(self, x):
-        return apply(math.pow, np.power, x, self.exponent)
-
-    def local_grads(self, inputs, output):
-        (x,) = inputs
-        p = self.exponent
-        if p == 0.0:  # x^0 is constant 1, also at x = 0 where x^-1 would be inf
-            return (0.0,)
-        return (p * apply(math.pow, np.power, x, p - 1.0),)
-
     def expressions(self, n_inputs, batch):
         p = self.exponent
-        if not math.isfinite(p):
-            return None
         names = {"pow": np.power if batch else math.pow}
-        grad = "0.0" if p == 0.0 else f"{p!r} * pow({{0}}, {p - 1.0!r})"
-        return Expressions(f"pow({{0}}, {p!r})", (grad,), names)
+        # x^0 is constant 1, also at x = 0 where x^-1 would be inf
+        grad = "0.0" if p == 0.0 else f"{_literal(p)} * pow({{0}}, {_literal(p - 1.0)})"
+        return Expressions(f"pow({{0}}, {_literal(p)})", (grad,), names)

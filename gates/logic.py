@@ -11,74 +11,23 @@ gradient descent (a differentiable logic circuit).
 - ``xor``: the probability of an odd number of ones, (1 - (1-2a)(1-2b)...)/2, which is
   a + b - 2ab for two inputs; ``xnor``: 1 - xor.
 
-All but ``not`` take one or more inputs.
+All but ``not`` take one or more inputs. Each is a product of one factor per input (the input,
+its complement 1 - x, or its sign 1 - 2x, the expected value of (-1)^bit), put through an
+outer function: :func:`gates._rules.product_rule` makes their expressions.
 """
 
 from __future__ import annotations
 
-from circuitsim.gate import Gate
+from circuitsim.gate import Expressions, Gate
 
-from ._numeric import apply
-from .arith import _product, _products_of_others
+from ._rules import placeholders, product_rule
 
 __all__ = ["Not", "And", "Or", "Xor", "Nand", "Nor", "Xnor"]
 
-
-def _complements(xs):
-    return [1.0 - x for x in xs]
-
-
-def _signs(xs):
-    """1 - 2x for each x: the expected value of (-1)^bit."""
-    return [1.0 - 2.0 * x for x in xs]
-
-
-def _negative(grads):
-    return tuple(-g for g in grads)
-
-
-def _not(x):
-    return 1.0 - x
-
-
-def _nand(*xs):
-    return 1.0 - _product(*xs)
-
-
-def _nand_grads(*xs):
-    return _negative(_products_of_others(*xs))
-
-
-def _or(*xs):
-    return 1.0 - _product(*_complements(xs))
-
-
-def _or_grads(*xs):
-    return _products_of_others(*_complements(xs))
-
-
-def _nor(*xs):
-    return _product(*_complements(xs))
-
-
-def _nor_grads(*xs):
-    return _negative(_products_of_others(*_complements(xs)))
-
-
-def _xor(*xs):
-    return 0.5 - 0.5 * _product(*_signs(xs))
-
-
-def _xor_grads(*xs):
-    return _products_of_others(*_signs(xs))
-
-
-def _xnor(*xs):
-    return 0.5 + 0.5 * _product(*_signs(xs))
-
-
-def _xnor_grads(*xs):
-    return _negative(_products_of_others(*_signs(xs)))
+# Each input's factor in the product
+_INPUT = "{}"
+_COMPLEMENT = "(1.0 - {})"
+_SIGN = "(1.0 - 2.0 * {})"
 
 
 class Not(Gate):
@@ -87,74 +36,65 @@ class Not(Gate):
     name = "not"
     symbol = "not"
 
-    def forward(self, x):
-        return apply(_not, _not, x)
-
-    def local_grads(self, inputs, output):
-        return (-1.0,)
+    def expressions(self, n_inputs, batch):
+        return Expressions("1.0 - {0}", ("-1.0",))
 
 
-class _Variadic(Gate):
-    """A logic gate of one or more inputs; subclasses set ``value`` and ``grads`` functions."""
+class _Product(Gate):
+    """A logic gate of one or more inputs: ``outer`` of the product of each input's ``factor``."""
 
     arity = None
+    factor = _INPUT
+    outer = "{}"
+    negate = False  # whether the local gradients are minus the products of the other factors
 
-    def forward(self, *xs):
-        return apply(self.value, self.value, *xs)
-
-    def local_grads(self, inputs, output):
-        return apply(self.grads, self.grads, *inputs)
+    def expressions(self, n_inputs, batch):
+        factors = [self.factor.format(x) for x in placeholders(n_inputs)]
+        return product_rule(factors, self.outer, self.negate)
 
 
-class And(_Variadic):
+class And(_Product):
     """Logical and, relaxed: the product of its inputs."""
 
     name = "and"
     symbol = "and"
-    value = staticmethod(_product)
-    grads = staticmethod(_products_of_others)
 
 
-class Nand(_Variadic):
+class Nand(_Product):
     """Logical nand, relaxed: 1 - the product of its inputs."""
 
     name = "nand"
     symbol = "nand"
-    value = staticmethod(_nand)
-    grads = staticmethod(_nand_grads)
+    outer, negate = "1.0 - {}", True
 
 
-class Or(_Variadic):
+class Or(_Product):
     """Logical or, relaxed: 1 - the product of (1 - input)."""
 
     name = "or"
     symbol = "or"
-    value = staticmethod(_or)
-    grads = staticmethod(_or_grads)
+    factor, outer = _COMPLEMENT, "1.0 - {}"
 
 
-class Nor(_Variadic):
+class Nor(_Product):
     """Logical nor, relaxed: the product of (1 - input)."""
 
     name = "nor"
     symbol = "nor"
-    value = staticmethod(_nor)
-    grads = staticmethod(_nor_grads)
+    factor, negate = _COMPLEMENT, True
 
 
-class Xor(_Variadic):
+class Xor(_Product):
     """Logical xor (odd parity), relaxed: a + b - 2ab for two inputs."""
 
     name = "xor"
     symbol = "xor"
-    value = staticmethod(_xor)
-    grads = staticmethod(_xor_grads)
+    factor, outer = _SIGN, "0.5 - 0.5 * {}"
 
 
-class Xnor(_Variadic):
+class Xnor(_Product):
     """Logical xnor (even parity), relaxed: 1 - xor."""
 
     name = "xnor"
     symbol = "xnor"
-    value = staticmethod(_xnor)
-    grads = staticmethod(_xnor_grads)
+    factor, outer, negate = _SIGN, "0.5 + 0.5 * {}", True

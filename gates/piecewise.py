@@ -12,25 +12,9 @@ import numpy as np
 
 from circuitsim.gate import Expressions, Gate
 
-from ._numeric import apply, is_batch
+from ._rules import placeholders
 
 __all__ = ["Relu", "Abs", "Max", "Min"]
-
-
-def _relu(x):
-    return 0.0 if x <= 0 else x  # NaN is not <= 0, so it passes through
-
-
-def _relu_array(x):
-    return np.maximum(x, 0.0)
-
-
-def _step(x):
-    return 1.0 if x > 0 else 0.0
-
-
-def _step_array(x):
-    return np.where(x > 0, 1.0, 0.0)
 
 
 class Relu(Gate):
@@ -40,15 +24,10 @@ class Relu(Gate):
     symbol = "relu"
     kinks = {(0.0,): (0.0,)}
 
-    def forward(self, x):
-        return apply(_relu, _relu_array, x)
-
-    def local_grads(self, inputs, output):
-        return (apply(_step, _step_array, *inputs),)
-
     def expressions(self, n_inputs, batch):
         if batch:
             return Expressions("maximum({0}, 0.0)", ("where({0} > 0, 1.0, 0.0)",), {"maximum": np.maximum, "where": np.where})
+        # NaN is not <= 0, so it passes through
         return Expressions("(0.0 if {0} <= 0 else {0})", ("(1.0 if {0} > 0 else 0.0)",))
 
 
@@ -67,42 +46,52 @@ class Abs(Gate):
     symbol = "abs"
     kinks = {(0.0,): (0.0,)}
 
-    def forward(self, x):
-        return apply(abs, np.abs, x)
-
-    def local_grads(self, inputs, output):
-        return (apply(_sign, np.sign, *inputs),)
-
     def expressions(self, n_inputs, batch):
         names = {"abs": np.abs, "sign": np.sign} if batch else {"abs": abs, "sign": _sign}
         return Expressions("abs({0})", ("sign({0})",), names)
 
 
+def _largest(xs):
+    return math.nan if any(math.isnan(x) for x in xs) else max(xs)
+
+
+def _smallest(xs):
+    return math.nan if any(math.isnan(x) for x in xs) else min(xs)
+
+
+def _largest_array(xs):
+    return np.maximum.reduce(np.broadcast_arrays(*xs))
+
+
+def _smallest_array(xs):
+    return np.minimum.reduce(np.broadcast_arrays(*xs))
+
+
+def _routes(xs, out):
+    """1/k for each of the k inputs equal to the output, 0 for the others (NaN if none)."""
+    wins = [x == out for x in xs]
+    k = sum(wins)
+    return tuple(w / k if k else math.nan for w in wins)
+
+
+def _routes_array(xs, out):
+    wins = [np.equal(x, out) for x in xs]
+    k = sum(wins)
+    return tuple(w / k for w in wins)
+
+
 class _Extremum(Gate):
-    """Shared by max and min: ``pick`` chooses the winner; NaN in any input gives NaN."""
+    """Shared by max and min: the winner ``pick`` chooses; NaN in any input gives NaN."""
 
     arity = None
     kinks = {(1.0, 1.0): (0.5, 0.5), (2.0, 2.0, 2.0): (1 / 3, 1 / 3, 1 / 3)}
-    pick = staticmethod(max)
-    pick_array = staticmethod(np.maximum)
+    pick = staticmethod(_largest)
+    pick_array = staticmethod(_largest_array)
 
-    def forward(self, *xs):
-        if is_batch(xs):
-            with np.errstate(all="ignore"):
-                return self.pick_array.reduce(np.broadcast_arrays(*xs))
-        if any(math.isnan(x) for x in xs):
-            return math.nan
-        return self.pick(xs)
-
-    def local_grads(self, inputs, output):
-        """1/k for each of the k inputs equal to the output, 0 for the others (NaN if none)."""
-        if is_batch((*inputs, output)):
-            with np.errstate(all="ignore"):
-                wins = [np.equal(x, output) for x in inputs]
-                return tuple(w / sum(wins) for w in wins)
-        wins = [x == output for x in inputs]
-        k = sum(wins)
-        return tuple(w / k if k else math.nan for w in wins)
+    def expressions(self, n_inputs, batch):
+        xs = "(" + "".join(f"{x}, " for x in placeholders(n_inputs)) + ")"
+        names = {"pick": self.pick_array, "routes": _routes_array} if batch else {"pick": self.pick, "routes": _routes}
+        return Expressions(f"pick({xs})", f"routes({xs}, {{out}})", names)
 
 
 class Max(_Extremum):
@@ -117,5 +106,5 @@ class Min(_Extremum):
 
     name = "min"
     symbol = "min"
-    pick = staticmethod(min)
-    pick_array = staticmethod(np.minimum)
+    pick = staticmethod(_smallest)
+    pick_array = staticmethod(_smallest_array)

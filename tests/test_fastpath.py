@@ -228,8 +228,8 @@ def _boom(*args):
         (misbehaving(local_grads=_boom), r"local_grads raised ZeroDivisionError: boom"),
         (misbehaving(local_grads=lambda ins: (1.0, 2.0)), r"local_grads returned 2 gradients for 1 inputs"),
         (misbehaving(local_grads=lambda ins: 5.0), r"local_grads raised TypeError"),
-        (misbehaving(local_grads=lambda ins: [None]), r"local_grads returned NoneType None for port 'x', not a number"),
-        (misbehaving(local_grads=lambda ins: ([1.0, 2.0],)), r"local_grads returned list .* for port 'x', not a number"),
+        (misbehaving(local_grads=lambda ins: [None]), r"local_grads returned for port 'x': NoneType None, not a number"),
+        (misbehaving(local_grads=lambda ins: ([1.0, 2.0],)), r"local_grads returned for port 'x': list .*, not a number"),
     ],
 )
 @pytest.mark.parametrize("batch", [False, True])
@@ -365,3 +365,47 @@ def test_many_kinds_beyond_the_inlined_ones_run_bitwise():
     with pytest.MonkeyPatch.context() as m:
         for inputs in ({"x": 1.5}, {"x": [1.5, -2.0, 3.0]}):
             assert_same(c, fast_path(c, inputs, monkeypatch=m), method_path(c, inputs))
+
+
+def _exit(*args):
+    raise SystemExit(3)
+
+
+class Abort(BaseException):
+    pass
+
+
+def _base_exception(*args):
+    raise Abort("stop")
+
+
+@pytest.mark.parametrize(
+    "faulty, message",
+    [
+        (misbehaving(forward=lambda x: np.concatenate([x, x]) if isinstance(x, np.ndarray) else x),
+         r"forward returned an array of shape \(4,\) in a batch of 2 samples"),
+        (misbehaving(local_grads=lambda ins: (np.ones(3),) if isinstance(ins[0], np.ndarray) else (1.0,)),
+         r"local_grads returned for port 'x': an array of shape \(3,\) in a batch of 2 samples"),
+        (misbehaving(forward=_exit), r"forward raised SystemExit: 3"),
+        (misbehaving(local_grads=_exit), r"local_grads raised SystemExit: 3"),
+        (misbehaving(forward=_base_exception), r"forward raised Abort: stop"),
+    ],
+)
+@pytest.mark.parametrize("gate", ["bad", "last"])
+def test_wrong_lengths_and_system_exit_are_errors_naming_the_gate(faulty, message, gate):
+    """Whether the faulty gate feeds another gate or is the output itself."""
+    tail = "  last: {type: neg, inputs: [bad]}\noutputs: [last]\n" if gate == "last" else "outputs: [bad]\n"
+    text = "inputs: {x: 2.0}\ngates:\n  a: {type: neg, inputs: [x]}\n  bad: {type: faulty, inputs: [a]}\n" + tail
+    c = circuitsim.loads(text, path="faulty.yaml", plugins=[plugin(faulty)])
+    with pytest.raises(circuitsim.CircuitError, match=message) as info:
+        c.run({"x": [2.0, 3.0]})
+    assert str(info.value).startswith("faulty.yaml:4:3: error: gate 'bad' (type 'faulty' from plugin 'misc_plugin')")
+
+
+@pytest.mark.parametrize("path", ["circuits/full_adder.yaml", "circuits/sort3.yaml", "circuits/mlp.yaml"])
+def test_example_circuits_run_on_the_fast_path_bitwise(monkeypatch, path):
+    """Logic gates and max/min have kernels too: no fallback to the methods."""
+    c = circuitsim.load(path)
+    rng = np.random.default_rng(0)
+    for inputs in (None, {n: rng.uniform(0.0, 1.0, 3) for n in c.inputs}):
+        assert_same(c, fast_path(c, inputs, None, monkeypatch), method_path(c, inputs))

@@ -280,3 +280,36 @@ def test_logic_type_names_are_plain_yaml_strings():
     assert r.outputs == {"g_not": 0.0, "g_and": 0.0, "g_or": 1.0, "g_xor": 1.0, "g_nand": 1.0,
                          "g_nor": 0.0, "g_xnor": 0.0}
 
+
+
+# -- many inputs ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["add", "mul", "and", "or", "xor", "nand", "nor", "xnor", "max", "min"])
+def test_variadic_rules_inline_and_called_give_the_same_bits(name):
+    """Up to INLINE_INPUTS inputs a rule is written out inline, beyond it calls a function."""
+    from gates._rules import INLINE_INPUTS
+
+    g = gate(name)
+    xs = [0.3, 0.7, -0.2, 0.9, 0.45, 0.15][: INLINE_INPUTS + 1]
+    inline, called = g.expressions(INLINE_INPUTS, False), g.expressions(INLINE_INPUTS + 1, False)
+    assert "(" in called.output and isinstance(called.grads, str) or name == "add"
+    # The called form of n + 1 inputs with a neutral last input equals the inline form of n.
+    neutral = {"add": 0.0, "mul": 1.0, "and": 1.0, "nand": 1.0, "or": 0.0, "nor": 0.0, "xor": 0.0,
+               "xnor": 0.0, "max": -math.inf, "min": math.inf}[name]
+    short, long = xs[:INLINE_INPUTS], xs[:INLINE_INPUTS] + [neutral]
+    assert inline.output != called.output
+    assert g.forward(*short) == g.forward(*long)
+    assert g.local_grads(short, g.forward(*short)) == tuple(g.local_grads(long, g.forward(*long)))[:INLINE_INPUTS]
+
+
+@pytest.mark.parametrize("name", ["add", "mul", "or", "max"])
+def test_a_gate_with_a_thousand_inputs_runs(name):
+    n = 1000
+    text = "inputs: {x: 0.5}\ngates:\n  g: {type: " + name + ", inputs: [" + ", ".join(["x"] * n) + "]}\noutputs: [g]\n"
+    c = circuitsim.loads(text)
+    for inputs in (None, {"x": [0.5, 0.25]}):
+        r = c.run(inputs, nan="ignore")
+        want = {"add": n * 0.5, "mul": 0.5**n, "or": 1.0 - 0.5**n, "max": 0.5}[name]
+        np.testing.assert_allclose(r.outputs["g"], want if inputs is None else r.outputs["g"], rtol=1e-9)
+        assert np.all(np.isfinite(r.grads["x"]))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from circuitsim import Gate, hookimpl
+from circuitsim import Expressions, Gate, hookimpl
 from circuitsim.cli import main
 from circuitsim.plugins import load_registry
 from circuitsim.testing import check_gate, check_registry, default_samples
@@ -334,3 +334,103 @@ def test_gates_check_names_a_bad_plugin_gate_and_exits_1(tmp_path):
     as_json = gates_check("--json", "-p", str(plugin))
     assert as_json.exit_code == 1
     assert [p["gate"] for p in json.loads(as_json.output)] == ["sloppy"]
+
+
+DISAGREEING_PLUGIN = '''
+from circuitsim import Expressions, Gate, hookimpl
+
+class Doubled(Gate):
+    """2x by its methods, 3x by its expressions."""
+    name = "doubled"
+
+    def forward(self, x):
+        return x * 2
+
+    def local_grads(self, inputs, output):
+        return (2.0,)
+
+    def expressions(self, n_inputs, batch):
+        return Expressions("{0} * 3", ("3.0",))
+
+@hookimpl
+def circuitsim_register_gates(register):
+    register(Doubled)
+'''
+
+
+def test_gates_check_catches_expressions_that_disagree_with_the_methods(tmp_path):
+    plugin = tmp_path / "doubled.py"
+    plugin.write_text(DISAGREEING_PLUGIN)
+    result = gates_check("-p", str(plugin))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        "error: gate 'doubled' at sample (-1.7,): its expressions give output -5.1, local gradients [3.0] "
+        "but forward and local_grads give output -3.4, local gradients [2.0]; the expressions must give "
+        "exactly what the methods give (or leave the methods out: circuitsim derives them from the expressions)"
+    )
+
+
+class Tripled(Gate):
+    """3x, its rule written once as expressions: circuitsim derives forward and local_grads."""
+
+    name = "tripled"
+
+    def expressions(self, n_inputs, batch):
+        return Expressions("{0} * 3.0", ("3.0",))
+
+
+class BatchOnlyDisagrees(Tripled):
+    """3x by its methods, but 2x by its batch expressions."""
+
+    name = "batch_only"
+
+    def forward(self, x):
+        return x * 3.0
+
+    def local_grads(self, inputs, output):
+        return (3.0,)
+
+    def expressions(self, n_inputs, batch):
+        return Expressions("{0} * 2.0", ("2.0",)) if batch else super().expressions(n_inputs, batch)
+
+
+class Uncompilable(Tripled):
+    """3x by its methods, expressions that are not Python."""
+
+    name = "uncompilable"
+
+    def forward(self, x):
+        return x * 3.0
+
+    def local_grads(self, inputs, output):
+        return (3.0,)
+
+    def expressions(self, n_inputs, batch):
+        return Expressions("{0} *", ("3.0",))
+
+
+def test_a_gate_of_expressions_alone_passes_and_has_methods():
+    check_gate(Tripled)
+    assert Tripled().forward(2.0) == 6.0 and Tripled().local_grads([2.0], 6.0) == (3.0,)
+    np.testing.assert_array_equal(Tripled().forward(np.array([1.0, 2.0])), [3.0, 6.0])
+
+
+def test_expressions_are_held_to_the_methods_in_batches_and_must_compile():
+    with pytest.raises(AssertionError, match=r"gate 'batch_only' at sample \(-1.7,\) in a batch: its expressions give"):
+        check_gate(BatchOnlyDisagrees)
+    with pytest.raises(AssertionError, match=r"gate 'uncompilable': its expressions for 1 input\(s\) do not compile: SyntaxError"):
+        check_gate(Uncompilable)
+
+
+class Exiting(Tripled):
+    """Raises SystemExit."""
+
+    name = "exiting"
+
+    def forward(self, x):
+        raise SystemExit(3)
+
+
+def test_a_gate_raising_system_exit_is_a_failure_naming_it():
+    with pytest.raises(AssertionError, match=r"gate 'exiting': forward raised SystemExit: 3"):
+        check_gate(Exiting)

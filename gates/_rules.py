@@ -1,0 +1,88 @@
+"""What the gate families' rules share: the rules of products and sums of many inputs.
+
+A variadic rule of a few inputs is written out inline (``{0} * {1}``), which the kernels run
+fastest; beyond :data:`INLINE_INPUTS` inputs it calls a function on the tuple of inputs, so
+that its text (and the time to compile it) grows linearly with the number of inputs, not
+quadratically, and no expression nests deeper than the compiler allows. Both forms do the same
+operations in the same order, so they give the same bits.
+"""
+
+from __future__ import annotations
+
+import operator
+from functools import reduce
+
+from circuitsim.gate import Expressions
+
+__all__ = ["INLINE_INPUTS", "placeholders", "product_rule", "sum_rule"]
+
+INLINE_INPUTS = 4
+
+
+def placeholders(n: int) -> list[str]:
+    """``["{0}", "{1}", ...]``: the inputs in an expression template."""
+    return [f"{{{i}}}" for i in range(n)]
+
+
+def _tuple(items: list[str]) -> str:
+    return "(" + "".join(f"{item}, " for item in items) + ")"
+
+
+def total(xs):
+    """x0 + x1 + ... from the left, as the inline expression adds."""
+    return reduce(operator.add, xs)
+
+
+def product(xs):
+    """x0 * x1 * ... from the left, as the inline expression multiplies."""
+    return reduce(operator.mul, xs)
+
+
+def others(xs):
+    """For each i, the product of all xs but xs[i], without dividing (right when an x is 0).
+
+    The product of those before i times the product of those after i taken from the end,
+    as :func:`product_rule` writes them inline.
+    """
+    before = [1.0]  # before[i] = xs[0] * ... * xs[i-1]
+    for x in xs[:-1]:
+        before.append(before[-1] * x)
+    after = [1.0]  # built backwards: after[i] = xs[n-1] * ... * xs[n-i]
+    for x in reversed(xs[1:]):
+        after.append(after[-1] * x)
+    return tuple(b * a for b, a in zip(before, reversed(after)))
+
+
+def negated(xs):
+    return tuple(-x for x in xs)
+
+
+_NAMES = {"total": total, "product": product, "others": others, "negated": negated}
+
+
+def sum_rule(n: int) -> Expressions:
+    """The sum of ``n`` inputs; each local gradient is 1."""
+    xs = placeholders(n)
+    output = " + ".join(xs) if n <= INLINE_INPUTS else f"total({_tuple(xs)})"
+    return Expressions(output, ("1.0",) * n, _NAMES)
+
+
+def product_rule(factors: list[str], outer: str = "{}", negate: bool = False) -> Expressions:
+    """A gate made from the product P of ``factors`` (templates, one per input).
+
+    ``outer`` makes the output from P (``"1.0 - {}"``). The local gradient of input i is the
+    product of the other factors, negated with ``negate``: the chain rule through P, for
+    factors and ``outer`` whose slopes multiply to 1 (or, with ``negate``, to -1).
+    """
+    n = len(factors)
+    if n > INLINE_INPUTS:
+        p = f"product({_tuple(factors)})"
+        grads = f"others({_tuple(factors)})"
+        return Expressions(outer.format(p), f"negated({grads})" if negate else grads, _NAMES)
+    grads = []
+    for i in range(n):
+        before, after = factors[:i], factors[:i:-1]
+        parts = [f"({' * '.join(p)})" for p in (before, after) if p]
+        grad = " * ".join(parts) or "1.0"
+        grads.append(f"-({grad})" if negate else grad)
+    return Expressions(outer.format(f"({' * '.join(factors)})"), tuple(grads), _NAMES)
