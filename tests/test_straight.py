@@ -98,7 +98,7 @@ def test_domain_edges_fall_back_to_the_methods(chunk, gate, x):
 @pytest.mark.parametrize("faulty, message", [
     (misbehaving(forward=lambda x: None), r"forward returned NoneType None, not a number"),
     (misbehaving(local_grads=lambda ins: (1.0, 2.0)), r"local_grads returned 2 gradients for 1 inputs"),
-    (misbehaving(local_grads=lambda ins: [None]), r"local_grads returned NoneType None for port 'x', not a number"),
+    (misbehaving(local_grads=lambda ins: [None]), r"local_grads returned for port 'x': NoneType None, not a number"),
 ])
 def test_misbehaving_gates_are_named_after_compiling(faulty, message):
     c = circuitsim.loads("inputs: {x: 2.0}\ngates:\n  a: {type: neg, inputs: [x]}\n  bad: {type: faulty, inputs: [a]}\n"
