@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 
-from .errors import CircuitError, did_you_mean
+from .errors import CircuitError, did_you_mean, missing_input
 from .graph import Netlist
 from .plan import NAN_POLICIES, Plan
 from .spec import CircuitSpec
@@ -279,7 +279,7 @@ class Circuit:
             values[slot] = raw
         for name in required:
             if name not in given:
-                raise CircuitError(f"input {name!r} has no default: give it a value", self.spec.inputs[name].pos)
+                raise missing_input(name, self.spec.inputs[name].pos)
         return values, frozenset(batched), batch
 
     def _not_an_input(self, name: str) -> CircuitError:

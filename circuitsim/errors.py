@@ -7,6 +7,7 @@ column it points at; ``str()`` then reads ``FILE:LINE:COL: error: message`` like
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ __all__ = [
     "PluginError",
     "PluginWarning",
     "did_you_mean",
+    "missing_input",
 ]
 
 
@@ -64,10 +66,25 @@ class CircuitError(ValueError):
     def column(self) -> int | None:
         return self.pos.column
 
-    def __str__(self) -> str:
+    @property
+    def errors(self) -> list[CircuitError]:
+        """The problems this error stands for, one each: ``[self]``, or a :class:`CircuitErrors`' list."""
+        return [self]
+
+    def format_message(self) -> str:
+        """This one problem as a line, ``FILE:LINE:COL: error: message`` (``error: message``
+        without a position)."""
         if self.pos.path is None and self.pos.line is None:
             return f"{self.severity}: {self.message}"
         return f"{self.pos}: {self.severity}: {self.message}"
+
+    def show(self, file=None) -> None:
+        """Print every problem, one a line, to ``file`` (stderr by default), as click's
+        exceptions show themselves."""
+        print(str(self), file=file or sys.stderr, flush=True)
+
+    def __str__(self) -> str:
+        return self.format_message()
 
 
 class CircuitErrors(CircuitError):
@@ -77,12 +94,17 @@ class CircuitErrors(CircuitError):
     """
 
     def __init__(self, errors: Iterable[CircuitError]) -> None:
-        self.errors = sorted(errors, key=_file_order)
-        first = self.errors[0]
+        self._errors = sorted((e for error in errors for e in error.errors), key=_file_order)
+        first = self._errors[0]
         super().__init__(first.message, first.pos)
 
+    @property
+    def errors(self) -> list[CircuitError]:
+        return self._errors
+
     def __str__(self) -> str:
-        return "\n".join(str(e) for e in self.errors)
+        return "\n".join(e.format_message() for e in self._errors)
+
 
     def __reduce__(self):
         return type(self), (self.errors,)
@@ -107,6 +129,12 @@ class PluginError(CircuitError):
 
 class PluginWarning(UserWarning):
     """A plugin failed to import or its hook raised; the others keep working."""
+
+
+def missing_input(name: str, pos: Position | None = None, how: str | None = None) -> CircuitError:
+    """The error for a required input (default ``null``) that was given no value; ``how``
+    says where to give it (default: ``(--set NAME=VALUE)``)."""
+    return CircuitError(f"input {name!r} has no default: give it a value {how or f'(--set {name}=VALUE)'}", pos)
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import CircuitError, Position, did_you_mean
+from .errors import CircuitError, Position, did_you_mean, missing_input
 from .graph import Node
 from .testing import central_step, finite_difference_grads
 
@@ -144,7 +144,7 @@ def _point(circuit: Circuit, given: Mapping[str, Any]) -> dict[str, float]:
     for name, default in circuit.inputs.items():
         value = given.get(name, default)
         if value is None:
-            raise CircuitError(f"input {name!r} has no default: give it a value", circuit.spec.inputs[name].pos)
+            raise missing_input(name, circuit.spec.inputs[name].pos)
         if np.ndim(value) != 0:
             raise CircuitError(f"gradcheck checks one point: give input {name!r} a single number, not a batch")
         point[name] = float(value)

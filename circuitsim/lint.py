@@ -8,10 +8,9 @@ outputs uses it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import Position
+from .errors import CircuitError
 
 if TYPE_CHECKING:
     from .circuit import Circuit
@@ -19,15 +18,10 @@ if TYPE_CHECKING:
 __all__ = ["Finding", "lint"]
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One warning about a circuit; ``str()`` reads ``FILE:LINE:COL: warning: message``."""
+class Finding(CircuitError):
+    """One warning about a circuit, never raised; ``str()`` reads ``FILE:LINE:COL: warning: message``."""
 
-    message: str
-    pos: Position
-
-    def __str__(self) -> str:
-        return f"{self.pos}: warning: {self.message}"
+    severity = "warning"
 
 
 def lint(circuit: Circuit) -> list[Finding]:

@@ -154,7 +154,7 @@ class _Reader:
         try:
             spec, _, _, errors = self.circuit(data, path)
         except CircuitError as exc:  # the file is not YAML a circuit can be read from
-            spec, errors = None, list(getattr(exc, "errors", [exc]))
+            spec, errors = None, exc.errors
         self.modules[real] = None if errors else spec
         return self.modules[real], errors
 

@@ -37,6 +37,7 @@ import numpy as np
 from .errors import CircuitError, NumericalError, NumericalWarning, Position
 from .graph import Netlist
 from .kernels import Kernels, batch_size, compile_kernels, compile_loop, expressions_of, method_kernels, value_problem
+from .show import short
 from .straight import Program, compile_backward, compile_forward
 
 __all__ = ["Plan", "Step", "NAN_POLICIES", "TIER_UP"]
@@ -287,9 +288,10 @@ class Plan:
 
     # -- faults ----------------------------------------------------------------------------
 
-    def describe(self, step: Step, values: list, origin: bool = False) -> str:
-        """``gate 'l' (log) with inputs x=0``; ``origin`` also names the gate's plugin."""
-        args = ", ".join(f"{port}={_show(values[i])}" for port, i in zip(step.ports, step.ins))
+    def describe(self, step: Step, values: list, origin: bool = False, sample: int | None = None) -> str:
+        """``gate 'l' (log) with inputs x=0``; ``origin`` also names the gate's plugin; in a
+        batch, ``sample`` picks the sample whose inputs are shown."""
+        args = ", ".join(f"{port}={short(_at(values[i], sample), signed_zero=True)}" for port, i in zip(step.ports, step.ins))
         what = self.gate_origin(step) if origin else step.type
         return f"gate {step.name!r} ({what}) with inputs {args}"
 
@@ -343,22 +345,26 @@ class Plan:
         if not _all_finite(values):  # a non-finite input makes the sum non-finite too
             for name, slot in self.inputs.items():
                 if not _finite(values[slot]):
-                    return f"input {name!r} is {_show(values[slot])}", self.nodes[name].pos
+                    return f"input {name!r} is {_fault(values[slot])}", self.nodes[name].pos
             for step in self.steps:
-                if not _finite(values[step.out]):
-                    what = _show(values[step.out])
-                    return f"{self.describe(step, values)} produced {what} in the forward pass", step.pos
+                out = values[step.out]
+                if not _finite(out):
+                    shown = self.describe(step, values, sample=_first_bad(out))
+                    return f"{shown} produced {_fault(out)} in the forward pass", step.pos
         if grads is not None and not _all_finite(grads):
             for step in live:  # reverse topological order, as the backward pass ran
                 g = grads[step.out]
                 if not _finite(g):
                     continue
                 local = self._local_grads(step, values)
-                if not all(_finite(g * lg) for lg in local):
-                    shown = ", ".join(_show(lg) for lg in local)
+                products = [g * lg for lg in local]
+                if not all(_finite(p) for p in products):
+                    k = next((_first_bad(p) for p in products if not _finite(p)), None)
+                    shown = ", ".join(short(_at(lg, k)) for lg in local)
+                    where = "" if k is None else f" (sample {k})"
                     return (
-                        f"{self.describe(step, values)} produced a non-finite gradient in the backward "
-                        f"pass (local gradients {shown}, upstream {_show(g)})",
+                        f"{self.describe(step, values, sample=k)} produced a non-finite gradient in the backward "
+                        f"pass (local gradients {shown}, upstream {short(_at(g, k))}){where}",
                         step.pos,
                     )
         return None, None
@@ -398,12 +404,21 @@ def _all_finite(values: list) -> bool:
     return _finite(total)
 
 
-def _show(value) -> str:
-    if isinstance(value, np.ndarray):
-        if value.ndim == 0:
-            return _show(float(value))
-        bad = np.flatnonzero(~np.isfinite(value))
-        if bad.size:
-            return f"{_show(float(value[bad[0]]))} (sample {int(bad[0])})"
-        return f"array of {value.size}"
-    return f"{float(value):.6g}"
+def _first_bad(value) -> int | None:
+    """The first sample of a batch value that is NaN or inf; None for a number."""
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        return int(np.flatnonzero(~np.isfinite(value))[0])
+    return None
+
+
+def _at(value, sample: int | None):
+    """A batch value's number in ``sample``; a number (or a whole array without a sample) as it is."""
+    if sample is not None and isinstance(value, np.ndarray) and value.ndim > 0:
+        return value[sample] if value.size > 1 else value.reshape(-1)[0]
+    return value
+
+
+def _fault(value) -> str:
+    """A non-finite value, ``nan``, with its sample in a batch: ``nan (sample 4)``."""
+    k = _first_bad(value)
+    return short(value) if k is None else f"{short(value[k])} (sample {k})"

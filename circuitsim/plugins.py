@@ -24,7 +24,6 @@ import importlib
 import importlib.metadata
 import importlib.util
 import os
-import re
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
@@ -39,6 +38,7 @@ from circuitsim import hookspecs
 from circuitsim._version import __version__
 from circuitsim.errors import PluginError, PluginWarning, Position, did_you_mean
 from circuitsim.gate import Gate
+from circuitsim.spec import NAME, NAME_RE
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -58,7 +58,6 @@ BUILTIN_PLUGINS = ("gates",)
 ENTRY_POINT_GROUP = "circuitsim"
 DISABLE_AUTOLOAD_ENV = "CIRCUITSIM_DISABLE_PLUGIN_AUTOLOAD"
 
-_GATE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 PluginSpec = str | ModuleType | os.PathLike
 
@@ -168,9 +167,8 @@ def load_registry(plugins: Sequence[PluginSpec] = (), *, autoload: bool | None =
 
 def _build_default_registry(autoload: bool) -> Registry:
     registry = Registry()
-    version = _circuitsim_version()
     builtins = [
-        _Plugin(name, _import_module(name), "circuitsim", version, strict=True)
+        _Plugin(name, _import_module(name), "circuitsim", __version__, strict=True)
         for name in BUILTIN_PLUGINS
     ]
     installed = _load_entry_points(registry) if autoload else []
@@ -332,10 +330,10 @@ def gate_class_problem(cls: object) -> str | None:
     if not (isinstance(cls, type) and issubclass(cls, Gate)):
         return f"{cls!r}, which is not a Gate subclass"
     name = cls.name
-    if not (isinstance(name, str) and _GATE_NAME.fullmatch(name)):
+    if not (isinstance(name, str) and NAME_RE.match(name)):
         return (
             f"{cls.__qualname__} with invalid name {name!r}"
-            " (a gate name matches [A-Za-z_][A-Za-z0-9_]*)"
+            f" (a gate name matches {NAME})"
         )
     arity = cls.arity
     if not (arity is None or (type(arity) is int and arity >= 1)):
@@ -373,6 +371,3 @@ def _dist_name(dist: Any) -> str | None:
     except Exception:
         return getattr(dist, "name", None)
 
-
-def _circuitsim_version() -> str:
-    return __version__

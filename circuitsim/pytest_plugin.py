@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from .circuit import Circuit
-from .errors import CircuitError, CircuitErrors
+from .errors import CircuitError
 from .loader import load
 from .spec import TestSpec
 from .testing import check_gate as _check_gate
@@ -138,8 +138,7 @@ class LoadItem(pytest.Item):
         raise self.error
 
     def repr_failure(self, excinfo, style=None):
-        errors = self.error.errors if isinstance(self.error, CircuitErrors) else [self.error]
-        return "\n".join(str(error) for error in errors)
+        return str(self.error)
 
     def reportinfo(self):
         return self.path, None, "load"

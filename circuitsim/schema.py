@@ -17,10 +17,10 @@ from typing import Any
 
 from .gate import Gate
 from .plugins import Registry, load_registry
+from .spec import NAME
 
 __all__ = ["circuit_schema"]
 
-NAME = "[A-Za-z_][A-Za-z0-9_]*"
 REFERENCE = f"{NAME}(\\.{NAME})?"  # a node, or gate.output of a module instance
 NODE = f"({NAME}/)*{REFERENCE}"  # any node of a run's results: u/v.hi, u/x
 DRAFT = "https://json-schema.org/draft/2020-12/schema"

@@ -35,8 +35,9 @@ __all__ = [
     "parse_spec",
 ]
 
-NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-SOURCE_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z_][A-Za-z0-9_]*))?\Z")  # name or gate.output
+NAME = "[A-Za-z_][A-Za-z0-9_]*"  # of inputs, gates, ports, module outputs and gate types
+NAME_RE = re.compile(NAME + r"\Z")
+SOURCE_RE = re.compile(rf"({NAME})(?:\.({NAME}))?\Z")  # name or gate.output
 TOP_LEVEL_KEYS = ("circuit", "description", "inputs", "gates", "wires", "outputs", "modules", "tests")
 GATE_KEYS = ("type", "inputs", "params")
 TEST_KEYS = ("name", "inputs", "expect", "grads", "tol")

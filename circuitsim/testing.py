@@ -30,6 +30,7 @@ import numpy as np
 from circuitsim.gate import Gate, compile_rule
 from circuitsim.kernels import compile_kernels
 from circuitsim.plugins import gate_class_problem
+from circuitsim.show import exact
 
 if TYPE_CHECKING:
     from circuitsim.plugins import Registry
@@ -246,7 +247,7 @@ def _first_difference(samples: list, got: list, want: list):
 
 
 def _values(out, grads) -> str:
-    shown = [_show(np.asarray(x).tolist()) if isinstance(x, np.ndarray) else repr(x) for x in (out, *grads)]
+    shown = [exact(x) if isinstance(x, np.ndarray) else repr(x) for x in (out, *grads)]
     return f"output {shown[0]}, local gradients [{', '.join(shown[1:])}]"
 
 
@@ -405,14 +406,8 @@ def _call(who: str, what: str, fn, *args):
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # SystemExit from a gate too: named, not the end of the program
-        shown = ", ".join(_show(a) for a in args if not isinstance(a, Gate))
+        shown = ", ".join(exact(a) for a in args if not isinstance(a, Gate))
         raise AssertionError(f"{who}: {what} raised {type(exc).__name__}: {exc} (called with {shown})") from exc
-
-
-def _show(value) -> str:
-    if isinstance(value, np.ndarray):
-        return f"array{value.tolist()}"
-    return repr(value)
 
 
 def _same(a, b) -> bool:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import CircuitError, Position
+from .errors import CircuitError, Position, missing_input
+from .show import exact
 
 if TYPE_CHECKING:
     from .circuit import Circuit
@@ -26,7 +27,7 @@ class Mismatch:
     got: Any
 
     def __str__(self) -> str:
-        return f"{self.what} of {self.node}: expected {_show(self.expected)}, got {_show(self.got)}"
+        return f"{self.what} of {self.node}: expected {exact(self.expected)}, got {exact(self.got)}"
 
 
 @dataclass
@@ -75,6 +76,10 @@ def run_vectors(circuit: Circuit) -> TestReport:
 def run_vector(circuit: Circuit, vector: TestSpec) -> VectorResult:
     """Run one test vector of ``circuit`` and compare its values and gradients."""
     result = VectorResult(vector.name, vector.pos)
+    missing = [name for name, default in circuit.inputs.items() if default is None and name not in vector.inputs]
+    if missing:
+        result.error = missing_input(missing[0], how="in the test vector's inputs").message
+        return result
     try:
         run = circuit.run(vector.inputs, nan="ignore")
     except CircuitError as exc:
@@ -89,9 +94,3 @@ def run_vector(circuit: Circuit, vector: TestSpec) -> VectorResult:
 
 def _close(got, want, tol: float) -> bool:
     return bool(np.all(np.isclose(got, want, rtol=tol, atol=tol, equal_nan=True)))
-
-
-def _show(value) -> str:
-    if isinstance(value, (list, np.ndarray)):
-        return "[" + ", ".join(_show(v) for v in np.asarray(value).tolist()) + "]"
-    return repr(float(value))

@@ -271,7 +271,7 @@ def test_a_batch_in_chunks_equals_one_run_and_names_the_right_sample(cli, write,
 
     path = write("log.yaml", LOG_CIRCUIT)
     result = cli("run", path, "--set", "x=1,2,3,4,-5,6", "--nan", "raise", code=1)
-    assert "with inputs x=array of 6 produced nan (sample 4) in the forward pass" in result.stderr
+    assert "with inputs x=-5 produced nan (sample 4) in the forward pass" in result.stderr
 
 
 # -- check -------------------------------------------------------------------------------
@@ -378,7 +378,7 @@ def test_test_command_shows_expected_and_got(cli, write):
         "    value of s: expected 7.0, got 6.0\n"
         "    grad of x: expected 2.0, got 3.0\n"
         f"ERROR {path}::no y ({path}:8:5)\n"
-        "    input 'y' has no default: give it a value\n"
+        "    input 'y' has no default: give it a value in the test vector's inputs\n"
         "ERROR tests/bad/cycle.yaml\n"
         "    tests/bad/cycle.yaml:5:3: error: the circuit has a cycle: a -> b -> c -> a; a circuit must be acyclic\n"
         "\n"

@@ -14,7 +14,7 @@ import warnings
 import click
 
 from .. import __version__
-from ..errors import CircuitError, CircuitErrors
+from ..errors import CircuitError
 
 __all__ = ["main", "plugin_option", "handle_errors"]
 
@@ -60,9 +60,7 @@ def handle_errors(func):
         try:
             return func(*args, **kwargs)
         except CircuitError as exc:
-            errors = exc.errors if isinstance(exc, CircuitErrors) else [exc]
-            for error in errors:
-                click.echo(str(error), err=True)
+            exc.show()
             sys.exit(1)
 
     return wrapper

@@ -8,7 +8,7 @@ import click
 
 from .. import loader
 from ..plugins import load_registry
-from ..errors import CircuitError, CircuitErrors
+from ..errors import CircuitError
 from ..lint import lint
 from . import handle_errors, plugin_option
 from .options import plural
@@ -43,11 +43,10 @@ def check_file(path: str, registry) -> bool:
     try:
         circuit = loader.load(path, registry=registry)
     except CircuitError as exc:
-        for error in exc.errors if isinstance(exc, CircuitErrors) else [exc]:
-            click.echo(str(error), err=True)
+        exc.show()
         return False
     for finding in lint(circuit):
-        click.echo(str(finding), err=True)
+        finding.show()
     spec = circuit.spec
     counts = ", ".join(plural(len(items), noun) for items, noun in ((spec.inputs, "input"), (spec.gates, "gate"), (spec.outputs, "output")))
     click.echo(f"{path}: OK ({counts})")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import CircuitError
+from ..errors import missing_input
 from ..fileio import atomic_write
 from ..loader import load
 from . import handle_errors, plugin_option
@@ -56,7 +56,7 @@ def draw(file, output, fmt, sets, precision, no_values, expand, plugins):
         if missing:
             name = missing[0]
             pos = circuit.nodes[name].pos
-            raise CircuitError(f"input {name!r} has no default: give it with --set {name}=VALUE, or draw with --no-values", pos)
+            raise missing_input(name, pos, f"(--set {name}=VALUE), or draw with --no-values")
         result = circuit.run(sets, trace=True)
     fmt = fmt or ("dot" if output and Path(output).suffix.lower() in DOT_SUFFIXES else "svg")
     from .. import draw as drawing

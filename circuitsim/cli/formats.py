@@ -12,15 +12,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections.abc import Iterator
 
 import numpy as np
 from rich.table import Table
 
 from ..circuit import Circuit, Result
+from ..show import json_number, short
 
-__all__ = ["FORMATS", "csv_blocks", "to_csv", "to_json", "to_tables"]
+__all__ = ["FORMATS", "csv_blocks", "to_json", "to_tables"]
 
 FORMATS = ("table", "json", "csv")
 
@@ -39,25 +39,10 @@ def to_json(result: Result) -> str:
 
 
 def _json_map(numbers: dict) -> dict:
-    return {name: _json_number(value) for name, value in numbers.items()}
-
-
-def _json_number(value):
-    if isinstance(value, np.ndarray):
-        return [_json_number(v) for v in value.tolist()]
-    value = float(value)
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return value
+    return {name: json_number(value) for name, value in numbers.items()}
 
 
 # -- CSV ---------------------------------------------------------------------------------
-
-
-def to_csv(result: Result, circuit: Circuit) -> str:
-    return "".join(csv_blocks(result, circuit))
 
 
 def csv_blocks(result: Result, circuit: Circuit, rows: int = 100_000) -> Iterator[str]:
@@ -102,8 +87,8 @@ def _node_table(result: Result, circuit: Circuit) -> Table:
         kind = nodes[name].type or nodes[name].kind
         if name in result.outputs:
             kind += " (output)"
-        grad = _show(result.grads[name]) if result.grads else ""
-        table.add_row(name, kind, _show(result.values[name]), grad, end_section=name == outputs[-1])
+        grad = short(result.grads[name]) if result.grads else ""
+        table.add_row(name, kind, short(result.values[name]), grad, end_section=name == outputs[-1])
     return table
 
 
@@ -115,9 +100,5 @@ def _summary_table(title: str, what: str, columns: dict) -> Table:
     with np.errstate(all="ignore"):
         for name, values in columns.items():
             stats = (np.mean(values), np.std(values), np.min(values), np.max(values))
-            table.add_row(name, *(_show(s) for s in stats))
+            table.add_row(name, *(short(s) for s in stats))
     return table
-
-
-def _show(value) -> str:
-    return f"{float(value):.6g}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 import click
 import numpy as np
@@ -14,6 +13,7 @@ import rich.table
 from ..circuit import Circuit
 from ..graph import Node
 from ..loader import load
+from ..show import json_number, short
 from ..trace import BackwardMessage, ForwardMessage, Message
 from . import handle_errors, plugin_option
 from .options import set_option
@@ -59,12 +59,12 @@ def _table(circuit: Circuit, messages: list[Message]) -> rich.table.Table:
         source = "seed" if m.source is None else _end(nodes[m.source], m.source, m.port if isinstance(m, BackwardMessage) else None)
         target = "output" if m.target is None else _end(nodes[m.target], m.target, m.port if isinstance(m, ForwardMessage) else None)
         if isinstance(m, ForwardMessage):
-            table.add_row(str(m.step), m.phase, source, target, _show(m.value), "")
+            table.add_row(str(m.step), m.phase, source, target, short(m.value), "")
         elif m.source is None:
-            table.add_row(str(m.step), m.phase, source, target, _show(m.contribution), _show(m.total))
+            table.add_row(str(m.step), m.phase, source, target, short(m.contribution), short(m.total))
         else:
-            text = f"{_show(m.upstream)} × {_show(m.local)} = {_show(m.contribution)}"
-            table.add_row(str(m.step), m.phase, source, target, text, _show(m.total))
+            text = f"{short(m.upstream)} × {short(m.local)} = {short(m.contribution)}"
+            table.add_row(str(m.step), m.phase, source, target, text, short(m.total))
     return table
 
 
@@ -75,15 +75,6 @@ def _end(node: Node, name: str, port: str | None) -> str:
     return f"{node.value:g}" if node.kind == "const" else name
 
 
-def _show(value) -> str:
-    if isinstance(value, np.ndarray):
-        return np.array2string(value, precision=4, separator=", ", threshold=6)
-    return f"{float(value):.6g}"
-
-
 def _json(value):
-    if isinstance(value, np.ndarray):
-        return [_json(float(v)) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    return value
+    """Numbers as JSON numbers or strings (NaN, infinities), the rest (step, names) as they are."""
+    return json_number(value) if isinstance(value, (float, np.ndarray)) else value
