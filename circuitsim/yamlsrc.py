@@ -23,9 +23,7 @@ Scalars keep their text; :meth:`Scalar.python` resolves it with the YAML 1.2 cor
 
 from __future__ import annotations
 
-import gc
 import math
-import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -53,7 +51,6 @@ __all__ = [
     "Scalar",
     "Seq",
     "read",
-    "read_file",
 ]
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024  # a million-gate circuit is about 70 MB
@@ -171,10 +168,8 @@ def read(
     ``path`` only labels positions in the tree and in errors. Raises :class:`CircuitError`.
     """
     text = _decode(source, path, max_bytes)
-    # The tree holds no reference cycles, but it is a million small objects for a big circuit:
-    # pausing the cycle collector meanwhile makes reading it about three times faster.
-    collecting = gc.isenabled()
-    gc.disable()
+    # The tree is a million small objects for a big circuit: the loader pauses the cycle
+    # collector around reading it (see circuitsim.loader).
     try:
         loader = (yaml.CSafeLoader if LIBYAML else yaml.SafeLoader)(text)
         try:
@@ -185,22 +180,6 @@ def read(
         raise _syntax_error(err, path, max_depth) from None
     except yaml.YAMLError as err:  # not expected after _decode's checks
         raise CircuitError(f"YAML error: {err}", Position(path)) from None
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def read_file(path: str | os.PathLike, **limits) -> Map:
-    """Read the circuit file at ``path``; ``limits`` are :func:`read`'s keywords."""
-    name = os.fspath(path)
-    max_bytes = limits.get("max_bytes", DEFAULT_MAX_BYTES)
-    try:
-        with open(name, "rb") as file:
-            data = file.read(max_bytes + 1)
-    except OSError as err:
-        reason = err.strerror or str(err)
-        raise CircuitError(f"cannot read circuit file: {reason}", Position(name)) from None
-    return read(data, name, **limits)
 
 
 # --- text checks, before any parsing ---------------------------------------------------------

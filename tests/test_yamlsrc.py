@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from circuitsim import yamlsrc
 from circuitsim.errors import CircuitError
-from circuitsim.yamlsrc import Map, Scalar, Seq, read, read_file
+from circuitsim import load
+from circuitsim.yamlsrc import Map, Scalar, Seq, read
 
 BAD = Path(__file__).parent / "bad" / "yaml"
 
@@ -250,7 +251,7 @@ CORPUS = [
 def test_bad_files(parser, name, message, line, column):
     path = BAD / name
     with pytest.raises(CircuitError) as info:
-        read_file(path)
+        load(path)
     err = info.value
     assert message in err.message
     assert (err.path, err.line, err.column) == (str(path), line, column)
@@ -342,24 +343,23 @@ def test_size_limit_applies_before_parsing(parser, tmp_path):
     path = tmp_path / "big.yaml"
     path.write_text("a: 1\n" * 1000)
     with pytest.raises(CircuitError, match="larger than the limit of 100 bytes"):
-        read_file(path, max_bytes=100)
+        load(path, max_bytes=100)
     with pytest.raises(CircuitError, match="duplicate key 'a'"):
-        read_file(path, max_bytes=5000)  # under the limit: it gets parsed
+        load(path, max_bytes=5000)  # under the limit: it gets parsed
 
 
-def test_read_file_reports_unreadable_files(tmp_path):
+def test_load_reports_unreadable_files(tmp_path):
     with pytest.raises(CircuitError, match="cannot read circuit file") as info:
-        read_file(tmp_path / "missing.yaml")
+        load(tmp_path / "missing.yaml")
     assert info.value.path == str(tmp_path / "missing.yaml")
     with pytest.raises(CircuitError, match="cannot read circuit file"):
-        read_file(tmp_path)
+        load(tmp_path)
 
 
-def test_read_file_labels_positions_with_the_path(tmp_path):
+def test_load_labels_positions_with_the_path(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text(NEURON)
-    tree = read_file(path)
-    assert tree.get("gates").pos.path == str(path)
+    assert load(path).graph.nodes["m0"]["pos"].path == str(path)
 
 
 # --- nesting ----------------------------------------------------------------------------------
