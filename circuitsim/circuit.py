@@ -19,7 +19,38 @@ from .trace import Message, Tracer
 if TYPE_CHECKING:
     from .vectors import TestReport
 
-__all__ = ["Circuit", "Result", "SlotView"]
+__all__ = ["Circuit", "Defaults", "Result", "SlotView"]
+
+
+class Defaults(Mapping):
+    """A circuit's input defaults, name -> value (``None``: must be supplied); read-only.
+
+    Setting one raises: a loaded circuit does not change. :meth:`Circuit.with_defaults` makes
+    a circuit with other defaults, and :meth:`Circuit.train` one with trained defaults.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: dict[str, float | None]) -> None:
+        self._items = items
+
+    def __getitem__(self, name: str) -> float | None:
+        return self._items[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __setitem__(self, name: str, value) -> None:
+        raise TypeError(
+            f"a circuit's inputs are read-only: circuit.with_defaults({{{name!r}: {value!r}}}) "
+            "makes a circuit with that default"
+        )
+
+    def __repr__(self) -> str:
+        return repr(self._items)
 
 
 class SlotView(Mapping):
@@ -125,9 +156,36 @@ class Circuit:
         return self.spec.path
 
     @property
-    def inputs(self) -> dict[str, float | None]:
-        """Input name -> default value (``None``: must be supplied)."""
-        return {name: inp.default for name, inp in self.spec.inputs.items()}
+    def inputs(self) -> Defaults:
+        """Input name -> default value (``None``: must be supplied), a read-only mapping."""
+        return Defaults({name: inp.default for name, inp in self.spec.inputs.items()})
+
+    def with_defaults(self, defaults: Mapping[str, float]) -> Circuit:
+        """A circuit like this one whose inputs in ``defaults`` have those defaults.
+
+        It is loaded from the text :func:`circuitsim.dump` writes for it, so it is exactly
+        what that file loads back as. Test vectors that leave one of these inputs at its
+        default no longer describe it and are left out.
+        """
+        from .builder import Builder, dump  # the builder writes circuits and so imports this module
+        from .loader import loads
+
+        b = Builder.from_circuit(self)
+        for name in defaults:
+            if name not in self.spec.inputs:
+                raise self._not_an_input(name)
+        b.inputs = [(name, float(defaults[name]) if name in defaults else value) for name, value in b.inputs]
+        b.tests = [t for t in b.tests if set(defaults) <= set(t.get("inputs", ()))]
+        return loads(dump(b), path=self.path, registry=self.registry)
+
+    def train(self, data: Mapping[str, Any], params=None, **options):
+        """Lower the mean over samples of the sum of the outputs by gradient descent on ``params``.
+
+        See :func:`circuitsim.train.train` for the options; returns a :class:`~circuitsim.train.Fit`.
+        """
+        from .train import train
+
+        return train(self, data, params, **options)
 
     @property
     def outputs(self) -> list[str]:

@@ -11,6 +11,7 @@ from circuitsim.hookspecs import hookimpl
 from .arith import Add, Div, Mul, Neg, Pow, Reciprocal, Sub
 from .elementary import Cos, Exp, Log, Sigmoid, Sin, Sqrt, Tanh
 from .logic import And, Nand, Nor, Not, Or, Xnor, Xor
+from .loss import BceLogits, Softplus
 from .piecewise import Abs, Max, Min, Relu
 
 __all__ = ["BUILTIN_GATES", "circuitsim_register_gates"]
@@ -20,6 +21,7 @@ BUILTIN_GATES = (
     Exp, Log, Sqrt, Sin, Cos, Tanh, Sigmoid,
     Relu, Abs, Max, Min,
     Not, And, Or, Xor, Nand, Nor, Xnor,
+    Softplus, BceLogits,
 )
 
 

@@ -49,3 +49,12 @@ def test_bad_sizes_are_a_usage_error(mlp, capsys):
 def test_readme_shows_the_command_that_made_mlp_relu(root):
     readme = (root / "README.md").read_text()
     assert f"python {' '.join(MLP_COMMAND)} -o circuits/mlp_relu.yaml\n" in readme
+
+
+def test_regenerating_the_training_examples_gives_the_same_files(root, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    subprocess.run([sys.executable, "examples/training.py", "--root", str(tmp_path)], cwd=root, env=env, check=True)
+    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert written == ["circuits/data/blobs.csv", "circuits/data/line.csv", "circuits/data/moons.csv", "circuits/moons_mlp.yaml"]
+    for name in written:
+        assert (tmp_path / name).read_text() == (root / name).read_text(), name

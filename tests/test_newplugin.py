@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from circuitsim.cli import main
 from circuitsim.scaffold import plugin_files, plugin_names
 
-ROOT_FILES = ["README.md", "circuits/softplus.yaml", "circuitsim_softplus.py", "pyproject.toml",
-              "tests/test_softplus.py"]
+ROOT_FILES = ["README.md", "circuits/swish.yaml", "circuitsim_swish.py", "pyproject.toml",
+              "tests/test_swish.py"]
 
 
 def new_plugin(*args):
@@ -24,21 +24,21 @@ def new_plugin(*args):
 
 def test_new_plugin_writes_an_installable_project(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = new_plugin("softplus")
+    result = new_plugin("swish")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "created circuitsim-softplus/",
+        "created circuitsim-swish/",
         *(f"  {path}" for path in ROOT_FILES),
-        "next: cd circuitsim-softplus && python -m pip install -e '.[test]' && python -m pytest",
+        "next: cd circuitsim-swish && python -m pip install -e '.[test]' && python -m pytest",
     ]
-    project = tmp_path / "circuitsim-softplus"
+    project = tmp_path / "circuitsim-swish"
     assert sorted(str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()) == ROOT_FILES
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
-    assert pyproject["project"]["name"] == "circuitsim-softplus"
-    assert pyproject["project"]["entry-points"]["circuitsim"] == {"softplus": "circuitsim_softplus"}
-    assert pyproject["tool"]["setuptools"]["py-modules"] == ["circuitsim_softplus"]
-    assert "check_gate" in (project / "tests" / "test_softplus.py").read_text()
-    assert [p.name for p in tmp_path.iterdir()] == ["circuitsim-softplus"]  # no staging left
+    assert pyproject["project"]["name"] == "circuitsim-swish"
+    assert pyproject["project"]["entry-points"]["circuitsim"] == {"swish": "circuitsim_swish"}
+    assert pyproject["tool"]["setuptools"]["py-modules"] == ["circuitsim_swish"]
+    assert "check_gate" in (project / "tests" / "test_swish.py").read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["circuitsim-swish"]  # no staging left
 
 
 def test_dir_option_and_an_empty_directory(tmp_path):
@@ -52,7 +52,7 @@ def test_dir_option_and_an_empty_directory(tmp_path):
 def test_an_existing_directory_is_left_alone(tmp_path):
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "keep.txt").write_text("mine")
-    result = new_plugin("softplus", "--dir", str(tmp_path / "taken"))
+    result = new_plugin("swish", "--dir", str(tmp_path / "taken"))
     assert result.exit_code == 2
     assert "Invalid value for --dir:" in result.output and "already exists and is not an empty directory" in result.output
     assert [p.name for p in (tmp_path / "taken").iterdir()] == ["keep.txt"]
@@ -105,15 +105,15 @@ def test_the_scaffold_installs_and_its_tests_pass_with_the_gate_found_by_entry_p
         "building the scaffold offline needs setuptools>=70.1 (or the wheel package) in this "
         "environment: python -m pip install -e '.[test]'"
     )
-    project, site = tmp_path / "circuitsim-softplus", tmp_path / "site"
-    assert new_plugin("softplus", "--dir", str(project)).exit_code == 0
+    project, site = tmp_path / "circuitsim-swish", tmp_path / "site"
+    assert new_plugin("swish", "--dir", str(project)).exit_code == 0
     pip = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
          "--no-deps", "--no-build-isolation", "--no-index", "--target", str(site), str(project)],
         capture_output=True, text=True,
     )
     assert pip.returncode == 0, pip.stderr
-    assert (site / "circuitsim_softplus-0.1.0.dist-info" / "entry_points.txt").is_file()
+    assert (site / "circuitsim_swish-0.1.0.dist-info" / "entry_points.txt").is_file()
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CIRCUITSIM_", "PYTEST_"))}
     env["PYTHONPATH"] = os.pathsep.join([str(site), str(root)])
@@ -125,15 +125,15 @@ def test_the_scaffold_installs_and_its_tests_pass_with_the_gate_found_by_entry_p
         cwd=project, capture_output=True, text=True, env=env,
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "5 passed" in tests.stdout  # 3 tests, 2 test vectors of circuits/softplus.yaml
+    assert "5 passed" in tests.stdout  # 3 tests, 2 test vectors of circuits/swish.yaml
 
     found = subprocess.run(
         [sys.executable, "-c",
-         "from circuitsim.plugins import load_registry; info = load_registry().get('softplus');"
+         "from circuitsim.plugins import load_registry; info = load_registry().get('swish');"
          "print(info.plugin, info.dist, info.version, info.cls.__module__)"],
         cwd=tmp_path, capture_output=True, text=True, env=env,
     )
-    assert found.stdout.split() == ["softplus", "circuitsim-softplus", "0.1.0", "circuitsim_softplus"], found.stderr
+    assert found.stdout.split() == ["swish", "circuitsim-swish", "0.1.0", "circuitsim_swish"], found.stderr
 
 
 def can_build_wheels_offline() -> bool:

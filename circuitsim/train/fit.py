@@ -1,0 +1,193 @@
+"""The training loop: one batch run of the circuit and one optimizer update per step.
+
+A step sets the parameters and the step's samples as the circuit's inputs, runs the plan
+forward and backward over all those samples at once (seeded 1.0 at every output, as
+:meth:`Circuit.run` is), averages the parameters' gradients over the samples and hands them
+to the optimizer. The loss of a step is the mean over its samples of the sum of the outputs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..builder import Builder, dump
+from ..circuit import Circuit
+from ..errors import CircuitError, NumericalError
+from ..fileio import atomic_write
+from .data import data_columns, parameters
+from .optimizers import LearningRate, make_optimizer
+
+__all__ = ["Fit", "TrainingError", "train"]
+
+
+class TrainingError(NumericalError):
+    """Training stopped at ``step``: the loss or a gradient was NaN or infinite there.
+
+    The message names the first gate that produced one, at its place in the file. ``params``
+    are the parameters of the last step whose loss and gradients were finite (the starting
+    ones if that was none), ``history`` the losses of the steps before ``step``.
+    """
+
+    def __init__(self, message: str, pos=None, *, step: int, params: dict[str, float], history: list[float]) -> None:
+        super().__init__(message, pos)
+        self.step = step
+        self.params = params
+        self.history = history
+
+
+@dataclass
+class Fit:
+    """What :func:`train` gives back.
+
+    ``params`` maps each trained input to its value after the last step; ``history`` holds the
+    mean loss of every step, before its update; ``loss`` is the mean loss over all the data at
+    the trained values; ``circuit`` is the circuit with the trained values as its defaults.
+    """
+
+    params: dict[str, float]
+    history: list[float]
+    circuit: Circuit
+    loss: float
+    optimizer: str = "sgd"
+    samples: int | None = field(default=None, repr=False)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write ``circuit`` as a circuit file (whole or not at all) that loads back with the trained defaults."""
+        with atomic_write(path) as out:
+            out.write(trained_text(self.circuit, path))
+
+
+def trained_text(circuit: Circuit, path: str | os.PathLike) -> str:
+    """``dump(circuit)``, its module paths relative to where it is written (``path``)."""
+    b = Builder.from_circuit(circuit)
+    if circuit.path is not None and b.modules:
+        here, there = os.path.dirname(os.path.abspath(circuit.path)), os.path.dirname(os.path.abspath(path))
+        b.modules = [(name, os.path.relpath(os.path.join(here, file), there)) for name, file in b.modules]
+    return dump(b)
+
+
+def train(
+    circuit: Circuit,
+    data: Mapping[str, Any],
+    params: Sequence[str] | Mapping[str, float] | None = None,
+    *,
+    steps: int = 100,
+    optimizer: str = "sgd",
+    lr: LearningRate = 0.1,
+    batch_size: int | None = None,
+    seed: int = 0,
+    momentum: float = 0.0,
+    weight_decay: float = 0.0,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    progress: Callable[[int, float], None] | None = None,
+) -> Fit:
+    """Lower the mean over samples of the sum of ``circuit``'s outputs by gradient descent.
+
+    ``data`` maps input names to 1-D arrays of samples (a number: the same for every sample).
+    ``params`` are the inputs trained: a list of names (starting from their defaults), a
+    mapping name -> starting value, or None for every input the data does not give. Each of
+    ``steps`` steps is one batch run over the whole data, or over ``batch_size`` samples
+    drawn without replacement from a shuffle seeded by ``seed`` (a new shuffle each pass over
+    the data; the last batch of a pass may be smaller), and one update by ``optimizer``
+    (``"sgd"`` with ``momentum``, or ``"adam"`` with ``betas`` and ``eps``) with learning rate
+    ``lr`` (a number, or a function of the step 0, 1, ...) and ``weight_decay`` (see
+    :mod:`circuitsim.train.optimizers`). ``progress(step, loss)`` is called after each step.
+
+    Raises :class:`TrainingError` when the loss or a gradient is NaN or infinite, and
+    :class:`~circuitsim.CircuitError` for bad data or settings, before the first step.
+    """
+    columns, n = data_columns(circuit, data)
+    start = parameters(circuit, columns, params)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise CircuitError(f"steps must be a whole number >= 0, got {steps!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise CircuitError(f"batch_size must be a whole number >= 1 or None, got {batch_size!r}")
+    opt = make_optimizer(optimizer, lr=lr, momentum=momentum, weight_decay=weight_decay, betas=betas, eps=eps)
+    names = list(start)
+    theta = np.array(list(start.values()))
+    step_of = _Stepper(circuit, names)
+    history: list[float] = []
+    good = dict(start)
+    batches = _batches(n, batch_size, seed)
+    for k in range(steps):
+        rows = next(batches)
+        inputs = columns if rows is None else {name: c[rows] if isinstance(c, np.ndarray) else c for name, c in columns.items()}
+        try:
+            loss, grad = step_of(inputs, theta)
+        except NumericalError as exc:
+            raise _stopped(k, exc.message, exc.pos, good, history) from exc
+        good = dict(zip(names, theta.tolist()))
+        history.append(loss)
+        with np.errstate(over="ignore", invalid="ignore"):  # looked at just below
+            opt.step(k, theta, grad)
+        if not np.all(np.isfinite(theta)):
+            bad = names[int(np.flatnonzero(~np.isfinite(theta))[0])]
+            message = f"the update made parameter {bad!r} {theta[names.index(bad)]}: lower the learning rate"
+            raise _stopped(k, message, circuit.spec.inputs[bad].pos, good, history)
+        if progress is not None:
+            progress(k, loss)
+    trained = dict(zip(names, theta.tolist()))
+    fitted = circuit.with_defaults(trained)
+    outputs = fitted.forward(columns, nan="ignore").outputs
+    final = float(sum(np.mean(v) for v in outputs.values()))
+    return Fit(trained, history, fitted, final, opt.name, n)
+
+
+def _stopped(k: int, message: str, pos, good: dict, history: list) -> TrainingError:
+    kept = f"the parameters of step {k - 1}" if k else "the starting parameters"
+    return TrainingError(f"training stopped at step {k}: {message} (the error keeps {kept})", pos, step=k, params=good, history=history)
+
+
+class _Stepper:
+    """The mean loss and mean parameter gradients over a set of samples: one batch run."""
+
+    def __init__(self, circuit: Circuit, names: list[str]) -> None:
+        self.circuit = circuit
+        self.plan = circuit.plan
+        self.names = names
+        self.slots = [self.plan.inputs[name] for name in names]
+        self.seeds = circuit._seeds(None, None)  # 1.0 at every output
+        self.live = self.plan.live_steps(frozenset(self.seeds))
+
+    def __call__(self, inputs: Mapping[str, Any], theta: np.ndarray) -> tuple[float, np.ndarray]:
+        plan = self.plan
+        given = dict(inputs)
+        given.update(zip(self.names, theta.tolist()))
+        values, batched, _ = self.circuit._values(given)
+        with np.errstate(all="ignore"):
+            grads, trapped = plan.run(values, self.seeds, batched)
+        plan.check_finite(values, grads, "raise", self.live, trapped, self.seeds)
+        loss = float(sum(np.mean(values[slot]) for slot in plan.outputs))
+        return loss, _means([grads[slot] for slot in self.slots])
+
+
+def _means(items: list) -> np.ndarray:
+    """Each item's mean over the samples: arrays of one batch averaged together, numbers kept."""
+    out = np.empty(len(items))
+    rows = []
+    for i, item in enumerate(items):
+        if isinstance(item, np.ndarray) and item.ndim == 1:
+            rows.append(i)
+        else:
+            out[i] = item
+    if rows:
+        out[rows] = np.mean(np.array([items[i] for i in rows]), axis=1)
+    return out
+
+
+def _batches(n: int | None, batch_size: int | None, seed: int) -> Iterator[np.ndarray | None]:
+    """The rows of each step: None (all of them) without mini-batches."""
+    if n is None or batch_size is None or batch_size >= n:
+        while True:
+            yield None
+    rng = np.random.default_rng(seed)
+    while True:
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            yield order[start : start + batch_size]
