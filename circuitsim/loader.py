@@ -1,9 +1,16 @@
 """Load a circuit: text -> YAML tree -> validated spec -> netlist -> a runnable Circuit.
 
 The files named under ``modules:`` are read on the way, each once per load, relative to the
-file that names them (to the current directory for text without a path). Each is validated
-as a circuit of its own, so its problems are reported once, with its own path, however many
-instances it has; a file that includes itself, directly or not, is an error naming the chain.
+file that names them (to the current directory for text without a path), and only inside the
+module root (see :func:`circuitsim.fileio.module_path`). Each is validated as a circuit of its
+own, so its problems are reported once, with its own path, however many instances it has; a
+file that includes itself, directly or not, is an error naming the chain.
+
+Two caps bound what a load can cost: modules nest at most :data:`MAX_MODULE_DEPTH` levels,
+and a circuit has at most ``max_gates`` gates once its modules are expanded (default
+:data:`DEFAULT_MAX_GATES`, or the environment variable ``CIRCUITSIM_MAX_GATES``), counted from
+the instance counts before the flat graph is built. A module file that does not look like a
+circuit file at all is reported without quoting a word of it.
 """
 
 from __future__ import annotations
@@ -11,18 +18,31 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 from .circuit import Circuit
 from .errors import CircuitError, CircuitErrors, Position
+from .fileio import module_path, read_user_file
 from .graph import Netlist, find_cycles, flatten, topological_order
 from .plugins import Registry, load_registry
-from .spec import CircuitSpec, parse_spec
+from .spec import CircuitSpec, parse_spec, size_error
 from .yamlsrc import DEFAULT_MAX_BYTES, read
 
-__all__ = ["from_spec", "load", "loads"]
+__all__ = ["DEFAULT_MAX_GATES", "MAX_MODULE_DEPTH", "from_spec", "load", "loads", "max_gates_default"]
+
+#: Gates a circuit may have once its modules are expanded: a million-gate circuit takes a few
+#: GiB to load and run, so this stops a module bomb (a few KB of files) well before memory does.
+DEFAULT_MAX_GATES = 2_000_000
+#: How deep modules may nest (a module of a module of ...).
+MAX_MODULE_DEPTH = 64
+MAX_GATES_VARIABLE = "CIRCUITSIM_MAX_GATES"
+# What a circuit file has, as text: one of its own top-level keys, in block or flow style.
+_KEY = rb"[\"']?(?:circuit|inputs|gates|wires|outputs)[\"']?[ \t]*:"
+_CIRCUIT_KEY = re.compile(rb"^" + _KEY + rb"|[{,][ \t]*" + _KEY, re.M)
 
 PluginArg = str | ModuleType | os.PathLike
 
@@ -33,20 +53,24 @@ def load(
     plugins: Sequence[PluginArg] = (),
     registry: Registry | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_gates: int | None = None,
+    module_root: str | os.PathLike | None = None,
 ) -> Circuit:
     """Load and validate the circuit file at ``path``.
 
     Raises :class:`~circuitsim.CircuitError` for a file that cannot be read or is not a valid
     circuit; when there are several problems it is a :class:`~circuitsim.CircuitErrors`
-    listing all of them, each with its line and column. A file (or module file) larger than
-    ``max_bytes`` is refused before it is read.
+    listing all of them, each with its line and column. A file (or module file) must be a
+    regular file no larger than ``max_bytes``, checked before it is read. A circuit with more
+    than ``max_gates`` gates once its modules are expanded is refused before it is built
+    (None: ``CIRCUITSIM_MAX_GATES`` or :data:`DEFAULT_MAX_GATES`). Module files must lie inside
+    ``module_root`` (None: the folder of ``path``).
     """
     path = os.fspath(path)
-    try:
-        data = _read_head(path, max_bytes)
-    except OSError as exc:
-        raise CircuitError(f"cannot read circuit file: {exc.strerror or exc}", Position(path)) from None
-    return loads(data, path=path, plugins=plugins, registry=registry, max_bytes=max_bytes)
+    data = read_user_file(path, what="circuit file", max_bytes=max_bytes)
+    return loads(
+        data, path=path, plugins=plugins, registry=registry, max_bytes=max_bytes, max_gates=max_gates, module_root=module_root
+    )
 
 
 def loads(
@@ -56,17 +80,38 @@ def loads(
     plugins: Sequence[PluginArg] = (),
     registry: Registry | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_gates: int | None = None,
+    module_root: str | os.PathLike | None = None,
 ) -> Circuit:
     """Load and validate a circuit from YAML text; ``path`` names it in messages and is where
-    the paths of its ``modules:`` start from."""
+    the paths of its ``modules:`` start from. The limits are :func:`load`'s (the module root
+    of text without a path is the current folder)."""
+    if module_root is None:
+        module_root = (os.path.dirname(path) or os.curdir) if path is not None else os.curdir
+    limits = _Limits(max_bytes, max_gates_default() if max_gates is None else max_gates, os.fspath(module_root))
     with _gc_paused():  # loading makes millions of objects that all live on: halves the time
-        return _loads(text, path, plugins, registry, max_bytes)
+        return _loads(text, path, plugins, registry, limits)
 
 
-def _read_head(path: str, max_bytes: int) -> bytes:
-    """The file's bytes, but no more than one past the limit: enough to tell it is too big."""
-    with open(path, "rb") as file:
-        return file.read(max_bytes + 1)
+def max_gates_default() -> int:
+    """The gate cap of a load that names none: ``CIRCUITSIM_MAX_GATES``, else the default."""
+    text = os.environ.get(MAX_GATES_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_MAX_GATES
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise CircuitError(f"{MAX_GATES_VARIABLE}={text!r} is not a positive whole number of gates")
+    return value
+
+
+@dataclass(frozen=True)
+class _Limits:
+    max_bytes: int
+    max_gates: int
+    module_root: str
 
 
 # A load that made more new objects than this settles them in one full collection before the
@@ -87,9 +132,9 @@ def _gc_paused():
             gc.enable()
 
 
-def _loads(text, path, plugins, registry, max_bytes: int) -> Circuit:
+def _loads(text, path, plugins, registry, limits: _Limits) -> Circuit:
     registry = registry or load_registry(plugins)
-    spec, netlist, order, errors = _Reader(registry, max_bytes).circuit(text, path)
+    spec, netlist, order, errors = _Reader(registry, limits).circuit(text, path)
     if errors:
         raise errors[0] if len(errors) == 1 else CircuitErrors(errors)
     return Circuit(spec, netlist, order, registry)
@@ -107,19 +152,33 @@ def from_spec(spec: CircuitSpec, registry: Registry) -> Circuit:
 class _Reader:
     """Reads one circuit and, through ``modules:``, the files it includes."""
 
-    def __init__(self, registry: Registry, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
+    def __init__(self, registry: Registry, limits: _Limits) -> None:
+        self.limits = limits
         self.lookup = _lookup(registry)
         self.gate_types = registry.names()
         self.modules: dict[str, CircuitSpec | None] = {}  # real path -> spec (None: has problems)
         self.chain: list[tuple[str, str]] = []  # (real path, path as shown) of the files being read
+        self.unbuilt: list[CircuitSpec] = []  # module files whose graphs are checked once sizes are known
 
-    def circuit(self, text: str | bytes, path: str | None) -> tuple[CircuitSpec, Netlist, list[str], list[CircuitError]]:
-        root = read(text, path, max_bytes=self.max_bytes)
+    def circuit(self, text: str | bytes, path: str | None) -> tuple[CircuitSpec, Netlist | None, list[str], list[CircuitError]]:
+        """The top-level circuit: every file's spec first, then its size, then the graphs."""
+        spec, errors = self.spec(text, path)
+        too_big = size_error(spec, self.limits.max_gates)
+        if too_big is not None:  # from the instance counts, before anything is built
+            return spec, None, [], [*errors, too_big]
+        module_errors = self.check_module_graphs()
+        if module_errors:
+            return spec, None, [], errors + module_errors
+        netlist, order = _netlist(spec, errors)
+        return spec, netlist, order, errors
+
+    def spec(self, text: str | bytes, path: str | None) -> tuple[CircuitSpec, list[CircuitError]]:
+        """One file's validated spec and its problems; its modules are read on the way."""
+        root = read(text, path, max_bytes=self.limits.max_bytes)
         if path is not None:
             self.chain.append((os.path.realpath(path), path))
         try:
-            spec, errors = parse_spec(
+            return parse_spec(
                 root,
                 path=path,
                 default_name=Path(path).stem if path else "circuit",
@@ -130,16 +189,29 @@ class _Reader:
         finally:
             if path is not None:
                 self.chain.pop()
-        netlist = flatten(spec, errors)
-        order = topological_order(netlist)
-        if order is None:
-            errors += find_cycles(netlist)
-            order = []
-        return spec, netlist, order, errors
+
+    def check_module_graphs(self) -> list[CircuitError]:
+        """The problems only a graph shows (cycles, parameters a gate type rejects) in each
+        module file, inner ones first; a module using a faulty one is left to be fixed after it."""
+        errors: list[CircuitError] = []
+        faulty: set[int] = set()
+        for spec in self.unbuilt:
+            if any(id(m.spec) in faulty for m in spec.modules.values()):
+                faulty.add(id(spec))
+                continue
+            found: list[CircuitError] = []
+            _netlist(spec, found)
+            if found:
+                faulty.add(id(spec))
+                errors += found
+        return errors
 
     def module(self, including: str | None, file: str, pos: Position) -> tuple[CircuitSpec | None, list[CircuitError]]:
         """The spec of the module file ``file`` named at ``pos`` in ``including``, and its problems."""
-        path = os.path.normpath(os.path.join(os.path.dirname(including or ""), file))
+        try:
+            path = module_path(file, including, self.limits.module_root, pos)
+        except CircuitError as exc:
+            return None, [exc]
         real = os.path.realpath(path)
         reading = [r for r, _ in self.chain]
         if real in reading:
@@ -147,16 +219,35 @@ class _Reader:
             return None, [CircuitError(f"module {file!r} includes itself: {' -> '.join(loop)}", pos)]
         if real in self.modules:
             return self.modules[real], []  # its problems, if any, are reported already
+        if len(self.chain) > MAX_MODULE_DEPTH:
+            return None, [CircuitError(f"modules nest deeper than {MAX_MODULE_DEPTH} levels here; flatten some of them", pos)]
         try:
-            data = _read_head(path, self.max_bytes)
-        except OSError as exc:
-            return None, [CircuitError(f"cannot read module file {path}: {exc.strerror or exc}", pos)]
+            data = read_user_file(path, what="module file", max_bytes=self.limits.max_bytes, pos=pos)
+        except CircuitError as exc:
+            return None, [exc]
+        if not _CIRCUIT_KEY.search(data):  # never quote a file that is not a circuit
+            return None, [CircuitError(f"module file {path} is not a circuit file: it has none of the keys `inputs:`, `gates:`, `outputs:`", pos)]
         try:
-            spec, _, _, errors = self.circuit(data, path)
+            spec, errors = self.spec(data, path)
         except CircuitError as exc:  # the file is not YAML a circuit can be read from
             spec, errors = None, exc.errors
+        if not errors:
+            too_big = size_error(spec, self.limits.max_gates)
+            errors = [too_big] if too_big is not None else []
         self.modules[real] = None if errors else spec
+        if not errors:
+            self.unbuilt.append(spec)
         return self.modules[real], errors
+
+
+def _netlist(spec: CircuitSpec, errors: list[CircuitError]) -> tuple[Netlist, list[str]]:
+    """The flat netlist of ``spec`` and its nodes in topological order; adds its problems to ``errors``."""
+    netlist = flatten(spec, errors)
+    order = topological_order(netlist)
+    if order is None:
+        errors += find_cycles(netlist)
+        order = []
+    return netlist, order
 
 
 def _lookup(registry: Registry):

@@ -32,7 +32,9 @@ __all__ = [
     "ModuleSpec",
     "TestSpec",
     "CircuitSpec",
+    "flat_size",
     "parse_spec",
+    "size_error",
 ]
 
 NAME = "[A-Za-z_][A-Za-z0-9_]*"  # of inputs, gates, ports, module outputs and gate types
@@ -143,6 +145,8 @@ class CircuitSpec:
     output_pos: dict[str, Position] = field(default_factory=dict)
     tests: list[TestSpec] = field(default_factory=list)
     modules: dict[str, ModuleSpec] = field(default_factory=dict)
+    # Gates once every module instance is expanded, the pass-through gates at its edges included.
+    flat_gates: int = 0
 
     def position_of(self, name: str) -> Position | None:
         node = self.gates.get(name) or self.inputs.get(name)
@@ -218,6 +222,7 @@ class _SpecParser:
         self.check_gate_sources(spec)
         self.parse_outputs(root.get("outputs"), root, spec)
         self.parse_tests(root.get("tests"), spec)
+        spec.flat_gates = sum(map(flat_size, spec.gates.values()))
         return spec, self.errors
 
     def text(self, node: Node | None, what: str) -> str | None:
@@ -635,6 +640,38 @@ class _SpecParser:
             if number is not None:
                 out[key.raw] = number
         return out
+
+
+def flat_size(gate: GateSpec) -> int:
+    """How many gates ``gate`` becomes in the flat graph: 1, or an instance's whole module."""
+    module = gate.module
+    if module is None:
+        return 1
+    inner = module.spec
+    return inner.flat_gates + len(inner.inputs) + len(inner.outputs)
+
+
+def size_error(spec: CircuitSpec, max_gates: int) -> CircuitError | None:
+    """The error for a circuit larger than ``max_gates`` gates once flattened, else None.
+
+    It is found from the instance counts alone, before anything is built, and points at the
+    gate where the count passes the limit.
+    """
+    if spec.flat_gates <= max_gates:
+        return None
+    total = 0
+    for gate in spec.gates.values():
+        size = flat_size(gate)
+        total += size
+        if total > max_gates:
+            break
+    what = f"; gate {gate.name!r} ({gate.type}) alone is {size:,}" if gate.module else ""
+    return CircuitError(
+        f"the circuit has {spec.flat_gates:,} gates once its modules are expanded, more than the "
+        f"limit of {max_gates:,}{what}; raise the limit with load(..., max_gates=N) or the "
+        "environment variable CIRCUITSIM_MAX_GATES",
+        gate.pos,
+    )
 
 
 def _shift(pos: Position, columns: int) -> Position:

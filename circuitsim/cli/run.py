@@ -18,9 +18,10 @@ import numpy as np
 from .. import loader
 from ..circuit import Circuit, Result
 from ..errors import CircuitError, Position
-from ..fileio import atomic_write
+from ..fileio import atomic_write, read_user_file
 from ..plan import NAN_POLICIES
 from ..spec import NAME_RE
+from ..yamlsrc import DEFAULT_MAX_BYTES
 from . import handle_errors, plugin_option
 from .formats import FORMATS, csv_blocks, to_json, to_tables
 from .options import LazyProgress, assignments_option, set_option, stdout
@@ -98,10 +99,11 @@ def read_inputs(path: str) -> dict:
     suffix = Path(path).suffix.lower()
     if suffix not in (".json", ".csv"):
         raise click.BadParameter(f"{path}: an inputs file ends in .json or .csv", param_hint="'--inputs'")
+    data = read_user_file(path, what="inputs file", max_bytes=DEFAULT_MAX_BYTES)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CircuitError(f"cannot read inputs file: {getattr(exc, 'strerror', None) or exc}", Position(path)) from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CircuitError(f"cannot read inputs file: {exc}", Position(path)) from None
     return _read_json(text, path) if suffix == ".json" else _read_csv(text, path)
 
 

@@ -1,0 +1,201 @@
+"""The corpus of hostile and careless files in ``tests/bad/<class>/``, as a user meets them.
+
+Every ``*.yaml`` directly in a class folder is a circuit to load; its ``# expect:`` lines are
+the errors it must give, in order (``LINE:COL: error: ...`` in the file itself, or
+``{dir}/PATH:LINE:COL: ...`` in a file of the folder; ``{dir}`` stands for the folder).
+``# forbid:`` lines are texts that must appear nowhere in what the user sees. Each file is
+loaded with libyaml and with the pure-Python parser, through the API and through
+``circuitsim check`` (exit status 1, the same lines on stderr, no traceback). Helper files
+(modules) sit in ``parts/`` below a class folder.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import threading
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+import circuitsim
+from circuitsim import yamlsrc
+from circuitsim.cli import main
+
+BAD = pathlib.Path(__file__).parent / "bad"
+CLASSES = ("modules", "paths", "numbers_in_files", "vectors")
+FILES = sorted(p for c in CLASSES for p in (BAD / c).glob("*.yaml"))
+
+
+@pytest.fixture(params=["libyaml", "python"])
+def parser(request, monkeypatch):
+    if request.param == "libyaml" and not yaml.__with_libyaml__:
+        pytest.skip("pyyaml was built without libyaml")
+    monkeypatch.setattr(yamlsrc, "LIBYAML", request.param == "libyaml")
+
+
+def expected(path: pathlib.Path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    lines = re.findall(r"^# expect: (.*)$", text, re.M)
+    assert lines, f"{path.name} has no '# expect:' line"
+    folder = str(path.parent)
+    return [
+        (f"{path}:{line}" if line[0].isdigit() else line).replace("{dir}", folder) for line in lines
+    ]
+
+
+def forbidden(path: pathlib.Path) -> list[str]:
+    return re.findall(r"^# forbid: (.*)$", path.read_text(encoding="utf-8"), re.M)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.stem}" for p in FILES])
+def test_api_gives_every_error_at_its_place(parser, path):
+    with pytest.raises(circuitsim.CircuitError) as info:
+        circuitsim.load(path)
+    shown = str(info.value)
+    assert shown.splitlines() == expected(path)
+    for text in forbidden(path):
+        assert text not in shown
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.stem}" for p in FILES])
+def test_check_command_prints_them_and_exits_1(parser, path):
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == expected(path)
+    assert "Traceback" not in result.output and result.stdout == ""
+    for text in forbidden(path):
+        assert text not in result.output
+
+
+# -- module bombs and module paths, made on the spot ------------------------------------------
+
+NEG = "inputs: {x: 1.0}\ngates: {f: {type: neg, inputs: [x]}}\noutputs: [f]\n"
+
+
+def chain(folder: pathlib.Path, depth: int) -> pathlib.Path:
+    """``c{depth}.yaml``, an instance of ``c{depth-1}.yaml`` ... down to a neg gate."""
+    (folder / "c0.yaml").write_text(NEG)
+    for k in range(1, depth + 1):
+        (folder / f"c{k}.yaml").write_text(
+            f"modules: {{m: c{k - 1}.yaml}}\ninputs: {{x: 1.0}}\ngates: {{f: {{type: m, inputs: [x]}}}}\noutputs: [f]\n"
+        )
+    return folder / f"c{depth}.yaml"
+
+
+def test_a_module_chain_170_deep_is_an_error_not_a_recursion_error(tmp_path):
+    top = chain(tmp_path, 170)
+    with pytest.raises(circuitsim.CircuitError) as info:
+        circuitsim.load(top)
+    depth = circuitsim.loader.MAX_MODULE_DEPTH
+    assert str(info.value) == f"{tmp_path}/c{170 - depth}.yaml:1:14: error: modules nest deeper than {depth} levels here; flatten some of them"
+
+
+def test_modules_nested_up_to_the_limit_load_run_and_draw(tmp_path):
+    c = circuitsim.load(chain(tmp_path, circuitsim.loader.MAX_MODULE_DEPTH))
+    assert c.run().outputs["f"] == -1.0
+    assert "<svg" in c._repr_svg_()
+
+
+def test_gate_cap_is_a_load_argument_and_an_environment_variable(tmp_path, monkeypatch):
+    top = chain(tmp_path, 2)  # 1 gate + 2 instances' edges (2 gates each) = 5
+    with pytest.raises(circuitsim.CircuitError) as info:
+        circuitsim.load(top, max_gates=4)
+    assert str(info.value).startswith(
+        f"{top}:3:9: error: the circuit has 5 gates once its modules are expanded, more than the limit of 4; "
+        "gate 'f' (m) alone is 5;"
+    )
+    assert circuitsim.load(top, max_gates=5).run().outputs["f"] == -1.0
+    monkeypatch.setenv("CIRCUITSIM_MAX_GATES", "4")
+    result = CliRunner().invoke(main, ["run", str(top)])
+    assert result.exit_code == 1 and "more than the limit of 4" in result.stderr
+    assert circuitsim.load(top, max_gates=5).run().outputs["f"] == -1.0  # the argument wins
+    monkeypatch.setenv("CIRCUITSIM_MAX_GATES", "lots")
+    result = CliRunner().invoke(main, ["check", str(top)])
+    assert result.exit_code == 1
+    assert result.stderr == "error: CIRCUITSIM_MAX_GATES='lots' is not a positive whole number of gates\n"
+
+
+def test_the_cap_counts_plain_gates_too():
+    text = "inputs: {x: 1.0}\ngates:\n" + "".join(f"  g{i}: {{type: neg, inputs: [x]}}\n" for i in range(5)) + "outputs: [g4]\n"
+    with pytest.raises(circuitsim.CircuitError, match="has 5 gates once its modules are expanded, more than the limit of 4") as info:
+        circuitsim.loads(text, max_gates=4)
+    assert (info.value.line, info.value.column) == (7, 3)
+
+
+def test_a_symlink_out_of_the_folder_is_refused_and_module_root_widens_it(tmp_path):
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    (tmp_path / "outside.yaml").write_text(NEG)
+    (inner / "link.yaml").symlink_to(tmp_path / "outside.yaml")
+    top = inner / "top.yaml"
+    top.write_text("modules: {m: link.yaml}\ninputs: {x: 1.0}\ngates: {f: {type: m, inputs: [x]}}\noutputs: [f]\n")
+    with pytest.raises(circuitsim.CircuitError, match="module path 'link.yaml' leads outside the folder"):
+        circuitsim.load(top)
+    assert circuitsim.load(top, module_root=tmp_path).run().outputs["f"] == -1.0
+
+
+def test_device_as_module_is_refused_before_reading(tmp_path):
+    top = tmp_path / "top.yaml"
+    top.write_text("modules: {m: /dev/zero}\ninputs: {x: 1.0}\ngates: {f: {type: m, inputs: [x]}}\noutputs: [f]\n")
+    with pytest.raises(circuitsim.CircuitError) as info:
+        circuitsim.load(top, module_root="/")
+    assert str(info.value) == f"{top}:1:14: error: cannot read module file /dev/zero: it is a character device; give a regular file"
+
+
+def finishes(seconds: float, func):
+    """``func()``'s result or exception, failing the test if it takes longer (a hang)."""
+    box = {}
+
+    def work():
+        try:
+            box["result"] = func()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds} s: it hangs"
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    path = tmp_path / "fifo.yaml"
+    os.mkfifo(path)
+    yield path
+    try:  # unblock anything still waiting to open it
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+    except OSError:
+        pass
+
+
+def test_a_fifo_as_circuit_module_or_inputs_file_is_an_error_at_once(tmp_path, fifo):
+    with pytest.raises(circuitsim.CircuitError) as info:
+        finishes(20, lambda: circuitsim.load(fifo))
+    assert str(info.value) == f"{fifo}: error: cannot read circuit file {fifo}: it is a FIFO (named pipe); give a regular file"
+    top = tmp_path / "top.yaml"
+    top.write_text("modules: {m: fifo.yaml}\ninputs: {x: 1.0}\ngates: {f: {type: m, inputs: [x]}}\noutputs: [f]\n")
+    with pytest.raises(circuitsim.CircuitError, match=r":1:14: error: cannot read module file .*fifo.yaml: it is a FIFO"):
+        finishes(20, lambda: circuitsim.load(top))
+    (tmp_path / "ok.yaml").write_text(NEG)
+    zero = tmp_path / "zero.json"
+    zero.symlink_to("/dev/zero")
+    fifo_json = tmp_path / "fifo.json"
+    os.mkfifo(fifo_json)
+    for inputs, kind in ((fifo_json, "a FIFO (named pipe)"), (zero, "a character device")):
+        run = finishes(20, lambda: CliRunner().invoke(main, ["run", str(tmp_path / "ok.yaml"), "--inputs", str(inputs)]))
+        assert run.exit_code == 1 and "Traceback" not in run.output
+        assert run.stderr == f"{inputs}: error: cannot read inputs file {inputs}: it is {kind}; give a regular file\n"
+
+
+def test_dev_zero_as_circuit_file_is_refused_before_reading():
+    with pytest.raises(circuitsim.CircuitError) as info:
+        finishes(20, lambda: circuitsim.load("/dev/zero"))
+    assert str(info.value) == "/dev/zero: error: cannot read circuit file /dev/zero: it is a character device; give a regular file"
