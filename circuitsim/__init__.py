@@ -10,7 +10,7 @@ wire's gradient::
 """
 
 from ._version import __version__
-from .builder import Builder, dump
+from .builder import Builder
 from .circuit import Circuit, Result
 from .errors import (
     CircuitError,
@@ -24,6 +24,7 @@ from .errors import (
 from .gate import Expressions, Gate
 from .hookspecs import hookimpl
 from .loader import load, loads
+from .yamlwrite import dump
 
 
 __all__ = [

@@ -1,8 +1,11 @@
-"""Build circuits from Python and write them out as circuit YAML.
+"""Build circuits from Python.
 
 A :class:`Builder` collects a circuit as the file format has it: modules, inputs, gates, outputs
-and test vectors. It checks nothing itself: :meth:`Builder.build` writes the circuit out with
-:func:`dump` and loads that text, so a built circuit passes exactly the checks a file does.
+and test vectors, each with the place in the Python source where it was added (the file and
+line of the ``b.gate(...)`` call). :meth:`Builder.build` hands these objects to the loader as
+the tree a file would have been read into, so a built circuit passes exactly the checks a file
+does, and a problem is reported at the line of the call that made it.
+:func:`~circuitsim.dump` writes a builder out as circuit YAML.
 
 >>> b = Builder("square_plus_one")
 >>> x = b.input("x", 3.0)
@@ -18,26 +21,24 @@ gates:
 outputs: [out]
 >>> b.build().run().outputs
 {'out': 10.0}
-
-:func:`dump` writes one gate per line in flow style, in the order the gates were added; names
-that YAML would read as something else (``on``, ``null``) are quoted. It writes lines itself,
-without ``yaml.dump``, so that a million gates take seconds.
 """
 
 from __future__ import annotations
 
-import math
+import itertools
 import numbers
 import os
-import re
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .circuit import Circuit
+from .errors import CircuitError, Position
 from .loader import loads
 from .spec import DEFAULT_TOL, GateSpec, Source
+from .yamlsrc import Map, Scalar, Seq
 
-__all__ = ["Builder", "Ref", "dump"]
+__all__ = ["Builder", "Ref"]
 
 SourceArg = str | float | int  # a name (or Ref), or a number: a constant
 
@@ -57,7 +58,7 @@ class Builder:
     """A circuit under construction; see the module docstring.
 
     ``path`` is where the circuit's file would live: module paths are relative to it (to the
-    current directory without one), and it names the circuit in error messages.
+    current directory without one), and it names the circuit.
     """
 
     def __init__(self, name: str | None = None, *, description: str | None = None, path: str | os.PathLike | None = None) -> None:
@@ -71,6 +72,9 @@ class Builder:
         self.gates: list[tuple[str, str, tuple | dict, dict | None]] = []
         self.outputs: list[str] = []
         self.tests: list[dict[str, Any]] = []
+        # where each of the above was added (a call site, shared by the calls a loop makes there)
+        self.sites: dict[str, list[Position]] = {"modules": [], "inputs": [], "gates": [], "outputs": [], "tests": []}
+        self.site = call_site()
         self._taken: set[str] = set()
         self._counts: dict[str, int] = {}
 
@@ -80,26 +84,29 @@ class Builder:
         spec = circuit.spec
         b = cls(spec.name, description=spec.description or None, path=spec.path)
         for module in spec.modules.values():
-            b.module(module.name, module.path)
+            b.module(module.name, module.path, _at=module.pos)
         for inp in spec.inputs.values():
-            b.input(inp.name, inp.default)
+            b.input(inp.name, inp.default, _at=inp.pos)
         for gate in spec.gates.values():
-            b.gate(gate.type, _inputs_of(gate), name=gate.name, params=gate.params or None)
-        b.output(*spec.outputs)
+            b.gate(gate.type, _inputs_of(gate), name=gate.name, params=gate.params or None, _at=gate.pos)
+        for name in spec.outputs:
+            b.output(name, _at=spec.output_pos.get(name))
         for t in spec.tests:
             tol = None if t.tol == DEFAULT_TOL else t.tol
-            b.test(t.name, inputs=t.inputs, expect=t.expect, grads=t.grads, tol=tol)
+            b.test(t.name, inputs=t.inputs, expect=t.expect, grads=t.grads, tol=tol, _at=t.pos)
         return b
 
-    def module(self, name: str, path: str | os.PathLike) -> str:
+    def module(self, name: str, path: str | os.PathLike, *, _at: Position | None = None) -> str:
         """Declare module ``name``, the circuit file at ``path``; returns the name, a gate type."""
         self.modules.append((name, os.fspath(path)))
+        self.sites["modules"].append(_at or call_site())
         return name
 
-    def input(self, name: str, default: float | None = None) -> Ref:
+    def input(self, name: str, default: float | None = None, *, _at: Position | None = None) -> Ref:
         """Add an input terminal; ``default=None`` makes it required."""
         self._taken.add(name)
         self.inputs.append((name, default))
+        self.sites["inputs"].append(_at or call_site())
         return Ref(name)
 
     def gate(
@@ -109,6 +116,7 @@ class Builder:
         *,
         name: str | None = None,
         params: Mapping[str, Any] | None = None,
+        _at: Position | None = None,
     ) -> Ref:
         """Add a gate of ``type`` (a registered gate type or a module) and return its name.
 
@@ -121,11 +129,14 @@ class Builder:
         self._taken.add(name)
         wired = dict(inputs) if isinstance(inputs, Mapping) else tuple(inputs)
         self.gates.append((name, type, wired, dict(params) if params else None))
+        self.sites["gates"].append(_at or call_site())
         return Ref(name)
 
-    def output(self, *refs: str) -> None:
+    def output(self, *refs: str, _at: Position | None = None) -> None:
         """Declare outputs: names of inputs, gates or module outputs (``u.hi``)."""
+        site = _at or call_site()
         self.outputs.extend(refs)
+        self.sites["outputs"] += [site] * len(refs)
 
     def test(
         self,
@@ -135,14 +146,39 @@ class Builder:
         expect: Mapping[str, Any] | None = None,
         grads: Mapping[str, Any] | None = None,
         tol: float | None = None,
+        _at: Position | None = None,
     ) -> None:
         """Add a test vector, as under ``tests:`` in a file."""
         vector = {"name": name, "inputs": inputs, "expect": expect, "grads": grads, "tol": tol}
         self.tests.append({k: v for k, v in vector.items() if v is not None and v != {}})
+        self.sites["tests"].append(_at or call_site())
 
     def build(self, *, plugins: Sequence = (), registry=None) -> Circuit:
-        """Load the circuit through the file loader (raises :class:`~circuitsim.CircuitError`)."""
-        return loads(dump(self), path=self.path, plugins=plugins, registry=registry)
+        """Check the circuit as the loader checks a file and return it; a problem raises a
+        :class:`~circuitsim.CircuitError` at the line of the call that made it."""
+        return loads(self.tree(), path=self.path, plugins=plugins, registry=registry)
+
+    def tree(self) -> Map:
+        """The circuit as the YAML tree a file holding it would be read into, positions being
+        the call sites."""
+        at, sites = self.site, self.sites
+        top = []
+        if self.name is not None:
+            top.append(_item("circuit", self.name, at))
+        if self.description:
+            top.append(_item("description", self.description, at))
+        if self.modules:
+            top.append(_section("modules", [_item(n, p, s) for (n, p), s in zip(self.modules, sites["modules"])], at))
+        if self.inputs:
+            top.append(_section("inputs", [_item(n, d, s) for (n, d), s in zip(self.inputs, sites["inputs"])], at))
+        if self.gates:
+            top.append(_section("gates", [_gate_item(g, s) for g, s in zip(self.gates, sites["gates"])], at))
+        if self.outputs:
+            first = sites["outputs"][0]
+            top.append((_key("outputs", first), Seq([_node(o, s) for o, s in zip(self.outputs, sites["outputs"])], first)))
+        if self.tests:
+            top.append((_key("tests", at), Seq([_node(t, s) for t, s in zip(self.tests, sites["tests"])], at)))
+        return Map(top, at)
 
     def _fresh(self, type_name: str) -> str:
         n = self._counts.get(type_name, 0)
@@ -169,113 +205,71 @@ def _source_arg(src: Source | None) -> SourceArg | None:
     return src.value if src.is_constant else Ref(src.node)
 
 
-# -- writing YAML ------------------------------------------------------------------------------
+# -- where a call came from ----------------------------------------------------------------
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_SITES: dict[tuple, Position] = {}  # (code, instruction) -> its Position, made once per call site
 
 
-def dump(circuit: Builder | Circuit) -> str:
-    """The circuit as circuit-file YAML text that loads back to the same circuit.
-
-    Module paths are written as given, relative to the circuit's file: load the text with the
-    same ``path`` (or write it beside the original).
-    """
-    b = circuit if isinstance(circuit, Builder) else Builder.from_circuit(circuit)
-    text = _Texts()
-    lines = []
-    if b.name is not None:
-        lines.append(f"circuit: {text[b.name]}")
-    if b.description:
-        lines.append(f"description: {text[b.description]}")
-    if b.modules:
-        lines.append("modules:")
-        lines += [f"  {text[name]}: {text[path]}" for name, path in b.modules]
-    if b.inputs:
-        lines.append("inputs:")
-        lines += [f"  {text[name]}: {_value(default, text)}" for name, default in b.inputs]
-    if b.gates:
-        lines.append("gates:")
-        lines += _gate_lines(b.gates, text)
-    lines.append(f"outputs: {_value(list(b.outputs), text)}")
-    if b.tests:
-        lines.append("tests:")
-        lines += [f"  - {_value(t, text)}" for t in b.tests]
-    return "\n".join(lines) + "\n"
+def call_site() -> Position:
+    """The file, line and column of the call into circuitsim that is running (the user's
+    ``b.gate(...)``): the innermost frame outside the circuitsim package."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+    if frame is None:
+        return Position()
+    key = (frame.f_code, frame.f_lasti)
+    site = _SITES.get(key)
+    if site is None:
+        positions = itertools.islice(frame.f_code.co_positions(), frame.f_lasti // 2, None)
+        line, _, column, _ = next(positions, (None, None, None, None))
+        column = None if column is None else column + 1
+        site = _SITES[key] = Position(frame.f_code.co_filename, line or frame.f_lineno, column)
+    return site
 
 
-def _gate_lines(gates: list[tuple], text: _Texts):
-    """``  name: {type: t, inputs: [...], params: {...}}`` for each gate (the hot loop)."""
-    for name, type_name, inputs, params in gates:
-        if isinstance(inputs, dict):
-            wired = "{" + ", ".join([f"{text[port]}: {_source(s, text)}" for port, s in inputs.items()]) + "}"
-        else:
-            wired = "[" + ", ".join([text[s] if isinstance(s, str) else _number(s) for s in inputs]) + "]"
-        if params:
-            yield f"  {text[name]}: {{type: {text[type_name]}, inputs: {wired}, params: {_value(params, text)}}}"
-        else:
-            yield f"  {text[name]}: {{type: {text[type_name]}, inputs: {wired}}}"
+# -- the tree the loader checks ------------------------------------------------------------
 
 
-def _source(source: SourceArg, text: _Texts) -> str:
-    return text[source] if isinstance(source, str) else _number(source)
+def _key(text: str, pos: Position) -> Scalar:
+    return Scalar(text, True, None, pos)
 
 
-def _value(value: Any, text: _Texts) -> str:
-    """Plain data in YAML flow style."""
-    if type(value) is float:
-        return _number(value)
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
+def _item(key: str, value: Any, pos: Position) -> tuple[Scalar, Any]:
+    return _key(key, pos), _node(value, pos)
+
+
+def _section(key: str, items: list, pos: Position) -> tuple[Scalar, Map]:
+    return _key(key, pos), Map(items, items[0][0].pos if items else pos)
+
+
+def _gate_item(gate: tuple, pos: Position) -> tuple[Scalar, Map]:
+    name, type_name, inputs, params = gate
+    body = [_item("type", type_name, pos), _item("inputs", inputs, pos)]
+    if params:
+        body.append(_item("params", params, pos))
+    return _key(name, pos), Map(body, pos)
+
+
+def _node(value: Any, pos: Position):
+    """Plain Python data as the YAML node a file would hold: a string is always a string."""
     if isinstance(value, str):
-        return text[value]
+        return Scalar(value, True, None, pos)
+    if value is None:
+        return Scalar("null", False, None, pos)
+    if isinstance(value, bool):
+        return Scalar("true" if value else "false", False, None, pos)
     if isinstance(value, numbers.Real):
-        return _number(value)
+        return Scalar(number_text(value), False, None, pos)
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{text[str(k)]}: {_value(v, text)}" for k, v in value.items()) + "}"
+        return Map([(_key(str(k), pos), _node(v, pos)) for k, v in value.items()], pos)
     if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
-        items = value.tolist() if hasattr(value, "tolist") else value
-        return "[" + ", ".join(_value(v, text) for v in items) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} {value!r} in a circuit file")
+        items = value.tolist() if hasattr(value, "tolist") else list(value)
+        if not isinstance(items, list):  # a numpy scalar
+            return _node(items, pos)
+        return Seq([_node(v, pos) for v in items], pos)
+    raise CircuitError(f"cannot use {type(value).__name__} {value!r:.40} in a circuit: give a name, a number or a list of them", pos)
 
 
-def _number(value: numbers.Real) -> str:
-    if type(value) is not float:
-        if isinstance(value, numbers.Integral):
-            return str(int(value))
-        value = float(value)
-    if math.isfinite(value):
-        return repr(value)
-    if math.isnan(value):
-        return ".nan"
-    return ".inf" if value > 0 else "-.inf"
-
-
-# A plain scalar that every YAML reader takes for this very string: no quotes needed.
-_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*\Z")
-# ... except the words YAML 1.1 or 1.2 readers take for booleans or null (go-yaml v2: y, n).
-_WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
-_ESCAPE = re.compile('["\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]')
-
-
-class _Texts(dict):
-    """``texts[s]``: the string ``s`` as a YAML scalar, worked out once (names repeat a lot)."""
-
-    def __missing__(self, s: str) -> str:
-        out = self[s] = s if _PLAIN.match(s) and s.lower() not in _WORDS else _quote(s)
-        return out
-
-
-def _quote(s: str) -> str:
-    """``s`` double-quoted, with YAML escapes for quotes, backslashes and unprintable characters."""
-    return '"' + _ESCAPE.sub(_escape, s) + '"'
-
-
-_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-
-
-def _escape(match: re.Match) -> str:
-    ch = match.group()
-    if ch in _SHORT_ESCAPES:
-        return _SHORT_ESCAPES[ch]
-    code = ord(ch)
-    return f"\\x{code:02X}" if code < 0x100 else f"\\u{code:04X}"
+from .yamlwrite import dump, number_text  # noqa: E402  (it writes out what a Builder holds)

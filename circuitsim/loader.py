@@ -30,7 +30,7 @@ from .fileio import module_path, read_user_file
 from .graph import Netlist, find_cycles, flatten, topological_order
 from .plugins import Registry, load_registry
 from .spec import CircuitSpec, parse_spec, size_error
-from .yamlsrc import DEFAULT_MAX_BYTES, read
+from .yamlsrc import DEFAULT_MAX_BYTES, Map, read
 
 __all__ = ["DEFAULT_MAX_GATES", "MAX_MODULE_DEPTH", "from_spec", "load", "loads", "max_gates_default"]
 
@@ -74,7 +74,7 @@ def load(
 
 
 def loads(
-    text: str | bytes,
+    text: str | bytes | Map,
     *,
     path: str | None = None,
     plugins: Sequence[PluginArg] = (),
@@ -83,7 +83,8 @@ def loads(
     max_gates: int | None = None,
     module_root: str | os.PathLike | None = None,
 ) -> Circuit:
-    """Load and validate a circuit from YAML text; ``path`` names it in messages and is where
+    """Load and validate a circuit from YAML text (or the tree of it that
+    :meth:`~circuitsim.Builder.tree` makes); ``path`` names it in messages and is where
     the paths of its ``modules:`` start from. The limits are :func:`load`'s (the module root
     of text without a path is the current folder)."""
     if module_root is None:
@@ -174,7 +175,7 @@ class _Reader:
 
     def spec(self, text: str | bytes, path: str | None) -> tuple[CircuitSpec, list[CircuitError]]:
         """One file's validated spec and its problems; its modules are read on the way."""
-        root = read(text, path, max_bytes=self.limits.max_bytes)
+        root = text if isinstance(text, Map) else read(text, path, max_bytes=self.limits.max_bytes)
         if path is not None:
             self.chain.append((os.path.realpath(path), path))
         try:

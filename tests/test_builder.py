@@ -1,6 +1,7 @@
 """The Builder and dump: circuits written from Python load back as the same circuit."""
 
 import doctest
+import inspect
 import math
 import pathlib
 
@@ -89,7 +90,7 @@ def test_dump_loads_back_to_the_same_circuit(case):
     c = b.build()
     again = circuitsim.loads(text, path=b.path)
     assert structure(again) == structure(c)
-    assert (again.spec.description, again.spec.tests) == (c.spec.description, c.spec.tests)
+    assert (again.spec.description, vectors(again)) == (c.spec.description, vectors(c))  # positions differ: call sites
     r1, r2 = c.run(required, nan="ignore"), again.run(required, nan="ignore")
     assert same_numbers(r1.values, r2.values) and same_numbers(r1.grads, r2.grads)
     # a loaded circuit dumps to a fixed point that loads back to the same circuit again
@@ -152,20 +153,38 @@ def test_automatic_names_skip_taken_ones():
     assert b.build().run().outputs["mul_2"] == 12.0
 
 
-def test_build_reports_problems_through_the_loader():
+def test_build_reports_problems_through_the_loader_at_the_calls_that_made_them():
+    line = inspect.currentframe().f_lineno
     b = Builder("bad")
     x = b.input("x", 1.0)
     b.gate("mull", [x, x], name="m")
     b.output("m", "q")
     with pytest.raises(circuitsim.CircuitErrors) as info:
         b.build()
-    assert [e.message for e in info.value.errors] == [
-        "gate 'm': unknown gate type 'mull' (did you mean 'mul'?); `circuitsim gates` lists the registered types",
-        "unknown output 'q'",
+    assert [(e.message, e.path, e.line, e.column) for e in info.value.errors] == [
+        ("gate 'm': unknown gate type 'mull' (did you mean 'mul'?); `circuitsim gates` lists the registered types",
+         __file__, line + 3, 5),
+        ("unknown output 'q'", __file__, line + 4, 5),
     ]
+    assert str(info.value).startswith(f"{__file__}:{line + 3}:5: error: gate 'm': unknown gate type 'mull'")
     b.input("x", 2.0)
-    with pytest.raises(circuitsim.CircuitError, match="duplicate key 'x'"):
+    with pytest.raises(circuitsim.CircuitErrors, match=rf"{line + 13}:5: error: name 'x' is used twice \(first at line {line + 2}\)"):
         b.build()
+
+
+def test_call_sites_are_where_the_user_called_in():
+    def helper(b, x):  # a function of the user's that calls the builder: its own line counts
+        return b.gate("neg", [x])
+
+    b = Builder("sites")
+    x = b.input("x", 1.0)
+    for _ in range(3):
+        helper(b, x)
+    b.output("neg_2")
+    assert b.sites["gates"][0] == b.sites["gates"][2]  # one call site: one Position
+    c = b.build()
+    assert c.spec.gates["neg_1"].pos.line == helper.__code__.co_firstlineno + 1
+    assert (c.spec.inputs["x"].pos.path, c.spec.inputs["x"].pos.column) == (__file__, 9)
 
 
 def test_modules_from_the_builder(tmp_path):
