@@ -17,6 +17,7 @@ from .spec import CircuitSpec
 from .trace import Message, Tracer
 
 if TYPE_CHECKING:
+    from .explore import Explorer
     from .vectors import TestReport
 
 __all__ = ["Circuit", "Defaults", "Result", "SlotView"]
@@ -200,6 +201,16 @@ class Circuit:
         from .draw import to_svg
 
         return to_svg(self)
+
+    def explore(self, inputs: Mapping[str, Any] | None = None, **options) -> Explorer:
+        """The player over every message of a run on ``inputs``, shown inline in a notebook.
+
+        ``options``: ``precision`` (decimals shown), ``height`` (pixels). See
+        :class:`circuitsim.explore.Explorer`; ``circuitsim explore`` writes the same page.
+        """
+        from .explore import Explorer
+
+        return Explorer(self, inputs, **options)
 
     def test(self) -> TestReport:
         """Run the file's ``tests:`` vectors; the report is truthy when all of them pass."""

@@ -1,3 +1,4 @@
+import os
 import pathlib
 
 import pytest
@@ -14,3 +15,44 @@ def root() -> pathlib.Path:
 def _no_autoload(monkeypatch):
     """Tests see only the plugins they ask for, not whatever the machine has installed."""
     monkeypatch.setenv("CIRCUITSIM_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
+# -- a real browser for the explorer's pages --------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's ``chromium``) driven by playwright, one per test module.
+
+    Where chromium is missing the tests that need it skip, saying so; with
+    ``CIRCUITSIM_REQUIRE_SYSTEM_DEPS=1`` (as in CI) they fail instead.
+    """
+    if not pathlib.Path(CHROMIUM).exists():
+        message = f"chromium is not installed ({CHROMIUM}): the browser tests need Debian's chromium package"
+        if os.environ.get("CIRCUITSIM_REQUIRE_SYSTEM_DEPS") == "1":
+            pytest.fail(message + " (CIRCUITSIM_REQUIRE_SYSTEM_DEPS=1)")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def tab(browser):
+    """A fresh page in the browser; ``tab.problems`` collects page errors and console errors,
+    and the test fails if any is left at its end."""
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    page.problems = []
+    page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
+    page.on("console", lambda msg: msg.type == "error" and page.problems.append(f"console error: {msg.text}"))
+    yield page
+    problems = list(page.problems)
+    context.close()
+    assert not problems, problems

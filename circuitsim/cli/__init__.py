@@ -31,6 +31,7 @@ def main() -> None:
       circuitsim run circuits/neuron.yaml --set x0=0.5 --format json
       circuitsim check circuits/*.yaml
       circuitsim gradcheck circuits/mlp.yaml
+      circuitsim explore circuits/neuron.yaml -o neuron.html
       circuitsim test circuits/*.yaml
       circuitsim gates
       circuitsim plugins --json
@@ -75,6 +76,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 from .bench import bench_cmd  # noqa: E402
 from .check import check_cmd  # noqa: E402
 from .draw import draw as draw_cmd  # noqa: E402
+from .explore import explore as explore_cmd  # noqa: E402
+from .explore import serve as serve_cmd  # noqa: E402
 from .gates import gates_cmd  # noqa: E402
 from .gradcheck import gradcheck_cmd  # noqa: E402
 from .newplugin import new_plugin_cmd  # noqa: E402
@@ -87,11 +90,13 @@ from .trace import trace as trace_cmd  # noqa: E402
 main.add_command(bench_cmd)
 main.add_command(check_cmd)
 main.add_command(draw_cmd)
+main.add_command(explore_cmd)
 main.add_command(gates_cmd)
 main.add_command(gradcheck_cmd)
 main.add_command(new_plugin_cmd)
 main.add_command(plugins_cmd)
 main.add_command(run_cmd)
 main.add_command(schema_cmd)
+main.add_command(serve_cmd)
 main.add_command(test_cmd)
 main.add_command(trace_cmd)

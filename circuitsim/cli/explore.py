@@ -1,0 +1,78 @@
+"""``circuitsim explore`` and ``circuitsim serve``: the drawing with a player over every message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..fileio import atomic_write
+from ..loader import load
+from . import handle_errors, plugin_option
+from .options import set_option
+
+__all__ = ["explore", "serve"]
+
+precision_option = click.option("--precision", type=click.IntRange(0, 12), default=2, show_default=True, help="Decimals shown.")
+
+
+@click.command()
+@click.argument("file")
+@click.option("-o", "--output", metavar="PAGE.html", help="Write the page here (default: FILE's name with .html, in the current directory).")
+@set_option
+@precision_option
+@plugin_option
+@handle_errors
+def explore(file, output, sets, precision, plugins):
+    """Write one self-contained HTML page (no network) that draws FILE and plays both passes
+    message by message: play, step, a slider, speed; click a wire for its value, gradient and
+    the contributions that made it.
+
+    \b
+    Examples:
+      circuitsim explore circuits/neuron.yaml -o neuron.html
+      circuitsim explore circuits/fanout.yaml --set x=1
+    """
+    from ..explore import page
+
+    circuit = load(file, plugins=plugins)
+    text = page(circuit, sets, precision=precision)
+    output = output or Path(file).with_suffix(".html").name
+    with atomic_write(output, encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    click.echo(f"wrote {output}: {circuit.name}, open it in a browser", err=True)
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (127.0.0.1: this machine only).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on (0: any free port).")
+@set_option
+@precision_option
+@plugin_option
+@handle_errors
+def serve(file, host, port, sets, precision, plugins):
+    """Serve the explorer page of FILE live: saving FILE re-runs it and the page follows;
+    inputs can be edited in the page; a broken file shows its errors over the last good
+    picture. Needs the serve extra: python -m pip install 'circuitsim[serve]'.
+
+    \b
+    Examples:
+      circuitsim serve circuits/neuron.yaml
+      circuitsim serve circuits/mlp.yaml --port 8001 --set x0=0.5
+    """
+    try:
+        import uvicorn
+
+        from ..explore.server import create_app
+    except ImportError as exc:
+        raise click.ClickException(
+            f"circuitsim serve needs the serve extra ({exc.name} is missing): python -m pip install 'circuitsim[serve]'"
+        ) from None
+    app = create_app(file, sets=sets, precision=precision, plugins=plugins)
+    click.echo(f"serving {file} at http://{_url_host(host)}:{port}/ (Ctrl+C stops)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,110 @@
+// `circuitsim serve`: the page follows its file and lets the inputs be edited.
+//
+// The server says on /events (server-sent events) when the file has changed; the page then asks
+// /data again (POST, with the inputs edited here) and shows the new run, or the file's errors
+// above the last picture that ran.
+
+const live = { overrides: {}, values: {}, filter: "", busy: null };
+
+const MAX_INPUT_FIELDS = 200;
+
+live.start = function (data) {
+  if (data.inputs) this.inputs(data.inputs);
+  const events = new EventSource("events");
+  events.addEventListener("change", () => this.rerun());
+  let opened = false;
+  events.addEventListener("open", () => { if (opened) this.rerun(); opened = true; });  // the server came back
+};
+
+live.rerun = async function () {
+  const request = (this.busy = fetch("data", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ set: this.overrides }),
+  }));
+  let data;
+  try {
+    const response = await request;
+    data = await response.json();
+  } catch (err) {
+    data = { errors: [`the server did not answer: ${err}`] };
+  }
+  if (request !== this.busy) return; // a newer run was asked for meanwhile
+  if (load(data)) this.inputs(data.inputs);
+  window.circuitsim.version += 1;
+};
+
+live.inputs = function (values) {
+  this.values = values;
+  const panel = $("inputs");
+  panel.hidden = false;
+  const names = Object.keys(values);
+  if (!panel.firstChild) {
+    panel.innerHTML = "<h3>inputs</h3>";
+    if (names.length > 12) {
+      const filter = document.createElement("input");
+      filter.type = "search";
+      filter.className = "filter";
+      filter.placeholder = `filter ${names.length} inputs`;
+      filter.addEventListener("input", () => { this.filter = filter.value.trim().toLowerCase(); this.fields(); });
+      panel.appendChild(filter);
+    }
+    const list = document.createElement("div");
+    list.className = "fields";
+    panel.appendChild(list);
+  }
+  this.fields();
+};
+
+live.fields = function () {
+  const list = $("inputs").querySelector(".fields");
+  list.textContent = "";
+  const names = Object.keys(this.values).filter((n) => n.toLowerCase().includes(this.filter));
+  for (const name of names.slice(0, MAX_INPUT_FIELDS)) {
+    const label = document.createElement("label");
+    label.textContent = name;
+    const field = document.createElement("input");
+    field.type = "number";
+    field.step = "any";
+    field.name = name;
+    const value = name in this.overrides ? this.overrides[name] : this.values[name];
+    field.value = typeof value === "number" ? String(value) : "";
+    field.addEventListener("change", () => {
+      if (field.value === "" || !isFinite(Number(field.value))) {
+        delete this.overrides[name];
+      } else {
+        this.overrides[name] = Number(field.value);
+      }
+      this.rerun();
+    });
+    label.appendChild(field);
+    list.appendChild(label);
+  }
+  if (names.length > MAX_INPUT_FIELDS) {
+    const more = document.createElement("div");
+    more.className = "more";
+    more.textContent = `${names.length - MAX_INPUT_FIELDS} more: filter to find them`;
+    list.appendChild(more);
+  }
+};
+
+// -- the page's entry point ----------------------------------------------------------------------
+
+function start() {
+  bindControls();
+  bindView();
+  window.circuitsim = {
+    get steps() { return player.steps; },
+    get k() { return player.k; },
+    goto(k) { pause(); goto(k, false); return player.k; },
+    play, pause,
+    fold(unfolded) { view.fold(unfolded ? 1 : 0); },
+    find(name) { return view.find(name); },
+    version: 0,
+  };
+  const data = JSON.parse($("circuitsim-data").textContent);
+  load(data);
+  if (LIVE) live.start(data);
+}
+
+start();

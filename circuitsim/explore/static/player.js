@@ -1,0 +1,230 @@
+// The player: the messages of both passes, one at a time, on the drawing.
+//
+// `steps` are the messages exactly as `circuitsim trace --format jsonl` writes them. Showing
+// message k highlights its wire and gates, writes it in #message as the trace reads, and shows
+// on the drawing every number sent up to k (the rest are hidden until their message comes).
+
+const $ = (id) => document.getElementById(id);
+
+const player = {
+  data: null,       // the payload: steps, views, constants, names, inputs, precision
+  steps: [],
+  k: -1,            // the message shown
+  playing: false,
+  speed: 2,         // messages per second
+  sends: null,      // node -> index of its first forward message
+  gets: null,       // node -> indices of the backward messages it receives
+};
+
+// -- numbers and text, as the trace and the drawing write them ---------------------------------
+
+function fmt(x) {
+  if (x === null || x === undefined) return "";
+  if (typeof x === "string") return x === "NaN" ? "nan" : x === "Infinity" ? "inf" : "-inf";
+  if (Array.isArray(x)) return "[" + x.map(fmt).join(", ") + "]";
+  if (!isFinite(x)) return isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+  const p = player.data.precision;
+  const a = Math.abs(x);
+  if (x === 0 || (a >= Math.pow(10, -p) && a < 1e6)) {
+    const t = x.toFixed(p);
+    return t.startsWith("-") && Number(t) === 0 ? t.slice(1) : t;
+  }
+  return pyG(x, Math.max(p, 1));
+}
+
+function pyG(x, digits) {
+  // Python's format(x, ".{digits}g").
+  const [mantissa, exponent] = x.toExponential(digits - 1).split("e");
+  const e = Number(exponent);
+  const strip = (s) => (s.includes(".") ? s.replace(/\.?0+$/, "") : s);
+  if (e < -4 || e >= digits) return strip(mantissa) + "e" + (e < 0 ? "-" : "+") + String(Math.abs(e)).padStart(2, "0");
+  return strip(x.toFixed(Math.max(0, digits - 1 - e)));
+}
+
+function end(name) {
+  return name in player.data.constants ? player.data.constants[name] : name;
+}
+
+function messageText(m) {
+  if (m.pass === "forward") return `${end(m.from)} -> ${m.to === null ? "output" : end(m.to)}: ${fmt(m.value)}`;
+  if (m.from === null) return `seed -> ${end(m.to)}: ${fmt(m.contribution)}`;
+  return `${end(m.from)} -> ${end(m.to)}: ${fmt(m.upstream)} \u00d7 ${fmt(m.local)} = ${fmt(m.contribution)}`;
+}
+
+function detailText(k, m) {
+  const head = `message ${k + 1} of ${player.steps.length} \u00b7 ${m.pass} pass`;
+  if (m.pass === "forward") {
+    if (m.to === null) return `${head} \u00b7 the value of output ${m.from} leaves the circuit`;
+    return `${head} \u00b7 ${end(m.from)} sends its value to port ${m.port} of ${m.to}`;
+  }
+  if (m.from === null) return `${head} \u00b7 output ${m.to} is seeded with its upstream gradient`;
+  return `${head} \u00b7 ${m.from} sends back upstream gradient \u00d7 local gradient of port ${m.port}` +
+    ` \u00b7 gradient of ${end(m.to)} so far: ${fmt(m.total)}`;
+}
+
+// -- what each node sent and received, for the inspector -----------------------------------------
+
+function indexSteps() {
+  player.sends = new Map();
+  player.gets = new Map();
+  player.steps.forEach((m, i) => {
+    if (m.pass === "forward") {
+      if (!player.sends.has(m.from)) player.sends.set(m.from, i);
+    } else {
+      if (!player.gets.has(m.to)) player.gets.set(m.to, []);
+      player.gets.get(m.to).push(i);
+    }
+  });
+}
+
+// -- showing message k ---------------------------------------------------------------------------
+
+function goto(k, animate) {
+  const n = player.steps.length;
+  if (!n) return;
+  k = Math.max(0, Math.min(n - 1, Math.round(Number(k)) || 0));
+  const m = player.steps[k];
+  view.reveal(k);
+  player.k = k;
+  const text = $("message");
+  text.textContent = messageText(m);
+  text.className = m.pass;
+  $("detail").textContent = detailText(k, m);
+  $("slider").value = String(k);
+  $("counter").textContent = `${k + 1} / ${n}`;
+  const route = view.highlight(m);
+  if (animate) view.pulse(route, m, pulseMillis());
+  if ($("follow").checked) view.follow(route);
+  inspector.refresh();
+}
+
+function step(delta) {
+  pause();
+  goto(player.k + delta, Math.abs(delta) === 1);
+}
+
+function pulseMillis() {
+  return Math.min(600, 850 / player.speed);
+}
+
+// -- playing -------------------------------------------------------------------------------------
+
+let clock = null;
+
+const ICONS = {
+  play: '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M4 2v12l10-6z" fill="currentColor"/></svg>',
+  pause: '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M3 2h4v12H3zM9 2h4v12H9z" fill="currentColor"/></svg>',
+};
+
+function play() {
+  if (!player.steps.length) return;
+  if (player.k >= player.steps.length - 1) goto(0);
+  player.playing = true;
+  $("play").innerHTML = ICONS.pause;
+  $("play").classList.add("on");
+  $("play").setAttribute("aria-label", "pause");
+  let last = performance.now();
+  let due = 0;
+  const tick = (now) => {
+    if (!player.playing) return;
+    due += ((now - last) / 1000) * player.speed;
+    last = now;
+    if (due >= 1) {
+      const ahead = Math.floor(due);
+      due -= ahead;
+      goto(player.k + ahead, ahead === 1);
+      if (player.k >= player.steps.length - 1) return pause();
+    }
+    clock = requestAnimationFrame(tick);
+  };
+  due = 1;  // the first message at once
+  clock = requestAnimationFrame(tick);
+}
+
+function pause() {
+  player.playing = false;
+  if (clock !== null) cancelAnimationFrame(clock);
+  clock = null;
+  $("play").innerHTML = ICONS.play;
+  $("play").classList.remove("on");
+  $("play").setAttribute("aria-label", "play");
+}
+
+function toggle() {
+  player.playing ? pause() : play();
+}
+
+// -- controls and keys ---------------------------------------------------------------------------
+
+function bindControls() {
+  const click = (id, action) => $(id).addEventListener("click", (e) => { action(); e.currentTarget.blur(); });
+  click("first", () => { pause(); goto(0); });
+  click("back", () => step(-1));
+  click("play", toggle);
+  click("forward", () => step(1));
+  click("last", () => { pause(); goto(player.steps.length - 1); });
+  $("slider").addEventListener("input", (e) => { pause(); goto(e.target.value); });
+  $("speed").addEventListener("change", (e) => { player.speed = Number(e.target.value); e.target.blur(); });
+  document.addEventListener("keydown", onKey);
+  document.addEventListener("keyup", (e) => { if (e.key === " " && !typing(e)) e.preventDefault(); });
+}
+
+function typing(e) {
+  const t = e.target;
+  return t && (t.tagName === "INPUT" && t.type !== "range" && t.type !== "checkbox" || t.tagName === "TEXTAREA" || t.tagName === "SELECT");
+}
+
+function onKey(e) {
+  if (e.key === "Escape") { inspector.unpin(); e.target.blur && e.target.blur(); return; }
+  if (typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+  const big = e.shiftKey ? 10 : 1;
+  const keys = {
+    ArrowRight: () => step(big), ArrowDown: () => step(big), ArrowLeft: () => step(-big), ArrowUp: () => step(-big),
+    " ": toggle, Home: () => { pause(); goto(0); }, End: () => { pause(); goto(player.steps.length - 1); },
+    f: () => view.fit(), "/": () => $("search").focus(),
+  };
+  const action = keys[e.key];
+  if (action) {
+    e.preventDefault();
+    action();
+  }
+}
+
+// -- loading a payload (the page's own, or a new one from the server) ----------------------------
+
+function load(data) {
+  if (data.errors && data.errors.length) {
+    showErrors(data.errors);
+    if (data.inputs && LIVE) live.inputs(data.inputs);
+    return false;
+  }
+  showErrors([]);
+  const keep = player.data !== null;
+  pause();
+  player.data = data;
+  player.steps = data.steps;
+  indexSteps();
+  $("name").textContent = data.circuit;
+  document.title = `${data.circuit} \u00b7 circuitsim explorer`;
+  $("slider").max = String(Math.max(0, data.steps.length - 1));
+  const names = $("names");
+  names.textContent = "";
+  for (const name of data.names) names.appendChild(new Option(name));
+  const k = keep ? player.k : 0;
+  view.load(data.views, keep);
+  player.k = -1;
+  goto(Math.min(k, data.steps.length - 1));
+  return true;
+}
+
+function showErrors(errors) {
+  const box = $("errors");
+  box.hidden = !errors.length;
+  box.textContent = errors.join("\n");
+  if (errors.length && player.data) {
+    const note = document.createElement("div");
+    note.className = "note";
+    note.textContent = "The picture below is the last one that ran; fix the file and save it to update.";
+    box.appendChild(note);
+  }
+}

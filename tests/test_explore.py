@@ -1,0 +1,243 @@
+"""circuitsim explore: the page it writes, driven in a real browser through its contract
+(``window.circuitsim.steps``, ``goto(k)``, ``#message``), its keys and its picture."""
+
+import json
+import re
+import time
+
+import pytest
+from click.testing import CliRunner
+
+import circuitsim
+from circuitsim.cli import main
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory, root):
+    """The pages of a few example circuits, written once by ``circuitsim explore``."""
+    where = tmp_path_factory.mktemp("pages")
+    made = {}
+    for name in ["neuron", "fanout", "two_neurons"]:
+        out = where / f"{name}.html"
+        result = invoke("explore", str(root / "circuits" / f"{name}.yaml"), "-o", str(out))
+        assert result.exit_code == 0, result.output
+        made[name] = out
+    return made
+
+
+@pytest.fixture(scope="module")
+def root():
+    import pathlib
+
+    return pathlib.Path(__file__).resolve().parent.parent
+
+
+def jsonl(root, name, *options):
+    result = invoke("trace", str(root / "circuits" / f"{name}.yaml"), "--format", "jsonl", *options)
+    return [json.loads(line) for line in result.output.splitlines()]
+
+
+def wait_until(page, condition, timeout=10.0):
+    """Poll ``condition`` (a JS expression) in ``page`` (playwright's own waiting evaluates
+    strings, which the pages' Content-Security-Policy forbids)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"Boolean({condition})"):
+        assert time.monotonic() < deadline, f"timed out waiting for {condition}"
+        time.sleep(0.02)
+
+
+def open_page(tab, path):
+    """Open a page from disk; any request it makes other than for its own file fails the test."""
+    requests = []
+    tab.on("request", lambda r: r.url != path.as_uri() and requests.append(r.url))
+    tab.goto(path.as_uri())
+    wait_until(tab, "window.circuitsim && window.circuitsim.steps.length > 0")
+    tab.requests = requests
+    return tab
+
+
+# -- the command ---------------------------------------------------------------------------------
+
+
+def test_explore_writes_one_self_contained_page(pages):
+    text = pages["neuron"].read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    assert not re.search(r"<(script|img|link|iframe)[^>]*\s(src|href)=", text)
+    assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", text), "no address outside the page"
+    assert "Content-Security-Policy" in text and "default-src 'none'" in text
+
+
+def test_explore_errors_name_the_file_position(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("inputs: {x: 1.0}\ngates:\n  g: {type: mull, inputs: [x]}\noutputs: [g]\n")
+    result = CliRunner().invoke(main, ["explore", str(bad), "-o", str(tmp_path / "page.html")])
+    assert result.exit_code == 1
+    assert f"{bad}:3:" in result.output and "unknown gate type 'mull'" in result.output
+    assert not (tmp_path / "page.html").exists()
+
+
+def test_explore_needs_required_inputs_and_one_sample(tmp_path):
+    circuit = tmp_path / "c.yaml"
+    circuit.write_text("inputs: {x: null}\ngates:\n  g: {type: neg, inputs: [x]}\noutputs: [g]\n")
+    result = CliRunner().invoke(main, ["explore", str(circuit), "-o", str(tmp_path / "p.html")])
+    assert result.exit_code == 1 and "--set x=VALUE" in result.output
+    result = CliRunner().invoke(main, ["explore", str(circuit), "--set", "x=1,2", "-o", str(tmp_path / "p.html")])
+    assert result.exit_code == 1 and "one sample" in result.output
+    result = CliRunner().invoke(main, ["explore", str(circuit), "--set", "x=2", "-o", str(tmp_path / "p.html")])
+    assert result.exit_code == 0 and (tmp_path / "p.html").exists()
+
+
+# -- the player's contract -----------------------------------------------------------------------
+
+
+def test_steps_are_the_trace_and_goto_shows_each_message(tab, pages, root):
+    page = open_page(tab, pages["neuron"])
+    steps = page.evaluate("window.circuitsim.steps")
+    assert steps == jsonl(root, "neuron")
+    texts = page.evaluate("[...window.circuitsim.steps.keys()].map((k) => (window.circuitsim.goto(k), document.querySelector('#message').textContent))")
+    assert texts[0] == "w0 -> m0: 2.00"
+    assert texts[12] == "f -> output: 0.73"
+    assert texts[13] == "seed -> f: 1.00"
+    assert texts[24] == "m0 -> w0: 0.20 \u00d7 -1.00 = -0.20"
+    assert texts[16] == "p -> 1: -0.53 \u00d7 1.00 = -0.53"
+    assert len(texts) == len(steps) == 26
+    assert page.requests == []
+
+
+def test_the_message_shown_is_highlighted_and_numbers_appear_as_they_arrive(tab, pages):
+    page = open_page(tab, pages["neuron"])
+    page.evaluate("window.circuitsim.goto(24)")  # m0 -> w0, backward
+    lit = page.evaluate("[...document.querySelectorAll('.hl')].map((e) => [e.getAttribute('class'), e.dataset.from || e.dataset.node])")
+    assert ["wire hl backward", "w0"] in lit
+    assert ["node gate hl backward", "m0"] in lit
+    assert page.evaluate("document.querySelector('.wire.hl').dataset.to") == "m0"
+    pending = "(cls) => document.querySelectorAll(`.labels text.${cls}.pending`).length"
+    page.evaluate("window.circuitsim.goto(0)")
+    assert page.evaluate(pending, "grad") == page.evaluate("document.querySelectorAll('.labels text.grad').length") > 0
+    assert page.evaluate(pending, "value") > 0
+    page.evaluate("window.circuitsim.goto(12)")  # the forward pass is over: every value is shown
+    assert page.evaluate(pending, "value") == 0 and page.evaluate(pending, "grad") > 0
+    page.evaluate("window.circuitsim.goto(25)")
+    assert page.evaluate(pending, "grad") == 0
+    page.evaluate("window.circuitsim.goto(3)")  # and back again
+    assert page.evaluate(pending, "grad") > 0
+
+
+def test_keys_step_and_space_plays(tab, pages):
+    page = open_page(tab, pages["neuron"])
+    k = lambda: page.evaluate("window.circuitsim.k")
+    assert k() == 0
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert k() == 2 and page.text_content("#message") == "w1 -> m1: -3.00"  # after w0 and x0
+    page.keyboard.press("ArrowLeft")
+    assert k() == 1
+    page.keyboard.press("End")
+    assert k() == 25
+    page.keyboard.press("Home")
+    page.select_option("#speed", "30")
+    page.keyboard.press(" ")
+    wait_until(page, "window.circuitsim.k >= 5")
+    page.keyboard.press(" ")
+    stopped = k()
+    page.wait_for_timeout(150)
+    assert k() == stopped and 5 <= stopped < 25
+    page.click("#forward")
+    assert k() == stopped + 1
+    page.fill("#slider", "20")
+    assert k() == 20
+
+
+def test_a_fanned_out_gradient_adds_up_on_its_trunk_and_in_the_inspector(tab, pages):
+    page = open_page(tab, pages["fanout"])
+    steps = page.evaluate("window.circuitsim.steps")
+    into_x = [k for k, m in enumerate(steps) if m["pass"] == "backward" and m["to"] == "x"]
+    trunk = "document.querySelector('.labels.trunk[data-from=\"x\"] text.grad')"
+    sums = []
+    for k in into_x:
+        page.evaluate(f"window.circuitsim.goto({k})")
+        sums.append(page.evaluate(f"{trunk}.textContent"))
+    assert sums == ["4.00", "-8.00", "-5.00", "-2.00"]
+    page.evaluate(f"window.circuitsim.goto({into_x[1]})")
+    box = page.evaluate("(() => { const r = document.querySelector('.wire.trunk[data-from=\"x\"] path').getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+    page.mouse.click(*box)
+    panel = page.locator("#inspect")
+    assert panel.is_visible()
+    rows = panel.locator("tr").all_inner_texts()
+    assert len(rows) == 5 and "sum" in rows[-1] and "-2.00" in rows[-1]
+    assert "p.0" in rows[0] and "= 4.00" in rows[0]
+    assert panel.locator("tr.later").count() == 2  # sq's two have not come back yet
+    page.keyboard.press("Escape")
+    assert not panel.is_visible()
+
+
+def test_modules_fold_and_unfold_by_a_click(tab, pages):
+    page = open_page(tab, pages["two_neurons"])
+    steps = page.evaluate("window.circuitsim.steps")
+    inner = next(k for k, m in enumerate(steps) if m["pass"] == "backward" and m["from"] == "h1/m1")
+    page.evaluate(f"window.circuitsim.goto({inner})")
+    assert page.evaluate("document.querySelector('.instance.hl').dataset.instance") == "h1"
+    box = page.evaluate("(() => { const r = document.querySelector('.instance[data-instance=\"h1\"] rect').getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+    page.mouse.click(*box)
+    assert page.locator(".group[data-instance='h1']").count() == 1
+    assert page.text_content("#fold") == "fold modules"
+    assert page.evaluate("window.circuitsim.k") == inner
+    lit = page.evaluate("[...document.querySelectorAll('.node.hl')].map((e) => e.dataset.node)")
+    assert sorted(lit) == ["h1/m1", "h1/w1"]
+    page.click("#fold")
+    assert page.locator(".group").count() == 0 and page.locator(".instance").count() == 2
+
+
+def test_pan_zoom_fit_and_find(tab, pages):
+    page = open_page(tab, pages["two_neurons"])
+    view_box = lambda: [float(v) for v in page.get_attribute("#picture svg", "viewBox").split()]
+    home = view_box()
+    page.mouse.move(600, 500)
+    page.mouse.wheel(0, -400)
+    zoomed = view_box()
+    assert zoomed[2] < home[2] * 0.8
+    page.mouse.move(600, 500)
+    page.mouse.down()
+    page.mouse.move(500, 450, steps=4)
+    page.mouse.up()
+    moved = view_box()
+    assert moved[0] > zoomed[0] and moved[2] == zoomed[2]
+    page.click("#fit")
+    assert view_box() == home
+    page.fill("#search", "h1")
+    page.press("#search", "Enter")
+    assert page.locator(".found").count() == 1
+    assert view_box() != home
+    page.fill("#search", "nothing_like_it")
+    page.press("#search", "Enter")
+    assert "missing" in page.get_attribute("#search", "class")
+
+
+# -- notebooks -----------------------------------------------------------------------------------
+
+
+def test_notebook_players_are_inline_and_do_not_clash(tab, tmp_path, root):
+    neuron = circuitsim.load(root / "circuits" / "neuron.yaml").explore()
+    fanout = circuitsim.load(root / "circuits" / "fanout.yaml").explore({"x": 1.0})
+    assert len(neuron.steps) == 26 and neuron.steps == jsonl(root, "neuron")
+    cells = f"<html><body><h1>notebook</h1>{neuron._repr_html_()}<p>between</p>{fanout._repr_html_()}</body></html>"
+    assert "<script src" not in cells
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text(cells, encoding="utf-8")
+    tab.goto(notebook.as_uri())
+    frames = [f for f in tab.frames if f != tab.main_frame]
+    assert len(frames) == 2
+    for frame in frames:
+        wait_until(frame, "window.circuitsim && window.circuitsim.steps.length > 0")
+    lengths = [f.evaluate("window.circuitsim.steps.length") for f in frames]
+    assert lengths == [26, len(fanout.steps)]
+    frames[0].evaluate("window.circuitsim.goto(24)")
+    frames[1].evaluate("window.circuitsim.goto(0)")
+    assert frames[0].text_content("#message") == "m0 -> w0: 0.20 \u00d7 -1.00 = -0.20"
+    assert frames[1].text_content("#message") == "x -> sq: 1.00"
+    neuron.save(tmp_path / "saved.html")
+    assert (tmp_path / "saved.html").read_text(encoding="utf-8") == neuron.html
