@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import click
@@ -62,16 +63,19 @@ def serve(file, host, port, sets, precision, plugins):
       circuitsim serve circuits/mlp.yaml --port 8001 --set x0=0.5
     """
     try:
-        import uvicorn
-
-        from ..explore.server import create_app
+        from ..explore.server import Server, create_app
     except ImportError as exc:
         raise click.ClickException(
             f"circuitsim serve needs the serve extra ({exc.name} is missing): python -m pip install 'circuitsim[serve]'"
         ) from None
-    app = create_app(file, sets=sets, precision=precision, plugins=plugins)
-    click.echo(f"serving {file} at http://{_url_host(host)}:{port}/ (Ctrl+C stops)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1)
+    app = create_app(file, sets=sets, precision=precision, plugins=plugins, host=host)
+    try:
+        sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+    bound = sock.getsockname()[1]
+    click.echo(f"serving {file} at http://{_url_host(host)}:{bound}/ (Ctrl+C stops)", err=True)
+    Server(app).run(sockets=[sock])
 
 
 def _url_host(host: str) -> str:

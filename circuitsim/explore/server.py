@@ -21,6 +21,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -33,7 +34,7 @@ from ..errors import CircuitError
 from ..loader import load
 from .page import LIVE_POLICY, error_payload, html, payload
 
-__all__ = ["Source", "create_app"]
+__all__ = ["Server", "Source", "create_app"]
 
 POLL_SECONDS = 0.3  # how often /events looks at the file
 PING_SECONDS = 15.0  # a comment now and then, so that proxies keep the stream open
@@ -131,7 +132,21 @@ def create_app(path: str | os.PathLike, *, sets=None, precision: int = 2, plugin
     hosts = ["*"] if host not in LOOPBACK else [*LOOPBACK, "[::1]"]
     app = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts)])
     app.state.source = source
+    app.state.stopping = threading.Event()
     return app
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, which on Ctrl+C first ends the pages' change streams, so that it
+    stops at once instead of waiting for the browsers to hang up."""
+
+    def __init__(self, app: Starlette, **config) -> None:
+        super().__init__(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, **config))
+        self.app = app
+
+    def handle_exit(self, sig, frame) -> None:
+        self.app.state.stopping.set()
+        super().handle_exit(sig, frame)
 
 
 async def _changes(request: Request, source: Source):
@@ -139,7 +154,8 @@ async def _changes(request: Request, source: Source):
     last = await run_in_threadpool(source.stamp)
     quiet = 0.0
     count = 0
-    while not await request.is_disconnected():
+    stopping = request.app.state.stopping
+    while not stopping.is_set() and not await request.is_disconnected():
         await asyncio.sleep(POLL_SECONDS)
         now = await run_in_threadpool(source.stamp)
         if now != last:

@@ -1,0 +1,189 @@
+"""circuitsim serve: the live page over HTTP (starlette's TestClient), and in a real browser
+against a real uvicorn: saving the file updates the page, a broken file shows its errors over
+the last picture, inputs edited in the page re-run it; no request reaches the file system."""
+
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import warnings
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+with warnings.catch_warnings():  # starlette's TestClient would rather have httpx2 than httpx
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from circuitsim.cli import main
+import circuitsim
+from circuitsim.explore.server import Server, create_app
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SECRET = "a secret that no response may carry"
+
+
+@pytest.fixture
+def neuron(tmp_path):
+    path = tmp_path / "neuron.yaml"
+    shutil.copy(ROOT / "circuits" / "neuron.yaml", path)
+    (tmp_path / "secret.txt").write_text(SECRET)
+    return path
+
+
+@pytest.fixture
+def client(neuron):
+    with TestClient(create_app(neuron), base_url="http://127.0.0.1") as c:
+        yield c
+
+
+def trace(path):
+    result = CliRunner().invoke(main, ["trace", str(path), "--format", "jsonl"])
+    return [json.loads(line) for line in result.output.splitlines()]
+
+
+def test_page_and_data(client, neuron):
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert "const LIVE = true;" in page.text
+    data = client.get("/data").json()
+    assert data["errors"] == [] and data["steps"] == trace(neuron)
+    assert data["inputs"] == {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0}
+
+
+def test_inputs_set_in_the_page_run_again(client):
+    data = client.post("/data", json={"set": {"x0": 0.5}}).json()
+    assert data["inputs"]["x0"] == 0.5 and data["steps"][1]["value"] == 0.5
+    wrong = client.post("/data", json={"set": {"x9": 1.0}}).json()
+    assert "x9" in wrong["errors"][0] and wrong["inputs"]["x0"] == -1.0
+    assert client.post("/data", json={"set": {"x0": "1; rm -rf"}}).status_code == 400
+    assert client.post("/data", content=b"{not json").status_code == 400
+    assert client.post("/data", json=[1, 2]).status_code == 400
+
+
+def test_a_broken_file_gives_its_errors(client, neuron):
+    neuron.write_text(neuron.read_text().replace("type: exp", "type: expp"))
+    errors = client.get("/data").json()["errors"]
+    assert len(errors) == 1 and errors[0].startswith(f"{neuron}:") and "unknown gate type 'expp'" in errors[0]
+    assert "expp" in client.get("/").text  # the page shows them too
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../secret.txt", "/..%2fsecret.txt", "/%2e%2e/secret.txt", "/data/../secret.txt", "/secret.txt",
+        "/neuron.yaml", "/static/../secret.txt", "//etc/passwd", "/data/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/events/..%2f..%2fsecret.txt", "/?file=secret.txt", "/data?path=../secret.txt",
+    ],
+)
+def test_no_request_reaches_the_file_system(client, path):
+    response = client.get(path)
+    assert SECRET not in response.text and "root:" not in response.text
+    assert "model_path" not in response.text
+    if "?" not in path:
+        assert response.status_code == 404, path
+    for method in ("PUT", "DELETE"):
+        assert client.request(method, "/data").status_code == 405
+
+
+def test_requests_must_name_this_machine(neuron):
+    with TestClient(create_app(neuron), base_url="http://attacker.example") as c:
+        assert c.get("/").status_code == 400
+    with TestClient(create_app(neuron), base_url="http://localhost:8000") as c:
+        assert c.get("/data").status_code == 200
+
+
+def test_serve_without_its_extra_says_what_to_install(neuron, monkeypatch):
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if it were not installed
+    monkeypatch.delitem(sys.modules, "circuitsim.explore.server")
+    result = CliRunner().invoke(main, ["serve", str(neuron)])
+    assert result.exit_code == 1 and "pip install 'circuitsim[serve]'" in result.output
+    result = CliRunner().invoke(main, ["serve", str(neuron.parent / "missing.yaml")])
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_serve_command_listens_on_127_0_0_1(neuron):
+    """The command as typed, in a real process: it says where it listens, and answers there."""
+    env = os.environ | {"CIRCUITSIM_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "circuitsim", "serve", str(neuron), "--port", "0"],
+        stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        line = process.stderr.readline()
+        assert line.startswith(f"serving {neuron} at http://127.0.0.1:"), line
+        url = line.split(" at ")[1].split()[0]
+        assert httpx.get(url + "data", timeout=10).json()["circuit"] == "neuron"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+# -- in a browser, against a real server ---------------------------------------------------------
+
+
+@pytest.fixture
+def served(neuron):
+    """A real uvicorn serving ``neuron`` on 127.0.0.1, on a free port; yields its address."""
+    server = Server(create_app(neuron), host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}/"
+    server.handle_exit(signal.SIGINT, None)  # as Ctrl+C does
+    thread.join(10)
+    assert not thread.is_alive()
+
+
+def wait_until(page, condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"Boolean({condition})"):
+        assert time.monotonic() < deadline, f"timed out waiting for {condition}"
+        time.sleep(0.05)
+
+
+def save(path, text):
+    """Save as an editor does, and make sure the modification time moves on."""
+    before = path.stat().st_mtime_ns
+    path.write_text(text)
+    os.utime(path, ns=(before + 10**9, before + 10**9))
+
+
+def test_the_page_follows_its_file_and_its_inputs(served, tab, neuron):
+    tab.goto(served)
+    wait_until(tab, "window.circuitsim && window.circuitsim.steps.length === 26")
+    assert tab.evaluate("window.circuitsim.steps[0].value") == 2.0
+    tab.evaluate("window.circuitsim.goto(24)")
+    text = neuron.read_text()
+
+    save(neuron, text.replace("w0: 2.0", "w0: 1.0"))  # saved in an editor
+    wait_until(tab, "window.circuitsim.steps[0].value === 1.0")
+    assert tab.evaluate("window.circuitsim.k") == 24 and tab.is_hidden("#errors")
+    upstream = circuitsim.load(neuron).run().grads["m0"]
+    assert tab.text_content("#message") == f"m0 -> w0: {upstream:.2f} \u00d7 -1.00 = {-upstream:.2f}"
+
+    save(neuron, text.replace("type: exp", "type: expp"))  # a mistake
+    wait_until(tab, "!document.querySelector('#errors').hidden")
+    errors = tab.text_content("#errors")
+    assert f"{neuron}:" in errors and "unknown gate type 'expp'" in errors
+    assert tab.locator("#picture svg .node").count() > 0  # the last good picture stays
+    assert tab.evaluate("window.circuitsim.steps[0].value") == 1.0
+
+    save(neuron, text)  # fixed
+    wait_until(tab, "document.querySelector('#errors').hidden && window.circuitsim.steps[0].value === 2.0")
+
+    tab.fill("#inputs input[name=x0]", "0.25")  # an input changed in the page
+    tab.press("#inputs input[name=x0]", "Enter")
+    wait_until(tab, "window.circuitsim.steps[1].value === 0.25")
+    assert tab.input_value("#inputs input[name=x0]") == "0.25"
