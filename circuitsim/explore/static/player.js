@@ -94,7 +94,7 @@ function goto(k, animate) {
   $("counter").textContent = `${k + 1} / ${n}`;
   const route = view.highlight(m);
   if (animate) view.pulse(route, m, pulseMillis());
-  if ($("follow").checked) view.follow(route);
+  if ($("follow").checked || view.readable) view.follow(route);
   inspector.refresh();
 }
 

@@ -6,6 +6,7 @@
 // `.group[data-instance]`. Labels (`.labels`) carry the same attributes as their wire.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
+const MIN_SCALE = 0.55; // screen pixels per picture unit below which labels are too small to read
 
 const view = {
   views: [],
@@ -51,6 +52,7 @@ view.show = function (index, box) {
   const [x, y, w, h] = (svg.getAttribute("viewBox") || "0 0 100 100").split(/[\s,]+/).map(Number);
   this.home = { x, y, w, h };
   this.setBox(box || this.home);
+  this.readable = !box && this.scale() < MIN_SCALE;  // too small to read whole: start closer
   this.wires = new Map();
   this.labels = new Map();
   this.nodes = new Map();
@@ -76,6 +78,11 @@ view.show = function (index, box) {
   this.shown = -1;
   this.lit = [];
   if (player.k >= 0) this.reveal(player.k);
+};
+
+view.scale = function () {
+  const stage = $("picture").getBoundingClientRect();
+  return stage.width ? Math.min(stage.width / this.box.w, stage.height / this.box.h) : 1;
 };
 
 view.setBox = function (b) {
@@ -249,6 +256,11 @@ view.centre = function (el, width) {
 
 view.follow = function (route) {
   const el = route.wires[route.wires.length - 1] || route.nodes[0];
+  if (el && this.readable) {  // a big picture opens at a readable size, on the message shown
+    this.readable = false;
+    const stage = $("picture").getBoundingClientRect();
+    return this.centre(el, stage.width || this.home.w);
+  }
   if (!el || this.box.w >= this.home.w * 0.999) return;
   const r = el.getBBox();
   const b = this.box;
