@@ -49,6 +49,7 @@ class Sweep:
     values: dict[str, Any] = field(default_factory=dict)
     grads: dict[str, Any] = field(default_factory=dict)
     chunk: int | None = None
+    warned: bool = False
 
 
 def memory_budget() -> int:
@@ -117,6 +118,7 @@ def run_local(circuit, batched, fixed, seed_batched, seed_fixed, values, grads, 
         result, faulted = _run_chunk(circuit, part, seeds, backward, policy, offset + start)
         if faulted:
             policy = "ignore"  # warned once, for the first sample that faulted
+            kept.warned = True
         for name in values:
             kept.values[name][start:stop] = result.values[name]
         for name in grads:

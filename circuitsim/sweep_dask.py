@@ -9,13 +9,15 @@ result's columns are slices of that one dask array, so computing them together
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from .errors import CircuitError
+from .errors import CircuitError, NumericalWarning
 from .portable import blob_of, circuit_from_blob
 from .sweep import Sweep, _is_dask, _split, run_local
 
-__all__ = ["dask_sweep", "run_block"]
+__all__ = ["dask_sweep", "run_block", "run_reporting"]
 
 
 def dask_sweep(circuit, inputs: dict, seed: dict, values: list[str], grads: list[str], chunk, nan: str) -> Sweep:
@@ -84,3 +86,11 @@ def run_block(blob: bytes, *blocks, names, fixed, values, grads, chunk, nan, blo
     )
     del kept
     return out.T
+
+
+def run_reporting(blob: bytes, *blocks, names, fixed, values, grads, nan, offset: int) -> tuple[np.ndarray, list[str]]:
+    """:func:`run_block`, and the NaN warnings it gave, to be shown where the work was sent from."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NumericalWarning)
+        table = run_block(blob, *blocks, names=names, fixed=fixed, values=values, grads=grads, chunk=None, nan=nan, offset=offset)
+    return table, [str(w.message) for w in caught if issubclass(w.category, NumericalWarning)]
