@@ -16,6 +16,7 @@ runs each block once for all columns.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
@@ -128,44 +129,36 @@ def run_local(circuit, batched, fixed, seed_batched, seed_fixed, values, grads, 
 
 
 def _run_chunk(circuit, part: dict, seeds, backward: bool, policy: str, start: int):
-    """One chunk's result and whether it warned; a fault is reported for its first sample."""
-    def run(values, seed, nan):
+    """One chunk's result and whether it warned; a fault's sample is numbered in the whole sweep."""
+    def run(nan):
         if backward:
-            return circuit.run(values, seed=seed, nan=nan)
-        return circuit.forward(values, nan=nan)
+            return circuit.run(part, seed=seeds, nan=nan)
+        return circuit.forward(part, nan=nan)
 
     if policy == "ignore":
-        return run(part, seeds, "ignore"), False
-    try:
-        return run(part, seeds, "raise"), False
-    except NumericalError as exc:
-        fault = exc
-    result = run(part, seeds, "ignore")
-    sample = _first_bad_sample(result)
-    if sample is not None:
-        one = {name: v[sample] if isinstance(v, np.ndarray) else v for name, v in part.items()}
-        one_seed = {name: v[sample] if isinstance(v, np.ndarray) else v for name, v in (seeds or {}).items()} or None
-        try:
-            run(one, one_seed, "raise")
-        except NumericalError as exc:  # the sample alone: its own numbers in the message
-            fault = NumericalError(f"{exc.message} (sample {start + sample})", exc.pos)
+        return run("ignore"), False
     if policy == "raise":
-        raise fault from None
-    pos = fault.pos
-    warnings.warn(f"{pos}: {fault.message}" if pos.path or pos.line else fault.message, NumericalWarning, stacklevel=4)
-    return result, True
+        try:
+            return run("raise"), False
+        except NumericalError as exc:
+            raise NumericalError(_renumbered(exc.message, start), exc.pos) from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run("warn")
+    faults = [w for w in caught if issubclass(w.category, NumericalWarning)]
+    for other in caught:
+        if other not in faults:
+            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
+    if faults:
+        warnings.warn(_renumbered(str(faults[0].message), start), NumericalWarning, stacklevel=4)
+    return result, bool(faults)
 
 
-def _first_bad_sample(result) -> int | None:
-    first = None
-    for numbers in (result.values, result.grads):
-        for name in numbers:
-            array = np.asarray(numbers[name])
-            if array.ndim:
-                bad = np.flatnonzero(~np.isfinite(array[:first]))
-                if bad.size:
-                    first = int(bad[0])
-    return first
+def _renumbered(message: str, start: int) -> str:
+    """A chunk's message with its samples numbered from the sweep's first sample."""
+    if not start:
+        return message
+    return re.sub(r"\(sample (\d+)\)", lambda m: f"(sample {int(m.group(1)) + start})", message)
 
 
 # -- arguments ---------------------------------------------------------------------------

@@ -13,12 +13,14 @@ reads back as the same float64.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from .errors import CircuitError, Position
+from .fileio import open_user_file
 from .spec import NAME_RE
 from .tables_json import JsonWriter, read_json_inputs
 
@@ -103,11 +105,8 @@ def check_columns(columns: list[str], path: str, line: int | None = 1, offsets: 
 class _CsvTable(Table):
     @classmethod
     def open(cls, path: str) -> _CsvTable:
-        try:
-            with open(path, "rb") as file:
-                head = file.readline(HEADER_BYTES)
-        except OSError as exc:
-            raise CircuitError(f"cannot read table file: {exc.strerror or exc}", Position(path)) from None
+        with open_user_file(path, what="inputs file") as file:
+            head = file.readline(HEADER_BYTES)
         try:
             text = head.decode("utf-8-sig")  # a byte order mark, as spreadsheets write, is not part of a name
         except UnicodeDecodeError as exc:
@@ -126,7 +125,7 @@ class _CsvTable(Table):
         """The number of data rows (lines after the header that are not blank), counted once."""
         if self.rows is None:
             rows = 0
-            with open(self.path, "rb") as file:
+            with open_user_file(self.path, what="inputs file") as file:
                 file.seek(self._header_bytes)
                 last = b"\n"
                 for block in iter(lambda: file.read(1 << 24), b""):
@@ -146,12 +145,12 @@ class _CsvTable(Table):
             column_types={name: pa.float64() for name in self.columns}, null_values=[], strings_can_be_null=False
         )
         try:
-            reader = pa_csv.open_csv(self.path, read_options=options, convert_options=convert)
-            got = 0
-            for batch in reader:
-                if batch.num_rows:
-                    got += batch.num_rows
-                    yield {name: batch.column(i).to_numpy(zero_copy_only=False) for i, name in enumerate(self.columns)}
+            with open_user_file(self.path, what="inputs file") as file:
+                got = 0
+                for batch in pa_csv.open_csv(file, read_options=options, convert_options=convert):
+                    if batch.num_rows:
+                        got += batch.num_rows
+                        yield {name: batch.column(i).to_numpy(zero_copy_only=False) for i, name in enumerate(self.columns)}
         except pa.ArrowInvalid as exc:
             for _ in self._python_blocks(1 << 16):  # finds the line and column, or nothing
                 pass
@@ -163,7 +162,7 @@ class _CsvTable(Table):
         """The same blocks through Python's csv module; a bad cell is named by line and column."""
         width = len(self.columns)
         got = 0
-        with open(self.path, encoding="utf-8-sig", newline="") as file:
+        with io.TextIOWrapper(open_user_file(self.path, what="inputs file"), encoding="utf-8-sig", newline="") as file:
             file.readline()
             block: list[list[float]] = []
             for line, cells in enumerate(csv.reader(file), 2):
@@ -218,7 +217,7 @@ class _ParquetTable(Table):
         if pa_parquet is None:
             raise CircuitError(PARQUET_HINT, Position(path))
         try:
-            file = pa_parquet.ParquetFile(path)
+            file = pa_parquet.ParquetFile(open_user_file(path, what="inputs file"))
         except (OSError, pa.ArrowException) as exc:
             raise CircuitError(f"cannot read Parquet file: {exc}", Position(path)) from None
         schema = file.schema_arrow
@@ -283,6 +282,8 @@ class _CsvWriter:
     def close(self) -> None:
         pass
 
+    abort = close
+
 
 class _ParquetWriter:
     def __init__(self, file, columns: list[str]) -> None:
@@ -295,3 +296,5 @@ class _ParquetWriter:
 
     def close(self) -> None:
         self.writer.close()
+
+    abort = close

@@ -22,6 +22,8 @@ import tempfile
 import numpy as np
 
 from .errors import CircuitError, Position
+from .fileio import read_user_file
+from .yamlsrc import DEFAULT_MAX_BYTES
 
 __all__ = ["Inputs", "JsonWriter", "read_json_inputs"]
 
@@ -48,14 +50,14 @@ def _number(literal: str) -> float:
 
 
 def read_json_inputs(path: str, data: bytes | None = None) -> Inputs:
-    """The inputs in the JSON file at ``path`` (its bytes ``data``, if read already)."""
+    """The inputs in the JSON file at ``path`` (its bytes ``data``, if read already).
+
+    The file must be a regular file of at most 256 MiB (``DEFAULT_MAX_BYTES``).
+    """
+    if data is None:
+        data = read_user_file(path, what="inputs file", max_bytes=DEFAULT_MAX_BYTES)
     try:
-        if data is None:
-            with open(path, "rb") as file:
-                data = file.read()
         text = data.decode("utf-8-sig")
-    except OSError as exc:
-        raise CircuitError(f"cannot read inputs file: {exc.strerror or exc}", Position(path)) from None
     except UnicodeDecodeError as exc:
         before = data[: exc.start].decode("utf-8", "replace")
         raise CircuitError(f"the file is not UTF-8 text ({exc.reason})", _at(before, len(before), path)) from None
@@ -175,5 +177,8 @@ class JsonWriter:
                 out.write(b"\n    ]")
             out.write(b"\n  }" if members else b"}")
         out.write(b"\n}\n")
+        self.abort()
+
+    def abort(self) -> None:
         for spill in self.spills.values():
             spill.close()

@@ -118,7 +118,7 @@ def test_run_json_is_the_documented_object(cli):
 
 
 def test_run_json_batch_gives_lists(cli):
-    doc = strict_json(cli("run", "circuits/neuron.yaml", "--set", "x0=-1,0,1", "--format", "json").stdout)
+    doc = strict_json(cli("run", "circuits/neuron.yaml", "--set", "x0=-1,0,1", "--values", "x0,w0,f", "--grads", "w0", "--format", "json").stdout)
     assert doc["values"]["x0"] == [-1.0, 0.0, 1.0]
     assert doc["values"]["w0"] == [2.0, 2.0, 2.0]
     assert doc["outputs"]["f"][0] == pytest.approx(0.7310585786300049)
@@ -134,11 +134,16 @@ def test_run_json_stays_valid_with_nan_and_infinity(cli, write):
     assert "warning:" in result.stderr and "gate 'l' (log)" in result.stderr
 
 
-def test_run_csv_has_inputs_outputs_and_input_gradients(cli):
+def test_run_csv_batch_keeps_the_batch_inputs_the_outputs_and_their_gradients(cli):
     out = cli("run", "circuits/neuron.yaml", "--set", "x0=-1,0", "--format", "csv").stdout
     lines = out.splitlines()
-    assert lines[0] == "w0,x0,w1,x1,w2,f,grad_w0,grad_x0,grad_w1,grad_x1,grad_w2"
+    assert lines[0] == "x0,f,grad_x0"
     assert len(lines) == 3
+    assert [float(v) for v in lines[1].split(",")] == [-1.0, 0.7310585786300049, pytest.approx(NEURON_GRADS["x0"])]
+    every = "w0,x0,w1,x1,w2"
+    out = cli("run", "circuits/neuron.yaml", "--set", "x0=-1,0", "--values", every, "--values", "f", "--grads", every, "--format", "csv").stdout
+    lines = out.splitlines()
+    assert lines[0] == "w0,x0,w1,x1,w2,f,grad_w0,grad_x0,grad_w1,grad_x1,grad_w2"
     first = [float(v) for v in lines[1].split(",")]
     assert first[:6] == [2.0, -1.0, -3.0, -2.0, -3.0, 0.7310585786300049]
     assert first[6] == pytest.approx(NEURON_GRADS["w0"])
@@ -148,14 +153,14 @@ def test_run_csv_inputs_file_runs_one_batch(cli, write):
     path = write("samples.csv", "x0,x1\n-1,-2\n0.5,1\n\n2,0\n")
     out = cli("run", "circuits/neuron.yaml", "--inputs", path, "--format", "csv").stdout
     rows = [line.split(",") for line in out.splitlines()[1:]]
-    assert [(float(r[1]), float(r[3])) for r in rows] == [(-1.0, -2.0), (0.5, 1.0), (2.0, 0.0)]
+    assert [(float(r[0]), float(r[1])) for r in rows] == [(-1.0, -2.0), (0.5, 1.0), (2.0, 0.0)]
     c = circuitsim.load("circuits/neuron.yaml")
-    assert float(rows[1][5]) == c.run({"x0": 0.5, "x1": 1.0}).outputs["f"]
+    assert float(rows[1][2]) == c.run({"x0": 0.5, "x1": 1.0}).outputs["f"]
 
 
 def test_run_json_inputs_file_and_set_overrides_it(cli, write):
     path = write("inputs.json", '{"x0": 0.5, "x1": [1, 2]}')
-    doc = strict_json(cli("run", "circuits/neuron.yaml", "--inputs", path, "--set", "x0=3", "--format", "json").stdout)
+    doc = strict_json(cli("run", "circuits/neuron.yaml", "--inputs", path, "--set", "x0=3", "--values", "x0,x1", "--format", "json").stdout)
     assert doc["values"]["x0"] == [3.0, 3.0]
     assert doc["values"]["x1"] == [1.0, 2.0]
 
@@ -171,8 +176,8 @@ def test_run_seed_and_no_grad(cli):
 
 def test_run_batch_table_summarises_outputs_and_gradients(cli):
     out = cli("run", "circuits/neuron.yaml", "--set", "x0=-1,0,1").stdout
-    assert "neuron: outputs, 3 samples" in out
-    assert "gradients of the inputs" in out
+    assert "neuron: 3 samples" in out
+    assert "grad_x0" in out
     assert "0.892313" in out  # the mean of f
 
 
@@ -213,18 +218,18 @@ def test_run_invalid_circuit_reports_every_problem(cli, root):
 def test_run_bad_inputs_files(cli, write):
     csv_path = write("bad.csv", "x0,x1\n1,2\n3,abc\n")
     assert cli("run", "circuits/neuron.yaml", "--inputs", csv_path, code=1).stderr == (
-        f"{csv_path}:3: error: column 'x1': 'abc' is not a number\n"
+        f"{csv_path}:3:3: error: column 'x1': 'abc' is not a number\n"
     )
     short = write("short.csv", "x0,x1\n1\n")
-    assert "short.csv:2: error: 1 values for 2 columns" in cli("run", "circuits/neuron.yaml", "--inputs", short, code=1).stderr
+    assert "short.csv:2: error: 1 values for 2 columns (x0, x1)" in cli("run", "circuits/neuron.yaml", "--inputs", short, code=1).stderr
     json_path = write("bad.json", '{"x0": 1,\n "x1": }')
     assert f"{json_path}:2:8: error: invalid JSON" in cli("run", "circuits/neuron.yaml", "--inputs", json_path, code=1).stderr
     text = write("words.json", '{"x0": "one"}')
     assert "input 'x0' must be a number" in cli("run", "circuits/neuron.yaml", "--inputs", text, code=1).stderr
     unknown = write("unknown.csv", "x9\n1\n")
-    assert "unknown input 'x9'" in cli("run", "circuits/neuron.yaml", "--inputs", unknown, code=1).stderr
+    assert "unknown.csv:1:1: error: column 'x9' is not an input" in cli("run", "circuits/neuron.yaml", "--inputs", unknown, code=1).stderr
     other = write("inputs.txt", "x0=1")
-    assert "ends in .json or .csv" in cli("run", "circuits/neuron.yaml", "--inputs", other, code=2).stderr
+    assert "ends in .json, .csv or .parquet" in cli("run", "circuits/neuron.yaml", "--inputs", other, code=2).stderr
 
 
 def test_run_batch_lengths_must_agree(cli):
@@ -260,9 +265,9 @@ def test_run_output_file_is_written_whole_or_not_at_all(cli, write, tmp_path):
 
 def test_a_batch_in_chunks_equals_one_run_and_names_the_right_sample(cli, write, monkeypatch):
     xs = ",".join(str(x) for x in np.linspace(-2, 2, 7))
-    whole = strict_json(cli("run", "circuits/neuron.yaml", "--set", f"x0={xs}", "--format", "json").stdout)
-    monkeypatch.setattr("circuitsim.cli.run.CHUNK", 2)
-    chunked = strict_json(cli("run", "circuits/neuron.yaml", "--set", f"x0={xs}", "--seed", "f=1,2,3,4,5,6,7", "--format", "json").stdout)
+    whole = strict_json(cli("run", "circuits/neuron.yaml", "--set", f"x0={xs}", "--grads", "w0", "--format", "json").stdout)
+    monkeypatch.setattr("circuitsim.cli.batch.chunk_size", lambda circuit: 2)
+    chunked = strict_json(cli("run", "circuits/neuron.yaml", "--set", f"x0={xs}", "--seed", "f=1,2,3,4,5,6,7", "--grads", "w0", "--format", "json").stdout)
     assert chunked["values"] == whole["values"]
     assert chunked["grads"]["w0"] == pytest.approx([g * k for g, k in zip(whole["grads"]["w0"], range(1, 8))], rel=1e-15)
 

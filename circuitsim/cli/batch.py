@@ -98,9 +98,13 @@ def run_batch(circuit, source, fixed: dict, seed: dict, values: list[str], grads
 
 def _write(handle, fmt, columns, head, groups, results, progress) -> None:
     writer = open_writer(handle, fmt, columns, json_head=head, json_groups=groups)
-    for n, block in results:
-        writer.write(block)
-        progress.advance(n)
+    try:
+        for n, block in results:
+            writer.write(block)
+            progress.advance(n)
+    except BaseException:
+        writer.abort()
+        raise
     writer.close()
     handle.flush()
 

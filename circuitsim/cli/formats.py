@@ -1,10 +1,12 @@
 """A run's :class:`~circuitsim.Result` as text: a rich table, JSON or CSV.
 
-- table: for one sample, every node with its kind, value and gradient, outputs first; for a
-  batch, a summary (mean, std, min, max) of each output and of each input's gradient.
-- json: ``{"circuit", "outputs", "values", "grads"}``, numbers (lists for a batch), with NaN and
-  infinities as the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` so it stays valid JSON.
-- csv: one row per sample: the inputs, the outputs, then ``grad_<input>`` for each input.
+- table: every node with its kind, value and gradient, outputs first, then the inputs; a
+  circuit of more than :data:`TABLE_ROWS` nodes shows that many and says how many more there are.
+- json: ``{"circuit", "outputs", "values", "grads"}``, numbers, with NaN and infinities as the
+  strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` so it stays valid JSON.
+- csv: a header and one row: the inputs, the outputs, then ``grad_<input>`` for each input.
+
+This is the output of one sample; a batch streams through :mod:`circuitsim.cli.batch`.
 """
 
 from __future__ import annotations
@@ -12,17 +14,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 
-import numpy as np
 from rich.table import Table
 
 from ..circuit import Circuit, Result
 from ..show import json_number, short
 
-__all__ = ["FORMATS", "csv_blocks", "to_json", "to_tables"]
+__all__ = ["FORMATS", "TABLE_ROWS", "to_csv", "to_json", "to_tables"]
 
 FORMATS = ("table", "json", "csv")
+TABLE_ROWS = 100  # nodes a table shows; a bigger circuit is summed up by its first ones
 
 
 # -- JSON --------------------------------------------------------------------------------
@@ -45,35 +46,25 @@ def _json_map(numbers: dict) -> dict:
 # -- CSV ---------------------------------------------------------------------------------
 
 
-def csv_blocks(result: Result, circuit: Circuit, rows: int = 100_000) -> Iterator[str]:
-    """The CSV text: the header, then ``rows`` samples at a time."""
+def to_csv(result: Result, circuit: Circuit) -> str:
     inputs = list(circuit.inputs)
     columns = inputs + [name for name in result.outputs if name not in inputs]
     cells = [result.values[name] for name in columns]
     if result.grads:
         columns += [f"grad_{name}" for name in inputs]
         cells += [result.grads[name] for name in inputs]
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow(columns)
-    yield header.getvalue()
-    size = result.batch or 1
-    arrays = [np.broadcast_to(np.float64(c), (size,)) for c in cells]
-    for start in range(0, size, rows):
-        texts = [map(repr, a[start : start + rows].tolist()) for a in arrays]
-        yield "".join(",".join(row) + "\n" for row in zip(*texts))
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerow([repr(float(c)) for c in cells])
+    return text.getvalue()
 
 
 # -- tables ------------------------------------------------------------------------------
 
 
 def to_tables(result: Result, circuit: Circuit) -> list[Table]:
-    if result.batch is None:
-        return [_node_table(result, circuit)]
-    tables = [_summary_table(f"{result.circuit}: outputs, {result.batch} samples", "output", result.outputs)]
-    if result.grads:
-        grads = {name: result.grads[name] for name in circuit.inputs}
-        tables.append(_summary_table("gradients of the inputs", "input", grads))
-    return tables
+    return [_node_table(result, circuit)]
 
 
 def _node_table(result: Result, circuit: Circuit) -> Table:
@@ -81,24 +72,18 @@ def _node_table(result: Result, circuit: Circuit) -> Table:
     for header in ("node", "kind", "value", "gradient"):
         table.add_column(header, justify="left" if header in ("node", "kind") else "right")
     outputs = list(result.outputs)
-    others = [name for name in result.values if name not in result.outputs]
+    inputs = [name for name in circuit.inputs if name not in result.outputs]
+    others = [name for name in result.values if name not in result.outputs and name not in circuit.inputs]
+    shown = (outputs + inputs + others)[:TABLE_ROWS]
     nodes = circuit.nodes
-    for name in outputs + others:
+    for name in shown:
         kind = nodes[name].type or nodes[name].kind
         if name in result.outputs:
             kind += " (output)"
         grad = short(result.grads[name]) if result.grads else ""
         table.add_row(name, kind, short(result.values[name]), grad, end_section=name == outputs[-1])
-    return table
-
-
-def _summary_table(title: str, what: str, columns: dict) -> Table:
-    table = Table(title=title)
-    table.add_column(what)
-    for header in ("mean", "std", "min", "max"):
-        table.add_column(header, justify="right")
-    with np.errstate(all="ignore"):
-        for name, values in columns.items():
-            stats = (np.mean(values), np.std(values), np.min(values), np.max(values))
-            table.add_row(name, *(short(s) for s in stats))
+    hidden = len(result.values) - len(shown)
+    if hidden > 0:
+        table.add_row(f"... {hidden:,} more", "", "", "", end_section=True)
+        table.caption = f"{hidden:,} of {len(result.values):,} nodes not shown: --format json lists them all"
     return table
