@@ -122,7 +122,7 @@ class _CsvTable(Table):
         return table
 
     def count_rows(self) -> int:
-        """The number of data rows (lines after the header that are not blank), counted once."""
+        """The lines after the header, counted once: the rows, for a progress bar (blank lines count too)."""
         if self.rows is None:
             rows = 0
             with open_user_file(self.path, what="inputs file") as file:
@@ -140,7 +140,7 @@ class _CsvTable(Table):
             yield from self._python_blocks(rows)
             return
         row_bytes = max(8, 16 * len(self.columns))
-        options = pa_csv.ReadOptions(block_size=int(min(1 << 28, max(1 << 16, rows * row_bytes))))
+        options = pa_csv.ReadOptions(block_size=int(min(1 << 28, max(1 << 12, rows * row_bytes))))
         convert = pa_csv.ConvertOptions(
             column_types={name: pa.float64() for name in self.columns}, null_values=[], strings_can_be_null=False
         )

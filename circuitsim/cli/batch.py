@@ -28,6 +28,7 @@ from .options import LazyProgress, stderr, stdout
 __all__ = ["kept_columns", "run_batch"]
 
 BLOCKS_IN_FLIGHT = 2  # per worker, on a cluster
+CONNECT_TIMEOUT = "20s"
 
 
 def kept_columns(circuit, batch: list[str], values, grads, backward: bool) -> tuple[list[str], list[str]]:
@@ -161,7 +162,7 @@ def _on_cluster(address, circuit, blocks, fixed, fixed_seeds, values, grads, nan
     from ..sweep_dask import run_reporting
 
     try:
-        client = Client(address, timeout="20s", set_as_default=False)
+        client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise CircuitError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     columns = values + [f"grad_{name}" for name in grads]
