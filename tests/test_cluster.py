@@ -106,7 +106,7 @@ def test_errors_come_back_with_their_sample_and_position(client, tmp_path):
     s = c.sweep({"x": da.from_array(x, chunks=100)}, nan="raise")
     with pytest.raises(circuitsim.NumericalError) as err:
         client.compute(s.values["l"], sync=True)
-    assert str(err.value) == f"{path}:3:3: error: gate 'l' (log) with inputs x=-1 produced nan in the forward pass (sample 737)"
+    assert str(err.value) == f"{path}:3:3: error: gate 'l' (log) with inputs x=-1 produced nan (sample 737) in the forward pass"
 
 
 def test_run_with_scheduler_writes_what_a_local_run_writes(client, tmp_path, monkeypatch):
@@ -124,7 +124,7 @@ def test_run_with_scheduler_writes_what_a_local_run_writes(client, tmp_path, mon
     log.write_text("inputs: {x: 1.0}\ngates:\n  l: {type: log, inputs: [x]}\noutputs: [l]\n")
     warned = runner.invoke(main, ["run", str(log), "--set", "x=1,-2,3,-4", "--format", "csv", "--scheduler", client.scheduler.address])
     assert warned.exit_code == 0
-    assert warned.stderr.count("warning:") == 1 and "x=-2 produced nan in the forward pass (sample 1)" in warned.stderr
+    assert warned.stderr.count("warning:") == 1 and "x=-2 produced nan (sample 1) in the forward pass" in warned.stderr
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(monkeypatch):

@@ -96,11 +96,11 @@ def test_a_numerical_fault_names_the_sample_in_the_whole_sweep():
     c = circuitsim.loads(LOG, path="log.yaml")
     with pytest.raises(circuitsim.NumericalError) as err:
         c.sweep({"x": [1.0, 2.0, 3.0, -4.0, 5.0]}, chunk=2, nan="raise")
-    assert str(err.value) == "log.yaml:3:3: error: gate 'l' (log) with inputs x=-4 produced nan in the forward pass (sample 3)"
+    assert str(err.value) == "log.yaml:3:3: error: gate 'l' (log) with inputs x=-4 produced nan (sample 3) in the forward pass"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         s = c.sweep({"x": [1.0, -2.0, 3.0, -4.0]}, chunk=3, grads=["x"])
-    assert [str(w.message) for w in caught] == ["log.yaml:3:3: gate 'l' (log) with inputs x=-2 produced nan in the forward pass (sample 1)"]
+    assert [str(w.message) for w in caught] == ["log.yaml:3:3: gate 'l' (log) with inputs x=-2 produced nan (sample 1) in the forward pass"]
     assert np.isnan(s.values["l"][[1, 3]]).all()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -187,7 +187,7 @@ def test_dask_errors_name_the_sample_in_the_whole_array():
     c = circuitsim.loads(LOG, path="log.yaml")
     x = da.from_array(np.array([1.0, 2.0, 3.0, 4.0, -5.0, 6.0]), chunks=2)
     s = c.sweep({"x": x}, nan="raise")
-    with pytest.raises(circuitsim.NumericalError, match=r"x=-5 produced nan in the forward pass \(sample 4\)"):
+    with pytest.raises(circuitsim.NumericalError, match=r"x=-5 produced nan \(sample 4\) in the forward pass"):
         s.values["l"].compute(scheduler="sync")
     with pytest.raises(circuitsim.CircuitError, match="a dask input is a 1-D dask array"):
         c.sweep({"x": da.ones((2, 2))})
