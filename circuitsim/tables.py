@@ -160,6 +160,12 @@ class _CsvTable(Table):
 
     def _python_blocks(self, rows: int) -> Iterator[dict[str, np.ndarray]]:
         """The same blocks through Python's csv module; a bad cell is named by line and column."""
+        try:
+            yield from self._python_rows(rows)
+        except UnicodeDecodeError as exc:
+            raise CircuitError(f"the file is not UTF-8 text ({exc.reason})", Position(self.path)) from None
+
+    def _python_rows(self, rows: int) -> Iterator[dict[str, np.ndarray]]:
         width = len(self.columns)
         got = 0
         with io.TextIOWrapper(open_user_file(self.path, what="inputs file"), encoding="utf-8-sig", newline="") as file:
