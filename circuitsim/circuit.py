@@ -307,7 +307,7 @@ class Circuit:
                 tracer.forward(values)
                 grads = tracer.backward(values, seeds) if backward else None
             else:
-                grads, trapped = plan.run(values, seeds if backward else None, batched)
+                values, grads, trapped = plan.run(values, seeds if backward else None, batched)
         live = plan.live_steps(frozenset(seeds)) if backward else ()
         plan.check_finite(values, grads, nan, live, trapped, seeds if backward else ())
         result = self._result(values, grads, batch)
@@ -322,12 +322,12 @@ class Circuit:
         values = self._start[:]
         slots = self.plan.inputs
         required = self._required
-        if len(given) == len(slots) and list(given) == self._input_names:  # every input, in order
-            values[: len(slots)] = given.values()  # the inputs' slots come first
-            names = self._input_names
-            given = {names[i]: x for i, x in enumerate(values[: len(slots)]) if type(x) is not float}
-            if not given:
+        n = len(slots)
+        if len(given) == n and list(given) == self._input_names:  # every input, in order
+            values[:n] = given.values()  # the inputs' slots come first
+            if set(map(type, values[:n])) == {float}:
                 return values, frozenset(), None
+            given = {name: x for name, x in given.items() if type(x) is not float}
             required = ()  # every input given; only the ones not floats need a look
         batched = []
         batch = None

@@ -8,13 +8,19 @@ its output by its local gradients and adding the products into its inputs' gradi
 gradients add up where a wire fans out. Both are plain loops (no recursion), and a batch is the
 same loop over numpy arrays.
 
-:meth:`Plan.run` takes the fast path: every step's kernel (see :mod:`circuitsim.kernels`),
-generated from the gate's expressions where it gives them. A scalar run that comes back
-:data:`TIER_UP` times takes the second tier instead: the whole plan as straight-line code
-(:mod:`circuitsim.straight`), compiled once. If a kernel or that code raises, the run starts
-again on the method path (:meth:`Plan.forward`, :meth:`Plan.backward`), which calls
-``forward`` and ``local_grads`` step by step, checks what they return and names a gate that
-fails. All paths do the same arithmetic in the same order, so they give the same bits.
+:meth:`Plan.run` takes the fast path, in one of three tiers chosen from the run and the plan's
+shape. Batches run every step's kernel (see :mod:`circuitsim.kernels`), generated from the
+gate's expressions. Scalar runs of a wide plan run levelized (:mod:`circuitsim.levels`): a few
+numpy operations per topological level and kind of gate. Scalar runs of a narrow plan run the
+kernels, and once they came back :data:`TIER_UP` times the whole plan as straight-line code
+(:mod:`circuitsim.straight`), compiled once. If a tier raises, the run starts again on the
+method path (:meth:`Plan.forward`, :meth:`Plan.backward`), which calls ``forward`` and
+``local_grads`` step by step, checks what they return and names a gate that fails.
+
+What "the same result" means across tiers: the kernels, the straight-line code and the method
+path do the same arithmetic in the same order, so they give the same bits; the levelized tier
+uses numpy's elementary functions and adds fan-out sums in another order, so it agrees with
+them to rounding. Each tier gives the same bits from run to run.
 
 A batch run on the fast path traps numpy's floating-point errors (overflow, division by zero,
 invalid operation): an operation that makes inf or NaN from finite numbers sends the run to the
@@ -37,6 +43,7 @@ import numpy as np
 from .errors import CircuitError, NumericalError, NumericalWarning, Position
 from .graph import Netlist
 from .kernels import Kernels, batch_size, compile_kernels, compile_loop, expressions_of, method_kernels, value_problem
+from .levels import Levels, levels_for
 from .show import short
 from .straight import Program, compile_backward, compile_forward
 
@@ -91,6 +98,7 @@ class Plan:
         self._programs: dict[frozenset[int] | None, Program | None] = {}  # seeded -> straight-line code
         self._forward_code: list | None = None  # the forward functions all programs share
         self._runs: dict[frozenset[int] | None, int] = {}  # seeded -> scalar runs so far
+        self._levels: Levels | None | bool = False  # the levelized tier (False: not looked at yet)
 
     def new_values(self) -> list:
         values: list = [0.0] * len(self.names)
@@ -118,13 +126,14 @@ class Plan:
 
     def run(
         self, values: list, seeds: Mapping[int, Any] | None, batched: frozenset[int] | None = None
-    ) -> tuple[list | None, frozenset[int]]:
-        """Fill ``values`` (inputs and constants set) and, given ``seeds``, make the gradients.
+    ) -> tuple[Sequence, Sequence | None, frozenset[int]]:
+        """Run ``values`` (inputs and constants set) forward and, given ``seeds``, backward.
 
         ``batched`` are the input slots that hold arrays (found if not given). The fast path
-        first; if anything on it raises, the method path from the start. Returns the gradients
-        (None without seeds) and, if the run was *trapped* (a batch run on the fast path, whose
-        arrays hold no NaN or inf that an operation made), its batched slots; else no slots.
+        first; if anything on it raises, the method path from the start. Returns the values (the
+        list given, filled, or for a levelized run an array), the gradients (None without seeds)
+        and, if the run was *trapped* (a batch run on the fast path, whose arrays hold no NaN or
+        inf that an operation made), its batched slots; else no slots.
         """
         if batched is None:
             batched = frozenset(slot for slot in self.inputs.values() if isinstance(values[slot], np.ndarray))
@@ -132,18 +141,28 @@ class Plan:
         try:
             if batched:
                 with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-                    return self._run_kernels(values, seeds, batched), batched
+                    return values, self._run_kernels(values, seeds, batched), batched
+            levels = self._levelized(values)
+            if levels is not None:
+                with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+                    return (*levels.run(values, seeds), frozenset())
             program = self._program(seeded)
             if program is None:
-                return self._run_kernels(values, seeds, batched), frozenset()
+                return values, self._run_kernels(values, seeds, batched), frozenset()
             grads = None if seeds is None else self.new_grads(seeds)
             program.run(values, grads)
-            return grads, frozenset()
+            return values, grads, frozenset()
         except KeyboardInterrupt:
             raise
         except BaseException:  # a domain edge or a faulty gate (even SystemExit): the methods answer or name it
             self.forward(values)
-            return (None if seeds is None else self.backward(values, seeds)), frozenset()
+            return values, (None if seeds is None else self.backward(values, seeds)), frozenset()
+
+    def _levelized(self, values: list) -> Levels | None:
+        """The levelized tier, made at the first scalar run, if the plan's shape suits it."""
+        if self._levels is False:
+            self._levels = levels_for(self.steps, values, self.n_inputs)
+        return self._levels
 
     def _run_kernels(self, values: list, seeds: Mapping[int, Any] | None, batched: frozenset[int]) -> list | None:
         forward, ops = self._ops(batched, None)
@@ -324,6 +343,10 @@ class Plan:
         """
         if policy == "ignore" or (trapped and self._untrapped_finite(values, grads, trapped, seeded)):
             return
+        if isinstance(values, np.ndarray):  # a levelized run: every number in one array
+            if np.isfinite(values).all() and (grads is None or np.isfinite(grads).all()):
+                return
+            values, grads = values.tolist(), None if grads is None else grads.tolist()
         message, pos = self.first_fault(values, grads, live)
         if message is None:
             return

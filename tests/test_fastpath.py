@@ -74,7 +74,7 @@ def fast_path(c, inputs=None, seed=None, monkeypatch=None):
     with monkeypatch.context() as m:
         m.setattr(Plan, "forward", _no_fallback)
         with np.errstate(all="ignore"):
-            grads, _ = plan.run(values, seeds)
+            values, grads, _ = plan.run(values, seeds)
     return values, grads
 
 
@@ -159,7 +159,7 @@ def _plain_run(c, inputs=None, seed=None):
     plan = c.plan
     values, _, batch = c._values(inputs or {})
     with np.errstate(all="ignore"):
-        grads, _ = plan.run(values, c._seeds(seed, batch))
+        values, grads, _ = plan.run(values, c._seeds(seed, batch))
     return values, grads
 
 
