@@ -161,7 +161,7 @@ class _Stepper:
         given.update(zip(self.names, theta.tolist()))
         values, batched, _ = self.circuit._values(given)
         with np.errstate(all="ignore"):
-            grads, trapped = plan.run(values, self.seeds, batched)
+            values, grads, trapped = plan.run(values, self.seeds, batched)
         plan.check_finite(values, grads, "raise", self.live, trapped, self.seeds)
         loss = float(sum(np.mean(values[slot]) for slot in plan.outputs))
         return loss, _means([grads[slot] for slot in self.slots])
