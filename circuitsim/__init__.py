@@ -21,6 +21,7 @@ from .errors import (
     PluginWarning,
     Position,
 )
+from .expression import from_expression
 from .gate import Expressions, Gate
 from .hookspecs import hookimpl
 from .loader import load, loads
@@ -42,6 +43,7 @@ __all__ = [
     "Result",
     "__version__",
     "dump",
+    "from_expression",
     "hookimpl",
     "load",
     "loads",

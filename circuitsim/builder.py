@@ -26,6 +26,7 @@ outputs: [out]
 from __future__ import annotations
 
 import itertools
+import keyword
 import numbers
 import os
 import sys
@@ -33,8 +34,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .circuit import Circuit
-from .errors import CircuitError, Position
+from .errors import CircuitError, Position, did_you_mean
 from .loader import loads
+from .plugins import Registry, load_registry
 from .spec import DEFAULT_TOL, GateSpec, Source
 from .yamlsrc import Map, Scalar, Seq
 
@@ -45,13 +47,62 @@ SourceArg = str | float | int  # a name (or Ref), or a number: a constant
 
 class Ref(str):
     """The name of a node of a :class:`Builder`'s circuit: a source for other gates, an output,
-    and the key of its value and gradient in a run's results."""
+    and the key of its value and gradient in a run's results.
 
-    __slots__ = ()
+    Arithmetic on references (and numbers) adds gates to their builder, as micrograd's values
+    do: ``x * w + b`` is an ``add`` of a ``mul``, ``-x`` a ``neg``, ``x ** 3`` a ``pow``, ``x / y``
+    a ``div``, ``1 / x`` a ``reciprocal``, ``1 - x`` a ``sub``, ``abs(x)`` an ``abs``. A plain
+    string is not a reference: ``x + "w"`` is a TypeError (use ``b.ref("w")``).
+    """
+
+    __array_ufunc__ = None  # numpy numbers leave `2.0 * x` to Ref.__rmul__
+
+    def __new__(cls, name: str, builder: Builder | None = None) -> Ref:
+        ref = super().__new__(cls, name)
+        ref.builder = builder
+        return ref
 
     def output(self, name: str) -> Ref:
         """Output ``name`` of a module instance with several outputs: ``u.output("hi")``."""
-        return Ref(f"{self}.{name}")
+        return Ref(f"{self}.{name}", self.builder)
+
+    def _gate(self, type_name: str, inputs: Sequence, params: dict | None = None) -> Ref:
+        for other in inputs:
+            if not isinstance(other, (Ref, numbers.Real)) or isinstance(other, bool):
+                raise TypeError(
+                    f"{type_name} of {self!r} and {other!r}: a reference computes with references and numbers; "
+                    f"for the node named {other!r} use b.ref({other!r})"
+                )
+        if self.builder is None:
+            raise TypeError(f"{self!r} belongs to no Builder: make it with b.input, b.gate or b.ref")
+        return self.builder.gate(type_name, inputs, params=params, _at=call_site())
+
+    def __add__(self, other): return self._gate("add", [self, other])  # noqa: E704
+    def __radd__(self, other): return self._gate("add", [other, self])  # noqa: E704
+    def __sub__(self, other): return self._gate("sub", [self, other])  # noqa: E704
+    def __rsub__(self, other): return self._gate("sub", [other, self])  # noqa: E704
+    def __mul__(self, other): return self._gate("mul", [self, other])  # noqa: E704
+    def __rmul__(self, other): return self._gate("mul", [other, self])  # noqa: E704
+    def __truediv__(self, other): return self._gate("div", [self, other])  # noqa: E704
+    def __neg__(self): return self._gate("neg", [self])  # noqa: E704
+    def __pos__(self): return self  # noqa: E704
+    def __abs__(self): return self._gate("abs", [self])  # noqa: E704
+
+    def __rtruediv__(self, other):
+        if isinstance(other, numbers.Real) and not isinstance(other, Ref) and other == 1:
+            return self._gate("reciprocal", [self])
+        return self._gate("div", [other, self])
+
+    def __pow__(self, exponent):
+        if not isinstance(exponent, numbers.Real) or isinstance(exponent, (bool, Ref)):
+            raise TypeError(f"{self!r} ** {exponent!r}: the exponent of a pow gate is a number, not a node")
+        return self._gate("pow", [self], {"exponent": exponent})
+
+    def __rpow__(self, base):
+        raise TypeError(f"{base!r} ** {self!r}: a node as exponent has no gate; write b.exp({self} * math.log({base!r}))")
+
+    __hash__ = str.__hash__
+    __eq__ = str.__eq__
 
 
 class Builder:
@@ -61,7 +112,15 @@ class Builder:
     current directory without one), and it names the circuit.
     """
 
-    def __init__(self, name: str | None = None, *, description: str | None = None, path: str | os.PathLike | None = None) -> None:
+    def __init__(
+        self,
+        name: str | None = None,
+        *,
+        description: str | None = None,
+        path: str | os.PathLike | None = None,
+        plugins: Sequence = (),
+        registry: Registry | None = None,
+    ) -> None:
         self.name = name
         self.description = description
         self.path = os.fspath(path) if path is not None else None
@@ -77,6 +136,37 @@ class Builder:
         self.site = call_site()
         self._taken: set[str] = set()
         self._counts: dict[str, int] = {}
+        self._plugins = tuple(plugins)
+        self._registry = registry
+
+    @property
+    def registry(self) -> Registry:
+        """The gate types this builder's gate functions (``b.exp``) and :meth:`build` know."""
+        if self._registry is None:
+            self._registry = load_registry(self._plugins)
+        return self._registry
+
+    def __getattr__(self, attr: str):
+        """``b.exp(x)``, ``b.pow(x, exponent=3)``, ``b.max(x, y, z)``: a gate of each registered
+        type (plugins' too) or declared module; ``b.and_``, ``b.or_``, ``b.not_`` for the types
+        that are Python keywords. Keywords other than ``name`` are the gate's params."""
+        if attr.startswith("__") or attr in ("_registry", "_plugins", "modules"):
+            raise AttributeError(attr)
+        type_name = attr[:-1] if attr.endswith("_") and keyword.iskeyword(attr[:-1]) else attr
+        known = self.registry.names() + [name for name, _ in self.modules]
+        if type_name not in known:
+            raise AttributeError(f"{type(self).__name__!r} has no attribute {attr!r} and no gate type {type_name!r}{did_you_mean(type_name, known)}")
+
+        def make(*inputs: SourceArg, name: str | None = None, **params) -> Ref:
+            return self.gate(type_name, inputs, name=name, params=params or None, _at=call_site())
+
+        make.__name__ = make.__qualname__ = attr
+        make.__doc__ = f"A {type_name!r} gate of the inputs given; keywords other than name are its params."
+        return make
+
+    def ref(self, name: str) -> Ref:
+        """A reference to the node ``name`` already in the circuit (or ``u.hi``), to compute with."""
+        return Ref(name, self)
 
     @classmethod
     def from_circuit(cls, circuit: Circuit) -> Builder:
@@ -107,7 +197,7 @@ class Builder:
         self._taken.add(name)
         self.inputs.append((name, default))
         self.sites["inputs"].append(_at or call_site())
-        return Ref(name)
+        return Ref(name, self)
 
     def gate(
         self,
@@ -124,18 +214,18 @@ class Builder:
         (a :class:`Ref` or a string) or a number. Without ``name`` the gate is named after its
         type: ``mul_0``, ``mul_1``, ...
         """
-        if name is None:
-            name = self._fresh(type)
+        name = self._fresh(type) if name is None else _plain(name)
         self._taken.add(name)
         wired = dict(inputs) if isinstance(inputs, Mapping) else tuple(inputs)
+        wired = {str(k): _plain(v) for k, v in wired.items()} if isinstance(wired, dict) else tuple(map(_plain, wired))
         self.gates.append((name, type, wired, dict(params) if params else None))
         self.sites["gates"].append(_at or call_site())
-        return Ref(name)
+        return Ref(name, self)
 
     def output(self, *refs: str, _at: Position | None = None) -> None:
         """Declare outputs: names of inputs, gates or module outputs (``u.hi``)."""
         site = _at or call_site()
-        self.outputs.extend(refs)
+        self.outputs.extend(map(_plain, refs))
         self.sites["outputs"] += [site] * len(refs)
 
     def test(
@@ -155,7 +245,10 @@ class Builder:
 
     def build(self, *, plugins: Sequence = (), registry=None) -> Circuit:
         """Check the circuit as the loader checks a file and return it; a problem raises a
-        :class:`~circuitsim.CircuitError` at the line of the call that made it."""
+        :class:`~circuitsim.CircuitError` at the line of the call that made it. Without
+        ``plugins`` or ``registry`` it knows the builder's gate types."""
+        if registry is None and not plugins:
+            registry = self.registry
         return loads(self.tree(), path=self.path, plugins=plugins, registry=registry)
 
     def tree(self) -> Map:
@@ -203,6 +296,11 @@ def _source_arg(src: Source | None) -> SourceArg | None:
     if src is None:
         return None
     return src.value if src.is_constant else Ref(src.node)
+
+
+def _plain(source):
+    """A source as stored: a plain ``str`` for a :class:`Ref` (which holds its builder)."""
+    return str.__str__(source) if isinstance(source, Ref) else source
 
 
 # -- where a call came from ----------------------------------------------------------------

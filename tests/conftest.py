@@ -2,6 +2,9 @@ import os
 import pathlib
 
 import pytest
+from click.testing import CliRunner
+
+from circuitsim.cli import main
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -15,6 +18,21 @@ def root() -> pathlib.Path:
 def _no_autoload(monkeypatch):
     """Tests see only the plugins they ask for, not whatever the machine has installed."""
     monkeypatch.setenv("CIRCUITSIM_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
+@pytest.fixture
+def cli(monkeypatch, root):
+    """Invoke the command line in the repository root with a fixed width and no colour."""
+    monkeypatch.chdir(root)
+    runner = CliRunner(env={"COLUMNS": "100", "FORCE_COLOR": None, "TTY_COMPATIBLE": None})
+
+    def invoke(*args: str, code: int = 0):
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        assert result.exit_code == code, (result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr
+        return result
+
+    return invoke
 
 
 # -- a real browser for the explorer's pages --------------------------------------------------

@@ -63,21 +63,6 @@ NEURON_GRADS = {"w0": -0.19661193324148185, "x0": 0.3932238664829637, "w2": 0.19
 
 
 @pytest.fixture
-def cli(monkeypatch, root):
-    """Invoke the command line in the repository root with a fixed width and no colour."""
-    monkeypatch.chdir(root)
-    runner = CliRunner(env={"COLUMNS": "100", "FORCE_COLOR": None, "TTY_COMPATIBLE": None})
-
-    def invoke(*args: str, code: int = 0):
-        result = runner.invoke(main, list(args), catch_exceptions=False)
-        assert result.exit_code == code, (result.stdout, result.stderr)
-        assert "Traceback" not in result.stderr
-        return result
-
-    return invoke
-
-
-@pytest.fixture
 def write(tmp_path):
     def write(name: str, text: str) -> str:
         path = tmp_path / name

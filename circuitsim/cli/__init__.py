@@ -35,6 +35,7 @@ def main() -> None:
       circuitsim test circuits/*.yaml
       circuitsim gates
       circuitsim plugins --json
+      circuitsim new-circuit --expr "f = sigmoid(w*x + b)" -o f.yaml
       circuitsim new-plugin my_gate
       circuitsim COMMAND --help
     """
@@ -80,6 +81,7 @@ from .explore import explore as explore_cmd  # noqa: E402
 from .explore import serve as serve_cmd  # noqa: E402
 from .gates import gates_cmd  # noqa: E402
 from .gradcheck import gradcheck_cmd  # noqa: E402
+from .new import new_circuit_cmd  # noqa: E402
 from .newplugin import new_plugin_cmd  # noqa: E402
 from .plugins import plugins_cmd  # noqa: E402
 from .run import run_cmd  # noqa: E402
@@ -93,6 +95,7 @@ main.add_command(draw_cmd)
 main.add_command(explore_cmd)
 main.add_command(gates_cmd)
 main.add_command(gradcheck_cmd)
+main.add_command(new_circuit_cmd)
 main.add_command(new_plugin_cmd)
 main.add_command(plugins_cmd)
 main.add_command(run_cmd)
