@@ -7,9 +7,10 @@ device such as ``/dev/zero``, a directory or a socket is a clear :class:`Circuit
 instead of a hang or a ``MemoryError``. A path holding a NUL character is an error too.
 
 Module paths (:func:`module_path`): a ``modules:`` entry names a file relative to the file that
-names it, and the file it leads to, symbolic links resolved, must lie inside the *module root*:
-the folder of the circuit file that is loaded, unless the caller names another. So a circuit
-file from elsewhere can read its own modules but never ``/etc/shadow`` or ``../../secret``.
+names it, and the file it leads to, symbolic links resolved, must be a ``.yaml`` or ``.yml``
+file, so that a circuit file can make circuitsim read other circuit files but never
+``/etc/shadow``, a key or a ``.env`` file; a caller serving untrusted files also confines them
+to one folder (``module_root``).
 
 Writing (:func:`atomic_write`): to a temporary file beside the target, renamed over it at the
 end; see there for symbolic links, device nodes, permissions, a full disk and SIGTERM.
@@ -29,7 +30,9 @@ from typing import BinaryIO
 
 from .errors import CircuitError, Position
 
-__all__ = ["atomic_write", "module_path", "open_user_file", "read_user_file"]
+__all__ = ["MODULE_SUFFIXES", "atomic_write", "module_path", "open_user_file", "read_user_file"]
+
+MODULE_SUFFIXES = (".yaml", ".yml")
 
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
@@ -98,23 +101,29 @@ def _too_big(what: str, name: str, max_bytes: int) -> str:
     )
 
 
-def module_path(written: str, including: str | None, root: str, pos: Position) -> str:
+def module_path(written: str, including: str | None, root: str | None, pos: Position) -> str:
     """The path of the module file ``written`` under ``modules:`` of ``including``.
 
     It is relative to the folder of ``including`` (to the current folder for text without a
-    path); the file it leads to, symbolic links resolved, must lie inside the folder ``root``.
-    Raises :class:`CircuitError` at ``pos`` otherwise.
+    path). The file it leads to, symbolic links resolved, must be named ``*.yaml`` or
+    ``*.yml`` and, when ``root`` is given, lie inside that folder. Raises
+    :class:`CircuitError` at ``pos`` otherwise.
     """
     if "\0" in written:
         raise CircuitError("a module path cannot hold a NUL character; remove it", pos)
     path = os.path.normpath(os.path.join(os.path.dirname(including or ""), written))
     real = os.path.realpath(path)
-    top = os.path.realpath(root)
-    if os.path.commonpath([real, top]) != top:
+    if not real.lower().endswith(MODULE_SUFFIXES):
+        shown = "" if real == os.path.abspath(path) else f" (it leads to {real})"
         raise CircuitError(
-            f"module path {written!r} leads outside the folder {root or '.'} of the circuit being "
-            "loaded; keep modules in that folder or below it (the Python API's module_root= "
-            "names another folder)",
+            f"module path {written!r} does not name a circuit file{shown}: module files end in "
+            ".yaml or .yml",
+            pos,
+        )
+    if root is not None and os.path.commonpath([real, os.path.realpath(root)]) != os.path.realpath(root):
+        raise CircuitError(
+            f"module path {written!r} leads outside the folder {root}, where this load keeps its "
+            "modules (module_root=)",
             pos,
         )
     return path

@@ -1,9 +1,9 @@
 """Load a circuit: text -> YAML tree -> validated spec -> netlist -> a runnable Circuit.
 
 The files named under ``modules:`` are read on the way, each once per load, relative to the
-file that names them (to the current directory for text without a path), and only inside the
-module root (see :func:`circuitsim.fileio.module_path`). Each is validated as a circuit of its
-own, so its problems are reported once, with its own path, however many instances it has; a
+file that names them (to the current directory for text without a path), and only if they
+are ``.yaml`` files (inside ``module_root`` if given; see :func:`circuitsim.fileio.module_path`).
+Each is validated as a circuit of its own, so its problems are reported once, with its own path, however many instances it has; a
 file that includes itself, directly or not, is an error naming the chain.
 
 Two caps bound what a load can cost: modules nest at most :data:`MAX_MODULE_DEPTH` levels,
@@ -63,8 +63,9 @@ def load(
     listing all of them, each with its line and column. A file (or module file) must be a
     regular file no larger than ``max_bytes``, checked before it is read. A circuit with more
     than ``max_gates`` gates once its modules are expanded is refused before it is built
-    (None: ``CIRCUITSIM_MAX_GATES`` or :data:`DEFAULT_MAX_GATES`). Module files must lie inside
-    ``module_root`` (None: the folder of ``path``).
+    (None: ``CIRCUITSIM_MAX_GATES`` or :data:`DEFAULT_MAX_GATES`). Module files must be
+    ``.yaml`` or ``.yml`` files and, if ``module_root`` is given, lie inside that folder (to
+    load files from others: the folder you keep them in).
     """
     path = os.fspath(path)
     data = read_user_file(path, what="circuit file", max_bytes=max_bytes)
@@ -85,11 +86,9 @@ def loads(
 ) -> Circuit:
     """Load and validate a circuit from YAML text (or the tree of it that
     :meth:`~circuitsim.Builder.tree` makes); ``path`` names it in messages and is where
-    the paths of its ``modules:`` start from. The limits are :func:`load`'s (the module root
-    of text without a path is the current folder)."""
-    if module_root is None:
-        module_root = (os.path.dirname(path) or os.curdir) if path is not None else os.curdir
-    limits = _Limits(max_bytes, max_gates_default() if max_gates is None else max_gates, os.fspath(module_root))
+    the paths of its ``modules:`` start from. The limits are :func:`load`'s."""
+    root = None if module_root is None else os.fspath(module_root)
+    limits = _Limits(max_bytes, max_gates_default() if max_gates is None else max_gates, root)
     with _gc_paused():  # loading makes millions of objects that all live on: halves the time
         return _loads(text, path, plugins, registry, limits)
 
@@ -112,7 +111,7 @@ def max_gates_default() -> int:
 class _Limits:
     max_bytes: int
     max_gates: int
-    module_root: str
+    module_root: str | None
 
 
 # A load that made more new objects than this settles them in one full collection before the
