@@ -241,3 +241,12 @@ def test_notebook_players_are_inline_and_do_not_clash(tab, tmp_path, root):
     assert frames[1].text_content("#message") == "x -> sq: 1.00"
     neuron.save(tmp_path / "saved.html")
     assert (tmp_path / "saved.html").read_text(encoding="utf-8") == neuron.html
+
+
+def test_a_run_that_makes_infinities_says_so_on_stderr_and_in_the_page(tmp_path):
+    circuit = tmp_path / "log0.yaml"
+    circuit.write_text("inputs: {x: 0.0}\ngates:\n  l: {type: log, inputs: [x]}\noutputs: [l]\n")
+    result = CliRunner().invoke(main, ["explore", str(circuit), "-o", str(tmp_path / "p.html")])
+    assert result.exit_code == 0
+    assert f"warning: {circuit}:3:3: gate 'l' (log) with inputs x=0 produced -inf" in result.output
+    assert "produced -inf" in (tmp_path / "p.html").read_text(encoding="utf-8")

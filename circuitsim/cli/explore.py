@@ -34,10 +34,13 @@ def explore(file, output, sets, precision, plugins):
       circuitsim explore circuits/neuron.yaml -o neuron.html
       circuitsim explore circuits/fanout.yaml --set x=1
     """
-    from ..explore import page
+    from ..explore import html, payload
 
     circuit = load(file, plugins=plugins)
-    text = page(circuit, sets, precision=precision)
+    data = payload(circuit, sets, precision=precision)
+    for warning in data["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
+    text = html(data)
     output = output or Path(file).with_suffix(".html").name
     with atomic_write(output, encoding="utf-8", newline="\n") as handle:
         handle.write(text)

@@ -10,12 +10,15 @@ so that the page needs nothing else: it opens from disk, with no network.
 from __future__ import annotations
 
 import json
+import threading
+import warnings
 from collections.abc import Mapping
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ..draw import to_svg
 from ..errors import CircuitError, CircuitErrors
+from ..show import json_number
 
 if TYPE_CHECKING:
     from ..circuit import Circuit
@@ -27,6 +30,8 @@ __all__ = ["LIVE_POLICY", "STATIC_POLICY", "error_payload", "html", "payload"]
 STATIC_POLICY = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 LIVE_POLICY = STATIC_POLICY + "; connect-src 'self'"
 
+_WARNINGS = threading.Lock()  # catch_warnings is process-wide: one run at a time records them
+
 SCRIPTS = ("player.js", "view.js", "inspect.js", "live.js")  # one script, in this order
 
 
@@ -34,14 +39,17 @@ def payload(circuit: Circuit, inputs: Mapping[str, Any] | None = None, *, precis
     """Run ``circuit`` on ``inputs`` (defaults fill the rest) and gather what the page shows.
 
     Raises :class:`~circuitsim.CircuitError` for an input without a default that ``inputs``
-    does not give, and for a batch (the page plays one sample).
+    does not give, and for a batch (the page plays one sample). Warnings of the run (NaN or
+    infinity) are in ``warnings``, for the page to show.
     """
     inputs = dict(inputs or {})
     for name, default in circuit.inputs.items():
         if default is None and name not in inputs:
             pos = circuit.graph.nodes[name]["pos"]
             raise CircuitError(f"input {name!r} has no default: give it a value (--set {name}=VALUE)", pos)
-    result = circuit.run(inputs, trace=True)
+    with _WARNINGS, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = circuit.run(inputs, trace=True)
     if result.batch is not None:
         raise CircuitError(f"the explorer plays one sample, not a batch of {result.batch}: give each input one number")
     graph = circuit.graph
@@ -54,9 +62,10 @@ def payload(circuit: Circuit, inputs: Mapping[str, Any] | None = None, *, precis
         "views": views,
         "constants": {n: f"{d['value']:g}" for n, d in graph.nodes(data=True) if d["kind"] == "const"},
         "names": [n for n, d in graph.nodes(data=True) if d["kind"] != "const"],
-        "inputs": {name: _number(result.values[name]) for name in circuit.inputs},
+        "inputs": {name: json_number(result.values[name]) for name in circuit.inputs},
         "precision": precision,
         "errors": [],
+        "warnings": [str(w.message) for w in caught],
     }
 
 
@@ -95,10 +104,6 @@ def _escape(text: str) -> str:
 
 def _jsonl(record: dict) -> dict:
     """A message as ``trace --format jsonl`` writes it (non-finite numbers as strings)."""
-    return {k: _number(v) if isinstance(v, float) else v for k, v in record.items()}
+    from ..cli.trace import _json  # the one place that says how a message reads as JSON
 
-
-def _number(value):
-    from ..cli.trace import _json
-
-    return _json(value)
+    return {k: _json(v) for k, v in record.items()}

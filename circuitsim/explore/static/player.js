@@ -199,6 +199,8 @@ function load(data) {
     return false;
   }
   showErrors([]);
+  $("warnings").hidden = !(data.warnings || []).length;
+  $("warnings").textContent = (data.warnings || []).map((w) => "warning: " + w).join("\n");
   const keep = player.data !== null;
   pause();
   player.data = data;

@@ -6,6 +6,7 @@
 // `.group[data-instance]`. Labels (`.labels`) carry the same attributes as their wire.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
+const MAX_SCALE = 1.4; // a small picture is not blown up beyond this when fitted
 const MIN_SCALE = 0.55; // screen pixels per picture unit below which labels are too small to read
 
 const view = {
@@ -50,7 +51,9 @@ view.show = function (index, box) {
   svg.removeAttribute("height");
   svg.removeAttribute("style");
   const [x, y, w, h] = (svg.getAttribute("viewBox") || "0 0 100 100").split(/[\s,]+/).map(Number);
-  this.home = { x, y, w, h };
+  const stage = host.getBoundingClientRect();
+  const grow = stage.width ? Math.max(1, Math.min(stage.width / w, stage.height / h) / MAX_SCALE) : 1;
+  this.home = { x: x - (w * (grow - 1)) / 2, y: y - (h * (grow - 1)) / 2, w: w * grow, h: h * grow };
   this.setBox(box || this.home);
   this.readable = !box && this.scale() < MIN_SCALE;  // too small to read whole: start closer
   this.wires = new Map();
