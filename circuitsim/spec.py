@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from .errors import CircuitError, Position, did_you_mean
@@ -640,6 +640,15 @@ class _SpecParser:
             if number is not None:
                 out[key.raw] = number
         return out
+
+
+def parse_vectors(node: Node, spec: CircuitSpec, path: str | None) -> tuple[list[TestSpec], list[CircuitError]]:
+    """Test vectors written apart from a circuit (``circuitsim test --vectors``), checked
+    against the names of ``spec`` as its own ``tests:`` would be."""
+    scratch = replace(spec, tests=[])
+    parser = _SpecParser(path, lambda type_name: None, [], None)
+    parser.parse_tests(node, scratch)
+    return scratch.tests, parser.errors
 
 
 def flat_size(gate: GateSpec) -> int:

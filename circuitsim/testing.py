@@ -42,6 +42,7 @@ __all__ = [
     "check_registry",
     "default_samples",
     "finite_difference_grads",
+    "one_sided_grads",
 ]
 
 # Irregular points of both signs, away from 0 and 1 where kinks and domain edges sit. Seven
@@ -136,6 +137,19 @@ def finite_difference_grads(gate: Gate, inputs: Sequence[float]) -> list[float]:
         up[i], down[i] = x + h, x - h
         grads.append((float(gate.forward(*up)) - float(gate.forward(*down))) / (2 * h))
     return grads
+
+
+def one_sided_grads(gate: Gate, inputs: Sequence[float], out: float | None = None) -> list[tuple[float, float]]:
+    """(left, right) derivatives of the output by each input, by float64 one-sided differences:
+    equal where the gate is smooth, apart at a kink (relu at 0: 0 and 1)."""
+    out = float(gate.forward(*inputs)) if out is None else out
+    sides = []
+    for i, x in enumerate(inputs):
+        h = _ONE_SIDED_STEP * max(1.0, abs(x))
+        up, down = list(inputs), list(inputs)
+        up[i], down[i] = x + h, x - h
+        sides.append(((out - float(gate.forward(*down))) / h, (float(gate.forward(*up)) - out) / h))
+    return sides
 
 
 # -- the class and its instances --------------------------------------------------------
@@ -377,11 +391,7 @@ def _check_kinks(gate: Gate) -> None:
 
 def _check_between_one_sided(gate: Gate, inputs: tuple, out: float, i: int, port: str, stated: float) -> None:
     """A stated kink gradient lies between the left and right derivatives (a subgradient)."""
-    h = _ONE_SIDED_STEP * max(1.0, abs(inputs[i]))
-    up, down = list(inputs), list(inputs)
-    up[i], down[i] = inputs[i] + h, inputs[i] - h
-    right = (float(gate.forward(*up)) - out) / h
-    left = (out - float(gate.forward(*down))) / h
+    left, right = one_sided_grads(gate, inputs, out)[i]
     low, high = min(left, right), max(left, right)
     slack = 1e-6 * max(1.0, abs(low), abs(high))
     if not low - slack <= stated <= high + slack:

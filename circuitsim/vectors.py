@@ -1,4 +1,11 @@
-"""Test vectors: run the ``tests:`` of a circuit file and report what passed and what did not."""
+"""Test vectors: run the ``tests:`` of a circuit file, or a vectors file of their own, and
+report what passed and what did not.
+
+A vectors file (``circuitsim test CIRCUIT... --vectors VECTORS.yaml``) holds ``tests:`` as a
+circuit file does, and may set ``tol:`` for every vector that does not set its own. It is
+checked against each circuit it runs on: a vector naming an input or node that a circuit lacks
+is an error of that vector on that circuit. A node a vector does not name is not checked.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +14,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import CircuitError, Position, missing_input
+from .errors import CircuitError, CircuitErrors, Position, missing_input
+from .fileio import read_user_file
 from .show import exact
+from .spec import parse_vectors
+from .yamlsrc import DEFAULT_MAX_BYTES, Map, Scalar, Seq, read
 
 if TYPE_CHECKING:
     from .circuit import Circuit
     from .spec import TestSpec
 
-__all__ = ["Mismatch", "VectorResult", "TestReport", "run_vector", "run_vectors"]
+__all__ = ["Mismatch", "VectorFile", "VectorResult", "TestReport", "grade", "read_vectors", "run_vector", "run_vectors"]
+
+VECTOR_FILE_KEYS = ("description", "tol", "tests")
 
 
 @dataclass
@@ -70,6 +82,52 @@ def run_vectors(circuit: Circuit) -> TestReport:
     """Run every test vector of ``circuit`` (forward and backward) and compare."""
     report = TestReport(circuit.name, circuit.path)
     report.results = [run_vector(circuit, vector) for vector in circuit.spec.tests]
+    return report
+
+
+@dataclass
+class VectorFile:
+    """Test vectors apart from any circuit: the ``tests:`` items as read, and the file's ``tol``."""
+
+    path: str
+    items: list[Map]
+    tol: float | None = None
+
+
+def read_vectors(path: str) -> VectorFile:
+    """Read a vectors file; a CircuitError says what is wrong with its form, where."""
+    root = read(read_user_file(path, what="vectors file", max_bytes=DEFAULT_MAX_BYTES), path)
+    errors = []
+    for key, _ in root.items:
+        if key.raw not in VECTOR_FILE_KEYS:
+            errors.append(CircuitError(f"unknown key {key.raw!r} in a vectors file (keys: {', '.join(VECTOR_FILE_KEYS)})", key.pos))
+    tests, tol = root.get("tests"), root.get("tol")
+    if not isinstance(tests, Seq) or not tests.items:
+        errors.append(CircuitError("a vectors file holds `tests:`, a list of {name, inputs, expect, grads, tol}", (tests or root).pos))
+    else:
+        errors += [CircuitError("a test is a mapping {name, inputs, expect, grads, tol}", t.pos) for t in tests.items if not isinstance(t, Map)]
+    value = tol.python() if isinstance(tol, Scalar) and not tol.quoted else None
+    if tol is not None and (not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0):
+        errors.append(CircuitError(f"tol must be a number >= 0, got {getattr(tol, 'raw', tol)!r}", tol.pos))
+    if errors:
+        raise errors[0] if len(errors) == 1 else CircuitErrors(errors)
+    return VectorFile(path, tests.items, None if tol is None else float(value))
+
+
+def grade(circuit: Circuit, vectors: VectorFile) -> TestReport:
+    """Run the vectors of a vectors file on ``circuit``; it is judged on what they name only."""
+    report = TestReport(circuit.name, circuit.path)
+    for i, item in enumerate(vectors.items, 1):
+        specs, errors = parse_vectors(Seq([item], item.pos), circuit.spec, vectors.path)
+        vector = specs[0]
+        if item.get("name") is None:
+            vector.name = f"test {i}"
+        if errors:
+            report.results.append(VectorResult(vector.name, item.pos, error="\n".join(map(str, errors))))
+            continue
+        if vectors.tol is not None and item.get("tol") is None:
+            vector.tol = vectors.tol
+        report.results.append(run_vector(circuit, vector))
     return report
 
 

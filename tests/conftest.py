@@ -1,5 +1,6 @@
 import os
 import pathlib
+import textwrap
 
 import pytest
 from click.testing import CliRunner
@@ -18,6 +19,16 @@ def root() -> pathlib.Path:
 def _no_autoload(monkeypatch):
     """Tests see only the plugins they ask for, not whatever the machine has installed."""
     monkeypatch.setenv("CIRCUITSIM_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write(name: str, text: str) -> str:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return str(path)
+
+    return write
 
 
 @pytest.fixture

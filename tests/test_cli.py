@@ -62,16 +62,6 @@ outputs: [l]
 NEURON_GRADS = {"w0": -0.19661193324148185, "x0": 0.3932238664829637, "w2": 0.19661193324148185}
 
 
-@pytest.fixture
-def write(tmp_path):
-    def write(name: str, text: str) -> str:
-        path = tmp_path / name
-        path.write_text(textwrap.dedent(text))
-        return str(path)
-
-    return write
-
-
 def strict_json(text: str):
     """Parse JSON that must be standard: no NaN or Infinity literals."""
 

@@ -11,29 +11,30 @@ from ..plugins import load_registry
 from ..errors import CircuitError
 from ..lint import lint
 from . import handle_errors, plugin_option
-from .options import plural
+from .options import circuit_files, plural
 
 __all__ = ["check_cmd"]
 
 
 @click.command("check")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE_OR_DIR...")
 @plugin_option
 @handle_errors
 def check_cmd(files, plugins):
-    """Validate FILES without running them.
+    """Validate FILES (a directory: the circuit files below it) without running them.
 
     Prints every problem as FILE:LINE:COL: error: message, and parts of a circuit that no
     output depends on as FILE:LINE:COL: warning: message, on stderr; an OK line per good file
     on stdout. Exits with 1 if any file has an error.
 
     \b
-    Example:
+    Examples:
       circuitsim check circuits/*.yaml
+      circuitsim check circuits/
     """
     registry = load_registry(plugins)
     failed = False
-    for path in files:
+    for path in circuit_files(files):
         failed |= not check_file(path, registry)
     sys.exit(1 if failed else 0)
 

@@ -56,6 +56,6 @@ def report_table(report: GradcheckReport) -> Table:
             check.name,
             *(f"{v:.6g}" for v in numbers),
             *(f"{e:.1e}" for e in errors),
-            "ok" if check.ok else "OFF",
+            check.status,
         )
     return table

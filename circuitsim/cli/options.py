@@ -6,15 +6,18 @@ stdout stays clean for ``--format json`` and ``--format csv``.
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 import click
 import rich.console
 import rich.progress
 
+from ..show import plural
 from ..spec import NAME_RE
 
-__all__ = ["Assignment", "LazyProgress", "assignments_option", "plural", "set_option", "stdout", "stderr"]
+__all__ = ["Assignment", "LazyProgress", "assignments_option", "circuit_files", "plural", "set_option", "stdout", "stderr"]
 
 
 class Assignment(click.ParamType):
@@ -59,9 +62,23 @@ set_option = assignments_option(
 )
 
 
-def plural(count: int, noun: str) -> str:
-    """``1 input``, ``2 inputs``."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def circuit_files(paths, exclude=()) -> list[str]:
+    """The circuit files that ``paths`` stand for: a file itself, a directory its ``*.yaml``
+    and ``*.yml`` files below it (sorted, hidden ones left out), ``exclude`` left out."""
+    skip = {os.path.realpath(p) for p in exclude}
+    files = []
+    for path in paths:
+        if not os.path.isdir(path):
+            files.append(path)
+            continue
+        found = sorted(
+            str(p) for p in Path(path).rglob("*")
+            if p.suffix in (".yaml", ".yml") and p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
+        if not found:
+            raise click.UsageError(f"{path}: a directory with no circuit files (*.yaml, *.yml) below it")
+        files += [f for f in found if os.path.realpath(f) not in skip]
+    return files
 
 
 def stdout(file=None) -> rich.console.Console:

@@ -1,88 +1,203 @@
-"""``circuitsim test``: run the ``tests:`` vectors of circuit files, with a pytest-like summary."""
+"""``circuitsim test``: run test vectors on circuit files, with a pytest-like summary.
+
+The vectors are each file's own ``tests:``, or those of ``--vectors VECTORS.yaml`` run on every
+circuit (an instructor's vectors on each student's circuit). ``-v`` lists every vector,
+``--format json`` prints one JSON object, ``--junit-xml FILE`` writes a JUnit report as well.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
-from dataclasses import dataclass, field
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 
 import click
+import numpy as np
 
 from .. import loader
 from ..errors import CircuitError
+from ..fileio import atomic_write
 from ..plugins import load_registry
-from ..vectors import TestReport
+from ..show import json_number, plural
+from ..vectors import TestReport, VectorResult, grade, read_vectors
 from . import handle_errors, plugin_option
+from .options import circuit_files
 
 __all__ = ["test_cmd"]
 
 
 @dataclass
-class _Tally:
-    passed: int = 0
-    failed: int = 0
-    errors: int = 0
-    details: list[str] = field(default_factory=list)
+class Outcome:
+    """One circuit file's run: its report, or why it could not be loaded."""
 
-    def summary(self) -> str:
-        parts = [f"{self.passed} passed"]
-        if self.failed:
-            parts.append(f"{self.failed} failed")
-        if self.errors:
-            parts.append(f"{self.errors} error{'s' if self.errors > 1 else ''}")
-        return ", ".join(parts)
+    path: str
+    report: TestReport | None = None
+    error: CircuitError | None = None
+
+    @property
+    def results(self) -> list[VectorResult]:
+        return self.report.results if self.report is not None else []
 
 
 @click.command("test")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE_OR_DIR...")
+@click.option(
+    "--vectors",
+    type=click.Path(dir_okay=False),
+    metavar="VECTORS.yaml",
+    help="Run these vectors (tests: and a default tol:) on every circuit instead of its own.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="List every vector with its result, as pytest -v does.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--junit-xml", "junit", type=click.Path(dir_okay=False), metavar="FILE", help="Also write a JUnit XML report to FILE.")
 @plugin_option
 @handle_errors
-def test_cmd(files, plugins):
-    """Run the test vectors (`tests:`) of FILES.
+def test_cmd(files, vectors, verbose, fmt, junit, plugins):
+    """Run the test vectors (`tests:`) of FILES, or of --vectors on each of them.
 
-    One line per file, a dot per passing vector, F for a failing one and E for one that could
-    not run; then expected against got for every failure. Exits with 1 on any failure.
+    A directory stands for the circuit files below it. One line per file, a dot per passing
+    vector, F for a failing one and E for one that could not run (-v: a line per vector);
+    then expected against got for every failure. Exits with 1 on any failure.
 
     \b
-    Example:
-      circuitsim test circuits/*.yaml
+    Examples:
+      circuitsim test circuits/
+      circuitsim test students/ --vectors adder_vectors.yaml -v --junit-xml grades.xml
     """
     registry = load_registry(plugins)
-    tally = _Tally()
-    for path in files:
+    vector_file = read_vectors(vectors) if vectors else None
+    outcomes = []
+    for path in circuit_files(files, exclude=[vectors] if vectors else []):
         try:
-            report = loader.load(path, registry=registry).test()
+            circuit = loader.load(path, registry=registry)
         except CircuitError as exc:
-            click.echo(f"{path} E")
-            tally.errors += 1
-            tally.details.append(f"ERROR {path}\n" + _indent(str(exc)))
+            outcomes.append(Outcome(path, error=exc))
             continue
-        click.echo(f"{path} {_marks(report) or '(no test vectors)'}")
-        _count(report, path, tally)
-    if tally.details:
-        click.echo("")
-        click.echo("\n".join(tally.details))
-    click.echo("")
-    click.echo(tally.summary())
-    sys.exit(1 if tally.failed or tally.errors else 0)
+        outcomes.append(Outcome(path, grade(circuit, vector_file) if vector_file else circuit.test()))
+    counts = _counts(outcomes)
+    if fmt == "json":
+        click.echo(json.dumps(_json(outcomes, counts), indent=2, allow_nan=False))
+    else:
+        _text(outcomes, counts, verbose)
+    if junit:
+        with atomic_write(junit, encoding="utf-8") as handle:
+            handle.write(_junit(outcomes))
+    sys.exit(1 if counts["failed"] or counts["errors"] else 0)
 
 
-def _marks(report: TestReport) -> str:
-    return "".join("." if r.passed else "E" if r.error else "F" for r in report.results)
+def _outcome(result: VectorResult) -> str:
+    return "passed" if result.passed else "error" if result.error else "failed"
 
 
-def _count(report: TestReport, path: str, tally: _Tally) -> None:
-    for result in report.results:
-        if result.passed:
-            tally.passed += 1
+def _counts(outcomes: list[Outcome]) -> dict[str, int]:
+    counts = {"passed": 0, "failed": 0, "errors": 0}
+    for o in outcomes:
+        counts["errors"] += o.error is not None
+        for r in o.results:
+            counts[{"passed": "passed", "failed": "failed", "error": "errors"}[_outcome(r)]] += 1
+    return counts
+
+
+# -- text ---------------------------------------------------------------------------------
+
+_MARKS = {"passed": ".", "failed": "F", "error": "E"}
+
+
+def _text(outcomes: list[Outcome], counts: dict[str, int], verbose: bool) -> None:
+    details = []
+    for o in outcomes:
+        if o.error is not None:
+            click.echo(f"{o.path} ERROR" if verbose else f"{o.path} E")
+            details.append(f"ERROR {o.path}\n" + _indent(str(o.error)))
             continue
-        where = f"{path}::{result.name} ({result.pos})"
-        if result.error:
-            tally.errors += 1
-            tally.details.append(f"ERROR {where}\n" + _indent(result.error))
+        if verbose:
+            for r in o.results:
+                click.echo(f"{o.path}::{r.name} {_outcome(r).upper()}")
+            if not o.results:
+                click.echo(f"{o.path} (no test vectors)")
         else:
-            tally.failed += 1
-            tally.details.append(f"FAILED {where}\n" + _indent("\n".join(map(str, result.mismatches))))
+            click.echo(f"{o.path} {''.join(_MARKS[_outcome(r)] for r in o.results) or '(no test vectors)'}")
+        details += [_detail(o.path, r) for r in o.results if not r.passed]
+    if details:
+        click.echo("")
+        click.echo("\n".join(details))
+    click.echo("")
+    parts = [f"{counts['passed']} passed"]
+    if counts["failed"]:
+        parts.append(f"{counts['failed']} failed")
+    if counts["errors"]:
+        parts.append(plural(counts["errors"], "error"))
+    click.echo(", ".join(parts))
+
+
+def _detail(path: str, result: VectorResult) -> str:
+    where = f"{path}::{result.name} ({result.pos})"
+    if result.error:
+        return f"ERROR {where}\n" + _indent(result.error)
+    return f"FAILED {where}\n" + _indent("\n".join(map(str, result.mismatches)))
 
 
 def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.splitlines())
+
+
+# -- JSON and JUnit XML -------------------------------------------------------------------
+
+
+def _json(outcomes: list[Outcome], counts: dict[str, int]) -> dict:
+    circuits = []
+    for o in outcomes:
+        vectors = [
+            {
+                "name": r.name,
+                "file": r.pos.path,
+                "line": r.pos.line,
+                "outcome": _outcome(r),
+                "mismatches": [
+                    {"node": m.node, "what": m.what, "expected": _number(m.expected), "got": _number(m.got)} for m in r.mismatches
+                ],
+                "error": r.error,
+            }
+            for r in o.results
+        ]
+        circuits.append({
+            "path": o.path,
+            "circuit": o.report.circuit if o.report is not None else None,
+            "error": str(o.error) if o.error is not None else None,
+            "vectors": vectors,
+        })
+    return {"circuits": circuits, **counts}
+
+
+def _number(value):
+    return json_number(np.asarray(value, dtype=float)) if isinstance(value, (list, tuple)) else json_number(value)
+
+
+def _junit(outcomes: list[Outcome]) -> str:
+    """JUnit XML as CI servers read it: a testsuite per circuit file, a testcase per vector."""
+    root = ET.Element("testsuites", name="circuitsim")
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for o in outcomes:
+        suite = ET.SubElement(root, "testsuite", name=o.path, file=o.path)
+        counts = {"tests": max(len(o.results), 1 if o.error is not None else 0), "failures": 0, "errors": 0}
+        if o.error is not None:
+            case = ET.SubElement(suite, "testcase", classname=o.path, name="load", file=o.path)
+            ET.SubElement(case, "error", message=o.error.errors[0].message).text = str(o.error)
+            counts["errors"] += 1
+        for r in o.results:
+            case = ET.SubElement(suite, "testcase", classname=o.report.circuit, name=r.name, file=r.pos.path or o.path, line=str(r.pos.line or 0))
+            if r.error:
+                ET.SubElement(case, "error", message=r.error.splitlines()[0]).text = r.error
+                counts["errors"] += 1
+            elif r.mismatches:
+                text = "\n".join(map(str, r.mismatches))
+                ET.SubElement(case, "failure", message=str(r.mismatches[0])).text = text
+                counts["failures"] += 1
+        for key, n in counts.items():
+            suite.set(key, str(n))
+            totals[key] += n
+    for key, n in totals.items():
+        root.set(key, str(n))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
