@@ -179,6 +179,9 @@ def test_the_page_follows_its_file_and_its_inputs(served, tab, neuron):
     assert f"{neuron}:" in errors and "unknown gate type 'expp'" in errors
     assert tab.locator("#picture svg .node").count() > 0  # the last good picture stays
     assert tab.evaluate("window.circuitsim.steps[0].value") == 1.0
+    tab.reload()  # opened again on the broken file: the last run that worked, under the errors
+    wait_until(tab, "window.circuitsim && window.circuitsim.steps.length === 26")
+    assert "unknown gate type 'expp'" in tab.text_content("#errors") and tab.locator("#picture svg .node").count() > 0
 
     save(neuron, text)  # fixed
     wait_until(tab, "document.querySelector('#errors').hidden && window.circuitsim.steps[0].value === 2.0")

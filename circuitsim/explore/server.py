@@ -54,6 +54,7 @@ class Source:
         self.files = [self.path]  # the file and the module files of its last good load
         self._loaded: tuple | None = None  # (stamp, circuit or error)
         self._lock = threading.Lock()
+        self.last_good: dict | None = None  # the last run that worked, shown under later errors
 
     def stamp(self) -> tuple:
         """What tells a saved file: modification time and size of each file, None if missing."""
@@ -90,7 +91,8 @@ class Source:
         except CircuitError as exc:
             return error_payload(exc)
         try:
-            return payload(circuit, {**self.sets, **(overrides or {})}, precision=self.precision)
+            self.last_good = payload(circuit, {**self.sets, **(overrides or {})}, precision=self.precision)
+            return self.last_good
         except CircuitError as exc:
             inputs = {name: overrides.get(name, self.sets.get(name, default)) for name, default in circuit.inputs.items()}
             return error_payload(exc) | {"inputs": inputs}
@@ -106,6 +108,8 @@ def create_app(path: str | os.PathLike, *, sets=None, precision: int = 2, plugin
 
     async def page(request: Request) -> Response:
         data = await run_in_threadpool(source.payload)
+        if data["errors"] and source.last_good is not None:  # a page opened on a broken file
+            data = source.last_good | {"errors": data["errors"]}
         headers = HEADERS | {"Content-Security-Policy": LIVE_POLICY}
         return HTMLResponse(html(data, live=True), headers=headers)
 

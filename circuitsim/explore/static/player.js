@@ -193,12 +193,12 @@ function onKey(e) {
 // -- loading a payload (the page's own, or a new one from the server) ----------------------------
 
 function load(data) {
-  if (data.errors && data.errors.length) {
-    showErrors(data.errors);
+  const errors = data.errors || [];
+  if (errors.length && (player.data || !data.steps)) { // keep the picture shown, if any
+    showErrors(errors);
     if (data.inputs && LIVE) live.inputs(data.inputs);
     return false;
   }
-  showErrors([]);
   $("warnings").hidden = !(data.warnings || []).length;
   $("warnings").textContent = (data.warnings || []).map((w) => "warning: " + w).join("\n");
   const keep = player.data !== null;
@@ -216,7 +216,8 @@ function load(data) {
   view.load(data.views, keep);
   player.k = -1;
   goto(Math.min(k, data.steps.length - 1));
-  return true;
+  showErrors(errors);  // a page opened on a broken file shows the last run that worked
+  return !errors.length;
 }
 
 function showErrors(errors) {
