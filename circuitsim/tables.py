@@ -139,24 +139,42 @@ class _CsvTable(Table):
         if pa_csv is None:
             yield from self._python_blocks(rows)
             return
-        row_bytes = max(8, 16 * len(self.columns))
-        options = pa_csv.ReadOptions(block_size=int(min(1 << 28, max(1 << 12, rows * row_bytes))))
+        block_bytes = int(min(1 << 26, max(1 << 12, rows * 24 * len(self.columns))))
+        read = pa_csv.ReadOptions(column_names=self.columns, use_threads=False)
         convert = pa_csv.ConvertOptions(
             column_types={name: pa.float64() for name in self.columns}, null_values=[], strings_can_be_null=False
         )
+        got = 0
         try:
-            with open_user_file(self.path, what="inputs file") as file:
-                got = 0
-                for batch in pa_csv.open_csv(file, read_options=options, convert_options=convert):
-                    if batch.num_rows:
-                        got += batch.num_rows
-                        yield {name: batch.column(i).to_numpy(zero_copy_only=False) for i, name in enumerate(self.columns)}
+            for text in self._line_blocks(block_bytes):
+                batch = pa_csv.read_csv(pa.py_buffer(text), read_options=read, convert_options=convert)
+                if batch.num_rows:
+                    got += batch.num_rows
+                    yield {name: batch.column(i).to_numpy() for i, name in enumerate(self.columns)}
         except pa.ArrowInvalid as exc:
             for _ in self._python_blocks(1 << 16):  # finds the line and column, or nothing
                 pass
             raise CircuitError(f"cannot read CSV: {exc}", Position(self.path)) from None
         if not got:
             raise CircuitError("the CSV table has a header but no rows", Position(self.path, 1))
+
+    def _line_blocks(self, size: int) -> Iterator[bytes]:
+        """The file after the header in pieces of about ``size`` bytes, each ending at a line's end.
+
+        Each piece is parsed on its own, so memory stays one piece whatever the file's size
+        (pyarrow's own streaming reader keeps more the longer the file).
+        """
+        with open_user_file(self.path, what="inputs file") as file:
+            file.seek(self._header_bytes)
+            carry = b""
+            for data in iter(lambda: file.read(size), b""):
+                data = carry + data
+                cut = data.rfind(b"\n") + 1
+                carry = data[cut:]
+                if cut:
+                    yield data[:cut]
+            if carry.strip():
+                yield carry
 
     def _python_blocks(self, rows: int) -> Iterator[dict[str, np.ndarray]]:
         """The same blocks through Python's csv module; a bad cell is named by line and column."""
