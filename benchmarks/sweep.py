@@ -7,7 +7,8 @@
 
 Peaks are the maximum resident set size of a fresh process per measurement (``os.wait4``), so
 they include Python, numpy and pyarrow themselves; ``--rows-sizes`` and ``--peak-sizes`` choose
-other sample counts.
+other sample counts. Rows per second are given per wall-clock second and per CPU second (of
+this process, or summed over the workers), the figure that holds on a shared machine.
 """
 
 from __future__ import annotations
@@ -111,14 +112,15 @@ def rows_per_second(sizes: list[int], workers: int) -> None:
     net = mlp(1000)
     c = circuitsim.loads(net.yaml())
     batch = [name for name in net.inputs if name.startswith("x")]
-    keep = dict(values=c.outputs, grads=["x0", "w1"])
-    row("where", "gates", "samples", "time", "rows/s", "chunk")
+    weight = next(name for name in net.inputs if name.startswith("w"))
+    keep = dict(values=c.outputs, grads=["x0", weight])  # a batch input's and a weight's gradient
+    row("where", "gates", "samples", "wall time", "rows/s", "CPU time", "rows per CPU second", "chunk")
     for n in sizes:
         inputs = {k: v for k, v in sample_inputs(net, n).items() if k in batch}
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         s = c.sweep(inputs, **keep)
-        seconds = time.perf_counter() - start
-        row("local sweep", len(c.plan.steps), f"{n:,}", f"{seconds:.1f} s", f"{n / seconds:,.0f}", s.chunk)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        row("local sweep", len(c.plan.steps), f"{n:,}", f"{seconds:.1f} s", f"{n / seconds:,.0f}", f"{cpu:.1f} s", f"{n / cpu:,.0f}", s.chunk)
         del inputs, s
     os.environ["CIRCUITSIM_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
@@ -126,11 +128,14 @@ def rows_per_second(sizes: list[int], workers: int) -> None:
             blocks = max(4 * workers, n // 250_000)
             lazy = {k: da.random.RandomState(i).uniform(-1, 1, n, chunks=-(-n // blocks)) for i, k in enumerate(batch)}
             s = c.sweep(lazy, **keep)
+            before = sum(client.run(time.process_time).values())
             start = time.perf_counter()
             total = dask.compute(*(col.sum() for col in [*s.values.values(), *s.grads.values()]))
             seconds = time.perf_counter() - start
+            cpu = sum(client.run(time.process_time).values()) - before  # the workers' CPU time
             assert all(np.isfinite(t) for t in total)
-            row(f"{workers}-worker LocalCluster, {blocks} blocks", len(c.plan.steps), f"{n:,}", f"{seconds:.1f} s", f"{n / seconds:,.0f}", "per worker")
+            where = f"{workers}-worker LocalCluster, {blocks} blocks"
+            row(where, len(c.plan.steps), f"{n:,}", f"{seconds:.1f} s", f"{n / seconds:,.0f}", f"{cpu:.1f} s", f"{n / cpu:,.0f}", "per worker")
         del client
 
 
