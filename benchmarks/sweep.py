@@ -103,7 +103,7 @@ def peak(sizes: list[int]) -> None:
             row(f"run --inputs big.csv ({size:,.0f} MB) -o out.csv, neuron, f and grad_w0", f"{n:,}", f"{rss:,.0f} MiB", f"{seconds:.1f} s", "streamed", "")
 
 
-def rows_per_second(sizes: list[int], workers: int) -> None:
+def rows_per_second(sizes: list[int], workers: int, where: str = "both") -> None:
     """Rows/s through a 1k-gate MLP: a local sweep, and dask arrays on a LocalCluster."""
     import dask
     import dask.array as da
@@ -115,13 +115,15 @@ def rows_per_second(sizes: list[int], workers: int) -> None:
     weight = next(name for name in net.inputs if name.startswith("w"))
     keep = dict(values=c.outputs, grads=["x0", weight])  # a batch input's and a weight's gradient
     row("where", "gates", "samples", "wall time", "rows/s", "CPU time", "rows per CPU second", "chunk")
-    for n in sizes:
+    for n in sizes if where != "cluster" else ():
         inputs = {k: v for k, v in sample_inputs(net, n).items() if k in batch}
         start, cpu = time.perf_counter(), time.process_time()
         s = c.sweep(inputs, **keep)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         row("local sweep", len(c.plan.steps), f"{n:,}", f"{seconds:.1f} s", f"{n / seconds:,.0f}", f"{cpu:.1f} s", f"{n / cpu:,.0f}", s.chunk)
         del inputs, s
+    if where == "local":
+        return
     os.environ["CIRCUITSIM_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
         for n in sizes:
@@ -147,6 +149,7 @@ def main(argv=None) -> None:
     parser.add_argument("--peak-sizes", type=int, nargs="+", default=[10**6, 10**7])
     parser.add_argument("--rows-sizes", type=int, nargs="+", default=[10**6, 10**7])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--where", choices=("both", "local", "cluster"), default="both", help="for --rows")
     args = parser.parse_args(argv)
     every = not (args.memory or args.peak or args.rows)
     if every or args.memory:
@@ -154,7 +157,7 @@ def main(argv=None) -> None:
     if every or args.peak:
         peak(args.peak_sizes)
     if every or args.rows:
-        rows_per_second(args.rows_sizes, args.workers)
+        rows_per_second(args.rows_sizes, args.workers, args.where)
 
 
 if __name__ == "__main__":
