@@ -177,3 +177,9 @@ def test_ctrl_c_in_the_middle_leaves_no_partial_output(tmp_path):
     assert proc.returncode != 0, "the run finished before Ctrl-C reached it"
     assert b"Traceback" not in stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv"]
+
+
+def test_an_unknown_name_in_inputs_json_is_an_error_at_its_line(cli, tmp_path):
+    path = tmp_path / "in.json"
+    path.write_text('{"x0": [1, 2],\n "xq": 3}')
+    assert cli("run", NEURON, "--inputs", str(path), code=1).output.startswith(f"{path}:2:2: error: name 'xq' is not an input (did you mean 'x0' or 'x1'?)")

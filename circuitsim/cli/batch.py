@@ -25,7 +25,7 @@ from ..sweep import chunk_size, run_local
 from ..tables import Table, open_writer
 from .options import LazyProgress, stderr, stdout
 
-__all__ = ["kept_columns", "run_batch"]
+__all__ = ["check_inputs", "kept_columns", "run_batch"]
 
 BLOCKS_IN_FLIGHT = 2  # per worker, on a cluster
 CONNECT_TIMEOUT = "20s"
@@ -60,7 +60,7 @@ def run_batch(circuit, source, fixed: dict, seed: dict, values: list[str], grads
     fixed_seeds = {k: v for k, v in seed.items() if not isinstance(v, np.ndarray)}
     batch_seeds = {k: v for k, v in seed.items() if isinstance(v, np.ndarray)}
     if isinstance(source, Table):
-        _check_table(circuit, source)
+        check_inputs(circuit, source.columns, source.positions)
         if batch_seeds:
             raise click.UsageError("--seed NAME=V1,V2,... with --inputs FILE: put the batch in the file, give --seed one number")
     missing = [n for n, default in circuit.inputs.items() if default is None and n not in fixed and n not in _columns(source)]
@@ -110,12 +110,13 @@ def _write(handle, fmt, columns, head, groups, results, progress) -> None:
     handle.flush()
 
 
-def _check_table(circuit, table: Table) -> None:
+def check_inputs(circuit, names, positions: dict, what: str = "column") -> None:
+    """Every name is an input of ``circuit``; an error at the name's place in its file if not."""
     inputs = circuit.inputs
-    for name in table.columns:
+    for name in names:
         if name not in inputs:
-            what = "is a gate, not an input" if name in circuit.spec.gates else f"is not an input{did_you_mean(name, inputs)}"
-            raise CircuitError(f"column {name!r} {what}; inputs of {circuit.name}: {', '.join(inputs)}", table.positions.get(name))
+            why = "is a gate, not an input" if name in circuit.spec.gates else f"is not an input{did_you_mean(name, inputs)}"
+            raise CircuitError(f"{what} {name!r} {why}; inputs of {circuit.name}: {', '.join(inputs)}", positions.get(name))
 
 
 def _columns(source) -> list[str]:

@@ -20,7 +20,7 @@ from ..fileio import atomic_write
 from ..plan import NAN_POLICIES
 from ..tables import open_table, read_json_inputs
 from . import handle_errors, plugin_option
-from .batch import kept_columns, run_batch
+from .batch import check_inputs, kept_columns, run_batch
 from .formats import FORMATS, to_csv, to_json, to_tables
 from .options import assignments_option, set_option, stdout
 
@@ -100,6 +100,8 @@ def run_cmd(file, sets, inputs_file, seed, no_grad, values, grads, nan, fmt, out
     fmt = fmt or (SUFFIX_FORMATS.get(Path(output).suffix.lower(), "table") if output else "table")
     circuit = loader.load(file, plugins=plugins)
     source = _inputs(inputs_file)
+    if isinstance(source, dict):
+        check_inputs(circuit, source, source.positions, what="name")
     fixed = {} if source is None or not isinstance(source, dict) else {k: v for k, v in source.items() if not isinstance(v, np.ndarray)}
     batch = {} if source is None or not isinstance(source, dict) else {k: v for k, v in source.items() if isinstance(v, np.ndarray)}
     for name, value in sets.items():
