@@ -177,7 +177,7 @@ def read(
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as err:
-        raise _syntax_error(err, path, max_depth) from None
+        raise _syntax_error(err, path, max_depth, text) from None
     except yaml.YAMLError as err:  # not expected after _decode's checks
         raise CircuitError(f"YAML error: {err}", Position(path)) from None
 
@@ -581,17 +581,25 @@ def _alias_error(event, path: str | None):
     )
 
 
-def _syntax_error(err: yaml.MarkedYAMLError, path: str | None, max_depth: int) -> CircuitError:
+def _syntax_error(err: yaml.MarkedYAMLError, path: str | None, max_depth: int, text: str = "") -> CircuitError:
     mark = err.problem_mark or err.context_mark
     pos = Position(path, mark.line + 1, mark.column + 1) if mark else Position(path)
     if "maximum nesting depth" in str(err.problem or err.context):
         # libyaml >= 0.2.5 caps nesting itself while it scans ahead, before events reach us.
         return _depth_error(max_depth, pos)
+    if mark and _char_at(text, mark.line, mark.column) == "\t":
+        return CircuitError("YAML syntax error: a tab character; YAML indents with spaces only: replace the tab with spaces", pos)
     message = f"YAML syntax error: {err.problem or err.context}"
     if err.context and err.problem and err.context_mark:
         where = err.context_mark
         message += f" ({err.context} at line {where.line + 1}, column {where.column + 1})"
     return CircuitError(message + "; check the indentation, quotes and brackets here", pos)
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    """The character at 0-based ``line`` and ``column`` of ``text``, or ""."""
+    lines = _LINE_BREAK.split(text, line + 1)
+    return lines[line][column : column + 1] if line < len(lines) else ""
 
 
 # --- scalar resolution (YAML 1.2 core schema) -------------------------------------------------

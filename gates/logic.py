@@ -31,7 +31,7 @@ _SIGN = "(1.0 - 2.0 * {})"
 
 
 class Not(Gate):
-    """Logical not, relaxed: 1 - a."""
+    """Logical not, relaxed: 1 - x."""
 
     name = "not"
     symbol = "not"

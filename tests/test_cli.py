@@ -389,8 +389,17 @@ def test_gates_lists_every_gate_type(cli, write):
     [square] = [r for r in strict_json(cli("gates", "--json", "-p", plugin).stdout) if r["name"] == "square"]
     assert (square["plugin"], square["dist"], square["doc"]) == (plugin, None, "The square of its input (with a wrong derivative).")
     table = cli("gates", "-p", plugin).stdout
-    assert "│ square " in table and "(circuitsim " in table
-    assert "exponent (required)" in table and "0, 1, ..." in table
+    assert "1 gate type from " in table and " gate types from gates (circuitsim 0.1.0)" in table
+    assert any(line.startswith("  square ") and "The square of its input" in line for line in table.splitlines())
+    assert "x; exponent (required)" in table and "0, 1, ... (1+)" in table
+
+
+def test_gates_reads_at_80_columns(root):
+    runner = CliRunner(env={"COLUMNS": "80", "FORCE_COLOR": None, "TTY_COMPATIBLE": None})
+    table = runner.invoke(main, ["gates"]).stdout
+    lines = table.splitlines()
+    assert all(len(line.rstrip()) <= 80 for line in lines) and len(lines) < 60
+    assert "  not          x                        Logical not, relaxed: 1 - x." in [line.rstrip() for line in lines]
 
 
 @pytest.fixture

@@ -21,9 +21,21 @@ __all__ = ["main", "plugin_option", "handle_errors"]
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class _Group(click.Group):
+    """Lists each command with its first sentence whole, wrapped, never cut short with '...'."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
+        rows = [(name, cmd.get_short_help_str(limit=1000)) for name, cmd in commands if cmd is not None and not cmd.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=_Group, context_settings=CONTEXT_SETTINGS, invoke_without_command=True, no_args_is_help=False)
 @click.version_option(__version__, "--version", prog_name="circuitsim")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Simulate gate-level circuits: values forward, gradients backward.
 
     \b
@@ -40,6 +52,8 @@ def main() -> None:
       circuitsim COMMAND --help
     """
     warnings.showwarning = _show_warning
+    if ctx.invoked_subcommand is None:  # bare `circuitsim`: what it can do, and success
+        click.echo(ctx.get_help())
 
 
 def plugin_option(func):

@@ -27,7 +27,17 @@ __all__ = ["bench_cmd"]
 @plugin_option
 @handle_errors
 def bench_cmd(file: str, batch: int | None, repeat: int, plugins: tuple[str, ...]) -> None:
-    """Time loading FILE and running it forward and forward+backward."""
+    """Time loading FILE and running it forward and forward+backward.
+
+    Each pass runs --repeat times after one warm-up run; best and mean times are printed, per
+    gate (per gate*sample with --batch). Without --batch the circuit is then compiled into
+    straight-line code and timed again.
+
+    \b
+    Examples:
+      circuitsim bench circuits/mlp.yaml
+      circuitsim bench circuits/mlp.yaml --batch 1000 --repeat 20
+    """
     start = time.perf_counter()
     circuit = load(file, plugins=plugins)
     loaded = time.perf_counter() - start

@@ -16,7 +16,7 @@ from .options import circuit_files, plural
 __all__ = ["check_cmd"]
 
 
-@click.command("check")
+@click.command("check", short_help="Validate circuit files without running them.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE_OR_DIR...")
 @plugin_option
 @handle_errors

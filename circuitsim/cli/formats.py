@@ -69,7 +69,8 @@ def to_tables(result: Result, circuit: Circuit) -> list[Table]:
 
 def _node_table(result: Result, circuit: Circuit) -> Table:
     table = Table(title=result.circuit)
-    for header in ("node", "kind", "value", "gradient"):
+    headers = ("node", "kind", "value", "gradient") if result.grads else ("node", "kind", "value")
+    for header in headers:
         table.add_column(header, justify="left" if header in ("node", "kind") else "right")
     outputs = list(result.outputs)
     inputs = [name for name in circuit.inputs if name not in result.outputs]
@@ -80,8 +81,8 @@ def _node_table(result: Result, circuit: Circuit) -> Table:
         kind = nodes[name].type or nodes[name].kind
         if name in result.outputs:
             kind += " (output)"
-        grad = short(result.grads[name]) if result.grads else ""
-        table.add_row(name, kind, short(result.values[name]), grad, end_section=name == outputs[-1])
+        cells = [name, kind, short(result.values[name])] + ([short(result.grads[name])] if result.grads else [])
+        table.add_row(*cells, end_section=name == outputs[-1])
     hidden = len(result.values) - len(shown)
     if hidden > 0:
         table.add_row(f"... {hidden:,} more", "", "", "", end_section=True)

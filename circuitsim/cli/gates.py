@@ -6,11 +6,13 @@ import json
 import sys
 
 import click
+import rich.box
 from rich.table import Table
 
 from ..plugins import GateInfo, Registry, load_registry
 from ..testing import check_registry
 from . import handle_errors, plugin_option
+from ..show import plural
 from .options import stdout
 
 __all__ = ["gate_record", "gates_cmd", "report_checks"]
@@ -26,7 +28,7 @@ __all__ = ["gate_record", "gates_cmd", "report_checks"]
 @plugin_option
 @handle_errors
 def gates_cmd(as_json, check, plugins):
-    """List every gate type: arity, ports, params, plugin, summary.
+    """List every gate type: its inputs, params and summary, a table per plugin.
 
     \b
     Examples:
@@ -41,7 +43,9 @@ def gates_cmd(as_json, check, plugins):
     if as_json:
         click.echo(json.dumps(records, indent=2, default=repr))
     else:
-        stdout().print(gates_table(records, registry))
+        console = stdout()
+        for table in gates_tables(records):
+            console.print(table)
 
 
 def report_checks(registry: Registry, as_json: bool) -> int:
@@ -72,20 +76,23 @@ def gate_record(info: GateInfo) -> dict:
     }
 
 
-def gates_table(records: list[dict], registry: Registry) -> Table:
-    table = Table(title=f"{len(records)} gate types")
-    for header in ("type", "arity", "ports", "params", "plugin", "description"):
-        table.add_column(header)
+def gates_tables(records: list[dict]) -> list[Table]:
+    """One table per plugin (named in its title), four columns that read at 80 columns."""
+    by_source: dict[str, list[dict]] = {}
     for r in records:
-        table.add_row(
-            r["name"],
-            "1+" if r["arity"] is None else str(r["arity"]),
-            "0, 1, ..." if r["ports"] is None else ", ".join(r["ports"]),
-            _params(r["params"]),
-            _source(r),
-            r["doc"],
-        )
-    return table
+        by_source.setdefault(_source(r), []).append(r)
+    tables = []
+    for source, rows in by_source.items():
+        table = Table(title=f"{plural(len(rows), 'gate type')} from {source}", box=rich.box.SIMPLE_HEAD, title_justify="left")
+        table.add_column("type", no_wrap=True)
+        table.add_column("inputs; params", max_width=24)
+        table.add_column("description", ratio=1)
+        for r in rows:
+            inputs = "0, 1, ... (1+)" if r["ports"] is None else ", ".join(r["ports"])
+            params = _params(r["params"])
+            table.add_row(r["name"], f"{inputs}; {params}" if params else inputs, r["doc"])
+        tables.append(table)
+    return tables
 
 
 def _params(params: dict) -> str:

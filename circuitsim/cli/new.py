@@ -17,7 +17,7 @@ from .options import set_option
 __all__ = ["new_circuit_cmd"]
 
 
-@click.command("new-circuit")
+@click.command("new-circuit", short_help="Write a circuit file from formulas such as f = sigmoid(w*x + b).")
 @click.option(
     "--expr",
     "exprs",

@@ -46,7 +46,12 @@ def _names(ctx, param, values) -> list[str] | None:
     metavar="FILE.json|FILE.csv|FILE.parquet",
     help="Input values: JSON names to numbers or lists, or a CSV or Parquet table with one sample per row.",
 )
-@assignments_option("--seed", "seed", help="Upstream gradient at an output: NAME=VALUE; repeatable.")
+@assignments_option(
+    "--seed",
+    "seed",
+    help="Start the backward pass at node NAME with upstream gradient VALUE (NAME=V1,V2,... for a batch) instead of "
+    "1 at every output; repeatable. Gradients are then those of the sum of VALUE x NAME.",
+)
 @click.option("--no-grad", is_flag=True, help="Forward pass only: values, no gradients.")
 @click.option(
     "--values",
@@ -99,6 +104,7 @@ def run_cmd(file, sets, inputs_file, seed, no_grad, values, grads, nan, fmt, out
     """
     fmt = fmt or (SUFFIX_FORMATS.get(Path(output).suffix.lower(), "table") if output else "table")
     circuit = loader.load(file, plugins=plugins)
+    _warn_dead_seeds(circuit, seed)
     source = _inputs(inputs_file)
     if isinstance(source, dict):
         check_inputs(circuit, source, source.positions, what="name")
@@ -151,6 +157,17 @@ def _inputs(path: str | None):
     if suffix in (".csv", ".parquet"):
         return open_table(path)
     raise click.BadParameter(f"{path}: an inputs file ends in .json, .csv or .parquet", param_hint="'--inputs'")
+
+
+def _warn_dead_seeds(circuit: Circuit, seed: dict) -> None:
+    """A seed on a node that no output depends on is allowed, but most often a slip."""
+    used = circuit.nodes.upstream(circuit.outputs)
+    for name in seed:
+        if name in circuit.nodes and name not in used:
+            click.echo(
+                f"warning: --seed {name}: no output depends on {name!r}, so the gradients are those of {name!r} alone",
+                err=True,
+            )
 
 
 def write(result: Result, circuit: Circuit, fmt: str, file) -> None:

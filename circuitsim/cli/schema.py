@@ -24,6 +24,11 @@ def schema_cmd(plugins: tuple[str, ...], output: str | None) -> None:
     \b
     Point your editor's YAML language server at it, e.g. with a first line
       # yaml-language-server: $schema=circuit.schema.json
+
+    \b
+    Examples:
+      circuitsim schema -o circuit.schema.json
+      circuitsim schema -p my_gates.py -o circuit.schema.json
     """
     text = json.dumps(circuit_schema(load_registry(plugins)), indent=2) + "\n"
     if output is None:

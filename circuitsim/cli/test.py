@@ -40,7 +40,7 @@ class Outcome:
         return self.report.results if self.report is not None else []
 
 
-@click.command("test")
+@click.command("test", short_help="Run the test vectors of circuit files, or one vectors file on each.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE_OR_DIR...")
 @click.option(
     "--vectors",
