@@ -14,6 +14,7 @@ everything inside it is ``u/name`` (nested: ``u/v/name``).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ from typing import Any, ClassVar
 
 from .errors import CircuitError, Position, did_you_mean
 from .gate import Gate
+from .suggest import Suggestions
 from .yamlsrc import Map, Node, Scalar, Seq
 
 __all__ = [
@@ -44,6 +46,7 @@ TOP_LEVEL_KEYS = ("circuit", "description", "inputs", "gates", "wires", "outputs
 GATE_KEYS = ("type", "inputs", "params")
 TEST_KEYS = ("name", "inputs", "expect", "grads", "tol")
 DEFAULT_TOL = 1e-6
+_BAD = object()  # a value whose problem is reported already
 
 
 @dataclass(slots=True)
@@ -198,6 +201,10 @@ class _SpecParser:
         self.load_module = load_module
         self.modules: dict[str, ModuleSpec | None] = {}  # None: its file has problems
         self.errors: list[CircuitError] = []
+        self.variadic: dict[str, int] = {}  # variadic gate -> ports its wires fill
+        self.bad_sources: set[tuple[str, str]] = set()  # (gate, port) wired from a reported source
+        self._names: Suggestions | None = None  # inputs and gates, for did-you-mean
+        self._gate_names: Suggestions | None = None
 
     def error(self, message: str, node: Node | Position) -> None:
         pos = node if isinstance(node, Position) else node.pos
@@ -250,9 +257,19 @@ class _SpecParser:
             return None
         return name
 
+    def value(self, node: Scalar) -> Any:
+        """``node.python()``; a number out of range is reported and gives :data:`_BAD`."""
+        try:
+            return node.python()
+        except CircuitError as exc:
+            self.errors.append(exc)
+            return _BAD
+
     def number(self, node: Node, what: str) -> float | None:
         if isinstance(node, Scalar) and not node.quoted:
-            value = node.python()
+            value = self.value(node)
+            if value is _BAD:
+                return None
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 return float(value)
         shown = node.raw if isinstance(node, Scalar) else type(node).__name__.lower()
@@ -265,7 +282,9 @@ class _SpecParser:
             self.error("a source must be a name or a number", node)
             return None
         if not node.quoted:
-            value = node.python()
+            value = self.value(node)
+            if value is _BAD:
+                return None
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 return Source(None, float(value), node.pos)
         return self.source_name(node.raw, node.pos)
@@ -273,7 +292,9 @@ class _SpecParser:
     def source_name(self, text: str, pos: Position) -> Source | None:
         """A source written as text (in a wire, or quoted): a number as YAML reads one, or a name."""
         text = text.strip()
-        value = Scalar(text, False, None, pos).python() if text else None
+        value = self.value(Scalar(text, False, None, pos)) if text else None
+        if value is _BAD:
+            return None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return Source(None, float(value), pos)
         ref = SOURCE_RE.match(text)
@@ -404,7 +425,11 @@ class _SpecParser:
                             key,
                         )
                     else:
-                        given[key.raw] = _plain(value)
+                        try:
+                            given[key.raw] = _plain(value)
+                        except CircuitError as exc:  # a number out of range
+                            self.errors.append(exc)
+                            given[key.raw] = _BAD  # reported: not missing too
         for pname, default in declared.items():
             if default is None and given.get(pname) is None:
                 self.error(f"gate {gate.name!r} ({gate.type}): missing required parameter {pname!r}", gate.pos)
@@ -470,6 +495,9 @@ class _SpecParser:
                 self.error('a wire is a string "SOURCE -> GATE" or "SOURCE -> GATE.PORT"', item)
                 continue
             self.parse_wire(item, spec)
+        for name, n in self.variadic.items():
+            gate = spec.gates[name]
+            gate.ports = gate.cls.port_names(n)
 
     def parse_wire(self, item: Scalar, spec: CircuitSpec) -> None:
         left, _, right = item.raw.partition("->")
@@ -480,10 +508,11 @@ class _SpecParser:
         target, dot, port = right.strip().partition(".")
         gate = spec.gates.get(target)
         if gate is None:
-            hint = did_you_mean(target, spec.gates)
-            self.error(f"wire to unknown gate {target!r}{hint}", dst_pos)
+            if self._gate_names is None:
+                self._gate_names = Suggestions(spec.gates)
+            self.error(f"wire to unknown gate {target!r}{self._gate_names.hint(target)}", dst_pos)
             return
-        if gate.cls is None or source is None:
+        if gate.cls is None:
             return
         if gate.inline_inputs:
             self.error(f"gate {target!r} has inputs: in its own entry; give its wires in one place", dst_pos)
@@ -501,17 +530,20 @@ class _SpecParser:
             port = self.next_free_port(gate, dst_pos)
             if port is None:
                 return
-        if port in gate.sources:
-            first = gate.sources[port].pos
+        if port in gate.sources or (target, port) in self.bad_sources:
+            first = gate.sources[port].pos if port in gate.sources else src_pos
             self.error(f"port {port!r} of gate {target!r} is driven twice (first at line {first.line})", dst_pos)
             return
-        gate.sources[port] = source
-        if gate.cls.arity is None:
-            gate.ports = gate.cls.port_names(max(len(gate.ports), int(port) + 1))
+        if source is None:  # its problem is reported; the port is taken all the same
+            self.bad_sources.add((target, port))
+        else:
+            gate.sources[port] = source
+        if gate.cls.arity is None:  # the ports are made once all wires are in: linear time
+            self.variadic[target] = max(self.variadic.get(target, len(gate.ports)), int(port) + 1)
 
     def next_free_port(self, gate: GateSpec, pos: Position) -> str | None:
         if gate.cls.arity is None:
-            n = len(gate.ports)
+            n = self.variadic.get(gate.name, len(gate.ports))
             while str(n) in gate.sources:
                 n += 1
             return str(n)
@@ -532,7 +564,7 @@ class _SpecParser:
                 self.error(f"gate {gate.name!r} ({gate.type}) needs at least one input", gate.pos)
             module = gate.module
             for i, port in enumerate(gate.ports):
-                if port in gate.sources or i < gate.listed_inputs:
+                if port in gate.sources or i < gate.listed_inputs or (gate.name, port) in self.bad_sources:
                     continue
                 if module is None:
                     self.error(f"port {port!r} of gate {gate.name!r} ({gate.type}) is not driven", gate.pos)
@@ -547,8 +579,9 @@ class _SpecParser:
         """Report a source or output that names no node: an unknown name, a wrong ``.output``."""
         gate = spec.gates.get(name)
         if gate is None and name not in spec.inputs:
-            hint = did_you_mean(name, list(spec.inputs) + list(spec.gates))
-            self.error(f"{context}unknown {what} {name!r}{hint}", pos)
+            if self._names is None:  # once: every name is known by now
+                self._names = Suggestions([*spec.inputs, *spec.gates])
+            self.error(f"{context}unknown {what} {name!r}{self._names.hint(name)}", pos)
             return False
         if gate is not None and gate.cls is None:
             return True  # its type's problem is reported
@@ -597,7 +630,8 @@ class _SpecParser:
         if not isinstance(node, Seq):
             self.error("tests must be a list of {name, inputs, expect, grads, tol}", node)
             return
-        nodes = set(spec.node_names())
+        names = spec.node_names()
+        nodes, node_hints, input_hints = set(names), Suggestions(names), Suggestions(spec.inputs)
         for i, item in enumerate(node.items, 1):
             if not isinstance(item, Map):
                 self.error("a test is a mapping {name, inputs, expect, grads, tol}", item)
@@ -606,20 +640,53 @@ class _SpecParser:
                 if k.raw not in TEST_KEYS:
                     self.error(f"test: unknown key {k.raw!r}{did_you_mean(k.raw, TEST_KEYS)}", k)
             name = self.text(item.get("name"), "a test's name") or f"test {i}"
-            tol_node = item.get("tol")
-            tol = self.number(tol_node, "tol") if tol_node is not None else DEFAULT_TOL
-            spec.tests.append(
-                TestSpec(
-                    name=name,
-                    inputs=self.test_values(item.get("inputs"), spec.inputs, "input"),
-                    expect=self.test_values(item.get("expect"), nodes, "node"),
-                    grads=self.test_values(item.get("grads"), nodes, "node"),
-                    tol=DEFAULT_TOL if tol is None else tol,
-                    pos=item.pos,
-                )
+            tol = self.tolerance(item.get("tol"))
+            test = TestSpec(
+                name=name,
+                inputs=self.test_values(item.get("inputs"), spec.inputs, "input", input_hints),
+                expect=self.test_values(item.get("expect"), nodes, "node", node_hints),
+                grads=self.test_values(item.get("grads"), nodes, "node", node_hints),
+                tol=DEFAULT_TOL if tol is None else tol,
+                pos=item.pos,
             )
+            self.check_batch(test, item)
+            spec.tests.append(test)
 
-    def test_values(self, node: Node | None, known: Collection[str], what: str) -> dict[str, Any]:
+    def tolerance(self, node: Node | None) -> float | None:
+        """A test's ``tol``: a finite number >= 0 (``.inf`` would pass every test)."""
+        if node is None:
+            return None
+        tol = self.number(node, "tol")
+        if tol is not None and not (math.isfinite(tol) and tol >= 0):
+            self.error(f"tol must be a finite number >= 0, got {node.raw}", node)
+            return None
+        return tol
+
+    def check_batch(self, test: TestSpec, item: Map) -> None:
+        """A test's lists of values (a batch) must all have one length."""
+        sizes = {}
+        for section in ("inputs", "expect", "grads"):
+            for name, value in getattr(test, section).items():
+                if isinstance(value, list):
+                    sizes.setdefault(len(value), (section, name))
+        if len(sizes) > 1:
+            (n, (section, name)), (m, (other, other_name)) = list(sizes.items())[:2]
+            node = item.get(other).get(other_name)
+            self.error(
+                f"test {test.name!r}: {other} {other_name!r} lists {m} values but {section} "
+                f"{name!r} lists {n}; a batch test gives every list one length",
+                node,
+            )
+        elif sizes and not any(isinstance(v, list) for v in test.inputs.values()):
+            (n, (section, name)), = sizes.items()
+            if n != 1:
+                self.error(
+                    f"test {test.name!r}: {section} {name!r} lists {n} values but the inputs are "
+                    "one sample; give the inputs as lists of that length for a batch",
+                    item.get(section).get(name),
+                )
+
+    def test_values(self, node: Node | None, known: Collection[str], what: str, hints: Suggestions) -> dict[str, Any]:
         """A test's mapping of names to numbers (or lists of numbers: a batch)."""
         if node is None or (isinstance(node, Scalar) and node.is_null()):
             return {}
@@ -629,7 +696,7 @@ class _SpecParser:
         out: dict[str, Any] = {}
         for key, value in node.items:
             if key.raw not in known:
-                self.error(f"test: unknown {what} {key.raw!r}{did_you_mean(key.raw, known)}", key)
+                self.error(f"test: unknown {what} {key.raw!r}{hints.hint(key.raw)}", key)
                 continue
             if isinstance(value, Seq):
                 numbers = [self.number(v, f"test value of {key.raw!r}") for v in value.items]

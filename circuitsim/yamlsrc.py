@@ -101,12 +101,19 @@ class Scalar:
     pos: Position
 
     def python(self) -> str | int | float | bool | None:
-        """The value by the YAML 1.2 core schema; a quoted scalar is always a string."""
-        if self.tag is not None:
-            return _TAGGED[self.tag](self.raw)
-        if self.quoted:
-            return self.raw
-        return _resolve_plain(self.raw)
+        """The value by the YAML 1.2 core schema; a quoted scalar is always a string.
+
+        A number too large for a 64-bit float (``1e400``, a 401-digit integer) is a
+        :class:`CircuitError` at the scalar: it could only become infinity or fail later.
+        """
+        try:
+            if self.tag is not None:
+                return _TAGGED[self.tag](self.raw)
+            if self.quoted:
+                return self.raw
+            return _resolve_plain(self.raw)
+        except _OutOfRange as exc:
+            raise CircuitError(str(exc), self.pos) from None
 
     def is_null(self) -> bool:
         """True for ``null``, ``~``, an empty plain value and ``!!null``."""
@@ -541,6 +548,8 @@ def _scalar_tag(event, path: str | None) -> str | None:
         raise CircuitError(f"tag {tag!r} does not fit a single value; remove it", _pos(event, path))
     try:
         _TAGGED[tag](event.value)
+    except _OutOfRange as exc:
+        raise CircuitError(str(exc), _pos(event, path)) from None
     except ValueError:
         raise CircuitError(
             f"{event.value!r} is not a valid {tag} value; fix the value or remove the tag",
@@ -617,15 +626,38 @@ def _resolve_plain(raw: str) -> str | int | float | bool | None:
     return _number(number)
 
 
+class _OutOfRange(ValueError):
+    """A number beyond the range of a 64-bit float."""
+
+    def __init__(self, text: str) -> None:
+        shown = text if len(text) <= 24 else f"{text[:12]}...{text[-6:]} ({len(text):,} characters)"
+        super().__init__(
+            f"the number {shown} is too large for a 64-bit float (at most about 1.8e308); "
+            "write a smaller number, or .inf for infinity"
+        )
+
+
+# Integers are converted only below this many digits: beyond it no float can hold them, and
+# Python refuses to convert more than 4300 digits at all.
+_MAX_DIGITS = {"int": 310, "oct": 343, "hex": 257}
+_FLOAT_MAX = int(sys.float_info.max)
+
+
 def _number(match: re.Match) -> int | float:
     kind = match.lastgroup
-    if kind == "int":
-        return int(match.group())
-    if kind == "oct":
-        return int(match["oct"], 8)
-    if kind == "hex":
-        return int(match["hex"], 16)
-    return float(match.group())
+    text = match.group()
+    if kind == "float":
+        value = float(text)
+        if math.isinf(value):
+            raise _OutOfRange(text)
+        return value
+    digits = match[kind]
+    if len(digits.lstrip("+-0")) > _MAX_DIGITS[kind]:
+        raise _OutOfRange(text)
+    value = int(digits, {"int": 10, "oct": 8, "hex": 16}[kind])
+    if abs(value) > _FLOAT_MAX:
+        raise _OutOfRange(text)
+    return value
 
 
 def _as_int(raw: str) -> int:

@@ -15,6 +15,7 @@ import os
 import pathlib
 import re
 import threading
+import time
 
 import pytest
 import yaml
@@ -209,3 +210,46 @@ def test_dev_zero_as_circuit_file_is_refused_before_reading():
     with pytest.raises(circuitsim.CircuitError) as info:
         finishes(20, lambda: circuitsim.load("/dev/zero"))
     assert str(info.value) == "/dev/zero: error: cannot read circuit file /dev/zero: it is a character device; give a regular file"
+
+
+# -- quadratic traps: linear now, timed with generous bounds ----------------------------------
+
+
+def timed_check(path: pathlib.Path) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = CliRunner().invoke(main, ["check", str(path)])
+    return time.perf_counter() - start, result
+
+
+def test_four_thousand_misspelt_sources_are_checked_in_linear_time(tmp_path):
+    n = 4000
+    path = tmp_path / "misspelt.yaml"
+    path.write_text(
+        "inputs: {" + ", ".join(f"x{i}: 1.0" for i in range(n)) + "}\ngates:\n"
+        + "".join(f"  g{i}: {{type: neg, inputs: [y{i}]}}\n" for i in range(n))
+        + "outputs: [g0]\n"
+    )
+    seconds, result = timed_check(path)
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 1 and len(lines) == n
+    assert lines[7] == f"{path}:10:28: error: gate 'g7': unknown source 'y7' (did you mean 'g7' or 'x7'?)"
+    assert seconds < 60  # was 132 s; about 5 s on a busy 2-core machine
+
+
+def test_forty_thousand_wires_into_one_gate_load_in_linear_time(tmp_path):
+    n = 40_000
+    path = tmp_path / "wires.yaml"
+    path.write_text("inputs: {x: 1.0}\ngates: {s: {type: add}}\nwires:\n" + "  - x -> s\n" * n + "outputs: [s]\n")
+    seconds, result = timed_check(path)
+    assert result.exit_code == 0, result.output
+    assert seconds < 60  # was 47 s; a few seconds now
+    c = circuitsim.load(path)
+    assert len(c.nodes["s"].ports) == n and c.nodes["s"].ports[-1] == str(n - 1)
+
+
+def test_a_bad_number_in_a_wire_takes_its_port_without_more_errors():
+    text = 'inputs: {x: 1.0}\ngates: {s: {type: add}}\nwires: ["1e999 -> s", "x -> s"]\noutputs: [s]\n'
+    with pytest.raises(circuitsim.CircuitError) as info:
+        circuitsim.loads(text)
+    assert str(info.value).startswith("<circuit>:3:10: error: the number 1e999 is too large for a 64-bit float")
+    assert len(info.value.errors) == 1
