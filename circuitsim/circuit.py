@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -366,7 +367,9 @@ class Circuit:
             if name not in self.plan.named:
                 names = list(self.plan.named)
                 raise CircuitError(f"cannot seed unknown node {name!r}{did_you_mean(name, names)}")
-            value = _as_value(f"seed {name}", raw)
+            value = _as_value(name, raw, "seed")
+            if not _all_finite(value):
+                raise CircuitError(f"seed {name!r} is {_short(value)}: a seed must be finite")
             if isinstance(value, np.ndarray) and len(value) != (batch or len(value)):
                 raise CircuitError(f"seed {name!r} has {len(value)} samples but the batch has {batch}")
             seeds[slot[name]] = value
@@ -380,23 +383,53 @@ class Circuit:
         return Result(self.name, outputs, SlotView(named, values, convert), grad_view, batch, from_circuit=self)
 
 
-def _as_value(name: str, raw: Any):
-    """A float for a number, a 1-D float64 array for a sequence; a CircuitError otherwise."""
+def _as_value(name: str, raw: Any, what: str = "input"):
+    """A float for a real number, a 1-D float64 array for a sequence of them.
+
+    Anything else is a CircuitError naming the input (or seed): ``None``, a bool, a string, a
+    complex number, an object or an integer beyond the range of a float (``10**400``).
+    """
     if type(raw) is float:
         return raw
-    if isinstance(raw, bool) or isinstance(raw, str):
-        raise CircuitError(f"input {name!r} must be a number or a list of numbers, got {raw!r}")
-    if isinstance(raw, numbers.Real):
-        return float(raw)
+    if isinstance(raw, numbers.Real) and not isinstance(raw, (bool, np.bool_)):
+        try:
+            return float(raw)
+        except OverflowError:
+            raise CircuitError(f"{what} {name!r} is too large for a 64-bit float: {_short(raw)}") from None
+    if raw is None or isinstance(raw, (bool, np.bool_, str, bytes, numbers.Complex)) or not _sequence(raw):
+        raise CircuitError(f"{what} {name!r} must be a real number or a list of real numbers, got {_short(raw)}")
     try:
-        array = np.asarray(raw, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise CircuitError(f"input {name!r} must be a number or a list of numbers, got {raw!r}") from None
-    if array.ndim == 0:
-        return float(array)
+        array = np.asarray(raw)
+    except (TypeError, ValueError):  # ragged nesting, say
+        raise CircuitError(f"{what} {name!r} must be a real number or a list of real numbers, got {_short(raw)}") from None
+    if array.dtype.kind not in "iuf":
+        items = array.ravel().tolist()
+        bad = next((x for x in items if not (isinstance(x, numbers.Real) and not isinstance(x, bool))), _NONE)
+        if bad is _NONE and items:  # real numbers all, but some too large for any float
+            big = next(x for x in items if abs(x) > _FLOAT_MAX)
+            raise CircuitError(f"{what} {name!r} holds a number too large for a 64-bit float: {_short(big)}")
+        shown = _short(raw) if bad is _NONE else f"{_short(bad)} among its values"
+        raise CircuitError(f"{what} {name!r} must be a real number or a list of real numbers, got {shown}")
     if array.ndim != 1 or array.size == 0:
-        raise CircuitError(f"input {name!r}: a batch is a non-empty 1-D sequence, got shape {array.shape}")
-    return array
+        raise CircuitError(f"{what} {name!r}: a batch is a non-empty 1-D sequence, got shape {array.shape}")
+    return array.astype(np.float64, copy=False)
+
+
+_FLOAT_MAX = int(np.finfo(np.float64).max)
+_NONE = object()
+
+
+def _sequence(raw: Any) -> bool:
+    return isinstance(raw, (list, tuple, np.ndarray)) or (hasattr(raw, "__len__") and hasattr(raw, "__getitem__"))
+
+
+def _all_finite(value) -> bool:
+    return math.isfinite(value) if type(value) is float else bool(np.isfinite(value).all())
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}...{text[-8:]} ({len(text):,} characters)"
 
 
 def _to_batch(batch: int):

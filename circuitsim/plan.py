@@ -341,13 +341,16 @@ class Plan:
         or inf without a numpy operation (a literal ``inf``) that vanishes before the outputs
         goes unreported in such a run.
         """
-        if policy == "ignore" or (trapped and self._untrapped_finite(values, grads, trapped, seeded)):
+        if policy == "ignore":
             return
-        if isinstance(values, np.ndarray):  # a levelized run: every number in one array
-            if np.isfinite(values).all() and (grads is None or np.isfinite(grads).all()):
+        with np.errstate(all="ignore"):  # numpy's own unlocated warnings: the located one only
+            if trapped and self._untrapped_finite(values, grads, trapped, seeded):
                 return
-            values, grads = values.tolist(), None if grads is None else grads.tolist()
-        message, pos = self.first_fault(values, grads, live)
+            if isinstance(values, np.ndarray):  # a levelized run: every number in one array
+                if np.isfinite(values).all() and (grads is None or np.isfinite(grads).all()):
+                    return
+                values, grads = values.tolist(), None if grads is None else grads.tolist()
+            message, pos = self.first_fault(values, grads, live)
         if message is None:
             return
         if policy == "raise":
@@ -377,8 +380,8 @@ class Plan:
         if grads is not None and not _all_finite(grads):
             for step in live:  # reverse topological order, as the backward pass ran
                 g = grads[step.out]
-                if not _finite(g):
-                    continue
+                if not _finite(g):  # every contribution to it was finite: their sum is not
+                    return self._overflowed_sum(step.name, step.out, grads, live), step.pos
                 local = self._local_grads(step, values)
                 products = [g * lg for lg in local]
                 if not all(_finite(p) for p in products):
@@ -390,7 +393,20 @@ class Plan:
                         f"pass (local gradients {shown}, upstream {short(_at(g, k))}){where}",
                         step.pos,
                     )
+            for name, slot in self.inputs.items():
+                if not _finite(grads[slot]):
+                    return self._overflowed_sum(name, slot, grads, live), self.nodes[name].pos
         return None, None
+
+    def _overflowed_sum(self, name: str, slot: int, grads: list, live: list[Step]) -> str:
+        """A gradient made non-finite by adding up finite contributions where a wire fans out."""
+        uses = sum(step.ins.count(slot) for step in live)
+        g = grads[slot]
+        g = np.asarray(g) if isinstance(g, list) else g  # a levelized run's row
+        return (
+            f"the gradient of {name!r} is {_fault(g)} in the backward pass: the gradients "
+            f"from its {uses} consumers are each finite but their sum overflows"
+        )
 
 
 def _expression_kernels(gate, n_inputs: int, batch: bool) -> Kernels | None:
