@@ -397,11 +397,11 @@ def _as_value(name: str, raw: Any, what: str = "input"):
         except OverflowError:
             raise CircuitError(f"{what} {name!r} is too large for a 64-bit float: {_short(raw)}") from None
     if raw is None or isinstance(raw, (bool, np.bool_, str, bytes, numbers.Complex)) or not _sequence(raw):
-        raise CircuitError(f"{what} {name!r} must be a real number or a list of real numbers, got {_short(raw)}")
+        raise CircuitError(f"{what} {name!r} must be a number or a list of numbers, got {_short(raw)}")
     try:
         array = np.asarray(raw)
     except (TypeError, ValueError):  # ragged nesting, say
-        raise CircuitError(f"{what} {name!r} must be a real number or a list of real numbers, got {_short(raw)}") from None
+        raise CircuitError(f"{what} {name!r} must be a number or a list of numbers, got {_short(raw)}") from None
     if array.dtype.kind not in "iuf":
         items = array.ravel().tolist()
         bad = next((x for x in items if not (isinstance(x, numbers.Real) and not isinstance(x, bool))), _NONE)
@@ -409,7 +409,7 @@ def _as_value(name: str, raw: Any, what: str = "input"):
             big = next(x for x in items if abs(x) > _FLOAT_MAX)
             raise CircuitError(f"{what} {name!r} holds a number too large for a 64-bit float: {_short(big)}")
         shown = _short(raw) if bad is _NONE else f"{_short(bad)} among its values"
-        raise CircuitError(f"{what} {name!r} must be a real number or a list of real numbers, got {shown}")
+        raise CircuitError(f"{what} {name!r} must be a number or a list of numbers, got {shown}")
     if array.ndim != 1 or array.size == 0:
         raise CircuitError(f"{what} {name!r}: a batch is a non-empty 1-D sequence, got shape {array.shape}")
     return array.astype(np.float64, copy=False)

@@ -57,14 +57,14 @@ def test_a_batch_near_the_float_limit_prints_only_the_located_warning(tmp_path):
 @pytest.mark.parametrize(
     "value, message",
     [
-        (None, "input 'x' must be a real number or a list of real numbers, got None"),
-        ("1.5", "input 'x' must be a real number or a list of real numbers, got '1.5'"),
-        (1 + 2j, "input 'x' must be a real number or a list of real numbers, got (1+2j)"),
-        (True, "input 'x' must be a real number or a list of real numbers, got True"),
+        (None, "input 'x' must be a number or a list of numbers, got None"),
+        ("1.5", "input 'x' must be a number or a list of numbers, got '1.5'"),
+        (1 + 2j, "input 'x' must be a number or a list of numbers, got (1+2j)"),
+        (True, "input 'x' must be a number or a list of numbers, got True"),
         (10**400, "input 'x' is too large for a 64-bit float: 10000000000000000000...00000000 (401 characters)"),
-        ([1.0, None], "input 'x' must be a real number or a list of real numbers, got None among its values"),
-        (["1"], "input 'x' must be a real number or a list of real numbers, got '1' among its values"),
-        (np.array([1, 2j]), "input 'x' must be a real number or a list of real numbers, got (1+0j) among its values"),
+        ([1.0, None], "input 'x' must be a number or a list of numbers, got None among its values"),
+        (["1"], "input 'x' must be a number or a list of numbers, got '1' among its values"),
+        (np.array([1, 2j]), "input 'x' must be a number or a list of numbers, got (1+0j) among its values"),
         ([1, 10**400], "input 'x' holds a number too large for a 64-bit float: 10000000000000000000...00000000 (401 characters)"),
     ],
 )
