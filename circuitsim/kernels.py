@@ -55,6 +55,7 @@ from .gate import Expressions
 
 __all__ = [
     "UNIT",
+    "ZERO",
     "Kernels",
     "checked_forward",
     "checked_local_grads",
@@ -99,7 +100,7 @@ def compile_kernels(expr: Expressions, n_inputs: int) -> Kernels:
 def _compile(expr: Expressions, n: int) -> Kernels:
     forward, backward = _bodies(expr, n)
     lines = ["def forward(v, a):", *forward, "def backward(v, g, a):", *backward]
-    namespace = dict(expr.names)
+    namespace = {**expr.names, "ZERO": ZERO}
     exec(compile("\n".join(lines) + "\n", f"<kernels {expr.output!r}>", "exec"), namespace)
     return Kernels(namespace["forward"], namespace["backward"], (forward, backward, expr.names))
 
@@ -125,17 +126,34 @@ def _bodies(expr: Expressions, n: int) -> tuple[list[str], list[str]]:
     ]
     if together is not None:
         backward.append(f"    ls = {together}")
-        backward += [f"    g[i{k}] = g[i{k}] + go * ls[{k}]" for k in range(n)]
+        backward += _adds([f"go * ls[{k}]" for k in range(n)])
         return forward, backward
     backward += [f"    l{k} = {grad}" for k, grad in enumerate(grads) if grad not in UNIT]
-    backward += [f"    g[i{k}] = g[i{k}] {f'{UNIT[grad]} go' if grad in UNIT else f'+ go * l{k}'}" for k, grad in enumerate(grads)]
+    backward += _adds([FIRST[grad] if grad in UNIT else f"go * l{k}" for k, grad in enumerate(grads)], grads)
     return forward, backward
+
+
+# A gradient starts as its first contribution (not 0.0 plus it: no copy of an upstream array).
+FIRST = {"1.0": "go", "-1.0": "go * -1.0"}
+
+
+def _adds(terms: list[str], grads: Sequence[str] = ()) -> list[str]:
+    """The lines adding each input's contribution ``terms[k]`` into its gradient, in port order."""
+    lines = []
+    for k, term in enumerate(terms):
+        unit = UNIT.get(grads[k]) if k < len(grads) else None
+        more = f"h{k} {unit} go" if unit else f"h{k} + {term}"
+        lines += [f"    h{k} = g[i{k}]", f"    g[i{k}] = {term} if h{k} is ZERO else {more}"]
+    return lines
+
+
+ZERO = 0.0  # the one object every gradient list starts with: a gradient not yet added to
 
 
 INLINE = 16  # kinds inlined in a loop at most (the most frequent): the rest are called
 
 # The local names of a loop and its kernels' bodies, which an inlined kind's globals must not be.
-_LOCAL = re.compile(r"v|g|a|k|ls|ops|_calls|o|go|out|[xil]\d+")
+_LOCAL = re.compile(r"v|g|a|k|ls|ops|_calls|o|go|out|ZERO|[xilh]\d+")
 
 
 def compile_loop(kinds: Sequence[Kernels], backward: bool) -> Callable:
@@ -170,7 +188,7 @@ def _compile_loop(kinds: Sequence[Kernels], backward: bool) -> Callable:
         lines += [f"        {line}" for line in body]
     call = f"_calls[k]({params}, a)"
     lines += ["        else:", f"            {call}"] if inlined else [f"        {call}"]
-    namespace = {**names, "_calls": [kind.backward if backward else kind.forward for kind in kinds]}
+    namespace = {**names, "ZERO": ZERO, "_calls": [kind.backward if backward else kind.forward for kind in kinds]}
     exec(compile("\n".join(lines) + "\n", "<kernel loop>", "exec"), namespace)
     return namespace["loop"]
 
@@ -192,7 +210,8 @@ def method_kernels(gate: Any, n_inputs: int, batch: bool) -> Kernels:
         o, ins = a
         go = g[o]
         for i, lg in zip(ins, local_grads([v[i] for i in ins], v[o])):
-            g[i] = g[i] + go * lg
+            h = g[i]
+            g[i] = go * lg if h is ZERO else h + go * lg
 
     return Kernels(forward, backward)
 

@@ -40,9 +40,10 @@ from typing import Any
 
 import numpy as np
 
+from .chunks import SAMPLES_PER_CHUNK, Buffers, run_in_chunks
 from .errors import CircuitError, NumericalError, NumericalWarning, Position
 from .graph import Netlist
-from .kernels import Kernels, batch_size, compile_kernels, compile_loop, expressions_of, method_kernels, value_problem
+from .kernels import ZERO, Kernels, batch_size, compile_kernels, compile_loop, expressions_of, method_kernels, value_problem
 from .levels import Levels, levels_for
 from .show import short
 from .straight import Program, compile_backward, compile_forward
@@ -99,6 +100,7 @@ class Plan:
         self._forward_code: list | None = None  # the forward functions all programs share
         self._runs: dict[frozenset[int] | None, int] = {}  # seeded -> scalar runs so far
         self._levels: Levels | None | bool = False  # the levelized tier (False: not looked at yet)
+        self._buffers = Buffers()  # where big batches keep their results
 
     def new_values(self) -> list:
         values: list = [0.0] * len(self.names)
@@ -141,7 +143,7 @@ class Plan:
         try:
             if batched:
                 with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-                    return values, self._run_kernels(values, seeds, batched), batched
+                    return (*self._run_batch(values, seeds, batched), batched)
             levels = self._levelized(values)
             if levels is not None:
                 with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
@@ -157,6 +159,16 @@ class Plan:
         except BaseException:  # a domain edge or a faulty gate (even SystemExit): the methods answer or name it
             self.forward(values)
             return values, (None if seeds is None else self.backward(values, seeds)), frozenset()
+
+    def _run_batch(self, values: list, seeds: Mapping[int, Any] | None, batched: frozenset[int]) -> tuple[list, list | None]:
+        """A batch on the kernels, in chunks of samples if it is big (:mod:`circuitsim.chunks`)."""
+        size = len(values[next(iter(batched))])
+        if size > SAMPLES_PER_CHUNK:
+            run = lambda part, part_seeds: self._run_kernels(part, part_seeds, batched)  # noqa: E731
+            done = run_in_chunks(run, values, seeds, batched, size, self._buffers)
+            if done is not None:
+                return done
+        return values, self._run_kernels(values, seeds, batched)
 
     def _levelized(self, values: list) -> Levels | None:
         """The levelized tier, made at the first scalar run, if the plan's shape suits it."""
@@ -263,7 +275,7 @@ class Plan:
                 observer.forward_step(step, values)
 
     def new_grads(self, seeds: Mapping[int, Any]) -> list:
-        grads: list = [0.0] * len(self.names)
+        grads: list = [ZERO] * len(self.names)
         for slot, seed in seeds.items():
             grads[slot] = grads[slot] + seed
         return grads
@@ -282,7 +294,8 @@ class Plan:
             if observer is not None:
                 observer.backward_step(step, local, grads)
             for i, lg in zip(ins, local):
-                grads[i] = grads[i] + g * lg
+                h = grads[i]
+                grads[i] = g * lg if h is ZERO else h + g * lg  # as the kernels add
         return grads
 
     def _local_grads(self, step: Step, values: list) -> Sequence:

@@ -40,7 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .kernels import UNIT, checked_forward, checked_local_grads, expressions_of
+from .kernels import FIRST, UNIT, ZERO, checked_forward, checked_local_grads, expressions_of
 
 __all__ = ["CHUNK", "Program", "compile_backward", "compile_forward"]
 
@@ -66,7 +66,7 @@ class _Globals:
     """The generated functions' globals: each object they call once, as ``_0``, ``_1``, ..."""
 
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {}
+        self.namespace: dict[str, Any] = {"_zero": ZERO}  # a gradient not yet added to
         self._ids: dict[int, str] = {}
 
     def add(self, obj: Any) -> str:
@@ -213,20 +213,21 @@ def _backward(live: Sequence, codes: dict[int, _GateCode], names: _Globals, touc
         if isinstance(code.grads, str):  # a method: its checked gradients, unpacked
             temps = [f"l{k}" for k in range(len(step.ins))]
             body.append(f"    {', '.join(temps)}, = {code.grads.format(*xs, out=f'x{o}')}")
-            terms = [f"+ d{o} * {t}" for t in temps]
+            firsts = [f"d{o} * {t}" for t in temps]
+            terms = [f"+ {first}" for first in firsts]
         else:
-            terms = [f"{UNIT[g]} d{o}" if g in UNIT else f"+ d{o} * ({g.format(*xs, out=f'x{o}')})" for g in code.grads]
-        for i, term in zip(step.ins, terms):
+            firsts = [FIRST[g].replace("go", f"d{o}") if g in UNIT else f"d{o} * ({g.format(*xs, out=f'x{o}')})" for g in code.grads]
+            terms = [f"{UNIT[g]} d{o}" if g in UNIT else f"+ {first}" for g, first in zip(code.grads, firsts)]
+        for i, term, first in zip(step.ins, terms, firsts):
             if i in local:
-                start = f"d{i}"
-            elif i in touched:
+                body.append(f"    d{i} = d{i} {term}")
+            elif i in touched:  # a seed, or added to by an earlier function: in the list
                 loads.append(i)
                 local.add(i)
-                start = f"d{i}"
-            else:
+                body.append(f"    d{i} = {first} if d{i} is _zero else d{i} {term}")
+            else:  # the first contribution, as the kernels start a gradient
                 local.add(i)
-                start = "0.0"
-            body.append(f"    d{i} = {start} {term}")
+                body.append(f"    d{i} = {first}")
     values = sorted({i for step in live for i in (*step.ins, step.out)})
     written = sorted({i for step in live for i in step.ins})
     touched.update(written)

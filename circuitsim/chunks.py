@@ -1,0 +1,110 @@
+"""Big batches in chunks of samples, with their results in buffers reused from run to run.
+
+A batch of more than :data:`SAMPLES_PER_CHUNK` samples runs the plan's kernels chunk by chunk:
+each chunk's arrays are small (64 KiB at 8,192 samples), so that numpy takes their memory from
+the heap it just freed rather than from fresh pages, and a gate's inputs are still in the cache
+when it runs. What the run keeps (every value and gradient that is an array) is written chunk
+by chunk into one two-dimensional buffer per kind, one row per slot, whose rows the result
+hands out. A buffer whose rows nobody holds any more (the last result is gone) is taken again
+by the next run of the same shape, so that a loop of big runs writes into warm memory instead
+of faulting in new pages every run.
+
+Samples are independent, so the chunks give the numbers the whole batch would, bit for bit.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = ["SAMPLES_PER_CHUNK", "Buffers", "run_in_chunks"]
+
+SAMPLES_PER_CHUNK = 8_192
+
+
+class Buffers:
+    """Two-dimensional float64 buffers, handed out again once nothing else refers to them."""
+
+    def __init__(self) -> None:
+        self._free: list[np.ndarray] = []
+
+    def take(self, rows: int, columns: int) -> np.ndarray:
+        for buffer in self._free:
+            # held by the list, this loop and getrefcount only: no row of it is alive elsewhere
+            if buffer.shape == (rows, columns) and sys.getrefcount(buffer) <= 3:
+                return buffer
+        buffer = np.empty((rows, columns))
+        self._free = [b for b in self._free if sys.getrefcount(b) > 3][-3:] + [buffer]  # drop the idle
+        return buffer
+
+
+def run_in_chunks(
+    run: Callable, values: list, seeds: Mapping[int, Any] | None, batched: frozenset[int], size: int, buffers: Buffers
+) -> tuple[list, list | None] | None:
+    """``run(values, seeds)`` (kernels on one chunk, returning its gradients) over chunks of
+    ``values``; the values and gradients of the whole batch, or None where the chunks disagree
+    on what is a number and what an array (then the whole batch must run at once)."""
+    step = SAMPLES_PER_CHUNK
+    layout = None
+    for start in range(0, size, step):
+        stop = min(start + step, size)
+        part = values[:]
+        for slot in batched:
+            part[slot] = values[slot][start:stop]
+        part_seeds = None if seeds is None else {s: _cut(x, start, stop) for s, x in seeds.items()}
+        grads = run(part, part_seeds)
+        if layout is None:
+            layout = _Layout(values, part, grads, batched, size, buffers)
+        if not layout.store(part, grads, start, stop):
+            return None
+    return layout.values, layout.grads
+
+
+def _cut(x, start: int, stop: int):
+    return x[start:stop] if isinstance(x, np.ndarray) and x.ndim == 1 else x
+
+
+class _Layout:
+    """Where each slot's numbers go: a row of a buffer for arrays, the number itself for numbers."""
+
+    def __init__(self, values: list, part: list, grads: list | None, batched, size: int, buffers: Buffers) -> None:
+        self.rows = [slot for slot, x in enumerate(part) if isinstance(x, np.ndarray) and slot not in batched]
+        self.numbers = [slot for slot, x in enumerate(part) if not isinstance(x, np.ndarray)]
+        self.first = [part[slot] for slot in self.numbers]
+        self.values = values[:]  # the batch inputs stay the caller's arrays
+        self.value_rows = buffers.take(len(self.rows), size)
+        for row, slot in enumerate(self.rows):
+            self.values[slot] = self.value_rows[row]
+        self.grads = None
+        if grads is not None:
+            self.grad_slots = [slot for slot, x in enumerate(grads) if isinstance(x, np.ndarray)]
+            self.grad_numbers = [slot for slot, x in enumerate(grads) if not isinstance(x, np.ndarray)]
+            self.first_grads = [grads[slot] for slot in self.grad_numbers]
+            self.grad_rows = buffers.take(len(self.grad_slots), size)
+            self.grads = grads[:]
+            for row, slot in enumerate(self.grad_slots):
+                self.grads[slot] = self.grad_rows[row]
+
+    def store(self, part: list, grads: list | None, start: int, stop: int) -> bool:
+        """Write one chunk's arrays into the rows; False if its numbers are not the first chunk's."""
+        if not _same_numbers([part[slot] for slot in self.numbers], self.first):
+            return False
+        for row, slot in enumerate(self.rows):
+            self.value_rows[row, start:stop] = part[slot]
+        if grads is not None:
+            if not _same_numbers([grads[slot] for slot in self.grad_numbers], self.first_grads):
+                return False
+            for row, slot in enumerate(self.grad_slots):
+                self.grad_rows[row, start:stop] = grads[slot]
+        return True
+
+
+def _same_numbers(now: list, first: list) -> bool:
+    """The same numbers (NaN as NaN), and none of them an array."""
+    for a, b in zip(now, first):
+        if isinstance(a, np.ndarray) or not (a == b or (a != a and b != b)):
+            return False
+    return True
