@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Net", "mlp", "sample_inputs", "width_for"]
+__all__ = ["Net", "chain", "mlp", "sample_inputs", "width_for"]
 
 DEPTH = 4
 
@@ -74,6 +74,24 @@ def mlp(n_gates: int, seed: int = 0) -> Net:
             neurons.append(total if last else new_gate("relu", total))
         layer = neurons
     return Net(inputs, gates, layer)
+
+
+def chain(n_gates: int, seed: int = 0) -> Net:
+    """A deep, narrow circuit: one neuron of fan-in 1 after another, x -> relu(w*x + b) -> ...
+
+    Every level holds one gate: the shape where runs go gate by gate, not level by level.
+    """
+    rng = random.Random(seed)
+    inputs = {"x0": 0.5}
+    gates: list[tuple[str, str, tuple[str, ...]]] = []
+    last = "x0"
+    while len(gates) + 3 <= n_gates:
+        w, b = f"w{len(inputs)}", f"b{len(inputs)}"
+        inputs[w], inputs[b] = round(rng.uniform(0.5, 1.5), 4), round(rng.uniform(0.0, 0.1), 4)
+        k = len(gates)
+        gates += [(f"g{k}", "mul", (w, last)), (f"g{k + 1}", "add", (f"g{k}", b)), (f"g{k + 2}", "relu", (f"g{k + 1}",))]
+        last = f"g{k + 2}"
+    return Net(inputs, gates, [last])
 
 
 def sample_inputs(net: Net, batch: int) -> dict:

@@ -6,11 +6,14 @@
 For every circuit size it prints the load time (text -> runnable circuit) beside a bare
 ``yaml.load(text, Loader=CSafeLoader)`` of the same text, then, for every batch size, the time
 of one forward+backward pass per gate (per gate*sample for a batch) for circuitsim and for each
-reference. For one sample circuitsim is timed in each tier: its first run (kernels compiled),
-runs on the kernels, the compile time of the straight-line code (``Circuit.compile``) and
-runs on that code, the figure the references are compared with. The references are: a precompiled pure-Python loop, a hand-written NumPy plan, and micrograd and PyTorch
+reference. For one sample circuitsim is timed in each tier it takes: its first run (kernels
+compiled, or for a wide circuit the levelized tier set up), then for a narrow circuit runs on
+the kernels, the compile time of the straight-line code (``Circuit.compile``) and runs on that
+code; the last run is the figure the references are compared with. A deep chain of
+``--chain`` gates (one gate per level) is timed the same way. The references are: a precompiled pure-Python loop, a hand-written NumPy plan, and micrograd and PyTorch
 when they are installed. The last column is each one's time over circuitsim's. Timings are the
-best of ``--repeat`` runs (at most 3 above 10**7 gates*samples) after one warm-up run; combinations above ``--max-cells`` gates*samples
+best of ``--repeat`` runs (at most 3 above 10**7 gates*samples) after one warm-up run, the
+garbage collector paused during each; combinations above ``--max-cells`` gates*samples
 (memory) are skipped, and micrograd and PyTorch run only up to ``--max-reference-gates``.
 """
 
@@ -26,7 +29,7 @@ import yaml
 
 import circuitsim
 
-from .circuits import mlp, sample_inputs
+from .circuits import chain, mlp, sample_inputs
 from .references import RUNNERS
 
 __all__ = ["main"]
@@ -36,12 +39,20 @@ BATCHES = (1, 1_000, 100_000)
 
 
 def best_of(fn, repeat: int) -> float:
+    """The best time of ``repeat`` calls after a warm-up, with the garbage collector paused
+    during each call (as :mod:`timeit` does), so that no contestant pays for collections of
+    what the others left behind."""
     fn()  # warm-up: caches, kernels
     best = float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - start)
+        finally:
+            gc.enable()
     return best
 
 
@@ -81,9 +92,10 @@ def bench_size(n: int, args) -> None:
         unit = gates * batch
         if batch == 1:
             ours = bench_tiers(circuit, inputs, gates, repeat)
+            tier = " (levelized)" if circuit.plan._levels is not None else " (straight-line)"
         else:
-            ours = best_of(lambda: circuit.run(inputs), repeat)
-        row(f"{gates:,}", f"batch {batch:,}", "circuitsim", f"{ours / unit * 1e9:,.1f} ns", "", "1.00")
+            ours, tier = best_of(lambda: circuit.run(inputs), repeat), ""
+        row(f"{gates:,}", f"batch {batch:,}", f"circuitsim{tier}", f"{ours / unit * 1e9:,.1f} ns", "", "1.00")
         for name, make in RUNNERS.items():
             if name in ("micrograd", "pytorch") and gates > args.max_reference_gates:
                 continue
@@ -96,15 +108,30 @@ def bench_size(n: int, args) -> None:
     del circuit
 
 
-def bench_tiers(circuit, inputs: dict, gates: int, repeat: int) -> float:
-    """Rows for the first run, the kernels and compiling; the time of a straight-line run."""
+def bench_tiers(circuit, inputs: dict, gates: int, repeat: int, label: str = "") -> float:
+    """Rows for the first run and the tiers before the last; the time of a run in the last tier."""
     first = timed(lambda: circuit.run(inputs))
-    kernels = best_of(lambda: circuit.run(inputs), repeat)
-    compiling = timed(circuit.compile)
+    rows = [("first run", first)]
+    if circuit.plan._levels is None:  # a narrow circuit: kernels, then straight-line code
+        rows.append(("kernels", best_of(lambda: circuit.run(inputs), repeat)))
+        rows.append(("compile", timed(circuit.compile)))
     ours = best_of(lambda: circuit.run(inputs), repeat)
-    for what, seconds in (("first run", first), ("kernels", kernels), ("compile", compiling)):
-        row(f"{gates:,}", "batch 1", f"circuitsim {what}", f"{seconds / gates * 1e9:,.1f} ns", "", f"{seconds / ours:.2f}")
+    for what, seconds in rows:
+        row(f"{gates:,}{label}", "batch 1", f"circuitsim {what}", f"{seconds / gates * 1e9:,.1f} ns", "", f"{seconds / ours:.2f}")
     return ours
+
+
+def bench_chain(n: int, repeat: int) -> None:
+    """A deep chain, one sample: circuitsim's tiers beside the precompiled Python loop."""
+    net = chain(n)
+    gates = len(net.gates)
+    circuit = circuitsim.loads(net.yaml())
+    inputs = sample_inputs(net, 1)
+    ours = bench_tiers(circuit, inputs, gates, repeat, " chain")
+    tier = "levelized" if circuit.plan._levels is not None else "straight-line"
+    row(f"{gates:,} chain", "batch 1", f"circuitsim ({tier})", f"{ours / gates * 1e9:,.1f} ns", "", "1.00")
+    theirs = best_of(RUNNERS["python loop"](net, 1), repeat)
+    row(f"{gates:,} chain", "batch 1", "python loop", f"{theirs / gates * 1e9:,.1f} ns", "", f"{theirs / ours:.2f}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -115,6 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs (best is kept)")
     parser.add_argument("--max-cells", type=float, default=2e8, help="largest gates*samples run")
     parser.add_argument("--max-reference-gates", type=int, default=100_000, help="largest circuit for micrograd, PyTorch")
+    parser.add_argument("--chain", type=int, default=10_000, help="gates of the deep chain (0: none)")
     parser.add_argument("--max-yaml-gates", type=int, default=100_000, help="largest circuit for the bare yaml.load")
     args = parser.parse_args(argv)
     args.sizes = args.sizes or (SIZES[:2] if args.quick else SIZES)
@@ -126,6 +154,8 @@ def main(argv: list[str] | None = None) -> None:
     row(*["---"] * 6)
     for n in args.sizes:
         bench_size(n, args)
+    if args.chain:
+        bench_chain(args.chain, args.repeat)
 
 
 if __name__ == "__main__":
