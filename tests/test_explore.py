@@ -194,7 +194,7 @@ def test_modules_fold_and_unfold_by_a_click(tab, pages):
 
 def test_pan_zoom_fit_and_find(tab, pages):
     page = open_page(tab, pages["two_neurons"])
-    view_box = lambda: [float(v) for v in page.get_attribute("#picture svg", "viewBox").split()]
+    view_box = lambda: page.evaluate("window.circuitsim.viewBox()")
     home = view_box()
     page.mouse.move(600, 500)
     page.mouse.wheel(0, -400)

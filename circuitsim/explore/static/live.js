@@ -100,6 +100,7 @@ function start() {
     play, pause,
     fold(unfolded) { view.fold(unfolded ? 1 : 0); },
     find(name) { return view.find(name); },
+    viewBox() { return view.viewBox(); },  // the part of the picture shown: x, y, width, height
     version: 0,
   };
   const data = JSON.parse($("circuitsim-data").textContent);

@@ -6,6 +6,7 @@
 // `.group[data-instance]`. Labels (`.labels`) carry the same attributes as their wire.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
+const BIG_WIRES = 3000; // more wires than this: fewer effects, so that the page stays quick
 const MAX_SCALE = 1.4; // a small picture is not blown up beyond this when fitted
 const MIN_SCALE = 0.55; // screen pixels per picture unit below which labels are too small to read
 
@@ -47,13 +48,15 @@ view.show = function (index, box) {
   host.innerHTML = this.views[index].svg.replace(/^<\?xml[^>]*>\s*/, "");
   const svg = host.querySelector("svg");
   this.svg = svg;
-  svg.removeAttribute("width");
-  svg.removeAttribute("height");
   svg.removeAttribute("style");
   const [x, y, w, h] = (svg.getAttribute("viewBox") || "0 0 100 100").split(/[\s,]+/).map(Number);
   const stage = host.getBoundingClientRect();
   const grow = stage.width ? Math.max(1, Math.min(stage.width / w, stage.height / h) / MAX_SCALE) : 1;
   this.home = { x: x - (w * (grow - 1)) / 2, y: y - (h * (grow - 1)) / 2, w: w * grow, h: h * grow };
+  const home = this.home;
+  svg.setAttribute("viewBox", `${home.x} ${home.y} ${home.w} ${home.h}`);
+  svg.setAttribute("width", String(home.w));
+  svg.setAttribute("height", String(home.h));
   this.setBox(box || this.home);
   this.readable = !box && this.scale() < MIN_SCALE;  // too small to read whole: start closer
   this.wires = new Map();
@@ -61,10 +64,13 @@ view.show = function (index, box) {
   this.nodes = new Map();
   this.boxes = new Map();
   this.frames = new Map();
-  for (const g of svg.querySelectorAll("g.wire")) {
+  const wires = svg.querySelectorAll("g.wire");
+  this.big = wires.length > BIG_WIRES;
+  svg.classList.toggle("big", this.big);
+  for (const g of wires) {
     this.wires.set(wireKey(g), g);
     const path = g.querySelector("path");
-    if (path) {
+    if (path && !this.big) {  // a wider invisible twin to hover (a big picture does without)
       const hit = document.createElementNS(SVG_NS, "path");
       hit.setAttribute("d", path.getAttribute("d"));
       hit.setAttribute("class", "hit");
@@ -88,9 +94,20 @@ view.scale = function () {
   return stage.width ? Math.min(stage.width / this.box.w, stage.height / this.box.h) : 1;
 };
 
+view.viewBox = function () {
+  return [this.box.x, this.box.y, this.box.w, this.box.h];
+};
+
 view.setBox = function (b) {
+  // The picture keeps its own size and viewBox; a CSS transform shows the part asked for, so
+  // that panning moves what is painted instead of laying a big picture out again.
   this.box = { x: b.x, y: b.y, w: b.w, h: b.h };
-  this.svg.setAttribute("viewBox", `${b.x} ${b.y} ${b.w} ${b.h}`);
+  const stage = $("picture").getBoundingClientRect();
+  const width = stage.width || 800, height = stage.height || 600;
+  const s = Math.min(width / b.w, height / b.h);
+  const tx = (width - b.w * s) / 2 - (b.x - this.home.x) * s;
+  const ty = (height - b.h * s) / 2 - (b.y - this.home.y) * s;
+  this.svg.style.transform = `translate(${tx}px, ${ty}px) scale(${s})`;
 };
 
 // -- which wires and nodes a message travels -----------------------------------------------------
@@ -142,13 +159,16 @@ view.buildEvents = function () {
   const events = steps.map(() => []);
   const current = new Map(); // text element -> text shown so far (null: hidden)
   const final = new Map();
+  const texts = new Map(); // label group -> its value and grad texts
   for (const g of this.labels.values()) {
+    texts.set(g, { value: g.querySelector("text.value"), grad: g.querySelector("text.grad") });
     for (const t of g.querySelectorAll("text")) {
       final.set(t, t.textContent);
       current.set(t, null);
       t.classList.add("pending");
     }
   }
+  const sums = !this.big; // rewriting texts is slow in a big picture: there, trunks show the total only
   const change = (k, el, text) => {
     if (!el || current.get(el) === text) return;
     events[k].push({ el, before: current.get(el), after: text });
@@ -157,12 +177,12 @@ view.buildEvents = function () {
   steps.forEach((m, k) => {
     for (const g of this.route(m).labels) {
       if (m.pass === "forward") {
-        const t = g.querySelector("text.value");
+        const t = texts.get(g).value;
         if (t && current.get(t) === null) change(k, t, final.get(t));
       } else {
-        const t = g.querySelector("text.grad");
+        const t = texts.get(g).grad;
         if (!t) continue;
-        change(k, t, g.classList.contains("trunk") && m.from !== null ? fmt(m.total) : final.get(t));
+        change(k, t, sums && g.classList.contains("trunk") && m.from !== null ? fmt(m.total) : final.get(t));
       }
     }
   });
@@ -177,7 +197,7 @@ function setText(el, text) {
   if (text === null) {
     el.classList.add("pending");
   } else {
-    el.textContent = text;
+    if (el.textContent !== text) el.textContent = text;
     el.classList.remove("pending");
   }
 }
