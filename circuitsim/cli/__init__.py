@@ -45,6 +45,7 @@ def main(ctx: click.Context) -> None:
       circuitsim gradcheck circuits/mlp.yaml
       circuitsim explore circuits/neuron.yaml -o neuron.html
       circuitsim test circuits/*.yaml
+      circuitsim train circuits/least_squares.yaml --data circuits/data/line.csv -o line.yaml
       circuitsim gates
       circuitsim plugins --json
       circuitsim new-circuit --expr "f = sigmoid(w*x + b)" -o f.yaml
@@ -102,6 +103,7 @@ from .run import run_cmd  # noqa: E402
 from .schema import schema_cmd  # noqa: E402
 from .test import test_cmd  # noqa: E402
 from .trace import trace as trace_cmd  # noqa: E402
+from .train import train_cmd  # noqa: E402
 
 main.add_command(bench_cmd)
 main.add_command(check_cmd)
@@ -117,3 +119,4 @@ main.add_command(schema_cmd)
 main.add_command(serve_cmd)
 main.add_command(test_cmd)
 main.add_command(trace_cmd)
+main.add_command(train_cmd)

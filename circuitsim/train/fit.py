@@ -58,17 +58,17 @@ class Fit:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write ``circuit`` as a circuit file (whole or not at all) that loads back with the trained defaults."""
+        text = self.trained_text(path)
         with atomic_write(path) as out:
-            out.write(trained_text(self.circuit, path))
+            out.write(text)
 
-
-def trained_text(circuit: Circuit, path: str | os.PathLike) -> str:
-    """``dump(circuit)``, its module paths relative to where it is written (``path``)."""
-    b = Builder.from_circuit(circuit)
-    if circuit.path is not None and b.modules:
-        here, there = os.path.dirname(os.path.abspath(circuit.path)), os.path.dirname(os.path.abspath(path))
-        b.modules = [(name, os.path.relpath(os.path.join(here, file), there)) for name, file in b.modules]
-    return dump(b)
+    def trained_text(self, path: str | os.PathLike) -> str:
+        """What :meth:`save` writes at ``path``: ``dump(circuit)``, module paths relative to ``path``."""
+        b = Builder.from_circuit(self.circuit)
+        if self.circuit.path is not None and b.modules:
+            here, there = os.path.dirname(os.path.abspath(self.circuit.path)), os.path.dirname(os.path.abspath(path))
+            b.modules = [(name, os.path.relpath(os.path.join(here, file), there)) for name, file in b.modules]
+        return dump(b)
 
 
 def train(

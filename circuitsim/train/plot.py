@@ -42,8 +42,11 @@ def loss_svg(history: Sequence[float], title: str) -> str:
     if loss.size:
         best = int(np.argmin(loss))
         ax.plot([best], [loss[best]], "o", color="#c0392b", markersize=5)
-        ax.annotate(f"lowest {loss[best]:.4g} at step {best}", (best, loss[best]), xytext=(-8, 10),
-                    textcoords="offset points", ha="right", fontsize=9, color="#c0392b")
+        right = best > 0.6 * len(loss)
+        ax.annotate(f"lowest {loss[best]:.4g} at step {best}", (best, loss[best]), xytext=(-12 if right else 12, 28),
+                    textcoords="offset points", ha="right" if right else "left", fontsize=9, color="#c0392b",
+                    bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "none", "alpha": 0.9},
+                    arrowprops={"arrowstyle": "-", "color": "#c0392b", "linewidth": 0.8})
     ax.set_xlabel("step")
     ax.set_xlim(0, max(len(loss) - 1, 1))
     ax.set_title(title, fontsize=11)
@@ -51,5 +54,6 @@ def loss_svg(history: Sequence[float], title: str) -> str:
     ax.grid(True, which="minor", color="#f0f0f0", linewidth=0.5)
     ax.spines[["top", "right"]].set_visible(False)
     out = io.StringIO()
-    fig.savefig(out, format="svg", metadata={"Date": None})  # no date: the same run gives the same file
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "circuitsim"}):  # text as text; stable ids
+        fig.savefig(out, format="svg", metadata={"Date": None})  # no date: the same run gives the same file
     return out.getvalue()
