@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import pathlib
+import shutil
 
 import numpy as np
 import pytest
@@ -123,15 +124,15 @@ def test_each_step_is_one_batch_run_of_the_plan(line, monkeypatch):
     real = c.plan.run
 
     def spy(values, seeds, batched=None):
-        runs.append(len(values[c.plan.inputs["x"]]))
+        runs.append((len(values[c.plan.inputs["x"]]), "forward" if seeds is None else "both passes"))
         return real(values, seeds, batched)
 
     monkeypatch.setattr(c.plan, "run", spy)
     c.train(data, steps=7)
-    assert runs == [20] * 7
+    assert runs == [(20, "both passes")] * 7 + [(20, "forward")]  # and the loss at the trained values
     runs.clear()
     c.train(data, steps=7, batch_size=8)
-    assert runs == [8, 8, 4, 8, 8, 4, 8]
+    assert [n for n, _ in runs] == [8, 8, 4, 8, 8, 4, 8, 20]
 
 
 def test_mini_batches_take_a_seeded_shuffle_of_each_pass(line):
@@ -171,13 +172,19 @@ def test_the_fit_holds_a_circuit_with_the_trained_defaults_and_saves_it(line, tm
     assert back.test().passed
 
 
-def test_saving_elsewhere_keeps_the_modules_found(root, tmp_path):
-    c = circuitsim.load(root / "circuits" / "two_neurons.yaml")
+def test_saving_with_modules_keeps_them_found_or_says_why_not(root, tmp_path):
+    shutil.copytree(root / "circuits" / "modules", tmp_path / "a" / "modules")
+    shutil.copy(root / "circuits" / "two_neurons.yaml", tmp_path / "a")
+    c = circuitsim.load(tmp_path / "a" / "two_neurons.yaml")
     fit = c.train({"x1": [-2.0, 0.0, 1.0]}, params=["x0"], steps=3, lr=0.1)
-    fit.save(tmp_path / "two.yaml")
+    fit.save(tmp_path / "two.yaml")  # a folder above: the module paths start with a/
     back = circuitsim.load(tmp_path / "two.yaml")
     assert back.inputs["x0"] == pytest.approx(fit.params["x0"])
     assert back.run({"x1": 0.0}).outputs == fit.circuit.run({"x1": 0.0}).outputs
+    (tmp_path / "b").mkdir()
+    with pytest.raises(circuitsim.CircuitError, match="its module ../a/modules/neuron_unit.yaml would lie outside"):
+        fit.save(tmp_path / "b" / "two.yaml")
+    assert list((tmp_path / "b").iterdir()) == []
 
 
 def test_params_may_be_named_or_given_starting_values(blobs):

@@ -1,7 +1,7 @@
 """Training data and parameters, checked against the circuit before the first step.
 
 Data map input names to 1-D arrays of samples, all of one length (a number is one value for
-every sample). The parameters are the inputs trained: by default every input the data does
+every sample); numpy arrays or anything like them, or dask arrays (left as they are). The parameters are the inputs trained: by default every input the data does
 not give, each starting from its default.
 """
 
@@ -16,12 +16,13 @@ import numpy as np
 
 from ..circuit import Circuit
 from ..errors import CircuitError, did_you_mean
+from .lazy import dask_column, is_dask
 
 __all__ = ["data_columns", "parameters"]
 
 
 def data_columns(circuit: Circuit, data: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
-    """The data as ``name -> float64 array`` (or float), and the number of samples (None: no arrays)."""
+    """The data as ``name -> float64 array`` (dask array, or float), and the number of samples (None: no arrays)."""
     if not isinstance(data, Mapping):
         raise CircuitError(f"data must map input names to arrays of samples, got {type(data).__name__}")
     columns: dict[str, Any] = {}
@@ -31,11 +32,11 @@ def data_columns(circuit: Circuit, data: Mapping[str, Any]) -> tuple[dict[str, A
         if name not in circuit.inputs:
             inputs = ", ".join(circuit.inputs)
             raise CircuitError(f"data column {name!r} is not an input of {circuit.name!r}{did_you_mean(str(name), circuit.inputs)}; inputs: {inputs}")
-        column = _column(name, raw)
-        if isinstance(column, np.ndarray):
-            if length is not None and len(column) != length:
-                raise CircuitError(f"data column {name!r} has {len(column)} samples but {first!r} has {length}")
-            length, first = len(column), first or name
+        column = dask_column(name, raw) if is_dask(raw) else _column(name, raw)
+        if not isinstance(column, float):
+            if length is not None and column.shape[0] != length:
+                raise CircuitError(f"data column {name!r} has {column.shape[0]} samples but {first!r} has {length}")
+            length, first = int(column.shape[0]), first or name
         columns[name] = column
     return columns, length
 

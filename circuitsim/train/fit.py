@@ -20,6 +20,7 @@ from ..circuit import Circuit
 from ..errors import CircuitError, NumericalError
 from ..fileio import atomic_write
 from .data import data_columns, parameters
+from .lazy import DaskStepper, is_dask
 from .optimizers import LearningRate, make_optimizer
 
 __all__ = ["Fit", "TrainingError", "train"]
@@ -63,11 +64,21 @@ class Fit:
             out.write(text)
 
     def trained_text(self, path: str | os.PathLike) -> str:
-        """What :meth:`save` writes at ``path``: ``dump(circuit)``, module paths relative to ``path``."""
+        """What :meth:`save` writes at ``path``: ``dump(circuit)``, module paths relative to ``path``.
+
+        A load looks for modules only inside the folder of the file it loads, so a circuit
+        with modules saved where they would lie outside that folder is an error.
+        """
         b = Builder.from_circuit(self.circuit)
         if self.circuit.path is not None and b.modules:
             here, there = os.path.dirname(os.path.abspath(self.circuit.path)), os.path.dirname(os.path.abspath(path))
             b.modules = [(name, os.path.relpath(os.path.join(here, file), there)) for name, file in b.modules]
+            outside = [file for _, file in b.modules if file.split(os.sep)[0] == os.pardir]
+            if outside:
+                raise CircuitError(
+                    f"cannot save {self.circuit.name!r} at {os.fspath(path)}: its module {outside[0]} would lie outside "
+                    f"the folder of the file, where a load does not look; save it in {here} or a folder above its modules"
+                )
         return dump(b)
 
 
@@ -99,6 +110,9 @@ def train(
     ``lr`` (a number, or a function of the step 0, 1, ...) and ``weight_decay`` (see
     :mod:`circuitsim.train.optimizers`). ``progress(step, loss)`` is called after each step.
 
+    ``data`` may hold dask arrays instead (every step then sums the loss and the gradients
+    block by block where the blocks are, see :mod:`circuitsim.train.lazy`; no mini-batches).
+
     Raises :class:`TrainingError` when the loss or a gradient is NaN or infinite, and
     :class:`~circuitsim.CircuitError` for bad data or settings, before the first step.
     """
@@ -111,7 +125,12 @@ def train(
     opt = make_optimizer(optimizer, lr=lr, momentum=momentum, weight_decay=weight_decay, betas=betas, eps=eps)
     names = list(start)
     theta = np.array(list(start.values()))
-    step_of = _Stepper(circuit, names)
+    if any(is_dask(c) for c in columns.values()):
+        if batch_size is not None:
+            raise CircuitError("mini-batches of dask data are not supported: leave batch_size=None (each step sums over every block)")
+        step_of = DaskStepper(circuit, names, n)
+    else:
+        step_of = _Stepper(circuit, names)
     history: list[float] = []
     good = dict(start)
     batches = _batches(n, batch_size, seed)
@@ -133,10 +152,7 @@ def train(
         if progress is not None:
             progress(k, loss)
     trained = dict(zip(names, theta.tolist()))
-    fitted = circuit.with_defaults(trained)
-    outputs = fitted.forward(columns, nan="ignore").outputs
-    final = float(sum(np.mean(v) for v in outputs.values()))
-    return Fit(trained, history, fitted, final, opt.name, n)
+    return Fit(trained, history, circuit.with_defaults(trained), step_of.loss(columns, theta), opt.name, n)
 
 
 def _stopped(k: int, message: str, pos, good: dict, history: list) -> TrainingError:
@@ -165,6 +181,11 @@ class _Stepper:
         plan.check_finite(values, grads, "raise", self.live, trapped, self.seeds)
         loss = float(sum(np.mean(values[slot]) for slot in plan.outputs))
         return loss, _means([grads[slot] for slot in self.slots])
+
+    def loss(self, inputs: Mapping[str, Any], theta: np.ndarray) -> float:
+        """The mean loss, from a forward pass only."""
+        outputs = self.circuit.forward({**inputs, **dict(zip(self.names, theta.tolist()))}, nan="ignore").outputs
+        return float(sum(np.mean(v) for v in outputs.values()))
 
 
 def _means(items: list) -> np.ndarray:
