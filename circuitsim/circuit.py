@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -165,20 +166,21 @@ class Circuit:
     def with_defaults(self, defaults: Mapping[str, float]) -> Circuit:
         """A circuit like this one whose inputs in ``defaults`` have those defaults.
 
-        It is loaded from the text :func:`circuitsim.dump` writes for it, so it is exactly
-        what that file loads back as. Test vectors that leave one of these inputs at its
-        default no longer describe it and are left out.
+        It is made from this circuit's spec with those defaults, as a load of the file that
+        :func:`circuitsim.dump` writes for it would make it. Test vectors that leave one of
+        these inputs at its default no longer describe it and are left out.
         """
-        from .builder import Builder, dump  # the builder writes circuits and so imports this module
-        from .loader import loads
+        from .loader import from_spec  # the loader makes circuits and so imports this module
 
-        b = Builder.from_circuit(self)
         for name in defaults:
             if name not in self.spec.inputs:
                 raise self._not_an_input(name)
-        b.inputs = [(name, float(defaults[name]) if name in defaults else value) for name, value in b.inputs]
-        b.tests = [t for t in b.tests if set(defaults) <= set(t.get("inputs", ()))]
-        return loads(dump(b), path=self.path, registry=self.registry)
+        inputs = {
+            name: dataclasses.replace(inp, default=float(defaults[name])) if name in defaults else inp
+            for name, inp in self.spec.inputs.items()
+        }
+        tests = [t for t in self.spec.tests if set(defaults) <= set(t.inputs)]
+        return from_spec(dataclasses.replace(self.spec, inputs=inputs, tests=tests), self.registry)
 
     def train(self, data: Mapping[str, Any], params=None, **options):
         """Lower the mean over samples of the sum of the outputs by gradient descent on ``params``.

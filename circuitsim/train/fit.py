@@ -47,15 +47,23 @@ class Fit:
 
     ``params`` maps each trained input to its value after the last step; ``history`` holds the
     mean loss of every step, before its update; ``loss`` is the mean loss over all the data at
-    the trained values; ``circuit`` is the circuit with the trained values as its defaults.
+    the trained values; ``circuit`` is the circuit with the trained values as its defaults
+    (made from ``original`` when first asked for).
     """
 
     params: dict[str, float]
     history: list[float]
-    circuit: Circuit
     loss: float
+    original: Circuit = field(repr=False)
     optimizer: str = "sgd"
     samples: int | None = field(default=None, repr=False)
+    _circuit: Circuit | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def circuit(self) -> Circuit:
+        if self._circuit is None:
+            self._circuit = self.original.with_defaults(self.params)
+        return self._circuit
 
     def save(self, path: str | os.PathLike) -> None:
         """Write ``circuit`` as a circuit file (whole or not at all) that loads back with the trained defaults."""
@@ -152,7 +160,7 @@ def train(
         if progress is not None:
             progress(k, loss)
     trained = dict(zip(names, theta.tolist()))
-    return Fit(trained, history, circuit.with_defaults(trained), step_of.loss(columns, theta), opt.name, n)
+    return Fit(trained, history, step_of.loss(columns, theta), circuit, opt.name, n)
 
 
 def _stopped(k: int, message: str, pos, good: dict, history: list) -> TrainingError:
@@ -190,6 +198,12 @@ class _Stepper:
 
 def _means(items: list) -> np.ndarray:
     """Each item's mean over the samples: arrays of one batch averaged together, numbers kept."""
+    try:
+        table = np.array(items)  # every item an array of the batch: the usual case, at once
+    except ValueError:  # numbers among them
+        table = None
+    if table is not None and table.ndim == 2:
+        return table.mean(axis=1)
     out = np.empty(len(items))
     rows = []
     for i, item in enumerate(items):
