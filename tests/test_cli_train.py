@@ -65,6 +65,16 @@ def test_json_data_and_mini_batches(train, tmp_path):
     assert "on 4 samples, 5 steps of sgd" in result.stdout
 
 
+def test_parquet_data(train, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"x": [0.0, 1.0, 2.0], "y": [-1.0, 1.0, 3.0]}), tmp_path / "line.parquet")
+    train("circuits/least_squares.yaml", "--data", "line.parquet", "--steps", "300", "--lr", "0.1", "-o", "out.yaml")
+    trained = circuitsim.load("out.yaml")
+    assert trained.inputs["a"] == pytest.approx(2.0, abs=1e-3) and trained.inputs["b"] == pytest.approx(-1.0, abs=1e-3)
+
+
 def test_the_progress_bar_shows_step_loss_and_speed_on_a_terminal(train):
     result = train("circuits/least_squares.yaml", "--data", "circuits/data/line.csv", "--steps", "30", "-o", "out.yaml",
                    env={"TTY_COMPATIBLE": "1"})
@@ -73,10 +83,10 @@ def test_the_progress_bar_shows_step_loss_and_speed_on_a_terminal(train):
 
 @pytest.mark.parametrize("name, text, message", [
     ("missing.csv", "x\n1.0\n2.0\n", "needs_x.yaml:1:27: error: input 'y' is not in the data and has no default"),
-    ("word.csv", "x,y\n1.0,2.0\n3.0,abc\n", "word.csv:3: error: column 'y': 'abc' is not a number"),
+    ("word.csv", "x,y\n1.0,2.0\n3.0,abc\n", "word.csv:3:5: error: column 'y': 'abc' is not a number"),
     ("ragged.csv", "x,y\n1.0,2.0\n3.0\n", "ragged.csv:3: error: 1 values for 2 columns"),
     ("nan.csv", "x,y\n1.0,2.0\nnan,1.0\n", "nan.csv: error: data column 'x' is nan at row 1"),
-    ("ragged.json", '{"x": [1.0, 2.0], "y": [1.0]}', "ragged.json: error: data column 'y' has 1 samples but 'x' has 2"),
+    ("ragged.json", '{"x": [1.0, 2.0], "y": [1.0]}', "ragged.json: error: the columns must all have the same length: x has 2, y has 1"),
     ("extra.csv", "x,y,z\n1.0,2.0,3.0\n", "extra.csv: error: data column 'z' is not an input"),
 ])
 def test_bad_data_is_an_error_naming_column_and_row_and_nothing_is_written(train, tmp_path, name, text, message):
@@ -93,7 +103,7 @@ def test_a_nan_in_training_names_the_gate_and_writes_nothing(train, tmp_path):
     (tmp_path / "log.yaml").write_text("inputs: {w: 1.0, x: 1.0}\ngates:\n  m: {type: mul, inputs: [w, x]}\n  l: {type: log, inputs: [m]}\noutputs: [l]\n")
     (tmp_path / "ones.csv").write_text("x\n1.0\n1.0\n")
     result = train("log.yaml", "--data", "ones.csv", "--lr", "2", "-o", "out.yaml", code=1)
-    assert result.stderr.startswith("log.yaml:4:3: error: training stopped at step 1: gate 'l' (log) with inputs x=array of 2")
+    assert result.stderr.startswith("log.yaml:4:3: error: training stopped at step 1: gate 'l' (log) with inputs x=-1 produced nan (sample 0)")
     assert not (tmp_path / "out.yaml").exists()
 
 

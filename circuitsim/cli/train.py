@@ -22,7 +22,7 @@ from ..train import OPTIMIZERS, train
 from ..train.plot import loss_svg, need_matplotlib
 from . import handle_errors, plugin_option
 from .options import plural, stderr
-from .run import read_inputs
+from ..tables import read_table
 
 __all__ = ["train_cmd"]
 
@@ -53,8 +53,8 @@ class StepsPerSecond(rich.progress.ProgressColumn):
 
 @click.command("train")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--data", "data_file", required=True, type=click.Path(dir_okay=False), metavar="DATA.csv|DATA.json",
-              help="Samples: CSV with a header of input names and one sample per row, or JSON names to lists.")
+@click.option("--data", "data_file", required=True, type=click.Path(dir_okay=False), metavar="DATA.csv|DATA.parquet|DATA.json",
+              help="Samples: CSV or Parquet with a column per input and one sample per row, or JSON names to lists.")
 @click.option("--params", metavar="A,B,...", help="The inputs to train (default: every input the data does not give).")
 @click.option("--steps", type=click.IntRange(min=0), default=100, show_default=True, help="Number of updates.")
 @click.option("--lr", type=LearningRate(), default="0.1", show_default=True,
@@ -82,7 +82,7 @@ def train_cmd(file, data_file, params, steps, lr, optimizer, momentum, weight_de
     if plot:
         need_matplotlib()
     circuit = loader.load(file, plugins=plugins)
-    data = read_inputs(data_file)
+    data = read_table(data_file)
     names = [p.strip() for p in params.split(",") if p.strip()] if params else None
     schedule = lr[0] if len(lr) == 1 else _linear(*lr, steps)
     console = stderr()
