@@ -85,7 +85,7 @@ def test_the_progress_bar_shows_step_loss_and_speed_on_a_terminal(train):
     ("missing.csv", "x\n1.0\n2.0\n", "needs_x.yaml:1:27: error: input 'y' is not in the data and has no default"),
     ("word.csv", "x,y\n1.0,2.0\n3.0,abc\n", "word.csv:3:5: error: column 'y': 'abc' is not a number"),
     ("ragged.csv", "x,y\n1.0,2.0\n3.0\n", "ragged.csv:3: error: 1 values for 2 columns"),
-    ("nan.csv", "x,y\n1.0,2.0\nnan,1.0\n", "nan.csv: error: data column 'x' is nan at row 1"),
+    ("nan.csv", "x,y\n1.0,2.0\nnan,1.0\n", "nan.csv: error: data column 'x' is nan in sample 1 (counting from 0)"),
     ("ragged.json", '{"x": [1.0, 2.0], "y": [1.0]}', "ragged.json: error: the columns must all have the same length: x has 2, y has 1"),
     ("extra.csv", "x,y,z\n1.0,2.0,3.0\n", "extra.csv: error: data column 'z' is not an input"),
 ])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import pathlib
 import shutil
 
@@ -234,13 +235,18 @@ def test_an_update_that_overflows_stops_training_before_it():
     with pytest.raises(TrainingError, match="the update made parameter 'w' -inf: lower the learning rate") as info:
         c.train({}, steps=3, lr=1e308)
     assert info.value.step == 0 and info.value.params == {"w": 1.0} and info.value.line == 1
+    assert str(info.value).endswith("(the error keeps the parameters of step 0, before it)")
+    with pytest.raises(TrainingError, match="keeps the parameters of step 1, before it") as info:
+        c.train({}, steps=3, lr=lambda k: 0.1 if k == 0 else 1e308)
+    w = 1.0 - 0.1 * math.e
+    assert info.value.step == 1 and info.value.params == {"w": w} and info.value.history == [math.e, math.exp(w)]
 
 
 @pytest.mark.parametrize("data, options, message", [
     ({"q": [1.0]}, {}, "data column 'q' is not an input of 'least_squares'"),
     ({"x": [1.0, 2.0], "y": [1.0]}, {}, "data column 'y' has 1 samples but 'x' has 2"),
     ({"x": ["a", "b"]}, {}, "data column 'x' must hold numbers only"),
-    ({"x": [1.0, float("nan")]}, {}, "data column 'x' is nan at row 1"),
+    ({"x": [1.0, float("nan")]}, {}, "data column 'x' is nan in sample 1"),
     ({"x": [[1.0]]}, {}, "must be a non-empty 1-D array"),
     ({"x": [1.0]}, {"params": ["x"]}, "'x' is both a data column and a parameter"),
     ({"x": [1.0]}, {"params": ["c"]}, "parameter 'c' is not an input"),

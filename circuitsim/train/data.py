@@ -55,7 +55,7 @@ def _column(name: str, raw: Any):
         raise CircuitError(f"data column {name!r} must be a non-empty 1-D array of samples, got shape {array.shape}")
     bad = np.flatnonzero(~np.isfinite(array))
     if bad.size:
-        raise CircuitError(f"data column {name!r} is {array[bad[0]]} at row {int(bad[0])}")
+        raise CircuitError(f"data column {name!r} is {array[bad[0]]} in sample {int(bad[0])} (counting from 0)")
     return array
 
 

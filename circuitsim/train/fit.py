@@ -148,7 +148,8 @@ def train(
         try:
             loss, grad = step_of(inputs, theta)
         except NumericalError as exc:
-            raise _stopped(k, exc.message, exc.pos, good, history) from exc
+            kept = f"the parameters of step {k - 1}" if k else "the starting parameters"
+            raise _stopped(k, exc.message, exc.pos, kept, good, history) from exc
         good = dict(zip(names, theta.tolist()))
         history.append(loss)
         with np.errstate(over="ignore", invalid="ignore"):  # looked at just below
@@ -156,15 +157,14 @@ def train(
         if not np.all(np.isfinite(theta)):
             bad = names[int(np.flatnonzero(~np.isfinite(theta))[0])]
             message = f"the update made parameter {bad!r} {theta[names.index(bad)]}: lower the learning rate"
-            raise _stopped(k, message, circuit.spec.inputs[bad].pos, good, history)
+            raise _stopped(k, message, circuit.spec.inputs[bad].pos, f"the parameters of step {k}, before it", good, history)
         if progress is not None:
             progress(k, loss)
     trained = dict(zip(names, theta.tolist()))
     return Fit(trained, history, step_of.loss(columns, theta), circuit, opt.name, n)
 
 
-def _stopped(k: int, message: str, pos, good: dict, history: list) -> TrainingError:
-    kept = f"the parameters of step {k - 1}" if k else "the starting parameters"
+def _stopped(k: int, message: str, pos, kept: str, good: dict, history: list) -> TrainingError:
     return TrainingError(f"training stopped at step {k}: {message} (the error keeps {kept})", pos, step=k, params=good, history=history)
 
 
