@@ -40,7 +40,7 @@ class LearningRate(click.ParamType):
             numbers = tuple(float(p) for p in parts)
         except ValueError:
             numbers = ()
-        if len(numbers) not in (1, 2) or min(numbers) <= 0:
+        if len(numbers) not in (1, 2) or numbers[0] <= 0 or numbers[-1] < 0:  # END 0: each step's rate is still > 0
             self.fail(f"{value!r} is not a learning rate: give a number > 0, or START..END for a linear schedule", param, ctx)
         return numbers
 
