@@ -19,6 +19,7 @@ from .spec import CircuitSpec
 from .trace import Message, Tracer
 
 if TYPE_CHECKING:
+    from .draw import Drawing
     from .explore import Explorer
     from .vectors import TestReport
 
@@ -114,11 +115,16 @@ class Result:
 
     def _repr_svg_(self) -> str | None:
         """The circuit drawn with this run's values and gradients (Jupyter calls this)."""
-        if self.from_circuit is None:
-            return None
-        from .draw import to_svg
+        return self.draw()._repr_svg_() if self.from_circuit is not None else None
 
-        return to_svg(self.from_circuit, self)
+    def draw(self, *, sample: int = 0, **options) -> Drawing:
+        """The circuit drawn with this run's numbers, sample ``sample`` of a batch; it shows
+        itself in a notebook. Options as for :func:`circuitsim.draw.render`."""
+        from .draw import LIMIT, Drawing
+
+        if self.from_circuit is None:
+            raise CircuitError("this result was not made by Circuit.run: there is no circuit to draw")
+        return Drawing(self.from_circuit, self, sample=sample, **{"limit": LIMIT} | options)
 
 
 class Circuit:
@@ -201,9 +207,9 @@ class Circuit:
 
     def _repr_svg_(self) -> str:
         """The circuit drawn without numbers (Jupyter calls this)."""
-        from .draw import to_svg
+        from .draw import LIMIT, to_svg
 
-        return to_svg(self)
+        return to_svg(self, limit=LIMIT)
 
     def explore(self, inputs: Mapping[str, Any] | None = None, **options) -> Explorer:
         """The player over every message of a run on ``inputs``, shown inline in a notebook.

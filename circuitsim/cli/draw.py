@@ -7,15 +7,11 @@ from pathlib import Path
 import click
 
 from ..errors import missing_input
-from ..fileio import atomic_write
 from ..loader import load
 from . import handle_errors, plugin_option
 from .options import set_option
 
 __all__ = ["draw"]
-
-WRITERS = ("svg", "dot")
-DOT_SUFFIXES = (".dot", ".gv")
 
 
 @click.command()
@@ -24,10 +20,11 @@ DOT_SUFFIXES = (".dot", ".gv")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(WRITERS)),
-    help="svg: a standalone SVG; dot: Graphviz DOT. Default: dot for OUT ending in .dot or .gv, else svg.",
+    type=click.Choice(["svg", "dot", "png", "pdf"]),
+    help="svg: a standalone SVG; dot: Graphviz DOT; png, pdf: converted by cairosvg. Default: from OUT's suffix, else svg.",
 )
 @set_option
+@click.option("--sample", type=click.IntRange(0), default=0, show_default=True, help="Which sample of a batch (--set x=1,2,3) to show.")
 @click.option("--precision", type=click.IntRange(0, 12), default=2, show_default=True, help="Decimals shown.")
 @click.option("--no-values", is_flag=True, help="Draw the circuit alone, without running it.")
 @click.option(
@@ -35,20 +32,30 @@ DOT_SUFFIXES = (".dot", ".gv")
     is_flag=True,
     help="Draw the gates inside each module instance, in a shaded box per instance (default: an instance is one box).",
 )
+@click.option("--around", metavar="NODE", help="Draw only the nodes within --depth wires of NODE.")
+@click.option("--depth", type=click.IntRange(0), default=2, show_default=True, help="How far --around reaches, in wires.")
+@click.option("--all", "whole", is_flag=True, help="Draw the whole circuit even if it has more than 2,000 gates.")
 @plugin_option
 @handle_errors
-def draw(file, output, fmt, sets, precision, no_values, expand, plugins):
+def draw(file, output, fmt, sets, sample, precision, no_values, expand, around, depth, whole, plugins):
     """Draw FILE: gates as circles with their operator, each wire with its value (green,
-    above) and gradient (red, below). A module instance is one box unless --expand.
+    above) and gradient (red, below). A module instance is one box unless --expand. A circuit
+    of more than 2,000 gates is drawn as the gates nearest its outputs, unless --around or --all.
 
     \b
     Examples:
       circuitsim draw circuits/neuron.yaml -o neuron.svg
-      circuitsim draw circuits/neuron.yaml --set x0=2 --format dot
+      circuitsim draw circuits/neuron.yaml --set x0=-1,0,1 --sample 2 -o neuron.png
       circuitsim draw circuits/sort3.yaml --expand -o sort3.svg
+      circuitsim draw circuits/mlp_relu.yaml --around h1_0 --depth 1 --format dot
     """
     if no_values and sets:
         raise click.UsageError("--set gives values to draw; it makes no sense with --no-values")
+    fmt = fmt or _format_of(output)
+    if fmt in ("svg", "dot") and output is not None and Path(output).suffix.lower() in (".png", ".pdf"):
+        raise click.UsageError(f"{output!r} would hold {fmt.upper()} text: name it .{fmt}, or leave --format out")
+    if fmt in ("png", "pdf") and output is None:
+        raise click.UsageError(f"{fmt.upper()} is binary: write it to a file with -o OUT.{fmt}")
     circuit = load(file, plugins=plugins)
     result = None
     if not no_values:
@@ -58,13 +65,30 @@ def draw(file, output, fmt, sets, precision, no_values, expand, plugins):
             pos = circuit.nodes[name].pos
             raise missing_input(name, pos, f"(--set {name}=VALUE), or draw with --no-values")
         result = circuit.run(sets, trace=True)
-    fmt = fmt or ("dot" if output and Path(output).suffix.lower() in DOT_SUFFIXES else "svg")
-    from .. import draw as drawing
+        batch = result.batch or 1
+        if sample >= batch:
+            raise click.UsageError(f"--sample {sample} is out of range: the run has {batch} sample{'s' if batch > 1 else ''} (0 to {batch - 1})")
+    from ..draw import LIMIT, render, save
 
-    writer = drawing.to_dot if fmt == "dot" else drawing.to_svg
-    text = writer(circuit, result, precision=precision, expand=expand)
+    limit = None if whole else LIMIT
+    picture = render(circuit, result, fmt=fmt, precision=precision, sample=sample, expand=expand, around=around, depth=depth, limit=limit)
+    gates = sum(1 for n in circuit.nodes.values() if n.kind == "gate")
+    if around is None and not whole and gates > LIMIT:
+        click.echo(f"note: {file} has {gates:,} gates; drawn are the {LIMIT:,} or fewer nearest its outputs "
+                   "(--around NODE --depth K draws another part, --all the whole)", err=True)
     if output is None:
-        click.echo(text, nl=False)
-        return
-    with atomic_write(output, encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
+        click.echo(picture, nl=False)
+    else:
+        save(output, picture)
+
+
+def _format_of(output: str | None) -> str:
+    from ..draw import SUFFIXES
+
+    if output is None:
+        return "svg"
+    suffix = Path(output).suffix.lower()
+    if suffix not in SUFFIXES:
+        known = ", ".join(SUFFIXES)
+        raise click.UsageError(f"cannot tell the picture format of {output!r}: name it {known}, or give --format")
+    return SUFFIXES[suffix]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Iterator
 
 import click
 import numpy as np
-import rich.box
-import rich.console
-import rich.table
 
 from ..circuit import Circuit
 from ..graph import Node
@@ -16,9 +15,12 @@ from ..loader import load
 from ..show import json_number, short
 from ..trace import BackwardMessage, ForwardMessage, Message
 from . import handle_errors, plugin_option
-from .options import set_option
+from .options import LazyProgress, set_option
 
 __all__ = ["trace"]
+
+GAP = "   "  # between columns
+RIGHT = (0, 4, 5)  # the columns of numbers, right-justified
 
 
 @click.command()
@@ -40,32 +42,50 @@ def trace(file, sets, fmt, plugins):
     circuit = load(file, plugins=plugins)
     messages = circuit.run(sets, trace=True).trace
     if fmt == "jsonl":
-        for message in messages:
-            click.echo(json.dumps({k: _json(v) for k, v in message.as_dict().items()}))
+        lines = (json.dumps({k: _json(v) for k, v in message.as_dict().items()}) for message in messages)
+    else:
+        lines = _table(circuit, messages)
+    _print(lines, len(messages) + (2 if fmt == "table" else 0))
+
+
+def _print(lines: Iterator[str], count: int) -> None:
+    """Stream the lines: through a pager if they are more than a terminal shows, else with a
+    progress bar on stderr once writing them takes a while (a terminal only)."""
+    out = click.get_text_stream("stdout")
+    if out.isatty() and count > shutil.get_terminal_size().lines:
+        click.echo_via_pager(line + "\n" for line in lines)
         return
-    rich.console.Console(highlight=False).print(_table(circuit, messages))
+    with LazyProgress(count, "writing the trace") as progress:
+        for line in lines:
+            click.echo(line)
+            progress.advance()
 
 
-def _table(circuit: Circuit, messages: list[Message]) -> rich.table.Table:
-    table = rich.table.Table(box=rich.box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    table.add_column("step", justify="right")
-    table.add_column("pass")
-    table.add_column("from")
-    table.add_column("to")
-    table.add_column("message", justify="right", no_wrap=True)
-    table.add_column("sum", justify="right")
+def _table(circuit: Circuit, messages: list[Message]) -> Iterator[str]:
+    """The trace as a table, one line per message, its columns as wide as their widest cell
+    (never cut short, however long the trace)."""
     nodes = circuit.nodes
+    rows = []
     for m in messages:
         source = "seed" if m.source is None else _end(nodes[m.source], m.source, m.port if isinstance(m, BackwardMessage) else None)
         target = "output" if m.target is None else _end(nodes[m.target], m.target, m.port if isinstance(m, ForwardMessage) else None)
         if isinstance(m, ForwardMessage):
-            table.add_row(str(m.step), m.phase, source, target, short(m.value), "")
+            rows.append((str(m.step), m.phase, source, target, short(m.value), ""))
         elif m.source is None:
-            table.add_row(str(m.step), m.phase, source, target, short(m.contribution), short(m.total))
+            rows.append((str(m.step), m.phase, source, target, short(m.contribution), short(m.total)))
         else:
             text = f"{short(m.upstream)} × {short(m.local)} = {short(m.contribution)}"
-            table.add_row(str(m.step), m.phase, source, target, text, short(m.total))
-    return table
+            rows.append((str(m.step), m.phase, source, target, text, short(m.total)))
+    head = ("step", "pass", "from", "to", "message", "sum")
+    widths = [max([len(h), *(len(row[k]) for row in rows)]) for k, h in enumerate(head)]
+
+    def line(cells) -> str:
+        return GAP.join(cell.rjust(w) if k in RIGHT else cell.ljust(w) for k, (cell, w) in enumerate(zip(cells, widths))).rstrip()
+
+    yield line(head)
+    yield "─" * (sum(widths) + len(GAP) * (len(widths) - 1))
+    for row in rows:
+        yield line(row)
 
 
 def _end(node: Node, name: str, port: str | None) -> str:

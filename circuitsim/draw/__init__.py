@@ -16,32 +16,115 @@ this package, not the other way round.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ..errors import CircuitError
+from ..fileio import atomic_write
 
 from .dot import write_dot
 from .model import Group, Node, Picture, Wire, picture
 from .style import FONT, GRAD_COLOUR, VALUE_COLOUR
+from .raster import write_raster
 from .svg import write_svg
+from .window import LIMIT, around, fitting
 
 if TYPE_CHECKING:
     from ..circuit import Circuit, Result
 
-__all__ = ["FONT", "GRAD_COLOUR", "VALUE_COLOUR", "Group", "Node", "Picture", "Wire", "picture", "to_dot", "to_svg"]
+FORMATS = ("svg", "dot", "png", "pdf")
+SUFFIXES = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".png": "png", ".pdf": "pdf"}
+
+__all__ = ["FONT", "FORMATS", "LIMIT", "SUFFIXES", "Drawing", "GRAD_COLOUR", "VALUE_COLOUR", "Group", "Node", "Picture", "Wire", "picture", "render", "to_dot", "to_svg"]
 
 
-def to_svg(
-    circuit: Circuit, result: Result | None = None, *, precision: int = 2, sample: int = 0, expand: bool = False
-) -> str:
-    """A standalone SVG picture of ``circuit``, with ``result``'s values and gradients if given.
+def render(
+    circuit: Circuit,
+    result: Result | None = None,
+    *,
+    fmt: str = "svg",
+    precision: int = 2,
+    sample: int = 0,
+    expand: bool = False,
+    around: str | None = None,
+    depth: int = 2,
+    limit: int | None = None,
+) -> str | bytes:
+    """A picture of ``circuit`` in format ``fmt`` (``svg``, ``dot``: text; ``png``, ``pdf``:
+    bytes), with ``result``'s values and gradients if given.
 
     For a batch result it shows sample ``sample``. Module instances are boxes, or with
-    ``expand`` their gates in a shaded rectangle each.
+    ``expand`` their gates in a shaded rectangle each. ``around`` draws only the nodes within
+    ``depth`` wires of that node; a circuit of more than ``limit`` gates is drawn as the
+    widest window upstream of its outputs that holds at most ``limit`` gates.
     """
-    return write_svg(picture(circuit, result, precision=precision, sample=sample, expand=expand))
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown picture format {fmt!r}; formats: {', '.join(FORMATS)}")
+    pic = _picture(circuit, result, precision, sample, expand, around, depth, limit)
+    if fmt == "svg":
+        return write_svg(pic)
+    if fmt == "dot":
+        return write_dot(pic)
+    return write_raster(pic, fmt)
 
 
-def to_dot(
-    circuit: Circuit, result: Result | None = None, *, precision: int = 2, sample: int = 0, expand: bool = False
-) -> str:
+def to_svg(circuit: Circuit, result: Result | None = None, **options) -> str:
+    """A standalone SVG picture of ``circuit`` (options as for :func:`render`)."""
+    return render(circuit, result, fmt="svg", **options)
+
+
+def to_dot(circuit: Circuit, result: Result | None = None, **options) -> str:
     """The same picture as Graphviz DOT (``dot -Tsvg`` draws it), labels and colours included."""
-    return write_dot(picture(circuit, result, precision=precision, sample=sample, expand=expand))
+    return render(circuit, result, fmt="dot", **options)
+
+
+class Drawing:
+    """A picture of a circuit that a notebook shows (``_repr_svg_``); ``svg`` is its text and
+    ``save(path)`` writes it as the file's suffix says (.svg, .dot, .gv, .png, .pdf)."""
+
+    def __init__(self, circuit: Circuit, result: Result | None = None, **options) -> None:
+        self.circuit, self.result, self.options = circuit, result, options
+        self.svg = render(circuit, result, fmt="svg", **options)
+
+    def _repr_svg_(self) -> str:
+        return self.svg
+
+    def __str__(self) -> str:
+        return self.svg
+
+    def save(self, path) -> None:
+        """Write the picture to ``path`` (whole or not at all), in the format of its suffix."""
+        suffix = Path(path).suffix.lower()
+        if suffix not in SUFFIXES:
+            raise CircuitError(f"cannot tell the picture format of {str(path)!r}: name it {', '.join(SUFFIXES)}")
+        fmt = SUFFIXES[suffix]
+        save(path, self.svg if fmt == "svg" else render(self.circuit, self.result, fmt=fmt, **self.options))
+
+
+def save(path, picture: str | bytes) -> None:
+    """Write a rendered picture (text or bytes) to ``path``, whole or not at all."""
+    if isinstance(picture, bytes):
+        with atomic_write(path, "wb") as handle:
+            handle.write(picture)
+    else:
+        with atomic_write(path, encoding="utf-8", newline="\n") as handle:
+            handle.write(picture)
+
+
+def _picture(circuit, result, precision, sample, expand, centre, depth, limit) -> Picture:
+    nodes = circuit.nodes
+    total = sum(1 for n in nodes if nodes[n].kind == "gate")
+    only, caption = None, ""
+    if centre is not None:
+        only = around(nodes, [centre], depth)
+        caption = f"{_gates(nodes, only)} of {total:,} gates: those within {depth} wires of {centre}"
+    elif limit is not None and (window := fitting(nodes, limit)) is not None:
+        only, reach = window
+        caption = f"{_gates(nodes, only)} of {total:,} gates: those within {reach} wires upstream of the outputs"
+    pic = picture(circuit, result, precision=precision, sample=sample, expand=expand, only=only)
+    pic.caption = "; ".join(text for text in (caption, pic.caption) if text)
+    return pic
+
+
+def _gates(nodes, names) -> str:
+    return f"{sum(1 for n in names if nodes[n].kind == 'gate'):,}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from .style import ASCENT, CHAR, CLEAR, FONT, GAP
@@ -88,6 +89,14 @@ class Grid:
         }
         for cell in cells:
             self.segments[cell].append(segment)
+
+    def crossed(self, box: Box, owners: Collection[int]) -> bool:
+        """Whether a segment of another owner than ``owners`` passes through ``box``."""
+        for cell in self._cells(box.left, box.top, box.right, box.bottom):
+            for seg in self.segments.get(cell, ()):
+                if seg[0] not in owners and seg[3].meets(box) and box.crosses(seg[1], seg[2]):
+                    return True
+        return False
 
     def cost(self, box: Box, owner: int, limit: float = math.inf) -> float:
         """The price of putting a label in ``box``: what it covers, and what it comes close to.

@@ -20,13 +20,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from ..graph import MODULE_INPUT, MODULE_OUTPUT
 
 if TYPE_CHECKING:
     from ..circuit import Circuit, Result
+    from ..graph import Netlist
 
 __all__ = ["Group", "Node", "Picture", "Wire", "number", "picture", "shared_instance"]
 
@@ -107,104 +107,127 @@ def picture(
     unless ``expand``, which draws its gates inside a :class:`Group` instead. ``only`` (graph
     node names) draws just those nodes and the wires between them.
     """
-    graph = circuit.graph
+    nodes = circuit.nodes
     numbers = None
     if result is not None:
         if result.batch is not None and not 0 <= sample < result.batch:
             raise IndexError(f"sample {sample} is out of range: the batch has {result.batch} samples (0 to {result.batch - 1})")
         numbers = _Numbers(circuit, result, precision, sample)
-    keep = graph.nodes if only is None else set(only)
-    folded = _folded_constants(graph)
-    instances = graph.graph["instances"]
-    pins = {} if expand else _pins(graph)
+    keep = nodes if only is None else set(only)
+    folded = _folded_constants(nodes)
+    pins = {} if expand else _pins(nodes)
     pic = Picture(circuit.name, numbers=numbers is not None)
     if result is not None and result.batch is not None:
         pic.caption = f"sample {sample} of {result.batch}"
     if expand:
-        pic.groups = {u: Group(u, _instance_label(u, info), info["instance"]) for u, info in instances.items()}
-    for name, data in graph.nodes(data=True):
-        instance = data["instance"]
+        pic.groups = {u: Group(u, _instance_label(info), info.instance) for u, info in nodes.instances.items()}
+    for name, record in nodes.items():
+        instance = record.instance
         if name in folded or name not in keep:
             continue
         if expand or instance is None:
-            pic.nodes[name] = _node(name, data, folded, graph)
+            pic.nodes[name] = _node(record, folded, nodes)
         elif instance in pins and f"{instance}@instance" not in pic.nodes:
-            box = _box(graph, instance, [p for p in pins[instance] if p in keep])
+            box = _box(nodes, instance, [p for p in pins[instance] if p in keep])
             pic.nodes.update((n.id, n) for n in box)
-    outputs = [name for name in graph.graph["outputs"] if name in pic.nodes]
+    if only is not None:  # what feeds the window from outside: its names at the left
+        for name in [n for n, node in pic.nodes.items() if node.kind in ("gate", "inlet")]:
+            for source in nodes[name].sources:
+                if source not in pic.nodes and source not in folded:
+                    pic.nodes[source] = _stub(nodes[source], expand)
+    outputs = [name for name in nodes.outputs if name in pic.nodes]
     for name in outputs:
         pic.nodes[f"{name}@output"] = Node(f"{name}@output", "output", name, name, f"output {name}")
-    for name in [n for n in graph if n in pic.nodes]:
-        uses = [(t, tuple(graph.edges[name, t]["ports"])) for t in graph.successors(name) if t in pic.nodes]
+    uses = _uses(nodes, pic.nodes)
+    for name in [n for n in nodes if n in pic.nodes]:
+        wires = uses.get(name, [])
         if name in outputs:
-            uses.append((f"{name}@output", ()))
-        pic.wires += _wires_from(pic, name, uses, numbers)
+            wires.append((f"{name}@output", ()))
+        pic.wires += _wires_from(pic, name, wires, numbers)
     return pic
 
 
-def _node(name: str, data: dict, folded: dict, graph: nx.DiGraph) -> Node:
-    kind, instance = data["kind"], data["instance"]
+def _uses(nodes: Netlist, drawn: Collection[str]) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    """Node -> the drawn gates that read it and the ports it drives on each, in wiring order."""
+    uses: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for gate in nodes.wired:
+        if gate not in drawn:
+            continue
+        record = nodes[gate]
+        for port, source in zip(record.ports, record.sources):
+            uses[source].setdefault(gate, []).append(port)
+    return {source: [(gate, tuple(ports)) for gate, ports in reads.items()] for source, reads in uses.items()}
+
+
+def _node(record, folded: dict, nodes: Netlist) -> Node:
+    name, kind, instance = record.name, record.kind, record.instance
     if kind == "const":
-        return Node(name, kind, _constant(data["value"]), name, f"constant {_constant(data['value'])}", instance)
+        return Node(name, kind, _constant(record.value), name, f"constant {_constant(record.value)}", instance)
     if kind == "input":
         return Node(name, kind, name, name, f"input {name}", instance)
-    gate = data["gate"]
-    symbol = getattr(gate, "symbol", None) or data["type"]
-    for const in data["sources"]:
+    symbol = getattr(record.gate, "symbol", None) or record.type
+    for const in record.sources:
         if folded.get(const) == name:
-            symbol = _fold(symbol, graph.nodes[const]["value"])
-    return Node(name, kind, symbol, name, f"{name} ({data['type']})", instance)
+            symbol = _fold(symbol, nodes[const].value)
+    return Node(name, kind, symbol, name, f"{name} ({record.type})", instance)
 
 
-def _instance_label(name: str, info: dict) -> str:
-    return f"{name}: {info['module']}"
+def _stub(record, expand: bool) -> Node:
+    """A node outside a window that feeds it: drawn as an input is, by its name (or value)."""
+    instance = record.instance if expand else None
+    if record.kind == "const":
+        return Node(record.name, "const", _constant(record.value), record.name, f"constant {_constant(record.value)}", instance)
+    return Node(record.name, "input", record.name, record.name, f"{record.name} (outside this picture)", instance)
 
 
-def _pins(graph: nx.DiGraph) -> dict[str, list[str]]:
-    """Each top-level instance -> the pass-through gates at its boundary, in graph order."""
-    instances = graph.graph["instances"]
-    pins: dict[str, list[str]] = {u: [] for u, info in instances.items() if info["instance"] is None}
-    for name, data in graph.nodes(data=True):
-        if data.get("type") in (MODULE_INPUT, MODULE_OUTPUT) and data["instance"] in pins:
-            pins[data["instance"]].append(name)
+def _instance_label(info) -> str:
+    return f"{info.name}: {info.module}"
+
+
+def _pins(nodes: Netlist) -> dict[str, list[str]]:
+    """Each top-level instance -> the pass-through gates at its boundary, in netlist order."""
+    pins: dict[str, list[str]] = {u: [] for u, info in nodes.instances.items() if info.instance is None}
+    for name, record in nodes.items():
+        if record.type in (MODULE_INPUT, MODULE_OUTPUT) and record.instance in pins:
+            pins[record.instance].append(name)
     return pins
 
 
-def _box(graph: nx.DiGraph, instance: str, pins: list[str]) -> list[Node]:
+def _box(nodes: Netlist, instance: str, pins: list[str]) -> list[Node]:
     """A collapsed instance: its box, an inlet per port and an outlet per output.
 
     Ports are named on a side with more than one of them; a port left unwired shows the
     default it takes (``b=0``), since no wire brings it a value.
     """
-    info = graph.graph["instances"][instance]
-    box = Node(f"{instance}@instance", "instance", _instance_label(instance, info), instance,
-               f"instance {instance} of module {info['module']}", instance)
-    inlets = [p for p in pins if graph.nodes[p]["type"] == MODULE_INPUT]
-    outlets = [p for p in pins if graph.nodes[p]["type"] == MODULE_OUTPUT]
-    nodes = [box]
+    info = nodes.instances[instance]
+    box = Node(f"{instance}@instance", "instance", _instance_label(info), instance,
+               f"instance {instance} of module {info.module}", instance)
+    inlets = [p for p in pins if nodes[p].type == MODULE_INPUT]
+    outlets = [p for p in pins if nodes[p].type == MODULE_OUTPUT]
+    result = [box]
     for name in inlets:
         port = name[len(instance) + 1 :]
-        driver = graph.nodes[graph.nodes[name]["sources"][0]]
+        driver = nodes[nodes[name].sources[0]]
         label = port if len(inlets) > 1 else ""
-        if driver["instance"] == instance:  # the module input's default
-            label = f"{port}={_constant(driver['value'])}"
-        nodes.append(Node(name, "inlet", label, name, f"{name} ({MODULE_INPUT})", instance))
+        if driver.instance == instance:  # the module input's default
+            label = f"{port}={_constant(driver.value)}"
+        result.append(Node(name, "inlet", label, name, f"{name} ({MODULE_INPUT})", instance))
     for name in outlets:
-        inner = graph.nodes[name]["sources"][0][len(instance) + 1 :]
+        inner = nodes[name].sources[0][len(instance) + 1 :]
         label = inner if len(outlets) > 1 else ""
-        nodes.append(Node(name, "outlet", label, name, f"{name} ({MODULE_OUTPUT})", instance))
-    return nodes
+        result.append(Node(name, "outlet", label, name, f"{name} ({MODULE_OUTPUT})", instance))
+    return result
 
 
-def _folded_constants(graph: nx.DiGraph) -> dict[str, str]:
+def _folded_constants(nodes: Netlist) -> dict[str, str]:
     """Constant node -> the gate whose label takes it in (``+1`` rather than a wire from 1)."""
     folded = {}
-    for name, data in graph.nodes(data=True):
-        if data["kind"] != "gate":
+    for name, record in nodes.items():
+        if record.kind != "gate":
             continue
-        sources = data["sources"]
-        consts = [i for i, s in enumerate(sources) if graph.nodes[s]["kind"] == "const"]
-        where = FOLDABLE.get(getattr(data["gate"], "symbol", None))
+        sources = record.sources
+        consts = [i for i, s in enumerate(sources) if nodes[s].kind == "const"]
+        where = FOLDABLE.get(getattr(record.gate, "symbol", None))
         if len(consts) != 1 or len(sources) < 2 or where is None:
             continue
         if where == "any" or consts[0] == len(sources) - 1:
@@ -230,13 +253,17 @@ class _Numbers:
         self.precision = precision
         batch = result.batch is not None
         self.values = {n: _pick(v, sample, batch) for n, v in result.values.items()}
-        self.values.update((n, d["value"]) for n, d in circuit.graph.nodes(data=True) if d["kind"] == "const")
+        constants = [n for n, record in circuit.nodes.items() if record.kind == "const"]
+        self.values.update((n, circuit.nodes[n].value) for n in constants)
         self.grads = {n: _pick(v, sample, batch) for n, v in result.grads.items()}
         self.contributions: dict[tuple[str, str], float] = defaultdict(float)  # (node, gate) -> part
         if result.grads:
+            constants = set(constants)
             for m in _backward_messages(circuit, result, sample):
-                if m.source is not None:
-                    self.contributions[m.target, m.source] += _pick(m.contribution, sample, batch)
+                part = _pick(m.contribution, sample, batch)
+                self.contributions[m.target, m.source] += part
+                if m.target in constants:  # a constant's gradient: what came back along its wire
+                    self.grads[m.target] = self.grads.get(m.target, 0.0) + part
 
     def value(self, name: str) -> str:
         return number(self.values[name], self.precision)
@@ -263,7 +290,7 @@ def _backward_messages(circuit: Circuit, result: Result, sample: int) -> list:
         inputs = {name: _pick(result.values[name], sample, batch) for name in circuit.inputs}
         seed = None if result.seed is None else {n: _pick(v, sample, batch) for n, v in result.seed.items()}
         trace = circuit.run(inputs, seed=seed, nan="ignore", trace=True).trace
-    return [m for m in trace if isinstance(m, BackwardMessage) and m.source is not None]
+    return [m for m in trace if isinstance(m, BackwardMessage) and m.source is not None]  # not the seeds
 
 
 def _pick(value: Any, sample: int, batch: bool) -> float:
@@ -277,7 +304,7 @@ def _wires_from(pic: Picture, name: str, uses: list, numbers: _Numbers | None) -
     grad = numbers.grad(name) if numbers else None
     if len(uses) == 1:
         target, ports = uses[0]
-        return [Wire(name, target, value, _or_port_grad(grad, pic, target, numbers), ports, name, _reader(pic, target))]
+        return [Wire(name, target, value, grad, ports, name, _reader(pic, target))]
     if not uses:
         return []
     junction = f"{name}@junction"
@@ -287,7 +314,7 @@ def _wires_from(pic: Picture, name: str, uses: list, numbers: _Numbers | None) -
     pic.nodes[junction] = Node(junction, "junction", "", name, f"{name} fans out", inside)
     parts = numbers.parts(name, uses) if numbers else [None] * len(uses)
     return [Wire(name, junction, value, grad, (), name)] + [
-        Wire(junction, target, None, _or_port_grad(part, pic, target, numbers), ports, name, _reader(pic, target))
+        Wire(junction, target, None, part, ports, name, _reader(pic, target))
         for (target, ports), part in zip(uses, parts)
     ]
 
@@ -295,13 +322,6 @@ def _wires_from(pic: Picture, name: str, uses: list, numbers: _Numbers | None) -
 def _reader(pic: Picture, target: str) -> str | None:
     node = pic.nodes[target]
     return None if node.kind == "output" else node.owner
-
-
-def _or_port_grad(grad: str | None, pic: Picture, target: str, numbers: _Numbers | None) -> str | None:
-    """A constant has no gradient, but the instance port it drives has: its wire shows that."""
-    if grad is None and numbers and pic.nodes[target].kind == "inlet":
-        return numbers.grad(target)
-    return grad
 
 
 def shared_instance(a: str | None, b: str | None) -> str | None:

@@ -2,30 +2,28 @@
 
 An expanded instance is laid out on its own first (:mod:`circuitsim.draw.layout`), then placed
 in its parent's layout as one block, as a collapsed instance's box is; a wire is laid out at the
-level of the innermost instance holding both its ends. Shapes are placed first, then each
-wire's labels where they cover least of what is already there (:class:`~circuitsim.draw.geometry.Grid`).
+level of the innermost instance holding both its ends. The wires are routed by
+:class:`~circuitsim.draw.routing.Routing`, the labels placed by :class:`~circuitsim.draw.labels.Labelling`.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 from collections import defaultdict
 
 import networkx as nx
 
-from .geometry import Box, Grid, label_box, slant, text_box, text_width, towards
+from .geometry import Box, Grid, text_width
+from .labels import CAREFUL_WIRES, Labelling
 from .layout import layered_layout
-from .model import Node, Picture, Wire, shared_instance
-from .style import (
-    ARROW, ASCENT, BOX_TITLE, BRANCH_PLACES, FAN_GAP, FONT, GAP, GROUP_PAD, GROUP_TITLE, LAYER_GAP, NAME_FONT, PIN_GAP,
-    PLACES, RADIUS, TRUNK,
-)
+from .model import Node, Picture, shared_instance
+from .routing import Routing
+from .style import ARROW, BOX_TITLE, FAN_GAP, FONT, GAP, GROUP_PAD, GROUP_TITLE, LAYER_GAP, NAME_FONT, PIN_GAP, RADIUS, TRUNK
 
 __all__ = ["Scene"]
 
 
-class Scene:
+class Scene(Routing, Labelling):
     """One picture laid out: node positions, wire routes, label places.
 
     ``pos[node]`` is a centre, ``radius[gate]`` a circle's, ``size[box]`` an instance box's
@@ -50,7 +48,12 @@ class Scene:
         self.frame: dict[str, Box] = {}  # expanded instance -> its rectangle
         self.routes: list[list[tuple[float, float]]] = []
         self.marks: dict[int, tuple[float, float]] = {}
+        self.trunk_points: dict[int, int] = {}  # a trunk that runs on along a bus -> its points before
+        self.column: dict[str, tuple[float, float]] = {}  # laid-out node -> its column's reach
+        self.detached: set[str] = set()  # junctions laid out on their own
+        self.taps: dict[str, list[str]] = {}  # such a junction -> it and the taps of its bus
         self.grid = Grid()
+        self.careful = len(pic.wires) <= CAREFUL_WIRES  # whether labels look for room
         self._lay_out()
         self._route()
         for k, w in enumerate(pic.wires):  # shapes first, so that the labels keep clear of them
@@ -63,8 +66,9 @@ class Scene:
     # -- layout ----------------------------------------------------------------------------
 
     def _anchor(self, node: Node) -> str:
-        """The laid-out node that ``node`` hangs off: a junction its owner's, a pin its box."""
-        if node.kind == "junction":
+        """The laid-out node that ``node`` hangs off: a junction its owner's (unless it is laid
+        out on its own), a pin its box."""
+        if node.kind == "junction" and node.id not in self.detached:
             return self._anchor(self.pic.nodes[node.owner])
         return box_id(node) if node.kind in ("inlet", "outlet") else node.id
 
@@ -89,7 +93,11 @@ class Scene:
             if n.kind == "junction":
                 self.fans[self._level(n.id)].append(n.id)
         self.links: dict[str | None, list] = defaultdict(list)  # level -> (wire, source end, target)
+        self.fan_wires: dict[str, list[int]] = defaultdict(list)  # junction -> its trunk and branches
         for k, w in enumerate(pic.wires):
+            for end in (w.source, w.target):
+                if pic.nodes[end].kind == "junction":
+                    self.fan_wires[end].append(k)
             if pic.nodes[w.target].kind != "junction":
                 end = self._end(pic.nodes[w.source])
                 self.links[shared_instance(self._level(end), self._level(w.target))].append((k, end, w.target))
@@ -100,9 +108,16 @@ class Scene:
             for pin, (dx, dy) in self._pin_offsets(box).items():
                 self.pos[pin] = (x + dx, y + dy)
         for n in pic.nodes.values():
-            if n.kind == "junction":
+            if n.kind == "junction" and n.id not in self.pos:  # on its owner's trunk
                 x, y = self.pos[n.owner]
                 self.pos[n.id] = (x + self.radius.get(n.owner, 3.0) + TRUNK, y)
+            elif n.kind == "junction":  # laid out: right past its column
+                x, y = self.pos[n.id]
+                self.pos[n.id] = (x + self.column[n.id][1], y)
+        for chain in self.taps.values():  # the taps of a bus too
+            for tap in chain[1:]:
+                x, y = self.pos[tap]
+                self.pos[tap] = (x + self.column[tap][1], y)
 
     def _lay_out_level(self, group: str | None):
         """Positions, bends and rectangles of everything in ``group``, and the box it fills."""
@@ -110,28 +125,44 @@ class Scene:
         graph = nx.DiGraph()
         graph.add_nodes_from(self.members[group])
         blocks = {b: self._lay_out_level(b.removesuffix("@block")) for b in graph if b.endswith("@block")}
+        ends = {k: (self._rep(self._anchor(pic.nodes[end]), group), self._rep(self._anchor(pic.nodes[t]), group)) for k, end, t in self.links[group]}
+        graph.add_edges_from(ends.values())
+        layer = _layers(graph, pic)
+        for j, (owner, column) in self._detached(group, ends, layer).items():
+            self.detached.add(j)
+            layer[j] = column
+            graph.add_node(j)
+            for k in self.fan_wires[j]:
+                if pic.wires[k].target == j:
+                    ends[k] = (owner, j)
+                else:
+                    ends[k] = (j, ends[k][1])
+            self._tap(j, j, graph, layer, ends)
+        for j in self.fans[group]:  # a junction on its owner's trunk may feed several columns too
+            branches = [k for k in self.fan_wires[j] if pic.wires[k].source == j]
+            if j not in self.detached and all(k in ends for k in branches):
+                self._tap(j, ends[branches[0]][0], graph, layer, ends)
+        graph.remove_edges_from(list(graph.edges))
+        for chain in (self.taps[j] for j in self.fans[group] if j in self.taps):
+            graph.add_edges_from(zip(chain, chain[1:]))
         attach = {}
-        for k, end, target in self.links[group]:
-            a, b = self._rep(self._anchor(pic.nodes[end]), group), self._rep(self._anchor(pic.nodes[target]), group)
+        for k, (a, b) in ends.items():
             graph.add_edge(a, b)
             self.edges[k] = (a, b)
-            offsets = (self._offset(end, a, blocks), self._offset(target, b, blocks))
-            if offsets != (0.0, 0.0):
-                attach.setdefault((a, b), offsets)
-        layer = {}
-        for i, generation in enumerate(nx.topological_generations(graph)):
-            for n in generation:
-                layer[n] = i
-        for n in graph:  # an input or constant sits right before the first gate it feeds
-            if n in pic.nodes and pic.nodes[n].kind in ("input", "const") and graph.out_degree(n):
-                layer[n] = min(layer[s] for s in graph.successors(n)) - 1
+            w = pic.wires[k]
+            at_a = 0.0 if a in self.detached else self._offset(self._end(pic.nodes[w.source]), a, blocks)
+            at_b = 0.0 if b in self.detached else self._offset(w.target, b, blocks)
+            if (at_a, at_b) != (0.0, 0.0):
+                attach.setdefault((a, b), (at_a, at_b))
         reach = {n: self._reach(n, blocks) for n in graph}
         height = {n: self._room(n, reach[n]) for n in graph}
         lay = layered_layout(
             graph, layer, height, gaps=self._gaps(group, layer, reach), dummy_height=2 * (FONT + GAP) + 8, attach=attach
         )
         pos = {n: (lay.x[n], lay.y[n]) for n in graph if n not in blocks}
-        bends, frames = _past_wide_columns(lay, reach, blocks.keys() | self.pins.keys()), {}
+        bends, column = _past_columns(lay, reach)
+        frames = {}
+        self.column.update((n, column[lay.x[n]]) for n in graph if n not in blocks)
         for b, (inner_pos, inner_bends, inner_frames, frame) in blocks.items():
             dx, dy = lay.x[b] - (frame.left + frame.right) / 2, lay.y[b] - (frame.top + frame.bottom) / 2
             pos.update((n, (x + dx, y + dy)) for n, (x, y) in inner_pos.items())
@@ -142,6 +173,41 @@ class Scene:
         whole = functools.reduce(Box.union, held) if held else Box(0, 0, 0, 0)
         pad = GROUP_PAD
         return pos, bends, frames, Box(whole.left - pad, whole.top - pad - GROUP_TITLE, whole.right + pad, whole.bottom + pad)
+
+    def _tap(self, j: str, start: str, graph: nx.DiGraph, layer: dict, ends: dict) -> None:
+        """A junction whose gates stand in several columns becomes a bus: its trunk runs on
+        from the junction through a tap before each further column of its gates, and each
+        branch leaves from the tap before its gate, so that one wire, not one per branch,
+        crosses the columns in between."""
+        branches = [k for k in self.fan_wires[j] if self.pic.wires[k].source == j]
+        columns = sorted({layer[ends[k][1]] for k in branches})
+        if len(columns) < 2:
+            return
+        chain = [start]  # the junction, or the node whose trunk holds it
+        for column in columns[1:]:
+            tap = f"{j}@tap{column}"
+            graph.add_node(tap)
+            layer[tap] = column - 1
+            chain.append(tap)
+        self.taps[j] = chain
+        at = {column: tap for column, tap in zip(columns, chain)}
+        for k in branches:
+            ends[k] = (at[layer[ends[k][1]]], ends[k][1])
+
+    def _detached(self, group: str | None, ends: dict, layer: dict) -> dict[str, tuple[str, int]]:
+        """The junctions of ``group`` that are laid out on their own, in the column just before
+        their first gate (a trunk then runs level to where the value is read, and one wire
+        rather than one per branch crosses the columns in between): junction -> (owner, column)."""
+        detached = {}
+        for j in self.fans[group]:
+            owner = self._rep(self._anchor(self.pic.nodes[self.pic.nodes[j].owner]), group)
+            branches = [k for k in self.fan_wires[j] if self.pic.wires[k].source == j]
+            if not all(k in ends for k in branches):  # a branch laid out inside an instance
+                continue
+            column = min(layer[ends[k][1]] for k in branches) - 1
+            if column > layer[owner]:
+                detached[j] = (owner, column)
+        return detached
 
     def _rep(self, name: str, group: str | None) -> str:
         """What stands for laid-out node ``name`` in ``group``'s layout: itself or its block."""
@@ -162,9 +228,13 @@ class Scene:
         if name in blocks:
             f = blocks[name][3]
             return ((f.right - f.left) / 2, (f.bottom - f.top) / 2) * 2
-        node = self.pic.nodes[name]
+        node = self.pic.nodes.get(name)
+        if node is None:  # a tap on a bus
+            return (4.0, FONT, 4.0, FONT)
         if node.kind == "instance":
             return (self.size[name][0] / 2, self.size[name][1] / 2) * 2
+        if node.kind == "junction":
+            return (4.0, FONT, 4.0, FONT)
         if node.kind == "gate":
             r = self.radius[name]
             half = max(r, text_width(node.owner, NAME_FONT) / 2)
@@ -176,6 +246,8 @@ class Scene:
         node = self.pic.nodes.get(name)
         if node is not None and node.kind == "gate":
             return 2 * self.radius[node.id] + 2 * (FONT + GAP) + NAME_FONT + 24
+        if "@tap" in name:
+            return 2 * (FONT + GAP) + 16
         if node is None or node.kind == "instance":  # a block or a box
             return reach[1] + reach[3] + 2 * (FONT + GAP) + 16
         return 2 * (FONT + GAP) + 16
@@ -183,7 +255,7 @@ class Scene:
     def _gaps(self, group: str | None, layer: dict, reach: dict) -> list[float]:
         """Between neighbouring layers: more after a fan-out, and room for wide boxes and blocks."""
         pic = self.pic
-        fans = {layer[self._rep(self._anchor(pic.nodes[n]), group)] for n in self.fans[group]}
+        fans = {layer[n] if n in layer else layer[self._rep(self._anchor(pic.nodes[n]), group)] for n in self.fans[group]}
         wide = defaultdict(float)  # layer -> how far its widest box reaches past a gate circle
         for n, (left, _, right, _) in reach.items():
             if n not in pic.nodes or pic.nodes[n].kind == "instance":
@@ -215,98 +287,6 @@ class Scene:
             for i, pin in enumerate(pins)
         }
 
-    # -- wires -----------------------------------------------------------------------------
-
-    def _route(self) -> None:
-        pic = self.pic
-        for k, w in enumerate(pic.wires):
-            src, tgt = pic.nodes[w.source], pic.nodes[w.target]
-            edge = self.edges.get(k) or (self._anchor(src), self._anchor(tgt))
-            points = [self.pos[w.source], *self.bends.get(edge, ()), self.pos[w.target]]
-            if src.kind != "junction":
-                points[0] = self._leave(src, points[1])
-            points[-1] = self._arrive(tgt, points[-2])
-            self.routes.append(points)
-            for a, b in zip(points, points[1:]):
-                self.grid.add_segment(k, a, b)
-
-    def _leave(self, node: Node, toward: tuple) -> tuple[float, float]:
-        x, y = self.pos[node.id]
-        if node.kind == "gate":
-            return towards((x, y), toward, self.radius[node.id])
-        if node.kind == "outlet":
-            return (x, y)
-        return (x + 3, y)
-
-    def _arrive(self, node: Node, came_from: tuple) -> tuple[float, float]:
-        x, y = self.pos[node.id]
-        if node.kind == "gate":
-            return towards((x, y), came_from, self.radius[node.id] + 1)
-        if node.kind == "output":
-            return (x - 4, y)
-        if node.kind == "inlet":
-            return (x - 1, y)
-        return (x, y)
-
-    # -- what labels keep clear of ---------------------------------------------------------
-
-    def _mark(self, k: int, w: Wire) -> None:
-        """The ``×n`` mark of a wire that drives several ports of one gate, and its arrowhead."""
-        if self.pic.nodes[w.target].kind != "junction":
-            a, b = self.routes[k][-2], self.routes[k][-1]
-            tip = towards(b, a, ARROW / 2)
-            self.grid.add_box(Box(tip[0] - ARROW / 2, tip[1] - ARROW / 2, tip[0] + ARROW / 2, tip[1] + ARROW / 2))
-        if len(w.ports) > 1:
-            x, y = self.routes[k][-1]
-            self.marks[k] = (x - 10, y - 6)
-            self.grid.add_box(Box(x - 26, y - 6 - NAME_FONT, x - 8, y - 4))
-
-    def _keep_clear(self, n: Node) -> None:
-        x, y = self.pos[n.id]
-        if n.kind == "instance":
-            width, height = self.size[n.id]
-            self.grid.add_box(Box(x - width / 2, y - height / 2, x + width / 2, y + height / 2))
-        elif n.kind == "gate":
-            r = self.radius[n.id]
-            self.grid.add_box(Box(x - r, y - r, x + r, y + r))
-            self.grid.add_box(text_box(x, y - r - 4, n.owner, NAME_FONT))
-        elif n.kind in ("input", "const", "output"):
-            width = text_width(n.label, FONT + 1)
-            left = x + 2 if n.kind == "output" else x - 2 - width
-            self.grid.add_box(Box(left, y - FONT / 2 - 1, left + width, y + FONT / 2 + 1))
-
-    def _frame_title(self, name: str, frame: Box) -> tuple[float, float]:
-        """Where an expanded instance's name goes: the top left of its rectangle."""
-        x, y = frame.left + 6, frame.top + NAME_FONT + 5
-        width = text_width(self.pic.groups[name].label, NAME_FONT + 1)
-        self.grid.add_box(Box(x, y - ASCENT * (NAME_FONT + 1), x + width, y + 2))
-        return x, y
-
-    # -- labels ----------------------------------------------------------------------------
-
-    def _labels(self, k: int, wire: Wire) -> list[tuple[str, str, Box]]:
-        """The value above and the gradient below the wire, where they cover least."""
-        texts = [(t, c) for t, c in ((wire.value, "value"), (wire.grad, "grad")) if t is not None]
-        route = self.routes[k]
-        # A branch after a junction is labelled towards its gate, where branches have parted.
-        places = BRANCH_PLACES if self.pic.nodes[wire.source].kind == "junction" else PLACES
-        best = None
-        for a, b in zip(route, route[1:]):
-            for t in places:
-                boxes = [label_box(a, b, t, text, cls) for text, cls in texts]
-                cost = slant(a, b)
-                for box in boxes:
-                    cost += self.grid.cost(box, k, best[0] - cost if best else math.inf)
-                if best is None or cost < best[0]:
-                    best = (cost, boxes)
-                if cost < 1:
-                    break
-            if best[0] < 1:
-                break
-        for box in best[1]:
-            self.grid.add_box(box)
-        return [(text, cls, box) for (text, cls), box in zip(texts, best[1])]
-
     def bounds(self) -> Box:
         """The smallest box holding every shape, label and wire."""
         xs = [x for route in self.routes for x, _ in route]
@@ -315,6 +295,31 @@ class Scene:
             xs += [box.left, box.right]
             ys += [box.top, box.bottom]
         return Box(min(xs, default=0), min(ys, default=0), max(xs, default=0), max(ys, default=0))
+
+
+def _layers(graph: nx.DiGraph, pic: Picture) -> dict[str, int]:
+    """Each laid-out node's column: as early as its inputs allow, except that every input and
+    constant, and a gate read by one gate only, sits right before the gate it feeds (a gate
+    only if that gate did not move itself, so that chains of gates stay in step)."""
+    layer = {}
+    order = []
+    for i, generation in enumerate(nx.topological_generations(graph)):
+        for n in generation:
+            layer[n] = i
+            order.append(n)
+    moved = set()
+    for n in reversed(order):
+        kind = pic.nodes[n].kind if n in pic.nodes else None
+        if not graph.out_degree(n) or kind not in ("gate", "input", "const"):
+            continue
+        successors = list(graph.successors(n))
+        if kind == "gate" and (len(successors) > 1 or successors[0] in moved):
+            continue
+        wish = min(layer[s] for s in successors) - 1
+        if wish != layer[n]:
+            layer[n] = wish
+            moved.add(n)
+    return layer
 
 
 def box_id(node: Node) -> str:
@@ -326,18 +331,22 @@ def radius(label: str) -> float:
     return max(RADIUS, text_width(label, FONT + 1) / 2 + 6)
 
 
-def _past_wide_columns(lay, reach: dict, wide: set) -> dict:
-    """Bends of long wires, each split in two where its column holds a box or block wider than
-    the point it was laid out as, so that the wire runs past the box instead of through it."""
-    half: dict[float, float] = defaultdict(float)  # column x -> half the width of its widest box
-    for n in wide & reach.keys():
-        half[lay.x[n]] = max(half[lay.x[n]], *reach[n][::2])
-    if not half:
-        return dict(lay.bends)
-    return {
-        edge: [p for x, y in points for p in (((x - half[x], y), (x + half[x], y)) if x in half else ((x, y),))]
+def _past_columns(lay, reach: dict) -> tuple[dict, dict]:
+    """Bends of long wires, each split in two where its column holds nodes, so that the wire
+    runs level past them instead of slanting through the column; and each column's reach.
+
+    ``reach`` gives how far each laid-out node reaches left, up, right and down; a column's
+    reach is ``(left, right)`` of its widest, plus room for an arrowhead.
+    """
+    column: dict[float, tuple[float, float]] = {}
+    for n, (left, _, right, _) in reach.items():
+        old = column.get(lay.x[n], (0.0, 0.0))
+        column[lay.x[n]] = (max(old[0], left + ARROW), max(old[1], right + ARROW))
+    bends = {
+        edge: [p for x, y in points for p in (((x - column[x][0], y), (x + column[x][1], y)) if x in column else ((x, y),))]
         for edge, points in lay.bends.items()
     }
+    return bends, column
 
 
 def _block_id(instance: str) -> str:

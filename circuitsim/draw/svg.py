@@ -20,14 +20,20 @@ from .style import ASCENT, EDGE, FAINT, FONT, GRAD_COLOUR, INK, MARGIN, NAME_FON
 __all__ = ["write_svg"]
 
 ARROW_ID = "circuitsim-arrow"
+SCALES = 'style="max-width: 100%; height: auto" '  # fits a narrow notebook cell or page
 
 
-def write_svg(pic: Picture) -> str:
-    """Lay ``pic`` out and write it as SVG text."""
+def write_svg(pic: Picture, *, browser: bool = True) -> str:
+    """Lay ``pic`` out and write it as SVG text.
+
+    For a ``browser`` the picture scales down to its container and labels have a white halo
+    (``paint-order``); without, it is plain SVG 1.1 for converters such as cairosvg.
+    """
     scene = Scene(pic)
     body = [_wire(scene, k, w) for k, w in enumerate(pic.wires)]
     body += [_node(scene, n) for n in pic.nodes.values()]
-    labels = [_labels(pic, w, scene.labels[k]) for k, w in enumerate(pic.wires) if k in scene.labels]
+    halo = ' stroke="white" stroke-width="3" paint-order="stroke"' if browser else ""
+    labels = [_labels(pic, w, scene.labels[k], halo) for k, w in enumerate(pic.wires) if k in scene.labels]
     box = scene.bounds()
     left, top, right, bottom = box.left, box.top, box.right, box.bottom
     legend, legend_height, legend_width = _legend(scene, left, bottom + FONT)
@@ -41,7 +47,7 @@ def write_svg(pic: Picture) -> str:
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="circuitsim" data-circuit={quoteattr(pic.name)} '
         f'width="{width:.0f}" height="{height:.0f}" viewBox="{left - MARGIN:.1f} {top - MARGIN:.1f} {width:.1f} {height:.1f}" '
-        f'style="max-width: 100%; height: auto" font-family="Helvetica, Arial, sans-serif">'
+        f'{SCALES if browser else ""}font-family="Helvetica, Arial, sans-serif">'
     )
     return "\n".join(
         [
@@ -92,14 +98,14 @@ def _wire(scene: Scene, k: int, w: Wire) -> str:
     )
 
 
-def _labels(pic: Picture, w: Wire, placed: list) -> str:
+def _labels(pic: Picture, w: Wire, placed: list, halo: str) -> str:
     texts = []
     for text, cls, box in placed:
         colour = VALUE_COLOUR if cls == "value" else GRAD_COLOUR
         x, baseline = (box.left + box.right) / 2, box.bottom - 1
         texts.append(
             f'<text class="{cls}" x="{x:.1f}" y="{baseline:.1f}" fill="{colour}" text-anchor="middle" '
-            f'font-size="{FONT}" stroke="white" stroke-width="3" paint-order="stroke">{escape(text)}</text>'
+            f'font-size="{FONT}"{halo}>{escape(text)}</text>'
         )
     kind = wire_class(pic, w).replace("wire", "labels")
     return f'<g class="{kind}" {_ends(w)}>{"".join(texts)}</g>'
@@ -124,7 +130,8 @@ def _node(scene: Scene, n: Node) -> str:
             f'<text class="name" x="{x:.1f}" y="{y - r - 4:.1f}" text-anchor="middle" font-size="{NAME_FONT}" fill="{FAINT}">{escape(n.owner)}</text></g>'
         )
     if n.kind == "junction":
-        return f'<g class="junction" data-from={quoteattr(n.owner)}>{title}<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{INK}"/></g>'
+        dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{INK}"/>' for x, y in scene.dots(n.id))
+        return f'<g class="junction" data-from={quoteattr(n.owner)}>{title}{dots}</g>'
     anchor, tx = ("start", x + 2) if n.kind == "output" else ("end", x - 2)
     text = f'<text x="{tx:.1f}" y="{y + 0.36 * FONT:.1f}" text-anchor="{anchor}" font-size="{FONT + 1}" fill="{INK}">{escape(n.label)}</text>'
     if n.kind == "output":
@@ -175,7 +182,7 @@ def _legend(scene: Scene, left: float, top: float) -> tuple[list[str], float, fl
     size = NAME_FONT + 1
     lines: list[list[tuple[str, str]]] = []  # (text, colour); a "dot" text draws a junction
     if pic.numbers:
-        lines.append([("value", VALUE_COLOUR), ("above a wire: forward pass;", FAINT), ("gradient", GRAD_COLOUR), ("below: backward pass", FAINT)])
+        lines.append([("value", VALUE_COLOUR), (" above a wire (forward pass), ", FAINT), ("gradient", GRAD_COLOUR), (" below it (backward pass)", FAINT)])
     if any(n.kind == "junction" for n in pic.nodes.values()):
         then = ": the gradients after it add up to the one before" if pic.numbers else ""
         lines.append([("dot", INK), (f"a value fans out{then}", FAINT)])
@@ -184,14 +191,12 @@ def _legend(scene: Scene, left: float, top: float) -> tuple[list[str], float, fl
     items, width = [], 0.0
     for row, line in enumerate(lines):
         x, baseline = left, top + row * (size + 6) + ASCENT * size
-        for text, colour in line:
-            if text == "dot":
-                items.append(f'<circle cx="{x + 3:.1f}" cy="{baseline - ASCENT * size / 2:.1f}" r="3" fill="{colour}"/>')
-                x += 12
-                continue
-            items.append(f'<text x="{x:.1f}" y="{baseline:.1f}" font-size="{size}" fill="{colour}">{escape(text)}</text>')
-            x += text_width(text, size) + 4
-        width = max(width, x - 4 - left)
+        if line[0][0] == "dot":
+            items.append(f'<circle cx="{x + 3:.1f}" cy="{baseline - ASCENT * size / 2:.1f}" r="3" fill="{INK}"/>')
+            x, line = x + 12, line[1:]
+        spans = "".join(f'<tspan fill="{colour}">{escape(text)}</tspan>' for text, colour in line)
+        items.append(f'<text x="{x:.1f}" y="{baseline:.1f}" font-size="{size}" xml:space="preserve">{spans}</text>')
+        width = max(width, x - left + text_width(" ".join(text for text, _ in line), size))
     if not items:
         return [], 0.0, 0.0
     return [f'<g class="legend">{"".join(items)}</g>'], len(lines) * (size + 6), width
