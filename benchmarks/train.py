@@ -77,6 +77,7 @@ def run_micrograd() -> dict | None:
         return data_loss + reg_loss, scores
 
     history = []
+    values = _graph_size(loss()[0])
     start, cpu = time.perf_counter(), time.process_time()
     for k in range(STEPS):
         total, _ = loss()
@@ -87,7 +88,19 @@ def run_micrograd() -> dict | None:
             p.data -= schedule(k) * p.grad
     took, cpu = time.perf_counter() - start, time.process_time() - cpu
     _, scores = loss()
-    return {"time": took, "cpu": cpu, "first": history[0], "last": history[-1], "accuracy": accuracy([s.data for s in scores], y)}
+    return {"time": took, "cpu": cpu, "first": history[0], "last": history[-1], "accuracy": accuracy([s.data for s in scores], y),
+            "values": values}
+
+
+def _graph_size(total) -> int:
+    """The number of micrograd ``Value``s one loss is computed from."""
+    seen, stack = set(), [total]
+    while stack:
+        v = stack.pop()
+        if id(v) not in seen:
+            seen.add(id(v))
+            stack.extend(v._prev)
+    return len(seen)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -110,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     if "micrograd" in results:
         theirs = results["micrograd"]
         print(f"micrograd / circuitsim: {theirs['time'] / ours['time']:.0f}x wall, {theirs['cpu'] / ours['cpu']:.0f}x CPU")
+        print(f"micrograd builds {theirs['values']:,} Values per step; the circuit has {len(circuitsim.load(CIRCUIT).plan.steps)} gates")
 
 
 if __name__ == "__main__":
