@@ -13,7 +13,7 @@ import networkx as nx
 import numpy as np
 
 from .errors import CircuitError, did_you_mean, missing_input
-from .graph import Netlist
+from .netlist import INPUT, Netlist
 from .plan import NAN_POLICIES, Plan
 from .spec import CircuitSpec
 from .trace import Message, Tracer
@@ -131,7 +131,7 @@ class Circuit:
     """A loaded, validated circuit, ready to run any number of times.
 
     Made by :func:`circuitsim.load` or :func:`circuitsim.loads`. ``nodes`` maps each node's
-    name to its :class:`~circuitsim.graph.Node` record and ``graph`` is the same circuit as a
+    name to its :class:`~circuitsim.netlist.Node` record and ``graph`` is the same circuit as a
     ``networkx.DiGraph`` (see :mod:`circuitsim.graph`).
     """
 
@@ -142,10 +142,11 @@ class Circuit:
         self.plan = Plan(nodes, order, registry)
         self._graph: nx.DiGraph | None = None
         self._start = self.plan.new_values()  # constants and the inputs' defaults
-        for name, inp in spec.inputs.items():
-            if inp.default is not None:
-                self._start[self.plan.inputs[name]] = inp.default
-        self._required = [name for name, inp in spec.inputs.items() if inp.default is None]
+        defaults = self.inputs
+        for name, slot in self.plan.inputs.items():
+            if defaults[name] is not None:
+                self._start[slot] = defaults[name]
+        self._required = [name for name, default in defaults.items() if default is None]
         self._input_names = list(self.plan.inputs)
         self._outputs = {name: self.plan.slot[name] for name in spec.outputs}
 
@@ -167,7 +168,8 @@ class Circuit:
     @property
     def inputs(self) -> Defaults:
         """Input name -> default value (``None``: must be supplied), a read-only mapping."""
-        return Defaults({name: inp.default for name, inp in self.spec.inputs.items()})
+        nodes = self.nodes
+        return Defaults({name: nodes.values[i] for i, name in enumerate(nodes.names) if nodes.kinds[i] == INPUT})
 
     def with_defaults(self, defaults: Mapping[str, float]) -> Circuit:
         """A circuit like this one whose inputs in ``defaults`` have those defaults.

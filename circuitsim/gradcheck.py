@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import CircuitError, Position, did_you_mean, missing_input
-from .graph import Node
+from .netlist import Node
 from .show import plural, short
 from .testing import central_step, finite_difference_grads, one_sided_grads
 

@@ -1,12 +1,13 @@
-"""Flatten a validated :class:`~circuitsim.spec.CircuitSpec` into a :class:`Netlist` of typed
-:class:`Node` records, and make the public ``networkx.DiGraph`` from it.
+"""Flatten a validated :class:`~circuitsim.spec.CircuitSpec` into a
+:class:`~circuitsim.netlist.Netlist`, read as typed :class:`~circuitsim.netlist.Node` records,
+from which the public ``networkx.DiGraph`` is made.
 
 A node is one of the circuit's inputs, its numeric constants and its gates; the record says
 which (``kind``: ``"input"``, ``"const"`` or ``"gate"``), where it stands in its file (``pos``)
 and which module instance it belongs to (``instance``, ``None`` at the top level). A gate's
 record also holds its ``type``, ``params``, ``gate`` (the gate object), ``ports`` and
 ``sources`` (the node driving each port, in port order). The code reads these records; the
-DiGraph (:meth:`Netlist.to_graph`, ``Circuit.graph``) carries the same facts as node
+DiGraph (``Netlist.to_graph``, ``Circuit.graph``) carries the same facts as node
 attributes for users, and an edge per wire with the ``ports`` of the target it drives, so
 that ``add [a, a]`` keeps both of its wires although a DiGraph has one edge per pair of nodes.
 
@@ -16,163 +17,23 @@ boundary stands a pass-through gate, so that values and gradients can be read th
 ``u/x`` (type ``"module input"``) is the module's input ``x`` as seen inside, driven by what
 the parent wires to port ``x`` or by the input's default; ``u`` (or ``u.lo``, ``u.hi`` for a
 module with several outputs; type ``"module output"``) is what the parent reads.
-:attr:`Netlist.instances` (``graph.graph["instances"]``) maps each instance to its module,
+``Netlist.instances`` (``graph.graph["instances"]``) maps each instance to its module,
 module file, the position of the gate in the including file and the instance it sits in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
 import networkx as nx
 
 from .errors import CircuitError, Position
 from .gate import Expressions, Gate
+from .netlist import CONST, GATE, INPUT, Instance, Netlist, topological_order
 from .spec import CircuitSpec, GateSpec
 
-__all__ = [
-    "MODULE_INPUT",
-    "MODULE_OUTPUT",
-    "Instance",
-    "Netlist",
-    "Node",
-    "PassThrough",
-    "constant_name",
-    "find_cycles",
-    "flatten",
-    "topological_order",
-]
+__all__ = ["MODULE_INPUT", "MODULE_OUTPUT", "PassThrough", "constant_name", "find_cycles", "flatten", "topological_order"]
 
 MODULE_INPUT = "module input"
 MODULE_OUTPUT = "module output"
-
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    """One node of a flat circuit: an input, a constant or a gate (see the module docstring).
-
-    ``value`` is a constant's value or an input's default (``None``: the caller must give it).
-    """
-
-    name: str
-    kind: str
-    pos: Position
-    instance: str | None = None
-    value: float | None = None
-    type: str | None = None
-    gate: Gate | None = None
-    params: Mapping[str, Any] = field(default_factory=dict)
-    ports: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-
-    def attributes(self) -> dict[str, Any]:
-        """The node's attributes in the public graph."""
-        if self.kind == "input":
-            return {"kind": "input", "default": self.value, "pos": self.pos, "instance": self.instance}
-        if self.kind == "const":
-            return {"kind": "const", "value": self.value, "pos": self.pos, "instance": self.instance}
-        return {
-            "kind": "gate",
-            "type": self.type,
-            "params": self.params,
-            "gate": self.gate,
-            "ports": list(self.ports),
-            "sources": list(self.sources),
-            "pos": self.pos,
-            "instance": self.instance,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Instance:
-    """A module instance: gate ``name`` (flat) of type ``module``, the circuit in file ``path``."""
-
-    name: str
-    module: str
-    path: str | None
-    pos: Position
-    instance: str | None
-
-    def attributes(self) -> dict[str, Any]:
-        return {"module": self.module, "path": self.path, "pos": self.pos, "instance": self.instance}
-
-
-class Netlist(Mapping):
-    """The flat circuit: node name -> :class:`Node`, in the order the file gives them.
-
-    ``outputs`` are the circuit's outputs, ``instances`` its module instances by flat name.
-    ``wired`` lists the gates in the order their wires were made, which is the order of the
-    graph's edges.
-    """
-
-    def __init__(
-        self, name: str, path: str | None, nodes: dict[str, Node], outputs: list[str], instances: dict[str, Instance], wired: list[str]
-    ) -> None:
-        self.name = name
-        self.path = path
-        self.outputs = tuple(outputs)
-        self.instances = instances
-        self.wired = wired
-        self._nodes = nodes
-
-    def __getitem__(self, name: str) -> Node:
-        return self._nodes[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._nodes)
-
-    def __len__(self) -> int:
-        return len(self._nodes)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._nodes
-
-    def upstream(self, names) -> set[str]:
-        """``names`` and every node they depend on: what some path leads from to one of them."""
-        seen = set(names)
-        stack = list(seen)
-        while stack:
-            for source in self._nodes[stack.pop()].sources:
-                if source not in seen:
-                    seen.add(source)
-                    stack.append(source)
-        return seen
-
-    def downstream(self, names) -> set[str]:
-        """``names`` and every node that depends on one of them."""
-        readers: dict[str, list[str]] = {}
-        for name in self.wired:
-            for source in self._nodes[name].sources:
-                readers.setdefault(source, []).append(name)
-        seen = set(names)
-        stack = list(seen)
-        while stack:
-            for reader in readers.get(stack.pop(), ()):
-                if reader not in seen:
-                    seen.add(reader)
-                    stack.append(reader)
-        return seen
-
-    def position(self, name: str) -> Position:
-        """Where a node, or a module instance, stands in its file."""
-        instance = self.instances.get(name)
-        return instance.pos if instance else self._nodes[name].pos
-
-    def to_graph(self) -> nx.DiGraph:
-        """The circuit as a ``networkx.DiGraph`` (see the module docstring)."""
-        instances = {name: inst.attributes() for name, inst in self.instances.items()}
-        graph = nx.DiGraph(name=self.name, path=self.path, outputs=list(self.outputs), instances=instances)
-        graph.add_nodes_from((name, node.attributes()) for name, node in self._nodes.items())
-        for target in self.wired:
-            node = self._nodes[target]
-            for source, port in zip(node.sources, node.ports):
-                if graph.has_edge(source, target):
-                    graph.edges[source, target]["ports"].append(port)
-                else:
-                    graph.add_edge(source, target, ports=[port])
-        return graph
 
 
 class PassThrough(Gate):
@@ -194,34 +55,26 @@ def constant_name(gate: str, port: str) -> str:
 
 
 def flatten(spec: CircuitSpec, errors: list[CircuitError]) -> Netlist:
-    """The circuit as a flat :class:`Netlist`; gates whose type or sources are unknown are left out.
-
-    A gate type that rejects its parameters adds its message to ``errors``.
+    """The circuit as a flat :class:`~circuitsim.netlist.Netlist`; gates whose type or sources
+    are unknown are left out. A gate type that rejects its parameters adds its message to ``errors``.
     """
-    flat = _Flattener(errors)
+    netlist = Netlist(spec.name, spec.path, spec.outputs, {})
     for inp in spec.inputs.values():
-        flat.nodes[inp.name] = Node(inp.name, "input", inp.pos, value=inp.default)
-    flat.add_gates(spec, None)
-    nodes = {name: _frozen(node, flat.sources) for name, node in flat.nodes.items()}
-    return Netlist(spec.name, spec.path, nodes, list(spec.outputs), flat.instances, flat.wired)
+        netlist.add(inp.name, INPUT, *_numbers(inp.pos), value=inp.default)
+    _Flattener(netlist, errors).add_gates(spec, None)
+    return netlist
 
 
-def _frozen(node: Node, sources: dict[str, list[str]]) -> Node:
-    wired = sources.get(node.name)
-    if wired is None:
-        return node
-    return Node(node.name, node.kind, node.pos, node.instance, None, node.type, node.gate, node.params, node.ports, tuple(wired))
+def _numbers(pos: Position) -> tuple[int, int]:
+    return pos.line or 0, pos.column or 0
 
 
 class _Flattener:
-    """Collects the nodes and wires of a spec and of its module instances."""
+    """Adds the nodes and wires of a spec and of its module instances to a netlist."""
 
-    def __init__(self, errors: list[CircuitError]) -> None:
+    def __init__(self, netlist: Netlist, errors: list[CircuitError]) -> None:
+        self.netlist = netlist
         self.errors = errors
-        self.nodes: dict[str, Node] = {}
-        self.sources: dict[str, list[str]] = {}  # gate -> its sources so far, in port order
-        self.wired: list[str] = []  # gates, in the order their wires are made
-        self.instances: dict[str, Instance] = {}
 
     def add_gates(self, spec: CircuitSpec, instance: str | None) -> None:
         """Add the gates of ``spec`` and their wires, inside ``instance`` (None: the top level)."""
@@ -231,55 +84,58 @@ class _Flattener:
             if gate.module is not None:
                 self.add_instance(gate, name, instance)
             elif gate.cls is not None:
-                gate_object = _instantiate(gate, self.errors)
-                self.add_gate(Node(name, "gate", gate.pos, instance, None, gate.type, gate_object, gate.params, tuple(gate.ports)))
+                self.add_gate(name, gate.pos, gate.type, _instantiate(gate, self.errors), gate.params, tuple(gate.ports), instance)
         for gate in spec.gates.values():
             if gate.cls is not None:
                 self.add_wires(gate, prefix, instance)
 
-    def add_gate(self, node: Node) -> None:
-        self.nodes[node.name] = node
-        self.sources[node.name] = []
+    def add_gate(self, name: str, pos: Position, type_: str, gate, params, ports, instance) -> int:
+        netlist = self.netlist
+        file = netlist.file_id(pos.path)
+        return netlist.add(name, GATE, *_numbers(pos), file=file, type=type_, gate=gate, params=params, ports=ports, instance=instance)
 
     def add_instance(self, gate: GateSpec, name: str, instance: str | None) -> None:
         """The module's nodes under ``name/``, with pass-through gates at its inputs and outputs."""
         module = gate.module
         inner = module.spec
-        self.instances[name] = Instance(name, module.name, inner.path, gate.pos, instance)
+        netlist = self.netlist
+        netlist.instances[name] = Instance(name, module.name, inner.path, gate.pos, instance)
         for inp in inner.inputs.values():
-            self.add_gate(Node(f"{name}/{inp.name}", "gate", inp.pos, name, None, MODULE_INPUT, _PASS, {}, ("x",)))
+            self.add_gate(f"{name}/{inp.name}", inp.pos, MODULE_INPUT, _PASS, {}, ("x",), name)
         self.add_gates(inner, name)
         for out, node in zip(inner.outputs, module.output_nodes(name)):
-            self.add_gate(Node(node, "gate", gate.pos, name, None, MODULE_OUTPUT, _PASS, {}, ("x",)))
-            self.wire(f"{name}/{out}", node)
+            i = self.add_gate(node, gate.pos, MODULE_OUTPUT, _PASS, {}, ("x",), name)
+            netlist.wire(i, (netlist.index[f"{name}/{out}"],))
 
     def add_wires(self, gate: GateSpec, prefix: str, instance: str | None) -> None:
         """Wire every port of ``gate``; a module instance's wires end at its input ports."""
+        netlist = self.netlist
         name = prefix + gate.name
         module = gate.module
+        sources = []
         for port in gate.ports:
-            target = f"{name}/{port}" if module else name
             src = gate.sources.get(port)
             if src is None:
                 if module is None:
                     continue
                 default = module.spec.inputs[port]  # unwired: the module input's default
-                driver = constant_name(name, port)
-                self.nodes[driver] = Node(driver, "const", default.pos, name, default.default)
+                driver = self.constant(constant_name(name, port), default.pos, default.default, name)
             elif src.is_constant:
-                driver = constant_name(name, port)
-                self.nodes[driver] = Node(driver, "const", src.pos, instance, src.value)
+                driver = self.constant(constant_name(name, port), src.pos, src.value, instance)
             else:
-                driver = prefix + src.node
-                if driver not in self.nodes:
+                driver = netlist.index.get(prefix + src.node)
+                if driver is None:
                     continue
-            self.wire(driver, target)
+            if module:
+                netlist.wire(netlist.index[f"{name}/{port}"], (driver,))
+            else:
+                sources.append(driver)
+        if module is None and sources:
+            netlist.wire(netlist.index[name], tuple(sources))
 
-    def wire(self, source: str, target: str) -> None:
-        wired = self.sources[target]
-        if not wired:
-            self.wired.append(target)
-        wired.append(source)
+    def constant(self, name: str, pos: Position, value: float, instance: str | None) -> int:
+        netlist = self.netlist
+        return netlist.add(name, CONST, *_numbers(pos), file=netlist.file_id(pos.path), value=value, instance=instance)
 
 
 def _instantiate(gate: GateSpec, errors: list[CircuitError]):
@@ -292,32 +148,6 @@ def _instantiate(gate: GateSpec, errors: list[CircuitError]):
         detail = exc.message if isinstance(exc, CircuitError) else str(exc)
         errors.append(CircuitError(f"gate {gate.name!r} ({gate.type}): {detail}", gate.pos))
         return None
-
-
-def topological_order(netlist: Netlist) -> list[str] | None:
-    """The nodes in topological order, or None if the circuit has a cycle.
-
-    Kahn's algorithm a generation at a time, taking nodes and wires in the order the netlist
-    made them: the order ``networkx.topological_sort`` gives on the graph.
-    """
-    successors: dict[str, list[str]] = {name: [] for name in netlist}
-    waiting: dict[str, int] = {}  # node -> its sources not yet in the order
-    for target in netlist.wired:
-        sources = dict.fromkeys(netlist[target].sources)
-        waiting[target] = len(sources)
-        for source in sources:
-            successors[source].append(target)
-    order = [name for name in netlist if name not in waiting]
-    done = 0
-    while done < len(order):
-        generation = order[done:]
-        done = len(order)
-        for name in generation:
-            for child in successors[name]:
-                waiting[child] -= 1
-                if waiting[child] == 0:
-                    order.append(child)
-    return order if len(order) == len(netlist) else None
 
 
 def find_cycles(netlist: Netlist) -> list[CircuitError]:

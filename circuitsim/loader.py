@@ -27,7 +27,9 @@ from types import ModuleType
 from .circuit import Circuit
 from .errors import CircuitError, CircuitErrors, Position
 from .fileio import module_path, read_user_file
-from .graph import Netlist, find_cycles, flatten, topological_order
+from .fastload import read_canonical
+from .graph import find_cycles, flatten
+from .netlist import Netlist, topological_order
 from .plugins import Registry, load_registry
 from .spec import CircuitSpec, parse_spec, size_error
 from .yamlsrc import DEFAULT_MAX_BYTES, Map, read
@@ -160,8 +162,23 @@ class _Reader:
         self.chain: list[tuple[str, str]] = []  # (real path, path as shown) of the files being read
         self.unbuilt: list[CircuitSpec] = []  # module files whose graphs are checked once sizes are known
 
-    def circuit(self, text: str | bytes, path: str | None) -> tuple[CircuitSpec, Netlist | None, list[str], list[CircuitError]]:
-        """The top-level circuit: every file's spec first, then its size, then the graphs."""
+    def circuit(self, text: str | bytes, path: str | None) -> tuple[CircuitSpec, Netlist | None, list[int], list[CircuitError]]:
+        """The top-level circuit: every file's spec first, then its size, then the graphs.
+
+        A file in the canonical form is read by the fast reader (:mod:`circuitsim.fastload`),
+        which reads no modules; anything else, or a file it declines, by the full reader.
+        """
+        if not isinstance(text, Map):
+            default_name = Path(path).stem if path else "circuit"
+            fast = read_canonical(text, path, default_name, self.lookup, self.gate_types, self.limits.max_bytes)
+            if fast is not None and len(fast[0].gates) <= self.limits.max_gates:
+                spec, netlist = fast
+                spec.flat_gates = len(spec.gates)
+                errors: list[CircuitError] = []
+                order = topological_order(netlist)
+                if order is None:
+                    return spec, None, [], find_cycles(netlist)
+                return spec, netlist, order, errors
         spec, errors = self.spec(text, path)
         too_big = size_error(spec, self.limits.max_gates)
         if too_big is not None:  # from the instance counts, before anything is built
@@ -240,7 +257,7 @@ class _Reader:
         return self.modules[real], errors
 
 
-def _netlist(spec: CircuitSpec, errors: list[CircuitError]) -> tuple[Netlist, list[str]]:
+def _netlist(spec: CircuitSpec, errors: list[CircuitError]) -> tuple[Netlist, list[int]]:
     """The flat netlist of ``spec`` and its nodes in topological order; adds its problems to ``errors``."""
     netlist = flatten(spec, errors)
     order = topological_order(netlist)

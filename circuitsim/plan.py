@@ -35,16 +35,16 @@ import operator
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from itertools import repeat
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .chunks import SAMPLES_PER_CHUNK, Buffers, run_in_chunks
 from .errors import CircuitError, NumericalError, NumericalWarning, Position
-from .graph import Netlist
 from .kernels import ZERO, Kernels, batch_size, compile_kernels, compile_loop, expressions_of, method_kernels, value_problem
 from .levels import Levels, levels_for
+from .netlist import CONST, GATE, INPUT, Netlist
 from .show import short
 from .straight import Program, compile_backward, compile_forward
 
@@ -56,10 +56,9 @@ NAN_POLICIES = ("warn", "raise", "ignore")
 TIER_UP = 100
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One gate of the plan: gate ``name`` of type ``type`` reads ``ins`` (slots, one per port
-    of ``ports``) and writes ``out``."""
+    of ``ports``) and writes ``out``; it is node ``number`` of netlist ``nodes``."""
 
     name: str
     type: str
@@ -67,32 +66,47 @@ class Step:
     out: int
     ins: tuple[int, ...]
     ports: tuple[str, ...]
-    pos: Position
+    number: int
+    nodes: Netlist
+
+    @property
+    def pos(self) -> Position:
+        """Where the gate stands in its file."""
+        return self.nodes.pos(self.number)
 
 
 class Plan:
     """The compiled form of a circuit's netlist; see the module docstring."""
 
-    def __init__(self, nodes: Netlist, order: list[str], registry=None) -> None:
+    def __init__(self, nodes: Netlist, order: list[int], registry=None) -> None:
         self.nodes = nodes
         self.registry = registry
-        kinds = [nodes[n].kind for n in order]
-        self.names = [n for n, node in nodes.items() if node.kind == "input"]  # in file order
-        self.n_inputs = len(self.names)
-        self.names += [n for n, k in zip(order, kinds) if k == "gate"]
-        self.n_named = len(self.names)  # slots below this are inputs and gates
-        self.names += [n for n, k in zip(order, kinds) if k == "const"]
-        self.slot = {name: i for i, name in enumerate(self.names)}
-        slot = self.slot
-        self.named = {n: slot[n] for n, k in zip(order, kinds) if k != "const"}  # in topological order
-        self.inputs = {n: i for i, n in enumerate(self.names[: self.n_inputs])}  # slots 0, 1, ...
-        self.constants = [(slot[n], nodes[n].value) for n in self.names[self.n_named :]]
-        self.steps = []
-        for name in self.names[self.n_inputs : self.n_named]:
-            node = nodes[name]
-            ins = tuple(slot[s] for s in node.sources)
-            self.steps.append(Step(name, node.type, node.gate, slot[name], ins, node.ports, node.pos))
-        self.outputs = [slot[n] for n in nodes.outputs]
+        kinds = np.frombuffer(nodes.kinds, dtype=np.uint8)
+        names = nodes.names
+        order = np.asarray(order, dtype=np.int64)
+        order_kinds = kinds[order]
+        inputs = np.flatnonzero(kinds == INPUT)  # in file order
+        gates = order[order_kinds == GATE]
+        numbers = np.concatenate([inputs, gates, order[order_kinds == CONST]])  # node number by slot
+        slot_of = np.empty(len(names), dtype=np.int64)  # slot by node number
+        slot_of[numbers] = np.arange(len(numbers))
+        self.names = _pick(names, numbers)
+        self.n_inputs = len(inputs)
+        self.n_named = len(inputs) + len(gates)  # slots below this are inputs and gates
+        self.slot = dict(zip(self.names, range(len(numbers))))
+        named = order[order_kinds != CONST]
+        self.named = dict(zip(_pick(names, named), slot_of[named].tolist()))  # in topological order
+        self.inputs = dict(zip(self.names[: self.n_inputs], range(self.n_inputs)))  # slots 0, 1, ...
+        values = nodes.values
+        self.constants = [(s, values[i]) for s, i in enumerate(numbers[self.n_named :].tolist(), self.n_named)]
+        gates = gates.tolist()
+        slot = slot_of.tolist()
+        sources = nodes.sources
+        ins = [tuple(map(slot.__getitem__, sources[i])) for i in gates]
+        columns = (self.names[self.n_inputs : self.n_named], _pick(nodes.types, gates), _pick(nodes.gates, gates))
+        outs = range(self.n_inputs, self.n_named)
+        self.steps = list(map(Step._make, zip(*columns, outs, ins, _pick(nodes.ports, gates), gates, repeat(nodes))))
+        self.outputs = [self.slot[n] for n in nodes.outputs]
         self._live_cache: dict[frozenset[int], list[Step]] = {}
         self._kernels: dict = {}  # batched slots -> kernels; (batched, seeded) -> ops
         self._unchecked: dict = {}  # batched slots -> what a trapped run checks: (numbers, arrays)
@@ -420,6 +434,14 @@ class Plan:
             f"the gradient of {name!r} is {_fault(g)} in the backward pass: the gradients "
             f"from its {uses} consumers are each finite but their sum overflows"
         )
+
+
+def _pick(items: list, numbers) -> list:
+    """``[items[i] for i in numbers]``, at C speed."""
+    numbers = numbers.tolist() if isinstance(numbers, np.ndarray) else numbers
+    if len(numbers) < 2:
+        return [items[i] for i in numbers]
+    return list(operator.itemgetter(*numbers)(items))
 
 
 def _expression_kernels(gate, n_inputs: int, batch: bool) -> Kernels | None:

@@ -6,7 +6,7 @@ import networkx as nx
 import pytest
 
 import circuitsim
-from circuitsim.graph import Node
+from circuitsim.netlist import Node
 
 ROOT = Path(__file__).resolve().parent.parent
 CIRCUITS = sorted(p for p in (ROOT / "circuits").rglob("*.yaml"))

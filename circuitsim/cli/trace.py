@@ -10,7 +10,7 @@ import click
 import numpy as np
 
 from ..circuit import Circuit
-from ..graph import Node
+from ..netlist import Node
 from ..loader import load
 from ..show import json_number, short
 from ..trace import BackwardMessage, ForwardMessage, Message

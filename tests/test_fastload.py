@@ -1,0 +1,114 @@
+"""The fast reader of the canonical form gives the circuit the full reader gives, or declines."""
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import circuitsim
+from circuitsim import fastload, loader
+from circuitsim.loader import _lookup
+from circuitsim.plugins import load_registry
+
+ROOT = Path(__file__).resolve().parent.parent
+CIRCUITS = sorted(p for p in (ROOT / "circuits").rglob("*.yaml"))
+COLUMNS = ["names", "kinds", "values", "types", "ports", "sources", "instance", "lines", "columns", "wired"]
+REGISTRY = load_registry()
+
+
+def fast(text: str, path: str = "c.yaml"):
+    return fastload.read_canonical(text, path, "c", _lookup(REGISTRY), REGISTRY.names(), 10**8)
+
+
+def full(text: str, path: str = "c.yaml"):
+    """The circuit through the full reader alone (or its error)."""
+    try:
+        original, loader.read_canonical = loader.read_canonical, lambda *args: None
+        return circuitsim.loads(text, path=path, registry=REGISTRY)
+    finally:
+        loader.read_canonical = original
+
+
+def same_netlist(a, b) -> None:
+    for column in COLUMNS:
+        assert list(getattr(a, column)) == list(getattr(b, column)), column
+    assert [dict(p) for p in a.params] == [dict(p) for p in b.params]
+    assert [type(g) for g in a.gates] == [type(g) for g in b.gates]
+    assert (a.name, a.outputs, a.files[0]) == (b.name, b.outputs, b.files[0])
+
+
+def same_spec(a, b) -> None:
+    assert (a.name, a.description, a.outputs, a.output_pos, a.tests) == (b.name, b.description, b.outputs, b.output_pos, b.tests)
+    assert list(a.inputs.items()) == list(b.inputs.items())
+    assert list(a.gates.items()) == list(b.gates.items())
+
+
+@pytest.mark.parametrize("path", CIRCUITS, ids=lambda p: str(p.relative_to(ROOT / "circuits")))
+def test_a_dumped_circuit_reads_the_same_either_way(path):
+    text = circuitsim.dump(circuitsim.load(path))
+    quick = fast(text, str(path))
+    slow = full(text, str(path))
+    if quick is None:  # modules, wires, quoted names: the full reader's work
+        assert "modules:" in text or '"' in text.split("outputs:")[0].split("gates:")[-1]
+        return
+    spec, netlist = quick
+    same_netlist(netlist, slow.nodes)
+    same_spec(spec, slow.spec)
+    c = circuitsim.loads(text, path=str(path))
+    assert c.run().values == slow.run().values and c.run().grads == slow.run().grads
+
+
+def test_the_builders_files_take_the_fast_reader(root):
+    text = (root / "circuits" / "mlp_relu.yaml").read_text()
+    assert fast(text) is not None
+    with_constants = "inputs:\n  x: 2\ngates:\n  g: {type: pow, inputs: [x], params: {exponent: 3}}\n  h: {type: add, inputs: [g, 1.5, -2, g]}\noutputs: [h]\n"
+    spec, netlist = fast(with_constants)
+    same_netlist(netlist, full(with_constants).nodes)
+    same_spec(spec, full(with_constants).spec)
+    assert spec.gates["h"].sources["1"].pos.column == len("  h: {type: add, inputs: [g, ") + 1  # where 1.5 is written
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "inputs:\n  x: 1.0\ngates:\n  g: {type: neg, inputs: [y]}\noutputs: [g]\n",  # unknown source
+        "inputs:\n  x: 1.0\ngates:\n  g: {type: nag, inputs: [x]}\noutputs: [g]\n",  # unknown type
+        "inputs:\n  x: 1.0\ngates:\n  g: {type: neg, inputs: [x, x]}\noutputs: [g]\n",  # arity
+        "inputs:\n  x: 1.0\ngates:\n  x: {type: neg, inputs: [x]}\noutputs: [x]\n",  # a name twice
+        "inputs:\n  x: 1.0\ngates:\n  g: {type: pow, inputs: [x]}\noutputs: [g]\n",  # a required param
+        "inputs:\n  x: 1.0\ngates:\n  g: {type: neg, inputs: [x]}\noutputs: [h]\n",  # unknown output
+        "inputs:\n  x: 1.0\ngates:\n  g: {type: neg, inputs: [g]}\noutputs: [g]\n",  # a cycle
+        "inputs:\n  x: one\ngates:\n  g: {type: neg, inputs: [x]}\noutputs: [g]\n",  # not a number
+    ],
+)
+def test_a_bad_canonical_file_is_reported_by_the_full_reader(text):
+    with pytest.raises(circuitsim.CircuitError) as fast_way:
+        circuitsim.loads(text, path="bad.yaml")
+    with pytest.raises(circuitsim.CircuitError) as full_way:
+        full(text, "bad.yaml")
+    assert str(fast_way.value) == str(full_way.value)
+    assert fast_way.value.line is not None
+
+
+CANONICAL = (
+    "circuit: net\n"
+    "inputs:\n  x: 0.5\n  w: -2.0\n  b: null\n"
+    "gates:\n  m: {type: mul, inputs: [w, x]}\n  s: {type: add, inputs: [m, b, 1.0]}\n"
+    "  p: {type: pow, inputs: [s], params: {exponent: 2}}\n  r: {type: relu, inputs: [p]}\n"
+    "outputs: [r]\n"
+    "tests:\n  - {name: t, inputs: {b: 0.0}, expect: {r: 0.0}}\n"
+)
+CHARACTERS = st.sampled_from(list(" :,[]{}#\"'-.0123456789abxmswnul\n") + ["null", "true", ", x", ": "])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, len(CANONICAL) - 1), st.integers(0, 3), CHARACTERS)
+def test_an_edited_file_is_read_the_same_or_left_to_the_full_reader(at, cut, insert):
+    text = CANONICAL[:at] + insert + CANONICAL[at + cut :]
+    quick = fast(text)
+    if quick is None:
+        return
+    slow = full(text)  # raises if the fast reader took an invalid file
+    same_netlist(quick[1], slow.nodes)
+    same_spec(quick[0], slow.spec)
