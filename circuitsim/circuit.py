@@ -13,7 +13,7 @@ import networkx as nx
 import numpy as np
 
 from .errors import CircuitError, did_you_mean, missing_input
-from .netlist import INPUT, Netlist
+from .netlist import Netlist
 from .plan import NAN_POLICIES, Plan
 from .spec import CircuitSpec
 from .trace import Message, Tracer
@@ -142,11 +142,9 @@ class Circuit:
         self.plan = Plan(nodes, order, registry)
         self._graph: nx.DiGraph | None = None
         self._start = self.plan.new_values()  # constants and the inputs' defaults
-        defaults = self.inputs
-        for name, slot in self.plan.inputs.items():
-            if defaults[name] is not None:
-                self._start[slot] = defaults[name]
-        self._required = [name for name, default in defaults.items() if default is None]
+        defaults = nodes.input_defaults()  # in slot order: inputs come first
+        self._start[: len(defaults)] = [0.0 if d is None else d for d in defaults]
+        self._required = [name for name, d in zip(self.plan.inputs, defaults) if d is None]
         self._input_names = list(self.plan.inputs)
         self._outputs = {name: self.plan.slot[name] for name in spec.outputs}
 
@@ -168,8 +166,7 @@ class Circuit:
     @property
     def inputs(self) -> Defaults:
         """Input name -> default value (``None``: must be supplied), a read-only mapping."""
-        nodes = self.nodes
-        return Defaults({name: nodes.values[i] for i, name in enumerate(nodes.names) if nodes.kinds[i] == INPUT})
+        return Defaults(dict(zip(self.plan.inputs, self.nodes.input_defaults())))
 
     def with_defaults(self, defaults: Mapping[str, float]) -> Circuit:
         """A circuit like this one whose inputs in ``defaults`` have those defaults.

@@ -28,7 +28,7 @@ from .netlist import CONST, GATE, INPUT, Netlist
 from .spec import NAME_RE, CircuitSpec, GateSpec, InputSpec, Source, _SpecParser
 from .yamlsrc import Scalar, read
 
-__all__ = ["read_canonical"]
+__all__ = ["CanonicalSpec", "canonical_spec", "read_canonical"]
 
 _INPUT = re.compile(r"^  ([A-Za-z_][A-Za-z0-9_]*): ([^\s#,\[\]{}]+)$", re.M)
 _GATE = re.compile(
@@ -208,7 +208,7 @@ class _Reader:
         if any(key.raw not in _REST_KEYS for key, _ in root.items):
             raise _NotCanonical
         del self.lines
-        spec = _CanonicalSpec(default_name, "", self.path)
+        spec = CanonicalSpec(default_name, "", self.path)
         spec.inputs = _Inputs(self.netlist)
         spec.gates = _Gates(self.netlist, self.widths)
         parser = _SpecParser(self.path, self.lookup, gate_types, None)
@@ -221,6 +221,13 @@ class _Reader:
         netlist = self.netlist
         netlist.name, netlist.outputs = spec.name, tuple(spec.outputs)
         return spec
+
+
+def canonical_spec(netlist: Netlist, widths: dict[int, int], description: str, outputs, output_pos, tests) -> CircuitSpec:
+    """The spec of a canonical circuit read before (the cache's), over its netlist."""
+    spec = CanonicalSpec(netlist.name, description, netlist.path, _Inputs(netlist), _Gates(netlist, widths))
+    spec.outputs, spec.output_pos, spec.tests = list(outputs), dict(output_pos), list(tests)
+    return spec
 
 
 def sources_ok(cls, n: int) -> bool:
@@ -241,7 +248,7 @@ def _default(raw: str) -> float | None:
     return None if raw == "null" else _number(raw)
 
 
-class _CanonicalSpec(CircuitSpec):
+class CanonicalSpec(CircuitSpec):
     """A spec whose inputs and gates are views of the netlist (no modules, so no ``u/...`` names)."""
 
     __slots__ = ()

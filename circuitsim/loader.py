@@ -27,7 +27,9 @@ from types import ModuleType
 from .circuit import Circuit
 from .errors import CircuitError, CircuitErrors, Position
 from .fileio import module_path, read_user_file
-from .fastload import read_canonical
+from .cache import enabled as cache_enabled
+from .cache import key_of, load_entry, save_entry
+from .fastload import CanonicalSpec, read_canonical
 from .graph import find_cycles, flatten
 from .netlist import Netlist, topological_order
 from .plugins import Registry, load_registry
@@ -57,6 +59,7 @@ def load(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_gates: int | None = None,
     module_root: str | os.PathLike | None = None,
+    cache: bool | None = None,
 ) -> Circuit:
     """Load and validate the circuit file at ``path``.
 
@@ -68,11 +71,14 @@ def load(
     (None: ``CIRCUITSIM_MAX_GATES`` or :data:`DEFAULT_MAX_GATES`). Module files must be
     ``.yaml`` or ``.yml`` files and, if ``module_root`` is given, lie inside that folder (to
     load files from others: the folder you keep them in).
+    ``cache`` says whether to use the cache of loaded circuits (:mod:`circuitsim.cache`; None:
+    for files of 1 MiB or more).
     """
     path = os.fspath(path)
     data = read_user_file(path, what="circuit file", max_bytes=max_bytes)
     return loads(
-        data, path=path, plugins=plugins, registry=registry, max_bytes=max_bytes, max_gates=max_gates, module_root=module_root
+        data, path=path, plugins=plugins, registry=registry, max_bytes=max_bytes, max_gates=max_gates, module_root=module_root,
+        cache=cache,
     )
 
 
@@ -85,6 +91,7 @@ def loads(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_gates: int | None = None,
     module_root: str | os.PathLike | None = None,
+    cache: bool | None = None,
 ) -> Circuit:
     """Load and validate a circuit from YAML text (or the tree of it that
     :meth:`~circuitsim.Builder.tree` makes); ``path`` names it in messages and is where
@@ -92,7 +99,7 @@ def loads(
     root = None if module_root is None else os.fspath(module_root)
     limits = _Limits(max_bytes, max_gates_default() if max_gates is None else max_gates, root)
     with _gc_paused():  # loading makes millions of objects that all live on: halves the time
-        return _loads(text, path, plugins, registry, limits)
+        return _loads(text, path, plugins, registry, limits, cache)
 
 
 def max_gates_default() -> int:
@@ -134,11 +141,19 @@ def _gc_paused():
             gc.enable()
 
 
-def _loads(text, path, plugins, registry, limits: _Limits) -> Circuit:
+def _loads(text, path, plugins, registry, limits: _Limits, cache: bool | None) -> Circuit:
     registry = registry or load_registry(plugins)
+    key = None
+    if not isinstance(text, Map) and cache_enabled(cache, len(text)) and len(text) <= limits.max_bytes:
+        key = key_of(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text), path, registry)
+        entry = load_entry(key, path, _lookup(registry))
+        if entry is not None and len(entry[0].gates) <= limits.max_gates:
+            return Circuit(*entry, registry)
     spec, netlist, order, errors = _Reader(registry, limits).circuit(text, path)
     if errors:
         raise errors[0] if len(errors) == 1 else CircuitErrors(errors)
+    if key is not None and isinstance(spec, CanonicalSpec):  # the cache keeps what the fast reader reads
+        save_entry(key, spec, netlist, order)
     return Circuit(spec, netlist, order, registry)
 
 

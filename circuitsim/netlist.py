@@ -206,6 +206,11 @@ class Netlist(Mapping):
     def __contains__(self, name: object) -> bool:
         return name in self.index
 
+    def input_defaults(self) -> list[float | None]:
+        """The inputs' defaults, in file order (``None``: required)."""
+        values = self.values
+        return [values[i] for i in np.flatnonzero(np.frombuffer(self.kinds, dtype=np.uint8) == INPUT).tolist()]
+
     def position(self, name: str) -> Position:
         """Where a node, or a module instance, stands in its file."""
         instance = self.instances.get(name)

@@ -35,6 +35,7 @@ import operator
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from functools import partial
 from itertools import repeat
 from typing import Any, NamedTuple
 
@@ -105,7 +106,7 @@ class Plan:
         ins = [tuple(map(slot.__getitem__, sources[i])) for i in gates]
         columns = (self.names[self.n_inputs : self.n_named], _pick(nodes.types, gates), _pick(nodes.gates, gates))
         outs = range(self.n_inputs, self.n_named)
-        self.steps = list(map(Step._make, zip(*columns, outs, ins, _pick(nodes.ports, gates), gates, repeat(nodes))))
+        self.steps = list(map(partial(tuple.__new__, Step), zip(*columns, outs, ins, _pick(nodes.ports, gates), gates, repeat(nodes))))
         self.outputs = [self.slot[n] for n in nodes.outputs]
         self._live_cache: dict[frozenset[int], list[Step]] = {}
         self._kernels: dict = {}  # batched slots -> kernels; (batched, seeded) -> ops

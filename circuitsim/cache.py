@@ -1,0 +1,194 @@
+"""A cache of loaded circuits: a big file loads again from its validated netlist, in a fraction
+of the time its text takes to read.
+
+What is kept is what the fast reader (:mod:`circuitsim.fastload`) made of a file in the
+canonical form and the topological order: the netlist's columns as numpy arrays and the rest
+(names, gate types and params, outputs, tests) as JSON, in one ``.npz`` file, never a pickle,
+so reading an entry runs no code. An entry's name is the SHA-256 of everything the circuit
+depends on: the file's bytes, its path (positions name it), circuitsim's version, this format's
+version and every registered gate type with the class and plugin version behind it. Any change
+to one of these is another entry; an entry that cannot be read, or whose own checksum does not
+match, is ignored (and written again). So a cache entry gives the circuit the text gives, or
+nothing.
+
+By default, files of :data:`MIN_BYTES` or more are cached in ``$CIRCUITSIM_CACHE_DIR``, else
+``$XDG_CACHE_HOME/circuitsim``, else ``~/.cache/circuitsim``; ``CIRCUITSIM_CACHE=0`` turns the
+cache off and ``load(..., cache=True|False)`` decides for one load. Delete the folder at any
+time to empty it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+from array import array
+
+import numpy as np
+
+from ._version import __version__
+from .errors import Position
+from .fastload import canonical_spec
+from .netlist import CONST, GATE, Netlist
+from .spec import TestSpec
+
+__all__ = ["MIN_BYTES", "cache_dir", "enabled", "load_entry", "save_entry"]
+
+FORMAT = 1
+MIN_BYTES = 1 << 20  # smaller files load about as fast from their text
+
+
+def enabled(cache: bool | None, size: int) -> bool:
+    """Whether a load of ``size`` bytes uses the cache (``cache``: the caller's choice, or None)."""
+    if cache is not None:
+        return cache
+    return os.environ.get("CIRCUITSIM_CACHE", "1") != "0" and size >= MIN_BYTES
+
+
+def cache_dir() -> str:
+    folder = os.environ.get("CIRCUITSIM_CACHE_DIR")
+    if folder:
+        return folder
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "circuitsim")
+
+
+def key_of(data: bytes, path: str | None, registry) -> str:
+    """The entry name: a hash of the text, its path and every gate type's class and origin."""
+    digest = hashlib.sha256()
+    for part in (f"circuitsim {__version__} cache {FORMAT}", path or "", *_gate_types(registry)):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def _gate_types(registry) -> list[str]:
+    types = []
+    for name in sorted(registry.names()):
+        info = registry.get(name)
+        types.append(f"{name}={info.cls.__module__}.{info.cls.__qualname__}@{info.dist}:{info.version}")
+    return types
+
+
+def _entry_path(key: str) -> str:
+    return os.path.join(cache_dir(), f"{key}.npz")
+
+
+def save_entry(key: str, spec, netlist: Netlist, order: list[int]) -> None:
+    """Write the entry for ``key``; a cache that cannot be written is no error (it stays empty)."""
+    kinds_table: dict[tuple, int] = {}  # (type, params, ports) -> number
+    kind_of = np.full(len(netlist.names), -1, dtype=np.int32)
+    for i, kind in enumerate(netlist.kinds):
+        if kind == GATE:
+            key_ = (netlist.types[i], json.dumps(netlist.params[i], sort_keys=False), netlist.ports[i])
+            kind_of[i] = kinds_table.setdefault(key_, len(kinds_table))
+    counts = np.fromiter(map(len, netlist.sources), dtype=np.int64, count=len(netlist.sources))
+    values = np.array([np.nan if v is None else v for v in netlist.values], dtype=np.float64)
+    meta = {
+        "name": spec.name,
+        "description": spec.description,
+        "path": netlist.path,
+        "outputs": list(spec.outputs),
+        "output_pos": [[p.line, p.column] for p in spec.output_pos.values()],
+        "tests": [[t.name, t.inputs, t.expect, t.grads, t.tol, t.pos.line, t.pos.column] for t in spec.tests],
+        "kinds": [[t, json.loads(p), list(ports)] for (t, p, ports) in kinds_table],
+        "widths": [[k, v] for k, v in spec.gates.widths.items()],
+    }
+    arrays = {
+        "names": np.frombuffer("\n".join(netlist.names).encode("utf-8"), dtype=np.uint8),
+        "kinds": np.frombuffer(bytes(netlist.kinds), dtype=np.uint8),
+        "values": values,
+        "none": np.array([v is None for v in netlist.values], dtype=bool),
+        "kind_of": kind_of,
+        "counts": counts,
+        "sources": np.fromiter((j for s in netlist.sources for j in s), dtype=np.int64, count=int(counts.sum())),
+        "lines": np.frombuffer(netlist.lines.tobytes(), dtype=np.int64 if netlist.lines.itemsize == 8 else np.int32),
+        "columns": np.frombuffer(netlist.columns.tobytes(), dtype=np.int64 if netlist.columns.itemsize == 8 else np.int32),
+        "order": np.asarray(order, dtype=np.int64),
+        "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+    }
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    payload = buffer.getvalue()
+    try:
+        os.makedirs(cache_dir(), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir(), suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            out.write(hashlib.sha256(payload).digest())
+            out.write(payload)
+        os.replace(tmp, _entry_path(key))
+    except OSError:
+        pass
+
+
+def load_entry(key: str, path: str | None, lookup):
+    """``(spec, netlist, order)`` from the entry for ``key``, or None (no entry, or a bad one)."""
+    try:
+        with open(_entry_path(key), "rb") as file:
+            blob = file.read()
+    except OSError:
+        return None
+    try:
+        if hashlib.sha256(memoryview(blob)[32:]).digest() != blob[:32]:
+            return None
+        with np.load(io.BytesIO(blob[32:]), allow_pickle=False) as entry:
+            return _rebuild({name: entry[name] for name in entry.files}, path, lookup)
+    except Exception:  # a corrupt or foreign entry: load from the text instead
+        return None
+
+
+def _rebuild(a: dict, path: str | None, lookup):
+    meta = json.loads(a["meta"].tobytes().decode("utf-8"))
+    if meta["path"] != path:
+        return None
+    names = a["names"].tobytes().decode("utf-8").split("\n") if a["names"].size else []
+    n = len(names)
+    netlist = Netlist(meta["name"], path, meta["outputs"], {})
+    kinds_table = []
+    for type_name, params, ports in meta["kinds"]:
+        cls = lookup(type_name)
+        kinds_table.append((type_name, cls(params), params, tuple(ports)))
+    netlist.names = names
+    netlist.index = dict(zip(names, range(n)))
+    netlist.kinds = bytearray(a["kinds"].tobytes())
+    values = a["values"].tolist()
+    for i in np.flatnonzero(a["none"]).tolist():
+        values[i] = None
+    netlist.values = values
+    kind_of = a["kind_of"].tolist()
+    none = (None, None, {}, ())
+    per_node = [kinds_table[k] if k >= 0 else none for k in kind_of]
+    netlist.types = [k[0] for k in per_node]
+    netlist.gates = [k[1] for k in per_node]
+    netlist.params = [k[2] for k in per_node]
+    netlist.ports = [k[3] for k in per_node]
+    netlist.sources = _tuples(a["counts"], a["sources"])
+    netlist.instance = [None] * n
+    netlist.lines = array("l", a["lines"].astype(np.int64).tolist()) if n else array("l")
+    netlist.columns = array("l", a["columns"].astype(np.int64).tolist()) if n else array("l")
+    netlist.file_ids = array("H", bytes(2 * n))
+    netlist.wired = [i for i, k in enumerate(netlist.kinds) if k == GATE]
+    if any(k not in (0, CONST, GATE) for k in set(netlist.kinds)) or len(values) != n:
+        return None
+    tests = [TestSpec(t[0], t[1], t[2], t[3], t[4], Position(path, t[5], t[6])) for t in meta["tests"]]
+    output_pos = {name: Position(path, line, column) for name, (line, column) in zip(meta["outputs"], meta["output_pos"])}
+    widths = {int(k): int(v) for k, v in meta["widths"]}
+    spec = canonical_spec(netlist, widths, meta["description"], meta["outputs"], output_pos, tests)
+    return spec, netlist, a["order"].tolist()
+
+
+def _tuples(counts: np.ndarray, flat: np.ndarray) -> list[tuple[int, ...]]:
+    """The sources of every node as tuples, from their counts and their concatenation."""
+    starts = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    out: list[tuple[int, ...]] = [()] * len(counts)
+    for k in np.unique(counts).tolist():
+        if k == 0:
+            continue
+        nodes = np.flatnonzero(counts == k)
+        columns = [flat[starts[nodes] + j].tolist() for j in range(k)]
+        for i, t in zip(nodes.tolist(), zip(*columns)):
+            out[i] = t
+    return out
