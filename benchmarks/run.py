@@ -3,8 +3,8 @@
     python -m benchmarks.run            # 1k, 10k, 100k and 1M gates; batches of 1, 1k, 100k
     python -m benchmarks.run --quick    # 1k and 10k gates; batches of 1 and 1k
 
-For every circuit size it prints the load time (text -> runnable circuit) beside a bare
-``yaml.load(text, Loader=CSafeLoader)`` of the same text, then, for every batch size, the time
+For every circuit size it prints the load rows of :mod:`benchmarks.loading` (load, load from
+the cache, the full reader, the graph, peak memory of a fresh process), then, for every batch size, the time
 of one forward+backward pass per gate (per gate*sample for a batch) for circuitsim and for each
 reference. For one sample circuitsim is timed in each tier it takes: its first run (kernels
 compiled, or for a wide circuit the levelized tier set up), then for a narrow circuit runs on
@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import argparse
 import gc
-import resource
 import time
 import warnings
-
-import yaml
 
 import circuitsim
 
 from .circuits import chain, mlp, sample_inputs
+from .loading import load_rows
 from .references import RUNNERS
 
 __all__ = ["main"]
@@ -62,10 +60,6 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def row(*cells) -> None:
     print("| " + " | ".join(str(c) for c in cells) + " |", flush=True)
 
@@ -77,12 +71,7 @@ def bench_size(n: int, args) -> None:
     circuit = circuitsim.loads(text)  # warm-up: imports, registry
     del circuit
     gc.collect()
-    load = timed(lambda: circuitsim.loads(text))
-    if n <= args.max_yaml_gates:
-        bare = timed(lambda: yaml.load(text, Loader=yaml.CSafeLoader))
-        row(f"{gates:,}", "load", f"{len(text) / 1e6:.1f} MB", f"circuitsim {load:.2f} s", f"yaml CSafeLoader {bare:.2f} s", f"{load / bare:.2f}")
-    else:
-        row(f"{gates:,}", "load", f"{len(text) / 1e6:.1f} MB", f"circuitsim {load:.2f} s", "", "")
+    load_rows(net, text, args, row)
     circuit = circuitsim.loads(text)
     for batch in args.batches:
         if gates * batch > args.max_cells:
@@ -104,7 +93,6 @@ def bench_size(n: int, args) -> None:
                 continue
             theirs = best_of(runner, repeat)
             row(f"{gates:,}", f"batch {batch:,}", name, f"{theirs / unit * 1e9:,.1f} ns", "", f"{theirs / ours:.2f}")
-    row(f"{gates:,}", "peak memory", f"{peak_rss_mib():,.0f} MiB", "", "", "")
     del circuit
 
 
