@@ -72,6 +72,8 @@ def bench_size(n: int, args) -> None:
     del circuit
     gc.collect()
     load_rows(net, text, args, row)
+    if args.load_only:
+        return
     circuit = circuitsim.loads(text)
     for batch in args.batches:
         if gates * batch > args.max_cells:
@@ -131,6 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-cells", type=float, default=2e8, help="largest gates*samples run")
     parser.add_argument("--max-reference-gates", type=int, default=100_000, help="largest circuit for micrograd, PyTorch")
     parser.add_argument("--chain", type=int, default=10_000, help="gates of the deep chain (0: none)")
+    parser.add_argument("--load-only", action="store_true", help="only the load rows")
     parser.add_argument("--max-yaml-gates", type=int, default=100_000, help="largest circuit for the bare yaml.load")
     args = parser.parse_args(argv)
     args.sizes = args.sizes or (SIZES[:2] if args.quick else SIZES)
@@ -142,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     row(*["---"] * 6)
     for n in args.sizes:
         bench_size(n, args)
-    if args.chain:
+    if args.chain and not args.load_only:
         bench_chain(args.chain, args.repeat)
 
 
