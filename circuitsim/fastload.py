@@ -18,6 +18,7 @@ error message comes from one place, and a file is valid here exactly when it is 
 
 from __future__ import annotations
 
+import math
 import re
 from array import array
 from itertools import compress
@@ -154,10 +155,7 @@ class _Reader:
                 key, colon, raw = item.partition(": ")
                 if not colon or key not in declared or key in given or not NAME_RE.match(key):
                     raise _NotCanonical
-                value = Scalar(raw, False, None, None).python()
-                if not isinstance(value, (int, float)) or isinstance(value, bool):
-                    raise _NotCanonical
-                given[key] = value  # as the full reader gives it: 2 stays an int
+                given[key] = _finite(Scalar(raw, False, None, None).python())  # as the full reader gives it: 2 stays an int
         if any(default is None and given.get(name) is None for name, default in declared.items()):
             raise _NotCanonical
         return given
@@ -235,12 +233,19 @@ def sources_ok(cls, n: int) -> bool:
 
 
 def _number(raw: str) -> float:
-    """A number as the full reader reads the plain scalar ``raw``."""
-    if _DECIMAL.fullmatch(raw):
-        return float(raw)
-    value = Scalar(raw, False, None, None).python()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+    """A number as the full reader reads the plain scalar ``raw``; a finite float64 only."""
+    return float(_finite(float(raw) if _DECIMAL.fullmatch(raw) else Scalar(raw, False, None, None).python()))
+
+
+def _finite(value):
+    """``value`` if it is an int or float that a float64 holds finitely (else not canonical)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise _NotCanonical
+    try:
+        if math.isfinite(float(value)):
+            return value
+    except OverflowError:
+        pass
     raise _NotCanonical
 
 

@@ -80,6 +80,9 @@ def test_the_builders_files_take_the_fast_reader(root):
         "inputs:\n  x: 1.0\ngates:\n  g: {type: neg, inputs: [x]}\noutputs: [h]\n",  # unknown output
         "inputs:\n  x: 1.0\ngates:\n  g: {type: neg, inputs: [g]}\noutputs: [g]\n",  # a cycle
         "inputs:\n  x: one\ngates:\n  g: {type: neg, inputs: [x]}\noutputs: [g]\n",  # not a number
+        "inputs:\n  x: 1e400\ngates:\n  g: {type: neg, inputs: [x]}\noutputs: [g]\n",  # beyond a float64
+        "inputs:\n  x: 1.0\ngates:\n  g: {type: add, inputs: [x, 1e999]}\noutputs: [g]\n",
+        "inputs:\n  x: 1.0\ngates:\n  g: {type: pow, inputs: [x], params: {exponent: 1e400}}\noutputs: [g]\n",
     ],
 )
 def test_a_bad_canonical_file_is_reported_by_the_full_reader(text):
@@ -99,7 +102,7 @@ CANONICAL = (
     "outputs: [r]\n"
     "tests:\n  - {name: t, inputs: {b: 0.0}, expect: {r: 0.0}}\n"
 )
-CHARACTERS = st.sampled_from(list(" :,[]{}#\"'-.0123456789abxmswnul\n") + ["null", "true", ", x", ": "])
+CHARACTERS = st.sampled_from(list(" :,[]{}#\"'-.0123456789abxmswnul\n") + ["null", "true", ", x", ": ", "e400", "9" * 400])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
