@@ -23,6 +23,7 @@ __all__ = ["dask_sweep", "run_block", "run_reporting"]
 def dask_sweep(circuit, inputs: dict, seed: dict, values: list[str], grads: list[str], chunk, nan: str) -> Sweep:
     import dask
     import dask.array as da
+    from dask.base import tokenize
 
     given = {**{("input", k): v for k, v in inputs.items()}, **{("seed", k): v for k, v in seed.items()}}
     lazy = {key: v for key, v in given.items() if _is_dask(v)}
@@ -56,7 +57,8 @@ def dask_sweep(circuit, inputs: dict, seed: dict, values: list[str], grads: list
         meta=np.empty((0, 0), dtype=np.float64),
         chunks=(reference.chunks[0], (columns,)),
         new_axis=1,
-        name=f"sweep-{circuit.name}",
+        # The name fully specifies the output keys: it must differ for different inputs.
+        name=f"sweep-{circuit.name}-" + tokenize(blob, *arrays.values(), names, fixed, values, grads, chunk, nan),
     )
     kept = Sweep(circuit.name, int(n), chunk=chunk)
     kept.values = {name: table[:, i] for i, name in enumerate(values)}

@@ -191,3 +191,12 @@ def test_dask_errors_name_the_sample_in_the_whole_array():
         s.values["l"].compute(scheduler="sync")
     with pytest.raises(circuitsim.CircuitError, match="a dask input is a 1-D dask array"):
         c.sweep({"x": da.ones((2, 2))})
+
+
+def test_two_dask_sweeps_of_one_circuit_have_their_own_keys():
+    c = circuitsim.load("circuits/neuron.yaml")
+    one = c.sweep({"x0": da.from_array(np.array([1.0, 2.0]), chunks=1)})
+    two = c.sweep({"x0": da.from_array(np.array([3.0, 4.0]), chunks=1)})
+    a, b = dask.compute(one.values["f"], two.values["f"], scheduler="sync")
+    assert a.tolist() == c.sweep({"x0": np.array([1.0, 2.0])}).values["f"].tolist()
+    assert b.tolist() == c.sweep({"x0": np.array([3.0, 4.0])}).values["f"].tolist()
