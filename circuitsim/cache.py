@@ -85,7 +85,7 @@ def save_entry(key: str, spec, netlist: Netlist, order: list[int]) -> None:
             key_ = (netlist.types[i], json.dumps(netlist.params[i], sort_keys=False), netlist.ports[i])
             kind_of[i] = kinds_table.setdefault(key_, len(kinds_table))
     counts = np.fromiter(map(len, netlist.sources), dtype=np.int64, count=len(netlist.sources))
-    values = np.array([np.nan if v is None else v for v in netlist.values], dtype=np.float64)
+    values = np.array([np.nan if v is None else v for v in netlist.numbers], dtype=np.float64)
     meta = {
         "name": spec.name,
         "description": spec.description,
@@ -100,7 +100,7 @@ def save_entry(key: str, spec, netlist: Netlist, order: list[int]) -> None:
         "names": np.frombuffer("\n".join(netlist.names).encode("utf-8"), dtype=np.uint8),
         "kinds": np.frombuffer(bytes(netlist.kinds), dtype=np.uint8),
         "values": values,
-        "none": np.array([v is None for v in netlist.values], dtype=bool),
+        "none": np.array([v is None for v in netlist.numbers], dtype=bool),
         "kind_of": kind_of,
         "counts": counts,
         "sources": np.fromiter((j for s in netlist.sources for j in s), dtype=np.int64, count=int(counts.sum())),
@@ -156,7 +156,7 @@ def _rebuild(a: dict, path: str | None, lookup):
     values = a["values"].tolist()
     for i in np.flatnonzero(a["none"]).tolist():
         values[i] = None
-    netlist.values = values
+    netlist.numbers = values
     kind_of = a["kind_of"].tolist()
     none = (None, None, {}, ())
     per_node = [kinds_table[k] if k >= 0 else none for k in kind_of]

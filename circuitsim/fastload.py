@@ -310,7 +310,7 @@ class _Inputs(_View):
 
     def make(self, i: int) -> InputSpec:
         netlist = self.netlist
-        return InputSpec(netlist.names[i], netlist.values[i], netlist.pos(i))
+        return InputSpec(netlist.names[i], netlist.numbers[i], netlist.pos(i))
 
 
 class _Gates(_View):
@@ -330,7 +330,7 @@ class _Gates(_View):
         for port, j in zip(ports, netlist.sources[i]):
             pos = Position(netlist.path, line, column)
             if netlist.kinds[j] == CONST:
-                sources[port] = Source(None, netlist.values[j], pos)
+                sources[port] = Source(None, netlist.numbers[j], pos)
                 column += self.widths[j] + 2
             else:
                 sources[port] = Source(names[j], None, pos)

@@ -87,7 +87,7 @@ class Netlist(Mapping):
     """The flat circuit: node name -> :class:`Node`, in file order; see the module docstring.
 
     Columns, one entry per node number: ``names``, ``kinds`` (:data:`INPUT`, :data:`CONST`,
-    :data:`GATE`), ``values``, ``types``, ``gates``, ``params``, ``ports``, ``sources`` (node
+    :data:`GATE`), ``numbers`` (a constant's value, an input's default), ``types``, ``gates``, ``params``, ``ports``, ``sources`` (node
     numbers), ``instance`` and the position's ``lines`` and ``columns`` (0: not known) in file
     ``files[file_ids[i]]``. ``wired`` lists the gates (numbers) in the order their wires were
     made: the order of the graph's edges. ``outputs`` are the circuit's outputs, ``instances``
@@ -102,7 +102,7 @@ class Netlist(Mapping):
         self.names: list[str] = []
         self.index: dict[str, int] = {}
         self.kinds = bytearray()
-        self.values: list[float | None] = []
+        self.numbers: list[float | None] = []
         self.types: list[str | None] = []
         self.gates: list[Gate | None] = []
         self.params: list[Mapping[str, Any]] = []
@@ -123,7 +123,7 @@ class Netlist(Mapping):
         self.index.update(zip(names, range(start, start + n)))
         self.kinds += bytes([kind]) * n
         nones = [None] * n
-        self.values += values if values is not None else nones
+        self.numbers += values if values is not None else nones
         self.types += types if types is not None else nones
         self.gates += gates if gates is not None else nones
         self.params += params if params is not None else [_NO_PARAMS] * n
@@ -143,7 +143,7 @@ class Netlist(Mapping):
         self.names.append(name)
         self.index[name] = i
         self.kinds.append(kind)
-        self.values.append(value)
+        self.numbers.append(value)
         self.types.append(type)
         self.gates.append(gate)
         self.params.append(params)
@@ -184,7 +184,7 @@ class Netlist(Mapping):
             KINDS[kind],
             self.pos(i),
             self.instance[i],
-            self.values[i],
+            self.numbers[i],
             self.types[i],
             self.gates[i],
             self.params[i],
@@ -208,7 +208,7 @@ class Netlist(Mapping):
 
     def input_defaults(self) -> list[float | None]:
         """The inputs' defaults, in file order (``None``: required)."""
-        values = self.values
+        values = self.numbers
         return [values[i] for i in np.flatnonzero(np.frombuffer(self.kinds, dtype=np.uint8) == INPUT).tolist()]
 
     def position(self, name: str) -> Position:

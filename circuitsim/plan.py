@@ -98,7 +98,7 @@ class Plan:
         named = order[order_kinds != CONST]
         self.named = dict(zip(_pick(names, named), slot_of[named].tolist()))  # in topological order
         self.inputs = dict(zip(self.names[: self.n_inputs], range(self.n_inputs)))  # slots 0, 1, ...
-        values = nodes.values
+        values = nodes.numbers
         self.constants = [(s, values[i]) for s, i in enumerate(numbers[self.n_named :].tolist(), self.n_named)]
         gates = gates.tolist()
         slot = slot_of.tolist()

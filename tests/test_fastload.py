@@ -13,7 +13,7 @@ from circuitsim.plugins import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 CIRCUITS = sorted(p for p in (ROOT / "circuits").rglob("*.yaml"))
-COLUMNS = ["names", "kinds", "values", "types", "ports", "sources", "instance", "lines", "columns", "wired"]
+COLUMNS = ["names", "kinds", "numbers", "types", "ports", "sources", "instance", "lines", "columns", "wired"]
 REGISTRY = load_registry()
 
 
