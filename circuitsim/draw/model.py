@@ -150,7 +150,7 @@ def picture(
 def _uses(nodes: Netlist, drawn: Collection[str]) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
     """Node -> the drawn gates that read it and the ports it drives on each, in wiring order."""
     uses: dict[str, dict[str, list[str]]] = defaultdict(dict)
-    for gate in nodes.wired:
+    for gate in map(nodes.names.__getitem__, nodes.wired):  # wired: node numbers
         if gate not in drawn:
             continue
         record = nodes[gate]
