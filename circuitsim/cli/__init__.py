@@ -45,7 +45,7 @@ def main(ctx: click.Context) -> None:
       circuitsim gradcheck circuits/mlp.yaml
       circuitsim explore circuits/neuron.yaml -o neuron.html
       circuitsim test circuits/*.yaml
-      circuitsim train circuits/least_squares.yaml --data circuits/data/line.csv -o line.yaml
+      circuitsim train circuits/logistic.yaml --data circuits/data/blobs.csv
       circuitsim gates
       circuitsim plugins --json
       circuitsim new-circuit --expr "f = sigmoid(w*x + b)" -o f.yaml
