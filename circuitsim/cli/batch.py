@@ -11,6 +11,7 @@ when everything is written, so an error or Ctrl-C leaves no partial file.
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from collections import deque
 from collections.abc import Iterator
@@ -91,7 +92,8 @@ def run_batch(circuit, source, fixed: dict, seed: dict, values: list[str], grads
             "grads": {name: f"grad_{name}" for name in grads},
         }
         if output is None:
-            _write(click.get_binary_stream("stdout"), fmt, columns, head, groups, results, progress)
+            sys.stdout.flush()
+            _write(sys.stdout.buffer, fmt, columns, head, groups, results, progress)
         else:
             with atomic_write(output, "wb") as handle:
                 _write(handle, fmt, columns, head, groups, results, progress)

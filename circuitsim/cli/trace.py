@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from collections.abc import Iterator
 
 import click
@@ -51,7 +52,7 @@ def trace(file, sets, fmt, plugins):
 def _print(lines: Iterator[str], count: int) -> None:
     """Stream the lines: through a pager if they are more than a terminal shows, else with a
     progress bar on stderr once writing them takes a while (a terminal only)."""
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if out.isatty() and count > shutil.get_terminal_size().lines:
         click.echo_via_pager(line + "\n" for line in lines)
         return
