@@ -60,10 +60,7 @@ def browser():
     ``CIRCUITSIM_REQUIRE_SYSTEM_DEPS=1`` (as in CI) they fail instead.
     """
     if not pathlib.Path(CHROMIUM).exists():
-        message = f"chromium is not installed ({CHROMIUM}): the browser tests need Debian's chromium package"
-        if os.environ.get("CIRCUITSIM_REQUIRE_SYSTEM_DEPS") == "1":
-            pytest.fail(message + " (CIRCUITSIM_REQUIRE_SYSTEM_DEPS=1)")
-        pytest.skip(message)
+        missing(f"chromium is not installed ({CHROMIUM}): the browser tests need Debian's chromium package")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -85,3 +82,22 @@ def tab(browser):
     problems = list(page.problems)
     context.close()
     assert not problems, problems
+
+
+def missing(message: str) -> None:
+    """Skip a test that needs a system piece this machine lacks; fail instead where
+    ``CIRCUITSIM_REQUIRE_SYSTEM_DEPS=1`` (as in CI), so that CI runs every test."""
+    if os.environ.get("CIRCUITSIM_REQUIRE_SYSTEM_DEPS") == "1":
+        pytest.fail(message + " (CIRCUITSIM_REQUIRE_SYSTEM_DEPS=1)")
+    pytest.skip(message)
+
+
+@pytest.fixture(params=["libyaml", "python"])
+def parser(request, monkeypatch):
+    """Run the test once with libyaml and once with the pure-Python parser."""
+    from circuitsim import yamlsrc
+
+    if request.param == "libyaml" and not yamlsrc.yaml.__with_libyaml__:
+        missing("pyyaml was built without libyaml (the C parser)")
+    monkeypatch.setattr(yamlsrc, "LIBYAML", request.param == "libyaml")
+    return request.param

@@ -18,23 +18,14 @@ import threading
 import time
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 import circuitsim
-from circuitsim import yamlsrc
 from circuitsim.cli import main
 
 BAD = pathlib.Path(__file__).parent / "bad"
 CLASSES = ("modules", "paths", "numbers_in_files", "vectors")
 FILES = sorted(p for c in CLASSES for p in (BAD / c).glob("*.yaml") if p.is_file())
-
-
-@pytest.fixture(params=["libyaml", "python"])
-def parser(request, monkeypatch):
-    if request.param == "libyaml" and not yaml.__with_libyaml__:
-        pytest.skip("pyyaml was built without libyaml")
-    monkeypatch.setattr(yamlsrc, "LIBYAML", request.param == "libyaml")
 
 
 def expected(path: pathlib.Path) -> list[str]:

@@ -5,7 +5,6 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from circuitsim import yamlsrc
 from circuitsim.cli import main
 
 NEG_ZERO = "inputs: {x: 0.0, w: -2.0}\ngates:\n  m: {type: mul, inputs: [x, w]}\n  e: {type: exp, inputs: [m]}\noutputs: [e]\n"
@@ -71,11 +70,7 @@ def test_has_no_default_reads_one_way_in_run_gradcheck_draw_and_trace(cli, write
     assert cli("draw", path, code=1).stderr == wording + ", or draw with --no-values\n"
 
 
-@pytest.mark.parametrize("libyaml", [True, False], ids=["libyaml", "python"])
-def test_a_tab_in_the_indentation_is_called_a_tab(cli, write, monkeypatch, libyaml):
-    if libyaml and not yamlsrc.yaml.__with_libyaml__:
-        pytest.skip("pyyaml was built without libyaml")
-    monkeypatch.setattr(yamlsrc, "LIBYAML", libyaml)
+def test_a_tab_in_the_indentation_is_called_a_tab(cli, write, parser):
     path = write("tabbed.yaml", "inputs:\n\tx: 1.0\ngates: {}\noutputs: [x]\n")
     error = cli("check", path, code=1).stderr
     assert error.startswith(f"{path}:2:1: error: ") and "tab" in error

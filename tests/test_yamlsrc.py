@@ -37,16 +37,6 @@ gates:
 outputs: [p]
 """
 
-PARSERS = ["libyaml", "python"]
-
-
-@pytest.fixture(params=PARSERS)
-def parser(request, monkeypatch):
-    """Run the test once with libyaml and once with the pure-Python parser."""
-    if request.param == "libyaml" and not yaml.__with_libyaml__:
-        pytest.skip("pyyaml was built without libyaml")
-    monkeypatch.setattr(yamlsrc, "LIBYAML", request.param == "libyaml")
-    return request.param
 
 
 def error_of(source, **kwargs) -> CircuitError:
