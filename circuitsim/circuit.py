@@ -14,7 +14,8 @@ import numpy as np
 
 from .errors import CircuitError, did_you_mean, missing_input
 from .netlist import Netlist
-from .plan import NAN_POLICIES, Plan
+from .faults import NAN_POLICIES, check_finite
+from .plan import Plan
 from .spec import CircuitSpec
 from .trace import Message, Tracer
 
@@ -298,7 +299,7 @@ class Circuit:
             if grads is not None:
                 grads[plan.slot[name]] = result.grads[name]
         live = plan.live_steps(frozenset(self._seeds(seed, result.batch))) if grads is not None else ()
-        plan.check_finite(values, grads, nan, live)
+        check_finite(plan, values, grads, nan, live)
 
     def _run(self, inputs, seed, nan: str, *, backward: bool, trace: bool) -> Result:
         if nan not in NAN_POLICIES:
@@ -317,7 +318,7 @@ class Circuit:
             else:
                 values, grads, trapped = plan.run(values, seeds if backward else None, batched)
         live = plan.live_steps(frozenset(seeds)) if backward else ()
-        plan.check_finite(values, grads, nan, live, trapped, seeds if backward else ())
+        check_finite(plan, values, grads, nan, live, trapped, seeds if backward else ())
         result = self._result(values, grads, batch)
         if backward:
             result.seed = {plan.names[slot]: value for slot, value in seeds.items()}

@@ -1,7 +1,8 @@
 """The plan: a circuit's netlist compiled once into the schedule that every run reuses.
 
 A plan numbers the nodes (their *slots*: the inputs in file order, the gates in topological
-order, then the constants) and keeps, per gate, one step: the gate, the slot it writes and the slots it reads.
+order, then the constants) and keeps, per gate, one step: the gate, the slot it writes and the
+slots it reads (:mod:`circuitsim.numbering`).
 The forward pass runs the steps in order, each gate computing its value from its inputs'
 values; the backward pass runs them in reverse, each gate multiplying the upstream gradient of
 its output by its local gradients and adding the products into its inputs' gradients, so that
@@ -25,55 +26,31 @@ them to rounding. Each tier gives the same bits from run to run.
 A batch run on the fast path traps numpy's floating-point errors (overflow, division by zero,
 invalid operation): an operation that makes inf or NaN from finite numbers sends the run to the
 method path too, and a run that finishes without one only needs its Python floats, its inputs,
-seeds and outputs looked at for NaN and inf, not every array (:meth:`Plan.check_finite`).
+seeds and outputs looked at for NaN and inf, not every array (:func:`circuitsim.faults.check_finite`).
 """
 
 from __future__ import annotations
 
-import math
 import operator
-import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from functools import partial
-from itertools import repeat
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from .chunks import SAMPLES_PER_CHUNK, Buffers, run_in_chunks
-from .errors import CircuitError, NumericalError, NumericalWarning, Position
+from .faults import gate_fault
 from .kernels import ZERO, Kernels, batch_size, compile_kernels, compile_loop, expressions_of, method_kernels, value_problem
 from .levels import Levels, levels_for
-from .netlist import CONST, GATE, INPUT, Netlist
-from .show import short
+from .netlist import Netlist
+from .numbering import Step, number
 from .straight import Program, compile_backward, compile_forward
 
-__all__ = ["Plan", "Step", "NAN_POLICIES", "TIER_UP"]
+__all__ = ["Plan", "TIER_UP"]
 
-NAN_POLICIES = ("warn", "raise", "ignore")
 # The scalar run of a plan (with the same seeded slots) that compiles its straight-line code:
 # compiling costs about as much as 100 runs on the kernels, and saves up to about half of each run.
 TIER_UP = 100
-
-
-class Step(NamedTuple):
-    """One gate of the plan: gate ``name`` of type ``type`` reads ``ins`` (slots, one per port
-    of ``ports``) and writes ``out``; it is node ``number`` of netlist ``nodes``."""
-
-    name: str
-    type: str
-    gate: Any
-    out: int
-    ins: tuple[int, ...]
-    ports: tuple[str, ...]
-    number: int
-    nodes: Netlist
-
-    @property
-    def pos(self) -> Position:
-        """Where the gate stands in its file."""
-        return self.nodes.pos(self.number)
 
 
 class Plan:
@@ -82,35 +59,13 @@ class Plan:
     def __init__(self, nodes: Netlist, order: list[int], registry=None) -> None:
         self.nodes = nodes
         self.registry = registry
-        kinds = np.frombuffer(nodes.kinds, dtype=np.uint8)
-        names = nodes.names
-        order = np.asarray(order, dtype=np.int64)
-        order_kinds = kinds[order]
-        inputs = np.flatnonzero(kinds == INPUT)  # in file order
-        gates = order[order_kinds == GATE]
-        numbers = np.concatenate([inputs, gates, order[order_kinds == CONST]])  # node number by slot
-        slot_of = np.empty(len(names), dtype=np.int64)  # slot by node number
-        slot_of[numbers] = np.arange(len(numbers))
-        self.names = _pick(names, numbers)
-        self.n_inputs = len(inputs)
-        self.n_named = len(inputs) + len(gates)  # slots below this are inputs and gates
-        self.slot = dict(zip(self.names, range(len(numbers))))
-        named = order[order_kinds != CONST]
-        self.named = dict(zip(_pick(names, named), slot_of[named].tolist()))  # in topological order
-        self.inputs = dict(zip(self.names[: self.n_inputs], range(self.n_inputs)))  # slots 0, 1, ...
-        values = nodes.numbers
-        self.constants = [(s, values[i]) for s, i in enumerate(numbers[self.n_named :].tolist(), self.n_named)]
-        gates = gates.tolist()
-        slot = slot_of.tolist()
-        sources = nodes.sources
-        ins = [tuple(map(slot.__getitem__, sources[i])) for i in gates]
-        columns = (self.names[self.n_inputs : self.n_named], _pick(nodes.types, gates), _pick(nodes.gates, gates))
-        outs = range(self.n_inputs, self.n_named)
-        self.steps = list(map(partial(tuple.__new__, Step), zip(*columns, outs, ins, _pick(nodes.ports, gates), gates, repeat(nodes))))
-        self.outputs = [self.slot[n] for n in nodes.outputs]
+        slots = number(nodes, order)  # see circuitsim.numbering
+        self.names, self.n_inputs, self.n_named = slots.names, slots.n_inputs, slots.n_named
+        self.slot, self.named, self.inputs = slots.slot, slots.named, slots.inputs
+        self.constants, self.steps, self.outputs = slots.constants, slots.steps, slots.outputs
         self._live_cache: dict[frozenset[int], list[Step]] = {}
         self._kernels: dict = {}  # batched slots -> kernels; (batched, seeded) -> ops
-        self._unchecked: dict = {}  # batched slots -> what a trapped run checks: (numbers, arrays)
+        self.unchecked: dict = {}  # batched slots -> what a trapped run checks: (numbers, arrays)
         self._programs: dict[frozenset[int] | None, Program | None] = {}  # seeded -> straight-line code
         self._forward_code: list | None = None  # the forward functions all programs share
         self._runs: dict[frozenset[int] | None, int] = {}  # seeded -> scalar runs so far
@@ -263,7 +218,7 @@ class Plan:
                 if batch:
                     arrays.append(step.out)
         numbers = [slot for slot, batch in enumerate(is_batch) if not batch]
-        self._unchecked[batched] = _getter(numbers), _getter([*batched, *arrays])
+        self.unchecked[batched] = _getter(numbers), _getter([*batched, *arrays])
         return kernels
 
     # -- the method path -------------------------------------------------------------------
@@ -281,10 +236,10 @@ class Plan:
             except KeyboardInterrupt:
                 raise
             except BaseException as exc:  # a gate's own fault, SystemExit too: name it, whatever it was
-                raise self.gate_fault(step, "forward", exc, values) from exc
+                raise gate_fault(self, step, "forward", exc, values) from exc
             problem = value_problem(out, batch_size(inputs))
             if problem is not None:
-                raise self.gate_fault(step, "forward", f"returned {problem}", values)
+                raise gate_fault(self, step, "forward", f"returned {problem}", values)
             values[step.out] = out
             if observer is not None:
                 observer.forward_step(step, values)
@@ -305,7 +260,7 @@ class Plan:
         for step in self.live_steps(frozenset(seeds)):
             g = grads[step.out]
             ins = step.ins
-            local = self._local_grads(step, values)
+            local = self.local_grads(step, values)
             if observer is not None:
                 observer.backward_step(step, local, grads)
             for i, lg in zip(ins, local):
@@ -313,7 +268,7 @@ class Plan:
                 grads[i] = g * lg if h is ZERO else h + g * lg  # as the kernels add
         return grads
 
-    def _local_grads(self, step: Step, values: list) -> Sequence:
+    def local_grads(self, step: Step, values: list) -> Sequence:
         """The step's local gradients, checked: one number (or array) per input."""
         ins = step.ins
         inputs = [values[i] for i in ins]
@@ -323,126 +278,15 @@ class Plan:
         except KeyboardInterrupt:
             raise
         except BaseException as exc:
-            raise self.gate_fault(step, "local_grads", exc, values) from exc
+            raise gate_fault(self, step, "local_grads", exc, values) from exc
         if n != len(ins):
-            raise self.gate_fault(step, "local_grads", f"returned {n} gradients for {len(ins)} inputs", values)
+            raise gate_fault(self, step, "local_grads", f"returned {n} gradients for {len(ins)} inputs", values)
         size = batch_size((*inputs, values[step.out]))
         for port, lg in zip(step.ports, local):
             problem = value_problem(lg, size)
             if problem is not None:
-                raise self.gate_fault(step, "local_grads", f"returned for port {port!r}: {problem}", values)
+                raise gate_fault(self, step, "local_grads", f"returned for port {port!r}: {problem}", values)
         return local
-
-    # -- faults ----------------------------------------------------------------------------
-
-    def describe(self, step: Step, values: list, origin: bool = False, sample: int | None = None) -> str:
-        """``gate 'l' (log) with inputs x=0``; ``origin`` also names the gate's plugin; in a
-        batch, ``sample`` picks the sample whose inputs are shown."""
-        args = ", ".join(f"{port}={short(_at(values[i], sample), signed_zero=True)}" for port, i in zip(step.ports, step.ins))
-        what = self.gate_origin(step) if origin else step.type
-        return f"gate {step.name!r} ({what}) with inputs {args}"
-
-    def gate_fault(self, step: Step, method: str, problem: BaseException | str, values: list) -> CircuitError:
-        """A CircuitError naming the gate, its type and plugin, its inputs and its place."""
-        if isinstance(problem, BaseException):
-            problem = problem.message if isinstance(problem, CircuitError) else f"raised {type(problem).__name__}: {problem}"
-        return CircuitError(f"{self.describe(step, values, origin=True)}: {method} {problem}", step.pos)
-
-    def gate_origin(self, step: Step) -> str:
-        """``type 'square' from plugin 'square_plugin' (dist 1.0)``, as far as it is known."""
-        type_name = step.type
-        info = self.registry.get(type_name) if self.registry is not None else None
-        if info is None:
-            return f"type {type_name!r}"
-        dist = f" ({info.dist} {info.version or '?'})" if info.dist else ""
-        return f"type {type_name!r} from plugin {info.plugin!r}{dist}"
-
-    def check_finite(
-        self, values: list, grads: list | None, policy: str, live: list[Step] = (), trapped: frozenset[int] = frozenset(), seeded=()
-    ) -> None:
-        """Warn about (or raise for) the first gate whose value or gradient is NaN or inf.
-
-        After a trapped run (``trapped``: its batched slots, see :meth:`run`) only what no trapped
-        operation made is looked at first: the values no batch input reaches, the batch inputs,
-        the outputs of gates without expressions and of the circuit, the Python floats among the
-        gradients and the ``seeded`` slots' gradients. A gate whose batch expression gives a NaN
-        or inf without a numpy operation (a literal ``inf``) that vanishes before the outputs
-        goes unreported in such a run.
-        """
-        if policy == "ignore":
-            return
-        with np.errstate(all="ignore"):  # numpy's own unlocated warnings: the located one only
-            if trapped and self._untrapped_finite(values, grads, trapped, seeded):
-                return
-            if isinstance(values, np.ndarray):  # a levelized run: every number in one array
-                if np.isfinite(values).all() and (grads is None or np.isfinite(grads).all()):
-                    return
-                values, grads = values.tolist(), None if grads is None else grads.tolist()
-            message, pos = self.first_fault(values, grads, live)
-        if message is None:
-            return
-        if policy == "raise":
-            raise NumericalError(message, pos)
-        warnings.warn(f"{pos}: {message}" if pos.path or pos.line else message, NumericalWarning, stacklevel=4)
-
-    def _untrapped_finite(self, values: list, grads: list | None, batched: frozenset[int], seeded) -> bool:
-        scalars, arrays = self._unchecked[batched]
-        numbers = scalars(values)  # the numbers first: a number added to an array makes an array
-        if grads is not None:
-            numbers += [x for x in grads if type(x) is float]
-            numbers += [grads[slot] for slot in seeded]
-        numbers += arrays(values)
-        numbers += [values[slot] for slot in self.outputs]
-        return _all_finite(numbers)
-
-    def first_fault(self, values: list, grads: list | None, live: list[Step] = ()) -> tuple[str | None, Position | None]:
-        if not _all_finite(values):  # a non-finite input makes the sum non-finite too
-            for name, slot in self.inputs.items():
-                if not _finite(values[slot]):
-                    return f"input {name!r} is {_fault(values[slot])}", self.nodes[name].pos
-            for step in self.steps:
-                out = values[step.out]
-                if not _finite(out):
-                    shown = self.describe(step, values, sample=_first_bad(out))
-                    return f"{shown} produced {_fault(out)} in the forward pass", step.pos
-        if grads is not None and not _all_finite(grads):
-            for step in live:  # reverse topological order, as the backward pass ran
-                g = grads[step.out]
-                if not _finite(g):  # every contribution to it was finite: their sum is not
-                    return self._overflowed_sum(step.name, step.out, grads, live), step.pos
-                local = self._local_grads(step, values)
-                products = [g * lg for lg in local]
-                if not all(_finite(p) for p in products):
-                    k = next((_first_bad(p) for p in products if not _finite(p)), None)
-                    shown = ", ".join(short(_at(lg, k)) for lg in local)
-                    where = "" if k is None else f" (sample {k})"
-                    return (
-                        f"{self.describe(step, values, sample=k)} produced a non-finite gradient in the backward "
-                        f"pass (local gradients {shown}, upstream {short(_at(g, k))}){where}",
-                        step.pos,
-                    )
-            for name, slot in self.inputs.items():
-                if not _finite(grads[slot]):
-                    return self._overflowed_sum(name, slot, grads, live), self.nodes[name].pos
-        return None, None
-
-    def _overflowed_sum(self, name: str, slot: int, grads: list, live: list[Step]) -> str:
-        """A gradient made non-finite by adding up finite contributions where a wire fans out."""
-        uses = sum(step.ins.count(slot) for step in live)
-        g = grads[slot]
-        g = np.asarray(g) if isinstance(g, list) else g  # a levelized run's row
-        return (
-            f"the gradient of {name!r} is {_fault(g)} in the backward pass: the gradients "
-            f"from its {uses} consumers are each finite but their sum overflows"
-        )
-
-
-def _pick(items: list, numbers) -> list:
-    """``[items[i] for i in numbers]``, at C speed."""
-    numbers = numbers.tolist() if isinstance(numbers, np.ndarray) else numbers
-    if len(numbers) < 2:
-        return [items[i] for i in numbers]
-    return list(operator.itemgetter(*numbers)(items))
 
 
 def _expression_kernels(gate, n_inputs: int, batch: bool) -> Kernels | None:
@@ -463,37 +307,3 @@ def _getter(slots: list[int]):
     get = operator.itemgetter(*slots)
     return lambda items: list(get(items))
 
-
-def _finite(value) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return bool(np.all(np.isfinite(value)))
-
-
-def _all_finite(values: list) -> bool:
-    """Quick test of a whole list; may say False for a huge finite sum, never True wrongly."""
-    try:
-        total = sum(values)
-    except TypeError:
-        return all(_finite(v) for v in values)
-    return _finite(total)
-
-
-def _first_bad(value) -> int | None:
-    """The first sample of a batch value that is NaN or inf; None for a number."""
-    if isinstance(value, np.ndarray) and value.ndim > 0:
-        return int(np.flatnonzero(~np.isfinite(value))[0])
-    return None
-
-
-def _at(value, sample: int | None):
-    """A batch value's number in ``sample``; a number (or a whole array without a sample) as it is."""
-    if sample is not None and isinstance(value, np.ndarray) and value.ndim > 0:
-        return value[sample] if value.size > 1 else value.reshape(-1)[0]
-    return value
-
-
-def _fault(value) -> str:
-    """A non-finite value, ``nan``, with its sample in a batch: ``nan (sample 4)``."""
-    k = _first_bad(value)
-    return short(value) if k is None else f"{short(value[k])} (sample {k})"

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .errors import CircuitError, NumericalError, NumericalWarning, did_you_mean
-from .plan import NAN_POLICIES
+from .faults import NAN_POLICIES
 
 __all__ = ["BYTES_PER_SLOT_SAMPLE", "Sweep", "chunk_size", "memory_budget", "sweep"]
 

@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
-from .plan import Plan, Step
+from .numbering import Step
+from .plan import Plan
 
 __all__ = ["Message", "ForwardMessage", "BackwardMessage", "Tracer"]
 

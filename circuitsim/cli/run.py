@@ -17,7 +17,7 @@ from .. import loader
 from ..circuit import Circuit, Result
 from ..errors import CircuitError
 from ..fileio import atomic_write
-from ..plan import NAN_POLICIES
+from ..faults import NAN_POLICIES
 from ..tables import open_table, read_json_inputs
 from . import handle_errors, plugin_option
 from .batch import check_inputs, kept_columns, run_batch

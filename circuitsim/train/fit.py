@@ -18,6 +18,7 @@ import numpy as np
 from ..builder import Builder, dump
 from ..circuit import Circuit
 from ..errors import CircuitError, NumericalError
+from ..faults import check_finite
 from ..fileio import atomic_write
 from .data import data_columns, parameters
 from .lazy import DaskStepper, is_dask
@@ -186,7 +187,7 @@ class _Stepper:
         values, batched, _ = self.circuit._values(given)
         with np.errstate(all="ignore"):
             values, grads, trapped = plan.run(values, self.seeds, batched)
-        plan.check_finite(values, grads, "raise", self.live, trapped, self.seeds)
+        check_finite(plan, values, grads, "raise", self.live, trapped, self.seeds)
         loss = float(sum(np.mean(values[slot]) for slot in plan.outputs))
         return loss, _means([grads[slot] for slot in self.slots])
 
