@@ -5,7 +5,7 @@ lines such as ``  x: 0.5`` and ``  m: {type: mul, inputs: [w, x]}``. For a file 
 (a million gates in seconds) this module reads those two blocks line by line into a
 :class:`~circuitsim.netlist.Netlist`, without a YAML tree, and leaves the rest of the file
 (``circuit:``, ``description:``, ``outputs:``, ``tests:``) to the full reader and to the
-validation of :mod:`circuitsim.spec`, with the block lines blanked so that lines keep their
+validation of :mod:`circuitsim.spec_parser`, with the block lines blanked so that lines keep their
 numbers.
 
 It only *accepts*: a line it does not recognise, a name it cannot resolve, an unknown gate type,
@@ -26,7 +26,8 @@ from typing import Any
 
 from .errors import CircuitError, Position
 from .netlist import CONST, GATE, INPUT, Netlist
-from .spec import NAME_RE, CircuitSpec, GateSpec, InputSpec, Source, _SpecParser
+from .spec import NAME_RE, CircuitSpec, GateSpec, InputSpec, Source
+from .spec_parser import SpecParser
 from .yamlsrc import Scalar, read
 
 __all__ = ["CanonicalSpec", "canonical_spec", "read_canonical"]
@@ -55,7 +56,7 @@ def read_canonical(
     source: str | bytes, path: str | None, default_name: str, lookup, gate_types, max_bytes: int
 ) -> tuple[CircuitSpec, Netlist] | None:
     """The spec and netlist of canonical circuit text (``str`` or UTF-8 ``bytes``), or ``None``
-    to use the full reader. ``lookup`` and ``gate_types`` are those of :func:`~circuitsim.spec.parse_spec`."""
+    to use the full reader. ``lookup`` and ``gate_types`` are those of :func:`~circuitsim.spec_parser.parse_spec`."""
     if len(source) > max_bytes:
         return None
     if isinstance(source, bytes):
@@ -209,7 +210,7 @@ class _Reader:
         spec = CanonicalSpec(default_name, "", self.path)
         spec.inputs = _Inputs(self.netlist)
         spec.gates = _Gates(self.netlist, self.widths)
-        parser = _SpecParser(self.path, self.lookup, gate_types, None)
+        parser = SpecParser(self.path, self.lookup, gate_types, None)
         spec.name = parser.text(root.get("circuit"), "circuit") or default_name
         spec.description = parser.text(root.get("description"), "description") or ""
         parser.parse_outputs(root.get("outputs"), root, spec)

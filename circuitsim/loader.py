@@ -33,7 +33,8 @@ from .fastload import CanonicalSpec, read_canonical
 from .graph import find_cycles, flatten
 from .netlist import Netlist, topological_order
 from .plugins import Registry, load_registry
-from .spec import CircuitSpec, parse_spec, size_error
+from .spec import CircuitSpec, size_error
+from .spec_parser import parse_spec
 from .yamlsrc import DEFAULT_MAX_BYTES, Map, read
 
 __all__ = ["DEFAULT_MAX_GATES", "MAX_MODULE_DEPTH", "from_spec", "load", "loads", "max_gates_default"]

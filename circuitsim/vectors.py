@@ -17,7 +17,7 @@ import numpy as np
 from .errors import CircuitError, CircuitErrors, Position, missing_input
 from .fileio import read_user_file
 from .show import exact
-from .spec import parse_vectors
+from .spec_parser import parse_vectors
 from .yamlsrc import DEFAULT_MAX_BYTES, Map, Scalar, Seq, read
 
 if TYPE_CHECKING:
