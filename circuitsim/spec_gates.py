@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import CircuitError, Position, did_you_mean
 from .spec import CircuitSpec, GateSpec
-from .spec_reader import BAD, SpecReader
+from .spec_reader import BAD, SpecReader, absent
 from .suggest import Suggestions
 from .yamlsrc import Map, Node, Scalar, Seq
 
@@ -25,10 +25,7 @@ class GateSections(SpecReader):
     """Reads ``gates:`` and ``wires:`` into the spec's :class:`~circuitsim.spec.GateSpec`\\ s."""
 
     def parse_gates(self, node: Node | None, spec: CircuitSpec) -> None:
-        if node is None or (isinstance(node, Scalar) and node.is_null()):
-            return
-        if not isinstance(node, Map):
-            self.error("gates must be a mapping of gate name to {type, inputs, params}", node)
+        if not self.section(node, Map, "gates must be a mapping of gate name to {type, inputs, params}"):
             return
         for key, body in node.items:
             name = self.new_name(key, spec, "gate")
@@ -73,7 +70,7 @@ class GateSections(SpecReader):
     def parse_params(self, gate: GateSpec, node: Node | None) -> dict[str, Any]:
         declared = dict(gate.cls.params)
         given: dict[str, Any] = {}
-        if node is not None and not (isinstance(node, Scalar) and node.is_null()):
+        if not absent(node):
             if not isinstance(node, Map):
                 self.error(f"gate {gate.name!r}: params must be a mapping", node)
             else:
@@ -146,10 +143,7 @@ class GateSections(SpecReader):
         )
 
     def parse_wires(self, node: Node | None, spec: CircuitSpec) -> None:
-        if node is None or (isinstance(node, Scalar) and node.is_null()):
-            return
-        if not isinstance(node, Seq):
-            self.error('wires must be a list of strings like "a -> g" or "a -> g.x"', node)
+        if not self.section(node, Seq, 'wires must be a list of strings like "a -> g" or "a -> g.x"'):
             return
         for item in node.items:
             if not isinstance(item, Scalar) or "->" not in item.raw:

@@ -19,7 +19,7 @@ from typing import Any
 from .errors import CircuitError, did_you_mean
 from .spec import DEFAULT_TOL, SOURCE_RE, CircuitSpec, InputSpec, ModuleSpec, TestSpec, flat_size
 from .spec_gates import GateSections
-from .spec_reader import GateLookup, ModuleLoader
+from .spec_reader import GateLookup, ModuleLoader, absent
 from .suggest import Suggestions
 from .yamlsrc import Map, Node, Scalar, Seq
 
@@ -72,10 +72,7 @@ class SpecParser(GateSections):
         return spec, self.errors
 
     def parse_modules(self, node: Node | None, spec: CircuitSpec) -> None:
-        if node is None or (isinstance(node, Scalar) and node.is_null()):
-            return
-        if not isinstance(node, Map):
-            self.error("modules must be a mapping of module name to circuit file path", node)
+        if not self.section(node, Map, "modules must be a mapping of module name to circuit file path"):
             return
         for key, value in node.items:
             name = key.raw
@@ -100,7 +97,7 @@ class SpecParser(GateSections):
                 self.modules[name] = spec.modules[name] = ModuleSpec(name, path, module_spec, key.pos)
 
     def parse_inputs(self, node: Node | None, spec: CircuitSpec) -> None:
-        if node is None or (isinstance(node, Scalar) and node.is_null()):
+        if absent(node):
             return
         if isinstance(node, Seq):  # a list of names: all of them required
             for item in node.items:
@@ -121,7 +118,7 @@ class SpecParser(GateSections):
                 spec.inputs[name] = InputSpec(name, default, key.pos)
 
     def parse_outputs(self, node: Node | None, root: Map, spec: CircuitSpec) -> None:
-        if node is None or (isinstance(node, Scalar) and node.is_null()):
+        if absent(node):
             self.error("the circuit has no outputs: add `outputs: [name, ...]`", root)
             return
         items = node.items if isinstance(node, Seq) else [node]
@@ -141,10 +138,7 @@ class SpecParser(GateSections):
                 spec.output_pos[name] = item.pos
 
     def parse_tests(self, node: Node | None, spec: CircuitSpec) -> None:
-        if node is None or (isinstance(node, Scalar) and node.is_null()):
-            return
-        if not isinstance(node, Seq):
-            self.error("tests must be a list of {name, inputs, expect, grads, tol}", node)
+        if not self.section(node, Seq, "tests must be a list of {name, inputs, expect, grads, tol}"):
             return
         names = spec.node_names()
         nodes, node_hints, input_hints = set(names), Suggestions(names), Suggestions(spec.inputs)
@@ -204,10 +198,7 @@ class SpecParser(GateSections):
 
     def test_values(self, node: Node | None, known: Collection[str], what: str, hints: Suggestions) -> dict[str, Any]:
         """A test's mapping of names to numbers (or lists of numbers: a batch)."""
-        if node is None or (isinstance(node, Scalar) and node.is_null()):
-            return {}
-        if not isinstance(node, Map):
-            self.error(f"a test's {what} values must be a mapping of name to number", node)
+        if not self.section(node, Map, f"a test's {what} values must be a mapping of name to number"):
             return {}
         out: dict[str, Any] = {}
         for key, value in node.items:

@@ -18,13 +18,18 @@ from .spec import NAME_RE, SOURCE_RE, CircuitSpec, ModuleSpec, Source
 from .suggest import Suggestions
 from .yamlsrc import Node, Scalar
 
-__all__ = ["SpecReader", "GateLookup", "ModuleLoader", "BAD"]
+__all__ = ["SpecReader", "GateLookup", "ModuleLoader", "BAD", "absent"]
 
 BAD = object()  # a value whose problem is reported already
 GateLookup = Callable[[str], type[Gate] | None]
 # Read the module file at a path as written in `modules:` (at a position): its validated spec,
 # or None when it has problems, and the problems to report (each with its own file).
 ModuleLoader = Callable[[str, Position], tuple[CircuitSpec | None, list[CircuitError]]]
+
+
+def absent(node: Node | None) -> bool:
+    """Whether a key is missing (``node`` None) or null."""
+    return node is None or (isinstance(node, Scalar) and node.is_null())
 
 
 class SpecReader:
@@ -48,8 +53,17 @@ class SpecReader:
         pos = node if isinstance(node, Position) else node.pos
         self.errors.append(CircuitError(message, pos))
 
+    def section(self, node: Node | None, kind: type[Node], message: str) -> bool:
+        """Whether ``node`` is given and a ``kind`` (Map or Seq); a wrong kind is reported."""
+        if absent(node):
+            return False
+        if not isinstance(node, kind):
+            self.error(message, node)
+            return False
+        return True
+
     def text(self, node: Node | None, what: str) -> str | None:
-        if node is None or (isinstance(node, Scalar) and node.is_null()):
+        if absent(node):
             return None
         if not isinstance(node, Scalar):
             self.error(f"{what} must be text", node)
