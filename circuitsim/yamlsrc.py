@@ -5,7 +5,8 @@ The tree is built in one pass over pyyaml's event stream (never ``yaml.load`` or
 no more than its size, and every check happens as the events come in. Anything wrong is a
 :class:`~circuitsim.errors.CircuitError` at the offending line and column:
 
-- text that is not UTF-8, holds control characters, or is larger than ``max_bytes``;
+- text that is not UTF-8, holds control characters, or is larger than ``max_bytes``
+  (checked before parsing, by :mod:`circuitsim.yamltext`);
 - YAML syntax errors;
 - tags other than the plain-data ones (``!!str !!int !!float !!bool !!null !!seq !!map``),
   anchors and aliases (so an alias bomb costs nothing), mapping keys that are not scalars,
@@ -13,7 +14,9 @@ no more than its size, and every check happens as the events come in. Anything w
 - an empty file, several documents, or a top level that is not a mapping.
 
 Scalars keep their text; :meth:`Scalar.python` resolves it with the YAML 1.2 core schema
-(``yes``/``no``/``on``/``off`` stay strings, ``012`` is 12, ``1e3`` is 1000.0).
+(:mod:`circuitsim.yamlscalar`: ``yes``/``no``/``on``/``off`` stay strings, ``012`` is 12,
+``1e3`` is 1000.0). Without libyaml, pyyaml's pure-Python parser reads the events, made to
+read as libyaml does (:mod:`circuitsim.yamlpure`).
 
 >>> tree = read("gates:\\n  m0: {type: mul, inputs: [w0, 2]}\\n")
 >>> gate = tree.get("gates").get("m0")
@@ -23,8 +26,6 @@ Scalars keep their text; :meth:`Scalar.python` resolves it with the YAML 1.2 cor
 
 from __future__ import annotations
 
-import math
-import re
 import sys
 from dataclasses import dataclass, field
 from itertools import chain
@@ -40,7 +41,10 @@ from yaml.events import (
     StreamEndEvent,
 )
 
-from circuitsim.errors import CircuitError, Position
+from .errors import CircuitError, Position
+from .yamlpure import PurePythonLoader
+from .yamlscalar import NULLS, TAGGED, OutOfRange, resolve_plain
+from .yamltext import char_at, decode
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -66,30 +70,6 @@ _KEYS_HINT = "keys like `inputs:`, `gates:`, `outputs:`"
 _EMPTY = f"empty circuit file: write a mapping with {_KEYS_HINT}"
 _INDEXED = 16  # a Map with this many keys or more looks keys up in a dict
 
-# YAML 1.2 core schema.
-_NULLS = {"", "~", "null", "Null", "NULL"}
-_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_FLOAT_WORDS = {
-    sign + dot_inf: value
-    for dot_inf in (".inf", ".Inf", ".INF")
-    for sign, value in (("", math.inf), ("+", math.inf), ("-", -math.inf))
-} | {nan: math.nan for nan in (".nan", ".NaN", ".NAN")}
-_WORDS = dict.fromkeys(_NULLS) | _BOOLS | _FLOAT_WORDS
-_NUMBER = re.compile(
-    r"(?P<int>[-+]?[0-9]+)"
-    r"|0o(?P<oct>[0-7]+)"
-    r"|0x(?P<hex>[0-9a-fA-F]+)"
-    r"|(?P<float>[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)"
-)
-_NUMBER_START = frozenset("0123456789+-.")
-_MISSING = object()
-
-# What YAML allows in a stream, as in pyyaml's reader; anything else is a control character.
-_NOT_PRINTABLE = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-
 
 @dataclass(slots=True)
 class Scalar:
@@ -108,18 +88,18 @@ class Scalar:
         """
         try:
             if self.tag is not None:
-                return _TAGGED[self.tag](self.raw)
+                return TAGGED[self.tag](self.raw)
             if self.quoted:
                 return self.raw
-            return _resolve_plain(self.raw)
-        except _OutOfRange as exc:
+            return resolve_plain(self.raw)
+        except OutOfRange as exc:
             raise CircuitError(str(exc), self.pos) from None
 
     def is_null(self) -> bool:
         """True for ``null``, ``~``, an empty plain value and ``!!null``."""
         if self.tag is not None:
             return self.tag == "!!null"
-        return not self.quoted and self.raw in _NULLS
+        return not self.quoted and self.raw in NULLS
 
 
 @dataclass(slots=True)
@@ -174,11 +154,11 @@ def read(
 
     ``path`` only labels positions in the tree and in errors. Raises :class:`CircuitError`.
     """
-    text = _decode(source, path, max_bytes)
+    text = decode(source, path, max_bytes)
     # The tree is a million small objects for a big circuit: the loader pauses the cycle
     # collector around reading it (see circuitsim.loader).
     try:
-        loader = yaml.CSafeLoader(text) if LIBYAML else _PurePythonLoader(text, max_depth)
+        loader = yaml.CSafeLoader(text) if LIBYAML else PurePythonLoader(text, max_depth)
         try:
             return _read_document(iter(loader.get_event, None), path, max_depth)
         finally:
@@ -188,220 +168,6 @@ def read(
     except yaml.YAMLError as err:  # not expected after _decode's checks
         raise CircuitError(f"YAML error: {err}", Position(path)) from None
 
-
-# --- the pure-Python parser, made to read as libyaml does -----------------------------------
-
-
-class _PurePythonLoader(yaml.SafeLoader):
-    r"""pyyaml's own parser where it would read a file differently from libyaml, as libyaml does.
-
-    - Tabs separate tokens where libyaml allows them: in flow collections and after a key's
-      ``:`` (pyyaml's scanner takes only spaces), and inside plain scalars (``a b\tc``).
-    - A plain scalar ends where libyaml ends it (``[a?b]`` is one scalar, ``[a:]`` an error).
-    - A tab where a block scalar's indentation is found is an error, as in libyaml.
-    - An escape that names a surrogate or no character at all (``"\ud800"``,
-      ``"\U00110000"``) is the syntax error libyaml reports, at the same place.
-    - Flow collections nest no deeper than ``max_depth``: the scanner looks ahead through a
-      whole line of brackets, which for tens of thousands of them takes seconds.
-    """
-
-    def __init__(self, text: str, max_depth: int) -> None:
-        super().__init__(text)
-        self.max_depth = max_depth
-
-    def scan_to_next_token(self) -> None:
-        if self.index == 0 and self.peek() == "\ufeff":
-            self.forward()
-        while True:
-            while self.peek() == " " or (self.peek() == "\t" and (self.flow_level or not self.allow_simple_key)):
-                self.forward()
-            if self.peek() == "#":
-                while self.peek() not in "\0\r\n\x85\u2028\u2029":
-                    self.forward()
-            if not self.scan_line_break():
-                return
-            if not self.flow_level:
-                self.allow_simple_key = True
-
-    def scan_plain(self):
-        """pyyaml's own, ending where libyaml ends a plain scalar: in a flow collection at
-        ``,[]{}`` but not at ``?``, and refusing a ``:`` right before ``,?[]{}`` there."""
-        chunks = []
-        start_mark = end_mark = self.get_mark()
-        indent = self.indent + 1
-        spaces = []
-        while self.peek() != "#":
-            length = 0
-            while True:
-                ch = self.peek(length)
-                if ch in _BLANKZ or (self.flow_level and ch in ",[]{}"):
-                    break
-                if ch == ":":
-                    after = self.peek(length + 1)
-                    if after in _BLANKZ:
-                        break
-                    if self.flow_level and after in ",?[]{}":
-                        mark = yaml.Mark(self.name, self.index + length, self.line, self.column + length, None, None)
-                        raise yaml.scanner.ScannerError("while scanning a plain scalar", start_mark, "found unexpected ':'", mark)
-                length += 1
-            if length == 0:
-                break
-            self.allow_simple_key = False
-            chunks.extend(spaces)
-            chunks.append(self.prefix(length))
-            self.forward(length)
-            end_mark = self.get_mark()
-            spaces = self.scan_plain_spaces(indent, start_mark)
-            if not spaces or self.peek() == "#" or (not self.flow_level and self.column < indent):
-                break
-        return yaml.tokens.ScalarToken("".join(chunks), True, start_mark, end_mark)
-
-    def scan_plain_spaces(self, indent, start_mark):
-        """pyyaml's own, with tabs as blanks (libyaml's rule: not left of the indentation)."""
-        chunks = []
-        length = 0
-        while self.peek(length) in " \t":
-            length += 1
-        blanks = self.prefix(length)
-        self.forward(length)
-        if self.peek() not in _BREAKS:
-            return [blanks] if blanks else []
-        line_break = self.scan_line_break()
-        self.allow_simple_key = True
-        if self._document_marker():
-            return None
-        breaks = []
-        while self.peek() in " \t" + _BREAKS:
-            if self.peek() == " ":
-                self.forward()
-            elif self.peek() == "\t":
-                if self.column < indent:
-                    raise yaml.scanner.ScannerError(
-                        "while scanning a plain scalar", start_mark,
-                        "found a tab character that violates indentation", self.get_mark(),
-                    )
-                self.forward()
-            else:
-                breaks.append(self.scan_line_break())
-                if self._document_marker():
-                    return None
-        if line_break != "\n":
-            chunks.append(line_break)
-        elif not breaks:
-            chunks.append(" ")
-        chunks.extend(breaks)
-        return chunks
-
-    def scan_block_scalar_indentation(self):
-        chunks, max_indent, end_mark = super().scan_block_scalar_indentation()
-        if self.peek() == "\t":  # libyaml's rule: a tab cannot stand for indentation
-            raise yaml.scanner.ScannerError(
-                "while scanning a block scalar", None,
-                "found a tab character where an indentation space is expected", self.get_mark(),
-            )
-        return chunks, max_indent, end_mark
-
-    def _document_marker(self) -> bool:
-        return self.prefix(3) in ("---", "...") and self.peek(3) in "\0 \t" + _BREAKS
-
-    def scan_flow_scalar_non_spaces(self, double, start_mark):
-        start = self.pointer
-        try:
-            chunks = super().scan_flow_scalar_non_spaces(double, start_mark)
-        except ValueError:  # chr() of a code beyond U+10FFFF: the pointer is at its digits
-            raise self._bad_escape(start_mark, self.get_mark()) from None
-        if double and any(_SURROGATE.search(chunk) for chunk in chunks):
-            raise self._bad_escape(start_mark, self._surrogate_mark(start))
-        return chunks
-
-    def _surrogate_mark(self, start: int) -> yaml.Mark:
-        """Where the digits of the first escape naming a surrogate start (on the current line)."""
-        text, i = self.buffer, start
-        while i < self.pointer:
-            if text[i] == "\\":
-                width = self.ESCAPE_CODES.get(text[i + 1], 0)
-                if width and 0xD800 <= int(text[i + 2 : i + 2 + width], 16) <= 0xDFFF:
-                    break
-                i += 2 + width
-            else:
-                i += 1
-        back = self.pointer - (i + 2)
-        return yaml.Mark(self.name, self.index - back, self.line, self.column - back, None, None)
-
-    def _bad_escape(self, start_mark, mark) -> yaml.scanner.ScannerError:
-        return yaml.scanner.ScannerError(
-            "while parsing a quoted scalar", start_mark, "found invalid Unicode character escape code", mark
-        )
-
-    def fetch_flow_collection_start(self, TokenClass):
-        if self.flow_level >= self.max_depth:
-            raise yaml.scanner.ScannerError(
-                None, None, "exceeded maximum nesting depth", self.get_mark()
-            )
-        super().fetch_flow_collection_start(TokenClass)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_BREAKS = "\r\n\x85\u2028\u2029"
-_BLANKZ = "\0 \t" + _BREAKS
-
-
-# --- text checks, before any parsing ---------------------------------------------------------
-
-
-def _decode(source: str | bytes, path: str | None, max_bytes: int) -> str:
-    """The text to parse: size-checked, UTF-8-decoded, free of control characters."""
-    if isinstance(source, str):
-        size = len(source) if source.isascii() else len(source.encode("utf-8", "surrogatepass"))
-    else:
-        size = len(source)
-    if size > max_bytes:
-        raise CircuitError(
-            f"file is larger than the limit of {max_bytes} bytes; "
-            "split the circuit into modules or raise max_bytes",
-            Position(path),
-        )
-    text = source if isinstance(source, str) else _decode_utf8(bytes(source), path)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    bad = _NOT_PRINTABLE.search(text)
-    if bad is not None:
-        line, column = _line_col(text, bad.start())
-        char = bad.group()
-        what = "a NUL character" if char == "\0" else f"control character U+{ord(char):04X}"
-        raise CircuitError(
-            f"the file contains {what}, which YAML does not allow; remove it",
-            Position(path, line, column),
-        )
-    return text
-
-
-def _decode_utf8(data: bytes, path: str | None) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
-        _not_utf8("it starts with a UTF-16 or UTF-32 byte order mark", data, 0, path)
-    nul = data.find(b"\0")
-    if nul >= 0:
-        _not_utf8("it holds a NUL byte", data, nul, path)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        _not_utf8(f"byte 0x{data[err.start]:02x} is not valid UTF-8", data, err.start, path)
-
-
-def _not_utf8(reason: str, data: bytes, offset: int, path: str | None):
-    prefix = data[:offset].decode("utf-8", "replace")
-    line, column = _line_col(prefix, len(prefix))
-    raise CircuitError(
-        f"file is not UTF-8 text ({reason}); save it as UTF-8", Position(path, line, column)
-    )
-
-
-def _line_col(text: str, index: int) -> tuple[int, int]:
-    """1-based line and column of ``text[index]``, counting line breaks as YAML does."""
-    line, start = 1, 0
-    for brk in _LINE_BREAK.finditer(text, 0, index):
-        line, start = line + 1, brk.end()
-    return line, index - start + 1
 
 
 # --- the event stream -> the tree ------------------------------------------------------------
@@ -547,8 +313,8 @@ def _scalar_tag(event, path: str | None) -> str | None:
     if tag not in _SCALAR_TAGS:
         raise CircuitError(f"tag {tag!r} does not fit a single value; remove it", _pos(event, path))
     try:
-        _TAGGED[tag](event.value)
-    except _OutOfRange as exc:
+        TAGGED[tag](event.value)
+    except OutOfRange as exc:
         raise CircuitError(str(exc), _pos(event, path)) from None
     except ValueError:
         raise CircuitError(
@@ -596,101 +362,10 @@ def _syntax_error(err: yaml.MarkedYAMLError, path: str | None, max_depth: int, t
     if "maximum nesting depth" in str(err.problem or err.context):
         # libyaml >= 0.2.5 caps nesting itself while it scans ahead, before events reach us.
         return _depth_error(max_depth, pos)
-    if mark and _char_at(text, mark.line, mark.column) == "\t":
+    if mark and char_at(text, mark.line, mark.column) == "\t":
         return CircuitError("YAML syntax error: a tab character; YAML indents with spaces only: replace the tab with spaces", pos)
     message = f"YAML syntax error: {err.problem or err.context}"
     if err.context and err.problem and err.context_mark:
         where = err.context_mark
         message += f" ({err.context} at line {where.line + 1}, column {where.column + 1})"
     return CircuitError(message + "; check the indentation, quotes and brackets here", pos)
-
-
-def _char_at(text: str, line: int, column: int) -> str:
-    """The character at 0-based ``line`` and ``column`` of ``text``, or ""."""
-    lines = _LINE_BREAK.split(text, line + 1)
-    return lines[line][column : column + 1] if line < len(lines) else ""
-
-
-# --- scalar resolution (YAML 1.2 core schema) -------------------------------------------------
-
-
-def _resolve_plain(raw: str) -> str | int | float | bool | None:
-    value = _WORDS.get(raw, _MISSING)
-    if value is not _MISSING:
-        return value
-    if raw[0] not in _NUMBER_START:
-        return raw
-    number = _NUMBER.fullmatch(raw)
-    if number is None:
-        return raw
-    return _number(number)
-
-
-class _OutOfRange(ValueError):
-    """A number beyond the range of a 64-bit float."""
-
-    def __init__(self, text: str) -> None:
-        shown = text if len(text) <= 24 else f"{text[:12]}...{text[-6:]} ({len(text):,} characters)"
-        super().__init__(
-            f"the number {shown} is too large for a 64-bit float (at most about 1.8e308); "
-            "write a smaller number, or .inf for infinity"
-        )
-
-
-# Integers are converted only below this many digits: beyond it no float can hold them, and
-# Python refuses to convert more than 4300 digits at all.
-_MAX_DIGITS = {"int": 310, "oct": 343, "hex": 257}
-_FLOAT_MAX = int(sys.float_info.max)
-
-
-def _number(match: re.Match) -> int | float:
-    kind = match.lastgroup
-    text = match.group()
-    if kind == "float":
-        value = float(text)
-        if math.isinf(value):
-            raise _OutOfRange(text)
-        return value
-    digits = match[kind]
-    if len(digits.lstrip("+-0")) > _MAX_DIGITS[kind]:
-        raise _OutOfRange(text)
-    value = int(digits, {"int": 10, "oct": 8, "hex": 16}[kind])
-    if abs(value) > _FLOAT_MAX:
-        raise _OutOfRange(text)
-    return value
-
-
-def _as_int(raw: str) -> int:
-    match = _NUMBER.fullmatch(raw)
-    if match is None or match.lastgroup == "float":
-        raise ValueError(raw)
-    return _number(match)
-
-
-def _as_float(raw: str) -> float:
-    if raw in _FLOAT_WORDS:
-        return _FLOAT_WORDS[raw]
-    match = _NUMBER.fullmatch(raw)
-    if match is None:
-        raise ValueError(raw)
-    return float(_number(match))
-
-
-def _as_bool(raw: str) -> bool:
-    if raw not in _BOOLS:
-        raise ValueError(raw)
-    return _BOOLS[raw]
-
-
-def _as_null(raw: str) -> None:
-    if raw not in _NULLS:
-        raise ValueError(raw)
-
-
-_TAGGED = {
-    "!!str": str,
-    "!!int": _as_int,
-    "!!float": _as_float,
-    "!!bool": _as_bool,
-    "!!null": _as_null,
-}
