@@ -1,26 +1,26 @@
-"""The Python API's objects: a loaded :class:`Circuit` and the :class:`Result` of a run."""
+"""The Python API's objects: a loaded :class:`Circuit` and the :class:`Result` of a run
+(:mod:`circuitsim.results`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
 import numbers
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
 
 from .errors import CircuitError, did_you_mean, missing_input
-from .netlist import Netlist
 from .faults import NAN_POLICIES, check_finite
+from .netlist import Netlist
 from .plan import Plan
+from .results import Result, SlotView, to_batch
 from .spec import CircuitSpec
-from .trace import Message, Tracer
+from .trace import Tracer
 
 if TYPE_CHECKING:
-    from .draw import Drawing
     from .explore import Explorer
     from .vectors import TestReport
 
@@ -57,75 +57,6 @@ class Defaults(Mapping):
     def __repr__(self) -> str:
         return repr(self._items)
 
-
-class SlotView(Mapping):
-    """A run's numbers by name: a read-only mapping over the run's slot list.
-
-    It behaves as the dict it stands for (``==`` compares it with any mapping) but converts a
-    number only when it is read: a run over a large circuit does not build two dicts of every
-    node. In a batch run every number reads as an array of shape ``(batch,)``.
-    """
-
-    __slots__ = ("_index", "_items", "_convert")
-
-    def __init__(self, index: Mapping[str, int], items: list, convert: Callable) -> None:
-        self._index = index  # name -> slot
-        self._items = items
-        self._convert = convert
-
-    def __getitem__(self, name: str):
-        slot = self._index[name]
-        value = self._items[slot] = self._convert(self._items[slot])  # converted once
-        return value
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._index
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._index)
-
-    def __len__(self) -> int:
-        return len(self._index)
-
-    def __repr__(self) -> str:
-        return repr(dict(self))
-
-
-@dataclass
-class Result:
-    """Values and gradients of one run.
-
-    ``outputs`` maps each output to its value; ``values`` and ``grads`` map every input and
-    gate to its value and to the gradient of the seeded outputs with respect to it (``grads``
-    is empty after :meth:`Circuit.forward`). After a run they are read-only :class:`SlotView`
-    mappings, which compare equal to the dicts they stand for. In a batch run every number is an array of shape
-    ``(batch,)``. ``trace`` is the list of messages of a run with ``trace=True`` (see
-    :mod:`circuitsim.trace`); ``seed`` maps the nodes the backward pass started from to their
-    upstream gradients; ``from_circuit`` is the :class:`Circuit` that ran, so that a notebook
-    can draw the result.
-    """
-
-    circuit: str
-    outputs: Mapping[str, Any]
-    values: Mapping[str, Any]
-    grads: Mapping[str, Any] = field(default_factory=dict)
-    batch: int | None = None
-    trace: list[Message] | None = field(default=None, repr=False, compare=False)
-    from_circuit: Circuit | None = field(default=None, repr=False, compare=False)
-    seed: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
-
-    def _repr_svg_(self) -> str | None:
-        """The circuit drawn with this run's values and gradients (Jupyter calls this)."""
-        return self.draw()._repr_svg_() if self.from_circuit is not None else None
-
-    def draw(self, *, sample: int = 0, **options) -> Drawing:
-        """The circuit drawn with this run's numbers, sample ``sample`` of a batch; it shows
-        itself in a notebook. Options as for :func:`circuitsim.draw.render`."""
-        from .draw import LIMIT, Drawing
-
-        if self.from_circuit is None:
-            raise CircuitError("this result was not made by Circuit.run: there is no circuit to draw")
-        return Drawing(self.from_circuit, self, sample=sample, **{"limit": LIMIT} | options)
 
 
 class Circuit:
@@ -384,7 +315,7 @@ class Circuit:
         return seeds
 
     def _result(self, values: list, grads: list | None, batch: int | None) -> Result:
-        convert = _to_batch(batch) if batch is not None else float
+        convert = to_batch(batch) if batch is not None else float
         named = self.plan.named  # inputs and gates, not constants
         grad_view = SlotView(named, grads, convert) if grads is not None else {}
         outputs = SlotView(self._outputs, values, convert)
@@ -438,17 +369,3 @@ def _all_finite(value) -> bool:
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else f"{text[:20]}...{text[-8:]} ({len(text):,} characters)"
-
-
-def _to_batch(batch: int):
-    def fix(value):
-        if type(value) is float:  # a node no batch input reaches, e.g. a weight's value
-            return np.full(batch, value)
-        if type(value) is np.ndarray and value.shape == (batch,) and value.dtype == np.float64:
-            return value
-        array = np.asarray(value, dtype=np.float64)
-        if array.shape == (batch,):
-            return array
-        return np.broadcast_to(array, (batch,)).copy()
-
-    return fix
