@@ -1,19 +1,19 @@
 """The second tier of the fast path: a whole plan as straight-line Python code.
 
 A plan that runs often on scalars is worth compiling gate by gate into plain statements, in
-functions of :data:`CHUNK` gates each. Values and gradients live in local variables inside a
+functions of :data:`GATES_PER_FUNCTION` gates each. Values and gradients live in local variables inside a
 function, ``x4`` the value of slot 4 and ``d4`` its gradient; a function reads what it needs
 from the plan's value and gradient lists and writes what it made back, consecutive slots in
 one slice assignment. For ``r = relu(w * x + b)``::
 
-    def chunk(v):
+    def run_gates(v):
         x0, x1, x2 = _0(v)                  # operator.itemgetter(0, 1, 2): w, x, b
         x3 = x0 * x1
         x4 = x3 + x2
         x5 = 0.0 if x4 <= 0 else x4
         v[3:6] = x3, x4, x5
 
-    def chunk(v, g):
+    def run_gates(v, g):
         x0, x1, x2, x3, x4, x5 = _1(v)
         d5 = g[5]                           # the seed
         d4 = 0.0 + d5 * (1.0 if x4 > 0 else 0.0)
@@ -42,9 +42,9 @@ from typing import Any
 
 from .kernels import FIRST, UNIT, ZERO, checked_forward, checked_local_grads, expressions_of
 
-__all__ = ["CHUNK", "Program", "compile_backward", "compile_forward"]
+__all__ = ["GATES_PER_FUNCTION", "Program", "compile_backward", "compile_forward"]
 
-CHUNK = 200  # gates per generated function: large enough to amortise a call, small to compile
+GATES_PER_FUNCTION = 200  # gates per generated function: large enough to amortise a call, small to compile
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class _Globals:
     def define(self, source: str) -> Callable:
         """The one function ``source`` defines, compiled with these globals."""
         exec(compile(source, "<straight-line plan>", "exec"), self.namespace)
-        return self.namespace.pop("chunk")
+        return self.namespace.pop("run_gates")
 
 
 @dataclass(frozen=True)
@@ -92,10 +92,10 @@ class _GateCode:
 
 def compile_forward(steps: Sequence) -> list[Callable]:
     """Straight-line functions ``f(v)`` that run ``steps`` (their slots numbered in order)."""
-    chunk = CHUNK
+    per = GATES_PER_FUNCTION
     names = _Globals()
     codes = _codes(steps, names)
-    return [names.define(_forward(steps[k : k + chunk], codes, names)) for k in range(0, len(steps), chunk)]
+    return [names.define(_forward(steps[k : k + per], codes, names)) for k in range(0, len(steps), per)]
 
 
 def compile_backward(live: Sequence, seeded: frozenset[int]) -> list[Callable]:
@@ -103,11 +103,11 @@ def compile_backward(live: Sequence, seeded: frozenset[int]) -> list[Callable]:
 
     ``seeded`` are the slots whose gradient is set before the backward pass.
     """
-    chunk = CHUNK
+    per = GATES_PER_FUNCTION
     names = _Globals()
     codes = _codes(live, names)
     touched = set(seeded)
-    return [names.define(_backward(live[k : k + chunk], codes, names, touched)) for k in range(0, len(live), chunk)]
+    return [names.define(_backward(live[k : k + per], codes, names, touched)) for k in range(0, len(live), per)]
 
 
 def _codes(steps: Sequence, names: _Globals) -> dict[int, _GateCode]:
@@ -237,4 +237,4 @@ def _backward(live: Sequence, codes: dict[int, _GateCode], names: _Globals, touc
 
 
 def _function(params: str, lines: list[str]) -> str:
-    return "\n".join([f"def chunk({params}):", *[line for line in lines if line]]) + "\n"
+    return "\n".join([f"def run_gates({params}):", *[line for line in lines if line]]) + "\n"

@@ -1,5 +1,5 @@
 """The straight-line tier (circuitsim.straight) against the method path, bit for bit: fan-out,
-seeds, chunk boundaries, plugin gates with and without expressions, domain edges, faults."""
+seeds, function boundaries, plugin gates with and without expressions, domain edges, faults."""
 
 import math
 
@@ -36,17 +36,17 @@ def _no_call(*args):
     raise AssertionError("the run left the straight-line code")
 
 
-@pytest.fixture(params=[1, 3, straight.CHUNK], ids=lambda n: f"chunk{n}")
-def chunk(request, monkeypatch):
-    """Chunks of one gate put every gradient across a function boundary."""
-    monkeypatch.setattr(straight, "CHUNK", request.param)
+@pytest.fixture(params=[1, 3, straight.GATES_PER_FUNCTION], ids=lambda n: f"per_function{n}")
+def per_function(request, monkeypatch):
+    """Functions of one gate put every gradient across a function boundary."""
+    monkeypatch.setattr(straight, "GATES_PER_FUNCTION", request.param)
     return request.param
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(circuits(), st.integers(0, 2), st.booleans())
-def test_random_circuits_straight_equals_methods_bitwise(monkeypatch, text, chunk_size, seeded):
-    monkeypatch.setattr(straight, "CHUNK", (1, 2, 200)[chunk_size])
+def test_random_circuits_straight_equals_methods_bitwise(monkeypatch, text, per_function_size, seeded):
+    monkeypatch.setattr(straight, "GATES_PER_FUNCTION", (1, 2, 200)[per_function_size])
     c = circuitsim.loads(text)
     inputs = {n: d + 0.25 for n, d in c.inputs.items()}
     seed = {c.outputs[0]: -0.75, c.outputs[-1]: 2.0} if seeded else None
@@ -57,7 +57,7 @@ def test_random_circuits_straight_equals_methods_bitwise(monkeypatch, text, chun
 
 @pytest.mark.parametrize("seed", [None, {"d": 2.0}, {"f": 1.5, "s": -1.0}, {"f": [1.0, -1.0, 0.5]}])
 @pytest.mark.parametrize("inputs", [None, {"x": 0.5}, {"x": 0.75, "y": 2.0}])
-def test_plugin_gates_fan_out_and_seeds(monkeypatch, chunk, inputs, seed):
+def test_plugin_gates_fan_out_and_seeds(monkeypatch, per_function, inputs, seed):
     c = circuitsim.loads(FAN_OUT, plugins=[plugin(Square, Cube)])
     assert_same(c, straight_path(c, inputs, seed, monkeypatch), method_path(c, inputs, seed))
 
@@ -83,7 +83,7 @@ def test_compile_makes_forward_and_run_straight_line(monkeypatch):
 
 
 @pytest.mark.parametrize("gate, x", [("log", 0.0), ("log", -1.0), ("exp", 1000.0), ("reciprocal", 0.0), ("sqrt", -1.0)])
-def test_domain_edges_fall_back_to_the_methods(chunk, gate, x):
+def test_domain_edges_fall_back_to_the_methods(per_function, gate, x):
     text = f"inputs: {{x: 1.0}}\ngates:\n  g: {{type: {gate}, inputs: [x]}}\n  h: {{type: mul, inputs: [g, x]}}\noutputs: [h]\n"
     c = circuitsim.loads(text)
     c.compile()
@@ -128,7 +128,7 @@ class Twice(Gate):
         return Expressions("exp({0})", ("{{'a': 2.0}}['a']",), {"exp": _double})
 
 
-def test_expression_names_of_different_gates_do_not_clash(monkeypatch, chunk):
+def test_expression_names_of_different_gates_do_not_clash(monkeypatch, per_function):
     text = "inputs: {x: 0.5}\ngates:\n  e: {type: exp, inputs: [x]}\n  t: {type: twice, inputs: [e]}\noutputs: [t]\n"
     c = circuitsim.loads(text, plugins=[plugin(Twice)])
     values, grads = straight_path(c, None, None, monkeypatch)
