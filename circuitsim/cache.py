@@ -24,19 +24,18 @@ import io
 import json
 import os
 import tempfile
-from array import array
-
 import numpy as np
 
 from ._version import __version__
 from .errors import Position
 from .fastload import canonical_spec
-from .netlist import CONST, GATE, Netlist
+from .netlist import CONST, GATE, INPUT, Columns, Netlist
+from .order import Order
 from .spec import TestSpec
 
 __all__ = ["MIN_BYTES", "cache_dir", "enabled", "load_entry", "save_entry"]
 
-FORMAT = 1
+FORMAT = 2
 MIN_BYTES = 1 << 20  # smaller files load about as fast from their text
 
 
@@ -76,16 +75,11 @@ def _entry_path(key: str) -> str:
     return os.path.join(cache_dir(), f"{key}.npz")
 
 
-def save_entry(key: str, spec, netlist: Netlist, order: list[int]) -> None:
+def save_entry(key: str, spec, netlist: Netlist, order: Order) -> None:
     """Write the entry for ``key``; a cache that cannot be written is no error (it stays empty)."""
-    kinds_table: dict[tuple, int] = {}  # (type, params, ports) -> number
-    kind_of = np.full(len(netlist.names), -1, dtype=np.int32)
-    for i, kind in enumerate(netlist.kinds):
-        if kind == GATE:
-            key_ = (netlist.types[i], json.dumps(netlist.params[i], sort_keys=False), netlist.ports[i])
-            kind_of[i] = kinds_table.setdefault(key_, len(kinds_table))
-    counts = np.fromiter(map(len, netlist.sources), dtype=np.int64, count=len(netlist.sources))
-    values = np.array([np.nan if v is None else v for v in netlist.numbers], dtype=np.float64)
+    columns = netlist.columns_of
+    none = np.array([v is None for v in netlist.numbers], dtype=bool)
+    values = np.array([0.0 if v is None else v for v in netlist.numbers], dtype=np.float64)
     meta = {
         "name": spec.name,
         "description": spec.description,
@@ -93,25 +87,28 @@ def save_entry(key: str, spec, netlist: Netlist, order: list[int]) -> None:
         "outputs": list(spec.outputs),
         "output_pos": [[p.line, p.column] for p in spec.output_pos.values()],
         "tests": [[t.name, t.inputs, t.expect, t.grads, t.tol, t.pos.line, t.pos.column] for t in spec.tests],
-        "kinds": [[t, json.loads(p), list(ports)] for (t, p, ports) in kinds_table],
+        "kinds": [[type_name, params, list(ports)] for type_name, _, params, ports in columns.table],
         "widths": [[k, v] for k, v in spec.gates.widths.items()],
     }
     arrays = {
         "names": np.frombuffer("\n".join(netlist.names).encode("utf-8"), dtype=np.uint8),
         "kinds": np.frombuffer(bytes(netlist.kinds), dtype=np.uint8),
         "values": values,
-        "none": np.array([v is None for v in netlist.numbers], dtype=bool),
-        "kind_of": kind_of,
-        "counts": counts,
-        "sources": np.fromiter((j for s in netlist.sources for j in s), dtype=np.int64, count=int(counts.sum())),
-        "lines": np.frombuffer(netlist.lines.tobytes(), dtype=np.int64 if netlist.lines.itemsize == 8 else np.int32),
-        "columns": np.frombuffer(netlist.columns.tobytes(), dtype=np.int64 if netlist.columns.itemsize == 8 else np.int32),
-        "order": np.asarray(order, dtype=np.int64),
+        "none": none,
+        "kind_of": columns.kind_of.astype(np.int32),
+        "start": columns.start.astype(np.int64),
+        "sources": columns.flat.astype(np.int32),
+        "wired": columns.wired.astype(np.int32),
+        "lines": np.asarray(netlist.lines, dtype=np.int32),
+        "columns": np.asarray(netlist.columns, dtype=np.int32),
+        "order": order.nodes.astype(np.int32),
+        "generations": order.starts.astype(np.int64),
+        "outputs": np.asarray(netlist.output_numbers(), dtype=np.int64),
         "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
     }
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
-    payload = buffer.getvalue()
+    payload = buffer.getbuffer()
     try:
         os.makedirs(cache_dir(), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir(), suffix=".tmp")
@@ -131,9 +128,10 @@ def load_entry(key: str, path: str | None, lookup):
     except OSError:
         return None
     try:
-        if hashlib.sha256(memoryview(blob)[32:]).digest() != blob[:32]:
+        payload = memoryview(blob)[32:]
+        if hashlib.sha256(payload).digest() != blob[:32]:
             return None
-        with np.load(io.BytesIO(blob[32:]), allow_pickle=False) as entry:
+        with np.load(io.BytesIO(payload), allow_pickle=False) as entry:
             return _rebuild({name: entry[name] for name in entry.files}, path, lookup)
     except Exception:  # a corrupt or foreign entry: load from the text instead
         return None
@@ -145,50 +143,21 @@ def _rebuild(a: dict, path: str | None, lookup):
         return None
     names = a["names"].tobytes().decode("utf-8").split("\n") if a["names"].size else []
     n = len(names)
-    netlist = Netlist(meta["name"], path, meta["outputs"], {})
-    kinds_table = []
-    for type_name, params, ports in meta["kinds"]:
-        cls = lookup(type_name)
-        kinds_table.append((type_name, cls(params), params, tuple(ports)))
-    netlist.names = names
-    netlist.index = dict(zip(names, range(n)))
-    netlist.kinds = bytearray(a["kinds"].tobytes())
-    values = a["values"].tolist()
+    kinds = bytearray(a["kinds"].tobytes())
+    numbers = a["values"].tolist()
     for i in np.flatnonzero(a["none"]).tolist():
-        values[i] = None
-    netlist.numbers = values
-    kind_of = a["kind_of"].tolist()
-    none = (None, None, {}, ())
-    per_node = [kinds_table[k] if k >= 0 else none for k in kind_of]
-    netlist.types = [k[0] for k in per_node]
-    netlist.gates = [k[1] for k in per_node]
-    netlist.params = [k[2] for k in per_node]
-    netlist.ports = [k[3] for k in per_node]
-    netlist.sources = _tuples(a["counts"], a["sources"])
-    netlist.instance = [None] * n
-    netlist.lines = array("l", a["lines"].astype(np.int64).tolist()) if n else array("l")
-    netlist.columns = array("l", a["columns"].astype(np.int64).tolist()) if n else array("l")
-    netlist.file_ids = array("H", bytes(2 * n))
-    netlist.wired = [i for i, k in enumerate(netlist.kinds) if k == GATE]
-    if any(k not in (0, CONST, GATE) for k in set(netlist.kinds)) or len(values) != n:
+        numbers[i] = None
+    if len(kinds) != n or len(numbers) != n or not set(kinds) <= {INPUT, CONST, GATE}:
         return None
+    table = [(type_name, lookup(type_name)(params), params, tuple(ports)) for type_name, params, ports in meta["kinds"]]
+    start, kind_of = a["start"], a["kind_of"]
+    if len(start) != n + 1 or len(kind_of) != n or (len(kind_of) and int(kind_of.max()) >= len(table)):
+        return None
+    columns = Columns(table, kind_of, start, a["sources"].astype(np.int64), a["wired"].astype(np.int64))
+    netlist = Netlist.of_columns(meta["name"], path, meta["outputs"], names, kinds, numbers, a["lines"], a["columns"], columns)
+    netlist._output_numbers = a["outputs"].tolist()
     tests = [TestSpec(t[0], t[1], t[2], t[3], t[4], Position(path, t[5], t[6])) for t in meta["tests"]]
     output_pos = {name: Position(path, line, column) for name, (line, column) in zip(meta["outputs"], meta["output_pos"])}
     widths = {int(k): int(v) for k, v in meta["widths"]}
     spec = canonical_spec(netlist, widths, meta["description"], meta["outputs"], output_pos, tests)
-    return spec, netlist, a["order"].tolist()
-
-
-def _tuples(counts: np.ndarray, flat: np.ndarray) -> list[tuple[int, ...]]:
-    """The sources of every node as tuples, from their counts and their concatenation."""
-    starts = np.zeros(len(counts), dtype=np.int64)
-    np.cumsum(counts[:-1], out=starts[1:])
-    out: list[tuple[int, ...]] = [()] * len(counts)
-    for k in np.unique(counts).tolist():
-        if k == 0:
-            continue
-        nodes = np.flatnonzero(counts == k)
-        columns = [flat[starts[nodes] + j].tolist() for j in range(k)]
-        for i, t in zip(nodes.tolist(), zip(*columns)):
-            out[i] = t
-    return out
+    return spec, netlist, Order(a["order"].astype(np.int64), a["generations"])

@@ -15,6 +15,7 @@ import numpy as np
 from .errors import CircuitError, did_you_mean, missing_input
 from .faults import NAN_POLICIES, check_finite
 from .netlist import Netlist
+from .numbering import LazyIndex
 from .plan import Plan
 from .results import Result, SlotView, to_batch
 from .spec import CircuitSpec
@@ -76,9 +77,9 @@ class Circuit:
         self._start = self.plan.new_values()  # constants and the inputs' defaults
         defaults = nodes.input_defaults()  # in slot order: inputs come first
         self._start[: len(defaults)] = [0.0 if d is None else d for d in defaults]
-        self._required = [name for name, d in zip(self.plan.inputs, defaults) if d is None]
-        self._input_names = list(self.plan.inputs)
-        self._outputs = {name: self.plan.slot[name] for name in spec.outputs}
+        self._required = [self.plan.numbering.name(slot) for slot, d in enumerate(defaults) if d is None]
+        self._outputs = dict(zip(spec.outputs, self.plan.outputs))
+        self._named = LazyIndex(self.plan.numbering, "named")  # made when a result is read by name
 
     @property
     def graph(self) -> nx.DiGraph:
@@ -248,11 +249,11 @@ class Circuit:
                 grads = tracer.backward(values, seeds) if backward else None
             else:
                 values, grads, trapped = plan.run(values, seeds if backward else None, batched)
-        live = plan.live_steps(frozenset(seeds)) if backward else ()
+        live = (lambda: plan.live_steps(frozenset(seeds))) if backward else ()  # only if a fault is found
         check_finite(plan, values, grads, nan, live, trapped, seeds if backward else ())
         result = self._result(values, grads, batch)
         if backward:
-            result.seed = {plan.names[slot]: value for slot, value in seeds.items()}
+            result.seed = {plan.numbering.name(slot): value for slot, value in seeds.items()}
         if trace:
             result.trace = tracer.messages
         return result
@@ -260,10 +261,10 @@ class Circuit:
     def _values(self, given: Mapping[str, Any]) -> tuple[list, frozenset[int], int | None]:
         """A new value list with the inputs set; the slots given arrays; the batch size."""
         values = self._start[:]
-        slots = self.plan.inputs
+        slots = self.plan.inputs if given else {}  # a big circuit's dict is made when first needed
         required = self._required
-        n = len(slots)
-        if len(given) == n and list(given) == self._input_names:  # every input, in order
+        n = self.plan.n_inputs
+        if len(given) == n and list(given) == self.plan.names[:n]:  # every input, in order
             values[:n] = given.values()  # the inputs' slots come first
             if set(map(type, values[:n])) == {float}:
                 return values, frozenset(), None
@@ -298,9 +299,9 @@ class Circuit:
         return CircuitError(f"unknown input {name!r}{did_you_mean(name, slots)}; inputs: {', '.join(slots) or 'none'}")
 
     def _seeds(self, seed: Mapping[str, Any] | None, batch: int | None) -> dict[int, Any]:
-        slot = self.plan.slot
         if seed is None:
             return {s: 1.0 for s in self.plan.outputs}
+        slot = self.plan.named
         seeds = {}
         for name, raw in seed.items():
             if name not in self.plan.named:
@@ -316,7 +317,7 @@ class Circuit:
 
     def _result(self, values: list, grads: list | None, batch: int | None) -> Result:
         convert = to_batch(batch) if batch is not None else float
-        named = self.plan.named  # inputs and gates, not constants
+        named = self._named  # inputs and gates, not constants
         grad_view = SlotView(named, grads, convert) if grads is not None else {}
         outputs = SlotView(self._outputs, values, convert)
         return Result(self.name, outputs, SlotView(named, values, convert), grad_view, batch, from_circuit=self)

@@ -2,8 +2,9 @@
 
 :func:`circuitsim.dump` and :class:`~circuitsim.Builder` write a circuit's inputs and gates as
 lines such as ``  x: 0.5`` and ``  m: {type: mul, inputs: [w, x]}``. For a file in that form
-(a million gates in seconds) this module reads those two blocks line by line into a
-:class:`~circuitsim.netlist.Netlist`, without a YAML tree, and leaves the rest of the file
+(a million gates in seconds) this module reads those two blocks with one regular expression
+each into the columns of a :class:`~circuitsim.netlist.Netlist` (numpy arrays: no Python
+object per gate but its name), without a YAML tree, and leaves the rest of the file
 (``circuit:``, ``description:``, ``outputs:``, ``tests:``) to the full reader and to the
 validation of :mod:`circuitsim.spec_parser`, with the block lines blanked so that lines keep their
 numbers.
@@ -20,12 +21,13 @@ from __future__ import annotations
 
 import math
 import re
-from array import array
-from itertools import compress
+from itertools import repeat
 from typing import Any
 
+import numpy as np
+
 from .errors import CircuitError, Position
-from .netlist import CONST, GATE, INPUT, Netlist
+from .netlist import CONST, GATE, INPUT, Columns, Netlist
 from .spec import NAME_RE, CircuitSpec, GateSpec, InputSpec, Source
 from .spec_parser import SpecParser
 from .yamlsrc import Scalar, read
@@ -39,10 +41,14 @@ _GATE = re.compile(
     re.M,
 )
 # Numbers that Python's float() reads as YAML's core schema does (no 0o, 0x, .inf, _).
-_DECIMAL = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_DECIMAL_TEXT = r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+_DECIMAL = re.compile(_DECIMAL_TEXT)
+_DECIMAL_LINES = re.compile(f"(?:{_DECIMAL_TEXT}\n)*{_DECIMAL_TEXT}")
 _NUMBER_START = frozenset("0123456789+-.")
 _GATE_PREFIX = len("  : {type: , inputs: [")  # the columns before a gate's first source, less its name and type
-_NOT_CANONICAL_CHAR = re.compile(r"[^\n\x20-\x7e]")
+_CANONICAL_BYTES = bytes(range(0x20, 0x7F)) + b"\n"  # printable ASCII and line breaks only
+_TOP_LINE = re.compile(r"^[^ \n][^\n]*", re.M)  # a line of the top level
+_BLOCK_END = re.compile(r"\n(?!  )")  # the end of an indented block
 _KEY = re.compile(r"([A-Za-z_]+):(?: |\Z)")
 _REST_KEYS = {"circuit", "description", "outputs", "tests"}  # what the full reader reads
 _YAML_WORDS = {"null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "~"}
@@ -59,84 +65,106 @@ def read_canonical(
     to use the full reader. ``lookup`` and ``gate_types`` are those of :func:`~circuitsim.spec_parser.parse_spec`."""
     if len(source) > max_bytes:
         return None
-    if isinstance(source, bytes):
+    if isinstance(source, str):
         if not source.isascii():
             return None
-        source = source.decode("ascii")
-    if not source.isascii() or _NOT_CANONICAL_CHAR.search(source):  # tabs, other line breaks, ...
+        data = source.encode("ascii")
+    else:
+        data = bytes(source)
+    if data.translate(None, _CANONICAL_BYTES):  # tabs, other line breaks, other characters
         return None
     try:
-        return _Reader(source, path, lookup).read(default_name, gate_types)
+        return _Reader(data.decode("ascii") if isinstance(source, bytes) else source, path, lookup).read(default_name, gate_types)
     except (_NotCanonical, CircuitError):
         return None
 
 
 class _Reader:
     def __init__(self, text: str, path: str | None, lookup) -> None:
-        self.lines = text.split("\n")
+        self.text = text
         self.path = path
         self.lookup = lookup
-        self.netlist = Netlist("", path, (), {})
-        self.widths: dict[int, int] = {}  # constant's node number -> the width of its number as written
-        self.constants: list[tuple] = []  # (name, line, column, value) of the constant sources
 
     def read(self, default_name: str, gate_types) -> tuple[CircuitSpec, Netlist]:
-        lines = self.lines
-        blocks = {}
-        i = 0
-        while i < len(lines):
-            key = _KEY.match(lines[i])
-            if key is not None and key[1] in ("inputs", "gates") and lines[i] == key[1] + ":":
+        text = self.text
+        blocks: dict[str, tuple[int, int, int]] = {}  # key -> offsets of its header, first line and end
+        for top in _TOP_LINE.finditer(text):  # the lines of a block are indented: never one of these
+            line = top.group()
+            key = _KEY.match(line)
+            if key is not None and key[1] in ("inputs", "gates") and line == key[1] + ":":
                 if key[1] in blocks:
                     raise _NotCanonical
-                end = i + 1
-                while end < len(lines) and lines[end].startswith("  "):
-                    end += 1
-                blocks[key[1]] = (i + 1, end)
-                i = end
-            elif lines[i][:1] not in ("", " ") and (key is None or key[1] not in _REST_KEYS):
+                start = min(top.end() + 1, len(text))
+                end = _BLOCK_END.search(text, top.end())  # the first line after it not indented
+                blocks[key[1]] = (top.start(), start, len(text) if end is None else max(end.start() + 1, start))
+            elif key is None or key[1] not in _REST_KEYS:
                 raise _NotCanonical  # modules, wires, a misspelt key, a comment: the full reader
-            else:
-                i += 1
-        self.read_inputs(*blocks.get("inputs", (0, 0)))
-        self.read_gates(*blocks.get("gates", (0, 0)))
-        return self.rest(blocks, default_name, gate_types), self.netlist
+        inputs = self.read_inputs(*blocks.get("inputs", (0, 0, 0))[1:])
+        netlist, widths = self.read_gates(inputs, *blocks.get("gates", (0, 0, 0))[1:])
+        return self.rest(blocks, netlist, widths, default_name, gate_types), netlist
 
     # -- the two blocks --------------------------------------------------------------------
 
-    def block(self, pattern: re.Pattern, first: int, end: int) -> list[tuple]:
-        """The groups of ``pattern`` on every line of a block; every line must match."""
-        found = pattern.findall("\n".join(self.lines[first:end]))
-        if len(found) != end - first:
+    def block(self, pattern: re.Pattern, start: int, end: int) -> tuple[list[tuple], int]:
+        """The groups of ``pattern`` on every line of a block, and the block's first line number."""
+        text = self.text[start:end]
+        found = pattern.findall(text)
+        lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+        if len(found) != lines:
             raise _NotCanonical
-        return found
+        return found, self.text.count("\n", 0, start) + 1
 
-    def read_inputs(self, first: int, end: int) -> None:
-        found = self.block(_INPUT, first, end)
+    def read_inputs(self, start: int, end: int) -> tuple:
+        """Names, defaults and first line of the inputs."""
+        found, first = self.block(_INPUT, start, end) if end > start else ([], 0)
         names = [name for name, _ in found]
-        defaults = [_default(raw) for _, raw in found]
-        n = len(names)
-        self.netlist.extend(INPUT, names, range(first + 1, end + 1), array("l", [3]) * n, values=defaults)
-        if len(self.netlist.index) != n or not _YAML_WORDS.isdisjoint(names):
-            raise _NotCanonical  # a name given twice, or one YAML reads as null or a bool
+        raws = [raw for _, raw in found]
+        return names, _defaults(raws), first
 
-    def read_gates(self, first: int, end: int) -> None:
-        found = self.block(_GATE, first, end)
-        netlist = self.netlist
-        n_inputs = len(netlist.names)
+    def read_gates(self, inputs: tuple, start: int, end: int) -> tuple[Netlist, dict[int, int]]:
+        input_names, defaults, first_input = inputs
+        found, first = self.block(_GATE, start, end) if end > start else ([], 0)
         names, types, written, params = map(list, zip(*found)) if found else ([], [], [], [])
-        keys = list(zip(types, [text.count(",") for text in written], params))
-        kinds = {key: self.kind(key[0], key[1] + 1, key[2]) for key in set(keys)}
-        kind = [kinds[key] for key in keys]  # (gate object, params, ports) per gate
-        columns = [list(column) for column in zip(*kind)] if kind else ([], [], [])
-        lines = range(first + 1, end + 1)
-        netlist.extend(GATE, names, lines, array("l", [3]) * len(names), types=types, gates=columns[0], params=columns[1], ports=columns[2])
-        if len(netlist.index) != len(netlist.names) or not _YAML_WORDS.isdisjoint(names):
+        del found
+        n_inputs, n_gates = len(input_names), len(names)
+        counts = np.fromiter(map(str.count, written, repeat(", ")), dtype=np.int64, count=n_gates) + 1
+        keys = list(zip(types, counts.tolist(), params))
+        numbered = {key: k for k, key in enumerate(dict.fromkeys(keys))}
+        table = [self.kind(type_name, n, given) for type_name, n, given in numbered]
+        kind_of = np.full(n_inputs + n_gates, -1, dtype=np.int32)
+        kind_of[n_inputs:] = np.fromiter(map(numbered.__getitem__, keys), dtype=np.int32, count=n_gates)
+        del keys
+        all_names = input_names + names
+        index = dict(zip(all_names, range(len(all_names))))
+        if len(index) != len(all_names) or any(word in index for word in _YAML_WORDS):
             raise _NotCanonical  # a name given twice, or one YAML reads as null or a bool
-        self.wire(n_inputs, written)
+        texts = ", ".join(written).split(", ")
+        del written
+        if len(texts) != int(counts.sum()):
+            raise _NotCanonical
+        flat = np.fromiter(map(index.get, texts, repeat(-1)), dtype=np.int64, count=len(texts))
+        start_of = np.zeros(n_inputs + n_gates + 1, dtype=np.int64)
+        np.cumsum(counts, out=start_of[n_inputs + 1 :])
+        lines = np.concatenate([np.arange(first_input, first_input + n_inputs), np.arange(first, first + n_gates)]).astype(np.int32)
+        columns = np.full(n_inputs + n_gates, 3, dtype=np.int32)
+        numbers = defaults + [None] * n_gates
+        kinds = bytearray(bytes([INPUT]) * n_inputs + bytes([GATE]) * n_gates)
+        unresolved = np.flatnonzero(flat < 0)
+        if len(unresolved):  # numbers: constant nodes after the gates
+            widths, columns = self.constants(unresolved, texts, flat, start_of, table, kind_of, (all_names, kinds, numbers, lines, columns))
+            all_names, kinds, numbers, lines, columns = columns
+            start_of = np.concatenate([start_of, np.full(len(widths), start_of[-1])])
+            kind_of = np.concatenate([kind_of, np.full(len(widths), -1, dtype=np.int32)])
+            index.update(zip(all_names[n_inputs + n_gates :], range(n_inputs + n_gates, len(all_names))))
+        else:
+            widths = {}
+        wired = np.arange(n_inputs, n_inputs + n_gates, dtype=np.int64)
+        netlist = Netlist.of_columns("", self.path, (), all_names, kinds, numbers, lines, columns, Columns(table, kind_of, start_of, flat, wired))
+        netlist.index = index
+        return netlist, widths
 
     def kind(self, type_name: str, n: int, params: str | None) -> tuple:
-        """The gate object, params and ports of gates of this type, inputs and params."""
+        """The type, gate object, params and ports of gates of this type, inputs and params."""
         cls = self.lookup(type_name)
         if cls is None or not isinstance(cls, type) or not sources_ok(cls, n):
             raise _NotCanonical
@@ -145,7 +173,7 @@ class _Reader:
             gate = cls(given)
         except Exception:  # the full reader reports what the type says
             raise _NotCanonical from None
-        return gate, given, tuple(cls.port_names(n))
+        return type_name, gate, given, tuple(cls.port_names(n))
 
     def params(self, cls, text: str | None) -> dict[str, Any]:
         """The params as written, if each is ``name: number`` and the type declares it."""
@@ -161,55 +189,46 @@ class _Reader:
             raise _NotCanonical
         return given
 
-    def wire(self, first: int, written: list[str]) -> None:
-        """Resolve each gate's sources: a name of an input or gate, or a number (a constant)."""
-        netlist = self.netlist
-        get = netlist.index.get
-        sources = [tuple(map(get, text.split(", "))) for text in written]
-        reading_numbers = [first + k for k, wired in enumerate(sources) if None in wired]
-        netlist.sources[first:] = sources
-        for number in reading_numbers:
-            netlist.sources[number] = self.with_constants(number, written[number - first].split(", "))
-        netlist.wired = list(range(first, len(netlist.names)))
-        if self.constants:
-            base = len(netlist.names) - 1
-            names, lines, columns, values = zip(*self.constants)
-            netlist.extend(CONST, list(names), lines, columns, values=list(values))
-            for number in reading_numbers:
-                netlist.sources[number] = tuple([base - j if j < 0 else j for j in netlist.sources[number]])
-
-    def with_constants(self, number: int, written: list[str]) -> tuple[int, ...]:
-        """The sources of a gate that reads numbers: each number becomes a constant node."""
-        netlist = self.netlist
-        name, line = netlist.names[number], netlist.lines[number]
-        column = _GATE_PREFIX + len(name) + len(netlist.types[number]) + 1
-        wired = []
-        for port, text in zip(netlist.ports[number], written):
-            source = netlist.index.get(text)
-            if source is None:
-                if not text or text[0] not in _NUMBER_START:
-                    raise _NotCanonical  # an unknown name, a module's output, ...
-                self.constants.append((f"{name}:{port}", line, column, _number(text)))
-                self.widths[len(netlist.names) + len(self.constants) - 1] = len(text)
-                source = -len(self.constants)  # numbered when the gates are all in
-            wired.append(source)
-            column += len(text) + 2
-        return tuple(wired)
+    def constants(self, unresolved: np.ndarray, texts: list[str], flat: np.ndarray, start_of: np.ndarray, table, kind_of, columns) -> tuple[dict[int, int], tuple]:
+        """Each number among the sources (at ``unresolved`` in ``flat``) made a constant node:
+        their widths as written by node number, and the node columns with them appended."""
+        names, kinds, numbers, lines, columns_ = columns
+        widths: dict[int, int] = {}
+        new_lines, new_columns = [], []
+        gates = np.searchsorted(start_of, unresolved, side="right") - 1  # node numbers
+        for wire, node in zip(unresolved.tolist(), gates.tolist()):
+            text = texts[wire]
+            if not text or text[0] not in _NUMBER_START:
+                raise _NotCanonical  # an unknown name, a module's output, ...
+            type_name, _, _, ports = table[kind_of[node]]
+            first = int(start_of[node])
+            name = names[node]
+            widths[len(names)] = len(text)
+            flat[wire] = len(names)
+            names.append(f"{name}:{ports[wire - first]}")
+            numbers.append(_number(text))
+            new_lines.append(lines[node])
+            new_columns.append(_GATE_PREFIX + len(name) + len(type_name) + 1 + sum(len(t) + 2 for t in texts[first:wire]))
+        kinds += bytes([CONST]) * len(widths)
+        lines = np.concatenate([lines, np.array(new_lines, dtype=np.int32)])
+        columns_ = np.concatenate([columns_, np.array(new_columns, dtype=np.int32)])
+        return widths, (names, kinds, numbers, lines, columns_)
 
     # -- the rest of the file ----------------------------------------------------------------
 
-    def rest(self, blocks: dict, default_name: str, gate_types) -> CircuitSpec:
+    def rest(self, blocks: dict, netlist: Netlist, widths: dict[int, int], default_name: str, gate_types) -> CircuitSpec:
         """Name, description, outputs and tests, read and checked as the full reader does."""
-        lines = self.lines
-        for first, end in blocks.values():
-            lines[first - 1 : end] = [""] * (end - first + 1)
-        root = read("\n".join(lines), self.path)
+        text, parts, at = self.text, [], 0
+        for header, _, end in sorted(blocks.values()):  # each block blanked, its lines kept
+            parts += [text[at:header], "\n" * text.count("\n", header, end)]
+            at = end
+        root = read("".join(parts) + text[at:], self.path)
         if any(key.raw not in _REST_KEYS for key, _ in root.items):
             raise _NotCanonical
-        del self.lines
+        del self.text
         spec = CanonicalSpec(default_name, "", self.path)
-        spec.inputs = _Inputs(self.netlist)
-        spec.gates = _Gates(self.netlist, self.widths)
+        spec.inputs = _Inputs(netlist)
+        spec.gates = _Gates(netlist, widths)
         parser = SpecParser(self.path, self.lookup, gate_types, None)
         spec.name = parser.text(root.get("circuit"), "circuit") or default_name
         spec.description = parser.text(root.get("description"), "description") or ""
@@ -217,7 +236,6 @@ class _Reader:
         parser.parse_tests(root.get("tests"), spec)
         if parser.errors:
             raise _NotCanonical
-        netlist = self.netlist
         netlist.name, netlist.outputs = spec.name, tuple(spec.outputs)
         return spec
 
@@ -250,8 +268,23 @@ def _finite(value):
     raise _NotCanonical
 
 
-def _default(raw: str) -> float | None:
-    return None if raw == "null" else _number(raw)
+def _defaults(raws: list[str]) -> list[float | None]:
+    """The inputs' defaults as the full reader reads them: ``null`` or a finite number."""
+    numbers = [raw for raw in raws if raw != "null"] if "null" in raws else raws
+    values = None
+    if not "\n".join(numbers).encode("ascii").translate(None, b"0123456789+-.eE\n"):
+        try:  # float() reads these characters exactly as YAML's decimal numbers, or not at all
+            values = list(map(float, numbers))
+        except ValueError:
+            values = None
+        if values and not (math.isfinite(max(values)) and math.isfinite(min(values))):
+            raise _NotCanonical
+    if values is None:
+        values = [_number(raw) for raw in numbers]
+    if numbers is raws:
+        return values
+    given = iter(values)
+    return [None if raw == "null" else next(given) for raw in raws]
 
 
 class CanonicalSpec(CircuitSpec):
@@ -276,8 +309,9 @@ class _View:
         return self.count
 
     def __iter__(self):
-        kind = self.kind
-        return compress(self.netlist.names, [k == kind for k in self.netlist.kinds])
+        numbers = np.flatnonzero(np.frombuffer(self.netlist.kinds, dtype=np.uint8) == self.kind).tolist()
+        names = self.netlist.names
+        return iter([names[i] for i in numbers])
 
     def __contains__(self, name) -> bool:
         i = self.netlist.index.get(name)
@@ -325,10 +359,11 @@ class _Gates(_View):
 
     def make(self, i: int) -> GateSpec:
         netlist = self.netlist
-        names, ports = netlist.names, netlist.ports[i]
+        names = netlist.names
+        type_name, gate_object, params, ports = netlist.gate_kind(i)
         sources = {}
-        line, column = netlist.lines[i], _GATE_PREFIX + len(names[i]) + len(netlist.types[i]) + 1
-        for port, j in zip(ports, netlist.sources[i]):
+        line, column = int(netlist.lines[i]), _GATE_PREFIX + len(names[i]) + len(type_name) + 1
+        for port, j in zip(ports, netlist.sources_of(i)):
             pos = Position(netlist.path, line, column)
             if netlist.kinds[j] == CONST:
                 sources[port] = Source(None, netlist.numbers[j], pos)
@@ -336,6 +371,6 @@ class _Gates(_View):
             else:
                 sources[port] = Source(names[j], None, pos)
                 column += len(names[j]) + 2
-        gate = GateSpec(names[i], netlist.types[i], type(netlist.gates[i]), dict(netlist.params[i]), list(ports), sources, netlist.pos(i))
+        gate = GateSpec(names[i], type_name, type(gate_object), dict(params), list(ports), sources, netlist.pos(i))
         gate.inline_inputs, gate.listed_inputs = True, len(ports)
         return gate

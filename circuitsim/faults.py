@@ -49,9 +49,11 @@ def gate_origin(plan, step) -> str:
 
 
 def check_finite(
-    plan, values: list, grads: list | None, policy: str, live: list = (), trapped: frozenset[int] = frozenset(), seeded=()
+    plan, values: list, grads: list | None, policy: str, live=(), trapped: frozenset[int] = frozenset(), seeded=()
 ) -> None:
     """Warn about (or raise for) the first gate whose value or gradient is NaN or inf.
+
+    ``live`` are the steps the backward pass ran, in its order (or a function making them).
 
     After a trapped run (``trapped``: its batched slots, see :meth:`~circuitsim.plan.Plan.run`)
     only what no trapped operation made is looked at first: the values no batch input reaches,
@@ -88,7 +90,7 @@ def _untrapped_finite(plan, values: list, grads: list | None, batched: frozenset
     return _all_finite(numbers)
 
 
-def first_fault(plan, values: list, grads: list | None, live: list = ()) -> tuple[str | None, Position | None]:
+def first_fault(plan, values: list, grads: list | None, live=()) -> tuple[str | None, Position | None]:
     """The message and place of the first NaN or inf, in the order the passes made them."""
     if not _all_finite(values):  # a non-finite input makes the sum non-finite too
         for name, slot in plan.inputs.items():
@@ -100,6 +102,7 @@ def first_fault(plan, values: list, grads: list | None, live: list = ()) -> tupl
                 shown = describe(plan, step, values, sample=_first_bad(out))
                 return f"{shown} produced {_fault(out)} in the forward pass", step.pos
     if grads is not None and not _all_finite(grads):
+        live = live() if callable(live) else live  # the live steps, or how to make them
         for step in live:  # reverse topological order, as the backward pass ran
             g = grads[step.out]
             if not _finite(g):  # every contribution to it was finite: their sum is not

@@ -27,7 +27,8 @@ import networkx as nx
 
 from .errors import CircuitError, Position
 from .gate import Expressions, Gate
-from .netlist import CONST, GATE, INPUT, Instance, Netlist, topological_order
+from .netlist import CONST, GATE, INPUT, Instance, Netlist
+from .order import topological_order
 from .spec import CircuitSpec, GateSpec
 
 __all__ = ["MODULE_INPUT", "MODULE_OUTPUT", "PassThrough", "constant_name", "find_cycles", "flatten", "topological_order"]

@@ -22,7 +22,7 @@ the method path, which names the gate.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,42 +48,25 @@ class _Group:
     output: Callable
     grads: Callable
     units: tuple[str | None, ...]  # per port: "+" or "-" where the local gradient is 1 or -1
+    expr: Any = None  # the kind's Expressions
 
 
 class Levels:
-    """A plan's gates grouped by level and kind, numbered so that each group is a slice."""
+    """A plan's gates grouped by level and kind, numbered so that each group is a slice.
 
-    def __init__(self, steps: Sequence, values: list, n_inputs: int, groups: list[list], rules: list) -> None:
-        n_slots = self.n_slots = len(values)
+    ``order`` maps a position to a plan slot (inputs, the gates group by group, constants),
+    ``position`` a plan slot to its position; ``start`` holds the constants' values by position.
+    """
+
+    def __init__(self, order: np.ndarray, n_inputs: int, start: np.ndarray, groups: list[_Group]) -> None:
+        self.n_slots = len(order)
         self.n_inputs = n_inputs
-        order = list(range(n_inputs))  # position -> plan slot: inputs, gates by group, constants
-        bounds = []
-        for members in groups:
-            start = len(order)
-            order += [steps[k].out for k in members]
-            bounds.append((start, len(order)))
-        made = set(order)
-        order += [slot for slot in range(n_slots) if slot not in made]
-        self.order = np.array(order, dtype=np.intp)  # position -> plan slot
-        self.position = np.empty(n_slots, dtype=np.intp)  # plan slot -> position
-        self.position[self.order] = np.arange(n_slots)
-        self.groups = [self._group(steps, members, bounds[k], rules[k]) for k, members in enumerate(groups)]
-        self.start = np.array([float(values[slot]) if slot >= n_inputs else 0.0 for slot in order])  # constants
+        self.order = order  # position -> plan slot
+        self.position = np.empty(self.n_slots, dtype=np.intp)  # plan slot -> position
+        self.position[order] = np.arange(self.n_slots)
+        self.start = start
+        self.groups = groups
         self._live: dict[frozenset[int], list[_Group]] = {}
-
-    def _group(self, steps: Sequence, members: list[int], bounds: tuple[int, int], rule) -> _Group:
-        expr, compiled = rule
-        n = len(steps[members[0]].ins)
-        ins, distinct = [], []
-        for port in range(n):
-            index = self.position[[steps[k].ins[port] for k in members]]
-            ins.append(_as_slice(index))
-            distinct.append(isinstance(ins[-1], slice) or len(np.unique(index)) == len(index))
-        if isinstance(expr.grads, str):
-            units = (None,) * n
-        else:
-            units = tuple(UNIT.get(g) for g in expr.grads)
-        return _Group(*bounds, tuple(ins), tuple(distinct), compiled.output, compiled.grads, units)
 
     def run(self, values: list, seeds: Mapping[int, Any] | None) -> tuple[np.ndarray, np.ndarray | None]:
         """Values and gradients (None without ``seeds``) by plan slot, from a plan's value list
@@ -140,45 +123,87 @@ class Levels:
         return live
 
 
-def levels_for(steps: Sequence, values: list, n_inputs: int) -> Levels | None:
-    """The levelized tier for these steps, if it pays: wide enough, every gate with batch expressions.
-
-    ``values`` is a plan's value list with its constants set.
-    """
-    if len(steps) < MIN_GATES:
+def levels_for(slots, *, min_gates: int | None = None, min_width: int | None = None) -> Levels | None:
+    """The levelized tier for a plan's gates (its :class:`~circuitsim.numbering.Slots`), if it
+    pays: at least ``min_gates`` gates (default :data:`MIN_GATES`), ``min_width`` per group on
+    average (:data:`MIN_WIDTH`), every gate with batch expressions. Made from the slots' arrays:
+    a few numpy operations per group, none per gate."""
+    n_inputs, n_gates = slots.n_inputs, slots.n_named - slots.n_inputs
+    if n_gates < (MIN_GATES if min_gates is None else min_gates) or not n_gates:
         return None
-    level = [0] * len(values)
-    keys: dict[tuple, int] = {}  # (level, kind) -> group number
-    groups: list[list[int]] = []
+    rules = _rules(slots)
+    if rules is None:
+        return None
+    rule_of_kind, kinds = rules
+    rule = rule_of_kind[slots.kind]
+    code = slots.level * len(kinds) + rule  # a group per (level, kind of expressions)
+    codes, first, group = np.unique(code, return_index=True, return_inverse=True)
+    if n_gates < (MIN_WIDTH if min_width is None else min_width) * len(codes):
+        return None
+    rank = np.empty(len(codes), dtype=np.int64)  # groups by level, then as first met in step order
+    rank[np.lexsort((first, codes // len(kinds)))] = np.arange(len(codes))
+    group = rank[group.reshape(-1)]
+    members = np.argsort(group, kind="stable")  # step numbers, group by group
+    bounds = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(group, minlength=len(codes)), out=bounds[1:])
+    order = np.concatenate([np.arange(n_inputs), n_inputs + members, np.arange(slots.n_named, slots.n_slots)]).astype(np.intp)
+    position = np.empty(slots.n_slots, dtype=np.intp)
+    position[order] = np.arange(slots.n_slots)
+    start = np.zeros(slots.n_slots)
+    for slot, value in slots.constants:  # their positions are their slots
+        start[slot] = float(value)
+    by_group = np.empty(len(codes), dtype=np.int64)
+    by_group[rank[np.arange(len(codes))]] = rule[first]
+    groups = []
+    for g in range(len(codes)):
+        lo, hi = int(bounds[g]), int(bounds[g + 1])
+        expr, compiled = kinds[int(by_group[g])]
+        steps = members[lo:hi]
+        n = int(slots.ins_start[steps[0] + 1] - slots.ins_start[steps[0]])
+        ins, distinct = [], []
+        for port in range(n):
+            index = position[slots.ins_flat[slots.ins_start[steps] + port]]
+            ins.append(_as_slice(index))
+            distinct.append(isinstance(ins[-1], slice) or _distinct(index))
+        units = (None,) * n if isinstance(expr.grads, str) else tuple(UNIT.get(g) for g in expr.grads)
+        start_at = n_inputs + lo
+        groups.append(_Group(start_at, n_inputs + hi, tuple(ins), tuple(distinct), compiled.output, compiled.grads, units, expr))
+    return Levels(order, n_inputs, start, groups)
+
+
+def _rules(slots) -> tuple[np.ndarray, list] | None:
+    """Each gate kind's rule number, and the rules ``(expressions, compiled)``; None if a kind
+    has no batch expressions or they do not compile."""
+    rule_of_kind = np.full(len(slots.table), -1, dtype=np.int64)
+    numbered: dict = {}  # the expressions' key -> rule number
     rules: list = []
-    kinds: dict[tuple, tuple] = {}  # (class, n) of gates without params -> (kind key, rule)
-    for k, step in enumerate(steps):
-        lv = 1 + max((level[i] for i in step.ins), default=0)
-        level[step.out] = lv
-        n = len(step.ins)
-        shared = None if step.gate.params else (type(step.gate), n)
-        kind = kinds.get(shared) if shared is not None else None
-        if kind is None:
-            expr = expressions_of(step.gate, n, True)
+    shared: dict = {}  # (class, n) of gates without params -> rule number
+    for k in np.unique(slots.kind).tolist():
+        _, gate, _, ports = slots.table[k]
+        n = len(ports)
+        key = None if gate.params else (type(gate), n)
+        number = shared.get(key) if key is not None else None
+        if number is None:
+            expr = expressions_of(gate, n, True)
             if expr is None:
                 return None
-            try:
-                kind = (expr.key(n), (expr, compile_rule(expr, n)))
-            except Exception:  # expressions that do not compile: the kernels call the methods
-                return None
-            if shared is not None:
-                kinds[shared] = kind
-        key = (lv, kind[0])
-        number = keys.get(key)
-        if number is None:
-            number = keys[key] = len(groups)
-            groups.append([])
-            rules.append(kind[1])
-        groups[number].append(k)
-    if len(steps) < MIN_WIDTH * len(groups):
-        return None
-    order = sorted(range(len(groups)), key=lambda g: level[steps[groups[g][0]].out])
-    return Levels(steps, values, n_inputs, [groups[g] for g in order], [rules[g] for g in order])
+            number = numbered.get(expr.key(n))
+            if number is None:
+                try:
+                    rule = (expr, compile_rule(expr, n))
+                except Exception:  # expressions that do not compile: the kernels call the methods
+                    return None
+                number = numbered[expr.key(n)] = len(rules)
+                rules.append(rule)
+            if key is not None:
+                shared[key] = number
+        rule_of_kind[k] = number
+    return rule_of_kind, rules
+
+
+def _distinct(index: np.ndarray) -> bool:
+    ordered = np.sort(index)
+    return not (ordered[1:] == ordered[:-1]).any()
 
 
 def _as_slice(index: np.ndarray):

@@ -31,7 +31,8 @@ from .cache import enabled as cache_enabled
 from .cache import key_of, load_entry, save_entry
 from .fastload import CanonicalSpec, read_canonical
 from .graph import find_cycles, flatten
-from .netlist import Netlist, topological_order
+from .netlist import Netlist
+from .order import topological_order
 from .plugins import Registry, load_registry
 from .spec import CircuitSpec, size_error
 from .spec_parser import parse_spec

@@ -7,14 +7,23 @@ numbers) and makes a node's :class:`Node` record when it is asked for, so code r
 and memory holds columns. Node *numbers* are positions in the netlist's order, which is the
 order of the circuit file (and of ``Circuit.graph``'s nodes).
 
-:func:`topological_order` sorts the node numbers (Kahn's algorithm on integers).
+A netlist is built one of two ways. :func:`~circuitsim.graph.flatten` adds node after node
+(:meth:`Netlist.add`, :meth:`Netlist.wire`) into Python lists. The fast reader and the cache
+of loaded circuits make it whole from numpy arrays (:meth:`Netlist.of_columns`): a table of
+the gate *kinds* (type, gate object, params, ports) with each node's kind number, and the
+sources as one flat array with each node's start in it; the per-node lists (``types``,
+``sources``, ``index``, ...) are then made only when something asks for them. Either way
+:attr:`Netlist.columns_of` gives the arrays, which the topological sort
+(:mod:`circuitsim.order`) and the plan are built from.
 """
 
 from __future__ import annotations
 
+import operator
 from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -22,7 +31,7 @@ import numpy as np
 from .errors import Position
 from .gate import Gate
 
-__all__ = ["INPUT", "CONST", "GATE", "KINDS", "Instance", "Netlist", "Node", "topological_order"]
+__all__ = ["INPUT", "CONST", "GATE", "KINDS", "Columns", "Instance", "Netlist", "Node", "as_tuples", "pick"]
 
 INPUT, CONST, GATE = 0, 1, 2  # node kinds, as numbers
 KINDS = ("input", "const", "gate")
@@ -83,6 +92,32 @@ class Instance:
         return {"module": self.module, "path": self.path, "pos": self.pos, "instance": self.instance}
 
 
+@dataclass(eq=False)
+class Columns:
+    """The gate facts of a netlist as arrays: what the sort and the plan are built from.
+
+    ``table`` lists the gate kinds, ``(type, gate object, params, ports)``, and ``kind_of``
+    gives each node's kind number (-1: an input or a constant); the sources of node ``i`` are
+    ``flat[start[i]:start[i + 1]]``, node numbers in port order; ``wired`` lists the gates in
+    the order their wires were made.
+    """
+
+    table: list[tuple]
+    kind_of: np.ndarray  # int32, one per node
+    start: np.ndarray  # int64, one per node and one more
+    flat: np.ndarray  # int64, one per wire
+    wired: np.ndarray  # int64, one per wired gate
+
+    def counts(self) -> np.ndarray:
+        """The number of sources of every node."""
+        return np.diff(self.start)
+
+
+_NO_GATE = (None, None, _NO_PARAMS, ())
+# The columns a netlist made from arrays makes when first asked for (see Netlist.__getattr__).
+_LAZY = frozenset(("index", "types", "gates", "params", "ports", "sources", "instance", "file_ids", "wired"))
+
+
 class Netlist(Mapping):
     """The flat circuit: node name -> :class:`Node`, in file order; see the module docstring.
 
@@ -114,31 +149,86 @@ class Netlist(Mapping):
         self.file_ids = array("H")
         self.files: list[str | None] = [path]
         self.wired: list[int] = []
+        self._columns: Columns | None = None  # made from the lists when asked for
 
-    def extend(self, kind: int, names: list[str], lines, columns, *, values=None, types=None, gates=None, params=None, ports=None):
-        """Append nodes of one kind at the top level of the netlist's own file, column by column."""
-        n = len(names)
-        start = len(self.names)
-        self.names += names
-        self.index.update(zip(names, range(start, start + n)))
-        self.kinds += bytes([kind]) * n
-        nones = [None] * n
-        self.numbers += values if values is not None else nones
-        self.types += types if types is not None else nones
-        self.gates += gates if gates is not None else nones
-        self.params += params if params is not None else [_NO_PARAMS] * n
-        self.ports += ports if ports is not None else [()] * n
-        self.sources += [()] * n
-        self.instance += nones
-        self.lines.extend(lines)
-        self.columns.extend(columns)
-        self.file_ids.frombytes(bytes(2 * n))
+    @classmethod
+    def of_columns(cls, name: str, path: str | None, outputs, names: list[str], kinds: bytearray, numbers: list,
+                   lines: np.ndarray, columns: np.ndarray, gate_columns: Columns) -> Netlist:  # fmt: skip
+        """A netlist of one file without modules, made whole from its columns."""
+        netlist = cls.__new__(cls)
+        netlist.name, netlist.path, netlist.outputs, netlist.instances = name, path, tuple(outputs), {}
+        netlist.names, netlist.kinds, netlist.numbers = names, kinds, numbers
+        netlist.lines, netlist.columns, netlist.files = lines, columns, [path]
+        netlist._columns = gate_columns
+        return netlist
+
+    def __getattr__(self, name: str):
+        """A column of a netlist made from arrays, made when first asked for."""
+        if name in _LAZY:
+            columns = self.__dict__.get("_columns")
+            if columns is not None:
+                value = self.__dict__[name] = self._column(name, columns)
+                return value
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _column(self, name: str, c: Columns):
+        n = len(self.names)
+        if name == "index":
+            return dict(zip(self.names, range(n)))
+        if name == "sources":
+            return as_tuples(c.start, c.flat)
+        if name == "instance":
+            return [None] * n
+        if name == "file_ids":
+            return array("H", bytes(2 * n))
+        if name == "wired":
+            return c.wired.tolist()
+        k = ("types", "gates", "params", "ports").index(name)
+        return pick([kind[k] for kind in c.table] + [_NO_GATE[k]], c.kind_of)
+
+    @property
+    def columns_of(self) -> Columns:
+        """The gate facts as arrays (:class:`Columns`)."""
+        if self._columns is None:
+            self._columns = self._columns_from_lists()
+        return self._columns
+
+    def _columns_from_lists(self) -> Columns:
+        n = len(self.names)
+        table: list[tuple] = []
+        numbered: dict = {}
+        kind_of = np.full(n, -1, dtype=np.int32)
+        types, gates, params, ports = self.types, self.gates, self.params, self.ports
+        for i in np.flatnonzero(np.frombuffer(self.kinds, dtype=np.uint8) == GATE).tolist():
+            kind = (types[i], gates[i], params[i], ports[i])
+            key = _kind_key(kind)
+            number = numbered.get(key)
+            if number is None:
+                number = numbered[key] = len(table)
+                table.append(kind)
+            kind_of[i] = number
+        start = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, self.sources), dtype=np.int64, count=n), out=start[1:])
+        flat = np.fromiter(chain.from_iterable(self.sources), dtype=np.int64, count=int(start[-1]))
+        return Columns(table, kind_of, start, flat, np.array(self.wired, dtype=np.int64))
+
+    def _as_lists(self) -> None:
+        """Before a node is added: every column as a list, the arrays made again when asked for."""
+        if self._columns is not None:
+            self._every_column()
+            self.lines, self.columns = array("l", list(map(int, self.lines))), array("l", list(map(int, self.columns)))
+            self._columns = None
+
+    def _every_column(self) -> None:
+        for name in _LAZY:
+            getattr(self, name)
 
     # -- building --------------------------------------------------------------------------
 
     def add(self, name: str, kind: int, line: int, column: int, *, file: int = 0, value=None, type=None,
             gate=None, params=_NO_PARAMS, ports=(), instance=None) -> int:  # fmt: skip
         """Append a node (its sources come later, with :meth:`wire`); returns its number."""
+        self._as_lists()
         i = len(self.names)
         self.names.append(name)
         self.index[name] = i
@@ -164,6 +254,7 @@ class Netlist(Mapping):
 
     def wire(self, target: int, sources: tuple[int, ...]) -> None:
         """Give gate ``target`` its sources, in port order."""
+        self._as_lists()
         self.sources[target] = sources
         self.wired.append(target)
 
@@ -177,25 +268,31 @@ class Netlist(Mapping):
 
     def node(self, i: int) -> Node:
         """The record of node number ``i``."""
-        kind = self.kinds[i]
         names = self.names
-        return Node(
-            names[i],
-            KINDS[kind],
-            self.pos(i),
-            self.instance[i],
-            self.numbers[i],
-            self.types[i],
-            self.gates[i],
-            self.params[i],
-            self.ports[i],
-            tuple(names[j] for j in self.sources[i]),
-        )
+        type_, gate, params, ports = self.gate_kind(i)
+        instance = self.instance[i] if "instance" in self.__dict__ else None
+        sources = tuple(names[j] for j in self.sources_of(i))
+        return Node(names[i], KINDS[self.kinds[i]], self.pos(i), instance, self.numbers[i], type_, gate, params, ports, sources)
+
+    def gate_kind(self, i: int) -> tuple:
+        """``(type, gate object, params, ports)`` of node number ``i`` (Nones for an input or constant)."""
+        if "types" in self.__dict__:
+            return self.types[i], self.gates[i], self.params[i], self.ports[i]
+        k = int(self._columns.kind_of[i])
+        return self._columns.table[k] if k >= 0 else _NO_GATE
+
+    def sources_of(self, i: int) -> tuple[int, ...]:
+        """The node numbers driving node number ``i``, in port order."""
+        if "sources" in self.__dict__:
+            return self.sources[i]
+        c = self._columns
+        return tuple(c.flat[c.start[i] : c.start[i + 1]].tolist())
 
     def pos(self, i: int) -> Position:
         """Where node number ``i`` stands in its file."""
-        line, column = self.lines[i], self.columns[i]
-        return Position(self.files[self.file_ids[i]], line or None, column or None)
+        line, column = int(self.lines[i]), int(self.columns[i])
+        file = self.file_ids[i] if "file_ids" in self.__dict__ else 0
+        return Position(self.files[file], line or None, column or None)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names)
@@ -205,6 +302,11 @@ class Netlist(Mapping):
 
     def __contains__(self, name: object) -> bool:
         return name in self.index
+
+    def output_numbers(self) -> list[int]:
+        """The outputs' node numbers."""
+        numbers = self.__dict__.get("_output_numbers")
+        return numbers if numbers is not None else [self.index[name] for name in self.outputs]
 
     def input_defaults(self) -> list[float | None]:
         """The inputs' defaults, in file order (``None``: required)."""
@@ -246,6 +348,7 @@ class Netlist(Mapping):
 
         instances = {name: inst.attributes() for name, inst in self.instances.items()}
         graph = nx.DiGraph(name=self.name, path=self.path, outputs=list(self.outputs), instances=instances)
+        self._every_column()  # once, rather than each node's from the arrays
         graph.add_nodes_from((self.names[i], self.node(i).attributes()) for i in range(len(self.names)))
         names = self.names
         for target in self.wired:
@@ -259,42 +362,36 @@ class Netlist(Mapping):
         return graph
 
 
-def topological_order(netlist: Netlist) -> list[int] | None:
-    """The node numbers in topological order, or None if the circuit has a cycle.
+def _kind_key(kind: tuple):
+    """What makes two gates one kind: type, class, ports and params (the object itself if they are not hashable)."""
+    type_, gate, params, ports = kind
+    items = tuple((k, type(v), v) for k, v in params.items())
+    try:
+        hash(items)
+    except TypeError:
+        return type_, id(gate)
+    return type_, type(gate), ports, items
 
-    Kahn's algorithm a generation at a time, taking nodes and wires in the order the netlist
-    made them: the order ``networkx.topological_sort`` gives on ``Circuit.graph``.
-    """
-    n = len(netlist.names)
-    sources = netlist.sources
-    waiting = [0] * n  # node -> its distinct sources not yet placed
-    edge_from: list[int] = []
-    edge_to: list[int] = []
-    for target in netlist.wired:
-        wired = sources[target]
-        if len(wired) == 2:
-            distinct = wired if wired[0] != wired[1] else wired[:1]
-        else:
-            distinct = tuple(dict.fromkeys(wired))
-        waiting[target] = len(distinct)
-        edge_from += distinct
-        edge_to += [target] * len(distinct)
-    # The successors of each node, in the order their wires were made (a stable sort by source).
-    edge_from_array = np.array(edge_from, dtype=np.int64)
-    by_source = np.argsort(edge_from_array, kind="stable")
-    successors = np.array(edge_to, dtype=np.int64)[by_source].tolist()
-    start = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(edge_from_array, minlength=n), out=start[1:])
-    start = start.tolist()
-    order = [i for i in range(n) if not waiting[i]]
-    done = 0
-    while done < len(order):
-        generation_end = len(order)
-        for k in range(done, generation_end):
-            u = order[k]
-            for child in successors[start[u] : start[u + 1]]:
-                waiting[child] -= 1
-                if not waiting[child]:
-                    order.append(child)
-        done = generation_end
-    return order if len(order) == n else None
+
+def pick(items: list, numbers) -> list:
+    """``[items[i] for i in numbers]``, at C speed."""
+    numbers = numbers.tolist() if isinstance(numbers, np.ndarray) else numbers
+    if len(numbers) < 2:
+        return [items[i] for i in numbers]
+    return list(operator.itemgetter(*numbers)(items))
+
+
+def as_tuples(start: np.ndarray, flat: np.ndarray) -> list[tuple[int, ...]]:
+    """``tuple(flat[start[k]:start[k + 1]])`` of ints, for every k."""
+    counts = np.diff(start)
+    if len(counts) and counts[0] > 0 and (counts == counts[0]).all():  # one length throughout
+        k, first = int(counts[0]), int(start[0])
+        return list(zip(*(flat[first + j : int(start[-1]) : k].tolist() for j in range(k))))
+    out: list[tuple[int, ...]] = [()] * len(counts)
+    for k in np.unique(counts).tolist():
+        if k == 0:
+            continue
+        at = np.flatnonzero(counts == k)
+        for i, t in zip(at.tolist(), zip(*(flat[start[at] + j].tolist() for j in range(k)))):
+            out[i] = t
+    return out

@@ -3,19 +3,27 @@
 The slots are the inputs in file order, the gates in topological order, then the constants;
 a value list (and a gradient list) holds one entry per slot. Each gate becomes one
 :class:`Step`: the gate, the slot it writes and the slots it reads.
+
+:func:`number` works on the netlist's arrays (:class:`~circuitsim.netlist.Columns`) and the
+sort's (:class:`~circuitsim.order.Order`): :class:`Slots` holds, per gate in step order, its
+kind number, topological level and input slots as numpy arrays, which is what the levelized
+tier is set up from. What is made per gate or per name as Python objects (the steps, the
+names by slot, the name -> slot dicts) is made when first asked for, so that a big circuit
+that runs levelized never makes them unless something reads them.
 """
 
 from __future__ import annotations
 
-import operator
-from functools import partial
+from collections.abc import Iterator, Mapping
+from functools import cached_property, partial
 from itertools import repeat
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .errors import Position
-from .netlist import CONST, GATE, INPUT, Netlist
+from .netlist import CONST, GATE, INPUT, Netlist, as_tuples, pick
+from .order import Order
 
 __all__ = ["Step", "Slots", "number"]
 
@@ -39,62 +47,109 @@ class Step(NamedTuple):
         return self.nodes.pos(self.number)
 
 
-class Slots(NamedTuple):
-    """A netlist's nodes by slot (see the module docstring)."""
+class Slots:
+    """A netlist's nodes by slot (see the module docstring).
 
-    names: list[str]  # node name by slot
-    n_inputs: int  # slots below this are inputs
-    n_named: int  # slots below this are inputs and gates
-    slot: dict[str, int]  # slot by node name
-    named: dict[str, int]  # the inputs' and gates' slots by name, in topological order
-    inputs: dict[str, int]  # the inputs' slots by name: 0, 1, ...
-    constants: list[tuple[int, Any]]  # (slot, value) of each constant
-    steps: list[Step]  # in topological order
-    outputs: list[int]  # the circuit's outputs' slots
+    Arrays: ``by_slot`` (node number by slot), ``slot_of`` (slot by node number) and, per gate
+    in step order, ``kind`` (its number in ``table``, the netlist's gate kinds), ``level`` (1
+    for a gate reading only inputs and constants, else one more than its highest source) and
+    its input slots ``ins_flat[ins_start[k]:ins_start[k + 1]]``; the gate of step ``k``
+    writes slot ``n_inputs + k``.
+    """
+
+    def __init__(self, nodes: Netlist, order: Order) -> None:
+        self.nodes = nodes
+        kinds = np.frombuffer(nodes.kinds, dtype=np.uint8)
+        n = len(kinds)
+        order_kinds = kinds[order.nodes]
+        inputs = np.flatnonzero(kinds == INPUT)  # in file order
+        gate_order = order_kinds == GATE
+        gates = order.nodes[gate_order]
+        self.by_slot = np.concatenate([inputs, gates, order.nodes[order_kinds == CONST]]).astype(np.int64)
+        self.slot_of = np.empty(n, dtype=np.int64)
+        self.slot_of[self.by_slot] = np.arange(n)
+        self.n_slots, self.n_inputs, self.n_named = n, len(inputs), len(inputs) + len(gates)
+        self.gate_nodes = gates
+        columns = nodes.columns_of
+        self.table = columns.table
+        self.kind = columns.kind_of[gates]
+        generation = np.repeat(np.arange(len(order.starts) - 1), np.diff(order.starts))
+        self.level = np.maximum(generation[gate_order], 1)
+        counts = np.diff(columns.start)[gates]
+        self.ins_start = np.zeros(len(gates) + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.ins_start[1:])
+        total = int(self.ins_start[-1])
+        segments = np.arange(total, dtype=np.int64) + np.repeat(columns.start[gates] - self.ins_start[:-1], counts)
+        self.ins_flat = self.slot_of[columns.flat[segments]]
+        numbers = nodes.numbers
+        self.constants = [(s, numbers[i]) for s, i in enumerate(self.by_slot[self.n_named :].tolist(), self.n_named)]
+        self.outputs = self.slot_of[nodes.output_numbers()].tolist()
+        self._named_order = order.nodes[order_kinds != CONST]
+
+    def name(self, slot: int) -> str:
+        """The name of the node in ``slot``."""
+        return self.nodes.names[self.by_slot[slot]]
+
+    @cached_property
+    def names(self) -> list[str]:
+        """Node name by slot."""
+        return pick(self.nodes.names, self.by_slot)
+
+    @cached_property
+    def slot(self) -> dict[str, int]:
+        """Slot by node name."""
+        return dict(zip(self.names, range(self.n_slots)))
+
+    @cached_property
+    def named(self) -> dict[str, int]:
+        """The inputs' and gates' slots by name, in topological order."""
+        named = self._named_order
+        return dict(zip(pick(self.nodes.names, named), self.slot_of[named].tolist()))
+
+    @cached_property
+    def inputs(self) -> dict[str, int]:
+        """The inputs' slots by name: 0, 1, ..."""
+        return dict(zip(self.names[: self.n_inputs], range(self.n_inputs)))
+
+    @cached_property
+    def steps(self) -> list[Step]:
+        """One :class:`Step` per gate, in topological order."""
+        table = self.table
+        if not len(self.kind):
+            return []
+        kind = self.kind.tolist()
+        types, gates, ports = (pick([entry[k] for entry in table], kind) for k in (0, 1, 3))
+        ins = as_tuples(self.ins_start, self.ins_flat)
+        columns = (self.names[self.n_inputs : self.n_named], types, gates, range(self.n_inputs, self.n_named), ins, ports)
+        return list(map(partial(tuple.__new__, Step), zip(*columns, self.gate_nodes.tolist(), repeat(self.nodes))))
 
 
-def number(nodes: Netlist, order: list[int]) -> Slots:
+class LazyIndex(Mapping):
+    """A name -> slot mapping made when first read (``Slots.named`` of a big circuit costs
+    about a second to make, and a run's results only need it when read by name)."""
+
+    __slots__ = ("_slots", "_attribute")
+
+    def __init__(self, slots: Slots, attribute: str) -> None:
+        self._slots, self._attribute = slots, attribute
+
+    @property
+    def _index(self) -> dict[str, int]:
+        return getattr(self._slots, self._attribute)
+
+    def __getitem__(self, name: str) -> int:
+        return self._index[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return self._slots.n_named if self._attribute == "named" else len(self._index)
+
+
+def number(nodes: Netlist, order: Order) -> Slots:
     """Number the nodes of ``nodes`` into slots, given their topological ``order``."""
-    kinds = np.frombuffer(nodes.kinds, dtype=np.uint8)
-    names = nodes.names
-    order = np.asarray(order, dtype=np.int64)
-    order_kinds = kinds[order]
-    inputs = np.flatnonzero(kinds == INPUT)  # in file order
-    gates = order[order_kinds == GATE]
-    numbers = np.concatenate([inputs, gates, order[order_kinds == CONST]])  # node number by slot
-    slot_of = np.empty(len(names), dtype=np.int64)  # slot by node number
-    slot_of[numbers] = np.arange(len(numbers))
-    by_slot = _pick(names, numbers)
-    n_inputs = len(inputs)
-    n_named = len(inputs) + len(gates)
-    slot = dict(zip(by_slot, range(len(numbers))))
-    named = order[order_kinds != CONST]
-    named = dict(zip(_pick(names, named), slot_of[named].tolist()))
-    values = nodes.numbers
-    constants = [(s, values[i]) for s, i in enumerate(numbers[n_named:].tolist(), n_named)]
-    gates = gates.tolist()
-    slot_list = slot_of.tolist()
-    sources = nodes.sources
-    ins = [tuple(map(slot_list.__getitem__, sources[i])) for i in gates]
-    columns = (by_slot[n_inputs:n_named], _pick(nodes.types, gates), _pick(nodes.gates, gates))
-    outs = range(n_inputs, n_named)
-    steps = list(map(partial(tuple.__new__, Step), zip(*columns, outs, ins, _pick(nodes.ports, gates), gates, repeat(nodes))))
-    return Slots(
-        names=by_slot,
-        n_inputs=n_inputs,
-        n_named=n_named,
-        slot=slot,
-        named=named,
-        inputs=dict(zip(by_slot[:n_inputs], range(n_inputs))),
-        constants=constants,
-        steps=steps,
-        outputs=[slot[n] for n in nodes.outputs],
-    )
-
-
-def _pick(items: list, numbers) -> list:
-    """``[items[i] for i in numbers]``, at C speed."""
-    numbers = numbers.tolist() if isinstance(numbers, np.ndarray) else numbers
-    if len(numbers) < 2:
-        return [items[i] for i in numbers]
-    return list(operator.itemgetter(*numbers)(items))
+    return Slots(nodes, order)

@@ -59,10 +59,9 @@ class Plan:
     def __init__(self, nodes: Netlist, order: list[int], registry=None) -> None:
         self.nodes = nodes
         self.registry = registry
-        slots = number(nodes, order)  # see circuitsim.numbering
-        self.names, self.n_inputs, self.n_named = slots.names, slots.n_inputs, slots.n_named
-        self.slot, self.named, self.inputs = slots.slot, slots.named, slots.inputs
-        self.constants, self.steps, self.outputs = slots.constants, slots.steps, slots.outputs
+        slots = self.numbering = number(nodes, order)  # see circuitsim.numbering
+        self.n_inputs, self.n_named, self.n_slots = slots.n_inputs, slots.n_named, slots.n_slots
+        self.constants, self.outputs = slots.constants, slots.outputs
         self._live_cache: dict[frozenset[int], list[Step]] = {}
         self._kernels: dict = {}  # batched slots -> kernels; (batched, seeded) -> ops
         self.unchecked: dict = {}  # batched slots -> what a trapped run checks: (numbers, arrays)
@@ -72,8 +71,15 @@ class Plan:
         self._levels: Levels | None | bool = False  # the levelized tier (False: not looked at yet)
         self._buffers = Buffers()  # where big batches keep their results
 
+    # What is made per gate or name as Python objects is made when first read (see numbering).
+    names = property(lambda self: self.numbering.names, doc="Node name by slot.")
+    slot = property(lambda self: self.numbering.slot, doc="Slot by node name.")
+    named = property(lambda self: self.numbering.named, doc="The inputs' and gates' slots by name, in topological order.")
+    inputs = property(lambda self: self.numbering.inputs, doc="The inputs' slots by name: 0, 1, ...")
+    steps = property(lambda self: self.numbering.steps, doc="One step per gate, in topological order.")
+
     def new_values(self) -> list:
-        values: list = [0.0] * len(self.names)
+        values: list = [0.0] * self.n_slots
         for slot, value in self.constants:
             values[slot] = value
         return values
@@ -82,7 +88,7 @@ class Plan:
         """The steps on some path to a seeded node, in reverse topological order."""
         steps = self._live_cache.get(seeded)
         if steps is None:
-            live = bytearray(len(self.names))
+            live = bytearray(self.n_slots)
             for slot in seeded:
                 live[slot] = 1
             steps = []
@@ -108,7 +114,7 @@ class Plan:
         inf that an operation made), its batched slots; else no slots.
         """
         if batched is None:
-            batched = frozenset(slot for slot in self.inputs.values() if isinstance(values[slot], np.ndarray))
+            batched = frozenset(slot for slot in range(self.n_inputs) if isinstance(values[slot], np.ndarray))
         seeded = None if seeds is None else frozenset(seeds)
         try:
             if batched:
@@ -143,7 +149,7 @@ class Plan:
     def _levelized(self, values: list) -> Levels | None:
         """The levelized tier, made at the first scalar run, if the plan's shape suits it."""
         if self._levels is False:
-            self._levels = levels_for(self.steps, values, self.n_inputs)
+            self._levels = levels_for(self.numbering)
         return self._levels
 
     def _run_kernels(self, values: list, seeds: Mapping[int, Any] | None, batched: frozenset[int]) -> list | None:
@@ -194,7 +200,7 @@ class Plan:
 
     def _all_kernels(self, batched: frozenset[int]) -> dict[int, tuple]:
         """Every step's kernels and slots by output slot; a step is batched if one of its inputs is."""
-        is_batch = bytearray(len(self.names))
+        is_batch = bytearray(self.n_slots)
         for slot in batched:
             is_batch[slot] = 1
         kernels = {}
@@ -245,7 +251,7 @@ class Plan:
                 observer.forward_step(step, values)
 
     def new_grads(self, seeds: Mapping[int, Any]) -> list:
-        grads: list = [ZERO] * len(self.names)
+        grads: list = [ZERO] * self.n_slots
         for slot, seed in seeds.items():
             grads[slot] = grads[slot] + seed
         return grads

@@ -8,6 +8,7 @@ import circuitsim
 from circuitsim import cache, loader
 
 from test_fastload import same_netlist, same_spec
+from test_graph import random_layers
 
 TEXT = (
     "circuit: cached\n"
@@ -49,6 +50,26 @@ def test_a_second_load_comes_from_the_cache_and_is_the_same(folder, monkeypatch,
     assert again.test().passed and list(again.plan.names) == list(first.plan.names)
     with pytest.warns(circuitsim.NumericalWarning, match=r"c\.yaml:10:3: gate 'l' \(log\)"):
         again.run({"b": 0.0})
+
+
+def test_a_big_circuit_from_the_cache_runs_levelized_as_from_its_text(folder, monkeypatch, tmp_path):
+    path = tmp_path / "wide.yaml"
+    path.write_text(random_layers(7, [200, 900, 900, 400, 1]))
+    text_load = circuitsim.load(path, cache=True)
+    from_cache_only(monkeypatch)
+    cached = circuitsim.load(path, cache=True)
+    first, again = text_load.run(), cached.run()
+    assert cached.plan._levels is not None and cached.plan._levels is not False
+    assert dict(again.values) == dict(first.values) and dict(again.grads) == dict(first.grads)
+    def steps(c):
+        return [(s.name, s.type, type(s.gate), s.out, s.ins, s.ports, s.pos) for s in c.plan.steps]
+
+    assert len(steps(cached)) == 2201 and steps(cached) == steps(text_load)
+    def graph(c):
+        nodes = [(n, {**data, "gate": type(data.get("gate"))}) for n, data in c.graph.nodes(data=True)]
+        return nodes, list(c.graph.edges(data=True)), c.graph.graph
+
+    assert graph(cached) == graph(text_load)
 
 
 def test_a_corrupt_or_foreign_entry_is_ignored_and_written_again(folder, tmp_path):

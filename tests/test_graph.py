@@ -1,11 +1,13 @@
 """The netlist's typed node records, the graph made from them, and the order the plan takes."""
 
+import random
 from pathlib import Path
 
 import networkx as nx
 import pytest
 
 import circuitsim
+from circuitsim import order
 from circuitsim.netlist import Node
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,3 +46,33 @@ def test_a_cycle_is_named_at_the_top_level():
     with pytest.raises(circuitsim.CircuitError, match=r"cycle: a -> b -> a") as err:
         circuitsim.loads(text, path="loop.yaml")
     assert (err.value.line, err.value.column) == (3, 3)
+
+
+def random_layers(seed: int, widths: list[int]) -> str:
+    """Layers of gates reading random earlier nodes (some twice), written in a shuffled order."""
+    rng = random.Random(seed)
+    names = [f"x{i}" for i in range(widths[0])]
+    lines = []
+    for layer, width in enumerate(widths[1:]):
+        new = []
+        for j in range(width):
+            sources = [rng.choice(names[-3 * width :]) for _ in range(rng.choice([1, 2, 2, 3]))]
+            sources += [sources[0]] * (rng.random() < 0.2)
+            new.append(f"g{layer}_{j}")
+            lines.append(f"  {new[-1]}: {{type: add, inputs: [{', '.join(sources)}]}}")
+        names += new
+    rng.shuffle(lines)
+    inputs = [f"  x{i}: 0.5" for i in range(widths[0])]
+    return "\n".join(["inputs:", *inputs, "gates:", *lines, f"outputs: [{names[-1]}]"]) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_wide_and_narrow_generations_both_take_networkx_s_order(seed):
+    widths = [60, 3 * order.NARROW, 5, 1, 2 * order.NARROW, order.NARROW - 1, 90]  # numpy and plain-loop steps
+    c = circuitsim.loads(random_layers(seed, widths))
+    graph = c.graph
+    gates = [n for n in nx.topological_sort(graph) if graph.nodes[n]["kind"] == "gate"]
+    assert [step.name for step in c.plan.steps] == gates
+    found = order.topological_order(c.nodes)
+    generations = [[c.nodes.names[i] for i in found.nodes[a:b]] for a, b in zip(found.starts, found.starts[1:])]
+    assert [sorted(g) for g in generations] == [sorted(g) for g in nx.topological_generations(graph)]
