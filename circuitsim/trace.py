@@ -7,6 +7,13 @@ gradient (the *total* so far, which shows gradients adding up where a wire fans 
 also have their ends: each output's value leaves the circuit (``target`` is ``None``) and each
 seeded node receives its upstream gradient from outside (``source`` is ``None``).
 
+Each message reads the same wherever it is shown (the ``trace`` table, the explorer's page):
+:func:`ends` names its two ends as a netlist writes them (``m0.0``: port 0 of gate ``m0``; a
+constant by its value; ``seed``, ``output``), :func:`amount` gives its numbers
+(``0.2 × -1 = -0.2`` backward) and :func:`describe` puts them on one line,
+``m0.0 -> w0: 0.2 × -1 = -0.2``. :meth:`Message.as_json` is the message as
+``circuitsim trace --format jsonl`` writes it.
+
 A :class:`Tracer` watches the plan's own passes (:meth:`~circuitsim.plan.Plan.forward` and
 :meth:`~circuitsim.plan.Plan.backward`, the method path, which does the same arithmetic in the
 same order as every other path), so a traced run gives the same values and gradients, bit for
@@ -16,14 +23,20 @@ and puts the messages in ``Result.trace``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
 
 from .numbering import Step
 from .plan import Plan
+from .show import json_number, short
 
-__all__ = ["Message", "ForwardMessage", "BackwardMessage", "Tracer"]
+if TYPE_CHECKING:
+    from .netlist import Netlist
+
+__all__ = ["Message", "ForwardMessage", "BackwardMessage", "Tracer", "amount", "describe", "ends"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,11 @@ class Message:
         """The message as a plain dict: ``step``, ``pass``, ``from``, ``to``, ``port``, numbers."""
         head = {"step": self.step, "pass": self.phase, "from": self.source, "to": self.target, "port": self.port}
         return head | {f.name: getattr(self, f.name) for f in fields(self)[4:]}
+
+    def as_json(self) -> dict[str, Any]:
+        """The message as ``circuitsim trace --format jsonl`` writes it: :meth:`as_dict` with
+        its numbers as JSON numbers, NaN and infinities as strings (see :func:`~circuitsim.show.json_number`)."""
+        return {k: json_number(v) if isinstance(v, (float, np.ndarray)) else v for k, v in self.as_dict().items()}
 
 
 @dataclass(frozen=True)
@@ -116,3 +134,35 @@ class Tracer:
 
     def _send(self, kind: type[Message], *args) -> None:
         self.messages.append(kind(len(self.messages) + 1, *args))
+
+
+def ends(m: Message, nodes: Netlist) -> tuple[str, str]:
+    """The message's two ends as a netlist writes them: the gate's end with its port
+    (``m0.0``), a constant by its value (``1``), ``seed`` and ``output`` for the passes' ends."""
+    forward = isinstance(m, ForwardMessage)
+    source = "seed" if m.source is None else _end(nodes, m.source, None if forward else m.port)
+    target = "output" if m.target is None else _end(nodes, m.target, m.port if forward else None)
+    return source, target
+
+
+def amount(m: Message, number: Callable[[Any], str] = short) -> str:
+    """What the message carries: a value forward; ``upstream × local = contribution`` backward
+    (a seed: the seed alone). ``number`` writes each number."""
+    if isinstance(m, ForwardMessage):
+        return number(m.value)
+    if m.source is None:
+        return number(m.contribution)
+    return f"{number(m.upstream)} × {number(m.local)} = {number(m.contribution)}"
+
+
+def describe(m: Message, nodes: Netlist, number: Callable[[Any], str] = short) -> str:
+    """The message on one line, as the explorer shows it: ``m0.0 -> w0: 0.2 × -1 = -0.2``."""
+    source, target = ends(m, nodes)
+    return f"{source} -> {target}: {amount(m, number)}"
+
+
+def _end(nodes: Netlist, name: str, port: str | None) -> str:
+    if port is not None:
+        return f"{name}.{port}"
+    node = nodes[name]
+    return f"{node.value:g}" if node.kind == "const" else name

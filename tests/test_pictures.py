@@ -245,3 +245,34 @@ def test_the_core_imports_no_drawing_code():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "['circuitsim.vectors']"  # test() reads the vectors when called, not on import
+
+
+@pytest.mark.parametrize("name", ["two_neurons", "sort3"])
+def test_wires_into_an_expanded_instance_come_in_level_and_cross_no_gate(root, name):
+    """A wire from outside an instance to a gate inside it (``-3`` into ``h0/b``) enters the
+    instance's rectangle level and stays level inside it, whatever column its gate is in."""
+    c = circuitsim.load(root / "circuits" / f"{name}.yaml")
+    tree = tree_of(to_svg(c, c.run(), expand=True))
+    frames = {}
+    for g in tree.iter(f"{SVG}g"):
+        if "group" in classes(g):
+            r = g.find(f"{SVG}rect")
+            x, y = float(r.get("x")), float(r.get("y"))
+            frames[g.get("data-instance")] = (x, y, x + float(r.get("width")), y + float(r.get("height")))
+    inside = {g.get("data-node"): g.get("data-instance") for g in tree.iter(f"{SVG}g") if g.get("data-instance") and g.get("data-node")}
+    circles = gates(tree)
+    entering = 0
+    for g, a, b in segments(tree):
+        ends = {g.get("data-from"), g.get("data-to")}
+        for gate, (x, y, r) in circles.items():
+            if gate not in ends:
+                assert distance(a, b, (x, y)) >= r, f"wire {ends} passes through gate {gate}"
+        source, target = g.get("data-from"), g.get("data-to")
+        instance = inside.get(target)
+        if instance is None or inside.get(source) == instance or source.startswith(instance + "/"):
+            continue
+        left, top, right, bottom = frames[instance]
+        if max(a[0], b[0]) > left + 1 and top <= a[1] <= bottom:
+            entering += 1
+            assert a[1] == b[1], f"the wire {source} -> {target} slants inside {instance}: {a} -> {b}"
+    assert entering

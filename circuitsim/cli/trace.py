@@ -8,13 +8,11 @@ import sys
 from collections.abc import Iterator
 
 import click
-import numpy as np
 
 from ..circuit import Circuit
-from ..netlist import Node
 from ..loader import load
-from ..show import json_number, short
-from ..trace import BackwardMessage, ForwardMessage, Message
+from ..show import short
+from ..trace import BackwardMessage, Message, amount, ends
 from . import handle_errors, plugin_option
 from .options import LazyProgress, set_option
 
@@ -43,7 +41,7 @@ def trace(file, sets, fmt, plugins):
     circuit = load(file, plugins=plugins)
     messages = circuit.run(sets, trace=True).trace
     if fmt == "jsonl":
-        lines = (json.dumps({k: _json(v) for k, v in message.as_dict().items()}) for message in messages)
+        lines = (json.dumps(message.as_json()) for message in messages)
     else:
         lines = _table(circuit, messages)
     _print(lines, len(messages) + (2 if fmt == "table" else 0))
@@ -68,15 +66,8 @@ def _table(circuit: Circuit, messages: list[Message]) -> Iterator[str]:
     nodes = circuit.nodes
     rows = []
     for m in messages:
-        source = "seed" if m.source is None else _end(nodes[m.source], m.source, m.port if isinstance(m, BackwardMessage) else None)
-        target = "output" if m.target is None else _end(nodes[m.target], m.target, m.port if isinstance(m, ForwardMessage) else None)
-        if isinstance(m, ForwardMessage):
-            rows.append((str(m.step), m.phase, source, target, short(m.value), ""))
-        elif m.source is None:
-            rows.append((str(m.step), m.phase, source, target, short(m.contribution), short(m.total)))
-        else:
-            text = f"{short(m.upstream)} × {short(m.local)} = {short(m.contribution)}"
-            rows.append((str(m.step), m.phase, source, target, text, short(m.total)))
+        total = short(m.total) if isinstance(m, BackwardMessage) else ""
+        rows.append((str(m.step), m.phase, *ends(m, nodes), amount(m), total))
     head = ("step", "pass", "from", "to", "message", "sum")
     widths = [max([len(h), *(len(row[k]) for row in rows)]) for k, h in enumerate(head)]
 
@@ -87,15 +78,3 @@ def _table(circuit: Circuit, messages: list[Message]) -> Iterator[str]:
     yield "─" * (sum(widths) + len(GAP) * (len(widths) - 1))
     for row in rows:
         yield line(row)
-
-
-def _end(node: Node, name: str, port: str | None) -> str:
-    """A wire's end as a netlist writes it: ``gate.port``, a node's name, a constant's value."""
-    if port is not None:
-        return f"{name}.{port}"
-    return f"{node.value:g}" if node.kind == "const" else name
-
-
-def _json(value):
-    """Numbers as JSON numbers or strings (NaN, infinities), the rest (step, names) as they are."""
-    return json_number(value) if isinstance(value, (float, np.ndarray)) else value

@@ -13,6 +13,7 @@ from collections import defaultdict
 
 from .geometry import Box, Grid
 from .model import Node
+from .style import ARROW
 
 __all__ = ["Routing"]
 
@@ -65,14 +66,21 @@ class Routing:
                     self.trunk_points[k] = 2
                     points += self._bus(tgt.id, None)
                 return points
-            anchor = self._anchor(src)
-            points.append((max(start[0], self.pos[anchor][0] + self.column[anchor][1]), y))
         edge = self.edges.get(k) or (self._anchor(src), self._anchor(tgt))
+        if src.kind != "junction":
+            anchor = self._anchor(src)
+            leave = self.pos[anchor][0] + self.column[anchor][1]
+            if edge[0].endswith("@block"):  # out of an expanded instance: level past its rectangle
+                leave = max(leave, self.frame[edge[0].removesuffix("@block")].right + ARROW)
+            points.append((max(start[0], leave), y))
         points += self.bends.get(edge, ())
         x, y = self.pos[w.target]
         dy = self.slot_dy.get(k, 0.0)
         anchor = self._anchor(tgt)
-        points.append((max(self.pos[anchor][0] - self.column[anchor][0], points[-1][0] + 1), y + dy))
+        enter = self.pos[anchor][0] - self.column[anchor][0]
+        if edge[1].endswith("@block"):  # into an expanded instance: level from before its rectangle
+            enter = min(enter, self.frame[edge[1].removesuffix("@block")].left - ARROW)
+        points.append((max(enter, points[-1][0] + 1), y + dy))
         if tgt.kind == "gate":
             r = self.radius[tgt.id]
             points.append((x - math.sqrt(max(r * r - dy * dy, 0.0)) - 1, y + dy))

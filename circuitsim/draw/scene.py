@@ -300,20 +300,27 @@ class Scene(Routing, Labelling):
 def _layers(graph: nx.DiGraph, pic: Picture) -> dict[str, int]:
     """Each laid-out node's column: as early as its inputs allow, except that every input and
     constant, and a gate read by one gate only, sits right before the gate it feeds (a gate
-    only if that gate did not move itself, so that chains of gates stay in step)."""
+    only if that gate did not move itself, so that chains of gates stay in step). A gate fed
+    from outside its level (an expanded instance's port) stays in the first column, where the
+    wire from outside comes in without crossing the instance's other gates, and one read
+    outside only (an instance's output) in the last column, where the wire leaves."""
     layer = {}
     order = []
     for i, generation in enumerate(nx.topological_generations(graph)):
         for n in generation:
             layer[n] = i
             order.append(n)
+    last = max(layer.values(), default=0)
     moved = set()
     for n in reversed(order):
+        if not graph.out_degree(n) and n in pic.nodes and pic.nodes[n].kind == "gate" and pic.nodes[n].instance:
+            layer[n] = last  # read outside the instance only: in its last column, where the wire leaves
+            continue
         kind = pic.nodes[n].kind if n in pic.nodes else None
         if not graph.out_degree(n) or kind not in ("gate", "input", "const"):
             continue
         successors = list(graph.successors(n))
-        if kind == "gate" and (len(successors) > 1 or successors[0] in moved):
+        if kind == "gate" and (len(successors) > 1 or successors[0] in moved or not graph.in_degree(n)):
             continue
         wish = min(layer[s] for s in successors) - 1
         if wish != layer[n]:

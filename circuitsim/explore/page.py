@@ -58,7 +58,7 @@ def payload(circuit: Circuit, inputs: Mapping[str, Any] | None = None, *, precis
         views.append({"name": "unfolded", "svg": to_svg(circuit, result, precision=precision, expand=True)})
     return {
         "circuit": circuit.name,
-        "steps": [_jsonl(m.as_dict()) for m in result.trace],
+        "steps": [m.as_json() for m in result.trace],
         "views": views,
         "constants": {n: f"{d['value']:g}" for n, d in graph.nodes(data=True) if d["kind"] == "const"},
         "names": [n for n, d in graph.nodes(data=True) if d["kind"] != "const"],
@@ -100,10 +100,3 @@ def _script_json(data: dict) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _jsonl(record: dict) -> dict:
-    """A message as ``trace --format jsonl`` writes it (non-finite numbers as strings)."""
-    from ..cli.trace import _json  # the one place that says how a message reads as JSON
-
-    return {k: _json(v) for k, v in record.items()}
