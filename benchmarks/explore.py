@@ -4,7 +4,8 @@ headless Chromium (playwright, Debian's ``chromium``) its load, a far ``goto``, 
     python -m benchmarks.explore
     python -m benchmarks.explore --sizes 4,8,1 16,64,64,1 --out pages/
 
-Prints, per circuit, its gates and messages, the seconds ``circuitsim.explore.page`` took, the
+Prints, per circuit, its gates and messages, the seconds ``circuitsim.explore.page`` took to
+run and draw it whole (as ``circuitsim explore --all``), the
 page's size, the seconds from opening the page to its first picture with the player ready, a
 ``goto`` to the last message and back to the middle, and one step forward (each until the
 browser has drawn the frame after it; the median of ``--steps`` steps).
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
             sizes = [int(s) for s in text.split(",")]
             circuit = mlp(sizes)
             start = time.perf_counter()
-            html = page(circuit)
+            html = page(circuit, limit=None)  # drawn whole, as circuitsim explore --all
             write = time.perf_counter() - start
             path = out / f"mlp_{'_'.join(map(str, sizes))}.html"
             path.write_text(html, encoding="utf-8")

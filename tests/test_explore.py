@@ -3,6 +3,8 @@
 
 import json
 import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -99,11 +101,11 @@ def test_steps_are_the_trace_and_goto_shows_each_message(tab, pages, root):
     steps = page.evaluate("window.circuitsim.steps")
     assert steps == jsonl(root, "neuron")
     texts = page.evaluate("[...window.circuitsim.steps.keys()].map((k) => (window.circuitsim.goto(k), document.querySelector('#message').textContent))")
-    assert texts[0] == "w0 -> m0: 2.00"
+    assert texts[0] == "w0 -> m0.0: 2.00"
     assert texts[12] == "f -> output: 0.73"
     assert texts[13] == "seed -> f: 1.00"
-    assert texts[24] == "m0 -> w0: 0.20 \u00d7 -1.00 = -0.20"
-    assert texts[16] == "p -> 1: -0.53 \u00d7 1.00 = -0.53"
+    assert texts[24] == "m0.0 -> w0: 0.20 \u00d7 -1.00 = -0.20"
+    assert texts[16] == "p.1 -> 1: -0.53 \u00d7 1.00 = -0.53"
     assert len(texts) == len(steps) == 26
     assert page.requests == []
 
@@ -133,7 +135,7 @@ def test_keys_step_and_space_plays(tab, pages):
     assert k() == 0
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    assert k() == 2 and page.text_content("#message") == "w1 -> m1: -3.00"  # after w0 and x0
+    assert k() == 2 and page.text_content("#message") == "w1 -> m1.0: -3.00"  # after w0 and x0
     page.keyboard.press("ArrowLeft")
     assert k() == 1
     page.keyboard.press("End")
@@ -237,8 +239,8 @@ def test_notebook_players_are_inline_and_do_not_clash(tab, tmp_path, root):
     assert lengths == [26, len(fanout.steps)]
     frames[0].evaluate("window.circuitsim.goto(24)")
     frames[1].evaluate("window.circuitsim.goto(0)")
-    assert frames[0].text_content("#message") == "m0 -> w0: 0.20 \u00d7 -1.00 = -0.20"
-    assert frames[1].text_content("#message") == "x -> sq: 1.00"
+    assert frames[0].text_content("#message") == "m0.0 -> w0: 0.20 \u00d7 -1.00 = -0.20"
+    assert frames[1].text_content("#message") == "x -> sq.0: 1.00"
     neuron.save(tmp_path / "saved.html")
     assert (tmp_path / "saved.html").read_text(encoding="utf-8") == neuron.html
 
@@ -250,3 +252,78 @@ def test_a_run_that_makes_infinities_says_so_on_stderr_and_in_the_page(tmp_path)
     assert result.exit_code == 0
     assert f"warning: {circuit}:3:3: gate 'l' (log) with inputs x=0 produced -inf" in result.output
     assert "produced -inf" in (tmp_path / "p.html").read_text(encoding="utf-8")
+
+
+# -- big circuits ---------------------------------------------------------------------------------
+
+
+def chain_file(tmp_path, gates):
+    lines = ["inputs: {x: 0.5}", "gates:", "  g0: {type: tanh, inputs: [x]}"]
+    lines += [f"  g{i}: {{type: add, inputs: [g{i - 1}, x]}}" for i in range(1, gates)]
+    path = tmp_path / "long.yaml"
+    path.write_text("\n".join(lines + [f"outputs: [g{gates - 1}]"]) + "\n")
+    return path
+
+
+def page_data(page_path):
+    text = page_path.read_text(encoding="utf-8")
+    return json.loads(text[text.index('id="circuitsim-data">') + 21 : text.index("</script>")])
+
+
+def drawn_gates(page_path):
+    data = page_data(page_path)
+    return {re.search(r'data-node="([^"]+)"', item[5]).group(1) for item in data["views"][0]["items"] if 'class="node gate"' in item[5]}
+
+
+def test_a_big_circuit_is_drawn_in_part_as_draw_draws_it(tmp_path, monkeypatch, tab):
+    import circuitsim.draw
+
+    monkeypatch.setattr(circuitsim.draw, "LIMIT", 40)  # as if 40 gates were 2,000
+    path = chain_file(tmp_path, 100)
+    page = tmp_path / "long.html"
+    result = CliRunner().invoke(main, ["explore", str(path), "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    assert "has 100 gates; drawn are the 40 or fewer nearest its outputs" in result.stderr
+    shown = drawn_gates(page)
+    assert 0 < len(shown) <= 40 and "g99" in shown and "g0" not in shown
+    open_page(tab, page)
+    assert tab.evaluate("window.circuitsim.steps.length") == 2 * (1 + 2 * 99) + 2  # every message is played
+    tab.evaluate("window.circuitsim.goto(0)")  # x -> g0, not drawn: nothing lit, no error
+    assert tab.text_content("#message") == "x -> g0.x: 0.50" and tab.locator(".wire.hl").count() == 0
+    out = tab.evaluate("window.circuitsim.steps.findIndex((m) => m.to === null)")
+    tab.evaluate(f"window.circuitsim.goto({out})")  # g99's value leaves the circuit
+    assert tab.evaluate("[...document.querySelectorAll('.wire.hl')].map((e) => e.dataset.from)") == ["g99"]
+    result = CliRunner().invoke(main, ["explore", str(path), "--around", "g50", "--depth", "1", "-o", str(page)])
+    assert result.exit_code == 0 and "note:" not in result.stderr
+    assert drawn_gates(page) == {"g49", "g50", "g51"}  # and x, which every gate reads
+    result = CliRunner().invoke(main, ["explore", str(path), "--all", "-o", str(page)])
+    assert result.exit_code == 0 and len(drawn_gates(page)) == 100
+    result = CliRunner().invoke(main, ["explore", str(path), "--around", "g500", "-o", str(page)])
+    assert result.exit_code == 1 and "cannot draw around unknown node 'g500'" in result.output
+
+
+def test_a_big_picture_draws_what_is_in_sight_and_an_overview_from_afar(tab, tmp_path, root):
+    circuit = tmp_path / "mlp.yaml"
+    subprocess.run([sys.executable, str(root / "examples" / "mlp.py"), "4", "8", "8", "1", "--seed", "0", "-o", str(circuit)], check=True)
+    page = tmp_path / "mlp.html"
+    assert invoke("explore", str(circuit), "-o", str(page)).exit_code == 0
+    open_page(tab, page)
+    count = lambda selector: tab.locator(selector).count()
+    wires = len([w for w in page_data(page)["views"][0]["items"] if w[0] == "wires"])
+    assert 0 < count(".labels[data-from]") < wires and count(".wire") < wires  # it opens readable, on message 1
+    tab.click("#fit")  # the whole picture: every wire, no label (too small to read)
+    assert count(".wire") == wires and count(".labels[data-from]") == 0 and count("svg.overview") == 0
+    tab.mouse.move(600, 500)
+    for _ in range(6):
+        tab.mouse.wheel(0, 600)
+    assert count("svg.overview") == 1 and count(".wire") <= 2  # from afar: the overview and the message shown
+    tab.fill("#search", "z2_0")
+    tab.press("#search", "Enter")
+    assert count("svg.overview") == 0 and count(".labels[data-from]") > 0
+    n = tab.evaluate("window.circuitsim.steps.length")
+    labels = "[...document.querySelectorAll('.labels text')].map((t) => [t.closest('g').dataset.from, t.classList.contains('pending'), t.textContent]).sort()"
+    tab.uncheck("#follow")  # the same labels in sight throughout
+    tab.evaluate(f"window.circuitsim.goto({n - 1}); window.circuitsim.goto({n // 2})")  # far
+    far = tab.evaluate(labels)
+    tab.evaluate(f"for (let k = 0; k <= {n // 2}; k++) window.circuitsim.goto(k)")  # message by message
+    assert tab.evaluate(labels) == far and {pending for _, pending, _ in far} == {True, False}

@@ -23,6 +23,7 @@ with warnings.catch_warnings():  # starlette's TestClient would rather have http
 
 from circuitsim.cli import main
 import circuitsim
+from circuitsim.explore.page import steps
 from circuitsim.explore.server import Server, create_app
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -54,13 +55,13 @@ def test_page_and_data(client, neuron):
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert "const LIVE = true;" in page.text
     data = client.get("/data").json()
-    assert data["errors"] == [] and data["steps"] == trace(neuron)
+    assert data["errors"] == [] and steps(data) == trace(neuron)
     assert data["inputs"] == {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0}
 
 
 def test_inputs_set_in_the_page_run_again(client):
     data = client.post("/data", json={"set": {"x0": 0.5}}).json()
-    assert data["inputs"]["x0"] == 0.5 and data["steps"][1]["value"] == 0.5
+    assert data["inputs"]["x0"] == 0.5 and steps(data)[1]["value"] == 0.5
     wrong = client.post("/data", json={"set": {"x9": 1.0}}).json()
     assert "x9" in wrong["errors"][0] and wrong["inputs"]["x0"] == -1.0
     assert client.post("/data", json={"set": {"x0": "1; rm -rf"}}).status_code == 400
@@ -171,7 +172,7 @@ def test_the_page_follows_its_file_and_its_inputs(served, tab, neuron):
     wait_until(tab, "window.circuitsim.steps[0].value === 1.0")
     assert tab.evaluate("window.circuitsim.k") == 24 and tab.is_hidden("#errors")
     upstream = circuitsim.load(neuron).run().grads["m0"]
-    assert tab.text_content("#message") == f"m0 -> w0: {upstream:.2f} \u00d7 -1.00 = {-upstream:.2f}"
+    assert tab.text_content("#message") == f"m0.0 -> w0: {upstream:.2f} \u00d7 -1.00 = {-upstream:.2f}"
 
     save(neuron, text.replace("type: exp", "type: expp"))  # a mistake
     wait_until(tab, "!document.querySelector('#errors').hidden")

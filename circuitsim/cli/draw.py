@@ -11,7 +11,24 @@ from ..loader import load
 from . import handle_errors, plugin_option
 from .options import set_option
 
-__all__ = ["draw"]
+__all__ = ["draw", "limit_note", "window_options"]
+
+
+def window_options(command):
+    """``--around NODE --depth K`` and ``--all``: which part of a big circuit is drawn."""
+    command = click.option("--all", "whole", is_flag=True, help="Draw the whole circuit even if it has more than 2,000 gates.")(command)
+    command = click.option("--depth", type=click.IntRange(0), default=2, show_default=True, help="How far --around reaches, in wires.")(command)
+    return click.option("--around", metavar="NODE", help="Draw only the nodes within --depth wires of NODE.")(command)
+
+
+def limit_note(file: str, circuit, around: str | None, whole: bool) -> None:
+    """Say on stderr that a circuit too big to draw whole is drawn in part, and how to choose."""
+    from ..draw import LIMIT
+
+    gates = sum(1 for n in circuit.nodes.values() if n.kind == "gate")
+    if around is None and not whole and gates > LIMIT:
+        click.echo(f"note: {file} has {gates:,} gates; drawn are the {LIMIT:,} or fewer nearest its outputs "
+                   "(--around NODE --depth K draws another part, --all the whole)", err=True)
 
 
 @click.command()
@@ -32,9 +49,7 @@ __all__ = ["draw"]
     is_flag=True,
     help="Draw the gates inside each module instance, in a shaded box per instance (default: an instance is one box).",
 )
-@click.option("--around", metavar="NODE", help="Draw only the nodes within --depth wires of NODE.")
-@click.option("--depth", type=click.IntRange(0), default=2, show_default=True, help="How far --around reaches, in wires.")
-@click.option("--all", "whole", is_flag=True, help="Draw the whole circuit even if it has more than 2,000 gates.")
+@window_options
 @plugin_option
 @handle_errors
 def draw(file, output, fmt, sets, sample, precision, no_values, expand, around, depth, whole, plugins):
@@ -72,10 +87,7 @@ def draw(file, output, fmt, sets, sample, precision, no_values, expand, around, 
 
     limit = None if whole else LIMIT
     picture = render(circuit, result, fmt=fmt, precision=precision, sample=sample, expand=expand, around=around, depth=depth, limit=limit)
-    gates = sum(1 for n in circuit.nodes.values() if n.kind == "gate")
-    if around is None and not whole and gates > LIMIT:
-        click.echo(f"note: {file} has {gates:,} gates; drawn are the {LIMIT:,} or fewer nearest its outputs "
-                   "(--around NODE --depth K draws another part, --all the whole)", err=True)
+    limit_note(file, circuit, around, whole)
     if output is None:
         click.echo(picture, nl=False)
     else:

@@ -10,6 +10,7 @@ import click
 from ..fileio import atomic_write
 from ..loader import load
 from . import handle_errors, plugin_option
+from .draw import limit_note, window_options
 from .options import set_option
 
 __all__ = ["explore", "serve"]
@@ -22,22 +23,27 @@ precision_option = click.option("--precision", type=click.IntRange(0, 12), defau
 @click.option("-o", "--output", metavar="PAGE.html", help="Write the page here (default: FILE's name with .html, in the current directory).")
 @set_option
 @precision_option
+@window_options
 @plugin_option
 @handle_errors
-def explore(file, output, sets, precision, plugins):
+def explore(file, output, sets, precision, around, depth, whole, plugins):
     """Write one self-contained HTML page (no network) that draws FILE and plays both passes
     message by message: play, step, a slider, speed; click a wire for its value, gradient and
-    the contributions that made it.
+    the contributions that made it. A circuit of more than 2,000 gates is drawn as the gates
+    nearest its outputs, unless --around or --all (the player plays every message).
 
     \b
     Examples:
       circuitsim explore circuits/neuron.yaml -o neuron.html
       circuitsim explore circuits/fanout.yaml --set x=1
+      circuitsim explore circuits/mlp_relu.yaml --around h1_0 --depth 1
     """
+    from ..draw import LIMIT
     from ..explore import html, payload
 
     circuit = load(file, plugins=plugins)
-    data = payload(circuit, sets, precision=precision)
+    data = payload(circuit, sets, precision=precision, around=around, depth=depth, limit=None if whole else LIMIT)
+    limit_note(file, circuit, around, whole)
     for warning in data["warnings"]:
         click.echo(f"warning: {warning}", err=True)
     text = html(data)
@@ -53,9 +59,10 @@ def explore(file, output, sets, precision, plugins):
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on (0: any free port).")
 @set_option
 @precision_option
+@window_options
 @plugin_option
 @handle_errors
-def serve(file, host, port, sets, precision, plugins):
+def serve(file, host, port, sets, precision, around, depth, whole, plugins):
     """Serve the explorer page of FILE live: saving FILE re-runs it and the page follows;
     inputs can be edited in the page; a broken file shows its errors over the last good
     picture. Needs the serve extra: python -m pip install 'circuitsim[serve]'.
@@ -71,7 +78,10 @@ def serve(file, host, port, sets, precision, plugins):
         raise click.ClickException(
             f"circuitsim serve needs the serve extra ({exc.name} is missing): python -m pip install 'circuitsim[serve]'"
         ) from None
-    app = create_app(file, sets=sets, precision=precision, plugins=plugins, host=host)
+    from ..draw import LIMIT
+
+    window = {"around": around, "depth": depth, "limit": None if whole else LIMIT}
+    app = create_app(file, sets=sets, precision=precision, plugins=plugins, host=host, window=window)
     try:
         sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     except OSError as exc:

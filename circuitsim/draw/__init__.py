@@ -26,7 +26,7 @@ from .dot import write_dot
 from .model import Group, Node, Picture, Wire, picture
 from .style import FONT, GRAD_COLOUR, VALUE_COLOUR
 from .raster import write_raster
-from .svg import write_svg
+from .svg import Parts, svg_parts, write_svg
 from .window import LIMIT, around, fitting
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 FORMATS = ("svg", "dot", "png", "pdf")
 SUFFIXES = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".png": "png", ".pdf": "pdf"}
 
-__all__ = ["FONT", "FORMATS", "LIMIT", "SUFFIXES", "Drawing", "GRAD_COLOUR", "VALUE_COLOUR", "Group", "Node", "Picture", "Wire", "picture", "render", "to_dot", "to_svg"]
+__all__ = ["FONT", "FORMATS", "LIMIT", "SUFFIXES", "Drawing", "GRAD_COLOUR", "VALUE_COLOUR", "Group", "Node", "Picture", "Wire", "Parts", "picture", "render", "render_parts", "to_dot", "to_svg"]
 
 
 def render(
@@ -66,6 +66,22 @@ def render(
     if fmt == "dot":
         return write_dot(pic)
     return write_raster(pic, fmt)
+
+
+def render_parts(
+    circuit: Circuit,
+    result: Result | None = None,
+    *,
+    precision: int = 2,
+    sample: int = 0,
+    expand: bool = False,
+    around: str | None = None,
+    depth: int = 2,
+    limit: int | None = None,
+) -> Parts:
+    """The SVG picture of :func:`render` in pieces, each element with the box it covers (for
+    a page that creates only the elements in view)."""
+    return svg_parts(_picture(circuit, result, precision, sample, expand, around, depth, limit))
 
 
 def to_svg(circuit: Circuit, result: Result | None = None, **options) -> str:

@@ -10,17 +10,33 @@ The picture scales down to fit its container (``max-width: 100%``) and keeps its
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from .geometry import text_width
+from .geometry import Box, text_width
 from .model import Node, Picture, Wire
 from .scene import Scene
-from .style import ASCENT, EDGE, FAINT, FONT, GRAD_COLOUR, INK, MARGIN, NAME_FONT, SHADE, VALUE_COLOUR
+from .style import ARROW, ASCENT, EDGE, FAINT, FONT, GRAD_COLOUR, INK, MARGIN, NAME_FONT, SHADE, VALUE_COLOUR
 
-__all__ = ["write_svg"]
+__all__ = ["LAYERS", "Parts", "svg_parts", "write_svg"]
 
 ARROW_ID = "circuitsim-arrow"
 SCALES = 'style="max-width: 100%; height: auto" '  # fits a narrow notebook cell or page
+
+
+LAYERS = ("frames", "wires", "nodes", "notes", "labels")  # bottom to top
+
+
+@dataclass
+class Parts:
+    """A drawing in pieces: ``head`` opens the SVG (size, title, arrowhead, background) and
+    each item is ``(layer, box, markup)``: one element of a layer of :data:`LAYERS`, with the
+    box it covers, so that a page can create only the elements in view."""
+
+    head: str
+    view_box: tuple[float, float, float, float]
+    items: list[tuple[str, Box, str]]
 
 
 def write_svg(pic: Picture, *, browser: bool = True) -> str:
@@ -29,41 +45,79 @@ def write_svg(pic: Picture, *, browser: bool = True) -> str:
     For a ``browser`` the picture scales down to its container and labels have a white halo
     (``paint-order``); without, it is plain SVG 1.1 for converters such as cairosvg.
     """
+    parts = svg_parts(pic, browser=browser)
+    body = [markup for layer in LAYERS for kind, _, markup in parts.items if kind == layer]
+    return "\n".join([parts.head, *body, "</svg>", ""])
+
+
+def svg_parts(pic: Picture, *, browser: bool = True) -> Parts:
+    """Lay ``pic`` out and write each of its elements (see :class:`Parts`)."""
     scene = Scene(pic)
-    body = [_wire(scene, k, w) for k, w in enumerate(pic.wires)]
-    body += [_node(scene, n) for n in pic.nodes.values()]
+    items = [("frames", scene.frame[name], _frame(scene, name)) for name in sorted(scene.frame, key=lambda name: name.count("/"))]
+    items += [("wires", _wire_box(scene, k), _wire(scene, k, w)) for k, w in enumerate(pic.wires)]
+    items += [("nodes", _node_box(scene, n), _node(scene, n)) for n in pic.nodes.values()]
     halo = ' stroke="white" stroke-width="3" paint-order="stroke"' if browser else ""
-    labels = [_labels(pic, w, scene.labels[k], halo) for k, w in enumerate(pic.wires) if k in scene.labels]
+    items += [
+        ("labels", functools.reduce(Box.union, (box for _, _, box in scene.labels[k])), _labels(pic, w, scene.labels[k], halo))
+        for k, w in enumerate(pic.wires)
+        if k in scene.labels
+    ]
     box = scene.bounds()
     left, top, right, bottom = box.left, box.top, box.right, box.bottom
     legend, legend_height, legend_width = _legend(scene, left, bottom + FONT)
-    body += legend
+    if legend:
+        items.append(("notes", Box(left, bottom + FONT, left + legend_width, bottom + FONT + legend_height), legend[0]))
     bottom += legend_height + (FONT if legend else 0)
     right = max(right, left + legend_width)
     if pic.caption:
-        body.append(f'<text class="caption" x="{left:.1f}" y="{bottom + FONT:.1f}" fill="{FAINT}" font-size="{FONT}">{escape(pic.caption)}</text>')
+        caption = f'<text class="caption" x="{left:.1f}" y="{bottom + FONT:.1f}" fill="{FAINT}" font-size="{FONT}">{escape(pic.caption)}</text>'
+        items.append(("notes", Box(left, bottom, left + text_width(pic.caption, FONT), bottom + FONT + 4), caption))
         bottom += FONT + 4
     width, height = right - left + 2 * MARGIN, bottom - top + 2 * MARGIN
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="circuitsim" data-circuit={quoteattr(pic.name)} '
-        f'width="{width:.0f}" height="{height:.0f}" viewBox="{left - MARGIN:.1f} {top - MARGIN:.1f} {width:.1f} {height:.1f}" '
-        f'{SCALES if browser else ""}font-family="Helvetica, Arial, sans-serif">'
-    )
-    return "\n".join(
+    view_box = (round(left - MARGIN, 1), round(top - MARGIN, 1), round(width, 1), round(height, 1))
+    head = "\n".join(
         [
             '<?xml version="1.0" encoding="UTF-8"?>',
-            head,
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="circuitsim" data-circuit={quoteattr(pic.name)} '
+            f'width="{width:.0f}" height="{height:.0f}" viewBox="{left - MARGIN:.1f} {top - MARGIN:.1f} {width:.1f} {height:.1f}" '
+            f'{SCALES if browser else ""}font-family="Helvetica, Arial, sans-serif">',
             f"<title>{escape(pic.name)}</title>",
             f'<defs><marker id="{ARROW_ID}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
             f'markerHeight="8" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>',
             f'<rect x="{left - MARGIN:.1f}" y="{top - MARGIN:.1f}" width="{width:.1f}" height="{height:.1f}" fill="white"/>',
-            *(_frame(scene, name) for name in sorted(scene.frame, key=lambda name: name.count("/"))),
-            *body,
-            *labels,
-            "</svg>",
-            "",
         ]
     )
+    return Parts(head, view_box, items)
+
+
+def _wire_box(scene: Scene, k: int) -> Box:
+    route = scene.routes[k]
+    xs, ys = [x for x, _ in route], [y for _, y in route]
+    box = Box(min(xs) - ARROW, min(ys) - ARROW, max(xs) + ARROW, max(ys) + ARROW)
+    if k in scene.marks:
+        x, y = scene.marks[k]
+        box = box.union(Box(x - 26, y - NAME_FONT, x, y))
+    return box
+
+
+def _node_box(scene: Scene, n: Node) -> Box:
+    """What node ``n`` covers: its shape and its texts."""
+    x, y = scene.pos[n.id]
+    if n.kind == "gate":
+        r = scene.radius[n.id]
+        half = max(r, text_width(n.owner, NAME_FONT) / 2)
+        return Box(x - half, y - r - 4 - NAME_FONT, x + half, y + r)
+    if n.kind == "instance":
+        width, height = scene.size[n.id]
+        return Box(x - width / 2, y - height / 2, x + width / 2, y + height / 2)
+    if n.kind == "junction":
+        dots = scene.dots(n.id)
+        return Box(min(x for x, _ in dots) - 4, min(y for _, y in dots) - 4, max(x for x, _ in dots) + 4, max(y for _, y in dots) + 4)
+    size = NAME_FONT + 1 if n.kind in ("inlet", "outlet") else FONT + 1
+    width = text_width(n.label, size) + 6
+    if n.kind in ("output", "inlet"):
+        return Box(x, y - size, x + width, y + size)
+    return Box(x - width, y - size, x, y + size)
 
 
 def wire_class(pic: Picture, w: Wire) -> str:

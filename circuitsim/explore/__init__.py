@@ -16,6 +16,7 @@ from .page import error_payload, html, payload
 __all__ = ["Explorer", "error_payload", "html", "page", "payload"]
 
 
-def page(circuit, inputs=None, *, precision: int = 2) -> str:
-    """The self-contained HTML page exploring ``circuit`` run on ``inputs``."""
-    return html(payload(circuit, inputs, precision=precision))
+def page(circuit, inputs=None, **options) -> str:
+    """The self-contained HTML page exploring ``circuit`` run on ``inputs`` (``options`` as
+    for :func:`payload`: ``precision``, and the window drawn: ``around``, ``depth``, ``limit``)."""
+    return html(payload(circuit, inputs, **options))

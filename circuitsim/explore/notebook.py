@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..fileio import atomic_write
-from .page import html, payload
+from .page import html, payload, steps
 
 if TYPE_CHECKING:
     from ..circuit import Circuit
@@ -36,7 +36,7 @@ class Explorer:
     @property
     def steps(self) -> list[dict]:
         """The messages the player plays, as ``circuitsim trace --format jsonl`` writes them."""
-        return self.data["steps"]
+        return steps(self.data)
 
     @property
     def html(self) -> str:

@@ -1,29 +1,36 @@
 """The explorer page: the drawing, the messages of both passes, and the player around them.
 
 :func:`payload` runs a circuit with its trace and gathers what the page shows as plain JSON
-data: the messages (``steps``, exactly as ``circuitsim trace --format jsonl`` writes them), the
-picture (folded, and unfolded when the circuit has module instances) and the inputs.
+data: the messages as columns (the page makes ``steps`` from them, exactly as
+``circuitsim trace --format jsonl`` writes them, and :func:`steps` does the same in Python),
+with the text of each; the picture (folded, and unfolded when the circuit has module
+instances) as its elements, each with the box it covers, so that the page creates only those
+in view; and the inputs.
 :func:`html` puts a payload into the page template with the player's script and style inline,
 so that the page needs nothing else: it opens from disk, with no network.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import threading
 import warnings
 from collections.abc import Mapping
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from ..draw import to_svg
+from ..draw import LIMIT, render_parts
+from ..draw.model import number as draw_number
 from ..errors import CircuitError, CircuitErrors
 from ..show import json_number
+from ..trace import describe
 
 if TYPE_CHECKING:
     from ..circuit import Circuit
 
-__all__ = ["LIVE_POLICY", "STATIC_POLICY", "error_payload", "html", "payload"]
+__all__ = ["LIVE_POLICY", "STATIC_POLICY", "error_payload", "html", "payload", "steps"]
 
 # The page may run its own inline script and style and nothing else: no request leaves it
 # (served live, it may also ask its own server for new data).
@@ -35,38 +42,104 @@ _WARNINGS = threading.Lock()  # catch_warnings is process-wide: one run at a tim
 SCRIPTS = ("player.js", "view.js", "inspect.js", "live.js")  # one script, in this order
 
 
-def payload(circuit: Circuit, inputs: Mapping[str, Any] | None = None, *, precision: int = 2) -> dict:
+def payload(
+    circuit: Circuit,
+    inputs: Mapping[str, Any] | None = None,
+    *,
+    precision: int = 2,
+    around: str | None = None,
+    depth: int = 2,
+    limit: int | None = LIMIT,
+) -> dict:
     """Run ``circuit`` on ``inputs`` (defaults fill the rest) and gather what the page shows.
 
-    Raises :class:`~circuitsim.CircuitError` for an input without a default that ``inputs``
-    does not give, and for a batch (the page plays one sample). Warnings of the run (NaN or
-    infinity) are in ``warnings``, for the page to show.
+    The picture is drawn as :func:`circuitsim.draw.render` draws it: ``around`` a node to
+    ``depth`` wires, or, for a circuit of more than ``limit`` gates, the window nearest its
+    outputs (``limit=None``: the whole circuit). Raises :class:`~circuitsim.CircuitError` for
+    an input without a default that ``inputs`` does not give, and for a batch (the page plays
+    one sample). Warnings of the run (NaN or infinity) are in ``warnings``, for the page to show.
     """
     inputs = dict(inputs or {})
+    nodes = circuit.nodes
     for name, default in circuit.inputs.items():
         if default is None and name not in inputs:
-            pos = circuit.graph.nodes[name]["pos"]
-            raise CircuitError(f"input {name!r} has no default: give it a value (--set {name}=VALUE)", pos)
+            raise CircuitError(f"input {name!r} has no default: give it a value (--set {name}=VALUE)", nodes[name].pos)
     with _WARNINGS, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = circuit.run(inputs, trace=True)
     if result.batch is not None:
         raise CircuitError(f"the explorer plays one sample, not a batch of {result.batch}: give each input one number")
-    graph = circuit.graph
-    views = [{"name": "folded", "svg": to_svg(circuit, result, precision=precision)}]
-    if graph.graph["instances"]:
-        views.append({"name": "unfolded", "svg": to_svg(circuit, result, precision=precision, expand=True)})
+    window = {"precision": precision, "around": around, "depth": depth, "limit": limit}
+    views = [_view("folded", render_parts(circuit, result, **window))]
+    if nodes.instances:
+        views.append(_view("unfolded", render_parts(circuit, result, expand=True, **window)))
     return {
         "circuit": circuit.name,
-        "steps": [m.as_json() for m in result.trace],
+        "trace": _columns(result.trace, nodes, precision),
         "views": views,
-        "constants": {n: f"{d['value']:g}" for n, d in graph.nodes(data=True) if d["kind"] == "const"},
-        "names": [n for n, d in graph.nodes(data=True) if d["kind"] != "const"],
+        "constants": {n: f"{nodes[n].value:g}" for n in nodes if nodes[n].kind == "const"},
+        "names": [n for n in nodes if nodes[n].kind != "const"],
         "inputs": {name: json_number(result.values[name]) for name in circuit.inputs},
         "precision": precision,
         "errors": [],
         "warnings": [str(w.message) for w in caught],
     }
+
+
+def steps(data: dict) -> list[dict]:
+    """The messages of a :func:`payload`, as ``circuitsim trace --format jsonl`` writes them
+    (the page's ``window.circuitsim.steps`` makes the same from the same columns)."""
+    t = data["trace"]
+    names, ports = t["names"], t["ports"]
+    forward, backward = iter(t["value"]), iter(zip(t["upstream"], t["local"], t["contribution"], t["total"]))
+    out = []
+    for k, phase in enumerate(t["pass"]):
+        m = {"step": k + 1, "pass": PASSES[phase], "from": _name(names, t["from"][k]), "to": _name(names, t["to"][k]), "port": _name(ports, t["port"][k])}
+        if phase == "f":
+            m["value"] = next(forward)
+        else:
+            m.update(zip(("upstream", "local", "contribution", "total"), next(backward)))
+        out.append(m)
+    return out
+
+
+PASSES = {"f": "forward", "b": "backward"}
+
+
+def _name(table: list, i: int):
+    return None if i < 0 else table[i]
+
+
+def _columns(trace: list, nodes, precision: int) -> dict:
+    """The messages as columns: names and ports by number, the numbers of each pass, and the
+    text of each message as the trace writes it (:func:`circuitsim.trace.describe`), with
+    the running sum of each backward one."""
+    names: dict[str, int] = {}
+    ports: dict[str, int] = {}
+    index = lambda table, key: -1 if key is None else table.setdefault(key, len(table))
+    number = functools.partial(draw_number, precision=precision)
+    cols: dict[str, list] = {k: [] for k in ("from", "to", "port", "value", "upstream", "local", "contribution", "total", "text", "sum")}
+    kinds = []
+    for m in trace:
+        d = m.as_json()
+        kinds.append(d["pass"][0])
+        cols["from"].append(index(names, m.source))
+        cols["to"].append(index(names, m.target))
+        cols["port"].append(index(ports, m.port))
+        if d["pass"] == "forward":
+            cols["value"].append(d["value"])
+        else:
+            for key in ("upstream", "local", "contribution", "total"):
+                cols[key].append(d[key])
+            cols["sum"].append(number(m.total))
+        cols["text"].append(describe(m, nodes, number))
+    return {"pass": "".join(kinds), "names": list(names), "ports": list(ports)} | cols
+
+
+def _view(name: str, parts) -> dict:
+    """A drawing for the page: its head, its box, and its elements with the box each covers."""
+    items = [[layer, math.floor(b.left), math.floor(b.top), math.ceil(b.right), math.ceil(b.bottom), markup] for layer, b, markup in parts.items]
+    return {"name": name, "head": parts.head.split("\n", 1)[1], "box": list(parts.view_box), "items": items}
 
 
 def error_payload(error: CircuitError) -> dict:

@@ -46,10 +46,11 @@ HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Re
 class Source:
     """The circuit file being served, loaded again whenever it or one of its modules changes."""
 
-    def __init__(self, path: str | os.PathLike, *, sets: Mapping[str, Any] | None = None, precision: int = 2, plugins=()) -> None:
+    def __init__(self, path: str | os.PathLike, *, sets: Mapping[str, Any] | None = None, precision: int = 2, plugins=(), window=None) -> None:
         self.path = str(path)
         self.sets = dict(sets or {})
         self.precision = precision
+        self.window = dict(window or {})  # around, depth, limit: as for payload
         self.plugins = tuple(plugins)
         self.files = [self.path]  # the file and the module files of its last good load
         self._loaded: tuple | None = None  # (stamp, circuit or error)
@@ -91,20 +92,21 @@ class Source:
         except CircuitError as exc:
             return error_payload(exc)
         try:
-            self.last_good = payload(circuit, {**self.sets, **(overrides or {})}, precision=self.precision)
+            self.last_good = payload(circuit, {**self.sets, **(overrides or {})}, precision=self.precision, **self.window)
             return self.last_good
         except CircuitError as exc:
             inputs = {name: overrides.get(name, self.sets.get(name, default)) for name, default in circuit.inputs.items()}
             return error_payload(exc) | {"inputs": inputs}
 
 
-def create_app(path: str | os.PathLike, *, sets=None, precision: int = 2, plugins=(), host: str = "127.0.0.1") -> Starlette:
-    """The ASGI app serving the explorer of the circuit file at ``path``.
+def create_app(path: str | os.PathLike, *, sets=None, precision: int = 2, plugins=(), host: str = "127.0.0.1", window=None) -> Starlette:
+    """The ASGI app serving the explorer of the circuit file at ``path`` (``window``: the
+    ``around``, ``depth`` and ``limit`` of the part drawn, as for :func:`~circuitsim.explore.payload`).
 
     Requests must name this machine (``Host: 127.0.0.1`` or ``localhost``) unless ``host`` is
     an address other machines reach, so that a web page elsewhere cannot read it through DNS.
     """
-    source = Source(path, sets=sets, precision=precision, plugins=plugins)
+    source = Source(path, sets=sets, precision=precision, plugins=plugins, window=window)
 
     async def page(request: Request) -> Response:
         data = await run_in_threadpool(source.payload)

@@ -66,29 +66,31 @@ inspector.refresh = function () {
     b.textContent = text;
     line.append(b, note);
   };
-  pair("value", "value", sent === undefined ? "\u2014" : fmt(player.steps[sent].value), sent === undefined ? "" : later(sent));
+  pair("value", "value", sent === undefined ? "\u2014" : amountOf(sent), sent === undefined ? "" : later(sent));
   const gets = player.gets.get(s.node) || [];
   const arrived = gets.filter((i) => i <= k);
-  const total = gets.length ? player.steps[gets[gets.length - 1]].total : null;
+  const total = gets.length ? player.sums[gets[gets.length - 1]] : null;
   let note = "";
   if (gets.length && arrived.length < gets.length) {
-    note = arrived.length ? `, ${fmt(player.steps[arrived[arrived.length - 1]].total)} so far` : " (none arrived yet)";
+    note = arrived.length ? `, ${player.sums[arrived[arrived.length - 1]]} so far` : " (none arrived yet)";
   }
-  pair("gradient", "grad", total === null ? "\u2014" : fmt(total), note);
+  pair("gradient", "grad", total === null ? "\u2014" : total, note);
   if (!gets.length) return;
   const table = add("table", "");
   for (const i of gets) {
     const m = player.steps[i];
     const row = table.insertRow();
     row.className = (i > k ? "later " : "") + (s.branch !== null && m.from === s.branch ? "branch" : "");
+    const text = player.texts[i];
+    const [up, rest] = text.slice(text.indexOf(": ") + 2).split(" \u00d7 ");
     const cells = m.from === null
-      ? ["seed", "", "", fmt(m.contribution)]
-      : [`${m.from}.${m.port}`, `${fmt(m.upstream)} \u00d7`, fmt(m.local), `= ${fmt(m.contribution)}`];
+      ? ["seed", "", "", up]
+      : [text.slice(0, text.indexOf(" -> ")), `${up} \u00d7`, ...rest.split(" = ").map((t, j) => (j ? "= " + t : t))];
     for (const c of cells) row.insertCell().textContent = c;
     row.title = `message ${i + 1}`;
   }
   const sum = table.insertRow();
   sum.className = "sum";
-  for (const c of ["sum", "", "", fmt(total)]) sum.insertCell().textContent = c;
+  for (const c of ["sum", "", "", total]) sum.insertCell().textContent = c;
   if (gets.length > 1) add("div", "hint", `${gets.length} contributions add up: where a value fans out, the gradients coming back along its branches add.`);
 };

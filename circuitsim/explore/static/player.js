@@ -1,14 +1,18 @@
 // The player: the messages of both passes, one at a time, on the drawing.
 //
-// `steps` are the messages exactly as `circuitsim trace --format jsonl` writes them. Showing
-// message k highlights its wire and gates, writes it in #message as the trace reads, and shows
-// on the drawing every number sent up to k (the rest are hidden until their message comes).
+// The page carries the messages as columns; `steps` are made from them, exactly as
+// `circuitsim trace --format jsonl` writes them, and each message's text is written by the
+// trace's own formatter. Showing message k highlights its wire and gates, writes its text in
+// #message, and shows on the drawing every number sent up to k (the rest are hidden until
+// their message comes).
 
 const $ = (id) => document.getElementById(id);
 
 const player = {
-  data: null,       // the payload: steps, views, constants, names, inputs, precision
-  steps: [],
+  data: null,       // the payload: trace, views, constants, names, inputs, precision
+  steps: [],        // the messages, as the trace writes them
+  texts: [],        // each message's text, as the trace writes it
+  sums: [],         // each backward message's sum so far, written as the drawing does
   k: -1,            // the message shown
   playing: false,
   speed: 2,         // messages per second
@@ -16,39 +20,39 @@ const player = {
   gets: null,       // node -> indices of the backward messages it receives
 };
 
-// -- numbers and text, as the trace and the drawing write them ---------------------------------
+// -- the messages, from the page's columns ------------------------------------------------------
 
-function fmt(x) {
-  if (x === null || x === undefined) return "";
-  if (typeof x === "string") return x === "NaN" ? "nan" : x === "Infinity" ? "inf" : "-inf";
-  if (Array.isArray(x)) return "[" + x.map(fmt).join(", ") + "]";
-  if (!isFinite(x)) return isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
-  const p = player.data.precision;
-  const a = Math.abs(x);
-  if (x === 0 || (a >= Math.pow(10, -p) && a < 1e6)) {
-    const t = x.toFixed(p);
-    return t.startsWith("-") && Number(t) === 0 ? t.slice(1) : t;
+function expandSteps(t) {
+  // The messages as `circuitsim trace --format jsonl` writes them, and each backward one's sum.
+  const n = t.pass.length;
+  const steps = new Array(n);
+  const sums = new Array(n).fill(null);
+  const name = (table, i) => (i < 0 ? null : table[i]);
+  let f = 0, b = 0;
+  for (let k = 0; k < n; k++) {
+    const m = { step: k + 1, pass: t.pass[k] === "f" ? "forward" : "backward", from: name(t.names, t.from[k]), to: name(t.names, t.to[k]), port: name(t.ports, t.port[k]) };
+    if (t.pass[k] === "f") {
+      m.value = t.value[f++];
+    } else {
+      m.upstream = t.upstream[b];
+      m.local = t.local[b];
+      m.contribution = t.contribution[b];
+      m.total = t.total[b];
+      sums[k] = t.sum[b++];
+    }
+    steps[k] = m;
   }
-  return pyG(x, Math.max(p, 1));
-}
-
-function pyG(x, digits) {
-  // Python's format(x, ".{digits}g").
-  const [mantissa, exponent] = x.toExponential(digits - 1).split("e");
-  const e = Number(exponent);
-  const strip = (s) => (s.includes(".") ? s.replace(/\.?0+$/, "") : s);
-  if (e < -4 || e >= digits) return strip(mantissa) + "e" + (e < 0 ? "-" : "+") + String(Math.abs(e)).padStart(2, "0");
-  return strip(x.toFixed(Math.max(0, digits - 1 - e)));
+  return { steps, sums };
 }
 
 function end(name) {
   return name in player.data.constants ? player.data.constants[name] : name;
 }
 
-function messageText(m) {
-  if (m.pass === "forward") return `${end(m.from)} -> ${m.to === null ? "output" : end(m.to)}: ${fmt(m.value)}`;
-  if (m.from === null) return `seed -> ${end(m.to)}: ${fmt(m.contribution)}`;
-  return `${end(m.from)} -> ${end(m.to)}: ${fmt(m.upstream)} \u00d7 ${fmt(m.local)} = ${fmt(m.contribution)}`;
+function amountOf(k) {
+  // The number message k carries, as its text writes it (its last word).
+  const text = player.texts[k];
+  return text.slice(text.lastIndexOf(" ") + 1);
 }
 
 function detailText(k, m) {
@@ -59,7 +63,7 @@ function detailText(k, m) {
   }
   if (m.from === null) return `${head} \u00b7 output ${m.to} is seeded with its upstream gradient`;
   return `${head} \u00b7 ${m.from} sends back upstream gradient \u00d7 local gradient of port ${m.port}` +
-    ` \u00b7 gradient of ${end(m.to)} so far: ${fmt(m.total)}`;
+    ` \u00b7 gradient of ${end(m.to)} so far: ${player.sums[k]}`;
 }
 
 // -- what each node sent and received, for the inspector -----------------------------------------
@@ -87,13 +91,13 @@ function goto(k, animate) {
   view.reveal(k);
   player.k = k;
   const text = $("message");
-  text.textContent = messageText(m);
+  text.textContent = player.texts[k];
   text.className = m.pass;
   $("detail").textContent = detailText(k, m);
   $("slider").value = String(k);
   $("counter").textContent = `${k + 1} / ${n}`;
   const route = view.highlight(m);
-  if (animate) view.pulse(route, m, pulseMillis());
+  if (animate) view.pulse(route, m, pulseMillis(), amountOf(k));
   if ($("follow").checked || view.readable) view.follow(route);
   inspector.refresh();
 }
@@ -194,7 +198,7 @@ function onKey(e) {
 
 function load(data) {
   const errors = data.errors || [];
-  if (errors.length && (player.data || !data.steps)) { // keep the picture shown, if any
+  if (errors.length && (player.data || !data.trace)) { // keep the picture shown, if any
     showErrors(errors);
     if (data.inputs && LIVE) live.inputs(data.inputs);
     return false;
@@ -204,18 +208,19 @@ function load(data) {
   const keep = player.data !== null;
   pause();
   player.data = data;
-  player.steps = data.steps;
+  ({ steps: player.steps, sums: player.sums } = expandSteps(data.trace));
+  player.texts = data.trace.text;
   indexSteps();
   $("name").textContent = data.circuit;
   document.title = `${data.circuit} \u00b7 circuitsim explorer`;
-  $("slider").max = String(Math.max(0, data.steps.length - 1));
+  $("slider").max = String(Math.max(0, player.steps.length - 1));
   const names = $("names");
   names.textContent = "";
   for (const name of data.names) names.appendChild(new Option(name));
   const k = keep ? player.k : 0;
   view.load(data.views, keep);
   player.k = -1;
-  goto(Math.min(k, data.steps.length - 1));
+  goto(Math.min(k, player.steps.length - 1));
   showErrors(errors);  // a page opened on a broken file shows the last run that worked
   return !errors.length;
 }

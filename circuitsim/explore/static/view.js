@@ -1,37 +1,80 @@
-// The drawing: the SVG `circuitsim draw` writes, found by the trace's names.
+// The drawing: the SVG `circuitsim draw` writes, one element at a time, only where it is seen.
 //
-// Wires carry data-from / data-to (the trace's `from` and `to` in the forward pass); a fan-out's
-// trunk has class `trunk` and no data-to; an output's wire has class `output`. Nodes carry
-// data-node; a collapsed instance is `.instance[data-instance]`, an expanded one
-// `.group[data-instance]`. Labels (`.labels`) carry the same attributes as their wire.
+// A view is the drawing's head (the <svg> element) and its items, each one element of a layer
+// (frames, wires, nodes, notes, labels) with the box it covers. Only the items in sight are
+// elements of the page: panning and zooming create those that come into view and remove those
+// that leave it; labels only where they are big enough to read, and when so much is in sight
+// that each gate is a few pixels, an overview (one path of every wire, one of every node)
+// stands for them. The message shown is always drawn, so that its highlight is seen.
+//
+// Items are found by the trace's names, read from their elements' attributes: wires carry
+// data-from / data-to (a fan-out's trunk has class `trunk` and no data-to; an output's wire
+// has class `output`); labels the same as their wire; nodes data-node; a collapsed instance is
+// `.instance[data-instance]`, an expanded one `.group[data-instance]`.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const BIG_WIRES = 3000; // more wires than this: fewer effects, so that the page stays quick
-const MAX_SCALE = 1.4; // a small picture is not blown up beyond this when fitted
-const MIN_SCALE = 0.55; // screen pixels per picture unit below which labels are too small to read
+const MAX_SCALE = 1.4;   // a small picture is not blown up beyond this when fitted
+const MIN_SCALE = 0.55;  // screen pixels per picture unit below which labels are too small to read
+const MAX_ITEMS = 3000;  // more elements in sight than this: the overview instead
+const OVERVIEW_SCALE = 0.08;  // and below this scale, where a gate is a dot of a few pixels
+const CELL = 600;        // picture units per side of a cell of the index of items
+const MARGIN = 0.3;      // of the box shown, drawn beyond each of its sides
+const LAYERS = ["frames", "wires", "nodes", "notes", "labels"];
 
 const view = {
   views: [],
   index: 0,
   svg: null,
-  home: null,       // the whole picture's viewBox
-  box: null,        // the viewBox shown
-  wires: new Map(), // key -> wire <g>
-  labels: new Map(),
-  nodes: new Map(),
-  boxes: new Map(), // instance -> collapsed box
-  frames: new Map(), // instance -> expanded frame
-  events: [],       // per message: the label texts it changes
-  shown: -1,        // the last message whose events are applied
-  lit: [],
+  home: null,        // the whole picture's box
+  box: null,         // the box shown
+  items: [],         // of the view shown: {layer, x0, y0, x1, y1, html, key}
+  keys: new Map(),   // key -> item
+  cells: new Map(),  // "i,j" -> items that cover that cell
+  wide: [],          // items too big for the cells, looked at every time
+  mounted: new Map(), // item -> its element
+  layers: {},
+  lit: new Set(),    // items of the message shown
+  litPass: "",
+  found: null,
+  overview: null,    // the overview's element, made when first needed
+  parts: null,       // label item -> {value, grad}: its texts' changes (steps and texts)
+  changes: [],       // per message: the label parts it changes
+  arrived: [],       // elements that show the current message's numbers arriving
   pulseTimer: null,
 };
 
-function wireKey(g) {
-  const from = g.getAttribute("data-from");
-  if (g.classList.contains("trunk")) return "T|" + from;
-  if (g.classList.contains("output")) return "O|" + from;
-  return "W|" + from + "|" + g.getAttribute("data-to");
+// -- items and their names -----------------------------------------------------------------------
+
+const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+function unescapeXml(text) {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (all, e) =>
+    e[0] === "#" ? String.fromCodePoint(e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : ENTITIES[e] || all);
+}
+
+function attributes(html) {
+  // The attributes of an item's first tag, as the SVG writer quotes them.
+  const tag = html.slice(0, html.indexOf(">"));
+  const attrs = {};
+  for (const m of tag.matchAll(/([\w:-]+)=(?:"([^"]*)"|'([^']*)')/g)) attrs[m[1]] = unescapeXml(m[2] !== undefined ? m[2] : m[3]);
+  return attrs;
+}
+
+function keyOf(a) {
+  // Wires and labels "W|from|to", "T|from" (trunk), "O|from" (output); nodes "N|name",
+  // instance boxes "I|name", expanded instances "F|name", junctions "J|from".
+  const cls = (a.class || "").split(" ");
+  const head = cls[0] === "labels" ? "L" : "";
+  if (cls[0] === "wire" || cls[0] === "labels") {
+    if (cls.includes("trunk")) return head + "T|" + a["data-from"];
+    if (cls.includes("output")) return head + "O|" + a["data-from"];
+    return head + "W|" + a["data-from"] + "|" + a["data-to"];
+  }
+  if (cls[0] === "instance") return "I|" + a["data-instance"];
+  if (cls[0] === "group") return "F|" + a["data-instance"];
+  if (cls[0] === "junction") return "J|" + a["data-from"];
+  if (a["data-node"] !== undefined) return "N|" + a["data-node"];
+  return null;
 }
 
 view.load = function (views, keep) {
@@ -44,54 +87,68 @@ view.load = function (views, keep) {
 
 view.show = function (index, box) {
   this.index = index;
+  const data = this.views[index];
   const host = $("picture");
-  host.innerHTML = this.views[index].svg.replace(/^<\?xml[^>]*>\s*/, "");
+  host.innerHTML = data.head + LAYERS.map((l) => `<g class="layer ${l}"></g>`).join("") + '<g class="layer overlay"></g></svg>';
   const svg = host.querySelector("svg");
   this.svg = svg;
   svg.removeAttribute("style");
-  const [x, y, w, h] = (svg.getAttribute("viewBox") || "0 0 100 100").split(/[\s,]+/).map(Number);
+  svg.setAttribute("width", "100%");
+  svg.setAttribute("height", "100%");
+  this.layers = {};
+  for (const g of svg.querySelectorAll("g.layer")) this.layers[g.classList[1]] = g;
+  this.index_(data.items);
+  const [x, y, w, h] = data.box;
   const stage = host.getBoundingClientRect();
   const grow = stage.width ? Math.max(1, Math.min(stage.width / w, stage.height / h) / MAX_SCALE) : 1;
   this.home = { x: x - (w * (grow - 1)) / 2, y: y - (h * (grow - 1)) / 2, w: w * grow, h: h * grow };
-  const home = this.home;
-  svg.setAttribute("viewBox", `${home.x} ${home.y} ${home.w} ${home.h}`);
-  svg.setAttribute("width", String(home.w));
-  svg.setAttribute("height", String(home.h));
-  this.setBox(box || this.home);
-  this.readable = !box && this.scale() < MIN_SCALE;  // too small to read whole: start closer
-  this.wires = new Map();
-  this.labels = new Map();
-  this.nodes = new Map();
-  this.boxes = new Map();
-  this.frames = new Map();
-  const wires = svg.querySelectorAll("g.wire");
-  this.big = wires.length > BIG_WIRES;
-  svg.classList.toggle("big", this.big);
-  for (const g of wires) {
-    this.wires.set(wireKey(g), g);
-    const path = g.querySelector("path");
-    if (path && !this.big) {  // a wider invisible twin to hover (a big picture does without)
-      const hit = document.createElementNS(SVG_NS, "path");
-      hit.setAttribute("d", path.getAttribute("d"));
-      hit.setAttribute("class", "hit");
-      g.appendChild(hit);
-    }
-  }
-  for (const g of svg.querySelectorAll("g.labels")) this.labels.set(wireKey(g), g);
-  for (const g of svg.querySelectorAll("[data-node]")) this.nodes.set(g.getAttribute("data-node"), g);
-  for (const g of svg.querySelectorAll(".instance[data-instance]")) this.boxes.set(g.getAttribute("data-instance"), g);
-  for (const g of svg.querySelectorAll(".group[data-instance]")) this.frames.set(g.getAttribute("data-instance"), g);
+  this.overview = null;
+  this.mounted = new Map();
+  this.lit = new Set();
+  this.found = null;
+  this.arrived = [];
+  this.buildChanges();
+  this.shown = player.k;
+  this.readable = !box && this.scaleOf(this.home) < MIN_SCALE;  // too small to read whole: start closer
   $("fold").textContent = index === 0 ? "unfold modules" : "fold modules";
   $("fold").classList.toggle("on", index === 1);
-  this.buildEvents();
-  this.shown = -1;
-  this.lit = [];
-  if (player.k >= 0) this.reveal(player.k);
+  this.setBox(box || this.home);
+};
+
+view.index_ = function (raw) {
+  this.items = [];
+  this.keys = new Map();
+  this.cells = new Map();
+  this.wide = [];
+  for (const [layer, x0, y0, x1, y1, html] of raw) {
+    const a = attributes(html);
+    const item = { layer, x0, y0, x1, y1, html, key: keyOf(a), attrs: a };
+    this.items.push(item);
+    if (item.key !== null) this.keys.set(item.key, item);
+    const i0 = Math.floor(x0 / CELL), i1 = Math.floor(x1 / CELL), j0 = Math.floor(y0 / CELL), j1 = Math.floor(y1 / CELL);
+    if ((i1 - i0 + 1) * (j1 - j0 + 1) > 16) {
+      this.wide.push(item);
+      continue;
+    }
+    for (let i = i0; i <= i1; i++) {
+      for (let j = j0; j <= j1; j++) {
+        const cell = i + "," + j;
+        if (!this.cells.has(cell)) this.cells.set(cell, []);
+        this.cells.get(cell).push(item);
+      }
+    }
+  }
+};
+
+// -- what is in sight ------------------------------------------------------------------------------
+
+view.scaleOf = function (b) {
+  const stage = $("picture").getBoundingClientRect();
+  return stage.width ? Math.min(stage.width / b.w, stage.height / b.h) : 1;
 };
 
 view.scale = function () {
-  const stage = $("picture").getBoundingClientRect();
-  return stage.width ? Math.min(stage.width / this.box.w, stage.height / this.box.h) : 1;
+  return this.scaleOf(this.box);
 };
 
 view.viewBox = function () {
@@ -99,131 +156,273 @@ view.viewBox = function () {
 };
 
 view.setBox = function (b) {
-  // The picture keeps its own size and viewBox; a CSS transform shows the part asked for, so
-  // that panning moves what is painted instead of laying a big picture out again.
   this.box = { x: b.x, y: b.y, w: b.w, h: b.h };
+  this.svg.setAttribute("viewBox", `${b.x} ${b.y} ${b.w} ${b.h}`);
+  this.cull();
+};
+
+view.seen = function () {
+  // The part of the picture on the screen: the box shown, widened to the stage's proportions.
+  const b = this.box;
   const stage = $("picture").getBoundingClientRect();
-  const width = stage.width || 800, height = stage.height || 600;
-  const s = Math.min(width / b.w, height / b.h);
-  const tx = (width - b.w * s) / 2 - (b.x - this.home.x) * s;
-  const ty = (height - b.h * s) / 2 - (b.y - this.home.y) * s;
-  this.svg.style.transform = `translate(${tx}px, ${ty}px) scale(${s})`;
+  if (!stage.width || !stage.height) return b;
+  const s = this.scale();
+  const w = stage.width / s, h = stage.height / s;
+  return { x: b.x - (w - b.w) / 2, y: b.y - (h - b.h) / 2, w, h };
+};
+
+view.inSight = function (labels) {
+  // The items that the part on the screen (and a margin around it) covers, or null if too many.
+  const b = this.seen();
+  const x0 = b.x - b.w * MARGIN, x1 = b.x + b.w * (1 + MARGIN), y0 = b.y - b.h * MARGIN, y1 = b.y + b.h * (1 + MARGIN);
+  const seen = new Set();
+  const meets = (it) => it.x1 >= x0 && it.x0 <= x1 && it.y1 >= y0 && it.y0 <= y1 && (labels || it.layer !== "labels");
+  const cells = (Math.floor(x1 / CELL) - Math.floor(x0 / CELL) + 1) * (Math.floor(y1 / CELL) - Math.floor(y0 / CELL) + 1);
+  const candidates = cells > this.cells.size ? [this.items] : [this.wide];
+  if (cells <= this.cells.size) {
+    for (let i = Math.floor(x0 / CELL); i <= Math.floor(x1 / CELL); i++) {
+      for (let j = Math.floor(y0 / CELL); j <= Math.floor(y1 / CELL); j++) {
+        const cell = this.cells.get(i + "," + j);
+        if (cell) candidates.push(cell);
+      }
+    }
+  }
+  for (const list of candidates) {
+    for (const it of list) {
+      if (!seen.has(it) && meets(it)) {
+        seen.add(it);
+        if (seen.size > MAX_ITEMS) return null;
+      }
+    }
+  }
+  return seen;
+};
+
+view.cull = function () {
+  const scale = this.scale();
+  const sight = scale < OVERVIEW_SCALE ? null : this.inSight(scale >= MIN_SCALE);
+  const want = sight || new Set();
+  for (const it of this.lit) want.add(it);
+  if (this.found) want.add(this.found);
+  this.showOverview(sight === null);
+  for (const [it, el] of this.mounted) {
+    if (!want.has(it)) {
+      el.remove();
+      this.mounted.delete(it);
+    }
+  }
+  const fresh = [...want].filter((it) => !this.mounted.has(it));
+  for (const layer of LAYERS) {
+    const items = fresh.filter((it) => it.layer === layer);
+    if (!items.length) continue;
+    const g = this.layers[layer];
+    const before = g.childElementCount;
+    g.insertAdjacentHTML("beforeend", items.map((it) => it.html).join(""));
+    const made = g.children;
+    items.forEach((it, i) => this.mount(it, made[before + i]));
+  }
+};
+
+view.mount = function (it, el) {
+  this.mounted.set(it, el);
+  if (it.layer === "wires") {
+    const path = el.querySelector("path");
+    if (path) {  // a wider invisible twin to hover
+      const hit = document.createElementNS(SVG_NS, "path");
+      hit.setAttribute("d", path.getAttribute("d"));
+      hit.setAttribute("class", "hit");
+      el.appendChild(hit);
+    }
+  }
+  if (it.layer === "labels") {
+    el.texts = { value: el.querySelector("text.value"), grad: el.querySelector("text.grad") };
+    for (const part of ["value", "grad"]) if (el.texts[part]) el.texts[part].final = el.texts[part].textContent;
+    this.paint(it, player.k);
+  }
+  if (this.lit.has(it)) el.classList.add("hl", this.litPass);
+  if (it === this.found) el.classList.add("found");
+};
+
+view.showOverview = function (on) {
+  this.svg.classList.toggle("overview", on);
+  if (on && !this.overview) {
+    // Every wire's path and every node's box, as two paths: what a glance at a big picture sees.
+    const wires = [], nodes = [];
+    for (const it of this.items) {
+      if (it.layer === "wires") {
+        const d = /\sd="([^"]*)"/.exec(it.html);
+        if (d) wires.push(d[1]);
+      } else if (it.layer === "nodes" || it.layer === "frames") {
+        nodes.push(`M${it.x0},${it.y0}H${it.x1}V${it.y1}H${it.x0}Z`);
+      }
+    }
+    const g = document.createElementNS(SVG_NS, "g");
+    g.setAttribute("class", "overview");
+    g.innerHTML = `<path class="nodes" d="${nodes.join("")}"/><path class="wires" d="${wires.join(" ")}"/>`;
+    this.overview = g;
+  }
+  if (this.overview) {
+    if (on && !this.overview.parentNode) this.svg.insertBefore(this.overview, this.layers.frames);
+    if (!on && this.overview.parentNode) this.overview.remove();
+  }
 };
 
 // -- which wires and nodes a message travels -----------------------------------------------------
 
 view.node = function (name) {
   if (name === null || name === undefined) return null;
-  const own = this.nodes.get(name);
+  const own = this.keys.get("N|" + name);
   if (own) return own;
   const slash = name.indexOf("/");
-  if (slash > 0) return this.boxes.get(name.slice(0, slash)) || null;
-  return this.boxes.get(name) || null;
+  return this.keys.get("I|" + (slash > 0 ? name.slice(0, slash) : name)) || null;
 };
 
 view.route = function (m) {
+  // The items of message m: its wire (after the trunk, if it fans out), its gates, their labels.
   const forward = m.pass === "forward";
   const source = forward ? m.from : m.to; // the wire's driver
   const gate = forward ? m.to : m.from;   // the gate at its other end (null: outside)
   const wires = [];
-  const last = this.wires.get(gate === null ? "O|" + source : "W|" + source + "|" + gate);
+  const last = this.keys.get(gate === null ? "O|" + source : "W|" + source + "|" + gate);
   if (last) {
-    const trunk = this.wires.get("T|" + source);
+    const trunk = this.keys.get("T|" + source);
     if (trunk) wires.push(trunk);
     wires.push(last);
   }
   const nodes = [];
   for (const name of [gate, source]) {
-    const el = this.node(name);
-    if (!el) continue;
-    const pin = el.classList.contains("inlet") || el.classList.contains("outlet");
-    for (const e of pin ? [el, this.boxes.get(el.getAttribute("data-instance"))] : [el]) {
+    const it = this.node(name);
+    if (!it) continue;
+    const cls = it.attrs.class || "";
+    const pin = cls.includes("inlet") || cls.includes("outlet");
+    for (const e of pin ? [it, this.keys.get("I|" + it.attrs["data-instance"])] : [it]) {
       if (e && !nodes.includes(e)) nodes.push(e);
     }
   }
-  return { wires, nodes, labels: wires.map((w) => this.labels.get(wireKey(w))).filter(Boolean) };
+  return { wires, nodes, labels: wires.map((w) => this.keys.get("L" + w.key)).filter(Boolean) };
 };
 
 view.highlight = function (m) {
-  for (const el of this.lit) el.classList.remove("hl", "forward", "backward");
+  for (const it of this.lit) {
+    const el = this.mounted.get(it);
+    if (el) el.classList.remove("hl", "forward", "backward");
+  }
   const route = this.route(m);
-  this.lit = [...route.wires, ...route.nodes];
-  for (const el of this.lit) el.classList.add("hl", m.pass);
+  this.lit = new Set([...route.wires, ...route.nodes]);
+  this.litPass = m.pass;
+  for (const it of this.lit) {
+    const el = this.mounted.get(it);
+    if (el) el.classList.add("hl", m.pass);
+  }
+  this.cull();
   return route;
+};
+
+view.element = function (it) {
+  return it ? this.mounted.get(it) || null : null;
 };
 
 // -- numbers appear as their messages arrive -----------------------------------------------------
 
-view.buildEvents = function () {
+view.buildChanges = function () {
+  // For each label's value and gradient: the messages that change it and what it reads after
+  // (null: its final text); before the first, it is hidden. Fanned-out gradients grow on their
+  // trunk message by message.
   const steps = player.steps;
-  const events = steps.map(() => []);
-  const current = new Map(); // text element -> text shown so far (null: hidden)
-  const final = new Map();
-  const texts = new Map(); // label group -> its value and grad texts
-  for (const g of this.labels.values()) {
-    texts.set(g, { value: g.querySelector("text.value"), grad: g.querySelector("text.grad") });
-    for (const t of g.querySelectorAll("text")) {
-      final.set(t, t.textContent);
-      current.set(t, null);
-      t.classList.add("pending");
-    }
-  }
-  const sums = !this.big; // rewriting texts is slow in a big picture: there, trunks show the total only
-  const change = (k, el, text) => {
-    if (!el || current.get(el) === text) return;
-    events[k].push({ el, before: current.get(el), after: text });
-    current.set(el, text);
+  const parts = new Map();
+  const changes = steps.map(() => []);
+  const part = (it, which) => {
+    if (!parts.has(it)) parts.set(it, { value: { at: [], text: [] }, grad: { at: [], text: [] } });
+    return parts.get(it)[which];
+  };
+  const change = (k, it, which, text) => {
+    const p = part(it, which);
+    const n = p.at.length;
+    if (n && p.text[n - 1] === text) return;
+    p.at.push(k);
+    p.text.push(text);
+    changes[k].push([it, which]);
   };
   steps.forEach((m, k) => {
-    for (const g of this.route(m).labels) {
+    for (const it of this.route(m).labels) {
       if (m.pass === "forward") {
-        const t = texts.get(g).value;
-        if (t && current.get(t) === null) change(k, t, final.get(t));
+        if (!part(it, "value").at.length) change(k, it, "value", null);
       } else {
-        const t = texts.get(g).grad;
-        if (!t) continue;
-        change(k, t, sums && g.classList.contains("trunk") && m.from !== null ? fmt(m.total) : final.get(t));
+        const trunk = it.key.startsWith("LT|") && m.from !== null;
+        change(k, it, "grad", trunk ? player.sums[k] : null);
       }
     }
   });
-  const lastStep = steps.length - 1;
-  if (lastStep >= 0) {
-    for (const [t, text] of current) if (text !== final.get(t)) change(lastStep, t, final.get(t));
+  const last = steps.length - 1;
+  for (const it of this.items) {
+    if (it.layer !== "labels" || last < 0) continue;
+    for (const which of ["value", "grad"]) {
+      const p = part(it, which);
+      if (!p.at.length || p.text[p.text.length - 1] !== null) change(last, it, which, null);
+    }
   }
-  this.events = events;
+  this.parts = parts;
+  this.changes = changes;
 };
 
-function setText(el, text) {
-  if (text === null) {
-    el.classList.add("pending");
-  } else {
-    if (el.textContent !== text) el.textContent = text;
-    el.classList.remove("pending");
+function textAt(p, k) {
+  // What a label's part reads at message k: undefined (hidden), null (its final text) or a text.
+  let lo = 0, hi = p.at.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (p.at[mid] <= k) lo = mid + 1;
+    else hi = mid;
   }
+  return lo ? p.text[lo - 1] : undefined;
 }
 
+view.paint = function (it, k) {
+  const el = this.mounted.get(it);
+  const p = this.parts.get(it);
+  if (!el || !p || !el.texts) return;
+  for (const which of ["value", "grad"]) {
+    const t = el.texts[which];
+    if (!t) continue;
+    const text = textAt(p[which], k);
+    if (text === undefined) {
+      t.classList.add("pending");
+    } else {
+      const shown = text === null ? t.final : text;
+      if (t.textContent !== shown) t.textContent = shown;
+      t.classList.remove("pending");
+    }
+  }
+};
+
 view.reveal = function (k) {
-  for (const t of this.svg ? this.svg.querySelectorAll("text.arrive") : []) t.classList.remove("arrive");
-  while (this.shown < k) {
-    this.shown += 1;
-    for (const ev of this.events[this.shown]) setText(ev.el, ev.after);
+  // Show the numbers as they are at message k: step by step when near, else all those in sight.
+  for (const t of this.arrived) t.classList.remove("arrive");
+  this.arrived = [];
+  const from = this.shown;
+  if (Math.abs(k - from) <= 64) {
+    for (let j = Math.min(from, k) + 1; j <= Math.max(from, k); j++) for (const [it] of this.changes[j]) this.paint(it, k);
+  } else {
+    for (const it of this.mounted.keys()) if (it.layer === "labels") this.paint(it, k);
   }
-  while (this.shown > k) {
-    const evs = this.events[this.shown];
-    for (let i = evs.length - 1; i >= 0; i--) setText(evs[i].el, evs[i].before);
-    this.shown -= 1;
+  this.shown = k;
+  for (const [it, which] of this.changes[k] || []) {
+    const el = this.mounted.get(it);
+    const t = el && el.texts[which];
+    if (t && !t.classList.contains("pending")) {
+      t.classList.add("arrive");
+      this.arrived.push(t);
+    }
   }
-  for (const ev of this.events[k] || []) ev.el.classList.add("arrive");
 };
 
 // -- the value or the gradient travelling along its wire -----------------------------------------
 
-view.pulse = function (route, m, millis) {
+view.pulse = function (route, m, millis, text) {
   if (this.pulseTimer !== null) cancelAnimationFrame(this.pulseTimer);
-  for (const old of this.svg.querySelectorAll(".pulse")) old.remove();
-  if (!route.wires.length || millis < 90) return;
+  this.layers.overlay.textContent = "";
+  const paths = route.wires.map((w) => this.element(w)).filter(Boolean).map((el) => el.querySelector("path"));
+  if (!paths.length || millis < 90) return;
   const forward = m.pass === "forward";
-  const paths = route.wires.map((w) => w.querySelector("path"));
   if (!forward) paths.reverse();
   const lengths = paths.map((p) => p.getTotalLength());
   const total = lengths.reduce((a, b) => a + b, 0);
@@ -232,8 +431,8 @@ view.pulse = function (route, m, millis) {
   const g = document.createElementNS(SVG_NS, "g");
   g.setAttribute("class", "pulse");
   g.innerHTML = `<circle r="5.5" fill="${colour}"/><text fill="${colour}" x="8" y="-8"></text>`;
-  g.lastChild.textContent = fmt(forward ? m.value : m.contribution);
-  this.svg.appendChild(g);
+  g.lastChild.textContent = text;
+  this.layers.overlay.appendChild(g);
   const start = performance.now();
   const frame = (now) => {
     const t = Math.min(1, (now - start) / millis);
@@ -269,41 +468,46 @@ view.fit = function () {
   this.setBox(this.home);
 };
 
-view.centre = function (el, width) {
-  const r = el.getBBox();
+view.centre = function (it, width) {
   const w = width || Math.min(this.home.w, this.box.w);
   const stage = $("picture").getBoundingClientRect();
   const h = stage.width ? (w * stage.height) / stage.width : this.box.h;
-  this.setBox({ x: r.x + r.width / 2 - w / 2, y: r.y + r.height / 2 - h / 2, w, h });
+  this.setBox({ x: (it.x0 + it.x1) / 2 - w / 2, y: (it.y0 + it.y1) / 2 - h / 2, w, h });
 };
 
 view.follow = function (route) {
-  const el = route.wires[route.wires.length - 1] || route.nodes[0];
-  if (el && this.readable) {  // a big picture opens at a readable size, on the message shown
+  const it = route.wires[route.wires.length - 1] || route.nodes[0];
+  if (it && this.readable) {  // a big picture opens at a readable size, on the message shown
     this.readable = false;
     const stage = $("picture").getBoundingClientRect();
-    return this.centre(el, stage.width || this.home.w);
+    return this.centre(it, stage.width || this.home.w);
   }
-  if (!el || this.box.w >= this.home.w * 0.999) return;
-  const r = el.getBBox();
+  if (!it || this.box.w >= this.home.w * 0.999) return;
   const b = this.box;
-  const cx = r.x + r.width / 2, cy = r.y + r.height / 2;
+  const cx = (it.x0 + it.x1) / 2, cy = (it.y0 + it.y1) / 2;
   if (cx < b.x || cx > b.x + b.w || cy < b.y || cy > b.y + b.h) this.setBox({ x: cx - b.w / 2, y: cy - b.h / 2, w: b.w, h: b.h });
 };
 
 view.find = function (text) {
   const name = text.trim();
   if (!name) return true;
-  let el = this.node(name) || this.frames.get(name) || this.boxes.get(name);
-  if (!el) {
+  let it = this.node(name) || this.keys.get("F|" + name) || this.keys.get("I|" + name);
+  if (!it) {
     const lower = name.toLowerCase();
     const near = player.data.names.find((n) => n.toLowerCase().includes(lower));
-    el = near ? this.node(near) : null;
+    it = near ? this.node(near) : null;
   }
-  if (!el) return false;
-  this.centre(el, Math.min(this.home.w, 700));
-  el.classList.add("found");
-  setTimeout(() => el.classList.remove("found"), 1600);
+  if (!it) return false;
+  const old = this.element(this.found);
+  if (old) old.classList.remove("found");
+  this.found = it;
+  this.centre(it, Math.min(this.home.w, 700));
+  this.element(it).classList.add("found");
+  setTimeout(() => {
+    const el = this.element(it);
+    if (el) el.classList.remove("found");
+    if (this.found === it) this.found = null;
+  }, 1600);
   return true;
 };
 
@@ -312,8 +516,8 @@ view.fold = function (index, instance) {
   inspector.unpin();
   this.show(index, null);
   player.k >= 0 && this.highlight(player.steps[player.k]);
-  const el = instance ? (index === 1 ? this.frames.get(instance) : this.boxes.get(instance)) : null;
-  if (el) this.centre(el, Math.min(this.home.w, Math.max(500, el.getBBox().width * 1.6)));
+  const it = instance ? this.keys.get((index === 1 ? "F|" : "I|") + instance) : null;
+  if (it) this.centre(it, Math.min(this.home.w, Math.max(500, (it.x1 - it.x0) * 1.6)));
   inspector.refresh();
 };
 
