@@ -27,7 +27,8 @@ from .model import Group, Node, Picture, Wire, picture
 from .style import FONT, GRAD_COLOUR, VALUE_COLOUR
 from .raster import write_raster
 from .svg import Parts, svg_parts, write_svg
-from .window import LIMIT, around, fitting
+from . import window
+from .window import LIMIT
 
 if TYPE_CHECKING:
     from ..circuit import Circuit, Result
@@ -60,7 +61,7 @@ def render(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown picture format {fmt!r}; formats: {', '.join(FORMATS)}")
-    pic = _picture(circuit, result, precision, sample, expand, around, depth, limit)
+    pic = _picture(circuit, result, precision=precision, sample=sample, expand=expand, around=around, depth=depth, limit=limit)
     if fmt == "svg":
         return write_svg(pic)
     if fmt == "dot":
@@ -68,20 +69,10 @@ def render(
     return write_raster(pic, fmt)
 
 
-def render_parts(
-    circuit: Circuit,
-    result: Result | None = None,
-    *,
-    precision: int = 2,
-    sample: int = 0,
-    expand: bool = False,
-    around: str | None = None,
-    depth: int = 2,
-    limit: int | None = None,
-) -> Parts:
-    """The SVG picture of :func:`render` in pieces, each element with the box it covers (for
-    a page that creates only the elements in view)."""
-    return svg_parts(_picture(circuit, result, precision, sample, expand, around, depth, limit))
+def render_parts(circuit: Circuit, result: Result | None = None, **options) -> Parts:
+    """The SVG picture of :func:`render` (options as for it) in pieces, each element with the
+    box it covers, for a page that creates only the elements in view."""
+    return svg_parts(_picture(circuit, result, **options))
 
 
 def to_svg(circuit: Circuit, result: Result | None = None, **options) -> str:
@@ -127,15 +118,16 @@ def save(path, picture: str | bytes) -> None:
             handle.write(picture)
 
 
-def _picture(circuit, result, precision, sample, expand, centre, depth, limit) -> Picture:
+def _picture(circuit, result, *, precision=2, sample=0, expand=False, around=None, depth=2, limit=None) -> Picture:
+    centre = around
     nodes = circuit.nodes
     total = sum(1 for n in nodes if nodes[n].kind == "gate")
     only, caption = None, ""
     if centre is not None:
-        only = around(nodes, [centre], depth)
+        only = window.around(nodes, [centre], depth)
         caption = f"{_gates(nodes, only)} of {total:,} gates: those within {depth} wires of {centre}"
-    elif limit is not None and (window := fitting(nodes, limit)) is not None:
-        only, reach = window
+    elif limit is not None and (fit := window.fitting(nodes, limit)) is not None:
+        only, reach = fit
         caption = f"{_gates(nodes, only)} of {total:,} gates: those within {reach} wires upstream of the outputs"
     pic = picture(circuit, result, precision=precision, sample=sample, expand=expand, only=only)
     pic.caption = "; ".join(text for text in (caption, pic.caption) if text)
