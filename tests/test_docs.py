@@ -77,6 +77,17 @@ def _rstrip_lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.rstrip("\n").splitlines()]
 
 
+def test_readme_layout_names_every_module():
+    """The layout section is the map: every module and package of circuitsim/ is on it."""
+    layout = README.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    package = ROOT / "circuitsim"
+    rooms = [f"`{p.stem}`" for p in package.glob("*.py") if not p.stem.startswith("_")]
+    rooms += [f"`{p.name}/" for p in package.iterdir() if (p / "__init__.py").exists()]
+    missing = [room for room in sorted(rooms) if room not in layout]
+    assert not missing, f"README's Layout section does not name: {', '.join(missing)}"
+
+
+
 @pytest.mark.parametrize("text", [b for b in blocks("yaml") if "outputs:" in b])
 def test_readme_circuits_load_and_run(text):
     c = circuitsim.loads(text, path=str(ROOT / "circuits" / "README.yaml"))  # as if it stood in circuits/
