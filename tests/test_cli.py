@@ -22,27 +22,12 @@ from circuitsim.cli import main
 from circuitsim.cli.options import LazyProgress
 from circuitsim.gradcheck import gradcheck
 from circuitsim.plugins import DISABLE_AUTOLOAD_ENV, clear_registry_cache
+from test_plugins import SQUARE
 
 # A plugin gate whose derivative is wrong: d(x*x)/dx is 2x, not 3x.
-BAD_SQUARE = '''
-from circuitsim import Gate, hookimpl
-
-class Square(Gate):
-    """The square of its input (with a wrong derivative)."""
-    name = "square"
-    arity = 1
-
-    def forward(self, x):
-        return x * x
-
-    def local_grads(self, inputs, output):
-        (x,) = inputs
-        return (3 * x,)
-
-@hookimpl
-def circuitsim_register_gates(register):
-    register(Square)
-'''
+BAD_SQUARE = SQUARE.replace("The square of its input.", "The square of its input (with a wrong derivative).").replace(
+    "(2 * x,)", "(3 * x,)"
+)
 
 SQUARE_CIRCUIT = """\
 inputs: {x: 1.5, y: 2.0}

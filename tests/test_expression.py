@@ -1,13 +1,13 @@
 """Circuits from formulas and Builder references that compute."""
 
 import math
-import types
 
 import numpy as np
 import pytest
 
 import circuitsim
-from circuitsim import Builder, Gate, dump, from_expression, hookimpl
+from circuitsim import Builder, dump, from_expression
+from test_fastpath import Square, plugin
 
 NEURON = "f = 1/(1+exp(-(w0*x0 + w1*x1 + w2)))"
 NOTE = dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
@@ -16,29 +16,6 @@ NOTE = dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
 def numbers(c: circuitsim.Circuit, inputs=None):
     r = c.run(inputs or {})
     return dict(r.values), dict(r.grads)
-
-
-class Square(Gate):
-    """The square of its input."""
-
-    name = "square"
-
-    def forward(self, x):
-        return x * x
-
-    def local_grads(self, inputs, output):
-        return (2 * inputs[0],)
-
-
-def square_plugin():
-    module = types.ModuleType("square_plugin")
-
-    @hookimpl
-    def circuitsim_register_gates(register):
-        register(Square)
-
-    module.circuitsim_register_gates = circuitsim_register_gates
-    return module
 
 
 # -- references that compute --------------------------------------------------------------
@@ -88,7 +65,7 @@ def test_strings_are_not_references_and_pow_needs_a_number():
 
 
 def test_every_gate_type_is_a_builder_function_plugins_included():
-    b = Builder("funcs", plugins=[square_plugin()])
+    b = Builder("funcs", plugins=[plugin(Square)])
     x, y = b.input("x", 0.25), b.input("y", 0.5)
     for type_name in b.registry.names():
         arity = b.registry.gates[type_name].cls.arity

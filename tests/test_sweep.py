@@ -16,28 +16,9 @@ import pytest
 import circuitsim
 from circuitsim import portable
 from circuitsim.sweep import BYTES_PER_SLOT_SAMPLE, chunk_size
+from test_plugins import SQUARE
 
 LOG = "inputs: {x: 1.0}\ngates:\n  l: {type: log, inputs: [x]}\noutputs: [l]\n"
-
-SQUARE_PLUGIN = '''
-from circuitsim import Gate, hookimpl
-
-class Square(Gate):
-    """The square of its input."""
-    name = "square"
-    arity = 1
-
-    def forward(self, x):
-        return x * x
-
-    def local_grads(self, inputs, output):
-        (x,) = inputs
-        return (2 * x,)
-
-@hookimpl
-def circuitsim_register_gates(register):
-    register(Square)
-'''
 
 
 @pytest.fixture
@@ -133,7 +114,7 @@ def test_inputs_of_different_lengths_are_an_error_naming_both(neuron):
 
 def test_a_circuit_pickles_as_its_spec_and_plugins_and_runs_the_same(tmp_path):
     plugin = tmp_path / "square_plugin.py"
-    plugin.write_text(SQUARE_PLUGIN)
+    plugin.write_text(SQUARE)
     path = tmp_path / "sq.yaml"
     path.write_text("inputs: {x: 1.5}\ngates:\n  s: {type: square, inputs: [x]}\n  l: {type: log, inputs: [s]}\noutputs: [l]\n")
     c = circuitsim.load(path, plugins=[str(plugin)])
