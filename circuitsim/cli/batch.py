@@ -1,5 +1,5 @@
-"""``circuitsim run`` over a batch: rows stream from the inputs file through the circuit in
-chunks, and the kept columns are written as each chunk comes out.
+"""``circuitsim run`` over a batch: rows stream from the inputs file through the circuit a
+block at a time, and the kept columns are written as each block comes out.
 
 Memory does not grow with the number of rows: one block of rows is read, run (as a sweep, see
 :mod:`circuitsim.sweep`) and written at a time, and ``--format json`` spills its columns to
