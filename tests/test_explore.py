@@ -177,19 +177,61 @@ def test_a_fanned_out_gradient_adds_up_on_its_trunk_and_in_the_inspector(tab, pa
     assert not panel.is_visible()
 
 
-def test_modules_fold_and_unfold_by_a_click(tab, pages):
+GEOMETRY = """(() => {
+  const gates = [...document.querySelectorAll('.node.gate')].map((g) => {
+    const c = g.querySelector('circle');
+    return [g.dataset.node, +c.getAttribute('cx'), +c.getAttribute('cy'), +c.getAttribute('r')];
+  });
+  const wires = [...document.querySelectorAll('.wire')].map((w) => [w.dataset.from, w.dataset.to || null,
+    [...w.querySelector('path').getAttribute('d').matchAll(/(-?[\\d.]+),(-?[\\d.]+)/g)].map((m) => [+m[1], +m[2]])]);
+  return { gates, wires };
+})()"""
+
+
+def crossings(page):
+    """(wire, gate) for every wire of the page's picture that passes through a gate it does not connect."""
+    from test_pictures import distance
+
+    shapes = page.evaluate(GEOMETRY)
+    assert shapes["gates"] and shapes["wires"] and all(len(points) >= 2 for _, _, points in shapes["wires"])
+    found = []
+    for source, target, points in shapes["wires"]:
+        for a, b in zip(points, points[1:]):
+            for name, x, y, r in shapes["gates"]:
+                if name not in (source, target) and distance(a, b, (x, y)) < r:
+                    found.append((f"{source} -> {target}", name))
+    return found
+
+
+def click_on(page, selector):
+    box = page.evaluate(f"(() => {{ const r = document.querySelector({selector!r}).getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()")
+    page.mouse.click(*box)
+
+
+def test_each_module_instance_folds_and_unfolds_by_a_click(tab, pages):
     page = open_page(tab, pages["two_neurons"])
     steps = page.evaluate("window.circuitsim.steps")
     inner = next(k for k, m in enumerate(steps) if m["pass"] == "backward" and m["from"] == "h1/m1")
     page.evaluate(f"window.circuitsim.goto({inner})")
     assert page.evaluate("document.querySelector('.instance.hl').dataset.instance") == "h1"
-    box = page.evaluate("(() => { const r = document.querySelector('.instance[data-instance=\"h1\"] rect').getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
-    page.mouse.click(*box)
-    assert page.locator(".group[data-instance='h1']").count() == 1
-    assert page.text_content("#fold") == "fold modules"
+    click_on(page, '.instance[data-instance="h1"] rect')  # h1 unfolds, h0 stays a box
+    assert page.evaluate("window.circuitsim.unfolded") == ["h1"]
+    assert page.locator(".group[data-instance='h1']").count() == 1 and page.locator(".instance[data-instance='h0']").count() == 1
     assert page.evaluate("window.circuitsim.k") == inner
     lit = page.evaluate("[...document.querySelectorAll('.node.hl')].map((e) => e.dataset.node)")
     assert sorted(lit) == ["h1/m1", "h1/w1"]
+    page.click("#fit")
+    assert crossings(page) == []
+    click_on(page, '.instance[data-instance="h0"] rect')  # both: the unfolded picture
+    assert page.evaluate("window.circuitsim.unfolded") == ["h0", "h1"] and page.text_content("#fold") == "fold modules"
+    assert page.locator(".group").count() == 2 and page.locator(".instance").count() == 0
+    page.click("#fit")
+    click_on(page, '.group[data-instance="h1"] > text')  # a click on its name folds it again
+    assert page.evaluate("window.circuitsim.unfolded") == ["h0"] and page.locator(".instance[data-instance='h1']").count() == 1
+    page.click("#fit")
+    assert crossings(page) == []
+    page.click("#fold")  # all of them at once
+    assert page.evaluate("window.circuitsim.unfolded") == ["h0", "h1"]
     page.click("#fold")
     assert page.locator(".group").count() == 0 and page.locator(".instance").count() == 2
 

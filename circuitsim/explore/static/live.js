@@ -98,7 +98,8 @@ function start() {
     get k() { return player.k; },
     goto(k) { pause(); goto(k, false); return player.k; },
     play, pause,
-    fold(unfolded) { view.fold(unfolded ? 1 : 0); },
+    fold(instances, unfolded) { view.fold(instances === undefined ? instancesOf(view.views) : [].concat(instances), Boolean(unfolded)); },
+    get unfolded() { return [...view.unfolded].sort(); },  // the instances shown unfolded
     find(name) { return view.find(name); },
     viewBox() { return view.viewBox(); },  // the part of the picture shown: x, y, width, height
     version: 0,

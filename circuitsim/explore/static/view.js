@@ -22,8 +22,8 @@ const MARGIN = 0.3;      // of the box shown, drawn beyond each of its sides
 const LAYERS = ["frames", "wires", "nodes", "notes", "labels"];
 
 const view = {
-  views: [],
-  index: 0,
+  views: [],         // the folded view, and the unfolded one if the circuit has instances
+  unfolded: new Set(), // the top-level instances shown unfolded
   svg: null,
   home: null,        // the whole picture's box
   box: null,         // the box shown
@@ -78,16 +78,27 @@ function keyOf(a) {
 }
 
 view.load = function (views, keep) {
-  const index = keep && this.index < views.length ? this.index : 0;
   const box = keep && this.box && views.length === this.views.length ? this.box : null;
   this.views = views;
+  if (!keep) this.unfolded = new Set();
   $("fold").hidden = views.length < 2;
-  this.show(index, box);
+  this.show(box);
 };
 
-view.show = function (index, box) {
-  this.index = index;
-  const data = this.views[index];
+function parsed(data) {
+  // A view's items with their first tag's attributes and their names, read once.
+  if (!data.parsed) {
+    data.parsed = data.items.map(([layer, x0, y0, x1, y1, html]) => {
+      const attrs = attributes(html);
+      return { layer, x0, y0, x1, y1, html, attrs, key: keyOf(attrs) };
+    });
+  }
+  return data.parsed;
+}
+
+view.show = function (box) {
+  // Draw the view with the instances of `unfolded` unfolded (see fold.js), showing `box`.
+  const data = composed(this.views, this.unfolded);
   const host = $("picture");
   host.innerHTML = data.head + LAYERS.map((l) => `<g class="layer ${l}"></g>`).join("") + '<g class="layer overlay"></g></svg>';
   const svg = host.querySelector("svg");
@@ -110,20 +121,19 @@ view.show = function (index, box) {
   this.buildChanges();
   this.shown = player.k;
   this.readable = !box && this.scaleOf(this.home) < MIN_SCALE;  // too small to read whole: start closer
-  $("fold").textContent = index === 0 ? "unfold modules" : "fold modules";
-  $("fold").classList.toggle("on", index === 1);
+  const all = this.unfolded.size && this.unfolded.size === instancesOf(this.views).length;
+  $("fold").textContent = all ? "fold modules" : "unfold modules";
+  $("fold").classList.toggle("on", Boolean(all));
   this.setBox(box || this.home);
 };
 
-view.index_ = function (raw) {
-  this.items = [];
+view.index_ = function (items) {
+  this.items = items;
   this.keys = new Map();
   this.cells = new Map();
   this.wide = [];
-  for (const [layer, x0, y0, x1, y1, html] of raw) {
-    const a = attributes(html);
-    const item = { layer, x0, y0, x1, y1, html, key: keyOf(a), attrs: a };
-    this.items.push(item);
+  for (const item of items) {
+    const { x0, y0, x1, y1 } = item;
     if (item.key !== null) this.keys.set(item.key, item);
     const i0 = Math.floor(x0 / CELL), i1 = Math.floor(x1 / CELL), j0 = Math.floor(y0 / CELL), j1 = Math.floor(y1 / CELL);
     if ((i1 - i0 + 1) * (j1 - j0 + 1) > 16) {
@@ -511,14 +521,22 @@ view.find = function (text) {
   return true;
 };
 
-view.fold = function (index, instance) {
-  if (index === this.index || index >= this.views.length) return;
+view.fold = function (instances, unfold) {
+  // Fold (unfold: false) or unfold the top-level instances named, keeping the message shown.
+  const before = new Set(this.unfolded);
+  for (const u of instances) unfold ? this.unfolded.add(u) : this.unfolded.delete(u);
+  if (before.size === this.unfolded.size && [...before].every((u) => this.unfolded.has(u))) return;
   inspector.unpin();
-  this.show(index, null);
+  this.show(null);
   player.k >= 0 && this.highlight(player.steps[player.k]);
-  const it = instance ? this.keys.get((index === 1 ? "F|" : "I|") + instance) : null;
+  const it = instances.length === 1 ? this.keys.get((unfold ? "F|" : "I|") + instances[0]) : null;
   if (it) this.centre(it, Math.min(this.home.w, Math.max(500, (it.x1 - it.x0) * 1.6)));
   inspector.refresh();
+};
+
+view.foldAll = function () {
+  const all = instancesOf(this.views);
+  this.fold(all, this.unfolded.size < all.length);
 };
 
 function bindView() {
@@ -551,7 +569,7 @@ function bindView() {
   host.addEventListener("pointercancel", stop);
   host.addEventListener("pointerleave", () => inspector.hover(null));
   $("fit").addEventListener("click", (e) => { view.fit(); e.currentTarget.blur(); });
-  $("fold").addEventListener("click", (e) => { view.fold(view.index === 0 ? 1 : 0); e.currentTarget.blur(); });
+  $("fold").addEventListener("click", (e) => { view.foldAll(); e.currentTarget.blur(); });
   const search = $("search");
   const find = () => search.classList.toggle("missing", !view.find(search.value));
   search.addEventListener("change", find);
@@ -561,8 +579,8 @@ function bindView() {
 
 function onPictureClick(target) {
   const box = target.closest && target.closest(".instance[data-instance]");
-  if (box && view.views.length > 1) return view.fold(1, box.getAttribute("data-instance"));
+  if (box && view.views.length > 1) return view.fold([box.getAttribute("data-instance")], true);
   const frameTitle = target.closest && target.closest(".group[data-instance] > text");
-  if (frameTitle) return view.fold(0, frameTitle.parentNode.getAttribute("data-instance").split("/")[0]);
+  if (frameTitle) return view.fold([frameTitle.parentNode.getAttribute("data-instance").split("/")[0]], false);
   inspector.pin(target);
 }

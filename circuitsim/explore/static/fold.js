@@ -1,0 +1,123 @@
+// Folding and unfolding each module instance on its own.
+//
+// The page has two drawings: every instance folded (a box) and every instance unfolded (as
+// `circuitsim draw --expand` draws them). Some unfolded and others not is made from the two:
+// room is made for each unfolded instance by moving everything right of its box right and
+// everything below it down, by as much as its unfolded rectangle is bigger than its box (a
+// move that depends on x alone and on y alone, so that level wires stay level and nothing
+// comes closer to anything); its rectangle, with everything in it, is put where its box was;
+// and each wire into it or out of it runs as in the folded drawing up to the box's column,
+// then as in the unfolded one inside the rectangle.
+
+function instancesOf(views) {
+  // The top-level instances, as the folded drawing names their boxes.
+  return views.length < 2 ? [] : parsed(views[0]).filter((it) => it.key && it.key.startsWith("I|")).map((it) => it.key.slice(2));
+}
+
+function composed(views, unfolded) {
+  // The items of the drawing with the instances of `unfolded` unfolded: {head, box, items}.
+  const all = instancesOf(views);
+  const names = [...unfolded].filter((u) => all.includes(u));
+  if (!names.length) return { ...views[0], items: parsed(views[0]) };
+  if (names.length === all.length) return { ...views[1], items: parsed(views[1]) };
+  const folded = parsed(views[0]), open = parsed(views[1]);
+  const keys = (items) => new Map(items.filter((it) => it.key).map((it) => [it.key, it]));
+  const fk = keys(folded), ok = keys(open);
+  const nodes = folded.filter((it) => it.layer === "nodes");
+  const clear = (start, lo, hi) => {  // the first line from `start` on that no node straddles
+    let at = start, moved = true;
+    while (moved) {
+      moved = false;
+      for (const it of nodes) if (it[lo] < at && it[hi] > at) { at = it[hi]; moved = true; }
+    }
+    return at;
+  };
+  const rooms = names.map((u) => {
+    const b = fk.get("I|" + u), f = ok.get("F|" + u);
+    // Room is made past the box's column (its wires leave the column level, up to 12 past its
+    // widest node) and below the box (and any node beside it that reaches lower).
+    const x = clear(b.x1, "x0", "x1") + 14, y = clear(b.y1, "y0", "y1") + 1;
+    return { u, b, f, x, y, dw: Math.max(0, f.x1 - f.x0 - (b.x1 - b.x0)), dh: Math.max(0, f.y1 - f.y0 - (b.y1 - b.y0)) };
+  });
+  const fx = (x) => rooms.reduce((s, r) => s + (x >= r.x ? r.dw : 0), x);
+  const fy = (y) => rooms.reduce((s, r) => s + (y >= r.y ? r.dh : 0), y);
+  for (const r of rooms) {  // where the rectangle goes: the box's top left, moved
+    r.dx = fx(r.b.x0) - r.f.x0;
+    r.dy = fy(r.b.y0) - r.f.y0;
+  }
+  const room = new Map(rooms.map((r) => [r.u, r]));
+  const top = (name) => (name ? name.split("/")[0] : null);
+  const pinOf = (name, kind) => {  // the unfolded instance whose inlet (outlet) `name` is
+    const it = fk.get("N|" + name);
+    return it && (it.attrs.class || "").includes(kind) ? room.get(it.attrs["data-instance"]) : undefined;
+  };
+  const items = [];
+  const boundary = new Set();
+  for (const it of folded) {
+    const a = it.attrs;
+    if (it.layer === "nodes" && room.has(a["data-instance"])) continue;  // its box and pins
+    if (it.layer === "wires" || it.layer === "labels") {
+      const into = pinOf(a["data-to"], "inlet"), outOf = pinOf(a["data-from"], "outlet");
+      if (into || outOf) {
+        const key = it.key.replace(/^L/, "");
+        if (it.layer === "wires") {
+          boundary.add(key);
+          items.push(stitched(it, ok.get(key), fx, fy, outOf, into));
+          continue;
+        }
+      }
+    }
+    items.push(moved(it, fx, fy));
+  }
+  const within = (it, f) => it.x0 >= f.x0 - 1 && it.x1 <= f.x1 + 1 && it.y0 >= f.y0 - 1 && it.y1 <= f.y1 + 1;
+  for (const it of open) {  // what the unfolded rectangles hold: their nodes, and the wires and labels inside
+    const owner = it.attrs["data-instance"];
+    if (it.layer === "notes" || (it.key && boundary.has(it.key.replace(/^L/, "")))) continue;
+    const r = owner !== undefined ? room.get(top(owner)) : rooms.find((q) => within(it, q.f));
+    if (r) items.push(moved(it, (x) => x + r.dx, (y) => y + r.dy));
+  }
+  const [x, y, w, h] = views[0].box;
+  return { head: views[0].head, box: [x, y, w + rooms.reduce((s, r) => s + r.dw, 0), h + rooms.reduce((s, r) => s + r.dh, 0)], items };
+}
+
+function moved(it, fx, fy) {
+  // An item with every coordinate of its markup moved: x by fx, y by fy.
+  const num = (v) => String(Math.round(v * 10) / 10);
+  const html = it.html
+    .replace(/ (c?x|c?y)="(-?[\d.]+)"/g, (all, a, v) => ` ${a}="${num((a.endsWith("x") ? fx : fy)(Number(v)))}"`)
+    .replace(/ d="([^"]*)"/, (all, d) => ` d="${d.replace(/(-?[\d.]+),(-?[\d.]+)/g, (m, x, y) => `${num(fx(+x))},${num(fy(+y))}`)}"`);
+  return { ...it, html, x0: fx(it.x0), y0: fy(it.y0), x1: fx(it.x1), y1: fy(it.y1) };
+}
+
+function points(html) {
+  const d = / d="([^"]*)"/.exec(html)[1];
+  return [...d.matchAll(/(-?[\d.]+),(-?[\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+}
+
+function stitched(it, inner, fx, fy, outOf, into) {
+  // A wire out of the unfolded instance `outOf` and/or into `into`: folded outside, unfolded inside.
+  let route = points(it.html).map(([x, y]) => [fx(x), fy(y)]);
+  if (inner) {
+    const q = points(inner.html);
+    if (outOf) {  // from its gate inside to just past the rectangle's right edge, then as folded
+      const edge = outOf.f.x1 + 9;
+      const cut = q.findIndex(([x], i) => i > 0 && x > edge);
+      const part = cut < 0 ? q : q.slice(0, cut);
+      const after = it.key.startsWith("T|") ? 1 : 2;  // past the box's outlet and its column (a trunk: its outlet)
+      route = [...part.map(([x, y]) => [x + outOf.dx, y + outOf.dy]), ...route.slice(Math.min(after, route.length - 1))];
+    }
+    if (into) {  // as folded to the box's column, then from just before the rectangle to its gate
+      const edge = into.f.x0 - 9;
+      let start = q.length - 1;
+      while (start > 0 && q[start - 1][0] >= edge) start--;
+      const before = route.length > 2 ? route.slice(0, -2) : route.slice(0, 1);  // up to the box's column
+      route = [...before, ...q.slice(start).map(([x, y]) => [x + into.dx, y + into.dy])];
+    }
+  }
+  const d = route.map(([x, y], i) => `${i ? "L" : "M"}${x.toFixed(1)},${y.toFixed(1)}`).join(" ");
+  let html = it.html.replace(/ d="[^"]*"/, ` d="${d}"`);
+  const [lx, ly] = route[route.length - 1];
+  html = html.replace(/(<text class="ports") x="[^"]*" y="[^"]*"/, `$1 x="${(lx - 10).toFixed(1)}" y="${(ly - 6).toFixed(1)}"`);
+  const xs = route.map(([x]) => x), ys = route.map(([, y]) => y);
+  return { ...it, html, x0: Math.min(...xs) - 8, y0: Math.min(...ys) - 8, x1: Math.max(...xs) + 8, y1: Math.max(...ys) + 8 };
+}
