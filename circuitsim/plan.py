@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from .blocks import Blocks, blocks_for
 from .chunks import SAMPLES_PER_CHUNK, Buffers, run_in_chunks
 from .faults import gate_fault
 from .kernels import ZERO, Kernels, batch_size, compile_kernels, compile_loop, expressions_of, method_kernels, value_problem
@@ -69,6 +70,7 @@ class Plan:
         self._forward_code: list | None = None  # the forward functions all programs share
         self._runs: dict[frozenset[int] | None, int] = {}  # seeded -> scalar runs so far
         self._levels: Levels | None | bool = False  # the levelized tier (False: not looked at yet)
+        self._blocks: dict[frozenset[int], Blocks | None] = {}  # batched slots -> the levelized batch tier
         self._buffers = Buffers()  # where big batches keep their results
 
     # What is made per gate or name as Python objects is made when first read (see numbering).
@@ -137,14 +139,45 @@ class Plan:
             return values, (None if seeds is None else self.backward(values, seeds)), frozenset()
 
     def _run_batch(self, values: list, seeds: Mapping[int, Any] | None, batched: frozenset[int]) -> tuple[list, list | None]:
-        """A batch on the kernels, in chunks of samples if it is big (:mod:`circuitsim.chunks`)."""
+        """A batch of a wide plan in blocks (:mod:`circuitsim.blocks`), else on the kernels, in
+        chunks of samples if it is big (:mod:`circuitsim.chunks`)."""
         size = len(values[next(iter(batched))])
+        blocks = self.blocks(batched)
+        if blocks is not None:
+            return self._run_blocks(blocks, values, seeds, size)
         if size > SAMPLES_PER_CHUNK:
             run = lambda part, part_seeds: self._run_kernels(part, part_seeds, batched)  # noqa: E731
             done = run_in_chunks(run, values, seeds, batched, size, self._buffers)
             if done is not None:
                 return done
         return values, self._run_kernels(values, seeds, batched)
+
+    def blocks(self, batched: frozenset[int]) -> Blocks | None:
+        """The levelized batch tier for runs batched at these input slots, if the plan's shape suits it."""
+        if batched not in self._blocks:
+            blocks = self._blocks[batched] = blocks_for(self.numbering, batched)
+            if blocks is not None:  # every gate's value is an array made by a trapped operation
+                numbers = [s for s in range(self.n_inputs) if s not in batched] + list(range(self.n_named, self.n_slots))
+                self.unchecked[batched] = _getter(numbers), _getter(sorted(batched))
+        return self._blocks[batched]
+
+    def _run_blocks(self, blocks: Blocks, values: list, seeds: Mapping[int, Any] | None, size: int) -> tuple[list, list | None]:
+        """Every value and gradient of a batch in blocks, written into rows of reused buffers."""
+        gates = list(range(self.n_inputs, self.n_named))
+        named = list(range(self.n_named))
+        value_rows = self._buffers.take(len(gates), size)
+        grad_rows = None if seeds is None else self._buffers.take(len(named), size)
+        zero = blocks.run(values, seeds, gates, named, value_rows, grad_rows)
+        values = values[:]
+        for slot, row in zip(gates, value_rows):
+            values[slot] = row
+        if seeds is None:
+            return values, None
+        grads = [ZERO] * self.n_slots
+        grads[: self.n_named] = grad_rows
+        for k in zero:
+            grads[named[k]] = ZERO
+        return values, grads
 
     def _levelized(self, values: list) -> Levels | None:
         """The levelized tier, made at the first scalar run, if the plan's shape suits it."""

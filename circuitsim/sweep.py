@@ -112,10 +112,15 @@ def run_local(circuit, batched, fixed, seed_batched, seed_fixed, values, grads, 
     kept = Sweep(circuit.name, n, {name: next(rows) for name in values}, {name: next(rows) for name in grads}, chunk)
     backward = bool(grads)
     policy = nan
+    plan = circuit.plan
+    slots = frozenset(plan.inputs[name] for name in batched if name in plan.inputs)
+    blocks = plan.blocks(slots) if slots else None
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
         part = {**fixed, **{name: a[start:stop] for name, a in batched.items()}}
         seeds = {**seed_fixed, **{name: a[start:stop] for name, a in seed_batched.items()}} or None
+        if blocks is not None and _in_blocks(circuit, blocks, slots, part, seeds, values, grads, out[:, start:stop]):
+            continue
         result, faulted = _run_chunk(circuit, part, seeds, backward, policy, offset + start)
         if faulted:
             policy = "ignore"  # warned once, for the first sample that faulted
@@ -126,6 +131,27 @@ def run_local(circuit, batched, fixed, seed_batched, seed_fixed, values, grads, 
             kept.grads[name][start:stop] = result.grads[name]
         del result
     return kept
+
+
+def _in_blocks(circuit, blocks, slots: frozenset[int], part: dict, seeds, values: list, grads: list, rows: np.ndarray) -> bool:
+    """One chunk in blocks (:mod:`circuitsim.blocks`), straight into the kept ``rows``; False
+    if an operation faulted or a number is NaN or inf, and then the chunk runs again through
+    :meth:`Circuit.run`, which names the gate."""
+    plan = circuit.plan
+    inputs, batched, batch = circuit._values(part)
+    if batched != slots:
+        return False
+    seed_slots = circuit._seeds(seeds, batch) if grads else None
+    kept = len(values)
+    try:
+        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+            zero = blocks.run(inputs, seed_slots, [plan.slot[n] for n in values], [plan.slot[n] for n in grads],
+                              rows[:kept], rows[kept:] if grads else None)
+    except Exception:  # a fault, or an expression that does not run on arrays: the plan's own path
+        return False
+    for k in zero:
+        rows[kept + k] = 0.0
+    return all(np.isfinite(x).all() for x in inputs[: plan.n_inputs]) and bool(np.isfinite(rows).all())
 
 
 def _run_chunk(circuit, part: dict, seeds, backward: bool, policy: str, start: int):

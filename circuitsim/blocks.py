@@ -1,0 +1,486 @@
+"""Big batches levelized: a wide circuit's batch run as a few numpy operations per group and block.
+
+A batch of a wide circuit runs the groups of the levelized tier (:mod:`circuitsim.levels`: the
+gates of one level and kind) over *blocks*: two-dimensional arrays with one row per position
+(input, gate or constant, numbered as the levelized tier numbers them) and one column per
+sample of a chunk. A group's outputs are a slice of rows, so its forward pass is one numpy
+operation over ``gates x samples`` written in place (``np.multiply(a, b, out=...)``), and its
+inputs are views of the block wherever their rows follow a pattern: a slice, a strided slice,
+or a grid such as an MLP layer's products (neuron i, input j reading row ``a + j``: the same
+rows for every neuron, a view with a zero stride). Only inputs without a pattern are gathered.
+Backward, a contribution through a grid whose rows repeat is summed over the repeating axis
+(``np.sum(..., axis=0, out=...)``); repeats without a pattern use ``np.add.at``.
+
+The block's arrays and every view of them are made once per chunk width and reused by every
+chunk and every later run: a run allocates no memory per gate, and a chunk of
+:func:`chunk_width` samples keeps its rows in the processor's caches. Only what the caller asks
+for leaves the block: the values and gradients of the slots named, copied column by column
+into the caller's arrays; gradients nobody asked for (nor needs on the way to one asked for)
+are not computed, and groups whose outputs lead to no seed are skipped.
+
+Values that no batch input reaches are computed per sample too (the same number in every
+column). The numbers agree with the kernels to rounding: elementary functions are numpy's, and
+fan-out sums add up in another order (a few units in the last place, as for the scalar
+levelized tier); every run gives the same bits, in chunks or not, whatever the chunk width.
+A run traps numpy's floating-point errors as other batch runs do: a fault raises
+``FloatingPointError`` and the caller runs the batch again on a path that names the gate.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping, Sequence
+from functools import partial
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .levels import Levels, levels_for
+
+__all__ = ["BLOCK_BYTES", "MIN_GATES", "MIN_WIDTH", "Blocks", "blocks_for", "chunk_width"]
+
+MIN_GATES = 256  # smaller circuits run their batches on the kernels
+MIN_WIDTH = 4  # mean gates per group at which a group's few numpy calls beat one call per gate
+
+BLOCK_BYTES = 4 * 2**20  # the rows a chunk touches, about: a few MiB stay in the caches
+MIN_COLUMNS, MAX_COLUMNS = 1_024, 8_192  # below this the numpy calls' own cost shows
+
+
+def chunk_width(rows: int, samples: int) -> int:
+    """Samples per chunk for ``rows`` rows touched per sample: about :data:`BLOCK_BYTES` of
+    them, and ``samples`` in chunks of equal width."""
+    width = max(MIN_COLUMNS, min(MAX_COLUMNS, BLOCK_BYTES // (8 * max(rows, 1))))
+    chunks = -(-samples // width)
+    return -(-samples // chunks)
+
+
+def blocks_for(slots, batched: frozenset[int]) -> Blocks | None:
+    """The levelized batch tier for a plan's gates (its :class:`~circuitsim.numbering.Slots`)
+    batched at the input slots ``batched``, if the shape suits it."""
+    levels = levels_for(slots, min_gates=MIN_GATES, min_width=MIN_WIDTH)
+    return None if levels is None else Blocks(levels, batched)
+
+
+class Blocks:
+    """A :class:`~circuitsim.levels.Levels` run over blocks of samples; see the module docstring."""
+
+    def __init__(self, levels: Levels, batched: frozenset[int]) -> None:
+        self.levels = levels
+        position = levels.position
+        n = self.n_positions = levels.n_slots
+        row = np.zeros(n, dtype=bool)  # positions with a row of samples: gates, batch inputs
+        for group in levels.groups:
+            row[group.start : group.stop] = True
+        self.batched = [int(p) for p in position[sorted(batched)]]
+        row[self.batched] = True
+        self.groups: list[tuple[Any, tuple[int, int], tuple[_Port, ...]]] = []
+        for group in levels.groups:
+            k = group.stop - group.start
+            indexes = [_positions(s, k) for s in group.ins]
+            reads_rows = [bool(row[ix].any()) for ix in indexes]
+            for ix, rows in zip(indexes, reads_rows):
+                row[ix] |= rows  # a port that reads rows reads rows only: its numbers get rows too
+            shape = _shape(k, [ix for ix, rows in zip(indexes, reads_rows) if rows])
+            ports = tuple(_Port(ix, shape, not rows) for ix, rows in zip(indexes, reads_rows))
+            self.groups.append((group, shape, ports))
+        self.row = row
+        self.filled = [p for p in np.flatnonzero(row).tolist() if p not in set(self.batched) and not _is_gate(levels, p)]
+        self._programs: dict[tuple, _Program] = {}
+        self._block: tuple | None = None  # (width, values, grads)
+
+    def program(self, seeded: frozenset[int], kept: frozenset[int]) -> _Program:
+        """The run seeded at ``seeded`` positions keeping the gradients of ``kept`` positions."""
+        key = (seeded, kept)
+        program = self._programs.get(key)
+        if program is None:
+            program = self._programs[key] = _Program(self, seeded, kept)
+        return program
+
+    def block(self, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """Value and gradient blocks of at least ``width`` columns (a few more: the ones there)."""
+        if self._block is None or not width <= self._block[0] < 2 * width:
+            self._block = (width, np.empty((self.n_positions, width)), np.empty((self.n_positions, width)))
+            for program in self._programs.values():
+                program.bound = None
+        return self._block[1], self._block[2]
+
+    def run(
+        self,
+        values: list,
+        seeds: Mapping[int, Any] | None,
+        keep_values: Sequence[int],
+        keep_grads: Sequence[int],
+        value_rows: np.ndarray,
+        grad_rows: np.ndarray | None,
+    ) -> list[int]:
+        """Run ``values`` (a plan's value list, batch inputs as arrays) and write the values of
+        plan slots ``keep_values`` into the rows of ``value_rows`` and, with ``grad_rows``, the
+        gradients of ``keep_grads`` into its rows; returns the indices into ``keep_grads`` whose
+        gradient is zero (no seed reaches them: their rows are left as they were)."""
+        levels = self.levels
+        position, order = levels.position, levels.order
+        size = len(values[order[self.batched[0]]])
+        seeds = seeds if grad_rows is not None and seeds else {}
+        seeded = frozenset(int(position[s]) for s in seeds)
+        kept = frozenset(position[list(keep_grads)].tolist()) if seeds else frozenset()
+        program = self.program(seeded, kept)
+        v, g = self.block(chunk_width(program.touched, size))
+        width = v.shape[1]
+        bound = program.bind(v, g)
+        numbers = levels.start.copy()
+        n_in = levels.n_inputs
+        numbers[:n_in] = [x if type(x) is float else 0.0 for x in values[:n_in]]
+        bound.set_numbers(numbers)
+        for p in self.filled:
+            v[p] = numbers[p]
+        inputs = [(v[p], values[order[p]]) for p in self.batched]
+        seed_rows = [(g[program.rows[position[s]]], x) for s, x in seeds.items()]
+        out_values = [(v[p] if self.row[p] else numbers[p], value_rows[k]) for k, p in enumerate(position[list(keep_values)].tolist())]
+        grad_positions = position[list(keep_grads)].tolist() if grad_rows is not None else []
+        out_grads = [(g[program.rows[p]], grad_rows[k]) for k, p in enumerate(grad_positions) if p in program.written]
+        for start in range(0, size, width):
+            stop = min(size, start + width)
+            n = stop - start
+            for row, x in inputs:
+                _fill(row, x, start, stop)
+            bound.forward()
+            if seeds:
+                for row, x in seed_rows:
+                    _fill(row, x, start, stop)
+                bound.backward()
+            for row, out in out_values:
+                out[start:stop] = row[:n] if isinstance(row, np.ndarray) else row
+            for row, out in out_grads:
+                out[start:stop] = row[:n]
+        return [k for k, p in enumerate(grad_positions) if p not in program.written]
+
+
+def _is_gate(levels: Levels, p: int) -> bool:
+    return levels.n_inputs <= p < levels.n_inputs + sum(gr.stop - gr.start for gr in levels.groups)
+
+
+def _fill(row: np.ndarray, x, start: int, stop: int) -> None:
+    """Samples ``start:stop`` of ``x`` (an array, or one number for all) into a block row; the
+    columns past them repeat the last sample, so that they compute what it does (no spurious
+    floating-point fault from whatever was left there)."""
+    if not isinstance(x, np.ndarray) or x.ndim == 0:
+        row[:] = x
+        return
+    n = stop - start
+    row[:n] = x[start:stop]
+    if n < len(row):
+        row[n:] = x[stop - 1]
+
+
+class _Port:
+    """Where one input port of a group reads: its positions, one per gate, in the group's shape."""
+
+    def __init__(self, index: np.ndarray, shape: tuple[int, int], scalar: bool) -> None:
+        self.index = index
+        self.scalar = scalar  # no gate's input here has a row: a column of numbers, set per run
+        self.affine = None if scalar else _affine(index, *shape)  # rows a + i*s1 + j*s2, or None
+
+
+class _Program:
+    """What one kind of run (its seeds, the gradients it keeps) computes backward, and where.
+
+    Gradients live in rows of the gradient block, one per position, except where a gradient
+    is its one consumer's upstream gradient passed on unchanged (a local gradient of 1, as
+    through an ``add`` whose input feeds nothing else): that position shares its consumer's
+    row, so that the chain of adds of a neuron's sum costs nothing backward.
+    """
+
+    def __init__(self, blocks: Blocks, seeded: frozenset[int], kept: frozenset[int]) -> None:
+        self.blocks = blocks
+        n = blocks.n_positions
+        need = np.zeros(n, dtype=bool)  # gradients that lead to a kept one
+        need[list(kept)] = True
+        reads = np.zeros(n, dtype=np.intp)  # gate inputs reading each position
+        for group, _, ports in blocks.groups:
+            mask = np.zeros(group.stop - group.start, dtype=bool)
+            for port in ports:
+                mask |= need[port.index]
+                np.add.at(reads, port.index, 1)
+            need[group.start : group.stop] |= mask
+        rows = np.arange(n)  # position -> its gradient's row
+        written = np.zeros(n, dtype=bool)  # positions whose gradient is set so far in a chunk
+        written[list(seeded)] = True
+        zero: list[int] = []  # rows each chunk starts at zero: added into before being set
+        self.backward_plan: list[tuple] = []
+        for gi in range(len(blocks.groups) - 1, -1, -1):
+            group, shape, ports = blocks.groups[gi]
+            outs = slice(group.start, group.stop)
+            if not written[outs].any() or not need[outs].any():
+                continue
+            zero += rows[group.start + np.flatnonzero(~written[outs])].tolist()
+            written[outs] = True
+            go_rows = rows[outs].copy()
+            todo = []
+            for p, port in enumerate(ports):
+                index = port.index
+                if not need[index].any():
+                    continue
+                fresh = not written[index].any()
+                distinct = len(np.unique(index)) == len(index)
+                if group.units[p] == "+" and fresh and distinct and (reads[index] == 1).all():
+                    rows[index] = go_rows  # the consumer's row, shared
+                    written[index] = True
+                    continue
+                target = rows[index]
+                affine = _affine(target, *shape)
+                how = _reduction(target, shape, affine)
+                fresh = fresh and how != "at"
+                if not fresh:
+                    zero += np.unique(target[~written[index]]).tolist()
+                written[index] = True
+                todo.append((p, target, affine, how, fresh))
+            if todo:
+                self.backward_plan.append((gi, go_rows, todo))
+        self.rows = rows
+        self.zero = np.unique(np.asarray(zero, dtype=np.intp))
+        self.written = frozenset(np.flatnonzero(written).tolist())
+        self.touched = int(blocks.row.sum() + len(np.unique(rows[written])))
+        self.bound: _Bound | None = None
+
+    def bind(self, v: np.ndarray, g: np.ndarray) -> _Bound:
+        if self.bound is None:
+            self.bound = _Bound(self, v, g)
+        return self.bound
+
+
+class _Bound:
+    """A program's steps bound to one pair of blocks: closures over views of them, made once."""
+
+    def __init__(self, program: _Program, v: np.ndarray, g: np.ndarray) -> None:
+        groups = program.blocks.groups
+        width = v.shape[1]
+        self.columns: list[tuple[np.ndarray, np.ndarray]] = []  # (column, positions): numbers, set per run
+        self.steps: list = []
+        views = []
+        for group, shape, ports in groups:
+            xs = tuple(self._port(self.steps, v, port.index, shape, width, port) for port in ports)
+            out = v[group.start : group.stop].reshape(*shape, width)
+            views.append((xs, out))
+            self.steps.append(partial(_into(group.expr, len(xs)), xs, out))
+        self.back: list = []
+        if len(program.zero):
+            zero = _as_slice(program.zero)
+            self.back.append(partial(g[zero].fill, 0.0) if isinstance(zero, slice) else partial(g.__setitem__, zero, 0.0))
+        largest = max((group.stop - group.start for group, _, _ in groups), default=1)
+        temp = np.empty(largest * width)
+        for gi, go_rows, todo in program.backward_plan:
+            group, shape, ports = groups[gi]
+            xs, out = views[gi]
+            go = self._port(self.back, g, go_rows, shape, width)
+            actions = []
+            for p, target, affine, how, fresh in todo:
+                dest = _target(g, target, shape, affine, how)
+                actions.append((p, group.units[p], dest, how, fresh, _product(group, ports, p, go_rows, shape, how, g)))
+            self.back.append(_backward(group, xs, out, go, g, actions, temp[: go.size].reshape(go.shape)))
+
+    def _port(self, steps: list, a: np.ndarray, index: np.ndarray, shape, width: int, port: _Port | None = None):
+        """Rows ``index`` of block ``a`` in the group's shape: a view, or a buffer gathered by a step."""
+        if port is not None and port.scalar:
+            column = np.empty((*shape, 1))
+            self.columns.append((column, index))
+            return column
+        affine = port.affine if port is not None else _affine(index, *shape)
+        if affine is not None:
+            return _view(a, affine, shape)
+        buffer = np.empty((len(index), width))
+        steps.append(partial(np.take, a, index, axis=0, out=buffer))
+        return buffer.reshape(*shape, width)
+
+    def set_numbers(self, numbers: np.ndarray) -> None:
+        for column, index in self.columns:
+            np.take(numbers, index, out=column.reshape(-1))
+
+    def forward(self) -> None:
+        for step in self.steps:
+            step()
+
+    def backward(self) -> None:
+        for step in self.back:
+            step()
+
+
+def _product(group, ports, p: int, go_rows: np.ndarray, shape, how, g: np.ndarray):
+    """For a contribution summed over one axis whose local gradient is a port's column of
+    numbers and whose upstream gradient is one row per the summed axis (a weight times an
+    activation, summed over the neurons it feeds): ``(weights, upstream)`` for one matrix
+    product, else None."""
+    if how not in (0, 1) or isinstance(group.expr.grads, str):
+        return None
+    text = group.expr.grads[p].strip()
+    q = next((q for q in range(len(ports)) if text == f"{{{q}}}"), None)
+    if q is None or not ports[q].scalar:
+        return None
+    r, m = shape
+    affine = _affine(go_rows, r, m)
+    if affine is None:
+        return None
+    start, s1, s2 = affine
+    if (how == 0 and s2) or (how == 1 and s1):
+        return None
+    n, stride = (r, s1) if how == 0 else (m, s2)
+    upstream = as_strided(g[start], shape=(n, g.shape[1]), strides=(stride * g.strides[0], g.strides[1]))
+    return q, upstream
+
+
+def _backward(group, xs, out, go, g, actions, temp):
+    """One group's backward step: each needed port's contribution into its gradient rows."""
+    width = go.shape[-1]
+    grads = group.grads
+    needs_local = any(unit is None and product is None for _, unit, _, _, _, product in actions)
+
+    def step():
+        local = grads(xs, out) if needs_local else None
+        for p, unit, dest, how, fresh, product in actions:
+            if product is not None:  # sum_i w[i, j] * go[i] as one matrix product
+                q, upstream = product
+                weights = xs[q][..., 0]
+                weights = weights.T if how == 0 else weights
+                if fresh:
+                    np.matmul(weights, upstream, out=dest)
+                else:
+                    np.add(dest, np.matmul(weights, upstream), out=dest)
+                continue
+            if how is None and fresh:  # distinct rows set for the first time: straight into them
+                if unit == "+":
+                    np.copyto(dest, go)
+                elif unit == "-":
+                    np.negative(go, out=dest)
+                else:
+                    np.multiply(go, local[p], out=dest)
+                continue
+            if unit is None:
+                term = np.multiply(go, local[p], out=temp)
+            elif how is None:  # distinct rows added into
+                (np.add if unit == "+" else np.subtract)(dest, go, out=dest)
+                continue
+            else:
+                term = go if unit == "+" else np.negative(go, out=temp)
+            if how is None:
+                np.add(dest, term, out=dest)
+            elif how == "at":
+                np.add.at(g, dest, np.broadcast_to(term, go.shape).reshape(-1, width))
+            elif fresh:
+                np.sum(term, axis=how, out=dest)
+            else:
+                np.add(dest, np.sum(term, axis=how), out=dest)
+
+    return step
+
+
+# -- patterns of rows ----------------------------------------------------------------------
+
+
+def _positions(s, k: int) -> np.ndarray:
+    """A group port's positions (a slice or an index array) as an index array."""
+    if isinstance(s, slice):
+        return np.arange(s.start, s.stop, dtype=np.intp)
+    return np.asarray(s, dtype=np.intp)
+
+
+def _affine(index: np.ndarray, r: int, m: int) -> tuple[int, int, int] | None:
+    """``(a, s1, s2)`` if ``index[i*m + j] == a + i*s1 + j*s2`` for all i < r, j < m."""
+    grid = index.reshape(r, m)
+    a = int(grid[0, 0])
+    s1 = int(grid[1, 0]) - a if r > 1 else 0
+    s2 = int(grid[0, 1]) - a if m > 1 else 0
+    expect = a + np.arange(r)[:, None] * s1 + np.arange(m) * s2
+    return (a, s1, s2) if np.array_equal(grid, expect) else None
+
+
+def _shape(k: int, indexes: list[np.ndarray]) -> tuple[int, int]:
+    """The group's shape (r, m), r*m == k, under which most of its row ports are patterns."""
+    candidates = [k]
+    for index in indexes:
+        d = np.diff(index)
+        run = int(np.argmax(d != d[0])) + 1 if len(d) and (d != d[0]).any() else k
+        if k % run == 0 and run not in candidates:
+            candidates.append(run)
+    return max(((k // m, m) for m in candidates), key=lambda shape: sum(_affine(ix, *shape) is not None for ix in indexes))
+
+
+def _reduction(index: np.ndarray, shape: tuple[int, int], affine) -> Any:
+    """How contributions reach ``index``'s rows: None (distinct rows, a view), the axis to sum
+    over (0, 1 or both: a view whose stride repeats rows), or ``"at"`` (``np.add.at``)."""
+    r, m = shape
+    if affine is None:
+        return "at"
+    _, s1, s2 = affine
+    repeat_i, repeat_j = r > 1 and s1 == 0, m > 1 and s2 == 0
+    if repeat_i and repeat_j:
+        return (0, 1)
+    if repeat_i:
+        return 0
+    if repeat_j:
+        return 1
+    return None if len(np.unique(index)) == len(index) else "at"
+
+
+def _view(a: np.ndarray, affine: tuple[int, int, int], shape: tuple[int, int]) -> np.ndarray:
+    """Rows ``start + i*s1 + j*s2`` of 2-D ``a`` as an array of shape (r, m, columns), a view."""
+    start, s1, s2 = affine
+    step = a.strides[0]
+    return as_strided(a[start], shape=(*shape, a.shape[1]), strides=(s1 * step, s2 * step, a.strides[1]))
+
+
+def _target(g: np.ndarray, index: np.ndarray, shape, affine, how):
+    """Where a port's contributions go: a view of the rows they are added into, or the index."""
+    if how == "at":
+        return index
+    start, s1, s2 = affine
+    step, width = g.strides[0], g.shape[1]
+    if how is None:
+        return _view(g, affine, shape)
+    if how == 0:
+        return as_strided(g[start], shape=(shape[1], width), strides=(s2 * step, g.strides[1]))
+    if how == 1:
+        return as_strided(g[start], shape=(shape[0], width), strides=(s1 * step, g.strides[1]))
+    return g[start]
+
+
+def _as_slice(index: np.ndarray):
+    if len(index) and index[-1] - index[0] == len(index) - 1:
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return index
+
+
+# -- expressions written in place ----------------------------------------------------------
+
+_UFUNCS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.true_divide}
+_into_cache: dict[tuple, Any] = {}
+
+
+def _into(expr, n: int):
+    """``f(xs, out)`` writing the output expression of ``expr`` into ``out``: its last
+    operation (a ``+ - * /`` or a numpy ufunc) is called with ``out=``, the rest as written."""
+    key = expr.key(n)
+    fn = _into_cache.get(key)
+    if fn is None:
+        xs = [f"x{k}" for k in range(n)]
+        text = expr.output.format(*xs)
+        tree = ast.parse(text.strip(), mode="eval").body
+        names = dict(expr.names)
+        if isinstance(tree, ast.BinOp) and type(tree.op) in _UFUNCS:
+            names["_ufunc"] = _UFUNCS[type(tree.op)]
+            body = f"_ufunc({ast.unparse(tree.left)}, {ast.unparse(tree.right)}, out=out)"
+        elif isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
+            names["_ufunc"] = np.negative
+            body = f"_ufunc({ast.unparse(tree.operand)}, out=out)"
+        elif (
+            isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and not tree.keywords
+            and isinstance(names.get(tree.func.id), np.ufunc) and names[tree.func.id].nin == len(tree.args)
+            and names[tree.func.id].nout == 1 and not any(isinstance(a, ast.Starred) for a in tree.args)
+        ):
+            body = f"{tree.func.id}({', '.join(ast.unparse(a) for a in tree.args)}, out=out)"
+        else:
+            body = f"out[...] = {text}"
+        unpack = f"    {', '.join(xs)}, = xs\n" if xs else ""
+        namespace = names
+        exec(compile(f"def into(xs, out):\n{unpack}    {body}\n", f"<into {expr.output!r}>", "exec"), namespace)
+        fn = _into_cache[key] = namespace["into"]
+    return fn

@@ -1,0 +1,164 @@
+"""Batches of wide circuits in blocks (circuitsim.blocks): the same numbers as the kernels and
+the methods to rounding, the same bits whatever the chunks, faults named with their sample,
+results that later runs leave alone, and sweeps that keep only what they are asked for."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_fastpath import method_path
+from test_levels import WIDE
+from test_properties import circuits
+
+import circuitsim
+from benchmarks.circuits import mlp, sample_inputs
+from circuitsim import blocks
+from circuitsim.plan import Plan
+
+MLP = mlp(400).yaml()  # 404 gates, 11 levels of 9-gate groups beside layers of 81 products
+
+
+@pytest.fixture
+def always(monkeypatch):
+    """Every circuit's batches run in blocks, however small or narrow."""
+    monkeypatch.setattr(blocks, "MIN_GATES", 0)
+    monkeypatch.setattr(blocks, "MIN_WIDTH", 0)
+
+
+def columns(monkeypatch, width):
+    """Chunks of ``width`` samples."""
+    monkeypatch.setattr(blocks, "MIN_COLUMNS", width)
+    monkeypatch.setattr(blocks, "MAX_COLUMNS", width)
+
+
+def in_blocks(c, inputs, seed=None, backward=True):
+    """Values and gradients of a batch through the blocks, failing on any fallback."""
+    values, batched, batch = c._values(inputs)
+    seeds = c._seeds(seed, batch) if backward else None
+    with pytest.MonkeyPatch.context() as m, np.errstate(all="ignore"):
+        m.setattr(Plan, "forward", lambda *a, **k: pytest.fail("the batch fell back to the methods"))
+        m.setattr(Plan, "_run_kernels", lambda *a, **k: pytest.fail("the batch ran on the kernels"))
+        values, grads, _ = c.plan.run(values, seeds, batched)
+    return values, grads
+
+
+def close(x, y, rel=1e-12, abs=1e-12) -> bool:
+    x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return bool(np.all(np.isclose(x, y, rtol=rel, atol=abs) | (np.isnan(x) & np.isnan(y))))
+
+
+def assert_close(c, got, want, grads=True):
+    for slot, name in enumerate(c.plan.names[: c.plan.n_named]):
+        assert close(got[0][slot], want[0][slot]), ("value", name, got[0][slot], want[0][slot])
+        if grads:
+            assert close(got[1][slot], want[1][slot]), ("grad", name, got[1][slot], want[1][slot])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(circuits(), st.integers(1, 9), st.booleans())
+def test_random_circuits_in_blocks_equal_methods_to_rounding(always, text, batch, seeded):
+    c = circuitsim.loads(text)
+    rng = np.random.default_rng(batch)
+    name, default = next(iter(c.inputs.items()))
+    inputs = {name: default + rng.uniform(-0.5, 0.5, batch)}
+    seed = {c.outputs[0]: np.linspace(-1.0, 1.0, batch)} if seeded else None
+    if c.plan.blocks(frozenset([c.plan.slot[name]])) is None:
+        return  # a gate without expressions for arrays: the kernels run it
+    assert_close(c, in_blocks(c, inputs, seed), method_path(c, inputs, seed))
+
+
+@pytest.mark.parametrize("seed", [None, {"f": 2.0}, {"s1": -1.0, "a0": [0.5, 1.0, -2.0]}])
+def test_fan_out_within_a_group_repeats_and_unit_gradients(always, seed):
+    """x feeds three gates of one group (np.add.at), a0 feeds f twice over; sub's -1, max's shared rule."""
+    c = circuitsim.loads(WIDE)
+    inputs = {"x": [0.5, -0.25, 1.5], "z": [2.0, 1.0, -1.0]}
+    assert_close(c, in_blocks(c, inputs, seed), method_path(c, inputs, seed))
+    forward = in_blocks(c, inputs, backward=False)
+    assert forward[1] is None
+    assert_close(c, forward, method_path(c, inputs), grads=False)
+
+
+def test_mlp_in_blocks_agrees_with_the_kernels_and_chooses_by_shape():
+    c = circuitsim.loads(MLP)
+    inputs = sample_inputs(mlp(400), 50)
+    r = c.run(inputs, nan="raise")
+    assert c.plan.blocks(frozenset(c.plan.slot[n] for n in inputs if n.startswith("x"))) is not None
+    kernels = circuitsim.loads(MLP)
+    kernels.plan.blocks = lambda batched: None
+    want = kernels.run(inputs)
+    for name in r.values:
+        assert close(r.values[name], want.values[name]) and close(r.grads[name], want.grads[name], 1e-9), name
+    neuron = circuitsim.load("circuits/neuron.yaml")
+    assert neuron.plan.blocks(frozenset([neuron.plan.slot["x0"]])) is None  # 7 gates: the kernels
+
+
+def test_the_same_bits_whatever_the_chunks(monkeypatch):
+    c = circuitsim.loads(MLP)
+    inputs = sample_inputs(mlp(400), 1000)
+    whole = c.run(inputs)
+    values, grads = [dict(whole.values)], [dict(whole.grads)]
+    for width in (7, 64, 333):
+        columns(monkeypatch, width)
+        r = circuitsim.loads(MLP).run(inputs)
+        values.append(dict(r.values))
+        grads.append(dict(r.grads))
+    for name in whole.values:
+        assert all(np.array_equal(v[name], values[0][name]) for v in values), name
+        assert all(np.array_equal(g[name], grads[0][name]) for g in grads), name
+
+
+def test_a_result_stays_put_while_later_runs_reuse_the_blocks():
+    c = circuitsim.loads(MLP)
+    net = mlp(400)
+    first = c.run(sample_inputs(net, 300))
+    kept = {name: np.array(first.values[name]) for name in list(first.values)[::17]}
+    kept_grads = {name: np.array(first.grads[name]) for name in kept}
+    later = {name: x * 2.0 if name.startswith("x") else x for name, x in sample_inputs(net, 300).items()}
+    second = c.run(later)
+    third = c.sweep(later, values=c.outputs, grads=["x0"])
+    for name in kept:
+        assert np.array_equal(first.values[name], kept[name]) and np.array_equal(first.grads[name], kept_grads[name])
+    assert not np.array_equal(second.outputs[c.outputs[0]], first.outputs[c.outputs[0]])
+    assert np.array_equal(third.values[c.outputs[0]], second.outputs[c.outputs[0]])
+
+
+def test_sweep_in_blocks_keeps_what_it_is_asked_for_bit_for_bit(monkeypatch):
+    c = circuitsim.loads(MLP)
+    inputs = sample_inputs(mlp(400), 2500)
+    whole = c.run(inputs)
+    columns(monkeypatch, 256)
+    s = c.sweep(inputs, values=[c.outputs[0], "g5", "x3"], grads=["x0", "w20", "g7"], chunk=1000)
+    for name in s.values:
+        assert np.array_equal(s.values[name], whole.values[name]), name
+    for name in s.grads:
+        assert np.array_equal(s.grads[name], whole.grads[name]), name
+    seeded = c.sweep(inputs, grads=["x0", "x1"], seed={"g0": 1.0})  # g0 = w * x0: no gradient reaches x1
+    assert np.array_equal(seeded.grads["x0"], np.full(2500, c.inputs[mlp(400).gates[0][2][0]]))
+    assert np.array_equal(seeded.grads["x1"], np.zeros(2500))
+
+
+LOGS = "\n".join(["inputs: {x: 1.0, y: 2.0}", "gates:", *(f"  l{i}: {{type: log, inputs: [{'x' if i % 2 else 'y'}]}}" for i in range(8)),
+                  "  s: {type: add, inputs: [l0, l1, l2, l3, l4, l5, l6, l7]}", "outputs: [s]", ""])
+
+
+def test_a_fault_in_a_block_is_named_with_its_gate_and_sample(always, monkeypatch):
+    c = circuitsim.loads(LOGS, path="logs.yaml")
+    assert c.plan.blocks(frozenset([c.plan.slot["x"]])) is not None
+    x = np.linspace(1.0, 2.0, 20)
+    x[13] = 0.0
+    with pytest.raises(circuitsim.NumericalError, match=r"logs.yaml:4:3: error: gate 'l1' \(log\) with inputs x=0 produced -inf \(sample 13\)"):
+        c.run({"x": x}, nan="raise")
+    x[13] = math.nan
+    with pytest.raises(circuitsim.NumericalError, match=r"input 'x' is nan \(sample 13\)"):
+        c.run({"x": x}, nan="raise")
+    columns(monkeypatch, 4)
+    x[13] = 0.0
+    with pytest.raises(circuitsim.NumericalError, match=r"gate 'l1' \(log\) with inputs x=0 produced -inf \(sample 13\)"):
+        c.run({"x": x}, nan="raise")
+    with pytest.raises(circuitsim.NumericalError, match=r"gate 'l1' \(log\) with inputs x=0 produced -inf \(sample 13\)"):
+        c.sweep({"x": x}, grads=["x"], chunk=5, nan="raise")
+    with pytest.warns(circuitsim.NumericalWarning, match=r"gate 'l1' \(log\) with inputs x=0 produced -inf \(sample 13\)"):
+        s = c.sweep({"x": x}, grads=["x"], chunk=5)
+    assert np.isneginf(s.values["s"][13]) and np.isfinite(np.delete(s.values["s"], 13)).all()
