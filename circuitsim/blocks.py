@@ -9,11 +9,16 @@ inputs are views of the block wherever their rows follow a pattern: a slice, a s
 or a grid such as an MLP layer's products (neuron i, input j reading row ``a + j``: the same
 rows for every neuron, a view with a zero stride). Only inputs without a pattern are gathered.
 Backward, a contribution through a grid whose rows repeat is summed over the repeating axis
-(``np.sum(..., axis=0, out=...)``); repeats without a pattern use ``np.add.at``.
+(``np.sum(..., axis=0, out=...)``), or, where it is a port's numbers times an upstream
+gradient that is one row per summed index (weights times the gradients of the neurons they
+feed), one matrix product; repeats without a pattern use ``np.add.at``. A gradient passed on
+unchanged to an input that feeds nothing else (an ``add`` in a neuron's chain of sums) shares
+its consumer's row instead of being copied (see :mod:`circuitsim.patterns` for the views).
 
-The block's arrays and every view of them are made once per chunk width and reused by every
-chunk and every later run: a run allocates no memory per gate, and a chunk of
-:func:`chunk_width` samples keeps its rows in the processor's caches. Only what the caller asks
+The blocks and every view of them are made once per chunk width and reused by every chunk and
+every later run: a run allocates no block memory, only the temporaries of expressions that are
+more than one operation (a relu's ``where``), and a chunk of :func:`chunk_width` samples keeps
+its rows in the processor's caches. Only what the caller asks
 for leaves the block: the values and gradients of the slots named, copied column by column
 into the caller's arrays; gradients nobody asked for (nor needs on the way to one asked for)
 are not computed, and groups whose outputs lead to no seed are skipped.
@@ -28,7 +33,6 @@ A run traps numpy's floating-point errors as other batch runs do: a fault raises
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -36,6 +40,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from . import patterns
 from .levels import Levels, levels_for
 
 __all__ = ["BLOCK_BYTES", "MIN_GATES", "MIN_WIDTH", "Blocks", "blocks_for", "chunk_width"]
@@ -77,11 +82,11 @@ class Blocks:
         self.groups: list[tuple[Any, tuple[int, int], tuple[_Port, ...]]] = []
         for group in levels.groups:
             k = group.stop - group.start
-            indexes = [_positions(s, k) for s in group.ins]
+            indexes = [patterns.positions(s, k) for s in group.ins]
             reads_rows = [bool(row[ix].any()) for ix in indexes]
             for ix, rows in zip(indexes, reads_rows):
                 row[ix] |= rows  # a port that reads rows reads rows only: its numbers get rows too
-            shape = _shape(k, [ix for ix, rows in zip(indexes, reads_rows) if rows])
+            shape = patterns.shape_of(k, [ix for ix, rows in zip(indexes, reads_rows) if rows])
             ports = tuple(_Port(ix, shape, not rows) for ix, rows in zip(indexes, reads_rows))
             self.groups.append((group, shape, ports))
         self.row = row
@@ -179,7 +184,7 @@ class _Port:
     def __init__(self, index: np.ndarray, shape: tuple[int, int], scalar: bool) -> None:
         self.index = index
         self.scalar = scalar  # no gate's input here has a row: a column of numbers, set per run
-        self.affine = None if scalar else _affine(index, *shape)  # rows a + i*s1 + j*s2, or None
+        self.affine = None if scalar else patterns.affine(index, *shape)  # rows a + i*s1 + j*s2, or None
 
 
 class _Program:
@@ -228,8 +233,8 @@ class _Program:
                     written[index] = True
                     continue
                 target = rows[index]
-                affine = _affine(target, *shape)
-                how = _reduction(target, shape, affine)
+                affine = patterns.affine(target, *shape)
+                how = patterns.reduction(target, shape, affine)
                 fresh = fresh and how != "at"
                 if not fresh:
                     zero += np.unique(target[~written[index]]).tolist()
@@ -262,10 +267,10 @@ class _Bound:
             xs = tuple(self._port(self.steps, v, port.index, shape, width, port) for port in ports)
             out = v[group.start : group.stop].reshape(*shape, width)
             views.append((xs, out))
-            self.steps.append(partial(_into(group.expr, len(xs)), xs, out))
+            self.steps.append(partial(patterns.into(group.expr, len(xs)), xs, out))
         self.back: list = []
         if len(program.zero):
-            zero = _as_slice(program.zero)
+            zero = patterns.as_slice(program.zero)
             self.back.append(partial(g[zero].fill, 0.0) if isinstance(zero, slice) else partial(g.__setitem__, zero, 0.0))
         largest = max((group.stop - group.start for group, _, _ in groups), default=1)
         temp = np.empty(largest * width)
@@ -275,7 +280,7 @@ class _Bound:
             go = self._port(self.back, g, go_rows, shape, width)
             actions = []
             for p, target, affine, how, fresh in todo:
-                dest = _target(g, target, shape, affine, how)
+                dest = patterns.target(g, target, shape, affine, how)
                 actions.append((p, group.units[p], dest, how, fresh, _product(group, ports, p, go_rows, shape, how, g)))
             self.back.append(_backward(group, xs, out, go, g, actions, temp[: go.size].reshape(go.shape)))
 
@@ -285,9 +290,9 @@ class _Bound:
             column = np.empty((*shape, 1))
             self.columns.append((column, index))
             return column
-        affine = port.affine if port is not None else _affine(index, *shape)
+        affine = port.affine if port is not None else patterns.affine(index, *shape)
         if affine is not None:
-            return _view(a, affine, shape)
+            return patterns.view(a, affine, shape)
         buffer = np.empty((len(index), width))
         steps.append(partial(np.take, a, index, axis=0, out=buffer))
         return buffer.reshape(*shape, width)
@@ -317,7 +322,7 @@ def _product(group, ports, p: int, go_rows: np.ndarray, shape, how, g: np.ndarra
     if q is None or not ports[q].scalar:
         return None
     r, m = shape
-    affine = _affine(go_rows, r, m)
+    affine = patterns.affine(go_rows, r, m)
     if affine is None:
         return None
     start, s1, s2 = affine
@@ -371,116 +376,3 @@ def _backward(group, xs, out, go, g, actions, temp):
                 np.add(dest, np.sum(term, axis=how), out=dest)
 
     return step
-
-
-# -- patterns of rows ----------------------------------------------------------------------
-
-
-def _positions(s, k: int) -> np.ndarray:
-    """A group port's positions (a slice or an index array) as an index array."""
-    if isinstance(s, slice):
-        return np.arange(s.start, s.stop, dtype=np.intp)
-    return np.asarray(s, dtype=np.intp)
-
-
-def _affine(index: np.ndarray, r: int, m: int) -> tuple[int, int, int] | None:
-    """``(a, s1, s2)`` if ``index[i*m + j] == a + i*s1 + j*s2`` for all i < r, j < m."""
-    grid = index.reshape(r, m)
-    a = int(grid[0, 0])
-    s1 = int(grid[1, 0]) - a if r > 1 else 0
-    s2 = int(grid[0, 1]) - a if m > 1 else 0
-    expect = a + np.arange(r)[:, None] * s1 + np.arange(m) * s2
-    return (a, s1, s2) if np.array_equal(grid, expect) else None
-
-
-def _shape(k: int, indexes: list[np.ndarray]) -> tuple[int, int]:
-    """The group's shape (r, m), r*m == k, under which most of its row ports are patterns."""
-    candidates = [k]
-    for index in indexes:
-        d = np.diff(index)
-        run = int(np.argmax(d != d[0])) + 1 if len(d) and (d != d[0]).any() else k
-        if k % run == 0 and run not in candidates:
-            candidates.append(run)
-    return max(((k // m, m) for m in candidates), key=lambda shape: sum(_affine(ix, *shape) is not None for ix in indexes))
-
-
-def _reduction(index: np.ndarray, shape: tuple[int, int], affine) -> Any:
-    """How contributions reach ``index``'s rows: None (distinct rows, a view), the axis to sum
-    over (0, 1 or both: a view whose stride repeats rows), or ``"at"`` (``np.add.at``)."""
-    r, m = shape
-    if affine is None:
-        return "at"
-    _, s1, s2 = affine
-    repeat_i, repeat_j = r > 1 and s1 == 0, m > 1 and s2 == 0
-    if repeat_i and repeat_j:
-        return (0, 1)
-    if repeat_i:
-        return 0
-    if repeat_j:
-        return 1
-    return None if len(np.unique(index)) == len(index) else "at"
-
-
-def _view(a: np.ndarray, affine: tuple[int, int, int], shape: tuple[int, int]) -> np.ndarray:
-    """Rows ``start + i*s1 + j*s2`` of 2-D ``a`` as an array of shape (r, m, columns), a view."""
-    start, s1, s2 = affine
-    step = a.strides[0]
-    return as_strided(a[start], shape=(*shape, a.shape[1]), strides=(s1 * step, s2 * step, a.strides[1]))
-
-
-def _target(g: np.ndarray, index: np.ndarray, shape, affine, how):
-    """Where a port's contributions go: a view of the rows they are added into, or the index."""
-    if how == "at":
-        return index
-    start, s1, s2 = affine
-    step, width = g.strides[0], g.shape[1]
-    if how is None:
-        return _view(g, affine, shape)
-    if how == 0:
-        return as_strided(g[start], shape=(shape[1], width), strides=(s2 * step, g.strides[1]))
-    if how == 1:
-        return as_strided(g[start], shape=(shape[0], width), strides=(s1 * step, g.strides[1]))
-    return g[start]
-
-
-def _as_slice(index: np.ndarray):
-    if len(index) and index[-1] - index[0] == len(index) - 1:
-        return slice(int(index[0]), int(index[-1]) + 1)
-    return index
-
-
-# -- expressions written in place ----------------------------------------------------------
-
-_UFUNCS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.true_divide}
-_into_cache: dict[tuple, Any] = {}
-
-
-def _into(expr, n: int):
-    """``f(xs, out)`` writing the output expression of ``expr`` into ``out``: its last
-    operation (a ``+ - * /`` or a numpy ufunc) is called with ``out=``, the rest as written."""
-    key = expr.key(n)
-    fn = _into_cache.get(key)
-    if fn is None:
-        xs = [f"x{k}" for k in range(n)]
-        text = expr.output.format(*xs)
-        tree = ast.parse(text.strip(), mode="eval").body
-        names = dict(expr.names)
-        if isinstance(tree, ast.BinOp) and type(tree.op) in _UFUNCS:
-            names["_ufunc"] = _UFUNCS[type(tree.op)]
-            body = f"_ufunc({ast.unparse(tree.left)}, {ast.unparse(tree.right)}, out=out)"
-        elif isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
-            names["_ufunc"] = np.negative
-            body = f"_ufunc({ast.unparse(tree.operand)}, out=out)"
-        elif (
-            isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and not tree.keywords
-            and isinstance(names.get(tree.func.id), np.ufunc) and names[tree.func.id].nin == len(tree.args)
-            and names[tree.func.id].nout == 1 and not any(isinstance(a, ast.Starred) for a in tree.args)
-        ):
-            body = f"{tree.func.id}({', '.join(ast.unparse(a) for a in tree.args)}, out=out)"
-        else:
-            body = f"out[...] = {text}"
-        unpack = f"    {', '.join(xs)}, = xs\n" if xs else ""
-        namespace = names
-        exec(compile(f"def into(xs, out):\n{unpack}    {body}\n", f"<into {expr.output!r}>", "exec"), namespace)
-        fn = _into_cache[key] = namespace["into"]
-    return fn

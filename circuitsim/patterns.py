@@ -1,0 +1,127 @@
+"""Rows of a block (:mod:`circuitsim.blocks`) as views, and expressions that write in place.
+
+A group port's rows ``index`` follow a *pattern* under the group's shape ``(r, m)`` if
+``index[i*m + j] == a + i*s1 + j*s2``: then they are one strided view of the block (a zero
+stride repeats a row), with no copy. Contributions into a pattern whose stride repeats rows are
+summed over that axis; any other repeats go through ``np.add.at``.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+__all__ = ["affine", "as_slice", "into", "positions", "reduction", "shape_of", "target", "view"]
+
+
+def positions(s, k: int) -> np.ndarray:
+    """A group port's positions (a slice or an index array) as an index array."""
+    if isinstance(s, slice):
+        return np.arange(s.start, s.stop, dtype=np.intp)
+    return np.asarray(s, dtype=np.intp)
+
+
+def affine(index: np.ndarray, r: int, m: int) -> tuple[int, int, int] | None:
+    """``(a, s1, s2)`` if ``index[i*m + j] == a + i*s1 + j*s2`` for all i < r, j < m."""
+    grid = index.reshape(r, m)
+    a = int(grid[0, 0])
+    s1 = int(grid[1, 0]) - a if r > 1 else 0
+    s2 = int(grid[0, 1]) - a if m > 1 else 0
+    expect = a + np.arange(r)[:, None] * s1 + np.arange(m) * s2
+    return (a, s1, s2) if np.array_equal(grid, expect) else None
+
+
+def shape_of(k: int, indexes: list[np.ndarray]) -> tuple[int, int]:
+    """The group's shape (r, m), r*m == k, under which most of its row ports are patterns."""
+    candidates = [k]
+    for index in indexes:
+        d = np.diff(index)
+        run = int(np.argmax(d != d[0])) + 1 if len(d) and (d != d[0]).any() else k
+        if k % run == 0 and run not in candidates:
+            candidates.append(run)
+    return max(((k // m, m) for m in candidates), key=lambda shape: sum(affine(ix, *shape) is not None for ix in indexes))
+
+
+def reduction(index: np.ndarray, shape: tuple[int, int], affine) -> Any:
+    """How contributions reach ``index``'s rows: None (distinct rows, a view), the axis to sum
+    over (0, 1 or both: a view whose stride repeats rows), or ``"at"`` (``np.add.at``)."""
+    r, m = shape
+    if affine is None:
+        return "at"
+    _, s1, s2 = affine
+    repeat_i, repeat_j = r > 1 and s1 == 0, m > 1 and s2 == 0
+    if repeat_i and repeat_j:
+        return (0, 1)
+    if repeat_i:
+        return 0
+    if repeat_j:
+        return 1
+    return None if len(np.unique(index)) == len(index) else "at"
+
+
+def view(a: np.ndarray, affine: tuple[int, int, int], shape: tuple[int, int]) -> np.ndarray:
+    """Rows ``start + i*s1 + j*s2`` of 2-D ``a`` as an array of shape (r, m, columns), a view."""
+    start, s1, s2 = affine
+    step = a.strides[0]
+    return as_strided(a[start], shape=(*shape, a.shape[1]), strides=(s1 * step, s2 * step, a.strides[1]))
+
+
+def target(g: np.ndarray, index: np.ndarray, shape, affine, how):
+    """Where a port's contributions go: a view of the rows they are added into, or the index."""
+    if how == "at":
+        return index
+    start, s1, s2 = affine
+    step, width = g.strides[0], g.shape[1]
+    if how is None:
+        return view(g, affine, shape)
+    if how == 0:
+        return as_strided(g[start], shape=(shape[1], width), strides=(s2 * step, g.strides[1]))
+    if how == 1:
+        return as_strided(g[start], shape=(shape[0], width), strides=(s1 * step, g.strides[1]))
+    return g[start]
+
+
+def as_slice(index: np.ndarray):
+    if len(index) and index[-1] - index[0] == len(index) - 1:
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return index
+
+
+# -- expressions written in place ----------------------------------------------------------
+
+_UFUNCS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.true_divide}
+_cache: dict[tuple, Any] = {}
+
+
+def into(expr, n: int):
+    """``f(xs, out)`` writing the output expression of ``expr`` into ``out``: its last
+    operation (a ``+ - * /`` or a numpy ufunc) is called with ``out=``, the rest as written."""
+    key = expr.key(n)
+    fn = _cache.get(key)
+    if fn is None:
+        xs = [f"x{k}" for k in range(n)]
+        text = expr.output.format(*xs)
+        tree = ast.parse(text.strip(), mode="eval").body
+        names = dict(expr.names)
+        if isinstance(tree, ast.BinOp) and type(tree.op) in _UFUNCS:
+            names["_ufunc"] = _UFUNCS[type(tree.op)]
+            body = f"_ufunc({ast.unparse(tree.left)}, {ast.unparse(tree.right)}, out=out)"
+        elif isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
+            names["_ufunc"] = np.negative
+            body = f"_ufunc({ast.unparse(tree.operand)}, out=out)"
+        elif (
+            isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and not tree.keywords
+            and isinstance(names.get(tree.func.id), np.ufunc) and names[tree.func.id].nin == len(tree.args)
+            and names[tree.func.id].nout == 1 and not any(isinstance(a, ast.Starred) for a in tree.args)
+        ):
+            body = f"{tree.func.id}({', '.join(ast.unparse(a) for a in tree.args)}, out=out)"
+        else:
+            body = f"out[...] = {text}"
+        unpack = f"    {', '.join(xs)}, = xs\n" if xs else ""
+        namespace = names
+        exec(compile(f"def into(xs, out):\n{unpack}    {body}\n", f"<into {expr.output!r}>", "exec"), namespace)
+        fn = _cache[key] = namespace["into"]
+    return fn
