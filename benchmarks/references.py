@@ -123,17 +123,20 @@ def micrograd_runner(net: Net, batch: int):
     return run
 
 
-def torch_runner(net: Net, batch: int):
-    """PyTorch autograd: 0-d tensors for one sample, tensors of shape (batch,) for a batch."""
+def torch_runner(net: Net, batch: int, only=None):
+    """PyTorch autograd on one thread: 0-d tensors for one sample, tensors of shape (batch,) for
+    a batch. Every input requires its gradient (a weight's is summed over the batch), or with
+    ``only`` the inputs named there (the others are constants to autograd)."""
     try:
         import torch
     except ImportError:
         return None
     torch.set_num_threads(1)
     start = {name: torch.tensor(value, dtype=torch.float64) for name, value in sample_inputs(net, batch).items()}
+    wanted = set(start if only is None else only)
 
     def run():
-        v = {name: t.clone().requires_grad_() for name, t in start.items()}
+        v = {name: t.clone().requires_grad_() if name in wanted else t for name, t in start.items()}
         for name, op, srcs in net.gates:
             if op == "add":
                 v[name] = v[srcs[0]] + v[srcs[1]]

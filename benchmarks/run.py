@@ -21,14 +21,17 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import time
 import warnings
 
-import circuitsim
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one thread for numpy's matrix products, as for PyTorch
 
-from .circuits import chain, mlp, sample_inputs
-from .loading import load_rows
-from .references import RUNNERS
+import circuitsim  # noqa: E402
+
+from .circuits import chain, mlp, sample_inputs  # noqa: E402
+from .loading import load_rows  # noqa: E402
+from .references import RUNNERS  # noqa: E402
 
 __all__ = ["main"]
 
@@ -51,6 +54,25 @@ def best_of(fn, repeat: int) -> float:
             best = min(best, time.perf_counter() - start)
         finally:
             gc.enable()
+    return best
+
+
+def best_of_each(fns: dict, repeat: int) -> dict:
+    """The best time of each function, their runs taken in turns (one warm-up each first), so
+    that a busy spell on a shared machine slows all of them rather than one."""
+    for fn in fns.values():
+        fn()
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            gc.collect()
+            gc.disable()
+            try:
+                start = time.perf_counter()
+                fn()
+                best[name] = min(best[name], time.perf_counter() - start)
+            finally:
+                gc.enable()
     return best
 
 
@@ -84,18 +106,41 @@ def bench_size(n: int, args) -> None:
         if batch == 1:
             ours = bench_tiers(circuit, inputs, gates, repeat)
             tier = " (levelized)" if circuit.plan._levels is not None else " (straight-line)"
-        else:
-            ours, tier = best_of(lambda: circuit.run(inputs), repeat), ""
-        row(f"{gates:,}", f"batch {batch:,}", f"circuitsim{tier}", f"{ours / unit * 1e9:,.1f} ns", "", "1.00")
-        for name, make in RUNNERS.items():
-            if name in ("micrograd", "pytorch") and gates > args.max_reference_gates:
-                continue
-            runner = make(net, batch)
-            if runner is None:
-                continue
-            theirs = best_of(runner, repeat)
-            row(f"{gates:,}", f"batch {batch:,}", name, f"{theirs / unit * 1e9:,.1f} ns", "", f"{theirs / ours:.2f}")
+            row(f"{gates:,}", "batch 1", f"circuitsim{tier}", f"{ours / unit * 1e9:,.1f} ns", "", "1.00")
+            for name, make in RUNNERS.items():
+                runner = None if name in ("micrograd", "pytorch") and gates > args.max_reference_gates else make(net, batch)
+                if runner is not None:
+                    theirs = best_of(runner, repeat)
+                    row(f"{gates:,}", "batch 1", name, f"{theirs / unit * 1e9:,.1f} ns", "", f"{theirs / ours:.2f}")
+            continue
+        bench_batch(circuit, net, inputs, gates, batch, repeat, args)
     del circuit
+
+
+def bench_batch(circuit, net, inputs: dict, gates: int, batch: int, repeat: int, args) -> None:
+    """A batch's rows: circuitsim keeping everything (``run``) and keeping the output and the
+    gradients of the batch inputs (``sweep``), beside the references, all timed in turns."""
+    xs = [name for name in net.inputs if name.startswith("x")]
+    contestants = {
+        "circuitsim run (every value and gradient)": lambda: circuit.run(inputs),
+        "circuitsim sweep (output, gradients of x)": lambda: circuit.sweep(inputs, values=circuit.outputs, grads=xs),
+    }
+    for name, make in RUNNERS.items():
+        if name in ("micrograd", "pytorch") and gates > args.max_reference_gates:
+            continue
+        runner = make(net, batch)
+        if runner is not None:
+            contestants[name] = runner
+    if "pytorch" in contestants:
+        contestants["pytorch (gradients of x only)"] = RUNNERS["pytorch"](net, batch, only=xs)
+    times = best_of_each(contestants, repeat)
+    ours = times["circuitsim run (every value and gradient)"]
+    for name, seconds in times.items():
+        row(f"{gates:,}", f"batch {batch:,}", name, f"{seconds / gates / batch * 1e9:,.1f} ns", "", f"{seconds / ours:.2f}")
+    sweep = times["circuitsim sweep (output, gradients of x)"]
+    for name in ("pytorch", "pytorch (gradients of x only)"):
+        if name in times:
+            row(f"{gates:,}", f"batch {batch:,}", f"circuitsim sweep / {name}", "", "", f"{sweep / times[name]:.2f}")
 
 
 def bench_tiers(circuit, inputs: dict, gates: int, repeat: int, label: str = "") -> float:

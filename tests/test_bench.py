@@ -53,4 +53,5 @@ def test_readme_performance_commands_run(root, capsys):
         else:
             benchmark([*words[3:], "--sizes", "60", "--batches", "1", "20", "--repeat", "1"])
             table = capsys.readouterr().out
-            assert "| circuitsim |" in table and "| python loop |" in table and "| numpy plan |" in table
+            assert "| circuitsim run (every value and gradient) |" in table and "| python loop |" in table and "| numpy plan |" in table
+            assert "| circuitsim sweep (output, gradients of x) |" in table
