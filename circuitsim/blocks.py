@@ -50,14 +50,16 @@ MIN_WIDTH = 4  # mean gates per group at which a group's few numpy calls beat on
 
 BLOCK_BYTES = 4 * 2**20  # the rows a chunk touches, about: a few MiB stay in the caches
 MIN_COLUMNS, MAX_COLUMNS = 1_024, 8_192  # below this the numpy calls' own cost shows
+COLUMNS_STEP = 16  # chunk widths are multiples of this: matrix products compute every column alike
 
 
 def chunk_width(rows: int, samples: int) -> int:
     """Samples per chunk for ``rows`` rows touched per sample: about :data:`BLOCK_BYTES` of
-    them, and ``samples`` in chunks of equal width."""
+    them, ``samples`` in chunks of about equal width, a multiple of :data:`COLUMNS_STEP`."""
     width = max(MIN_COLUMNS, min(MAX_COLUMNS, BLOCK_BYTES // (8 * max(rows, 1))))
     chunks = -(-samples // width)
-    return -(-samples // chunks)
+    width = -(-samples // chunks)
+    return -(-width // COLUMNS_STEP) * COLUMNS_STEP
 
 
 def blocks_for(slots, batched: frozenset[int]) -> Blocks | None:
@@ -92,6 +94,7 @@ class Blocks:
         self.row = row
         self.filled = [p for p in np.flatnonzero(row).tolist() if p not in set(self.batched) and not _is_gate(levels, p)]
         self._programs: dict[tuple, _Program] = {}
+        self._whole: dict[frozenset[int], _Backward] = {}  # seeded positions -> the whole backward pass
         self._block: tuple | None = None  # (width, values, grads)
 
     def program(self, seeded: frozenset[int], kept: frozenset[int]) -> _Program:
@@ -99,7 +102,10 @@ class Blocks:
         key = (seeded, kept)
         program = self._programs.get(key)
         if program is None:
-            program = self._programs[key] = _Program(self, seeded, kept)
+            whole = self._whole.get(seeded)
+            if whole is None:
+                whole = self._whole[seeded] = _Backward(self, seeded)
+            program = self._programs[key] = _Program(self, whole, seeded, kept)
         return program
 
     def block(self, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -187,65 +193,88 @@ class _Port:
         self.affine = None if scalar else patterns.affine(index, *shape)  # rows a + i*s1 + j*s2, or None
 
 
-class _Program:
-    """What one kind of run (its seeds, the gradients it keeps) computes backward, and where.
+class _Backward:
+    """The whole backward pass of runs seeded at ``seeded`` positions, every gradient wanted.
 
     Gradients live in rows of the gradient block, one per position, except where a gradient
     is its one consumer's upstream gradient passed on unchanged (a local gradient of 1, as
     through an ``add`` whose input feeds nothing else): that position shares its consumer's
-    row, so that the chain of adds of a neuron's sum costs nothing backward.
+    row, so that the chain of adds of a neuron's sum costs nothing backward. ``steps`` lists,
+    in reverse group order, each group's upstream rows and its ports' contributions:
+    ``(port, target rows, their pattern, how they are added, whether they are set fresh)``.
     """
 
-    def __init__(self, blocks: Blocks, seeded: frozenset[int], kept: frozenset[int]) -> None:
-        self.blocks = blocks
+    def __init__(self, blocks: Blocks, seeded: frozenset[int]) -> None:
         n = blocks.n_positions
-        need = np.zeros(n, dtype=bool)  # gradients that lead to a kept one
-        need[list(kept)] = True
         reads = np.zeros(n, dtype=np.intp)  # gate inputs reading each position
-        for group, _, ports in blocks.groups:
-            mask = np.zeros(group.stop - group.start, dtype=bool)
+        for _, _, ports in blocks.groups:
             for port in ports:
-                mask |= need[port.index]
                 np.add.at(reads, port.index, 1)
-            need[group.start : group.stop] |= mask
         rows = np.arange(n)  # position -> its gradient's row
         written = np.zeros(n, dtype=bool)  # positions whose gradient is set so far in a chunk
         written[list(seeded)] = True
-        zero: list[int] = []  # rows each chunk starts at zero: added into before being set
-        self.backward_plan: list[tuple] = []
+        self.steps: list[tuple] = []
         for gi in range(len(blocks.groups) - 1, -1, -1):
             group, shape, ports = blocks.groups[gi]
             outs = slice(group.start, group.stop)
-            if not written[outs].any() or not need[outs].any():
-                continue
-            zero += rows[group.start + np.flatnonzero(~written[outs])].tolist()
+            if not written[outs].any():
+                continue  # no seed reaches it
             written[outs] = True
             go_rows = rows[outs].copy()
             todo = []
             for p, port in enumerate(ports):
                 index = port.index
-                if not need[index].any():
-                    continue
                 fresh = not written[index].any()
-                distinct = len(np.unique(index)) == len(index)
-                if group.units[p] == "+" and fresh and distinct and (reads[index] == 1).all():
+                if group.units[p] == "+" and fresh and len(np.unique(index)) == len(index) and (reads[index] == 1).all():
                     rows[index] = go_rows  # the consumer's row, shared
                     written[index] = True
                     continue
                 target = rows[index]
                 affine = patterns.affine(target, *shape)
                 how = patterns.reduction(target, shape, affine)
-                fresh = fresh and how != "at"
-                if not fresh:
-                    zero += np.unique(target[~written[index]]).tolist()
                 written[index] = True
-                todo.append((p, target, affine, how, fresh))
-            if todo:
-                self.backward_plan.append((gi, go_rows, todo))
+                todo.append((p, target, affine, how, fresh and how != "at"))
+            self.steps.append((gi, go_rows, todo))
         self.rows = rows
+        self.reached = written
+
+
+class _Program:
+    """What one kind of run (its seeds, the gradients it keeps) computes backward: the steps
+    of :class:`_Backward` whose contributions lead to a kept gradient, each computed as in the
+    whole pass (the same bits, whatever else is kept), and the rows each chunk starts at zero
+    (read before any kept step sets them)."""
+
+    def __init__(self, blocks: Blocks, whole: _Backward, seeded: frozenset[int], kept: frozenset[int]) -> None:
+        self.blocks = blocks
+        n = blocks.n_positions
+        need = np.zeros(n, dtype=bool)  # gradients that lead to a kept one
+        need[list(kept)] = True
+        for group, _, ports in blocks.groups:
+            mask = np.zeros(group.stop - group.start, dtype=bool)
+            for port in ports:
+                mask |= need[port.index]
+            need[group.start : group.stop] |= mask
+        rows = self.rows = whole.rows
+        valid = np.zeros(n, dtype=bool)  # rows set so far in a chunk
+        valid[rows[list(seeded)]] = True
+        zero: list[int] = []
+        self.backward_plan: list[tuple] = []
+        for gi, go_rows, todo in whole.steps:
+            group, _, ports = blocks.groups[gi]
+            todo = [step for step in todo if need[ports[step[0]].index].any()]
+            if not todo:
+                continue
+            zero += go_rows[~valid[go_rows]].tolist()  # upstream rows nobody kept sets
+            valid[go_rows] = True
+            for _, target, _, _, fresh in todo:
+                if not fresh:
+                    zero += target[~valid[target]].tolist()
+                valid[target] = True
+            self.backward_plan.append((gi, go_rows, todo))
         self.zero = np.unique(np.asarray(zero, dtype=np.intp))
-        self.written = frozenset(np.flatnonzero(written).tolist())
-        self.touched = int(blocks.row.sum() + len(np.unique(rows[written])))
+        self.written = frozenset(np.flatnonzero(whole.reached).tolist())
+        self.touched = int(blocks.row.sum() + valid.sum())
         self.bound: _Bound | None = None
 
     def bind(self, v: np.ndarray, g: np.ndarray) -> _Bound:
@@ -267,7 +296,8 @@ class _Bound:
             xs = tuple(self._port(self.steps, v, port.index, shape, width, port) for port in ports)
             out = v[group.start : group.stop].reshape(*shape, width)
             views.append((xs, out))
-            self.steps.append(partial(patterns.into(group.expr, len(xs)), xs, out))
+            columns = frozenset(k for k, port in enumerate(ports) if port.scalar)
+            self.steps.append(partial(patterns.into(group.expr, len(xs), columns), xs, out))
         self.back: list = []
         if len(program.zero):
             zero = patterns.as_slice(program.zero)
@@ -277,7 +307,7 @@ class _Bound:
         for gi, go_rows, todo in program.backward_plan:
             group, shape, ports = groups[gi]
             xs, out = views[gi]
-            go = self._port(self.back, g, go_rows, shape, width)
+            go = np.broadcast_to(self._port(self.back, g, go_rows, shape, width), (*shape, width))
             actions = []
             for p, target, affine, how, fresh in todo:
                 dest = patterns.target(g, target, shape, affine, how)
@@ -317,8 +347,7 @@ def _product(group, ports, p: int, go_rows: np.ndarray, shape, how, g: np.ndarra
     product, else None."""
     if how not in (0, 1) or isinstance(group.expr.grads, str):
         return None
-    text = group.expr.grads[p].strip()
-    q = next((q for q in range(len(ports)) if text == f"{{{q}}}"), None)
+    q = patterns.port_read(group.expr.grads[p], len(ports))
     if q is None or not ports[q].scalar:
         return None
     r, m = shape
@@ -326,11 +355,27 @@ def _product(group, ports, p: int, go_rows: np.ndarray, shape, how, g: np.ndarra
     if affine is None:
         return None
     start, s1, s2 = affine
-    if (how == 0 and s2) or (how == 1 and s1):
+    if (how == 0 and s2) or (how == 1 and s1) or not _columns_alike(m if how == 0 else r, r if how == 0 else m):
         return None
     n, stride = (r, s1) if how == 0 else (m, s2)
     upstream = as_strided(g[start], shape=(n, g.shape[1]), strides=(stride * g.strides[0], g.strides[1]))
     return q, upstream
+
+
+_alike: dict[tuple[int, int], bool] = {}
+
+
+def _columns_alike(rows: int, inner: int) -> bool:
+    """Whether the BLAS behind ``np.matmul`` computes each column of a (rows x inner) times
+    (inner x n) product the same way for every n that is a multiple of :data:`COLUMNS_STEP`,
+    as blocks need for the same bits whatever the chunks (probed once per shape)."""
+    key = (rows, inner)
+    if key not in _alike:
+        rng = np.random.default_rng(0)
+        a, b = rng.standard_normal((rows, inner)), rng.standard_normal((inner, 64 * COLUMNS_STEP))
+        whole = a @ b
+        _alike[key] = all(np.array_equal(a @ b[:, :n], whole[:, :n]) for n in (COLUMNS_STEP, 3 * COLUMNS_STEP, 17 * COLUMNS_STEP))
+    return _alike[key]
 
 
 def _backward(group, xs, out, go, g, actions, temp):

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-__all__ = ["affine", "as_slice", "into", "positions", "reduction", "shape_of", "target", "view"]
+__all__ = ["affine", "as_slice", "into", "port_read", "positions", "reduction", "shape_of", "target", "view"]
 
 
 def positions(s, k: int) -> np.ndarray:
@@ -63,10 +63,30 @@ def reduction(index: np.ndarray, shape: tuple[int, int], affine) -> Any:
 
 
 def view(a: np.ndarray, affine: tuple[int, int, int], shape: tuple[int, int]) -> np.ndarray:
-    """Rows ``start + i*s1 + j*s2`` of 2-D ``a`` as an array of shape (r, m, columns), a view."""
+    """Rows ``start + i*s1 + j*s2`` of 2-D ``a`` as an array of shape (r, m, columns), or of
+    shape (r, 1, columns) or (1, m, columns) where a stride is zero (numpy broadcasts it): a
+    view, made by slicing where it can (numpy runs slices of a block faster than arbitrary
+    strides)."""
     start, s1, s2 = affine
+    r, m = shape
+    if r == 1 or s1 == 0:
+        return _rows(a, start, s2, m)[None] if m == 1 or s2 else a[start][None, None]
+    if m == 1 or s2 == 0:
+        return _rows(a, start, s1, r)[:, None]
+    if s1 == m * s2 and s2 > 0:
+        return a[start : start + r * s1 : s2].reshape(r, m, a.shape[1])
     step = a.strides[0]
-    return as_strided(a[start], shape=(*shape, a.shape[1]), strides=(s1 * step, s2 * step, a.strides[1]))
+    return as_strided(a[start], shape=(r, m, a.shape[1]), strides=(s1 * step, s2 * step, a.strides[1]))
+
+
+def _rows(a: np.ndarray, start: int, stride: int, n: int) -> np.ndarray:
+    """Rows ``start, start + stride, ...`` (n of them) of ``a``, a slice."""
+    if n == 1:
+        return a[start : start + 1]
+    if stride > 0:
+        return a[start : start + n * stride : stride]
+    stop = start + n * stride
+    return a[start : (stop if stop >= 0 else None) : stride]
 
 
 def target(g: np.ndarray, index: np.ndarray, shape, affine, how):
@@ -74,13 +94,12 @@ def target(g: np.ndarray, index: np.ndarray, shape, affine, how):
     if how == "at":
         return index
     start, s1, s2 = affine
-    step, width = g.strides[0], g.shape[1]
     if how is None:
-        return view(g, affine, shape)
+        return view(g, affine, shape)  # distinct rows: no stride is zero, the full shape
     if how == 0:
-        return as_strided(g[start], shape=(shape[1], width), strides=(s2 * step, g.strides[1]))
+        return _rows(g, start, s2, shape[1])
     if how == 1:
-        return as_strided(g[start], shape=(shape[0], width), strides=(s1 * step, g.strides[1]))
+        return _rows(g, start, s1, shape[0])
     return g[start]
 
 
@@ -90,16 +109,36 @@ def as_slice(index: np.ndarray):
     return index
 
 
+def port_read(template: str, n: int) -> int | None:
+    """The port whose value the expression ``template`` is (``"({1})"``: 1), else None."""
+    try:
+        tree = ast.parse(template.format(*(f"x{k}" for k in range(n)), out="out").strip(), mode="eval").body
+    except (SyntaxError, IndexError, KeyError, ValueError):
+        return None
+    if isinstance(tree, ast.Name) and tree.id.startswith("x") and tree.id[1:].isdigit():
+        return int(tree.id[1:])
+    return None
+
+
 # -- expressions written in place ----------------------------------------------------------
 
 _UFUNCS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.true_divide}
 _cache: dict[tuple, Any] = {}
 
 
-def into(expr, n: int):
+def _column(node: ast.AST, columns: frozenset[int]) -> bool:
+    return isinstance(node, ast.Name) and node.id[:1] == "x" and node.id[1:].isdigit() and int(node.id[1:]) in columns
+
+
+def into(expr, n: int, columns: frozenset[int] = frozenset()):
     """``f(xs, out)`` writing the output expression of ``expr`` into ``out``: its last
-    operation (a ``+ - * /`` or a numpy ufunc) is called with ``out=``, the rest as written."""
-    key = expr.key(n)
+    operation (a ``+ - * /`` or a numpy ufunc) is called with ``out=``, the rest as written.
+
+    ``columns`` are the ports given as columns of numbers (one per gate, the same for every
+    sample): a sum or product of such a port and another runs with the other first, which
+    numpy iterates several times faster, and the same bits (both operations commute exactly).
+    """
+    key = (expr.key(n), columns)
     fn = _cache.get(key)
     if fn is None:
         xs = [f"x{k}" for k in range(n)]
@@ -108,7 +147,10 @@ def into(expr, n: int):
         names = dict(expr.names)
         if isinstance(tree, ast.BinOp) and type(tree.op) in _UFUNCS:
             names["_ufunc"] = _UFUNCS[type(tree.op)]
-            body = f"_ufunc({ast.unparse(tree.left)}, {ast.unparse(tree.right)}, out=out)"
+            left, right = tree.left, tree.right
+            if isinstance(tree.op, (ast.Add, ast.Mult)) and _column(left, columns) and not _column(right, columns):
+                left, right = right, left
+            body = f"_ufunc({ast.unparse(left)}, {ast.unparse(right)}, out=out)"
         elif isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
             names["_ufunc"] = np.negative
             body = f"_ufunc({ast.unparse(tree.operand)}, out=out)"

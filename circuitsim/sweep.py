@@ -15,6 +15,7 @@ runs each block once for all columns.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -151,7 +152,9 @@ def _in_blocks(circuit, blocks, slots: frozenset[int], part: dict, seeds, values
         return False
     for k in zero:
         rows[kept + k] = 0.0
-    return all(np.isfinite(x).all() for x in inputs[: plan.n_inputs]) and bool(np.isfinite(rows).all())
+    numbers = [x for x in inputs[: plan.n_inputs] if type(x) is float]
+    arrays = [inputs[slot] for slot in slots]
+    return math.isfinite(sum(numbers)) and all(np.isfinite(a).all() for a in arrays) and bool(np.isfinite(rows).all())
 
 
 def _run_chunk(circuit, part: dict, seeds, backward: bool, policy: str, start: int):
