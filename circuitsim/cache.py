@@ -3,8 +3,9 @@ of the time its text takes to read.
 
 What is kept is what the fast reader (:mod:`circuitsim.fastload`) made of a file in the
 canonical form and the topological order: the netlist's columns as numpy arrays and the rest
-(names, gate types and params, outputs, tests) as JSON, in one ``.npz`` file, never a pickle,
-so reading an entry runs no code. An entry's name is the SHA-256 of everything the circuit
+(names, gate types and params, outputs, tests) as JSON, in one ``.circuit`` file: its SHA-256,
+a JSON header naming each array's type, shape and place, then the arrays' bytes, which are
+read back in place (no copy, never a pickle: reading an entry runs no code). An entry's name is the SHA-256 of everything the circuit
 depends on: the file's bytes, its path (positions name it), circuitsim's version, this format's
 version and every registered gate type with the class and plugin version behind it. Any change
 to one of these is another entry; an entry that cannot be read, or whose own checksum does not
@@ -20,7 +21,6 @@ time to empty it.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import tempfile
@@ -72,14 +72,13 @@ def _gate_types(registry) -> list[str]:
 
 
 def _entry_path(key: str) -> str:
-    return os.path.join(cache_dir(), f"{key}.npz")
+    return os.path.join(cache_dir(), f"{key}.circuit")
 
 
-def save_entry(key: str, spec, netlist: Netlist, order: Order) -> None:
+def save_entry(key: str, spec, netlist: Netlist, order: Order, slots) -> None:
     """Write the entry for ``key``; a cache that cannot be written is no error (it stays empty)."""
     columns = netlist.columns_of
-    none = np.array([v is None for v in netlist.numbers], dtype=bool)
-    values = np.array([0.0 if v is None else v for v in netlist.numbers], dtype=np.float64)
+    values, given = netlist.numbers_of()
     meta = {
         "name": spec.name,
         "description": spec.description,
@@ -94,7 +93,7 @@ def save_entry(key: str, spec, netlist: Netlist, order: Order) -> None:
         "names": np.frombuffer("\n".join(netlist.names).encode("utf-8"), dtype=np.uint8),
         "kinds": np.frombuffer(bytes(netlist.kinds), dtype=np.uint8),
         "values": values,
-        "none": none,
+        "given": given,
         "kind_of": columns.kind_of.astype(np.int32),
         "start": columns.start.astype(np.int64),
         "sources": columns.flat.astype(np.int32),
@@ -104,11 +103,9 @@ def save_entry(key: str, spec, netlist: Netlist, order: Order) -> None:
         "order": order.nodes.astype(np.int32),
         "generations": order.starts.astype(np.int64),
         "outputs": np.asarray(netlist.output_numbers(), dtype=np.int64),
-        "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+        **{f"slots.{name}": array for name, array in slots.arrays().items()},
     }
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    payload = buffer.getbuffer()
+    payload = _pack(meta, arrays)
     try:
         os.makedirs(cache_dir(), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir(), suffix=".tmp")
@@ -131,33 +128,58 @@ def load_entry(key: str, path: str | None, lookup):
         payload = memoryview(blob)[32:]
         if hashlib.sha256(payload).digest() != blob[:32]:
             return None
-        with np.load(io.BytesIO(payload), allow_pickle=False) as entry:
-            return _rebuild({name: entry[name] for name in entry.files}, path, lookup)
+        return _rebuild(*_unpack(payload), path, lookup)
     except Exception:  # a corrupt or foreign entry: load from the text instead
         return None
 
 
-def _rebuild(a: dict, path: str | None, lookup):
-    meta = json.loads(a["meta"].tobytes().decode("utf-8"))
+def _pack(meta: dict, arrays: dict[str, np.ndarray]) -> bytes:
+    """A JSON header (its length first) and the arrays' bytes, each at a multiple of 8."""
+    layout, parts, at = [], [], 0
+    for name, array in arrays.items():
+        array = np.ascontiguousarray(array)
+        layout.append([name, array.dtype.str, array.shape, at])
+        parts.append(array.tobytes() + bytes(-array.nbytes % 8))
+        at += len(parts[-1])
+    header = json.dumps({"meta": meta, "arrays": layout}).encode("utf-8")
+    header += b" " * (-len(header) % 8)
+    return b"".join([len(header).to_bytes(8, "little"), header, *parts])
+
+
+def _unpack(payload: memoryview) -> tuple[dict, dict[str, np.ndarray]]:
+    """The meta and the arrays (read-only views of ``payload``) of :func:`_pack`."""
+    size = int.from_bytes(payload[:8], "little")
+    header = json.loads(bytes(payload[8 : 8 + size]).decode("utf-8"))
+    body = payload[8 + size :]
+    arrays = {}
+    for name, dtype, shape, at in header["arrays"]:
+        dtype = np.dtype(dtype)
+        if dtype.hasobject:
+            raise ValueError("no objects in a cache entry")
+        count = int(np.prod(shape))
+        arrays[name] = np.frombuffer(body, dtype=dtype, count=count, offset=at).reshape(shape)
+    return header["meta"], arrays
+
+
+def _rebuild(meta: dict, a: dict, path: str | None, lookup):
     if meta["path"] != path:
         return None
-    names = a["names"].tobytes().decode("utf-8").split("\n") if a["names"].size else []
-    n = len(names)
     kinds = bytearray(a["kinds"].tobytes())
-    numbers = a["values"].tolist()
-    for i in np.flatnonzero(a["none"]).tolist():
-        numbers[i] = None
-    if len(kinds) != n or len(numbers) != n or not set(kinds) <= {INPUT, CONST, GATE}:
+    n = len(kinds)
+    names = a["names"].tobytes()  # made a list when first read
+    if names.count(b"\n") != max(n - 1, 0) or len(a["values"]) != n or len(a["given"]) != n or kinds.translate(None, bytes([INPUT, CONST, GATE])):
         return None
     table = [(type_name, lookup(type_name)(params), params, tuple(ports)) for type_name, params, ports in meta["kinds"]]
     start, kind_of = a["start"], a["kind_of"]
     if len(start) != n + 1 or len(kind_of) != n or (len(kind_of) and int(kind_of.max()) >= len(table)):
         return None
-    columns = Columns(table, kind_of, start, a["sources"].astype(np.int64), a["wired"].astype(np.int64))
+    columns = Columns(table, kind_of, start, a["sources"], a["wired"])
+    numbers = (a["values"], a["given"])
     netlist = Netlist.of_columns(meta["name"], path, meta["outputs"], names, kinds, numbers, a["lines"], a["columns"], columns)
     netlist._output_numbers = a["outputs"].tolist()
     tests = [TestSpec(t[0], t[1], t[2], t[3], t[4], Position(path, t[5], t[6])) for t in meta["tests"]]
     output_pos = {name: Position(path, line, column) for name, (line, column) in zip(meta["outputs"], meta["output_pos"])}
     widths = {int(k): int(v) for k, v in meta["widths"]}
     spec = canonical_spec(netlist, widths, meta["description"], meta["outputs"], output_pos, tests)
-    return spec, netlist, Order(a["order"].astype(np.int64), a["generations"])
+    slots = {name[len("slots.") :]: array for name, array in a.items() if name.startswith("slots.")}
+    return spec, netlist, Order(a["order"], a["generations"], slots)

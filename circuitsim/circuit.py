@@ -75,9 +75,9 @@ class Circuit:
         self.plan = Plan(nodes, order, registry)
         self._graph: nx.DiGraph | None = None
         self._start = self.plan.new_values()  # constants and the inputs' defaults
-        defaults = nodes.input_defaults()  # in slot order: inputs come first
-        self._start[: len(defaults)] = [0.0 if d is None else d for d in defaults]
-        self._required = [self.plan.numbering.name(slot) for slot, d in enumerate(defaults) if d is None]
+        defaults, given = nodes.input_values()  # in slot order: inputs come first (0.0: none)
+        self._start[: len(defaults)] = defaults.tolist()
+        self._required = [self.plan.numbering.name(slot) for slot in np.flatnonzero(~given).tolist()]
         self._outputs = dict(zip(spec.outputs, self.plan.outputs))
         self._named = LazyIndex(self.plan.numbering, "named")  # made when a result is read by name
 

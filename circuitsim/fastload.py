@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .errors import CircuitError, Position
+from .names import NameTable
 from .netlist import CONST, GATE, INPUT, Columns, Netlist
 from .spec import NAME_RE, CircuitSpec, GateSpec, InputSpec, Source
 from .spec_parser import SpecParser
@@ -47,11 +48,10 @@ _DECIMAL_LINES = re.compile(f"(?:{_DECIMAL_TEXT}\n)*{_DECIMAL_TEXT}")
 _NUMBER_START = frozenset("0123456789+-.")
 _GATE_PREFIX = len("  : {type: , inputs: [")  # the columns before a gate's first source, less its name and type
 _CANONICAL_BYTES = bytes(range(0x20, 0x7F)) + b"\n"  # printable ASCII and line breaks only
-_TOP_LINE = re.compile(r"^[^ \n][^\n]*", re.M)  # a line of the top level
 _BLOCK_END = re.compile(r"\n(?!  )")  # the end of an indented block
 _KEY = re.compile(r"([A-Za-z_]+):(?: |\Z)")
 _REST_KEYS = {"circuit", "description", "outputs", "tests"}  # what the full reader reads
-_YAML_WORDS = {"null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "~"}
+_YAML_WORDS = ["null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "~"]
 
 
 class _NotCanonical(Exception):
@@ -88,17 +88,24 @@ class _Reader:
     def read(self, default_name: str, gate_types) -> tuple[CircuitSpec, Netlist]:
         text = self.text
         blocks: dict[str, tuple[int, int, int]] = {}  # key -> offsets of its header, first line and end
-        for top in _TOP_LINE.finditer(text):  # the lines of a block are indented: never one of these
-            line = top.group()
+        at = 0
+        while at < len(text):  # the top-level lines, jumping over the blocks
+            eol = text.find("\n", at)
+            eol = len(text) if eol < 0 else eol
+            line = text[at:eol]
             key = _KEY.match(line)
             if key is not None and key[1] in ("inputs", "gates") and line == key[1] + ":":
                 if key[1] in blocks:
                     raise _NotCanonical
-                start = min(top.end() + 1, len(text))
-                end = _BLOCK_END.search(text, top.end())  # the first line after it not indented
-                blocks[key[1]] = (top.start(), start, len(text) if end is None else max(end.start() + 1, start))
-            elif key is None or key[1] not in _REST_KEYS:
+                start = min(eol + 1, len(text))
+                end = _BLOCK_END.search(text, eol)  # the first line after it not indented
+                end = len(text) if end is None else max(end.start() + 1, start)
+                blocks[key[1]] = (at, start, end)
+                at = end
+                continue
+            if line[:1] not in ("", " ") and (key is None or key[1] not in _REST_KEYS):
                 raise _NotCanonical  # modules, wires, a misspelt key, a comment: the full reader
+            at = eol + 1
         inputs = self.read_inputs(*blocks.get("inputs", (0, 0, 0))[1:])
         netlist, widths = self.read_gates(inputs, *blocks.get("gates", (0, 0, 0))[1:])
         return self.rest(blocks, netlist, widths, default_name, gate_types), netlist
@@ -128,40 +135,60 @@ class _Reader:
         del found
         n_inputs, n_gates = len(input_names), len(names)
         counts = np.fromiter(map(str.count, written, repeat(", ")), dtype=np.int64, count=n_gates) + 1
-        keys = list(zip(types, counts.tolist(), params))
-        numbered = {key: k for k, key in enumerate(dict.fromkeys(keys))}
-        table = [self.kind(type_name, n, given) for type_name, n, given in numbered]
         kind_of = np.full(n_inputs + n_gates, -1, dtype=np.int32)
-        kind_of[n_inputs:] = np.fromiter(map(numbered.__getitem__, keys), dtype=np.int32, count=n_gates)
-        del keys
+        table = self.kinds(types, counts, params, kind_of[n_inputs:])
+        del types, params
         all_names = input_names + names
-        index = dict(zip(all_names, range(len(all_names))))
-        if len(index) != len(all_names) or any(word in index for word in _YAML_WORDS):
+        if not NameTable.fits(all_names):
+            raise _NotCanonical
+        known = NameTable(all_names)
+        if not known.unique or (known.numbers(_YAML_WORDS) >= 0).any():
             raise _NotCanonical  # a name given twice, or one YAML reads as null or a bool
         texts = ", ".join(written).split(", ")
         del written
         if len(texts) != int(counts.sum()):
             raise _NotCanonical
-        flat = np.fromiter(map(index.get, texts, repeat(-1)), dtype=np.int64, count=len(texts))
+        flat = known.numbers(texts)
         start_of = np.zeros(n_inputs + n_gates + 1, dtype=np.int64)
         np.cumsum(counts, out=start_of[n_inputs + 1 :])
         lines = np.concatenate([np.arange(first_input, first_input + n_inputs), np.arange(first, first + n_gates)]).astype(np.int32)
         columns = np.full(n_inputs + n_gates, 3, dtype=np.int32)
-        numbers = defaults + [None] * n_gates
         kinds = bytearray(bytes([INPUT]) * n_inputs + bytes([GATE]) * n_gates)
+        values = np.zeros(n_inputs + n_gates, dtype=np.float64)
+        given = np.zeros(n_inputs + n_gates, dtype=bool)
+        if None in defaults:
+            given[:n_inputs] = [d is not None for d in defaults]
+            values[:n_inputs] = [0.0 if d is None else d for d in defaults]
+        else:
+            given[:n_inputs], values[:n_inputs] = True, defaults
+        widths: dict[int, int] = {}
         unresolved = np.flatnonzero(flat < 0)
         if len(unresolved):  # numbers: constant nodes after the gates
-            widths, columns = self.constants(unresolved, texts, flat, start_of, table, kind_of, (all_names, kinds, numbers, lines, columns))
-            all_names, kinds, numbers, lines, columns = columns
+            const_names, numbers, const_lines, const_columns = self.constants(unresolved, texts, flat, start_of, table, kind_of, all_names, lines, widths)
+            all_names += const_names
+            kinds += bytes([CONST]) * len(const_names)
+            values, given = np.concatenate([values, numbers]), np.concatenate([given, np.ones(len(numbers), dtype=bool)])
+            lines = np.concatenate([lines, np.array(const_lines, dtype=np.int32)])
+            columns = np.concatenate([columns, np.array(const_columns, dtype=np.int32)])
             start_of = np.concatenate([start_of, np.full(len(widths), start_of[-1])])
             kind_of = np.concatenate([kind_of, np.full(len(widths), -1, dtype=np.int32)])
-            index.update(zip(all_names[n_inputs + n_gates :], range(n_inputs + n_gates, len(all_names))))
-        else:
-            widths = {}
         wired = np.arange(n_inputs, n_inputs + n_gates, dtype=np.int64)
-        netlist = Netlist.of_columns("", self.path, (), all_names, kinds, numbers, lines, columns, Columns(table, kind_of, start_of, flat, wired))
-        netlist.index = index
+        netlist = Netlist.of_columns("", self.path, (), all_names, kinds, (values, given), lines, columns, Columns(table, kind_of, start_of, flat, wired))
+        netlist.names_table = known  # finds inputs and gates before the index is made
         return netlist, widths
+
+    def kinds(self, types: list[str], counts: np.ndarray, params: list[str], kind_of: np.ndarray) -> list[tuple]:
+        """The table of gate kinds (type, inputs, params) and each gate's number in it."""
+        if any(params):
+            keys = list(zip(types, counts.tolist(), params))
+            numbered = {key: k for k, key in enumerate(dict.fromkeys(keys))}
+            kind_of[:] = np.fromiter(map(numbered.__getitem__, keys), dtype=np.int32, count=len(keys))
+            return [self.kind(type_name, n, given) for type_name, n, given in numbered]
+        type_number = {name: k for k, name in enumerate(dict.fromkeys(types))}  # no params: by type and inputs
+        codes = np.fromiter(map(type_number.__getitem__, types), dtype=np.int64, count=len(types)) * (int(counts.max(initial=0)) + 1) + counts
+        _, first, numbers = np.unique(codes, return_index=True, return_inverse=True)
+        kind_of[:] = numbers.reshape(-1)
+        return [self.kind(types[i], int(counts[i]), "") for i in first.tolist()]
 
     def kind(self, type_name: str, n: int, params: str | None) -> tuple:
         """The type, gate object, params and ports of gates of this type, inputs and params."""
@@ -189,30 +216,25 @@ class _Reader:
             raise _NotCanonical
         return given
 
-    def constants(self, unresolved: np.ndarray, texts: list[str], flat: np.ndarray, start_of: np.ndarray, table, kind_of, columns) -> tuple[dict[int, int], tuple]:
-        """Each number among the sources (at ``unresolved`` in ``flat``) made a constant node:
-        their widths as written by node number, and the node columns with them appended."""
-        names, kinds, numbers, lines, columns_ = columns
-        widths: dict[int, int] = {}
-        new_lines, new_columns = [], []
+    def constants(self, unresolved: np.ndarray, texts: list[str], flat: np.ndarray, start_of: np.ndarray, table, kind_of, names, lines, widths) -> tuple:
+        """Each number among the sources (at ``unresolved`` in ``flat``) made a constant node
+        after the ``names`` so far: their names, values, lines and columns (``widths``: the
+        width of each as written, by node number)."""
+        new: tuple[list, list, list, list] = ([], [], [], [])
         gates = np.searchsorted(start_of, unresolved, side="right") - 1  # node numbers
         for wire, node in zip(unresolved.tolist(), gates.tolist()):
             text = texts[wire]
             if not text or text[0] not in _NUMBER_START:
                 raise _NotCanonical  # an unknown name, a module's output, ...
             type_name, _, _, ports = table[kind_of[node]]
-            first = int(start_of[node])
-            name = names[node]
-            widths[len(names)] = len(text)
-            flat[wire] = len(names)
-            names.append(f"{name}:{ports[wire - first]}")
-            numbers.append(_number(text))
-            new_lines.append(lines[node])
-            new_columns.append(_GATE_PREFIX + len(name) + len(type_name) + 1 + sum(len(t) + 2 for t in texts[first:wire]))
-        kinds += bytes([CONST]) * len(widths)
-        lines = np.concatenate([lines, np.array(new_lines, dtype=np.int32)])
-        columns_ = np.concatenate([columns_, np.array(new_columns, dtype=np.int32)])
-        return widths, (names, kinds, numbers, lines, columns_)
+            first, name, number = int(start_of[node]), names[node], len(names) + len(new[0])
+            widths[number] = len(text)
+            flat[wire] = number
+            new[0].append(f"{name}:{ports[wire - first]}")
+            new[1].append(_number(text))
+            new[2].append(lines[node])
+            new[3].append(_GATE_PREFIX + len(name) + len(type_name) + 1 + sum(len(t) + 2 for t in texts[first:wire]))
+        return new
 
     # -- the rest of the file ----------------------------------------------------------------
 
@@ -314,13 +336,13 @@ class _View:
         return iter([names[i] for i in numbers])
 
     def __contains__(self, name) -> bool:
-        i = self.netlist.index.get(name)
+        i = self.netlist.find(name) if isinstance(name, str) else None
         return i is not None and self.netlist.kinds[i] == self.kind
 
     def __getitem__(self, name: str):
         if name not in self:
             raise KeyError(name)
-        return self.make(self.netlist.index[name])
+        return self.make(self.netlist.find(name))
 
     def get(self, name: str, default=None):
         return self[name] if name in self else default
@@ -345,7 +367,7 @@ class _Inputs(_View):
 
     def make(self, i: int) -> InputSpec:
         netlist = self.netlist
-        return InputSpec(netlist.names[i], netlist.numbers[i], netlist.pos(i))
+        return InputSpec(netlist.names[i], netlist.number(i), netlist.pos(i))
 
 
 class _Gates(_View):
@@ -366,7 +388,7 @@ class _Gates(_View):
         for port, j in zip(ports, netlist.sources_of(i)):
             pos = Position(netlist.path, line, column)
             if netlist.kinds[j] == CONST:
-                sources[port] = Source(None, netlist.numbers[j], pos)
+                sources[port] = Source(None, netlist.number(j), pos)
                 column += self.widths[j] + 2
             else:
                 sources[port] = Source(names[j], None, pos)

@@ -136,7 +136,7 @@ def levels_for(slots, *, min_gates: int | None = None, min_width: int | None = N
         return None
     rule_of_kind, kinds = rules
     rule = rule_of_kind[slots.kind]
-    code = slots.level * len(kinds) + rule  # a group per (level, kind of expressions)
+    code = slots.level.astype(np.int64) * len(kinds) + rule  # a group per (level, kind of expressions)
     codes, first, group = np.unique(code, return_index=True, return_inverse=True)
     if n_gates < (MIN_WIDTH if min_width is None else min_width) * len(codes):
         return None

@@ -154,9 +154,10 @@ def _loads(text, path, plugins, registry, limits: _Limits, cache: bool | None) -
     spec, netlist, order, errors = _Reader(registry, limits).circuit(text, path)
     if errors:
         raise errors[0] if len(errors) == 1 else CircuitErrors(errors)
+    circuit = Circuit(spec, netlist, order, registry)
     if key is not None and isinstance(spec, CanonicalSpec):  # the cache keeps what the fast reader reads
-        save_entry(key, spec, netlist, order)
-    return Circuit(spec, netlist, order, registry)
+        save_entry(key, spec, netlist, order, circuit.plan.numbering)
+    return circuit
 
 
 def from_spec(spec: CircuitSpec, registry: Registry) -> Circuit:

@@ -115,7 +115,7 @@ class Columns:
 
 _NO_GATE = (None, None, _NO_PARAMS, ())
 # The columns a netlist made from arrays makes when first asked for (see Netlist.__getattr__).
-_LAZY = frozenset(("index", "types", "gates", "params", "ports", "sources", "instance", "file_ids", "wired"))
+_LAZY = frozenset(("names", "numbers", "index", "types", "gates", "params", "ports", "sources", "instance", "file_ids", "wired"))
 
 
 class Netlist(Mapping):
@@ -152,12 +152,19 @@ class Netlist(Mapping):
         self._columns: Columns | None = None  # made from the lists when asked for
 
     @classmethod
-    def of_columns(cls, name: str, path: str | None, outputs, names: list[str], kinds: bytearray, numbers: list,
-                   lines: np.ndarray, columns: np.ndarray, gate_columns: Columns) -> Netlist:  # fmt: skip
-        """A netlist of one file without modules, made whole from its columns."""
+    def of_columns(cls, name: str, path: str | None, outputs, names: list[str] | bytes, kinds: bytearray,
+                   numbers: tuple[np.ndarray, np.ndarray], lines: np.ndarray, columns: np.ndarray,
+                   gate_columns: Columns) -> Netlist:  # fmt: skip
+        """A netlist of one file without modules, made whole from its columns: ``names`` (or
+        their UTF-8 bytes, one a line), ``numbers`` as two arrays, the numbers (0.0 where
+        there is none) and whether there is one."""
         netlist = cls.__new__(cls)
         netlist.name, netlist.path, netlist.outputs, netlist.instances = name, path, tuple(outputs), {}
-        netlist.names, netlist.kinds, netlist.numbers = names, kinds, numbers
+        if isinstance(names, bytes):
+            netlist._names_text = names
+        else:
+            netlist.names = names
+        netlist.kinds, (netlist._values, netlist._given) = kinds, numbers
         netlist.lines, netlist.columns, netlist.files = lines, columns, [path]
         netlist._columns = gate_columns
         return netlist
@@ -172,7 +179,14 @@ class Netlist(Mapping):
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _column(self, name: str, c: Columns):
-        n = len(self.names)
+        n = len(self.kinds)
+        if name == "names":
+            return self.__dict__.pop("_names_text").decode("utf-8").split("\n") if n else []
+        if name == "numbers":
+            numbers = self._values.tolist()
+            for i in np.flatnonzero(~self._given).tolist():
+                numbers[i] = None
+            return numbers
         if name == "index":
             return dict(zip(self.names, range(n)))
         if name == "sources":
@@ -217,6 +231,7 @@ class Netlist(Mapping):
         if self._columns is not None:
             self._every_column()
             self.lines, self.columns = array("l", list(map(int, self.lines))), array("l", list(map(int, self.columns)))
+            self.__dict__.pop("_values", None), self.__dict__.pop("_given", None)
             self._columns = None
 
     def _every_column(self) -> None:
@@ -272,7 +287,7 @@ class Netlist(Mapping):
         type_, gate, params, ports = self.gate_kind(i)
         instance = self.instance[i] if "instance" in self.__dict__ else None
         sources = tuple(names[j] for j in self.sources_of(i))
-        return Node(names[i], KINDS[self.kinds[i]], self.pos(i), instance, self.numbers[i], type_, gate, params, ports, sources)
+        return Node(names[i], KINDS[self.kinds[i]], self.pos(i), instance, self.number(i), type_, gate, params, ports, sources)
 
     def gate_kind(self, i: int) -> tuple:
         """``(type, gate object, params, ports)`` of node number ``i`` (Nones for an input or constant)."""
@@ -298,20 +313,47 @@ class Netlist(Mapping):
         return iter(self.names)
 
     def __len__(self) -> int:
-        return len(self.names)
+        return len(self.kinds)
 
     def __contains__(self, name: object) -> bool:
         return name in self.index
 
+    def find(self, name: str) -> int | None:
+        """The number of the node (an input or gate, or any node once ``index`` is made) named ``name``."""
+        table = self.__dict__.get("names_table") if "index" not in self.__dict__ else None
+        return self.index.get(name) if table is None else table.find(name)
+
     def output_numbers(self) -> list[int]:
         """The outputs' node numbers."""
         numbers = self.__dict__.get("_output_numbers")
-        return numbers if numbers is not None else [self.index[name] for name in self.outputs]
+        return numbers if numbers is not None else [self.find(name) for name in self.outputs]
+
+    def number(self, i: int) -> float | None:
+        """Node ``i``'s constant value or input default (``None``: none)."""
+        if "numbers" in self.__dict__:
+            return self.numbers[i]
+        return float(self._values[i]) if self._given[i] else None
+
+    def numbers_of(self) -> tuple[np.ndarray, np.ndarray]:
+        """The numbers as two arrays: the numbers (0.0 where there is none), whether there is one."""
+        if "_values" in self.__dict__ and self._columns is not None:
+            return self._values, self._given
+        given = np.array([v is not None for v in self.numbers], dtype=bool)
+        return np.array([0.0 if v is None else v for v in self.numbers], dtype=np.float64), given
+
+    def input_values(self) -> tuple[np.ndarray, np.ndarray]:
+        """The inputs' defaults in file order (0.0 for a required one), and whether each has one."""
+        values, given = self.numbers_of()
+        inputs = np.flatnonzero(np.frombuffer(self.kinds, dtype=np.uint8) == INPUT)
+        return values[inputs], given[inputs]
 
     def input_defaults(self) -> list[float | None]:
         """The inputs' defaults, in file order (``None``: required)."""
-        values = self.numbers
-        return [values[i] for i in np.flatnonzero(np.frombuffer(self.kinds, dtype=np.uint8) == INPUT).tolist()]
+        values, given = self.input_values()
+        defaults = values.tolist()
+        for k in np.flatnonzero(~given).tolist():
+            defaults[k] = None
+        return defaults
 
     def position(self, name: str) -> Position:
         """Where a node, or a module instance, stands in its file."""

@@ -57,21 +57,35 @@ class Slots:
     writes slot ``n_inputs + k``.
     """
 
+    #: What :meth:`arrays` gives, and a numbering read back from the cache is made from.
+    ARRAYS = ("by_slot", "kind", "level", "ins_start", "ins_flat", "sizes")
+
     def __init__(self, nodes: Netlist, order: Order) -> None:
-        self.nodes = nodes
+        self.nodes, self.order = nodes, order
+        self.table = nodes.columns_of.table
+        if order.slots is not None:  # read back from the cache
+            for name in self.ARRAYS:
+                setattr(self, name, order.slots[name])
+            self.n_inputs, self.n_named = int(self.sizes[0]), int(self.sizes[1])
+        else:
+            self._number(nodes, order)
+        self.n_slots = len(self.by_slot)
+        self.slot_of = np.empty(self.n_slots, dtype=np.int64)
+        self.slot_of[self.by_slot] = np.arange(self.n_slots)
+        self.gate_nodes = self.by_slot[self.n_inputs : self.n_named]
+        self.constants = [(s, nodes.number(i)) for s, i in enumerate(self.by_slot[self.n_named :].tolist(), self.n_named)]
+        self.outputs = self.slot_of[nodes.output_numbers()].tolist()
+
+    def _number(self, nodes: Netlist, order: Order) -> None:
         kinds = np.frombuffer(nodes.kinds, dtype=np.uint8)
-        n = len(kinds)
         order_kinds = kinds[order.nodes]
         inputs = np.flatnonzero(kinds == INPUT)  # in file order
         gate_order = order_kinds == GATE
         gates = order.nodes[gate_order]
         self.by_slot = np.concatenate([inputs, gates, order.nodes[order_kinds == CONST]]).astype(np.int64)
-        self.slot_of = np.empty(n, dtype=np.int64)
-        self.slot_of[self.by_slot] = np.arange(n)
-        self.n_slots, self.n_inputs, self.n_named = n, len(inputs), len(inputs) + len(gates)
-        self.gate_nodes = gates
+        self.n_inputs, self.n_named = len(inputs), len(inputs) + len(gates)
+        self.sizes = np.array([self.n_inputs, self.n_named])
         columns = nodes.columns_of
-        self.table = columns.table
         self.kind = columns.kind_of[gates]
         generation = np.repeat(np.arange(len(order.starts) - 1), np.diff(order.starts))
         self.level = np.maximum(generation[gate_order], 1)
@@ -80,11 +94,14 @@ class Slots:
         np.cumsum(counts, out=self.ins_start[1:])
         total = int(self.ins_start[-1])
         segments = np.arange(total, dtype=np.int64) + np.repeat(columns.start[gates] - self.ins_start[:-1], counts)
-        self.ins_flat = self.slot_of[columns.flat[segments]]
-        numbers = nodes.numbers
-        self.constants = [(s, numbers[i]) for s, i in enumerate(self.by_slot[self.n_named :].tolist(), self.n_named)]
-        self.outputs = self.slot_of[nodes.output_numbers()].tolist()
-        self._named_order = order.nodes[order_kinds != CONST]
+        slot_of = np.empty(len(kinds), dtype=np.int64)
+        slot_of[self.by_slot] = np.arange(len(kinds))
+        self.ins_flat = slot_of[columns.flat[segments]]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The numbering as arrays (int32 where that holds them), for the cache."""
+        wide = self.n_slots >= 2**31 or (len(self.ins_start) and self.ins_start[-1] >= 2**31)
+        return {name: getattr(self, name).astype(np.int64 if wide else np.int32) for name in self.ARRAYS}
 
     def name(self, slot: int) -> str:
         """The name of the node in ``slot``."""
@@ -103,7 +120,8 @@ class Slots:
     @cached_property
     def named(self) -> dict[str, int]:
         """The inputs' and gates' slots by name, in topological order."""
-        named = self._named_order
+        kinds = np.frombuffer(self.nodes.kinds, dtype=np.uint8)
+        named = self.order.nodes[kinds[self.order.nodes] != CONST]
         return dict(zip(pick(self.nodes.names, named), self.slot_of[named].tolist()))
 
     @cached_property

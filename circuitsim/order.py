@@ -26,10 +26,15 @@ NARROW = 32  # generations of fewer nodes are placed by the plain loop
 
 
 class Order(NamedTuple):
-    """Node numbers in topological order; generation ``k`` is ``nodes[starts[k]:starts[k + 1]]``."""
+    """Node numbers in topological order; generation ``k`` is ``nodes[starts[k]:starts[k + 1]]``.
+
+    An order read back from the cache of loaded circuits also carries the plan's numbering
+    made from it (:meth:`circuitsim.numbering.Slots.arrays`), so that it is not made again.
+    """
 
     nodes: np.ndarray  # int64
     starts: np.ndarray  # int64, one per generation and one more
+    slots: dict | None = None
 
     def levels(self, n: int) -> np.ndarray:
         """The generation of each of the ``n`` nodes, by node number."""

@@ -1,0 +1,82 @@
+"""Names looked up in bulk: the fast reader resolves a million sources at once.
+
+A dict of a million names costs more than a second to build on a shared machine, and as much
+again to look the sources up in it one by one. :class:`NameTable` keeps the names' bytes as
+rows of 64-bit words, sorted by a key mixed from those words, and answers a whole list of
+names with a few numpy operations: the keys, a sort, a binary search and a comparison of the
+words found with the words asked for, so a key shared by two different names never gives a
+wrong answer. Two names with one key (or one name given twice) make the table not ``unique``,
+which the fast reader takes as a file for the full reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["NameTable"]
+
+MAX_WIDTH = 64  # longer names: the loader's dict instead
+_MIX = np.uint64(0x9E3779B97F4A7C16)
+
+
+class NameTable:
+    """Name -> its position in ``names``, for many names at once; see the module docstring."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.words = _words(names)
+        keys = _keys(self.words)
+        self.order = np.argsort(keys)
+        self.sorted = keys[self.order]
+        self.unique = not (self.sorted[1:] == self.sorted[:-1]).any()
+
+    @staticmethod
+    def fits(names: Sequence[str]) -> bool:
+        return not names or max(map(len, names)) <= MAX_WIDTH
+
+    def numbers(self, queries: Sequence[str]) -> np.ndarray:
+        """The position of each query among the names (int64), -1 where it is none of them."""
+        found = np.full(len(queries), -1, dtype=np.int64)
+        if not len(queries) or not len(self.sorted):
+            return found
+        asked = _words(queries)
+        keys = _keys(asked)
+        by_key = np.argsort(keys)
+        at = np.minimum(np.searchsorted(self.sorted, keys[by_key]), len(self.sorted) - 1)
+        hit = self.sorted[at] == keys[by_key]
+        found[by_key[hit]] = self.order[at[hit]]
+        candidates = np.flatnonzero(found >= 0)
+        width = self.words.shape[1]
+        mine = self.words[found[candidates]]
+        theirs = asked[candidates]
+        if theirs.shape[1] > width:  # a query longer than every name is none of them
+            same = (theirs[:, width:] == 0).all(axis=1) & (theirs[:, :width] == mine).all(axis=1)
+        else:
+            same = (mine[:, : theirs.shape[1]] == theirs).all(axis=1) & (mine[:, theirs.shape[1] :] == 0).all(axis=1)
+        found[candidates[~same]] = -1
+        return found
+
+    def find(self, name: str) -> int | None:
+        """The position of ``name``, or None."""
+        if len(name) > MAX_WIDTH or not name.isascii():
+            return None
+        number = int(self.numbers([name])[0])
+        return number if number >= 0 else None
+
+
+def _words(names: Sequence[str]) -> np.ndarray:
+    """Each name's ASCII bytes, NUL-padded, as a row of 64-bit words."""
+    raw = np.array(names, dtype="S") if len(names) else np.zeros(0, dtype="S8")
+    width = max(8, -(-raw.dtype.itemsize // 8) * 8)
+    return np.frombuffer(raw.astype(f"S{width}").tobytes(), dtype=np.uint64).reshape(len(raw), width // 8)
+
+
+def _keys(words: np.ndarray) -> np.ndarray:
+    """A key per row: the words times odd multipliers, summed, so zero words (padding) add nothing."""
+    keys = np.zeros(len(words), dtype=np.uint64)
+    multipliers = (np.arange(1, words.shape[1] + 1, dtype=np.uint64) * _MIX) | np.uint64(1)
+    with np.errstate(over="ignore"):
+        for j in range(words.shape[1]):
+            keys += words[:, j] * multipliers[j]
+    return keys
