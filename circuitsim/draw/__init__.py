@@ -23,7 +23,7 @@ from ..errors import CircuitError
 from ..fileio import atomic_write
 
 from .dot import write_dot
-from .model import Group, Node, Picture, Wire, picture
+from .model import Group, Node, Picture, Records, Wire, picture
 from .style import FONT, GRAD_COLOUR, VALUE_COLOUR
 from .raster import write_raster
 from .svg import Parts, svg_parts, write_svg
@@ -69,10 +69,11 @@ def render(
     return write_raster(pic, fmt)
 
 
-def render_parts(circuit: Circuit, result: Result | None = None, **options) -> Parts:
+def render_parts(circuit: Circuit, result: Result | None = None, *, styled: bool = True, **options) -> Parts:
     """The SVG picture of :func:`render` (options as for it) in pieces, each element with the
-    box it covers, for a page that creates only the elements in view."""
-    return svg_parts(_picture(circuit, result, **options))
+    box it covers, for a page that creates only the elements in view (unless ``styled``, it
+    takes the look of wires and labels from :data:`~circuitsim.draw.svg.STYLE`)."""
+    return svg_parts(_picture(circuit, result, **options), styled=styled)
 
 
 def to_svg(circuit: Circuit, result: Result | None = None, **options) -> str:
@@ -120,7 +121,7 @@ def save(path, picture: str | bytes) -> None:
 
 def _picture(circuit, result, *, precision=2, sample=0, expand=False, around=None, depth=2, limit=None) -> Picture:
     centre = around
-    nodes = circuit.nodes
+    nodes = Records(circuit.nodes)
     total = sum(1 for n in nodes if nodes[n].kind == "gate")
     only, caption = None, ""
     if centre is not None:

@@ -10,6 +10,8 @@ Given each node's layer (its column), the layout
    keeping the layer's order and each node's room (a least-squares fit, solved exactly by pool
    adjacent violators), so that chains of gates come out straight.
 
+A big layout (more than ``BIG`` nodes) makes do with fewer rounds of 2 and 3, which cost most.
+
 A tall node (a box with ports down its side) may say where on it each edge attaches; ordering
 and fitting then aim at straight edges between the attachment points rather than the centres.
 
@@ -28,6 +30,8 @@ __all__ = ["Layout", "layered_layout"]
 
 SWEEPS = 6  # rounds of down-and-up barycenter ordering
 ROUNDS = 8  # rounds of down-and-up coordinate fitting
+BIG = 6000  # a layout of more nodes (dummies included) makes do with fewer rounds of each
+BIG_SWEEPS, BIG_ROUNDS = 2, 3
 
 
 @dataclass
@@ -59,8 +63,9 @@ def layered_layout(
     room = {n: height.get(n, dummy_height) for col in layers for n in col}
     shift = _shifts(chains, attach or {})
     unit = sum(room.values()) / len(room) if room else 1.0
-    _order(layers, succs, preds, {k: s / unit for k, s in shift.items()})
-    y = _fit(layers, succs, preds, room, shift)
+    big = len(room) > BIG
+    _order(layers, succs, preds, {k: s / unit for k, s in shift.items()}, BIG_SWEEPS if big else SWEEPS)
+    y = _fit(layers, succs, preds, room, shift, BIG_ROUNDS if big else ROUNDS)
     column = list(itertools.accumulate(gaps[: len(layers) - 1], initial=0.0))
     x = {n: column[i] for i, col in enumerate(layers) for n in col}
     bends = {edge: [(x[d], y[d]) for d in chain[1:-1]] for edge, chain in chains.items()}
@@ -102,11 +107,11 @@ def _shifts(chains: dict, attach: Mapping) -> dict:
     return shift
 
 
-def _order(layers: list[list], succs: dict, preds: dict, shift: dict) -> None:
+def _order(layers: list[list], succs: dict, preds: dict, shift: dict, sweeps: int = SWEEPS) -> None:
     """Reorder the layers in place by barycenter sweeps; keep the best order seen."""
     index = {n: i for col in layers for i, n in enumerate(col)}
     best, best_crossings = [list(col) for col in layers], _crossings(layers, succs, index)
-    for _ in range(SWEEPS):
+    for _ in range(sweeps):
         for i in range(1, len(layers)):
             _sort_by_barycenter(layers[i], preds, index, shift)
         for i in range(len(layers) - 2, -1, -1):
@@ -152,7 +157,7 @@ def _crossings(layers: list[list], succs: dict, index: dict) -> int:
     return total
 
 
-def _fit(layers: list[list], succs: dict, preds: dict, room: dict, shift: dict) -> dict:
+def _fit(layers: list[list], succs: dict, preds: dict, room: dict, shift: dict, rounds: int = ROUNDS) -> dict:
     """Vertical centres: each node near its neighbours' mean, the layer's order and room kept."""
     y = {}
     for col in layers:
@@ -160,7 +165,7 @@ def _fit(layers: list[list], succs: dict, preds: dict, room: dict, shift: dict) 
         for n in col:
             y[n] = top + room[n] / 2
             top += room[n]
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         for col in layers[1:]:
             _place(col, preds, room, y, shift)
         for col in reversed(layers[:-1]):

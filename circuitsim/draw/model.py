@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ..circuit import Circuit, Result
     from ..graph import Netlist
 
-__all__ = ["Group", "Node", "Picture", "Wire", "number", "picture", "shared_instance"]
+__all__ = ["Group", "Node", "Picture", "Records", "Wire", "number", "picture", "shared_instance"]
 
 # Constants folded into the operator: gate symbol -> ports where a constant may be folded.
 FOLDABLE = {"+": "any", "*": "any", "-": "last", "/": "last"}
@@ -92,6 +92,15 @@ class Picture:
     numbers: bool = False  # whether the wires carry a run's numbers
 
 
+class Records(dict):
+    """A netlist's node records by name, each made once (a netlist makes a record each time it
+    is asked), with the netlist's ``outputs``, ``instances``, ``names`` and ``wired``."""
+
+    def __init__(self, nodes: Netlist) -> None:
+        super().__init__(nodes.items())
+        self.outputs, self.instances, self.names, self.wired = nodes.outputs, nodes.instances, nodes.names, nodes.wired
+
+
 def picture(
     circuit: Circuit,
     result: Result | None = None,
@@ -107,12 +116,12 @@ def picture(
     unless ``expand``, which draws its gates inside a :class:`Group` instead. ``only`` (graph
     node names) draws just those nodes and the wires between them.
     """
-    nodes = circuit.nodes
+    nodes = Records(circuit.nodes)
     numbers = None
     if result is not None:
         if result.batch is not None and not 0 <= sample < result.batch:
             raise IndexError(f"sample {sample} is out of range: the batch has {result.batch} samples (0 to {result.batch - 1})")
-        numbers = _Numbers(circuit, result, precision, sample)
+        numbers = _Numbers(circuit, result, precision, sample, nodes)
     keep = nodes if only is None else set(only)
     folded = _folded_constants(nodes)
     pins = {} if expand else _pins(nodes)
@@ -249,12 +258,12 @@ class _Numbers:
     traced is run again, traced, on the one sample drawn.
     """
 
-    def __init__(self, circuit: Circuit, result: Result, precision: int, sample: int) -> None:
+    def __init__(self, circuit: Circuit, result: Result, precision: int, sample: int, nodes: Records) -> None:
         self.precision = precision
         batch = result.batch is not None
         self.values = {n: _pick(v, sample, batch) for n, v in result.values.items()}
-        constants = [n for n, record in circuit.nodes.items() if record.kind == "const"]
-        self.values.update((n, circuit.nodes[n].value) for n in constants)
+        constants = [n for n, record in nodes.items() if record.kind == "const"]
+        self.values.update((n, nodes[n].value) for n in constants)
         self.grads = {n: _pick(v, sample, batch) for n, v in result.grads.items()}
         self.contributions: dict[tuple[str, str], float] = defaultdict(float)  # (node, gate) -> part
         if result.grads:

@@ -12,16 +12,25 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape, quoteattr as _quoteattr
 
 from .geometry import Box, text_width
 from .model import Node, Picture, Wire
 from .scene import Scene
 from .style import ARROW, ASCENT, EDGE, FAINT, FONT, GRAD_COLOUR, INK, MARGIN, NAME_FONT, SHADE, VALUE_COLOUR
 
-__all__ = ["LAYERS", "Parts", "svg_parts", "write_svg"]
+__all__ = ["LAYERS", "STYLE", "Parts", "svg_parts", "write_svg"]
 
 ARROW_ID = "circuitsim-arrow"
+
+
+def quoteattr(value: str) -> str:
+    """``value`` quoted for an attribute (as xml.sax.saxutils.quoteattr, faster for plain names)."""
+    if '"' in value or "&" in value or "<" in value or ">" in value or "\n" in value or "\t" in value or "\r" in value:
+        return _quoteattr(value)
+    return f'"{value}"'
+
+
 SCALES = 'style="max-width: 100%; height: auto" '  # fits a narrow notebook cell or page
 
 
@@ -50,15 +59,18 @@ def write_svg(pic: Picture, *, browser: bool = True) -> str:
     return "\n".join([parts.head, *body, "</svg>", ""])
 
 
-def svg_parts(pic: Picture, *, browser: bool = True) -> Parts:
-    """Lay ``pic`` out and write each of its elements (see :class:`Parts`)."""
+def svg_parts(pic: Picture, *, browser: bool = True, styled: bool = True) -> Parts:
+    """Lay ``pic`` out and write each of its elements (see :class:`Parts`). Unless ``styled``,
+    wires and labels leave their look to the page's stylesheet, :data:`STYLE` (the texts of a
+    big drawing are mostly these attributes)."""
     scene = Scene(pic)
     items = [("frames", scene.frame[name], _frame(scene, name)) for name in sorted(scene.frame, key=lambda name: name.count("/"))]
-    items += [("wires", _wire_box(scene, k), _wire(scene, k, w)) for k, w in enumerate(pic.wires)]
+    line = WIRE_LOOK if styled else ""
+    items += [("wires", _wire_box(scene, k), _wire(scene, k, w, line)) for k, w in enumerate(pic.wires)]
     items += [("nodes", _node_box(scene, n), _node(scene, n)) for n in pic.nodes.values()]
-    halo = ' stroke="white" stroke-width="3" paint-order="stroke"' if browser else ""
+    looks = {cls: _label_look(cls, browser) if styled else "" for cls in ("value", "grad")}
     items += [
-        ("labels", functools.reduce(Box.union, (box for _, _, box in scene.labels[k])), _labels(pic, w, scene.labels[k], halo))
+        ("labels", functools.reduce(Box.union, (box for _, _, box in scene.labels[k])), _labels(pic, w, scene.labels[k], looks))
         for k, w in enumerate(pic.wires)
         if k in scene.labels
     ]
@@ -138,7 +150,7 @@ def _ends(w: Wire) -> str:
     return attrs
 
 
-def _wire(scene: Scene, k: int, w: Wire) -> str:
+def _wire(scene: Scene, k: int, w: Wire, look: str) -> str:
     pic = scene.pic
     d = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(scene.routes[k]))
     arrow = "" if pic.nodes[w.target].kind == "junction" else f' marker-end="url(#{ARROW_ID})"'
@@ -148,19 +160,28 @@ def _wire(scene: Scene, k: int, w: Wire) -> str:
         mark = f'<text class="ports" x="{x:.1f}" y="{y:.1f}" fill="{FAINT}" font-size="{NAME_FONT}" text-anchor="end">×{len(w.ports)}</text>'
     return (
         f'<g class="{wire_class(pic, w)}" {_ends(w)}>'
-        f'<path d="{d}" fill="none" stroke="{INK}" stroke-width="1.3"{arrow}/>{mark}</g>'
+        f'<path d="{d}"{look}{arrow}/>{mark}</g>'
     )
 
 
-def _labels(pic: Picture, w: Wire, placed: list, halo: str) -> str:
+def _label_look(cls: str, browser: bool) -> str:
+    halo = ' stroke="white" stroke-width="3" paint-order="stroke"' if browser else ""  # cairosvg has no paint-order
+    return f' fill="{VALUE_COLOUR if cls == "value" else GRAD_COLOUR}" text-anchor="middle" font-size="{FONT}"{halo}'
+
+
+WIRE_LOOK = f' fill="none" stroke="{INK}" stroke-width="1.3"'
+STYLE = (  # the same looks, for a page's stylesheet (svg_parts(styled=False))
+    f"svg .wire > path {{ fill: none; stroke: {INK}; stroke-width: 1.3; }}\n"
+    f"svg .labels text {{ text-anchor: middle; font-size: {FONT}px; stroke: white; stroke-width: 3px; paint-order: stroke; }}\n"
+    f"svg .labels text.value {{ fill: {VALUE_COLOUR}; }}\nsvg .labels text.grad {{ fill: {GRAD_COLOUR}; }}\n"
+)
+
+
+def _labels(pic: Picture, w: Wire, placed: list, looks: dict) -> str:
     texts = []
     for text, cls, box in placed:
-        colour = VALUE_COLOUR if cls == "value" else GRAD_COLOUR
         x, baseline = (box.left + box.right) / 2, box.bottom - 1
-        texts.append(
-            f'<text class="{cls}" x="{x:.1f}" y="{baseline:.1f}" fill="{colour}" text-anchor="middle" '
-            f'font-size="{FONT}"{halo}>{escape(text)}</text>'
-        )
+        texts.append(f'<text class="{cls}" x="{x:.1f}" y="{baseline:.1f}"{looks[cls]}>{escape(text)}</text>')
     kind = wire_class(pic, w).replace("wire", "labels")
     return f'<g class="{kind}" {_ends(w)}>{"".join(texts)}</g>'
 

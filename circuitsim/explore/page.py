@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..draw import LIMIT, render_parts
 from ..draw.model import number as draw_number
+from ..draw.svg import STYLE
 from ..errors import CircuitError, CircuitErrors
 from ..show import json_number
 from ..trace import describe
@@ -69,7 +70,7 @@ def payload(
         result = circuit.run(inputs, trace=True)
     if result.batch is not None:
         raise CircuitError(f"the explorer plays one sample, not a batch of {result.batch}: give each input one number")
-    window = {"precision": precision, "around": around, "depth": depth, "limit": limit}
+    window = {"precision": precision, "around": around, "depth": depth, "limit": limit, "styled": False}
     views = [_view("folded", render_parts(circuit, result, **window))]
     if nodes.instances:
         views.append(_view("unfolded", render_parts(circuit, result, expand=True, **window)))
@@ -155,7 +156,7 @@ def html(data: dict, *, live: bool = False) -> str:
         _asset("page.html")
         .replace("__TITLE__", _escape(title))
         .replace("__POLICY__", LIVE_POLICY if live else STATIC_POLICY)
-        .replace("/*__STYLE__*/", _asset("player.css"))
+        .replace("/*__STYLE__*/", _asset("player.css") + STYLE)
         .replace("/*__SCRIPT__*/", "\n".join(_asset(name) for name in SCRIPTS))
         .replace("__LIVE__", "true" if live else "false")
         .replace("__DATA__", _script_json(data))
