@@ -40,7 +40,7 @@ LIVE_POLICY = STATIC_POLICY + "; connect-src 'self'"
 
 _WARNINGS = threading.Lock()  # catch_warnings is process-wide: one run at a time records them
 
-SCRIPTS = ("player.js", "view.js", "fold.js", "inspect.js", "live.js")  # one script, in this order
+SCRIPTS = ("player.js", "view.js", "numbers.js", "navigate.js", "fold.js", "inspect.js", "live.js")  # one script, in this order
 
 
 def payload(
