@@ -257,18 +257,21 @@ view.showOverview = function (on) {
   this.svg.classList.toggle("overview", on);
   if (on && !this.overview) {
     // Every wire's path and every node's box, as two paths: what a glance at a big picture sees.
-    const wires = [], nodes = [];
+    const wires = [], nodes = [], frames = [];
+    const rect = (it) => `M${it.x0},${it.y0}H${it.x1}V${it.y1}H${it.x0}Z`;
     for (const it of this.items) {
       if (it.layer === "wires") {
         const d = /\sd="([^"]*)"/.exec(it.html);
         if (d) wires.push(d[1]);
-      } else if (it.layer === "nodes" || it.layer === "frames") {
-        nodes.push(`M${it.x0},${it.y0}H${it.x1}V${it.y1}H${it.x0}Z`);
+      } else if (it.layer === "frames") {
+        frames.push(rect(it));
+      } else if (it.layer === "nodes" && !(it.key || "").startsWith("J|")) {  // a fan-out's dots lie on its wires
+        nodes.push(rect(it));
       }
     }
     const g = document.createElementNS(SVG_NS, "g");
     g.setAttribute("class", "overview");
-    g.innerHTML = `<path class="nodes" d="${nodes.join("")}"/><path class="wires" d="${wires.join(" ")}"/>`;
+    g.innerHTML = `<path class="frames" d="${frames.join("")}"/><path class="nodes" d="${nodes.join("")}"/><path class="wires" d="${wires.join(" ")}"/>`;
     this.overview = g;
   }
   if (this.overview) {
