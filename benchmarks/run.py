@@ -3,8 +3,9 @@
     python -m benchmarks.run            # 1k, 10k, 100k and 1M gates; batches of 1, 1k, 100k
     python -m benchmarks.run --quick    # 1k and 10k gates; batches of 1 and 1k
 
-For every circuit size it prints the load rows of :mod:`benchmarks.loading` (load, load from
-the cache, the full reader, the graph, peak memory of a fresh process), then, for every batch size, the time
+For every circuit size it prints the load rows of :mod:`benchmarks.loading` (load and load from
+the cache in fresh processes, wall and CPU time, the first run after each, the full reader,
+the graph, peak memory), then, for every batch size, the time
 of one forward+backward pass per gate (per gate*sample for a batch) for circuitsim and for each
 reference. For one sample circuitsim is timed in each tier it takes: its first run (kernels
 compiled, or for a wide circuit the levelized tier set up), then for a narrow circuit runs on
