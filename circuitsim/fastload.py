@@ -139,10 +139,8 @@ class _Reader:
         table = self.kinds(types, counts, params, kind_of[n_inputs:])
         del types, params
         all_names = input_names + names
-        if not NameTable.fits(all_names):
-            raise _NotCanonical
         known = NameTable(all_names)
-        if not known.unique or (known.numbers(_YAML_WORDS) >= 0).any():
+        if not known.fits or not known.unique or (known.numbers(_YAML_WORDS) >= 0).any():
             raise _NotCanonical  # a name given twice, or one YAML reads as null or a bool
         texts = ", ".join(written).split(", ")
         del written

@@ -6,7 +6,8 @@ rows of 64-bit words, sorted by a key mixed from those words, and answers a whol
 names with a few numpy operations: the keys, a sort, a binary search and a comparison of the
 words found with the words asked for, so a key shared by two different names never gives a
 wrong answer. Two names with one key (or one name given twice) make the table not ``unique``,
-which the fast reader takes as a file for the full reader.
+which the fast reader takes as a file for the full reader, as it takes a name longer than
+:data:`MAX_WIDTH` bytes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 __all__ = ["NameTable"]
 
-MAX_WIDTH = 64  # longer names: the loader's dict instead
+MAX_WIDTH = 128  # bytes: a file with a longer name is left to the full reader
 _MIX = np.uint64(0x9E3779B97F4A7C16)
 
 
@@ -30,10 +31,7 @@ class NameTable:
         self.order = np.argsort(keys)
         self.sorted = keys[self.order]
         self.unique = not (self.sorted[1:] == self.sorted[:-1]).any()
-
-    @staticmethod
-    def fits(names: Sequence[str]) -> bool:
-        return not names or max(map(len, names)) <= MAX_WIDTH
+        self.fits = self.words.shape[1] * 8 <= MAX_WIDTH
 
     def numbers(self, queries: Sequence[str]) -> np.ndarray:
         """The position of each query among the names (int64), -1 where it is none of them."""
