@@ -115,3 +115,15 @@ def test_an_edited_file_is_read_the_same_or_left_to_the_full_reader(at, cut, ins
     slow = full(text)  # raises if the fast reader took an invalid file
     same_netlist(quick[1], slow.nodes)
     same_spec(quick[0], slow.spec)
+
+
+def test_names_are_looked_up_in_bulk_by_their_bytes_and_long_ones_go_to_the_full_reader():
+    from circuitsim.names import MAX_WIDTH, NameTable
+
+    table = NameTable(["x", "w12345678", "g" * 40])
+    asked = ["g" * 40, "x", "w1234567", "w123456789", "g" * 41, "1.5", "X"]
+    assert table.unique and table.numbers(asked).tolist() == [2, 0, -1, -1, -1, -1, -1]
+    assert not NameTable(["a", "b", "a"]).unique
+    long = "n" * (MAX_WIDTH + 1)
+    text = f"inputs:\n  {long}: 2.0\ngates:\n  g: {{type: neg, inputs: [{long}]}}\noutputs: [g]\n"
+    assert fast(text) is None and circuitsim.loads(text).run().outputs == {"g": -2.0}
