@@ -49,7 +49,7 @@ MIN_GATES = 256  # smaller circuits run their batches on the kernels
 MIN_WIDTH = 4  # mean gates per group at which a group's few numpy calls beat one call per gate
 
 BLOCK_BYTES = 4 * 2**20  # the rows a chunk touches, about: a few MiB stay in the caches
-MIN_COLUMNS, MAX_COLUMNS = 1_024, 8_192  # below this the numpy calls' own cost shows
+MIN_COLUMNS, MAX_COLUMNS = 512, 8_192  # below this the numpy calls' own cost shows
 COLUMNS_STEP = 16  # chunk widths are multiples of this: matrix products compute every column alike
 
 
@@ -147,9 +147,14 @@ class Blocks:
             v[p] = numbers[p]
         inputs = [(v[p], values[order[p]]) for p in self.batched]
         seed_rows = [(g[program.rows[position[s]]], x) for s, x in seeds.items()]
-        out_values = [(v[p] if self.row[p] else numbers[p], value_rows[k]) for k, p in enumerate(position[list(keep_values)].tolist())]
-        grad_positions = position[list(keep_grads)].tolist() if grad_rows is not None else []
-        out_grads = [(g[program.rows[p]], grad_rows[k]) for k, p in enumerate(grad_positions) if p in program.written]
+        kept_values = position[list(keep_values)]
+        with_row = self.row[kept_values]
+        for k in np.flatnonzero(~with_row):  # a number: the same in every sample
+            value_rows[k] = numbers[kept_values[k]]
+        out_values = _copier(value_rows, np.flatnonzero(with_row), v, kept_values[with_row])
+        kept_grads = position[list(keep_grads)] if grad_rows is not None else np.zeros(0, dtype=np.intp)
+        reached = np.array([p in program.written for p in kept_grads.tolist()], dtype=bool)
+        out_grads = _copier(grad_rows, np.flatnonzero(reached), g, program.rows[kept_grads[reached]]) if seeds else None
         for start in range(0, size, width):
             stop = min(size, start + width)
             n = stop - start
@@ -160,15 +165,33 @@ class Blocks:
                 for row, x in seed_rows:
                     _fill(row, x, start, stop)
                 bound.backward()
-            for row, out in out_values:
-                out[start:stop] = row[:n] if isinstance(row, np.ndarray) else row
-            for row, out in out_grads:
-                out[start:stop] = row[:n]
-        return [k for k, p in enumerate(grad_positions) if p not in program.written]
+            out_values(start, stop)
+            if out_grads is not None:
+                out_grads(start, stop)
+        return np.flatnonzero(~reached).tolist()
 
 
 def _is_gate(levels: Levels, p: int) -> bool:
     return levels.n_inputs <= p < levels.n_inputs + sum(gr.stop - gr.start for gr in levels.groups)
+
+
+def _copier(out: np.ndarray, into: np.ndarray, block: np.ndarray, rows: np.ndarray):
+    """``f(start, stop)`` copying a chunk's ``rows`` of ``block`` into rows ``into`` of ``out``,
+    columns ``start:stop``: row by row for a few, else with one fancy index."""
+    if len(into) <= 16:
+        pairs = [(out[k], block[r]) for k, r in zip(into.tolist(), rows.tolist())]
+
+        def copy(start: int, stop: int) -> None:
+            for dest, row in pairs:
+                dest[start:stop] = row[: stop - start]
+
+        return copy
+    dest = patterns.as_slice(into)
+
+    def copy_all(start: int, stop: int) -> None:
+        out[dest, start:stop] = block[rows, : stop - start]
+
+    return copy_all
 
 
 def _fill(row: np.ndarray, x, start: int, stop: int) -> None:

@@ -36,6 +36,7 @@ __all__ = ["BYTES_PER_SLOT_SAMPLE", "Sweep", "chunk_size", "memory_budget", "swe
 BYTES_PER_SLOT_SAMPLE = 16
 MAX_BUDGET = 256 * 2**20  # more than this per chunk buys no speed
 MAX_CHUNK = 2**20
+BLOCKS_SPAN = 2**17  # samples a wide circuit's sweep runs in blocks at once (they need little memory)
 
 
 @dataclass
@@ -107,6 +108,7 @@ def run_local(circuit, batched, fixed, seed_batched, seed_fixed, values, grads, 
     ``offset`` is the number of the first sample, in messages; ``out``, if given, an array of
     shape (columns, n) whose rows receive the kept values, then gradients.
     """
+    span = chunk  # samples a wide circuit runs in blocks at a time: a chunk given, or many
     chunk = chunk or chunk_size(circuit)
     out = np.empty((len(values) + len(grads), n)) if out is None else out
     rows = iter(out)
@@ -116,22 +118,30 @@ def run_local(circuit, batched, fixed, seed_batched, seed_fixed, values, grads, 
     plan = circuit.plan
     slots = frozenset(plan.inputs[name] for name in batched if name in plan.inputs)
     blocks = plan.blocks(slots) if slots else None
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        part = {**fixed, **{name: a[start:stop] for name, a in batched.items()}}
-        seeds = {**seed_fixed, **{name: a[start:stop] for name, a in seed_batched.items()}} or None
-        if blocks is not None and _in_blocks(circuit, blocks, slots, part, seeds, values, grads, out[:, start:stop]):
+    span = span or (max(chunk, BLOCKS_SPAN) if blocks is not None else chunk)
+    for outer in range(0, n, span):
+        stop = min(n, outer + span)
+        if blocks is not None and _in_blocks(circuit, blocks, slots, *_cut(fixed, batched, seed_fixed, seed_batched, outer, stop),
+                                             values, grads, out[:, outer:stop]):
             continue
-        result, faulted = _run_chunk(circuit, part, seeds, backward, policy, offset + start)
-        if faulted:
-            policy = "ignore"  # warned once, for the first sample that faulted
-            kept.warned = True
-        for name in values:
-            kept.values[name][start:stop] = result.values[name]
-        for name in grads:
-            kept.grads[name][start:stop] = result.grads[name]
-        del result
+        for start in range(outer, stop, chunk):  # a fault in blocks, or the kernels: chunk by chunk
+            end = min(stop, start + chunk)
+            result, faulted = _run_chunk(circuit, *_cut(fixed, batched, seed_fixed, seed_batched, start, end), backward, policy, offset + start)
+            if faulted:
+                policy = "ignore"  # warned once, for the first sample that faulted
+                kept.warned = True
+            for name in values:
+                kept.values[name][start:end] = result.values[name]
+            for name in grads:
+                kept.grads[name][start:end] = result.grads[name]
+            del result
     return kept
+
+
+def _cut(fixed: dict, batched: dict, seed_fixed: dict, seed_batched: dict, start: int, stop: int) -> tuple[dict, dict | None]:
+    """The inputs and seeds of samples ``start:stop``."""
+    part = {**fixed, **{name: a[start:stop] for name, a in batched.items()}}
+    return part, {**seed_fixed, **{name: a[start:stop] for name, a in seed_batched.items()}} or None
 
 
 def _in_blocks(circuit, blocks, slots: frozenset[int], part: dict, seeds, values: list, grads: list, rows: np.ndarray) -> bool:
