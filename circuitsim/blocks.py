@@ -92,7 +92,11 @@ class Blocks:
             ports = tuple(_Port(ix, shape, not rows) for ix, rows in zip(indexes, reads_rows))
             self.groups.append((group, shape, ports))
         self.row = row
-        self.filled = [p for p in np.flatnonzero(row).tolist() if p not in set(self.batched) and not _is_gate(levels, p)]
+        numbers_with_rows = row.copy()  # inputs and constants read beside rows: set once per run
+        numbers_with_rows[self.batched] = False
+        for group in levels.groups:
+            numbers_with_rows[group.start : group.stop] = False
+        self.filled = np.flatnonzero(numbers_with_rows).tolist()
         self._programs: dict[tuple, _Program] = {}
         self._whole: dict[frozenset[int], _Backward] = {}  # seeded positions -> the whole backward pass
         self._block: tuple | None = None  # (width, values, grads)
@@ -157,7 +161,6 @@ class Blocks:
         out_grads = _copier(grad_rows, np.flatnonzero(reached), g, program.rows[kept_grads[reached]]) if seeds else None
         for start in range(0, size, width):
             stop = min(size, start + width)
-            n = stop - start
             for row, x in inputs:
                 _fill(row, x, start, stop)
             bound.forward()
@@ -171,10 +174,6 @@ class Blocks:
         return np.flatnonzero(~reached).tolist()
 
 
-def _is_gate(levels: Levels, p: int) -> bool:
-    return levels.n_inputs <= p < levels.n_inputs + sum(gr.stop - gr.start for gr in levels.groups)
-
-
 def _copier(out: np.ndarray, into: np.ndarray, block: np.ndarray, rows: np.ndarray):
     """``f(start, stop)`` copying a chunk's ``rows`` of ``block`` into rows ``into`` of ``out``,
     columns ``start:stop``: row by row for a few, else with one fancy index."""
@@ -186,12 +185,21 @@ def _copier(out: np.ndarray, into: np.ndarray, block: np.ndarray, rows: np.ndarr
                 dest[start:stop] = row[: stop - start]
 
         return copy
-    dest = patterns.as_slice(into)
+    width = block.shape[1]
+    batches = [(into[i : i + _BATCH], rows[i : i + _BATCH]) for i in range(0, len(into), _BATCH)]
+    batches = [(patterns.as_slice(dest), source) for dest, source in batches]
+    temp = np.empty((min(_BATCH, len(into)), width))
 
     def copy_all(start: int, stop: int) -> None:
-        out[dest, start:stop] = block[rows, : stop - start]
+        for dest, source in batches:  # a gather of whole rows into a small buffer, then one copy
+            part = temp[: len(source)]
+            np.take(block, source, axis=0, out=part, mode="clip")
+            out[dest, start:stop] = part[:, : stop - start]
 
     return copy_all
+
+
+_BATCH = 256  # rows copied out at a time
 
 
 def _fill(row: np.ndarray, x, start: int, stop: int) -> None:
