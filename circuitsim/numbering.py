@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .errors import Position
-from .netlist import CONST, GATE, INPUT, Netlist, as_tuples, pick
+from .netlist import CONST, GATE, INPUT, Netlist, as_tuples, gc_paused, pick
 from .order import Order
 
 __all__ = ["Step", "Slots", "number"]
@@ -108,16 +108,19 @@ class Slots:
         return self.nodes.names[self.by_slot[slot]]
 
     @cached_property
+    @gc_paused
     def names(self) -> list[str]:
         """Node name by slot."""
         return pick(self.nodes.names, self.by_slot)
 
     @cached_property
+    @gc_paused
     def slot(self) -> dict[str, int]:
         """Slot by node name."""
         return dict(zip(self.names, range(self.n_slots)))
 
     @cached_property
+    @gc_paused
     def named(self) -> dict[str, int]:
         """The inputs' and gates' slots by name, in topological order."""
         kinds = np.frombuffer(self.nodes.kinds, dtype=np.uint8)
@@ -125,11 +128,13 @@ class Slots:
         return dict(zip(pick(self.nodes.names, named), self.slot_of[named].tolist()))
 
     @cached_property
+    @gc_paused
     def inputs(self) -> dict[str, int]:
         """The inputs' slots by name: 0, 1, ..."""
         return dict(zip(self.names[: self.n_inputs], range(self.n_inputs)))
 
     @cached_property
+    @gc_paused
     def steps(self) -> list[Step]:
         """One :class:`Step` per gate, in topological order."""
         table = self.table
