@@ -103,6 +103,16 @@ def fresh_load(path: str, cache: str | None = None) -> dict[str, float]:
 
 
 def _peak_mib() -> float:
+    """This process's own peak RSS. Linux's ``ru_maxrss`` starts from the RSS of the process that
+    started this one (it survives fork and exec), so a big parent would set its floor; the
+    kernel's ``VmHWM`` counts this program's memory only."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
