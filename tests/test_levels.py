@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_fastpath import method_path, plugin, Square
 from test_properties import circuits
@@ -48,7 +48,11 @@ def assert_close(c, got, want):
 def test_random_circuits_levelized_equal_methods_to_rounding(always, text, seeded):
     c = circuitsim.loads(text)
     seed = {c.outputs[0]: -0.75} if seeded else None
-    assert_close(c, levelized(c, None, seed), method_path(c, None, seed))
+    want = method_path(c, None, seed)
+    # A NaN or inf anywhere (exp of exp of exp ...) makes the levelized run hand over to the
+    # methods, which name the gate: that is the fault tests' case, not this one's.
+    assume(all(math.isfinite(x) for x in [*want[0], *want[1]]))
+    assert_close(c, levelized(c, None, seed), want)
 
 
 WIDE = """
