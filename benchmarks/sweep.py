@@ -70,16 +70,23 @@ print(s.chunk)
 """
 
 
+# Linux's ru_maxrss of a process starts from the peak of the process that forked it, so the
+# command is started by a small fresh Python that reports its child's peak on stderr's last line.
+_LAUNCH = (
+    "import os, subprocess, sys; p = subprocess.Popen(sys.argv[1:]); _, s, u = os.wait4(p.pid, 0); "
+    "sys.stderr.write(f'\\n{u.ru_maxrss} {os.waitstatus_to_exitcode(s)}\\n')"
+)
+
+
 def _peak_of(args: list[str]) -> tuple[float, float, str]:
     """(peak RSS in MiB, seconds, stdout) of a fresh process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, env={**os.environ, "CIRCUITSIM_DISABLE_PLUGIN_AUTOLOAD": "1"})
-    out = proc.stdout.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise SystemExit(f"{' '.join(args)} failed with status {proc.returncode}")
-    return usage.ru_maxrss / 1024, time.perf_counter() - start, out.strip()
+    env = {**os.environ, "CIRCUITSIM_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    proc = subprocess.run([sys.executable, "-c", _LAUNCH, *args], capture_output=True, text=True, env=env)
+    maxrss, status = map(int, proc.stderr.split()[-2:])
+    if status:
+        raise SystemExit(f"{' '.join(args)} failed with status {status}:\n{proc.stderr}")
+    return maxrss / 1024, time.perf_counter() - start, proc.stdout.strip()
 
 
 def peak(sizes: list[int]) -> None:
