@@ -14,6 +14,9 @@ gradient that is one row per summed index (weights times the gradients of the ne
 feed), one matrix product; repeats without a pattern use ``np.add.at``. A gradient passed on
 unchanged to an input that feeds nothing else (an ``add`` in a neuron's chain of sums) shares
 its consumer's row instead of being copied (see :mod:`circuitsim.patterns` for the views).
+A layer's products and its neurons' chains of sums, where a run keeps none of them, are one
+``np.einsum`` that adds the terms in the chain's order (:mod:`circuitsim.dots`). This module
+lays the blocks out and decides what a run computes; :mod:`circuitsim.bound` makes the steps.
 
 The blocks and every view of them are made once per chunk width and reused by every chunk and
 every later run: a run allocates no block memory, only the temporaries of expressions that are
@@ -34,13 +37,12 @@ A run traps numpy's floating-point errors as other batch runs do: a fault raises
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import partial
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
-from . import patterns
+from . import dots, patterns
+from .bound import COLUMNS_STEP, Bound
 from .levels import Levels, levels_for
 
 __all__ = ["BLOCK_BYTES", "MIN_GATES", "MIN_WIDTH", "Blocks", "blocks_for", "chunk_width"]
@@ -50,7 +52,6 @@ MIN_WIDTH = 4  # mean gates per group at which a group's few numpy calls beat on
 
 BLOCK_BYTES = 4 * 2**20  # the rows a chunk touches, about: a few MiB stay in the caches
 MIN_COLUMNS, MAX_COLUMNS = 512, 8_192  # below this the numpy calls' own cost shows
-COLUMNS_STEP = 16  # chunk widths are multiples of this: matrix products compute every column alike
 
 
 def chunk_width(rows: int, samples: int) -> int:
@@ -97,19 +98,30 @@ class Blocks:
         for group in levels.groups:
             numbers_with_rows[group.start : group.stop] = False
         self.filled = np.flatnonzero(numbers_with_rows).tolist()
+        self.reads = np.zeros(n, dtype=np.intp)  # gate inputs reading each position
+        for _, _, ports in self.groups:
+            for port in ports:
+                np.add.at(self.reads, port.index, 1)
+        self.dots = dots.find(self.groups, self.reads)
+        self.dot_of = np.full(n, -1, dtype=np.intp)  # position -> the dot whose interior it is
+        for d, dot in enumerate(self.dots):
+            self.dot_of[dot.interior] = d
         self._programs: dict[tuple, _Program] = {}
         self._whole: dict[frozenset[int], _Backward] = {}  # seeded positions -> the whole backward pass
         self._block: tuple | None = None  # (width, values, grads)
 
-    def program(self, seeded: frozenset[int], kept: frozenset[int]) -> _Program:
-        """The run seeded at ``seeded`` positions keeping the gradients of ``kept`` positions."""
-        key = (seeded, kept)
+    def program(self, seeded: frozenset[int], kept: frozenset[int], values: np.ndarray) -> _Program:
+        """The run seeded at ``seeded`` positions keeping the gradients of ``kept`` positions
+        and the values of positions ``values``."""
+        inside = self.dot_of[values]
+        fused = frozenset(range(len(self.dots))) - frozenset(inside[inside >= 0].tolist())
+        key = (seeded, kept, fused)
         program = self._programs.get(key)
         if program is None:
             whole = self._whole.get(seeded)
             if whole is None:
                 whole = self._whole[seeded] = _Backward(self, seeded)
-            program = self._programs[key] = _Program(self, whole, seeded, kept)
+            program = self._programs[key] = _Program(self, whole, seeded, kept, fused)
         return program
 
     def block(self, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -139,7 +151,8 @@ class Blocks:
         seeds = seeds if grad_rows is not None and seeds else {}
         seeded = frozenset(int(position[s]) for s in seeds)
         kept = frozenset(position[list(keep_grads)].tolist()) if seeds else frozenset()
-        program = self.program(seeded, kept)
+        kept_values = position[list(keep_values)]
+        program = self.program(seeded, kept, kept_values)
         v, g = self.block(chunk_width(program.touched, size))
         width = v.shape[1]
         bound = program.bind(v, g)
@@ -151,7 +164,6 @@ class Blocks:
             v[p] = numbers[p]
         inputs = [(v[p], values[order[p]]) for p in self.batched]
         seed_rows = [(g[program.rows[position[s]]], x) for s, x in seeds.items()]
-        kept_values = position[list(keep_values)]
         with_row = self.row[kept_values]
         for k in np.flatnonzero(~with_row):  # a number: the same in every sample
             value_rows[k] = numbers[kept_values[k]]
@@ -236,11 +248,7 @@ class _Backward:
     """
 
     def __init__(self, blocks: Blocks, seeded: frozenset[int]) -> None:
-        n = blocks.n_positions
-        reads = np.zeros(n, dtype=np.intp)  # gate inputs reading each position
-        for _, _, ports in blocks.groups:
-            for port in ports:
-                np.add.at(reads, port.index, 1)
+        n, reads = blocks.n_positions, blocks.reads
         rows = np.arange(n)  # position -> its gradient's row
         written = np.zeros(n, dtype=bool)  # positions whose gradient is set so far in a chunk
         written[list(seeded)] = True
@@ -271,13 +279,15 @@ class _Backward:
 
 
 class _Program:
-    """What one kind of run (its seeds, the gradients it keeps) computes backward: the steps
-    of :class:`_Backward` whose contributions lead to a kept gradient, each computed as in the
-    whole pass (the same bits, whatever else is kept), and the rows each chunk starts at zero
-    (read before any kept step sets them)."""
+    """What one kind of run (its seeds, the gradients it keeps, the dots whose products and
+    partial sums nobody keeps: ``fused``) computes: the steps of :class:`_Backward` whose
+    contributions lead to a kept gradient, each computed as in the whole pass (the same bits,
+    whatever else is kept), and the rows each chunk starts at zero (read before any kept step
+    sets them)."""
 
-    def __init__(self, blocks: Blocks, whole: _Backward, seeded: frozenset[int], kept: frozenset[int]) -> None:
+    def __init__(self, blocks: Blocks, whole: _Backward, seeded: frozenset[int], kept: frozenset[int], fused: frozenset[int]) -> None:
         self.blocks = blocks
+        self.fused = [blocks.dots[d] for d in sorted(fused)]
         n = blocks.n_positions
         need = np.zeros(n, dtype=bool)  # gradients that lead to a kept one
         need[list(kept)] = True
@@ -305,150 +315,11 @@ class _Program:
             self.backward_plan.append((gi, go_rows, todo))
         self.zero = np.unique(np.asarray(zero, dtype=np.intp))
         self.written = frozenset(np.flatnonzero(whole.reached).tolist())
-        self.touched = int(blocks.row.sum() + valid.sum())
-        self.bound: _Bound | None = None
+        skipped = sum(len(dot.interior) for dot in self.fused)  # rows a chunk leaves alone
+        self.touched = int(blocks.row.sum() + valid.sum()) - skipped
+        self.bound: Bound | None = None
 
-    def bind(self, v: np.ndarray, g: np.ndarray) -> _Bound:
+    def bind(self, v: np.ndarray, g: np.ndarray) -> Bound:
         if self.bound is None:
-            self.bound = _Bound(self, v, g)
+            self.bound = Bound(self, v, g)
         return self.bound
-
-
-class _Bound:
-    """A program's steps bound to one pair of blocks: closures over views of them, made once."""
-
-    def __init__(self, program: _Program, v: np.ndarray, g: np.ndarray) -> None:
-        groups = program.blocks.groups
-        width = v.shape[1]
-        self.columns: list[tuple[np.ndarray, np.ndarray]] = []  # (column, positions): numbers, set per run
-        self.steps: list = []
-        views = []
-        for group, shape, ports in groups:
-            xs = tuple(self._port(self.steps, v, port.index, shape, width, port) for port in ports)
-            out = v[group.start : group.stop].reshape(*shape, width)
-            views.append((xs, out))
-            columns = frozenset(k for k, port in enumerate(ports) if port.scalar)
-            self.steps.append(partial(patterns.into(group.expr, len(xs), columns), xs, out))
-        self.back: list = []
-        if len(program.zero):
-            zero = patterns.as_slice(program.zero)
-            self.back.append(partial(g[zero].fill, 0.0) if isinstance(zero, slice) else partial(g.__setitem__, zero, 0.0))
-        largest = max((group.stop - group.start for group, _, _ in groups), default=1)
-        temp = np.empty(largest * width)
-        for gi, go_rows, todo in program.backward_plan:
-            group, shape, ports = groups[gi]
-            xs, out = views[gi]
-            go = np.broadcast_to(self._port(self.back, g, go_rows, shape, width), (*shape, width))
-            actions = []
-            for p, target, affine, how, fresh in todo:
-                dest = patterns.target(g, target, shape, affine, how)
-                actions.append((p, group.units[p], dest, how, fresh, _product(group, ports, p, go_rows, shape, how, g)))
-            self.back.append(_backward(group, xs, out, go, g, actions, temp[: go.size].reshape(go.shape)))
-
-    def _port(self, steps: list, a: np.ndarray, index: np.ndarray, shape, width: int, port: _Port | None = None):
-        """Rows ``index`` of block ``a`` in the group's shape: a view, or a buffer gathered by a step."""
-        if port is not None and port.scalar:
-            column = np.empty((*shape, 1))
-            self.columns.append((column, index))
-            return column
-        affine = port.affine if port is not None else patterns.affine(index, *shape)
-        if affine is not None:
-            return patterns.view(a, affine, shape)
-        buffer = np.empty((len(index), width))
-        steps.append(partial(np.take, a, index, axis=0, out=buffer))
-        return buffer.reshape(*shape, width)
-
-    def set_numbers(self, numbers: np.ndarray) -> None:
-        for column, index in self.columns:
-            np.take(numbers, index, out=column.reshape(-1))
-
-    def forward(self) -> None:
-        for step in self.steps:
-            step()
-
-    def backward(self) -> None:
-        for step in self.back:
-            step()
-
-
-def _product(group, ports, p: int, go_rows: np.ndarray, shape, how, g: np.ndarray):
-    """For a contribution summed over one axis whose local gradient is a port's column of
-    numbers and whose upstream gradient is one row per the summed axis (a weight times an
-    activation, summed over the neurons it feeds): ``(weights, upstream)`` for one matrix
-    product, else None."""
-    if how not in (0, 1) or isinstance(group.expr.grads, str):
-        return None
-    q = patterns.port_read(group.expr.grads[p], len(ports))
-    if q is None or not ports[q].scalar:
-        return None
-    r, m = shape
-    affine = patterns.affine(go_rows, r, m)
-    if affine is None:
-        return None
-    start, s1, s2 = affine
-    if (how == 0 and s2) or (how == 1 and s1) or not _columns_alike(m if how == 0 else r, r if how == 0 else m):
-        return None
-    n, stride = (r, s1) if how == 0 else (m, s2)
-    upstream = as_strided(g[start], shape=(n, g.shape[1]), strides=(stride * g.strides[0], g.strides[1]))
-    return q, upstream
-
-
-_alike: dict[tuple[int, int], bool] = {}
-
-
-def _columns_alike(rows: int, inner: int) -> bool:
-    """Whether the BLAS behind ``np.matmul`` computes each column of a (rows x inner) times
-    (inner x n) product the same way for every n that is a multiple of :data:`COLUMNS_STEP`,
-    as blocks need for the same bits whatever the chunks (probed once per shape)."""
-    key = (rows, inner)
-    if key not in _alike:
-        rng = np.random.default_rng(0)
-        a, b = rng.standard_normal((rows, inner)), rng.standard_normal((inner, 64 * COLUMNS_STEP))
-        whole = a @ b
-        _alike[key] = all(np.array_equal(a @ b[:, :n], whole[:, :n]) for n in (COLUMNS_STEP, 3 * COLUMNS_STEP, 17 * COLUMNS_STEP))
-    return _alike[key]
-
-
-def _backward(group, xs, out, go, g, actions, temp):
-    """One group's backward step: each needed port's contribution into its gradient rows."""
-    width = go.shape[-1]
-    grads = group.grads
-    needs_local = any(unit is None and product is None for _, unit, _, _, _, product in actions)
-
-    def step():
-        local = grads(xs, out) if needs_local else None
-        for p, unit, dest, how, fresh, product in actions:
-            if product is not None:  # sum_i w[i, j] * go[i] as one matrix product
-                q, upstream = product
-                weights = xs[q][..., 0]
-                weights = weights.T if how == 0 else weights
-                if fresh:
-                    np.matmul(weights, upstream, out=dest)
-                else:
-                    np.add(dest, np.matmul(weights, upstream), out=dest)
-                continue
-            if how is None and fresh:  # distinct rows set for the first time: straight into them
-                if unit == "+":
-                    np.copyto(dest, go)
-                elif unit == "-":
-                    np.negative(go, out=dest)
-                else:
-                    np.multiply(go, local[p], out=dest)
-                continue
-            if unit is None:
-                term = np.multiply(go, local[p], out=temp)
-            elif how is None:  # distinct rows added into
-                (np.add if unit == "+" else np.subtract)(dest, go, out=dest)
-                continue
-            else:
-                term = go if unit == "+" else np.negative(go, out=temp)
-            if how is None:
-                np.add(dest, term, out=dest)
-            elif how == "at":
-                np.add.at(g, dest, np.broadcast_to(term, go.shape).reshape(-1, width))
-            elif fresh:
-                np.sum(term, axis=how, out=dest)
-            else:
-                np.add(dest, np.sum(term, axis=how), out=dest)
-
-    return step

@@ -1,0 +1,137 @@
+"""A layer's products and chains of sums as one einsum in blocks (circuitsim.dots): found in
+MLPs, used only where nothing keeps the products and partial sums, and the same bits as the
+gates, signed zeros and faults included."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import circuitsim
+from benchmarks.circuits import mlp, sample_inputs
+from circuitsim import blocks, dots
+
+MLP = mlp(400)  # 4 layers of 9 neurons and an output neuron: 5 chains
+
+
+@pytest.fixture
+def always(monkeypatch):
+    """Every circuit's batches run in blocks, however small or narrow."""
+    monkeypatch.setattr(blocks, "MIN_GATES", 0)
+    monkeypatch.setattr(blocks, "MIN_WIDTH", 0)
+
+
+def layers(sizes, numbers):
+    """A relu network of ``sizes``, each neuron ``((w0*a0 + w1*a1) + ...) + b``, its weights
+    and biases drawn in turn from ``numbers``; inputs x0, x1, ..., the chains' last sums
+    named ``c{l}_{j}``."""
+    draw = iter(numbers * (1 + sum(n * m + m for n, m in zip(sizes, sizes[1:])) // len(numbers)))
+    inputs = [f"  x{i}: 0.5" for i in range(sizes[0])]
+    gates, layer = [], [f"x{i}" for i in range(sizes[0])]
+    for l, (n, m) in enumerate(zip(sizes, sizes[1:])):
+        out = []
+        for j in range(m):
+            total = None
+            for i, a in enumerate(layer):
+                inputs.append(f"  w{l}_{j}_{i}: {next(draw)!r}")
+                gates.append(f"  m{l}_{j}_{i}: {{type: mul, inputs: [w{l}_{j}_{i}, {a}]}}")
+                if total is not None:
+                    name = f"c{l}_{j}" if i == n - 1 else f"s{l}_{j}_{i}"
+                    gates.append(f"  {name}: {{type: add, inputs: [{total}, m{l}_{j}_{i}]}}")
+                    total = name
+                else:
+                    total = f"m{l}_{j}_{i}"
+            inputs.append(f"  b{l}_{j}: {next(draw)!r}")
+            gates.append(f"  z{l}_{j}: {{type: add, inputs: [{total}, b{l}_{j}]}}")
+            gates.append(f"  h{l}_{j}: {{type: relu, inputs: [z{l}_{j}]}}")
+            out.append(f"h{l}_{j}")
+        layer = out
+    gates.append(f"  y: {{type: add, inputs: [{', '.join(layer)}]}}")
+    return "\n".join(["inputs:", *inputs, "gates:", *gates, "outputs: [y]", ""])
+
+
+def same_bits(a, b) -> bool:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def fused(c, batched) -> list:
+    """The dots the blocks of ``c`` computed as einsums in their last sweep."""
+    b = c.plan.blocks(frozenset(c.plan.slot[n] for n in batched))
+    return [dot for program in b._programs.values() if program.bound is not None for dot in program.fused]
+
+
+def test_an_mlps_chains_run_as_dots_unless_a_partial_sum_is_kept():
+    c = circuitsim.loads(MLP.yaml())
+    inputs = sample_inputs(MLP, 700)
+    xs = [n for n in MLP.inputs if n.startswith("x")]
+    whole = c.run(inputs)  # keeps every value: no dot
+    assert fused(c, xs) == []
+    s = c.sweep(inputs, values=c.outputs, grads=xs)
+    assert len(fused(c, xs)) == 5
+    assert all(same_bits(s.values[n], whole.values[n]) for n in s.values)
+    assert all(same_bits(s.grads[n], whole.grads[n]) for n in s.grads)
+    partial = MLP.gates[2][0]  # g2 = g0 + g1: the first neuron's first partial sum
+    c = circuitsim.loads(MLP.yaml())
+    s = c.sweep(inputs, values=[c.outputs[0], partial], grads=xs)
+    assert len(fused(c, xs)) == 4  # the first layer's chains run gate by gate
+    assert all(same_bits(s.values[n], whole.values[n]) for n in s.values)
+    assert all(same_bits(s.grads[n], whole.grads[n]) for n in s.grads)
+
+
+NUMBERS = st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 1e-300, 3.0, -0.1])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(1, 5), min_size=2, max_size=4), st.lists(NUMBERS, min_size=1, max_size=30),
+       st.lists(NUMBERS, min_size=1, max_size=5))
+def test_dots_give_the_gates_bits_signed_zeros_included(always, sizes, numbers, xs):
+    sizes[0] = max(sizes[0], 2)  # a chain has two terms at least
+    c = circuitsim.loads(layers(sizes, numbers))
+    names = [f"x{i}" for i in range(sizes[0])]
+    inputs = {n: np.array([xs[(i + k) % len(xs)] for k in range(37)]) for i, n in enumerate(names)}
+    ends = [f"c{l}_{j}" for l, m in enumerate(sizes[1:]) for j in range(m) if sizes[l] > 1]
+    with np.errstate(all="ignore"):
+        whole = c.run(inputs)
+        s = c.sweep(inputs, values=["y", *ends], grads=names)
+    assert len(fused(c, names)) == sum(n > 1 for n in sizes[:-1])
+    for n in s.values:
+        assert same_bits(s.values[n], whole.values[n]), n
+    for n in s.grads:
+        assert same_bits(s.grads[n], whole.grads[n]), n
+
+
+def test_a_chain_of_negative_zeros_sums_to_negative_zero(always):
+    c = circuitsim.loads(layers([3, 2], [-1.0, -0.0]))
+    inputs = {"x0": np.zeros(20), "x1": np.zeros(20), "x2": np.zeros(20)}
+    s = c.sweep(inputs, values=["c0_0", "c0_1", "y"])
+    assert fused(c, ["x0", "x1", "x2"])
+    assert np.signbit(s.values["c0_0"]).all() and np.signbit(s.values["c0_1"]).all()  # (-0) + (-0) + (-0)
+    assert same_bits(s.values["c0_0"], c.run(inputs).values["c0_0"])
+
+
+def test_a_fault_in_a_dot_is_named_with_its_gate_and_sample(always):
+    c = circuitsim.loads(layers([2, 2], [1e200, 2.0]), path="layer.yaml")
+    x = np.ones(30)
+    x[17] = -1e200  # w * x is -inf, which the relu hides from every kept number
+    with pytest.raises(circuitsim.NumericalError, match=r"layer\.yaml:\d+:\d+: error: gate 'm0_0_0' \(mul\) .* produced -inf \(sample 17\)"):
+        c.sweep({"x0": x, "x1": np.ones(30)}, grads=["x0"], nan="raise")
+    with pytest.warns(circuitsim.NumericalWarning, match=r"gate 'm0_0_0' \(mul\) .* produced -inf \(sample 17\)"):
+        s = c.sweep({"x0": x, "x1": np.ones(30)}, grads=["x0"])
+    assert np.isfinite(s.values["y"]).all()
+
+
+def test_a_layout_that_einsum_sums_in_another_order_runs_gate_by_gate(monkeypatch):
+    monkeypatch.setattr(dots, "_checked", {})
+    monkeypatch.setattr(dots.np, "einsum", lambda subscripts, w, a, out: np.matmul(w, a, out=out))
+    w, a = np.ones((9, 9)), np.ones((9, 512))
+    assert not dots._sequential(w, a, np.empty((9, 512)))  # a matrix product adds in blocks, with FMA
+    c = circuitsim.loads(MLP.yaml())
+    inputs = sample_inputs(MLP, 100)
+    xs = [n for n in MLP.inputs if n.startswith("x")]
+    s = c.sweep(inputs, values=c.outputs, grads=xs)
+    b = c.plan.blocks(frozenset(c.plan.slot[n] for n in xs))
+    steps = [step for program in b._programs.values() if program.bound for step in program.bound.steps]
+    assert steps and not any(getattr(step, "__qualname__", "").startswith("fused_step") for step in steps)
+    whole = c.run(inputs)
+    assert all(same_bits(s.values[n], whole.values[n]) for n in s.values)
