@@ -236,6 +236,89 @@ def test_each_module_instance_folds_and_unfolds_by_a_click(tab, pages):
     assert page.locator(".group").count() == 0 and page.locator(".instance").count() == 2
 
 
+LABELLING = """(() => {
+  const box = (e) => { const r = e.getBBox(); return [r.x, r.y, r.x + r.width, r.y + r.height]; };
+  const route = (w) => [...w.querySelector('path').getAttribute('d').matchAll(/(-?[\\d.]+),(-?[\\d.]+)/g)].map((m) => [+m[1], +m[2]]);
+  const wires = [...document.querySelectorAll('.wire')].map((w) => [w.dataset.from + '>' + (w.dataset.to || ''), route(w)]);
+  const labels = [...document.querySelectorAll('.labels text')].map((t) => {
+    const g = t.closest('g');
+    return [g.dataset.from + '>' + (g.dataset.to || ''), t.classList.contains('value') ? 'value' : 'grad', box(t)];
+  });
+  const frames = [...document.querySelectorAll('.group')].map((g) => [g.dataset.instance, box(g.querySelector('rect')),
+    [...document.querySelectorAll('.node')].filter((n) => (n.dataset.instance || '').split('/')[0] === g.dataset.instance).map(box)]);
+  return { wires, labels, frames };
+})()"""
+
+
+def astray(page):
+    """The labels of the page's picture that are not just above (a value) or below (a gradient)
+    their wire; and each unfolded instance whose rectangle is not its contents' own (the same
+    room on every side as ``draw --expand`` leaves)."""
+    from test_pictures import distance
+
+    shapes = page.evaluate(LABELLING)
+    wires = dict(shapes["wires"])
+    assert shapes["labels"] and all(key in wires for key, _, _ in shapes["labels"])
+    found = []
+    for key, part, (x0, y0, x1, y1) in shapes["labels"]:
+        route = wires[key]
+        corners = [(x0, y0), (x1, y0), (x0, y1), (x1, y1)]
+        gap = min(min(distance(a, b, c) for c in corners) for a, b in zip(route, route[1:]))  # from its nearest corner
+        under = [a[1] + (b[1] - a[1]) * (x - a[0]) / (b[0] - a[0]) for a, b in zip(route, route[1:]) for x in (x0, x1) if a[0] < b[0] and a[0] <= x <= b[0]]
+        side = bool(under) and (y1 <= min(under) + 4 if part == "value" else y0 >= max(under) - 4)  # the font's box is a little taller than its digits
+        if gap > 8 or not side:
+            found.append((key, part, round(gap, 1)))
+    for name, (x0, y0, x1, y1), nodes in shapes["frames"]:
+        left, right = min(n[0] for n in nodes) - x0, x1 - max(n[2] for n in nodes)
+        if not 8 <= left <= 12 or abs(right - left) > 1:
+            found.append((name, "frame", round(left, 1), round(right, 1)))
+    return found
+
+
+def test_labels_stay_on_their_wires_and_rectangles_fit_as_instances_unfold(tab, pages):
+    page = open_page(tab, pages["two_neurons"])
+    page.evaluate("window.circuitsim.goto(window.circuitsim.steps.length - 1)")  # every number shown
+    for unfolded in [[], ["h0"], ["h1"], ["h0", "h1"]]:
+        page.evaluate(f"window.circuitsim.fold(undefined, false); window.circuitsim.fold({unfolded}, true)")
+        assert page.evaluate("window.circuitsim.unfolded") == unfolded
+        page.click("#fit")
+        assert astray(page) == [], unfolded
+        assert crossings(page) == []
+
+
+HINT = """(() => {
+  const r = (e) => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  return { hint: r(document.getElementById('help')), stage: r(document.getElementById('stage')),
+           names: [...document.querySelectorAll('.node text')].map((t) => [t.textContent, r(t)]) };
+})()"""
+
+
+def covered(page):
+    """The names of nodes in sight (their parts inside the stage, which clips the picture)
+    that the key hint covers."""
+    shapes = page.evaluate(HINT)
+    (h0, h1, h2, h3), (s0, s1, s2, s3) = shapes["hint"], shapes["stage"]
+    assert h2 > h0 and h3 > h1 and h3 <= page.viewport_size["height"]  # the hint is on the screen
+    seen = [(name, (max(b[0], s0), max(b[1], s1), min(b[2], s2), min(b[3], s3))) for name, b in shapes["names"]]
+    return [name for name, b in seen if b[0] < b[2] and b[1] < b[3] and b[0] < h2 and h0 < b[2] and b[1] < h3 and h1 < b[3]]
+
+
+def test_the_key_hint_never_covers_the_picture(tab, pages):
+    page = open_page(tab, pages["two_neurons"])
+    page.click("#fit")
+    name = page.locator('.node[data-node="y"] text').last  # the output's name, dragged into the bottom right corner
+    stage, label = page.locator("#stage").bounding_box(), name.bounding_box()
+    right, bottom = stage["x"] + stage["width"], stage["y"] + stage["height"]
+    start = (stage["x"] + 20, stage["y"] + 20)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(start[0] + right - 14 - (label["x"] + label["width"]), start[1] + bottom - 8 - (label["y"] + label["height"]), steps=5)
+    page.mouse.up()
+    moved = name.bounding_box()
+    assert right - 20 < moved["x"] + moved["width"] <= right and bottom - 14 < moved["y"] + moved["height"] <= bottom
+    assert covered(page) == []
+
+
 def test_pan_zoom_fit_and_find(tab, pages):
     page = open_page(tab, pages["two_neurons"])
     view_box = lambda: page.evaluate("window.circuitsim.viewBox()")
@@ -362,6 +445,8 @@ def test_a_big_picture_draws_what_is_in_sight_and_an_overview_from_afar(tab, tmp
     tab.fill("#search", "z2_0")
     tab.press("#search", "Enter")
     assert count("svg.overview") == 0 and count(".labels[data-from]") > 0
+    tab.evaluate("window.circuitsim.goto(200)")  # followed into the picture's middle: no name under the key hint
+    assert covered(tab) == []
     n = tab.evaluate("window.circuitsim.steps.length")
     labels = "[...document.querySelectorAll('.labels text')].map((t) => [t.closest('g').dataset.from, t.classList.contains('pending'), t.textContent]).sort()"
     tab.uncheck("#follow")  # the same labels in sight throughout

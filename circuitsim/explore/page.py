@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..draw import LIMIT, render_parts
 from ..draw.model import number as draw_number
+from ..draw.style import ASCENT, CHAR, FONT, GAP
 from ..draw.svg import STYLE
 from ..errors import CircuitError, CircuitErrors
 from ..show import json_number
@@ -137,10 +138,16 @@ def _columns(trace: list, nodes, precision: int) -> dict:
     return {"pass": "".join(kinds), "names": list(names), "ports": list(ports)} | cols
 
 
+# How the drawing sizes and places a wire's labels, for the page to put them back on a wire
+# that folding stretched (see draw.geometry.label_box).
+LABELS = {"font": FONT, "char": CHAR, "ascent": ASCENT, "gap": GAP}
+
+
 def _view(name: str, parts) -> dict:
-    """A drawing for the page: its head, its box, and its elements with the box each covers."""
+    """A drawing for the page: its head, its box, its elements with the box each covers, and
+    how its labels are placed."""
     items = [[layer, math.floor(b.left), math.floor(b.top), math.ceil(b.right), math.ceil(b.bottom), markup] for layer, b, markup in parts.items]
-    return {"name": name, "head": parts.head.split("\n", 1)[1], "box": list(parts.view_box), "items": items}
+    return {"name": name, "head": parts.head.split("\n", 1)[1], "box": list(parts.view_box), "items": items, "labels": LABELS}
 
 
 def error_payload(error: CircuitError) -> dict:

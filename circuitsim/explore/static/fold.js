@@ -7,7 +7,8 @@
 // move that depends on x alone and on y alone, so that level wires stay level and nothing
 // comes closer to anything); its rectangle, with everything in it, is put where its box was;
 // and each wire into it or out of it runs as in the folded drawing up to the box's column,
-// then as in the unfolded one inside the rectangle.
+// then as in the unfolded one inside the rectangle. A wire's labels stay on the segment they
+// were put on, at the same place along it, however making room stretched or stitched it.
 
 function instancesOf(views) {
   // The top-level instances, as the folded drawing names their boxes.
@@ -51,23 +52,25 @@ function composed(views, unfolded) {
     const it = fk.get("N|" + name);
     return it && (it.attrs.class || "").includes(kind) ? room.get(it.attrs["data-instance"]) : undefined;
   };
-  const items = [];
-  const boundary = new Set();
+  const routes = new Map();  // wire key -> its route folded, as drawn here, and where each point came from
+  const wires = new Map(), boundary = new Set();
   for (const it of folded) {
-    const a = it.attrs;
-    if (it.layer === "nodes" && room.has(a["data-instance"])) continue;  // its box and pins
-    if (it.layer === "wires" || it.layer === "labels") {
-      const into = pinOf(a["data-to"], "inlet"), outOf = pinOf(a["data-from"], "outlet");
-      if (into || outOf) {
-        const key = it.key.replace(/^L/, "");
-        if (it.layer === "wires") {
-          boundary.add(key);
-          items.push(stitched(it, ok.get(key), fx, fy, outOf, into));
-          continue;
-        }
-      }
+    if (it.layer !== "wires" || !it.key) continue;
+    const into = pinOf(it.attrs["data-to"], "inlet"), outOf = pinOf(it.attrs["data-from"], "outlet");
+    const was = points(it.html);
+    let route = { was, now: was.map(([x, y]) => [fx(x), fy(y)]), from: was.map((p, i) => i) };
+    if (into || outOf) {
+      boundary.add(it.key);
+      route = stitched(route, ok.get(it.key), outOf, into);
     }
-    items.push(moved(it, fx, fy));
+    routes.set(it.key, route);
+    wires.set(it, into || outOf ? rerouted(it, route.now) : moved(it, fx, fy));
+  }
+  const items = [];
+  for (const it of folded) {
+    if (it.layer === "nodes" && room.has(it.attrs["data-instance"])) continue;  // its box and pins
+    const route = it.layer === "labels" && routes.get(it.key.slice(1));
+    items.push(wires.get(it) || (route ? relabelled(it, route, fx, fy, views[0].labels) : moved(it, fx, fy)));
   }
   const within = (it, f) => it.x0 >= f.x0 - 1 && it.x1 <= f.x1 + 1 && it.y0 >= f.y0 - 1 && it.y1 <= f.y1 + 1;
   for (const it of open) {  // what the unfolded rectangles hold: their nodes, and the wires and labels inside
@@ -94,30 +97,92 @@ function points(html) {
   return [...d.matchAll(/(-?[\d.]+),(-?[\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
 }
 
-function stitched(it, inner, fx, fy, outOf, into) {
-  // A wire out of the unfolded instance `outOf` and/or into `into`: folded outside, unfolded inside.
-  let route = points(it.html).map(([x, y]) => [fx(x), fy(y)]);
+function stitched(route, inner, outOf, into) {
+  // The route of a wire out of the unfolded instance `outOf` and/or into `into`: folded
+  // outside, unfolded inside (its points from inside come from no folded point: -1).
+  let { now, from } = route;
   if (inner) {
     const q = points(inner.html);
     if (outOf) {  // from its gate inside to just past the rectangle's right edge, then as folded
       const edge = outOf.f.x1 + 9;
       const cut = q.findIndex(([x], i) => i > 0 && x > edge);
-      const part = cut < 0 ? q : q.slice(0, cut);
-      const after = it.key.startsWith("T|") ? 1 : 2;  // past the box's outlet and its column (a trunk: its outlet)
-      route = [...part.map(([x, y]) => [x + outOf.dx, y + outOf.dy]), ...route.slice(Math.min(after, route.length - 1))];
+      const part = (cut < 0 ? q : q.slice(0, cut)).map(([x, y]) => [x + outOf.dx, y + outOf.dy]);
+      const after = Math.min(inner.key.startsWith("T|") ? 1 : 2, now.length - 1);  // past the box's outlet and its column (a trunk: its outlet)
+      now = [...part, ...now.slice(after)];
+      from = [...part.map(() => -1), ...from.slice(after)];
     }
     if (into) {  // as folded to the box's column, then from just before the rectangle to its gate
       const edge = into.f.x0 - 9;
       let start = q.length - 1;
       while (start > 0 && q[start - 1][0] >= edge) start--;
-      const before = route.length > 2 ? route.slice(0, -2) : route.slice(0, 1);  // up to the box's column
-      route = [...before, ...q.slice(start).map(([x, y]) => [x + into.dx, y + into.dy])];
+      const keep = now.length > 2 ? now.length - 2 : 1;  // up to the box's column
+      const part = q.slice(start).map(([x, y]) => [x + into.dx, y + into.dy]);
+      now = [...now.slice(0, keep), ...part];
+      from = [...from.slice(0, keep), ...part.map(() => -1)];
     }
   }
+  return { was: route.was, now, from };
+}
+
+function rerouted(it, route) {
+  // A wire's item drawn along `route` (its ×n mark at the new end).
   const d = route.map(([x, y], i) => `${i ? "L" : "M"}${x.toFixed(1)},${y.toFixed(1)}`).join(" ");
   let html = it.html.replace(/ d="[^"]*"/, ` d="${d}"`);
   const [lx, ly] = route[route.length - 1];
   html = html.replace(/(<text class="ports") x="[^"]*" y="[^"]*"/, `$1 x="${(lx - 10).toFixed(1)}" y="${(ly - 6).toFixed(1)}"`);
   const xs = route.map(([x]) => x), ys = route.map(([, y]) => y);
   return { ...it, html, x0: Math.min(...xs) - 8, y0: Math.min(...ys) - 8, x1: Math.max(...xs) + 8, y1: Math.max(...ys) + 8 };
+}
+
+// -- a wire's labels, put back on it -------------------------------------------------------------
+
+function labelAt(a, b, t, width, cls, L) {
+  // Where the drawing puts a label (draw.geometry.label_box): at t along segment a-b, the
+  // value just above it and the gradient just below, sliding apart along a slant. [x, baseline]
+  const height = L.ascent * L.font;
+  const slope = b[0] !== a[0] ? (b[1] - a[1]) / (b[0] - a[0]) : 0;
+  const slide = (width / 2) * Math.max(-1, Math.min(1, (slope * width) / (2 * height)));
+  const x = a[0] + t * (b[0] - a[0]) + (cls === "value" ? slide : -slide);
+  const ys = [yAt(a, b, x - width / 2), yAt(a, b, x + width / 2)];
+  return cls === "value" ? [x, Math.min(...ys) - L.gap] : [x, Math.max(...ys) + L.gap + height];
+}
+
+function yAt(a, b, x) {
+  if (b[0] === a[0]) return (a[1] + b[1]) / 2;
+  const t = Math.min(1, Math.max(0, (x - a[0]) / (b[0] - a[0])));
+  return a[1] + t * (b[1] - a[1]);
+}
+
+function placeOn(route, x, y, width, cls, L) {
+  // The segment of `route` (its index) and the place along it where the label at x, baseline y is.
+  let best = null;
+  for (let i = 0; i + 1 < route.length; i++) {
+    const a = route[i], b = route[i + 1];
+    if (a[0] === b[0]) continue;
+    const slid = labelAt(a, b, 0, width, cls, L)[0] - a[0];  // its slide along this segment
+    const t = (x - slid - a[0]) / (b[0] - a[0]);
+    if (t < -0.01 || t > 1.01) continue;
+    const miss = Math.abs(labelAt(a, b, t, width, cls, L)[1] - y);
+    if (!best || miss < best.miss) best = { i, t, miss };
+  }
+  return best && best.miss < 1 ? best : null;
+}
+
+function relabelled(it, route, fx, fy, L) {
+  // The labels of a wire that `route` moved: each on the segment it was on, as far along it.
+  const { was, now, from } = route;
+  const box = [Infinity, Infinity, -Infinity, -Infinity];
+  const html = it.html.replace(/<text class="(value|grad)([^"]*)" x="(-?[\d.]+)" y="(-?[\d.]+)"([^>]*)>([^<]*)<\/text>/g,
+    (all, cls, more, x, y, rest, text) => {
+      const width = Math.max(unescapeXml(text).length, 1) * L.font * L.char;
+      const on = placeOn(was, +x, +y, width, cls, L);
+      let j = on ? from.findIndex((p, k) => p === on.i && from[k + 1] === on.i + 1) : -1;
+      if (on && j < 0) j = from.findIndex((p, k) => k > 0 && p === on.i + 1) - 1;  // its start was replaced
+      if (on && j < 0) j = from.findIndex((p, k) => p === on.i && k + 1 < from.length);  // its end was replaced
+      const [nx, ny] = j >= 0 ? labelAt(now[j], now[j + 1], on.t, width, cls, L) : [fx(+x), fy(+y)];
+      box[0] = Math.min(box[0], nx - width / 2); box[2] = Math.max(box[2], nx + width / 2);
+      box[1] = Math.min(box[1], ny - L.ascent * L.font); box[3] = Math.max(box[3], ny + 1);
+      return `<text class="${cls}${more}" x="${nx.toFixed(1)}" y="${ny.toFixed(1)}"${rest}>${text}</text>`;
+    });
+  return { ...it, html, x0: box[0], y0: box[1], x1: box[2], y1: box[3] };
 }
