@@ -93,16 +93,16 @@ class Blocks:
             ports = tuple(_Port(ix, shape, not rows) for ix, rows in zip(indexes, reads_rows))
             self.groups.append((group, shape, ports))
         self.row = row
-        numbers_with_rows = row.copy()  # inputs and constants read beside rows: set once per run
-        numbers_with_rows[self.batched] = False
+        numbers = np.ones(n, dtype=bool)  # positions with the same number in every sample
+        numbers[self.batched] = False
         for group in levels.groups:
-            numbers_with_rows[group.start : group.stop] = False
-        self.filled = np.flatnonzero(numbers_with_rows).tolist()
+            numbers[group.start : group.stop] = False
+        self.filled = np.flatnonzero(row & numbers).tolist()  # numbers read beside rows: set once per run
         self.reads = np.zeros(n, dtype=np.intp)  # gate inputs reading each position
         for _, _, ports in self.groups:
             for port in ports:
                 np.add.at(self.reads, port.index, 1)
-        self.dots = dots.find(self.groups, self.reads)
+        self.dots = dots.find(self.groups, self.reads, numbers)
         self.dot_of = np.full(n, -1, dtype=np.intp)  # position -> the dot whose interior it is
         for d, dot in enumerate(self.dots):
             self.dot_of[dot.interior] = d

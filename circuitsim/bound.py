@@ -45,7 +45,7 @@ class Bound:
             steps[-1].append(partial(patterns.into(group.expr, len(xs), columns), xs, out))
         for dot in program.fused:  # a chain's groups as one step in place of its products' operation
             gates = [steps[dot.mul][-1], *(step for gi in dot.adds for step in steps[gi])]
-            fused = dots.fused_step(dot, views[dot.mul][0], views[dot.adds[-1]][1], gates)
+            fused = dots.fused_step(dot, views[dot.mul][0], *views[dot.adds[-1]], gates)
             if fused is not None:
                 steps[dot.mul][-1] = fused
                 for gi in dot.adds:

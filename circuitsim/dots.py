@@ -2,8 +2,8 @@
 
 A neuron written gate by gate sums its weighted inputs with a chain of binary adds,
 ``((w0*a0 + w1*a1) + w2*a2) + ...``. In blocks (:mod:`circuitsim.blocks`) that is a group of
-products (the layer's grid: a port of numbers, the weights, times a port whose rows repeat for
-every neuron, the activations) and one group of adds per term, one add per neuron.
+products (the layer's grid: a port of numbers, the weights, the same in every sample, times a
+port whose rows repeat for every neuron, the activations) and one group of adds per term, one add per neuron.
 :func:`find` gives each such chain as a :class:`Dot`, and a run that keeps none of its
 products and partial sums (nothing else reads them: an add's local gradients are 1 and a
 product's are its inputs) computes the last sums at once with ``np.einsum('ij,jw->iw')``,
@@ -31,19 +31,22 @@ __all__ = ["Dot", "find", "fused_step"]
 @dataclass(frozen=True, eq=False)
 class Dot:
     """A chain: group ``mul`` of products (``weights`` its port of numbers; the neurons along
-    axis ``neurons`` of its shape), summed by groups ``adds`` in term order, the last sums
-    the outputs of ``adds[-1]``; ``interior`` the positions only the chain reads."""
+    axis ``neurons`` of its shape), summed by groups ``adds`` in term order (each add may sum
+    several terms, the last one may add more after them), the last sums the outputs of
+    ``adds[-1]``; ``interior`` the positions only the chain reads."""
 
     mul: int
     adds: tuple[int, ...]
     weights: int
     neurons: int
+    trailing: tuple[int, ...]  # ports of the last add after the products (a bias), added in order
     interior: np.ndarray
 
 
-def find(groups: list, reads: np.ndarray) -> list[Dot]:
+def find(groups: list, reads: np.ndarray, numbers: np.ndarray) -> list[Dot]:
     """The chains among ``groups`` (a :class:`~circuitsim.blocks.Blocks`' ``(group, shape,
-    ports)``), given how many gate inputs read each position."""
+    ports)``), given how many gate inputs read each position and which positions hold the same
+    number in every sample (inputs not batched, constants)."""
     reader = np.full(len(reads), -1, dtype=np.intp)  # position -> the group reading it (read once)
     gate = np.full(len(reads), -1, dtype=np.intp)  # ... and that group's gate
     for gi, (group, _, ports) in enumerate(groups):
@@ -52,16 +55,17 @@ def find(groups: list, reads: np.ndarray) -> list[Dot]:
             reader[port.index], gate[port.index] = gi, k
     found = []
     for gi, (group, shape, ports) in enumerate(groups):
-        dot = _chain(gi, group, shape, ports, groups, reads, reader, gate)
+        dot = _chain(gi, group, shape, ports, groups, reads, reader, gate, numbers)
         if dot is not None:
             found.append(dot)
     return found
 
 
-def _chain(gi, group, shape, ports, groups, reads, reader, gate) -> Dot | None:
-    if _binary(group.expr, len(ports)) is not ast.Mult or sum(port.scalar for port in ports) != 1:
+def _chain(gi, group, shape, ports, groups, reads, reader, gate, numbers) -> Dot | None:
+    fixed = [bool(numbers[port.index].all()) for port in ports]  # a column, or rows of one number each
+    if _binary(group.expr, len(ports)) is not ast.Mult or sum(fixed) != 1:
         return None
-    weights = 0 if ports[0].scalar else 1
+    weights = fixed.index(True)
     activations = ports[1 - weights].affine
     if activations is None:
         return None
@@ -78,52 +82,99 @@ def _chain(gi, group, shape, ports, groups, reads, reader, gate) -> Dot | None:
     n, terms = products.shape
     if terms < 2 or (reads[products] != 1).any():
         return None
-    adds, last, neuron = [], products[:, 0], np.arange(n)
-    for t in range(1, terms):
-        step = reader[products[:, t]]
-        if step[0] < 0 or (step != step[0]).any() or (reader[last] != step[0]).any():
+    term = np.full(len(reads), -1, dtype=np.intp)  # position -> its term, for the products
+    term[products] = np.arange(terms)
+    adds: list[int] = []
+    last, done, trailing = None, 0, ()
+    while done < terms:
+        step = int(reader[products[0, done]])
+        add, _, add_ports = groups[step]
+        if add.stop - add.start != n or not _sum(add.expr, len(add_ports)) or set(add.units) != {"+"}:
             return None
-        add, _, add_ports = groups[step[0]]
-        if add.stop - add.start != n or _binary(add.expr, len(add_ports)) is not ast.Add or add.units != ("+", "+"):
+        reading = [_reads(port.index, last, products, term, gate) for port in add_ports]
+        reading[:2] = sorted(reading[:2], key=lambda t: len(reads) if t is None else t)  # x0 + x1 == x1 + x0
+        first = 0 if last is None else 1
+        if last is not None and reading[0] != -1:
             return None
-        if (gate[products[:, t]] != neuron).any() or (gate[last] != neuron).any():
+        count = next((k for k, t in enumerate(reading[first:]) if t != done + k), len(reading) - first)
+        if not count or any(t is not None for t in reading[first + count :]):
             return None
+        done += count
+        trailing = tuple(range(first + count, len(reading)))
+        if trailing and done < terms:
+            return None
+        adds.append(step)
         last = np.arange(add.start, add.stop)
-        if t < terms - 1 and (reads[last] != 1).any():
+        if done < terms and (reads[last] != 1).any():
             return None
-        adds.append(int(step[0]))
     partial = [np.arange(groups[a][0].start, groups[a][0].stop) for a in adds[:-1]]
-    return Dot(gi, tuple(adds), weights, neurons, np.concatenate([products.reshape(-1), *partial]))
+    return Dot(gi, tuple(adds), weights, neurons, trailing, np.concatenate([products.reshape(-1), *partial]))
+
+
+def _reads(index, last, products, term, gate):
+    """What a port of a chain's add reads, gate by gate: the last sums (-1), the products of
+    one term (the term), or anything else (None)."""
+    neuron = np.arange(len(index))
+    if (gate[index] != neuron).any():
+        return None
+    if last is not None and np.array_equal(index, last):
+        return -1
+    t = int(term[index[0]])
+    return t if t >= 0 and np.array_equal(index, products[:, t]) else None
 
 
 def _binary(expr, n: int):
     """The operator type of an output ``x0 <op> x1`` (in parentheses or not), else None."""
-    if n != 2 or expr is None:
-        return None
-    try:
-        tree = ast.parse(expr.output.format("x0", "x1").strip(), mode="eval").body
-    except (SyntaxError, IndexError, KeyError, ValueError):
-        return None
-    if isinstance(tree, ast.BinOp) and [ast.unparse(tree.left), ast.unparse(tree.right)] == ["x0", "x1"]:
+    tree = _output(expr, n)
+    if n == 2 and isinstance(tree, ast.BinOp) and [ast.unparse(tree.left), ast.unparse(tree.right)] == ["x0", "x1"]:
         return type(tree.op)
     return None
 
 
-def fused_step(dot: Dot, xs: tuple, out: np.ndarray, gates: list):
-    """The chain's step in a bound program: ``xs`` the products' input views, ``out`` the last
-    sums' rows, ``gates`` the steps of its groups (run where the sums hold a zero, inf or NaN);
-    None where einsum would not add in the chain's order."""
-    weights = xs[dot.weights][..., 0]
+def _sum(expr, n: int) -> bool:
+    """Whether the output adds its ``n`` inputs from the left: ``x0 + x1 + ...``, or the
+    built-in gates' ``total((x0, x1, ...))``."""
+    tree, names = _output(expr, n), [f"x{k}" for k in range(n)]
+    if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and len(tree.args) == 1 and not tree.keywords:
+        from gates._rules import total
+
+        items = tree.args[0].elts if isinstance(tree.args[0], ast.Tuple) else ()
+        return expr.names.get(tree.func.id) is total and [ast.unparse(x) for x in items] == names
+    for name in reversed(names[1:]):
+        if not (isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Add) and ast.unparse(tree.right) == name):
+            return False
+        tree = tree.left
+    return n > 1 and ast.unparse(tree) == "x0"
+
+
+def _output(expr, n: int):
+    """The output expression of ``expr`` on inputs x0, x1, ..., parsed; None if it does not parse."""
+    if expr is None:
+        return None
+    try:
+        return ast.parse(expr.output.format(*(f"x{k}" for k in range(n))).strip(), mode="eval").body
+    except (SyntaxError, IndexError, KeyError, ValueError):
+        return None
+
+
+def fused_step(dot: Dot, xs: tuple, sums: tuple, out: np.ndarray, gates: list):
+    """The chain's step in a bound program: ``xs`` the views its products read, ``sums`` and
+    ``out`` those its last add reads and writes, ``gates`` the steps of its groups (run where
+    the sums hold a zero, inf or NaN); None where einsum would not add in the chain's order."""
+    weights = xs[dot.weights][..., 0]  # a column of numbers, or rows holding one number each
     weights = weights if dot.neurons == 0 else weights.T  # [neuron, term]
     activations = xs[1 - dot.weights]
     activations = activations[0] if dot.neurons == 0 else activations[:, 0]  # [term, sample]
-    out = out.reshape(-1, out.shape[-1])
-    if not _sequential(weights, activations, out):
+    rows = out.reshape(-1, out.shape[-1])
+    if not _sequential(weights, activations, rows):
         return None
+    trailing = [sums[p] for p in dot.trailing]
 
     def step() -> None:
-        np.einsum("ij,jw->iw", weights, activations, out=out)
-        if not (out.all() and np.isfinite(out).all()):
+        np.einsum("ij,jw->iw", weights, activations, out=rows)
+        for x in trailing:
+            np.add(out, x, out=out)
+        if not (rows.all() and np.isfinite(rows).all()):
             for gate_step in gates:
                 gate_step()
 

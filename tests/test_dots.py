@@ -21,29 +21,36 @@ def always(monkeypatch):
     monkeypatch.setattr(blocks, "MIN_WIDTH", 0)
 
 
-def layers(sizes, numbers):
-    """A relu network of ``sizes``, each neuron ``((w0*a0 + w1*a1) + ...) + b``, its weights
-    and biases drawn in turn from ``numbers``; inputs x0, x1, ..., the chains' last sums
-    named ``c{l}_{j}``."""
+def layers(sizes, numbers, arity=2, bias_inside=False):
+    """A relu network of ``sizes``, each neuron ``((w0*a0 + w1*a1) + ...) + b`` with adds of
+    up to ``arity`` inputs (the bias inside the last one, with ``bias_inside``), its weights and
+    biases drawn in turn from ``numbers``; inputs x0, x1, ..., the chains' last sums named
+    ``c{l}_{j}`` (unless the bias is inside)."""
     draw = iter(numbers * (1 + sum(n * m + m for n, m in zip(sizes, sizes[1:])) // len(numbers)))
     inputs = [f"  x{i}: 0.5" for i in range(sizes[0])]
     gates, layer = [], [f"x{i}" for i in range(sizes[0])]
     for l, (n, m) in enumerate(zip(sizes, sizes[1:])):
         out = []
         for j in range(m):
-            total = None
+            terms = []
             for i, a in enumerate(layer):
                 inputs.append(f"  w{l}_{j}_{i}: {next(draw)!r}")
                 gates.append(f"  m{l}_{j}_{i}: {{type: mul, inputs: [w{l}_{j}_{i}, {a}]}}")
-                if total is not None:
-                    name = f"c{l}_{j}" if i == n - 1 else f"s{l}_{j}_{i}"
-                    gates.append(f"  {name}: {{type: add, inputs: [{total}, m{l}_{j}_{i}]}}")
-                    total = name
-                else:
-                    total = f"m{l}_{j}_{i}"
+                terms.append(f"m{l}_{j}_{i}")
             inputs.append(f"  b{l}_{j}: {next(draw)!r}")
-            gates.append(f"  z{l}_{j}: {{type: add, inputs: [{total}, b{l}_{j}]}}")
-            gates.append(f"  h{l}_{j}: {{type: relu, inputs: [z{l}_{j}]}}")
+            total, k = terms[0], 1
+            while k < n:
+                operands = [total, *terms[k : k + arity - 1]] if k > 1 else terms[: arity]
+                k = k + arity - 1 if k > 1 else min(arity, n)
+                last = k >= n
+                if last and bias_inside:
+                    operands.append(f"b{l}_{j}")
+                total = f"c{l}_{j}" if last else f"s{l}_{j}_{k}"
+                gates.append(f"  {total}: {{type: add, inputs: [{', '.join(operands)}]}}")
+            if not bias_inside or n == 1:
+                gates.append(f"  z{l}_{j}: {{type: add, inputs: [{total}, b{l}_{j}]}}")
+                total = f"z{l}_{j}"
+            gates.append(f"  h{l}_{j}: {{type: relu, inputs: [{total}]}}")
             out.append(f"h{l}_{j}")
         layer = out
     gates.append(f"  y: {{type: add, inputs: [{', '.join(layer)}]}}")
@@ -82,15 +89,15 @@ def test_an_mlps_chains_run_as_dots_unless_a_partial_sum_is_kept():
 NUMBERS = st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 1e-300, 3.0, -0.1])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.integers(1, 5), min_size=2, max_size=4), st.lists(NUMBERS, min_size=1, max_size=30),
-       st.lists(NUMBERS, min_size=1, max_size=5))
-def test_dots_give_the_gates_bits_signed_zeros_included(always, sizes, numbers, xs):
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(1, 6), min_size=2, max_size=4), st.lists(NUMBERS, min_size=1, max_size=30),
+       st.lists(NUMBERS, min_size=1, max_size=5), st.integers(2, 7), st.booleans())
+def test_dots_give_the_gates_bits_signed_zeros_included(always, sizes, numbers, xs, arity, bias_inside):
     sizes[0] = max(sizes[0], 2)  # a chain has two terms at least
-    c = circuitsim.loads(layers(sizes, numbers))
+    c = circuitsim.loads(layers(sizes, numbers, arity, bias_inside))
     names = [f"x{i}" for i in range(sizes[0])]
     inputs = {n: np.array([xs[(i + k) % len(xs)] for k in range(37)]) for i, n in enumerate(names)}
-    ends = [f"c{l}_{j}" for l, m in enumerate(sizes[1:]) for j in range(m) if sizes[l] > 1]
+    ends = [f"c{l}_{j}" for l, m in enumerate(sizes[1:]) for j in range(m) if sizes[l] > 1]  # kept: not inside
     with np.errstate(all="ignore"):
         whole = c.run(inputs)
         s = c.sweep(inputs, values=["y", *ends], grads=names)
@@ -119,6 +126,19 @@ def test_a_fault_in_a_dot_is_named_with_its_gate_and_sample(always):
     with pytest.warns(circuitsim.NumericalWarning, match=r"gate 'm0_0_0' \(mul\) .* produced -inf \(sample 17\)"):
         s = c.sweep({"x0": x, "x1": np.ones(30)}, grads=["x0"])
     assert np.isfinite(s.values["y"]).all()
+
+
+def test_a_sweep_of_the_moons_mlp_sums_with_einsum_where_the_weights_are_rows():
+    """Its weights are squared for the loss beside rows, so they have rows of their own: a
+    dot reads their first column; the first layer's products share a group with those squares."""
+    c = circuitsim.load("circuits/moons_mlp.yaml")
+    rng = np.random.default_rng(3)
+    inputs = {"x0": rng.uniform(-1, 2, 900), "x1": rng.uniform(-1, 1, 900)}
+    s = c.sweep(inputs, values=c.outputs, grads=["x0", "x1", "w2_3_4"])
+    assert len(fused(c, ["x0", "x1"])) == 2  # the second layer's 16 sums of 17 inputs, the score's
+    whole = c.run(inputs)
+    assert all(same_bits(s.values[n], whole.values[n]) for n in s.values)
+    assert all(same_bits(s.grads[n], whole.grads[n]) for n in s.grads)
 
 
 def test_a_layout_that_einsum_sums_in_another_order_runs_gate_by_gate(monkeypatch):
