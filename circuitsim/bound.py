@@ -167,7 +167,7 @@ def _backward(group, xs, out, go, g, actions, temp):
             if how is None:
                 np.add(dest, term, out=dest)
             elif how == "at":
-                np.add.at(g, dest, np.broadcast_to(term, go.shape).reshape(-1, width))
+                dest(g, np.broadcast_to(term, go.shape).reshape(-1, width))
             elif fresh:
                 np.sum(term, axis=how, out=dest)
             else:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-__all__ = ["affine", "as_slice", "into", "port_read", "positions", "reduction", "shape_of", "target", "view"]
+__all__ = ["MAX_REPEATS", "affine", "as_slice", "into", "port_read", "positions", "reduction", "scatter_add", "shape_of", "target", "view"]
 
 
 def positions(s, k: int) -> np.ndarray:
@@ -47,7 +47,8 @@ def shape_of(k: int, indexes: list[np.ndarray]) -> tuple[int, int]:
 
 def reduction(index: np.ndarray, shape: tuple[int, int], affine) -> Any:
     """How contributions reach ``index``'s rows: None (distinct rows, a view), the axis to sum
-    over (0, 1 or both: a view whose stride repeats rows), or ``"at"`` (``np.add.at``)."""
+    over (0, 1 or both: a view whose stride repeats rows), or ``"at"`` (rows added into as
+    ``np.add.at`` does: :func:`scatter_add`)."""
     r, m = shape
     if affine is None:
         return "at"
@@ -90,9 +91,10 @@ def _rows(a: np.ndarray, start: int, stride: int, n: int) -> np.ndarray:
 
 
 def target(g: np.ndarray, index: np.ndarray, shape, affine, how):
-    """Where a port's contributions go: a view of the rows they are added into, or the index."""
+    """Where a port's contributions go: a view of the rows they are added into, or the function
+    that adds them into the rows of ``index``."""
     if how == "at":
-        return index
+        return scatter_add(index)
     start, s1, s2 = affine
     if how is None:
         return view(g, affine, shape)  # distinct rows: no stride is zero, the full shape
@@ -101,6 +103,31 @@ def target(g: np.ndarray, index: np.ndarray, shape, affine, how):
     if how == 1:
         return _rows(g, start, s1, shape[0])
     return g[start]
+
+
+MAX_REPEATS = 32  # a row added into more often than this goes through np.add.at
+
+
+def scatter_add(index: np.ndarray):
+    """``f(a, rows)`` adding ``rows[k]`` into row ``index[k]`` of ``a`` for every k, in the
+    order of k as ``np.add.at`` does (the same bits), several times faster on rows of samples:
+    one fancy-indexed addition per repeat, the k-th time every row is added into at once;
+    ``np.add.at`` itself where a row repeats more than :data:`MAX_REPEATS` times."""
+    order = np.argsort(index, kind="stable")
+    ordered = index[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    counts = np.diff(np.r_[starts, len(index)])
+    if counts.max(initial=0) > MAX_REPEATS:
+        return lambda a, rows: np.add.at(a, index, rows)
+    repeat = np.empty(len(index), dtype=np.intp)  # how many times k's row was added into before k
+    repeat[order] = np.arange(len(index)) - np.repeat(starts, counts)
+    layers = [(index[repeat == k], as_slice(np.flatnonzero(repeat == k))) for k in range(int(counts.max(initial=0)))]
+
+    def add(a: np.ndarray, rows: np.ndarray) -> None:
+        for dest, source in layers:
+            a[dest] += rows[source]
+
+    return add
 
 
 def as_slice(index: np.ndarray):

@@ -165,3 +165,17 @@ def test_a_fault_in_a_block_is_named_with_its_gate_and_sample(always, monkeypatc
     with pytest.warns(circuitsim.NumericalWarning, match=r"gate 'l1' \(log\) with inputs x=0 produced -inf \(sample 13\)"):
         s = c.sweep({"x": x}, grads=["x"], chunk=5)
     assert np.isneginf(s.values["s"][13]) and np.isfinite(np.delete(s.values["s"], 13)).all()
+
+
+@pytest.mark.parametrize("index", [[3, 1, 3, 0, 3, 1], [5, 4, 3], [2] * 40, [7, 7, 1, 7, 2, 2, 1, 0, 7]])
+def test_scatter_add_adds_in_np_add_ats_order(index):
+    """Rows added into several times from one group's port (fan-out without a pattern)."""
+    from circuitsim.patterns import scatter_add
+
+    rng = np.random.default_rng(len(index))
+    a = rng.standard_normal((8, 33)) * 1e3
+    rows = rng.standard_normal((len(index), 33))
+    want = a.copy()
+    np.add.at(want, np.array(index), rows)
+    scatter_add(np.array(index))(a, rows)
+    assert a.tobytes() == want.tobytes()

@@ -155,3 +155,4 @@ def test_a_layout_that_einsum_sums_in_another_order_runs_gate_by_gate(monkeypatc
     assert steps and not any(getattr(step, "__qualname__", "").startswith("fused_step") for step in steps)
     whole = c.run(inputs)
     assert all(same_bits(s.values[n], whole.values[n]) for n in s.values)
+
