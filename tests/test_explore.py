@@ -252,8 +252,8 @@ LABELLING = """(() => {
 
 def astray(page):
     """The labels of the page's picture that are not just above (a value) or below (a gradient)
-    their wire; and each unfolded instance whose rectangle is not its contents' own (the same
-    room on every side as ``draw --expand`` leaves)."""
+    their wire, or that overlap another; and each unfolded instance whose rectangle is not its
+    contents' own (the same room on every side as ``draw --expand`` leaves)."""
     from test_pictures import distance
 
     shapes = page.evaluate(LABELLING)
@@ -268,6 +268,8 @@ def astray(page):
         side = bool(under) and (y1 <= min(under) + 4 if part == "value" else y0 >= max(under) - 4)  # the font's box is a little taller than its digits
         if gap > 8 or not side:
             found.append((key, part, round(gap, 1)))
+    boxes = [box for _, _, box in shapes["labels"]]
+    found += [("overlap", a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 2]
     for name, (x0, y0, x1, y1), nodes in shapes["frames"]:
         left, right = min(n[0] for n in nodes) - x0, x1 - max(n[2] for n in nodes)
         if not 8 <= left <= 12 or abs(right - left) > 1:

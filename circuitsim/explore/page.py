@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..draw import LIMIT, render_parts
 from ..draw.model import number as draw_number
-from ..draw.style import ASCENT, CHAR, FONT, GAP
+from ..draw.style import ASCENT, BRANCH_PLACES, CHAR, CLEAR, FONT, GAP, PLACES
 from ..draw.svg import STYLE
 from ..errors import CircuitError, CircuitErrors
 from ..show import json_number
@@ -41,7 +41,7 @@ LIVE_POLICY = STATIC_POLICY + "; connect-src 'self'"
 
 _WARNINGS = threading.Lock()  # catch_warnings is process-wide: one run at a time records them
 
-SCRIPTS = ("player.js", "view.js", "numbers.js", "navigate.js", "fold.js", "inspect.js", "live.js")  # one script, in this order
+SCRIPTS = ("player.js", "view.js", "numbers.js", "navigate.js", "fold.js", "labels.js", "inspect.js", "live.js")  # one script, in this order
 
 
 def payload(
@@ -139,8 +139,8 @@ def _columns(trace: list, nodes, precision: int) -> dict:
 
 
 # How the drawing sizes and places a wire's labels, for the page to put them back on a wire
-# that folding stretched (see draw.geometry.label_box).
-LABELS = {"font": FONT, "char": CHAR, "ascent": ASCENT, "gap": GAP}
+# that folding stretched (see draw.geometry.label_box and Grid.cost).
+LABELS = {"font": FONT, "char": CHAR, "ascent": ASCENT, "gap": GAP, "clear": CLEAR, "places": PLACES, "branch_places": BRANCH_PLACES}
 
 
 def _view(name: str, parts) -> dict:

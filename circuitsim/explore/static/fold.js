@@ -8,7 +8,7 @@
 // comes closer to anything); its rectangle, with everything in it, is put where its box was;
 // and each wire into it or out of it runs as in the folded drawing up to the box's column,
 // then as in the unfolded one inside the rectangle. A wire's labels stay on the segment they
-// were put on, at the same place along it, however making room stretched or stitched it.
+// were put on, however making room stretched or stitched it (see labels.js).
 
 function instancesOf(views) {
   // The top-level instances, as the folded drawing names their boxes.
@@ -80,7 +80,7 @@ function composed(views, unfolded) {
     if (r) items.push(moved(it, (x) => x + r.dx, (y) => y + r.dy));
   }
   const [x, y, w, h] = views[0].box;
-  return { head: views[0].head, box: [x, y, w + rooms.reduce((s, r) => s + r.dw, 0), h + rooms.reduce((s, r) => s + r.dh, 0)], items };
+  return { head: views[0].head, box: [x, y, w + rooms.reduce((s, r) => s + r.dw, 0), h + rooms.reduce((s, r) => s + r.dh, 0)], items: settled(items, views[0].labels) };
 }
 
 function moved(it, fx, fy) {
@@ -132,57 +132,4 @@ function rerouted(it, route) {
   html = html.replace(/(<text class="ports") x="[^"]*" y="[^"]*"/, `$1 x="${(lx - 10).toFixed(1)}" y="${(ly - 6).toFixed(1)}"`);
   const xs = route.map(([x]) => x), ys = route.map(([, y]) => y);
   return { ...it, html, x0: Math.min(...xs) - 8, y0: Math.min(...ys) - 8, x1: Math.max(...xs) + 8, y1: Math.max(...ys) + 8 };
-}
-
-// -- a wire's labels, put back on it -------------------------------------------------------------
-
-function labelAt(a, b, t, width, cls, L) {
-  // Where the drawing puts a label (draw.geometry.label_box): at t along segment a-b, the
-  // value just above it and the gradient just below, sliding apart along a slant. [x, baseline]
-  const height = L.ascent * L.font;
-  const slope = b[0] !== a[0] ? (b[1] - a[1]) / (b[0] - a[0]) : 0;
-  const slide = (width / 2) * Math.max(-1, Math.min(1, (slope * width) / (2 * height)));
-  const x = a[0] + t * (b[0] - a[0]) + (cls === "value" ? slide : -slide);
-  const ys = [yAt(a, b, x - width / 2), yAt(a, b, x + width / 2)];
-  return cls === "value" ? [x, Math.min(...ys) - L.gap] : [x, Math.max(...ys) + L.gap + height];
-}
-
-function yAt(a, b, x) {
-  if (b[0] === a[0]) return (a[1] + b[1]) / 2;
-  const t = Math.min(1, Math.max(0, (x - a[0]) / (b[0] - a[0])));
-  return a[1] + t * (b[1] - a[1]);
-}
-
-function placeOn(route, x, y, width, cls, L) {
-  // The segment of `route` (its index) and the place along it where the label at x, baseline y is.
-  let best = null;
-  for (let i = 0; i + 1 < route.length; i++) {
-    const a = route[i], b = route[i + 1];
-    if (a[0] === b[0]) continue;
-    const slid = labelAt(a, b, 0, width, cls, L)[0] - a[0];  // its slide along this segment
-    const t = (x - slid - a[0]) / (b[0] - a[0]);
-    if (t < -0.01 || t > 1.01) continue;
-    const miss = Math.abs(labelAt(a, b, t, width, cls, L)[1] - y);
-    if (!best || miss < best.miss) best = { i, t, miss };
-  }
-  return best && best.miss < 1 ? best : null;
-}
-
-function relabelled(it, route, fx, fy, L) {
-  // The labels of a wire that `route` moved: each on the segment it was on, as far along it.
-  const { was, now, from } = route;
-  const box = [Infinity, Infinity, -Infinity, -Infinity];
-  const html = it.html.replace(/<text class="(value|grad)([^"]*)" x="(-?[\d.]+)" y="(-?[\d.]+)"([^>]*)>([^<]*)<\/text>/g,
-    (all, cls, more, x, y, rest, text) => {
-      const width = Math.max(unescapeXml(text).length, 1) * L.font * L.char;
-      const on = placeOn(was, +x, +y, width, cls, L);
-      let j = on ? from.findIndex((p, k) => p === on.i && from[k + 1] === on.i + 1) : -1;
-      if (on && j < 0) j = from.findIndex((p, k) => k > 0 && p === on.i + 1) - 1;  // its start was replaced
-      if (on && j < 0) j = from.findIndex((p, k) => p === on.i && k + 1 < from.length);  // its end was replaced
-      const [nx, ny] = j >= 0 ? labelAt(now[j], now[j + 1], on.t, width, cls, L) : [fx(+x), fy(+y)];
-      box[0] = Math.min(box[0], nx - width / 2); box[2] = Math.max(box[2], nx + width / 2);
-      box[1] = Math.min(box[1], ny - L.ascent * L.font); box[3] = Math.max(box[3], ny + 1);
-      return `<text class="${cls}${more}" x="${nx.toFixed(1)}" y="${ny.toFixed(1)}"${rest}>${text}</text>`;
-    });
-  return { ...it, html, x0: box[0], y0: box[1], x1: box[2], y1: box[3] };
 }

@@ -1,0 +1,158 @@
+// A wire's labels on a drawing that folding changed (see fold.js).
+//
+// Each label stays on the segment of its wire it was put on, placed by the drawing's own rule
+// (draw.geometry.label_box: the value just above, the gradient just below, sliding apart on a
+// slant). Where making room stretched that segment or stitched the wire, the label is first
+// tried where it was along it, then slid along it to where it covers least of the nodes,
+// labels and wires around it (as draw.geometry.Grid prices a place). The sizes and places are
+// the drawing's, from the page's data (`labels`).
+
+function labelAt(a, b, t, width, cls, L) {
+  // Where the label goes at t along segment a-b: [x of its middle, baseline].
+  const height = L.ascent * L.font;
+  const slope = b[0] !== a[0] ? (b[1] - a[1]) / (b[0] - a[0]) : 0;
+  const slide = (width / 2) * Math.max(-1, Math.min(1, (slope * width) / (2 * height)));
+  const x = a[0] + t * (b[0] - a[0]) + (cls === "value" ? slide : -slide);
+  const ys = [yAt(a, b, x - width / 2), yAt(a, b, x + width / 2)];
+  return cls === "value" ? [x, Math.min(...ys) - L.gap] : [x, Math.max(...ys) + L.gap + height];
+}
+
+function yAt(a, b, x) {
+  if (b[0] === a[0]) return (a[1] + b[1]) / 2;
+  const t = Math.min(1, Math.max(0, (x - a[0]) / (b[0] - a[0])));
+  return a[1] + t * (b[1] - a[1]);
+}
+
+function placeOn(route, text, L) {
+  // The segment of `route` (its index i) and the place t along it where the drawing put `text`.
+  let best = null;
+  for (let i = 0; i + 1 < route.length; i++) {
+    const a = route[i], b = route[i + 1];
+    if (a[0] === b[0]) continue;
+    const slid = labelAt(a, b, 0, text.width, text.cls, L)[0] - a[0];
+    const t = (text.x - slid - a[0]) / (b[0] - a[0]);
+    if (t < -0.01 || t > 1.01) continue;
+    const miss = Math.abs(labelAt(a, b, t, text.width, text.cls, L)[1] - text.y);
+    if (!best || miss < best.miss) best = { i, t, miss };
+  }
+  return best && best.miss < 1 ? best : null;
+}
+
+const TEXT = /<text class="(value|grad)([^"]*)" x="(-?[\d.]+)" y="(-?[\d.]+)"([^>]*)>([^<]*)<\/text>/g;
+
+function texts(html, L) {
+  return [...html.matchAll(TEXT)].map(([all, cls, more, x, y, rest, text]) =>
+    ({ cls, more, x: +x, y: +y, rest, text, width: Math.max(unescapeXml(text).length, 1) * L.font * L.char }));
+}
+
+function written(it, parts, L) {
+  // The label `it` with its texts at `parts` ([x, baseline] each), and the box they cover.
+  const all = texts(it.html, L);
+  let k = 0;
+  const html = it.html.replace(TEXT, () => {
+    const p = all[k], [x, y] = parts[k++];
+    return `<text class="${p.cls}${p.more}" x="${x.toFixed(1)}" y="${y.toFixed(1)}"${p.rest}>${p.text}</text>`;
+  });
+  const boxes = all.map((p, i) => textBox(parts[i], p.width, L));
+  const cover = boxes.reduce((u, b) => [Math.min(u[0], b[0]), Math.min(u[1], b[1]), Math.max(u[2], b[2]), Math.max(u[3], b[3])]);
+  return { ...it, html, x0: cover[0], y0: cover[1], x1: cover[2], y1: cover[3] };
+}
+
+function textBox([x, y], width, L) {
+  return [x - width / 2, y - L.ascent * L.font, x + width / 2, y + 1];
+}
+
+function relabelled(it, route, fx, fy, L) {
+  // The labels of a wire that `route` moved (route.was, folded; .now, as drawn; .from, the
+  // folded point each point of .now is, or -1), on the segment they were on, as far along it.
+  const { was, now, from } = route;
+  const parts = texts(it.html, L);
+  const on = parts.length ? placeOn(was, parts[0], L) : null;
+  let j = on ? from.findIndex((p, k) => p === on.i && from[k + 1] === on.i + 1) : -1;
+  if (on && j < 0) j = from.findIndex((p, k) => k > 0 && p === on.i + 1) - 1;  // its start was replaced
+  if (on && j < 0) j = from.findIndex((p, k) => p === on.i && k + 1 < from.length);  // its end was replaced
+  if (j < 0) return moved(it, fx, fy);
+  const a = now[j], b = now[j + 1], [pa, pb] = [was[on.i], was[on.i + 1]];
+  const item = written(it, parts.map((p) => labelAt(a, b, on.t, p.width, p.cls, L)), L);
+  const bent = Math.abs(b[0] - a[0] - (pb[0] - pa[0])) > 0.5 || Math.abs(b[1] - a[1] - (pb[1] - pa[1])) > 0.5;
+  return bent ? { ...item, bent: { a, b, t: on.t } } : item;
+}
+
+// -- where a stretched label covers least --------------------------------------------------------
+
+const SPOT = 64;  // picture units per side of a cell of the grid of what is drawn
+
+function settled(items, L) {
+  // `items`, each label that was bent (its segment stretched) slid along its segment to the
+  // place of the drawing's that covers least of what is around it.
+  const bent = items.filter((it) => it.bent);
+  if (!bent.length) return items;
+  const boxes = new Map(), segments = new Map();
+  const cells = (x0, y0, x1, y1, each) => {
+    for (let i = Math.floor(x0 / SPOT); i <= Math.floor(x1 / SPOT); i++) for (let j = Math.floor(y0 / SPOT); j <= Math.floor(y1 / SPOT); j++) each(i + "," + j);
+  };
+  const file = (map, x0, y0, x1, y1, thing) => cells(x0, y0, x1, y1, (c) => (map.get(c) || map.set(c, []).get(c)).push(thing));
+  const addBox = (b) => file(boxes, ...b, b);
+  for (const it of items) {
+    if (it.layer === "nodes") addBox([it.x0, it.y0, it.x1, it.y1]);
+    else if (it.layer === "labels" && !it.bent) texts(it.html, L).forEach((p) => addBox(textBox([p.x, p.y], p.width, L)));
+    else if (it.layer === "wires") {
+      const p = points(it.html);
+      for (let i = 0; i + 1 < p.length; i++) {
+        const a = p[i], b = p[i + 1];
+        file(segments, Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1]), { key: it.key, a, b });
+      }
+    }
+  }
+  const cost = (b, key) => {  // draw.geometry.Grid.cost
+    const c = L.clear, near = [b[0] - c, b[1] - c, b[2] + c, b[3] + c];
+    const seen = new Set();
+    let sum = 0;
+    cells(...near, (cell) => {
+      for (const o of boxes.get(cell) || []) if (!seen.has(o)) { seen.add(o); sum += 4 * overlap(o, b) + 0.5 * overlap(o, near); }
+      for (const s of segments.get(cell) || []) {
+        if (seen.has(s) || s.key === key) continue;
+        seen.add(s);
+        sum += crosses(b, s.a, s.b) ? 100 : crosses(near, s.a, s.b) ? 15 : 0;
+      }
+    });
+    return sum;
+  };
+  const out = new Map();
+  for (const it of bent) {
+    const { a, b, t } = it.bent, parts = texts(it.html, L), key = it.key.slice(1);
+    const places = (it.attrs.class || "").includes("branch") ? L.branch_places : L.places;
+    let best = null;
+    for (const place of [t, ...places]) {
+      const at = parts.map((p) => labelAt(a, b, place, p.width, p.cls, L));
+      const price = at.reduce((s, q, i) => s + cost(textBox(q, parts[i].width, L), key), 0);
+      if (!best || price < best.price) best = { price, at };
+      if (price < 1) break;
+    }
+    best.at.forEach((q, i) => addBox(textBox(q, parts[i].width, L)));
+    out.set(it, written(it, best.at, L));
+  }
+  return items.map((it) => out.get(it) || it);
+}
+
+function overlap(p, q) {
+  const w = Math.min(p[2], q[2]) - Math.max(p[0], q[0]), h = Math.min(p[3], q[3]) - Math.max(p[1], q[1]);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+function crosses(box, a, b) {
+  // Whether segment a-b passes through the box (draw.geometry.Box.crosses).
+  const dx = b[0] - a[0], dy = b[1] - a[1];
+  let lo = 0, hi = 1;
+  for (const [p, q] of [[-dx, a[0] - box[0]], [dx, box[2] - a[0]], [-dy, a[1] - box[1]], [dy, box[3] - a[1]]]) {
+    if (p === 0) {
+      if (q < 0) return false;
+    } else {
+      const r = q / p;
+      if (p < 0) lo = Math.max(lo, r);
+      else hi = Math.min(hi, r);
+      if (lo > hi) return false;
+    }
+  }
+  return true;
+}
