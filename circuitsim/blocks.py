@@ -3,7 +3,9 @@
 A batch of a wide circuit runs the groups of the levelized tier (:mod:`circuitsim.levels`: the
 gates of one level and kind) over *blocks*: two-dimensional arrays with one row per position
 (input, gate or constant, numbered as the levelized tier numbers them) and one column per
-sample of a chunk. A group's outputs are a slice of rows, so its forward pass is one numpy
+sample of a chunk (a group whose gates differ in how many of their inputs have rows is cut into
+parts, one per count, that run as groups of their own: the squares of weights beside a layer's
+products). A group's outputs are a slice of rows, so its forward pass is one numpy
 operation over ``gates x samples`` written in place (``np.multiply(a, b, out=...)``), and its
 inputs are views of the block wherever their rows follow a pattern: a slice, a strided slice,
 or a grid such as an MLP layer's products (neuron i, input j reading row ``a + j``: the same
@@ -37,6 +39,7 @@ A run traps numpy's floating-point errors as other batch runs do: a fault raises
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -65,25 +68,35 @@ def chunk_width(rows: int, samples: int) -> int:
 
 def blocks_for(slots, batched: frozenset[int]) -> Blocks | None:
     """The levelized batch tier for a plan's gates (its :class:`~circuitsim.numbering.Slots`)
-    batched at the input slots ``batched``, if the shape suits it."""
-    levels = levels_for(slots, min_gates=MIN_GATES, min_width=MIN_WIDTH)
-    return None if levels is None else Blocks(levels, batched)
+    batched at the input slots ``batched``, if the shape suits it. A group's gates come ordered
+    by how many of their inputs have rows (gates, batch inputs), and :class:`Blocks` runs each
+    such part on its own: the squares of weights beside a layer's products read numbers only."""
+    ins = slots.ins_flat
+    rows = ((ins >= slots.n_inputs) & (ins < slots.n_named)) | np.isin(ins, list(batched))
+    counts = np.diff(slots.ins_start)
+    reading = np.add.reduceat(rows.astype(np.int64), slots.ins_start[:-1]) if len(ins) else np.zeros(0, dtype=np.int64)
+    reading[counts == 0] = 0  # reduceat gives a gate without inputs the next gate's first
+    levels = levels_for(slots, min_gates=MIN_GATES, min_width=MIN_WIDTH, within=reading)
+    if levels is None:
+        return None
+    return Blocks(levels, batched, reading[levels.order[levels.n_inputs : levels.n_inputs + len(reading)] - levels.n_inputs])
 
 
 class Blocks:
     """A :class:`~circuitsim.levels.Levels` run over blocks of samples; see the module docstring."""
 
-    def __init__(self, levels: Levels, batched: frozenset[int]) -> None:
+    def __init__(self, levels: Levels, batched: frozenset[int], reading: np.ndarray | None = None) -> None:
         self.levels = levels
         position = levels.position
         n = self.n_positions = levels.n_slots
+        parts = levels.groups if reading is None else _parts(levels, reading)
         row = np.zeros(n, dtype=bool)  # positions with a row of samples: gates, batch inputs
-        for group in levels.groups:
+        for group in parts:
             row[group.start : group.stop] = True
         self.batched = [int(p) for p in position[sorted(batched)]]
         row[self.batched] = True
         self.groups: list[tuple[Any, tuple[int, int], tuple[_Port, ...]]] = []
-        for group in levels.groups:
+        for group in parts:
             k = group.stop - group.start
             indexes = [patterns.positions(s, k) for s in group.ins]
             reads_rows = [bool(row[ix].any()) for ix in indexes]
@@ -95,7 +108,7 @@ class Blocks:
         self.row = row
         numbers = np.ones(n, dtype=bool)  # positions with the same number in every sample
         numbers[self.batched] = False
-        for group in levels.groups:
+        for group in parts:
             numbers[group.start : group.stop] = False
         self.filled = np.flatnonzero(row & numbers).tolist()  # numbers read beside rows: set once per run
         self.reads = np.zeros(n, dtype=np.intp)  # gate inputs reading each position
@@ -169,7 +182,7 @@ class Blocks:
             value_rows[k] = numbers[kept_values[k]]
         out_values = _copier(value_rows, np.flatnonzero(with_row), v, kept_values[with_row])
         kept_grads = position[list(keep_grads)] if grad_rows is not None else np.zeros(0, dtype=np.intp)
-        reached = np.array([p in program.written for p in kept_grads.tolist()], dtype=bool)
+        reached = program.written[kept_grads]
         out_grads = _copier(grad_rows, np.flatnonzero(reached), g, program.rows[kept_grads[reached]]) if seeds else None
         for start in range(0, size, width):
             stop = min(size, start + width)
@@ -184,6 +197,30 @@ class Blocks:
             if out_grads is not None:
                 out_grads(start, stop)
         return np.flatnonzero(~reached).tolist()
+
+
+def _parts(levels: Levels, reading: np.ndarray) -> list:
+    """The levels' groups cut where ``reading`` (by gate position from the first gate's) changes."""
+    parts = []
+    first = levels.n_inputs
+    for group in levels.groups:
+        key = reading[group.start - first : group.stop - first]
+        cuts = [0, *(np.flatnonzero(key[1:] != key[:-1]) + 1).tolist(), len(key)]
+        if len(cuts) == 2:
+            parts.append(group)
+            continue
+        for lo, hi in zip(cuts, cuts[1:]):
+            ins = tuple(_cut(s, lo, hi) for s in group.ins)
+            distinct = tuple(isinstance(s, slice) or len(np.unique(s)) == len(s) for s in ins)
+            parts.append(replace(group, start=group.start + lo, stop=group.start + hi, ins=ins, distinct=distinct))
+    return parts
+
+
+def _cut(s, lo: int, hi: int):
+    """Gates ``lo:hi`` of a group port's positions (a slice or an index array)."""
+    if isinstance(s, slice):
+        return slice(s.start + lo, s.start + hi)
+    return s[lo:hi]
 
 
 def _copier(out: np.ndarray, into: np.ndarray, block: np.ndarray, rows: np.ndarray):
@@ -314,7 +351,7 @@ class _Program:
                 valid[target] = True
             self.backward_plan.append((gi, go_rows, todo))
         self.zero = np.unique(np.asarray(zero, dtype=np.intp))
-        self.written = frozenset(np.flatnonzero(whole.reached).tolist())
+        self.written = whole.reached  # by position: whether a seed reaches its gradient
         skipped = sum(len(dot.interior) for dot in self.fused)  # rows a chunk leaves alone
         self.touched = int(blocks.row.sum() + valid.sum()) - skipped
         self.bound: Bound | None = None

@@ -123,11 +123,12 @@ class Levels:
         return live
 
 
-def levels_for(slots, *, min_gates: int | None = None, min_width: int | None = None) -> Levels | None:
+def levels_for(slots, *, min_gates: int | None = None, min_width: int | None = None, within: np.ndarray | None = None) -> Levels | None:
     """The levelized tier for a plan's gates (its :class:`~circuitsim.numbering.Slots`), if it
     pays: at least ``min_gates`` gates (default :data:`MIN_GATES`), ``min_width`` per group on
     average (:data:`MIN_WIDTH`), every gate with batch expressions. Made from the slots' arrays:
-    a few numpy operations per group, none per gate."""
+    a few numpy operations per group, none per gate. A group's gates are in step order, or
+    ordered by ``within`` (a number per gate) first."""
     n_inputs, n_gates = slots.n_inputs, slots.n_named - slots.n_inputs
     if n_gates < (MIN_GATES if min_gates is None else min_gates) or not n_gates:
         return None
@@ -143,7 +144,7 @@ def levels_for(slots, *, min_gates: int | None = None, min_width: int | None = N
     rank = np.empty(len(codes), dtype=np.int64)  # groups by level, then as first met in step order
     rank[np.lexsort((first, codes // len(kinds)))] = np.arange(len(codes))
     group = rank[group.reshape(-1)]
-    members = np.argsort(group, kind="stable")  # step numbers, group by group
+    members = np.argsort(group, kind="stable") if within is None else np.lexsort((within, group))  # steps, group by group
     bounds = np.zeros(len(codes) + 1, dtype=np.int64)
     np.cumsum(np.bincount(group, minlength=len(codes)), out=bounds[1:])
     order = np.concatenate([np.arange(n_inputs), n_inputs + members, np.arange(slots.n_named, slots.n_slots)]).astype(np.intp)

@@ -128,14 +128,32 @@ def test_a_fault_in_a_dot_is_named_with_its_gate_and_sample(always):
     assert np.isfinite(s.values["y"]).all()
 
 
-def test_a_sweep_of_the_moons_mlp_sums_with_einsum_where_the_weights_are_rows():
-    """Its weights are squared for the loss beside rows, so they have rows of their own: a
-    dot reads their first column; the first layer's products share a group with those squares."""
+def test_a_sweep_of_the_moons_mlp_sums_every_layer_with_einsum():
+    """Its weights are squared for the loss at the level of the first layer's products: those
+    squares, reading numbers only, run apart from the products, which keep their pattern."""
     c = circuitsim.load("circuits/moons_mlp.yaml")
     rng = np.random.default_rng(3)
     inputs = {"x0": rng.uniform(-1, 2, 900), "x1": rng.uniform(-1, 1, 900)}
     s = c.sweep(inputs, values=c.outputs, grads=["x0", "x1", "w2_3_4"])
-    assert len(fused(c, ["x0", "x1"])) == 2  # the second layer's 16 sums of 17 inputs, the score's
+    assert len(fused(c, ["x0", "x1"])) == 3  # 16 sums of 3 inputs, 16 of 17, the score's
+    whole = c.run(inputs)
+    assert all(same_bits(s.values[n], whole.values[n]) for n in s.values)
+    assert all(same_bits(s.grads[n], whole.grads[n]) for n in s.grads)
+
+
+def test_weights_with_rows_of_their_own_are_read_from_their_first_column(always):
+    """e and f give two of the second layer's weights rows (beside x0 and x1 in one port), so
+    all its weights have rows, each holding one number."""
+    text = layers([2, 3, 2], [0.5, -1.5, 2.0, 0.25])
+    text = text.replace("outputs: [y]", "  e: {type: mul, inputs: [w1_0_0, x0]}\n  f: {type: mul, inputs: [x1, w1_1_1]}\noutputs: [y, e, f]")
+    c = circuitsim.loads(text)
+    rng = np.random.default_rng(5)
+    inputs = {"x0": rng.uniform(-1, 1, 200), "x1": rng.uniform(-1, 1, 200)}
+    s = c.sweep(inputs, values=["y", "e", "f"], grads=["x0", "x1", "w1_0_2"])
+    (dot,) = fused(c, ["x0", "x1"])
+    b = c.plan.blocks(frozenset(c.plan.slot[n] for n in inputs))
+    weights = b.groups[dot.mul][2][dot.weights]
+    assert not weights.scalar and b.row[weights.index].all()  # rows, not a column
     whole = c.run(inputs)
     assert all(same_bits(s.values[n], whole.values[n]) for n in s.values)
     assert all(same_bits(s.grads[n], whole.grads[n]) for n in s.grads)
