@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-__all__ = ["Dot", "find", "fused_step"]
+__all__ = ["Dot", "find", "fused_step", "is_sum"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,7 +89,7 @@ def _chain(gi, group, shape, ports, groups, reads, reader, gate, numbers) -> Dot
     while done < terms:
         step = int(reader[products[0, done]])
         add, _, add_ports = groups[step]
-        if add.stop - add.start != n or not _sum(add.expr, len(add_ports)) or set(add.units) != {"+"}:
+        if add.stop - add.start != n or not is_sum(add.expr, len(add_ports)) or set(add.units) != {"+"}:
             return None
         reading = [_reads(port.index, last, products, term, gate) for port in add_ports]
         reading[:2] = sorted(reading[:2], key=lambda t: len(reads) if t is None else t)  # x0 + x1 == x1 + x0
@@ -131,7 +131,7 @@ def _binary(expr, n: int):
     return None
 
 
-def _sum(expr, n: int) -> bool:
+def is_sum(expr, n: int) -> bool:
     """Whether the output adds its ``n`` inputs from the left: ``x0 + x1 + ...``, or the
     built-in gates' ``total((x0, x1, ...))``."""
     tree, names = _output(expr, n), [f"x{k}" for k in range(n)]

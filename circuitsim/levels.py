@@ -28,8 +28,10 @@ from typing import Any
 
 import numpy as np
 
+from . import sums
 from .gate import compile_rule
 from .kernels import UNIT, expressions_of
+from .sums import Chain
 
 __all__ = ["MIN_GATES", "MIN_WIDTH", "Levels", "levels_for"]
 
@@ -66,7 +68,9 @@ class Levels:
         self.position[order] = np.arange(self.n_slots)
         self.start = start
         self.groups = groups
-        self._live: dict[frozenset[int], list[_Group]] = {}
+        self._live: dict[frozenset[int], list] = {}
+        self._chains: list[Chain] | None = None  # found at the first run (blocks, which share the groups, need none)
+        self._forward: list | None = None
 
     def run(self, values: list, seeds: Mapping[int, Any] | None) -> tuple[np.ndarray, np.ndarray | None]:
         """Values and gradients (None without ``seeds``) by plan slot, from a plan's value list
@@ -79,8 +83,26 @@ class Levels:
         return v[self.position], self.backward(v, seeds)[self.position]
 
     def forward(self, v: np.ndarray) -> None:
-        for group in self.groups:
-            v[group.start : group.stop] = group.output(tuple(v[s] for s in group.ins))
+        if self._forward is None:
+            self._forward = self._steps(self.chains(), reverse=False)
+        for group in self._forward:
+            if type(group) is Chain:
+                group.forward(v)
+            else:
+                v[group.start : group.stop] = group.output(tuple(v[s] for s in group.ins))
+
+    def chains(self) -> list[Chain]:
+        """The chains of sums among the groups (:mod:`circuitsim.sums`)."""
+        if self._chains is None:
+            self._chains = sums.find(self.groups, self.n_slots, lambda group, p: _positions(group.ins[p]))
+        return self._chains
+
+    def _steps(self, chains: list[Chain], reverse: bool) -> list:
+        """The groups in order (or reversed), each chain in place of its last group, without its others."""
+        last = {chain.groups[-1]: chain for chain in chains}
+        inside = {gi for chain in chains for gi in chain.groups[:-1]}
+        steps = [last.get(gi, group) for gi, group in enumerate(self.groups) if gi not in inside]
+        return steps[::-1] if reverse else steps
 
     def backward(self, v: np.ndarray, seeds: Mapping[int, Any]) -> np.ndarray:
         """The gradients by position, given seeds by plan slot."""
@@ -88,6 +110,9 @@ class Levels:
         for slot, seed in seeds.items():
             g[self.position[slot]] += seed
         for group in self._live_groups(frozenset(seeds)):
+            if type(group) is Chain:
+                group.backward(g)
+                continue
             go = g[group.start : group.stop]
             xs = tuple(v[s] for s in group.ins)
             local = None
@@ -107,15 +132,23 @@ class Levels:
                     (np.add if unit == "+" else np.subtract).at(g, s, contribution)
         return g
 
-    def _live_groups(self, seeded: frozenset[int]) -> list[_Group]:
-        """The groups in reverse order, without those from which no seeded slot is reached."""
+    def _live_groups(self, seeded: frozenset[int]) -> list:
+        """The groups in reverse order, without those from which no seeded slot is reached, a
+        chain of sums in place of its groups unless a seed is inside it."""
         live = self._live.get(seeded)
         if live is None:
             reached = np.zeros(self.n_slots, dtype=bool)
             reached[self.position[list(seeded)]] = True
+            inside = reached.copy()
+            chains = [chain for chain in self.chains() if not inside[chain.outs[:, :-1]].any()]
             live = []
-            for group in reversed(self.groups):
-                if reached[group.start : group.stop].any():
+            for group in self._steps(chains, reverse=True):
+                if type(group) is Chain:
+                    if reached[group.outs[:, -1]].any():
+                        live.append(group)
+                        reached[group.terms] = True
+                        reached[group.outs] = True
+                elif reached[group.start : group.stop].any():
                     live.append(group)
                     for s in group.ins:
                         reached[s] = True
@@ -200,6 +233,10 @@ def _rules(slots) -> tuple[np.ndarray, list] | None:
                 shared[key] = number
         rule_of_kind[k] = number
     return rule_of_kind, rules
+
+
+def _positions(s) -> np.ndarray:
+    return np.arange(s.start, s.stop, dtype=np.intp) if isinstance(s, slice) else np.asarray(s, dtype=np.intp)
 
 
 def _distinct(index: np.ndarray) -> bool:

@@ -1,0 +1,89 @@
+"""Chains of sums in the levelized tier (:mod:`circuitsim.levels`): a neuron's adds as one accumulate.
+
+A neuron written gate by gate sums its terms with a chain of adds, ``((m0 + m1) + m2) + ... + b``,
+and the levelized tier makes one group per add (one gate per neuron of the layer), so a sum of
+a hundred terms costs a hundred groups forward and as many backward. :func:`find` gives each
+such chain as a :class:`Chain`: groups of sums (adds of their inputs from the left, each local
+gradient 1) whose outputs are read once each, by the next group's gate of the same neuron as
+one of its first two inputs; the other inputs are the chain's terms, each read by it alone.
+
+Forward, a chain is one gather of its terms, ``np.add.accumulate`` along them (one term after
+the other from the first, as the adds do: the same bits) and one write of every add's output,
+a prefix sum. Backward, every term's gradient and every add's is the last add's, as each add
+passes its gradient on unchanged: one fancy-indexed addition. A run seeded inside a chain (at an
+add before its last) runs that chain's groups one by one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .dots import is_sum
+
+__all__ = ["Chain", "find"]
+
+
+@dataclass(frozen=True, eq=False)
+class Chain:
+    """Groups ``groups`` (first to last) summing ``terms`` (positions, neuron x term, in the
+    order added); ``outs`` (neuron x add) the adds' outputs, add k's the prefix sum up to term
+    ``columns[k]``."""
+
+    groups: tuple[int, ...]
+    terms: np.ndarray
+    outs: np.ndarray
+    columns: np.ndarray
+
+    def forward(self, v: np.ndarray) -> None:
+        v[self.outs] = np.add.accumulate(v[self.terms], axis=1)[:, self.columns]
+
+    def backward(self, g: np.ndarray) -> None:
+        go = g[self.outs[:, -1]][:, None]
+        g[self.terms] += go
+        g[self.outs[:, :-1]] += go
+
+
+def find(groups: list, n: int, positions) -> list[Chain]:
+    """The chains among a :class:`~circuitsim.levels.Levels`' ``groups`` over ``n`` positions;
+    ``positions(group, port)`` is a port's positions as an index array."""
+    reads = np.zeros(n, dtype=np.intp)
+    reader = np.full(n, -1, dtype=np.intp)  # position -> a group reading it, that gate, that port
+    gate = np.full(n, -1, dtype=np.intp)
+    port = np.full(n, -1, dtype=np.intp)
+    ins = [[positions(group, p) for p in range(len(group.ins))] for group in groups]
+    for gi, group in enumerate(groups):
+        k = np.arange(group.stop - group.start)
+        for p, index in enumerate(ins[gi]):
+            np.add.at(reads, index, 1)
+            reader[index], gate[index], port[index] = gi, k, p
+    sums = [is_sum(group.expr, len(group.ins)) and set(group.units) == {"+"} for group in groups]
+    after: dict[int, int] = {}  # a group -> the next one of its chain
+    for gi, group in enumerate(groups):
+        outs = np.arange(group.start, group.stop)
+        if not sums[gi] or (reads[outs] != 1).any():
+            continue
+        nj = int(reader[outs[0]])
+        if sums[nj] and groups[nj].stop - groups[nj].start == len(outs) and (reader[outs] == nj).all() \
+                and (gate[outs] == np.arange(len(outs))).all() and (port[outs] == port[outs[0]]).all() and port[outs[0]] < 2:
+            after[gi] = nj
+    chains = []
+    for head in sorted(set(after) - set(after.values())):
+        chain = [head]
+        while chain[-1] in after:
+            chain.append(after[chain[-1]])
+        columns, count = [], 0
+        terms = list(ins[head])
+        for gi, before in zip(chain, [None, *chain]):
+            if before is not None:
+                prev = int(port[groups[before].start])
+                terms += [index for p, index in enumerate(ins[gi]) if p != prev]  # x0 + prev == prev + x0
+            count = len(terms)
+            columns.append(count - 1)
+        terms = np.stack(terms, axis=1)
+        if (reads[terms] != 1).any():
+            continue
+        outs = np.stack([np.arange(groups[gi].start, groups[gi].stop) for gi in chain], axis=1)
+        chains.append(Chain(tuple(chain), terms, outs, np.array(columns)))
+    return chains

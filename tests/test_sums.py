@@ -1,0 +1,81 @@
+"""Chains of sums in the levelized tier (circuitsim.sums): found in MLPs, one accumulate forward
+and one addition backward, the same bits as the adds one group at a time, seeds inside a chain
+included."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_dots import NUMBERS, layers, same_bits
+from test_levels import levelized
+
+import circuitsim
+from benchmarks.circuits import mlp, sample_inputs
+from circuitsim import levels
+from circuitsim.levels import Levels
+
+
+@pytest.fixture
+def always(monkeypatch):
+    """Every circuit runs levelized, however small or narrow."""
+    monkeypatch.setattr(levels, "MIN_GATES", 0)
+    monkeypatch.setattr(levels, "MIN_WIDTH", 0)
+
+
+def one_by_one(text, inputs, seed=None):
+    """Values and gradients of the levelized tier with every add its own group."""
+    c = circuitsim.loads(text)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(Levels, "chains", lambda self: [])
+        return levelized(c, inputs, seed)
+
+
+def adds(n: int, arity: int, bias_inside: bool) -> int:
+    """The adds of a neuron of ``layers`` with ``n`` inputs."""
+    chain = 0 if n == 1 else 1 + max(0, -(-(n - arity) // (arity - 1)))
+    return chain + (not bias_inside or n == 1)
+
+
+def assert_same(got, want):
+    assert same_bits(got[0], want[0])
+    assert same_bits(got[1], want[1])
+
+
+def test_an_mlps_neurons_are_chains_with_the_bits_of_their_adds():
+    net = mlp(10_000)
+    c = circuitsim.loads(net.yaml())
+    inputs = sample_inputs(net, 1)
+    got = levelized(c, inputs)
+    chains = c.plan._levels.chains()
+    assert len(chains) == 5 and chains[0].terms.shape == (35, 36)  # 4 layers of 35 neurons (35 products and a bias each), the output
+    assert_same(got, one_by_one(net.yaml(), inputs))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(1, 6), min_size=2, max_size=4), st.lists(NUMBERS, min_size=1, max_size=30),
+       st.lists(NUMBERS, min_size=2, max_size=6), st.integers(2, 7), st.booleans(), st.sampled_from([None, "y", "inside", "term"]))
+def test_chains_give_the_bits_of_their_adds(always, sizes, numbers, xs, arity, bias_inside, seeded):
+    text = layers(sizes, numbers, arity, bias_inside)
+    c = circuitsim.loads(text)
+    inputs = {f"x{i}": xs[i % len(xs)] for i in range(sizes[0])}
+    names = set(c.plan.names)
+    seed = {
+        None: None,
+        "y": {"y": -2.0},
+        "inside": {next((n for n in sorted(names) if n.startswith("s")), "y"): 3.0, "y": 1.0},
+        "term": {"m0_0_0": -0.0, "y": 0.5},
+    }[seeded]
+    got = levelized(c, inputs, seed)
+    assert len(c.plan._levels.chains()) == sum(adds(n, arity, bias_inside) > 1 for n in sizes[:-1])
+    assert_same(got, one_by_one(text, inputs, seed))
+
+
+def test_a_seed_inside_a_chain_runs_its_adds_one_by_one(always):
+    text = layers([5, 2], [0.5, -1.5, 2.0])
+    c = circuitsim.loads(text)
+    inputs = {f"x{i}": 0.1 * i for i in range(5)}
+    got = levelized(c, inputs, {"s0_0_2": 1.0})
+    live = c.plan._levels._live_groups(frozenset([c.plan.slot["s0_0_2"]]))
+    assert not any(isinstance(step, levels.Chain) for step in live)
+    assert_same(got, one_by_one(text, inputs, {"s0_0_2": 1.0}))
+    assert np.isclose(got[1][c.plan.slot["x4"]], 0.0) and got[1][c.plan.slot["x0"]] != 0.0  # only the first terms
