@@ -79,7 +79,8 @@ def blocks_for(slots, batched: frozenset[int]) -> Blocks | None:
     levels = levels_for(slots, min_gates=MIN_GATES, min_width=MIN_WIDTH, within=reading)
     if levels is None:
         return None
-    return Blocks(levels, batched, reading[levels.order[levels.n_inputs : levels.n_inputs + len(reading)] - levels.n_inputs])
+    first = levels.n_inputs  # the gates' positions, then their steps' counts
+    return Blocks(levels, batched, reading[levels.order[first : first + len(reading)] - first])
 
 
 class Blocks:

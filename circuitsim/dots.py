@@ -1,9 +1,10 @@
 """Dot products in blocks: a layer's products and their chains of sums as one ``np.einsum``.
 
-A neuron written gate by gate sums its weighted inputs with a chain of binary adds,
-``((w0*a0 + w1*a1) + w2*a2) + ...``. In blocks (:mod:`circuitsim.blocks`) that is a group of
-products (the layer's grid: a port of numbers, the weights, the same in every sample, times a
-port whose rows repeat for every neuron, the activations) and one group of adds per term, one add per neuron.
+A neuron written gate by gate sums its weighted inputs with a chain of adds,
+``((w0*a0 + w1*a1) + w2*a2) + ... + b`` (or fewer adds of more inputs each). In blocks
+(:mod:`circuitsim.blocks`) that is a group of products (the layer's grid: a port of numbers,
+the weights, the same in every sample, times a port whose rows repeat for every neuron, the
+activations) and a group of adds per step of the chain, one add per neuron.
 :func:`find` gives each such chain as a :class:`Dot`, and a run that keeps none of its
 products and partial sums (nothing else reads them: an add's local gradients are 1 and a
 product's are its inputs) computes the last sums at once with ``np.einsum('ij,jw->iw')``,

@@ -156,7 +156,9 @@ class Levels:
         return live
 
 
-def levels_for(slots, *, min_gates: int | None = None, min_width: int | None = None, within: np.ndarray | None = None) -> Levels | None:
+def levels_for(
+    slots, *, min_gates: int | None = None, min_width: int | None = None, within: np.ndarray | None = None
+) -> Levels | None:
     """The levelized tier for a plan's gates (its :class:`~circuitsim.numbering.Slots`), if it
     pays: at least ``min_gates`` gates (default :data:`MIN_GATES`), ``min_width`` per group on
     average (:data:`MIN_WIDTH`), every gate with batch expressions. Made from the slots' arrays:

@@ -65,8 +65,9 @@ def find(groups: list, n: int, positions) -> list[Chain]:
         if not sums[gi] or (reads[outs] != 1).any():
             continue
         nj = int(reader[outs[0]])
-        if sums[nj] and groups[nj].stop - groups[nj].start == len(outs) and (reader[outs] == nj).all() \
-                and (gate[outs] == np.arange(len(outs))).all() and (port[outs] == port[outs[0]]).all() and port[outs[0]] < 2:
+        same_size = groups[nj].stop - groups[nj].start == len(outs)
+        one_gate_each = (reader[outs] == nj).all() and (gate[outs] == np.arange(len(outs))).all()
+        if sums[nj] and same_size and one_gate_each and (port[outs] == port[outs[0]]).all() and port[outs[0]] < 2:
             after[gi] = nj
     chains = []
     for head in sorted(set(after) - set(after.values())):
