@@ -20,12 +20,16 @@ def invoke(*args):
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory, root):
-    """The pages of a few example circuits, written once by ``circuitsim explore``."""
+    """The pages of a few example circuits, written once by ``circuitsim explore``; ``chain``:
+    three instances one after another, each also reading x1 (a fan-out along the whole picture)."""
     where = tmp_path_factory.mktemp("pages")
+    chain = where / "chain.yaml"
+    gates = "".join(f"  h{i}: {{type: unit, inputs: [{f'h{i - 1}' if i else 'x0'}, x1, 0.5, 0.5]}}\n" for i in range(3))
+    chain.write_text(f"modules:\n  unit: {root / 'circuits' / 'modules' / 'neuron_unit.yaml'}\ninputs: {{x0: -1.0, x1: -2.0}}\ngates:\n{gates}outputs: [h2]\n")
     made = {}
-    for name in ["neuron", "fanout", "two_neurons"]:
+    for name in ["neuron", "fanout", "two_neurons", "sort3", "chain"]:
         out = where / f"{name}.html"
-        result = invoke("explore", str(root / "circuits" / f"{name}.yaml"), "-o", str(out))
+        result = invoke("explore", str(chain if name == "chain" else root / "circuits" / f"{name}.yaml"), "-o", str(out))
         assert result.exit_code == 0, result.output
         made[name] = out
     return made
@@ -246,15 +250,19 @@ LABELLING = """(() => {
   });
   const frames = [...document.querySelectorAll('.group')].map((g) => [g.dataset.instance, box(g.querySelector('rect')),
     [...document.querySelectorAll('.node')].filter((n) => (n.dataset.instance || '').split('/')[0] === g.dataset.instance).map(box)]);
-  return { wires, labels, frames };
+  const nodes = [...document.querySelectorAll('.node, .instance')].map((n) => [n.dataset.node || n.dataset.instance, (n.dataset.instance || '').split('/')[0], box(n)]);
+  return { wires, labels, frames, nodes };
 })()"""
 
 
 def astray(page):
     """The labels of the page's picture that are not just above (a value) or below (a gradient)
     their wire, or that overlap another; and each unfolded instance whose rectangle is not its
-    contents' own (the same room on every side as ``draw --expand`` leaves)."""
+    contents' own (the same room on every side as ``draw --expand`` leaves, and nothing else
+    in it or through it)."""
     from test_pictures import distance
+
+    from circuitsim.draw.geometry import Box
 
     shapes = page.evaluate(LABELLING)
     wires = dict(shapes["wires"])
@@ -264,28 +272,41 @@ def astray(page):
         route = wires[key]
         corners = [(x0, y0), (x1, y0), (x0, y1), (x1, y1)]
         gap = min(min(distance(a, b, c) for c in corners) for a, b in zip(route, route[1:]))  # from its nearest corner
-        under = [a[1] + (b[1] - a[1]) * (x - a[0]) / (b[0] - a[0]) for a, b in zip(route, route[1:]) for x in (x0, x1) if a[0] < b[0] and a[0] <= x <= b[0]]
+        x = (x0 + x1) / 2
+        under = [a[1] + (b[1] - a[1]) * (x - a[0]) / (b[0] - a[0]) for a, b in zip(route, route[1:]) if a[0] < b[0] and a[0] <= x <= b[0]]
         side = bool(under) and (y1 <= min(under) + 4 if part == "value" else y0 >= max(under) - 4)  # the font's box is a little taller than its digits
         if gap > 8 or not side:
             found.append((key, part, round(gap, 1)))
     boxes = [box for _, _, box in shapes["labels"]]
     found += [("overlap", a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 2]
+    owners = {node: owner for node, owner, _ in shapes["nodes"]}
     for name, (x0, y0, x1, y1), nodes in shapes["frames"]:
         left, right = min(n[0] for n in nodes) - x0, x1 - max(n[2] for n in nodes)
         if not 8 <= left <= 12 or abs(right - left) > 1:
             found.append((name, "frame", round(left, 1), round(right, 1)))
+        inside = Box(x0 + 1, y0 + 1, x1 - 1, y1 - 1)  # what is not its own keeps out of it
+        found += [(name, "holds", node) for node, owner, b in shapes["nodes"] if owner != name and inside.overlap(Box(*b)) > 0]
+        for key, route in shapes["wires"]:
+            if name not in {owners.get(end) for end in key.split(">")}:
+                found += [(name, "crossed by", key) for a, b in zip(route, route[1:]) if inside.crosses(a, b)]
     return found
 
 
-def test_labels_stay_on_their_wires_and_rectangles_fit_as_instances_unfold(tab, pages):
-    page = open_page(tab, pages["two_neurons"])
+@pytest.mark.parametrize("name", ["two_neurons", "sort3", "chain"])
+def test_labels_stay_on_their_wires_and_rectangles_fit_as_instances_unfold(tab, pages, name):
+    import itertools
+
+    tab.set_viewport_size({"width": 2400, "height": 1400})  # the whole picture with its labels, fitted
+    page = open_page(tab, pages[name])
     page.evaluate("window.circuitsim.goto(window.circuitsim.steps.length - 1)")  # every number shown
-    for unfolded in [[], ["h0"], ["h1"], ["h0", "h1"]]:
-        page.evaluate(f"window.circuitsim.fold(undefined, false); window.circuitsim.fold({unfolded}, true)")
-        assert page.evaluate("window.circuitsim.unfolded") == unfolded
-        page.click("#fit")
-        assert astray(page) == [], unfolded
-        assert crossings(page) == []
+    instances = page.evaluate("window.circuitsim.fold(undefined, true), window.circuitsim.unfolded")
+    for n in range(len(instances) + 1):
+        for unfolded in itertools.combinations(instances, n):
+            page.evaluate(f"window.circuitsim.fold(undefined, false); window.circuitsim.fold({list(unfolded)}, true)")
+            assert page.evaluate("window.circuitsim.unfolded") == list(unfolded)
+            page.click("#fit")
+            assert astray(page) == [], unfolded
+            assert not unfolded or crossings(page) == [], unfolded  # (folded, the chain has no gates of its own)
 
 
 HINT = """(() => {

@@ -5,7 +5,8 @@
 // room is made for each unfolded instance by moving everything right of its box right and
 // everything below it down, by as much as its unfolded rectangle is bigger than its box (a
 // move that depends on x alone and on y alone, so that level wires stay level and nothing
-// comes closer to anything); its rectangle, with everything in it, is put where its box was;
+// comes closer to anything), and what the box's own column holds below the box moves down
+// with it; its rectangle, with everything in it, is put where its box was;
 // and each wire into it or out of it runs as in the folded drawing up to the box's column,
 // then as in the unfolded one inside the rectangle. A wire's labels stay on the segment they
 // were put on, however making room stretched or stitched it (see labels.js).
@@ -24,27 +25,35 @@ function composed(views, unfolded) {
   const folded = parsed(views[0]), open = parsed(views[1]);
   const keys = (items) => new Map(items.filter((it) => it.key).map((it) => [it.key, it]));
   const fk = keys(folded), ok = keys(open);
-  const nodes = folded.filter((it) => it.layer === "nodes");
-  const clear = (start, lo, hi) => {  // the first line from `start` on that no node straddles
+  const dots = (it) => (it.key || "").startsWith("J|");  // a fan-out's dots, on its wires (a bus: all along it)
+  const nodes = folded.filter((it) => it.layer === "nodes" && !dots(it));
+  const clear = (start, lo, hi, back) => {  // the first line from `start` on (back: back) that no node straddles
     let at = start, moved = true;
     while (moved) {
       moved = false;
-      for (const it of nodes) if (it[lo] < at && it[hi] > at) { at = it[hi]; moved = true; }
+      for (const it of nodes) if (it[lo] < at && it[hi] > at) { at = back ? it[lo] : it[hi]; moved = true; }
     }
     return at;
   };
   const rooms = names.map((u) => {
     const b = fk.get("I|" + u), f = ok.get("F|" + u);
     // Room is made past the box's column (its wires leave the column level, up to 12 past its
-    // widest node) and below the box (and any node beside it that reaches lower).
-    const x = clear(b.x1, "x0", "x1") + 14, y = clear(b.y1, "y0", "y1") + 1;
-    return { u, b, f, x, y, dw: Math.max(0, f.x1 - f.x0 - (b.x1 - b.x0)), dh: Math.max(0, f.y1 - f.y0 - (b.y1 - b.y0)) };
+    // widest node, and enter it as far before) and below the box (and any node beside it that
+    // reaches lower), and in the box's column below the box.
+    const x = clear(b.x1, "x0", "x1") + 14, y = clear(b.y1, "y0", "y1") + 1, left = clear(b.x0, "x0", "x1", true) - 14;
+    return { u, b, f, x, y, left, dw: Math.max(0, f.x1 - f.x0 - (b.x1 - b.x0)), dh: Math.max(0, f.y1 - f.y0 - (b.y1 - b.y0)) };
   });
   const fx = (x) => rooms.reduce((s, r) => s + (x >= r.x ? r.dw : 0), x);
-  const fy = (y) => rooms.reduce((s, r) => s + (y >= r.y ? r.dh : 0), y);
+  const fy = (x, y) => rooms.reduce((s, r) => s + (y >= r.y || (y > r.b.y1 && x >= r.left && x < r.x) ? r.dh : 0), y);
+  const shift = (it) => {  // a node, note or label moves as a whole, as its top middle does; a fan-out's dots each as its wire
+    if (dots(it)) return dotted(it, fx, fy);
+    const x = (it.x0 + it.x1) / 2;
+    return moved(it, fx(x) - x, fy(x, it.y0) - it.y0);
+  };
   for (const r of rooms) {  // where the rectangle goes: the box's top left, moved
     r.dx = fx(r.b.x0) - r.f.x0;
-    r.dy = fy(r.b.y0) - r.f.y0;
+    r.dy = fy(r.b.x0, r.b.y0) - r.f.y0;
+    r.edge = r.f.x1 + r.dx + 9;  // where wires that leave its column below it turn
   }
   const room = new Map(rooms.map((r) => [r.u, r]));
   const top = (name) => (name ? name.split("/")[0] : null);
@@ -58,38 +67,52 @@ function composed(views, unfolded) {
     if (it.layer !== "wires" || !it.key) continue;
     const into = pinOf(it.attrs["data-to"], "inlet"), outOf = pinOf(it.attrs["data-from"], "outlet");
     const was = points(it.html);
-    let route = { was, now: was.map(([x, y]) => [fx(x), fy(y)]), from: was.map((p, i) => i) };
+    let route = { was, now: was.map(([x, y]) => [fx(x), fy(x, y)]), from: was.map((p, i) => i) };
     if (into || outOf) {
       boundary.add(it.key);
       route = stitched(route, ok.get(it.key), outOf, into);
     }
+    route = skirted(route, rooms);
     routes.set(it.key, route);
-    wires.set(it, into || outOf ? rerouted(it, route.now) : moved(it, fx, fy));
+    wires.set(it, rerouted(it, route.now));
   }
   const items = [];
   for (const it of folded) {
     if (it.layer === "nodes" && room.has(it.attrs["data-instance"])) continue;  // its box and pins
     const route = it.layer === "labels" && routes.get(it.key.slice(1));
-    items.push(wires.get(it) || (route ? relabelled(it, route, fx, fy, views[0].labels) : moved(it, fx, fy)));
+    items.push(wires.get(it) || (route ? relabelled(it, route, shift, views[0].labels) : shift(it)));
   }
   const within = (it, f) => it.x0 >= f.x0 - 1 && it.x1 <= f.x1 + 1 && it.y0 >= f.y0 - 1 && it.y1 <= f.y1 + 1;
   for (const it of open) {  // what the unfolded rectangles hold: their nodes, and the wires and labels inside
     const owner = it.attrs["data-instance"];
     if (it.layer === "notes" || (it.key && boundary.has(it.key.replace(/^L/, "")))) continue;
     const r = owner !== undefined ? room.get(top(owner)) : rooms.find((q) => within(it, q.f));
-    if (r) items.push(moved(it, (x) => x + r.dx, (y) => y + r.dy));
+    if (r) items.push(moved(it, r.dx, r.dy));
   }
   const [x, y, w, h] = views[0].box;
   return { head: views[0].head, box: [x, y, w + rooms.reduce((s, r) => s + r.dw, 0), h + rooms.reduce((s, r) => s + r.dh, 0)], items: settled(items, views[0].labels) };
 }
 
-function moved(it, fx, fy) {
-  // An item with every coordinate of its markup moved: x by fx, y by fy.
+function moved(it, dx, dy) {
+  // An item with every coordinate of its markup moved by dx, dy.
+  if (!dx && !dy) return it;
   const num = (v) => String(Math.round(v * 10) / 10);
   const html = it.html
-    .replace(/ (c?x|c?y)="(-?[\d.]+)"/g, (all, a, v) => ` ${a}="${num((a.endsWith("x") ? fx : fy)(Number(v)))}"`)
-    .replace(/ d="([^"]*)"/, (all, d) => ` d="${d.replace(/(-?[\d.]+),(-?[\d.]+)/g, (m, x, y) => `${num(fx(+x))},${num(fy(+y))}`)}"`);
-  return { ...it, html, x0: fx(it.x0), y0: fy(it.y0), x1: fx(it.x1), y1: fy(it.y1) };
+    .replace(/ (c?x|c?y)="(-?[\d.]+)"/g, (all, a, v) => ` ${a}="${num(Number(v) + (a.endsWith("x") ? dx : dy))}"`)
+    .replace(/ d="([^"]*)"/, (all, d) => ` d="${d.replace(/(-?[\d.]+),(-?[\d.]+)/g, (m, x, y) => `${num(+x + dx)},${num(+y + dy)}`)}"`);
+  return { ...it, html, x0: it.x0 + dx, y0: it.y0 + dy, x1: it.x1 + dx, y1: it.y1 + dy };
+}
+
+function dotted(it, fx, fy) {
+  // A fan-out's dots, each moved as the point of its wires it marks.
+  const at = [];
+  const html = it.html.replace(/ cx="(-?[\d.]+)" cy="(-?[\d.]+)"/g, (all, x, y) => {
+    at.push([fx(+x), fy(+x, +y)]);
+    return ` cx="${at[at.length - 1][0].toFixed(1)}" cy="${at[at.length - 1][1].toFixed(1)}"`;
+  });
+  if (!at.length) return it;
+  const xs = at.map(([x]) => x), ys = at.map(([, y]) => y);
+  return { ...it, html, x0: Math.min(...xs) - 4, y0: Math.min(...ys) - 4, x1: Math.max(...xs) + 4, y1: Math.max(...ys) + 4 };
 }
 
 function points(html) {
@@ -122,6 +145,24 @@ function stitched(route, inner, outOf, into) {
     }
   }
   return { was: route.was, now, from };
+}
+
+function skirted(route, rooms) {
+  // A route that leaves the column of an unfolded instance below its rectangle runs level to
+  // past the rectangle before it turns, as a wire leaves any column.
+  const { was, now, from } = route;
+  const out = { was, now: [now[0]], from: [from[0]] };
+  for (let j = 1; j < now.length; j++) {
+    const a = from[j - 1] >= 0 && was[from[j - 1]];
+    const r = a && rooms.find((q) => a[1] > q.b.y1 && a[0] >= q.left && a[0] < q.x && now[j - 1][0] < q.edge && now[j][0] > q.edge);
+    if (r) {
+      out.now.push([r.edge, now[j - 1][1]]);
+      out.from.push(-1);
+    }
+    out.now.push(now[j]);
+    out.from.push(from[j]);
+  }
+  return out;
 }
 
 function rerouted(it, route) {

@@ -62,7 +62,7 @@ function textBox([x, y], width, L) {
   return [x - width / 2, y - L.ascent * L.font, x + width / 2, y + 1];
 }
 
-function relabelled(it, route, fx, fy, L) {
+function relabelled(it, route, shift, L) {
   // The labels of a wire that `route` moved (route.was, folded; .now, as drawn; .from, the
   // folded point each point of .now is, or -1), on the segment they were on, as far along it.
   const { was, now, from } = route;
@@ -71,11 +71,19 @@ function relabelled(it, route, fx, fy, L) {
   let j = on ? from.findIndex((p, k) => p === on.i && from[k + 1] === on.i + 1) : -1;
   if (on && j < 0) j = from.findIndex((p, k) => k > 0 && p === on.i + 1) - 1;  // its start was replaced
   if (on && j < 0) j = from.findIndex((p, k) => p === on.i && k + 1 < from.length);  // its end was replaced
-  if (j < 0) return moved(it, fx, fy);
-  const a = now[j], b = now[j + 1], [pa, pb] = [was[on.i], was[on.i + 1]];
-  const item = written(it, parts.map((p) => labelAt(a, b, on.t, p.width, p.cls, L)), L);
-  const bent = Math.abs(b[0] - a[0] - (pb[0] - pa[0])) > 0.5 || Math.abs(b[1] - a[1] - (pb[1] - pa[1])) > 0.5;
-  return bent ? { ...item, bent: { a, b, t: on.t } } : item;
+  let t = on ? on.t : 0.5, bent = true;
+  if (j >= 0) {
+    const [pa, pb] = [was[on.i], was[on.i + 1]], [a, b] = [now[j], now[j + 1]];
+    bent = Math.abs(b[0] - a[0] - (pb[0] - pa[0])) > 0.5 || Math.abs(b[1] - a[1] - (pb[1] - pa[1])) > 0.5;
+  } else {  // its segment is gone (a wire stitched at both ends): the longest one, as the drawing starts
+    const length = (k) => (now[k + 1][0] > now[k][0] ? Math.hypot(now[k + 1][0] - now[k][0], now[k + 1][1] - now[k][1]) : -1);
+    for (let k = 0; k + 1 < now.length; k++) if (j < 0 || length(k) > length(j)) j = k;
+    if (!parts.length || j < 0 || length(j) < 0) return shift(it);
+    t = 0.5;
+  }
+  const a = now[j], b = now[j + 1];
+  const item = written(it, parts.map((p) => labelAt(a, b, t, p.width, p.cls, L)), L);
+  return bent ? { ...item, bent: { a, b, t } } : item;
 }
 
 // -- where a stretched label covers least --------------------------------------------------------
@@ -94,7 +102,7 @@ function settled(items, L) {
   const file = (map, x0, y0, x1, y1, thing) => cells(x0, y0, x1, y1, (c) => (map.get(c) || map.set(c, []).get(c)).push(thing));
   const addBox = (b) => file(boxes, ...b, b);
   for (const it of items) {
-    if (it.layer === "nodes") addBox([it.x0, it.y0, it.x1, it.y1]);
+    if (it.layer === "nodes" && !(it.key || "").startsWith("J|")) addBox([it.x0, it.y0, it.x1, it.y1]);  // not a fan-out's dots, on its wires
     else if (it.layer === "labels" && !it.bent) texts(it.html, L).forEach((p) => addBox(textBox([p.x, p.y], p.width, L)));
     else if (it.layer === "wires") {
       const p = points(it.html);
