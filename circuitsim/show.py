@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-__all__ = ["exact", "json_number", "plural", "short"]
+__all__ = ["exact", "json_number", "overflowed", "plural", "short", "too_large"]
 
 
 def short(value, signed_zero: bool = False) -> str:
@@ -51,6 +51,20 @@ def json_number(value):
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
     return value
+
+
+def overflowed(text: str, value: float) -> bool:
+    """Whether ``value``, read from ``text``, is an infinity that ``text`` does not spell out:
+    a number beyond a 64-bit float's range (``1e400``), which ``float()`` makes infinite."""
+    return math.isinf(value) and text.strip().lstrip("+-").lower() not in ("inf", "infinity")
+
+
+def too_large(text: str, infinity: str | None) -> str:
+    """The message for a number written ``text`` beyond a 64-bit float's range (a long one
+    shortened); ``infinity``, how the format writes an infinity, if it has a way."""
+    shown = text if len(text) <= 24 else f"{text[:12]}...{text[-6:]} ({len(text):,} characters)"
+    fix = f"write a smaller number, or {infinity} for infinity" if infinity else "write a smaller number"
+    return f"the number {shown} is too large for a 64-bit float (at most about 1.8e308); {fix}"
 
 
 def plural(count: int, noun: str) -> str:

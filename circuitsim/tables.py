@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import numpy as np
 
 from .errors import CircuitError, Position
 from .fileio import open_user_file
+from .show import overflowed, too_large
 from .spec import NAME_RE
 from .tables_json import JsonWriter, read_json_inputs
 
@@ -144,13 +146,17 @@ class _CsvTable(Table):
         convert = pa_csv.ConvertOptions(
             column_types={name: pa.float64() for name in self.columns}, null_values=[], strings_can_be_null=False
         )
-        got = 0
+        got, line = 0, 2
         try:
             for text in self._line_blocks(block_bytes):
                 batch = pa_csv.read_csv(pa.py_buffer(text), read_options=read, convert_options=convert)
                 if batch.num_rows:
                     got += batch.num_rows
-                    yield {name: batch.column(i).to_numpy() for i, name in enumerate(self.columns)}
+                    block = {name: batch.column(i).to_numpy() for i, name in enumerate(self.columns)}
+                    if any(np.isinf(column).any() for column in block.values()):
+                        self._check_infinities(text, line)
+                    yield block
+                line += text.count(b"\n")
         except pa.ArrowInvalid as exc:
             for _ in self._python_blocks(1 << 16):  # finds the line and column, or nothing
                 pass
@@ -175,6 +181,12 @@ class _CsvTable(Table):
                     yield data[:cut]
             if carry.strip():
                 yield carry
+
+    def _check_infinities(self, text: bytes, line: int) -> None:
+        """Names a number too large for a float (which pyarrow reads as an infinity) in this
+        piece of the file, whose first line is ``line``: every cell is read again."""
+        for at, cells in enumerate(csv.reader(io.StringIO(text.decode("utf-8-sig"), newline="")), line):
+            self._numbers(cells, at)
 
     def _python_blocks(self, rows: int) -> Iterator[dict[str, np.ndarray]]:
         """The same blocks through Python's csv module; a bad cell is named by line and column."""
@@ -207,7 +219,7 @@ class _CsvTable(Table):
 
     def _numbers(self, cells: list[str], line: int) -> list[float]:
         try:
-            return [float(cell) for cell in cells]
+            numbers = [float(cell) for cell in cells]
         except ValueError:
             offsets = _offsets(cells)
             for i, cell in enumerate(cells):
@@ -217,6 +229,11 @@ class _CsvTable(Table):
                     what = "an empty cell" if not cell.strip() else f"{cell.strip()!r} is not a number"
                     raise CircuitError(f"column {self.columns[i]!r}: {what}", Position(self.path, line, offsets[i])) from None
             raise
+        if math.inf in numbers or -math.inf in numbers:
+            for i, (x, cell) in enumerate(zip(numbers, cells)):
+                if overflowed(cell, x):
+                    raise CircuitError(f"column {self.columns[i]!r}: {too_large(cell.strip(), 'inf')}", Position(self.path, line, _offsets(cells)[i]))
+        return numbers
 
     def _columns(self, block: list[list[float]]) -> dict[str, np.ndarray]:
         array = np.array(block, dtype=np.float64).reshape(len(block), len(self.columns))

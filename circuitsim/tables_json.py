@@ -23,6 +23,7 @@ import numpy as np
 
 from .errors import CircuitError, Position
 from .fileio import read_user_file
+from .show import too_large
 from .yamlsrc import DEFAULT_MAX_BYTES
 
 __all__ = ["Inputs", "JsonWriter", "read_json_inputs"]
@@ -64,9 +65,8 @@ def read_json_inputs(path: str, data: bytes | None = None) -> Inputs:
     try:
         raw = json.loads(text, parse_int=_number, parse_float=_number)
     except _OutOfRange as exc:
-        digits = exc.literal if len(exc.literal) <= 24 else f"{exc.literal[:12]}...({len(exc.literal)} characters)"
         where = _at(text, text.find(exc.literal), path)
-        raise CircuitError(f"number {digits} is beyond the range of a float64 (about ±1.8e308)", where) from None
+        raise CircuitError(too_large(exc.literal, '"Infinity"'), where) from None
     except RecursionError:
         raise CircuitError(f"nested too deeply: {SHAPE}", _at(text, _deep(text), path)) from None
     except json.JSONDecodeError as exc:

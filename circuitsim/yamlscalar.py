@@ -9,6 +9,8 @@ import math
 import re
 import sys
 
+from .show import too_large
+
 __all__ = ["NULLS", "TAGGED", "OutOfRange", "resolve_plain"]
 
 # YAML 1.2 core schema.
@@ -46,11 +48,7 @@ class OutOfRange(ValueError):
     """A number beyond the range of a 64-bit float."""
 
     def __init__(self, text: str) -> None:
-        shown = text if len(text) <= 24 else f"{text[:12]}...{text[-6:]} ({len(text):,} characters)"
-        super().__init__(
-            f"the number {shown} is too large for a 64-bit float (at most about 1.8e308); "
-            "write a smaller number, or .inf for infinity"
-        )
+        super().__init__(too_large(text, ".inf"))
 
 
 # Integers are converted only below this many digits: beyond it no float can hold them, and

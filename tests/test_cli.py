@@ -151,12 +151,20 @@ def test_run_batch_table_summarises_outputs_and_gradients(cli):
         ("0x=1", "is not NAME=VALUE"),
         ("x0=abc", "'abc' is not a number"),
         ("x0=1,,2", "is not a number"),
+        ("x0=1e400", "x0: the number 1e400 is too large for a 64-bit float (at most about 1.8e308); write a smaller number, or inf"),
+        ("x0=1,-2e999", "x0: the number -2e999 is too large"),
     ],
 )
 def test_run_malformed_set_is_a_usage_error(cli, option, message):
     result = cli("run", "circuits/neuron.yaml", "--set", option, code=2)
     assert message in result.stderr
     assert result.stdout == ""
+
+
+def test_run_set_takes_inf_spelled_out(cli):
+    result = cli("run", "circuits/neuron.yaml", "--set", "x0=-inf", "--format", "json", code=0)
+    assert json.loads(result.stdout)["values"]["x0"] == "-Infinity"
+    assert "input 'x0' is -inf" in result.stderr
 
 
 def test_run_unknown_input_is_exit_1(cli):

@@ -51,6 +51,10 @@ def test_csv_reads_in_blocks_to_float64_columns(tmp_path, reader):
         ("x,y\n1,2\n3,abc\n", "t.csv:3:3: error: column 'y': 'abc' is not a number"),
         ("x,y\n1,2\n3,\n", "t.csv:3:3: error: column 'y': an empty cell"),
         ("x,y\n1,2\n3\n", "t.csv:3: error: 1 values for 2 columns (x, y)"),
+        ("x,y\n1,2\n\n3,-1e999\n", "t.csv:4:3: error: column 'y': the number -1e999 is too large for a 64-bit float "
+         "(at most about 1.8e308); write a smaller number, or inf for infinity"),
+        ("x,y\n" + "1,2\n" * 3000 + "1e400,inf\n", "t.csv:3002:1: error: column 'x': the number 1e400 is too large for a 64-bit float "
+         "(at most about 1.8e308); write a smaller number, or inf for infinity"),
     ],
 )
 def test_bad_csv_is_an_error_at_line_and_column(tmp_path, reader, text, message):
@@ -58,6 +62,12 @@ def test_bad_csv_is_an_error_at_line_and_column(tmp_path, reader, text, message)
     path.write_text(text)
     got = error_of(lambda: list(open_table(str(path)).blocks(10)))
     assert got == message.replace("t.csv", str(path))
+
+
+def test_infinities_spelled_out_are_read(tmp_path, reader):
+    path = tmp_path / "inf.csv"
+    path.write_text("x,y\n1,inf\n-Infinity,+INF\n")
+    assert {k: v.tolist() for k, v in read_table(str(path)).items()} == {"x": [1.0, -np.inf], "y": [np.inf, np.inf]}
 
 
 def test_a_byte_order_mark_is_not_part_of_the_first_name(tmp_path, reader):
@@ -105,9 +115,9 @@ def test_json_inputs_numbers_lists_and_the_named_non_finite_numbers(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ('{"x": 1,\n "y": ' + "1" * 401 + "}", "in.json:2:7: error: number 111111111111...(401 characters) is beyond the range of a float64 (about ±1.8e308)"),
-        ('{"x": ' + "9" * 10_000 + "}", "in.json:1:7: error: number 999999999999...(10000 characters) is beyond the range of a float64 (about ±1.8e308)"),
-        ('{"x": [1e400]}', "in.json:1:8: error: number 1e400 is beyond the range of a float64 (about ±1.8e308)"),
+        ('{"x": 1,\n "y": ' + "1" * 401 + "}", "in.json:2:7: error: the number 111111111111...111111 (401 characters) is too large for a 64-bit float (at most about 1.8e308); write a smaller number, or \"Infinity\" for infinity"),
+        ('{"x": ' + "9" * 10_000 + "}", "in.json:1:7: error: the number 999999999999...999999 (10,000 characters) is too large for a 64-bit float (at most about 1.8e308)"),
+        ('{"x": [1e400]}', "in.json:1:8: error: the number 1e400 is too large for a 64-bit float (at most about 1.8e308)"),
         ('{"x": ' + "[" * 100_000 + "]" * 100_000 + "}", "in.json:1:8: error: nested too deeply: an inputs file is a JSON object"),
         ('{"x": [[1, 2]]}', "in.json:1:2: error: input 'x': a list of numbers, but it holds a nested list"),
         ('{"x": []}', "in.json:1:2: error: input 'x' must be a number or a non-empty list of numbers, got an empty list"),

@@ -14,7 +14,7 @@ import click
 import rich.console
 import rich.progress
 
-from ..show import plural
+from ..show import overflowed, plural, too_large
 from ..spec import NAME_RE
 
 __all__ = ["Assignment", "LazyProgress", "assignments_option", "circuit_files", "plural", "set_option", "stdout", "stderr"]
@@ -41,6 +41,9 @@ class Assignment(click.ParamType):
                 param,
                 ctx,
             )
+        for x, part in zip(numbers, text.split(",")):
+            if overflowed(part, x):
+                self.fail(f"{name}: {too_large(part.strip(), 'inf')}", param, ctx)
         return name, numbers[0] if len(numbers) == 1 else numbers
 
 
