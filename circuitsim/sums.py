@@ -48,17 +48,22 @@ class Chain:
 def find(groups: list, n: int, positions) -> list[Chain]:
     """The chains among a :class:`~circuitsim.levels.Levels`' ``groups`` over ``n`` positions;
     ``positions(group, port)`` is a port's positions as an index array."""
-    reads = np.zeros(n, dtype=np.intp)
     reader = np.full(n, -1, dtype=np.intp)  # position -> a group reading it, that gate, that port
     gate = np.full(n, -1, dtype=np.intp)
     port = np.full(n, -1, dtype=np.intp)
     ins = [[positions(group, p) for p in range(len(group.ins))] for group in groups]
+    reads = np.bincount(np.concatenate([index for each in ins for index in each] or [np.zeros(0, np.intp)]), minlength=n)
     for gi, group in enumerate(groups):
         k = np.arange(group.stop - group.start)
         for p, index in enumerate(ins[gi]):
-            np.add.at(reads, index, 1)
             reader[index], gate[index], port[index] = gi, k, p
-    sums = [is_sum(group.expr, len(group.ins)) and set(group.units) == {"+"} for group in groups]
+    kinds: dict[tuple, bool] = {}  # a group's expressions, inputs -> whether they are a sum
+    sums = []
+    for group in groups:
+        key = (id(group.expr), len(group.ins), group.units)
+        if key not in kinds:
+            kinds[key] = is_sum(group.expr, len(group.ins)) and set(group.units) == {"+"}
+        sums.append(kinds[key])
     after: dict[int, int] = {}  # a group -> the next one of its chain
     for gi, group in enumerate(groups):
         outs = np.arange(group.start, group.stop)
