@@ -6,7 +6,8 @@ its inputs' rows follow a pattern and a buffer gathered by a step where they do 
 products and chains of sums that nobody keeps are one einsum (:mod:`circuitsim.dots`).
 Backward, each needed port's contribution goes into its gradient rows: straight into them,
 summed over a repeating axis, as one matrix product (weights times the gradients of the
-neurons they feed, where the BLAS computes each column alike), or through ``np.add.at``.
+neurons they feed, where the BLAS computes each column alike), or added in as ``np.add.at``
+does where rows repeat without a pattern (:func:`circuitsim.patterns.scatter_add`).
 """
 
 from __future__ import annotations
