@@ -112,11 +112,8 @@ class Blocks:
         for group in parts:
             numbers[group.start : group.stop] = False
         self.filled = np.flatnonzero(row & numbers).tolist()  # numbers read beside rows: set once per run
-        self.reads = np.zeros(n, dtype=np.intp)  # gate inputs reading each position
-        for _, _, ports in self.groups:
-            for port in ports:
-                np.add.at(self.reads, port.index, 1)
-        self.dots = dots.find(self.groups, self.reads, numbers)
+        self.reads, reader, gate, _ = patterns.readers([[port.index for port in ports] for _, _, ports in self.groups], n)
+        self.dots = dots.find(self.groups, self.reads, reader, gate, numbers)
         self.dot_of = np.full(n, -1, dtype=np.intp)  # position -> the dot whose interior it is
         for d, dot in enumerate(self.dots):
             self.dot_of[dot.interior] = d

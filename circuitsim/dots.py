@@ -44,16 +44,10 @@ class Dot:
     interior: np.ndarray
 
 
-def find(groups: list, reads: np.ndarray, numbers: np.ndarray) -> list[Dot]:
+def find(groups: list, reads: np.ndarray, reader: np.ndarray, gate: np.ndarray, numbers: np.ndarray) -> list[Dot]:
     """The chains among ``groups`` (a :class:`~circuitsim.blocks.Blocks`' ``(group, shape,
-    ports)``), given how many gate inputs read each position and which positions hold the same
-    number in every sample (inputs not batched, constants)."""
-    reader = np.full(len(reads), -1, dtype=np.intp)  # position -> the group reading it (read once)
-    gate = np.full(len(reads), -1, dtype=np.intp)  # ... and that group's gate
-    for gi, (group, _, ports) in enumerate(groups):
-        k = np.arange(group.stop - group.start)
-        for port in ports:
-            reader[port.index], gate[port.index] = gi, k
+    ports)``), given who reads each position (:func:`~circuitsim.patterns.readers`) and which
+    positions hold the same number in every sample (inputs not batched, constants)."""
     found = []
     for gi, (group, shape, ports) in enumerate(groups):
         dot = _chain(gi, group, shape, ports, groups, reads, reader, gate, numbers)

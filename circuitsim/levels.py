@@ -94,7 +94,7 @@ class Levels:
     def chains(self) -> list[Chain]:
         """The chains of sums among the groups (:mod:`circuitsim.sums`)."""
         if self._chains is None:
-            self._chains = sums.find(self.groups, self.n_slots, lambda group, p: _positions(group.ins[p]))
+            self._chains = sums.find(self.groups, self.n_slots)
         return self._chains
 
     def _steps(self, chains: list[Chain], reverse: bool) -> list:
@@ -235,10 +235,6 @@ def _rules(slots) -> tuple[np.ndarray, list] | None:
                 shared[key] = number
         rule_of_kind[k] = number
     return rule_of_kind, rules
-
-
-def _positions(s) -> np.ndarray:
-    return np.arange(s.start, s.stop, dtype=np.intp) if isinstance(s, slice) else np.asarray(s, dtype=np.intp)
 
 
 def _distinct(index: np.ndarray) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-__all__ = ["MAX_REPEATS", "affine", "as_slice", "into", "port_read", "positions", "reduction", "scatter_add", "shape_of", "target", "view"]
+__all__ = ["MAX_REPEATS", "affine", "as_slice", "into", "port_read", "positions", "readers", "reduction", "scatter_add", "shape_of", "target", "view"]
 
 
 def positions(s, k: int) -> np.ndarray:
@@ -22,6 +22,19 @@ def positions(s, k: int) -> np.ndarray:
     if isinstance(s, slice):
         return np.arange(s.start, s.stop, dtype=np.intp)
     return np.asarray(s, dtype=np.intp)
+
+
+def readers(ins: list[list[np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Who reads each of ``n`` positions, given each group's ports' positions (``ins[g][p]``,
+    one per gate): how many gate inputs read it, and a group, that group's gate and port that
+    do (the only one where a position is read once)."""
+    every = [index for ports in ins for index in ports]
+    reads = np.bincount(np.concatenate(every), minlength=n) if every else np.zeros(n, dtype=np.intp)
+    reader, gate, port = (np.full(n, -1, dtype=np.intp) for _ in range(3))
+    for g, ports in enumerate(ins):
+        for p, index in enumerate(ports):
+            reader[index], gate[index], port[index] = g, np.arange(len(index)), p
+    return reads, reader, gate, port
 
 
 def affine(index: np.ndarray, r: int, m: int) -> tuple[int, int, int] | None:

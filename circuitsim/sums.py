@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .dots import is_sum
+from .patterns import positions, readers
 
 __all__ = ["Chain", "find"]
 
@@ -45,18 +46,10 @@ class Chain:
         g[self.outs[:, :-1]] += go
 
 
-def find(groups: list, n: int, positions) -> list[Chain]:
-    """The chains among a :class:`~circuitsim.levels.Levels`' ``groups`` over ``n`` positions;
-    ``positions(group, port)`` is a port's positions as an index array."""
-    reader = np.full(n, -1, dtype=np.intp)  # position -> a group reading it, that gate, that port
-    gate = np.full(n, -1, dtype=np.intp)
-    port = np.full(n, -1, dtype=np.intp)
-    ins = [[positions(group, p) for p in range(len(group.ins))] for group in groups]
-    reads = np.bincount(np.concatenate([index for each in ins for index in each] or [np.zeros(0, np.intp)]), minlength=n)
-    for gi, group in enumerate(groups):
-        k = np.arange(group.stop - group.start)
-        for p, index in enumerate(ins[gi]):
-            reader[index], gate[index], port[index] = gi, k, p
+def find(groups: list, n: int) -> list[Chain]:
+    """The chains among a :class:`~circuitsim.levels.Levels`' ``groups`` over ``n`` positions."""
+    ins = [[positions(s, group.stop - group.start) for s in group.ins] for group in groups]
+    reads, reader, gate, port = readers(ins, n)
     kinds: dict[tuple, bool] = {}  # a group's expressions, inputs -> whether they are a sum
     sums = []
     for group in groups:
