@@ -30,7 +30,7 @@ import tempfile
 import time
 
 import circuitsim
-from circuitsim import loader
+from circuitsim.run import load as loader
 
 __all__ = ["load_rows", "fresh_load"]
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import circuitsim
-from circuitsim import portable
+from circuitsim.run import portable
 
 from .circuits import mlp
 

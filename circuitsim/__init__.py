@@ -9,10 +9,12 @@ wire's gradient::
     r.outputs["f"], r.grads["w0"]
 """
 
-from ._version import __version__
-from .builder import Builder
-from .circuit import Circuit, Result
-from .errors import (
+from circuitsim._version import __version__
+from circuitsim.api import Circuit, Result
+from circuitsim.author.builder import Builder
+from circuitsim.author.dump import dump
+from circuitsim.author.formulas import from_expression
+from circuitsim.errors import (
     CircuitError,
     CircuitErrors,
     NumericalError,
@@ -21,12 +23,9 @@ from .errors import (
     PluginWarning,
     Position,
 )
-from .expression import from_expression
-from .gate import Expressions, Gate
-from .hookspecs import hookimpl
-from .loader import load, loads
-from .yamlwrite import dump
-
+from circuitsim.gate.base import Expressions, Gate
+from circuitsim.gate.hookspecs import hookimpl
+from circuitsim.run.load import load, loads
 
 __all__ = [
     "Builder",

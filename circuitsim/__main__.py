@@ -1,5 +1,5 @@
 """``python -m circuitsim``: the same command line as ``circuitsim``."""
 
-from .cli import main
+from circuitsim.cli import main
 
 main(prog_name="circuitsim")

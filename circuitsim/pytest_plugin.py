@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from .circuit import Circuit
-from .errors import CircuitError
-from .loader import load
-from .spec import TestSpec
-from .testing import check_gate as _check_gate
-from .vectors import run_vector
+from circuitsim.check.vectors import run_vector
+from circuitsim.errors import CircuitError
+from circuitsim.read.spec import TestSpec
+from circuitsim.run.circuit import Circuit
+from circuitsim.run.load import load
+from circuitsim.testing import check_gate as _check_gate
 
 __all__ = ["CircuitFile", "VectorItem", "LoadItem", "check_gate"]
 

@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from circuitsim.gate import Gate, compile_rule
-from circuitsim.kernels import compile_kernels
-from circuitsim.plugins import gate_class_problem
-from circuitsim.show import exact
+from circuitsim.base.show import exact
+from circuitsim.gate.base import Gate, compile_rule
+from circuitsim.gate.plugins import gate_class_problem
+from circuitsim.tiers.kernels import compile_kernels
 
 if TYPE_CHECKING:
-    from circuitsim.plugins import Registry
+    from circuitsim.gate.plugins import Registry
 
 __all__ = [
     "DEFAULT_POINTS",

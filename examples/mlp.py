@@ -17,8 +17,9 @@ import sys
 
 import numpy as np
 
-from circuitsim import Builder, dump
-from circuitsim.fileio import atomic_write
+from circuitsim.author.builder import Builder
+from circuitsim.author.dump import dump
+from circuitsim.base.fileio import atomic_write
 
 
 def parameters(sizes: list[int], seed: int) -> dict:

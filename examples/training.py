@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from circuitsim import Builder, dump
-from circuitsim.fileio import atomic_write
+from circuitsim.author.builder import Builder
+from circuitsim.author.dump import dump
+from circuitsim.base.fileio import atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = [2, 16, 16, 1]

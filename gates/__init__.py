@@ -6,7 +6,7 @@ It is a plugin like any other: circuitsim registers this package through the
 
 from __future__ import annotations
 
-from circuitsim.hookspecs import hookimpl
+from circuitsim.gate.hookspecs import hookimpl
 
 from .arith import Add, Div, Mul, Neg, Pow, Reciprocal, Sub
 from .elementary import Cos, Exp, Log, Sigmoid, Sin, Sqrt, Tanh

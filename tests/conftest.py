@@ -95,7 +95,7 @@ def missing(message: str) -> None:
 @pytest.fixture(params=["libyaml", "python"])
 def parser(request, monkeypatch):
     """Run the test once with libyaml and once with the pure-Python parser."""
-    from circuitsim import yamlsrc
+    from circuitsim.read import yamltree as yamlsrc
 
     if request.param == "libyaml" and not yamlsrc.yaml.__with_libyaml__:
         missing("pyyaml was built without libyaml (the C parser)")

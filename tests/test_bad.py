@@ -81,12 +81,12 @@ def test_a_module_chain_170_deep_is_an_error_not_a_recursion_error(tmp_path):
     top = chain(tmp_path, 170)
     with pytest.raises(circuitsim.CircuitError) as info:
         circuitsim.load(top)
-    depth = circuitsim.loader.MAX_MODULE_DEPTH
+    depth = circuitsim.run.load.MAX_MODULE_DEPTH
     assert str(info.value) == f"{tmp_path}/c{170 - depth}.yaml:1:14: error: modules nest deeper than {depth} levels here; flatten some of them"
 
 
 def test_modules_nested_up_to_the_limit_load_run_and_draw(tmp_path):
-    c = circuitsim.load(chain(tmp_path, circuitsim.loader.MAX_MODULE_DEPTH))
+    c = circuitsim.load(chain(tmp_path, circuitsim.run.load.MAX_MODULE_DEPTH))
     assert c.run().outputs["f"] == -1.0
     assert "<svg" in c._repr_svg_()
 

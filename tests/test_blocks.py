@@ -1,4 +1,4 @@
-"""Batches of wide circuits in blocks (circuitsim.blocks): the same numbers as the kernels and
+"""Batches of wide circuits in blocks (circuitsim.tiers.blocks): the same numbers as the kernels and
 the methods to rounding, the same bits whatever the chunks, faults named with their sample,
 results that later runs leave alone, and sweeps that keep only what they are asked for."""
 
@@ -14,8 +14,8 @@ from test_properties import circuits
 
 import circuitsim
 from benchmarks.circuits import mlp, sample_inputs
-from circuitsim import blocks
-from circuitsim.plan import Plan
+from circuitsim.plan.plan import Plan
+from circuitsim.tiers import blocks
 
 MLP = mlp(400).yaml()  # 404 gates, 11 levels of 9-gate groups beside layers of 81 products
 
@@ -170,7 +170,7 @@ def test_a_fault_in_a_block_is_named_with_its_gate_and_sample(always, monkeypatc
 @pytest.mark.parametrize("index", [[3, 1, 3, 0, 3, 1], [5, 4, 3], [2] * 40, [7, 7, 1, 7, 2, 2, 1, 0, 7]])
 def test_scatter_add_adds_in_np_add_ats_order(index):
     """Rows added into several times from one group's port (fan-out without a pattern)."""
-    from circuitsim.patterns import scatter_add
+    from circuitsim.tiers.patterns import scatter_add
 
     rng = np.random.default_rng(len(index))
     a = rng.standard_normal((8, 33)) * 1e3

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import circuitsim
-import circuitsim.builder
-from circuitsim import Builder, dump
+import circuitsim.author.builder
+from circuitsim.author.builder import Builder
+from circuitsim.author.dump import dump
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CIRCUITS = sorted((ROOT / "circuits").rglob("*.yaml"))
@@ -110,7 +111,7 @@ def test_every_example_circuit_round_trips(path):
 
 
 def test_module_docstring_example():
-    result = doctest.testmod(circuitsim.builder)
+    result = doctest.testmod(circuitsim.author.builder)
     assert result.attempted >= 5 and result.failed == 0
 
 

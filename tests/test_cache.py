@@ -3,12 +3,12 @@
 import os
 
 import pytest
-
-import circuitsim
-from circuitsim import cache, loader
-
 from test_fastload import same_netlist, same_spec
 from test_graph import random_layers
+
+import circuitsim
+from circuitsim.netlist import cache
+from circuitsim.run import load as loader
 
 TEXT = (
     "circuit: cached\n"

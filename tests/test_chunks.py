@@ -1,15 +1,16 @@
-"""Big batches in chunks (circuitsim.chunks): the same bits as one whole batch, results that
+"""Big batches in chunks (circuitsim.tiers.chunks): the same bits as one whole batch, results that
 stay put while held, buffers taken again once they are not."""
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_fastpath import FAN_OUT, Cube, Square, assert_same, plugin
+from test_fastpath import FAN_OUT, Cube, Square, plugin
 from test_properties import circuits
 
 import circuitsim
-from circuitsim import Gate, chunks
+from circuitsim.gate import Gate
+from circuitsim.tiers import chunks
 
 
 def whole_and_chunked(monkeypatch, c, inputs, seed=None):

@@ -10,19 +10,18 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 from rich.console import Console
+from test_plugins import SQUARE
 
 import circuitsim
+from circuitsim.check.gradcheck import gradcheck
 from circuitsim.cli import main
 from circuitsim.cli.options import LazyProgress
-from circuitsim.gradcheck import gradcheck
-from circuitsim.plugins import DISABLE_AUTOLOAD_ENV, clear_registry_cache
-from test_plugins import SQUARE
+from circuitsim.gate.plugins import DISABLE_AUTOLOAD_ENV, clear_registry_cache
 
 # A plugin gate whose derivative is wrong: d(x*x)/dx is 2x, not 3x.
 BAD_SQUARE = SQUARE.replace("The square of its input.", "The square of its input (with a wrong derivative).").replace(
@@ -364,7 +363,7 @@ def test_test_command_shows_expected_and_got(cli, write):
 
 def test_gates_lists_every_gate_type(cli, write):
     records = strict_json(cli("gates", "--json").stdout)
-    assert [r["name"] for r in records] == circuitsim.loader.load_registry().names()
+    assert [r["name"] for r in records] == circuitsim.run.load.load_registry().names()
     pow_gate = next(r for r in records if r["name"] == "pow")
     assert pow_gate == {
         "name": "pow",

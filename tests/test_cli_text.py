@@ -5,7 +5,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from circuitsim.cli import main
+from circuitsim.cli import COMMANDS, main
 
 NEG_ZERO = "inputs: {x: 0.0, w: -2.0}\ngates:\n  m: {type: mul, inputs: [x, w]}\n  e: {type: exp, inputs: [m]}\noutputs: [e]\n"
 REQUIRED = "inputs: {x: 1.0, y: null}\ngates:\n  s: {type: add, inputs: [x, y]}\noutputs: [s]\n"
@@ -33,7 +33,7 @@ def test_command_summaries_are_whole_sentences_at_80_columns():
     assert all(len(line) <= 80 for line in text.splitlines())
 
 
-@pytest.mark.parametrize("command", sorted(main.commands))
+@pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_has_an_example_in_its_help(command):
     result = invoke(command, "--help", columns=100)
     assert result.exit_code == 0

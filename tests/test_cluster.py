@@ -19,9 +19,9 @@ from click.testing import CliRunner
 from distributed import Client, LocalCluster
 
 import circuitsim
-from circuitsim import portable
 from circuitsim.cli import batch as cli_batch
 from circuitsim.cli import main
+from circuitsim.run import portable
 
 # A gate that takes its time, so that a sweep is still running when a worker is killed.
 SLOW_PLUGIN = '''

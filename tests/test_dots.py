@@ -1,4 +1,4 @@
-"""A layer's products and chains of sums as one einsum in blocks (circuitsim.dots): found in
+"""A layer's products and chains of sums as one einsum in blocks (circuitsim.tiers.dots): found in
 MLPs, used only where nothing keeps the products and partial sums, and the same bits as the
 gates, signed zeros and faults included."""
 
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import circuitsim
 from benchmarks.circuits import mlp, sample_inputs
-from circuitsim import blocks, dots
+from circuitsim.tiers import blocks, dots
 
 MLP = mlp(400)  # 4 layers of 9 neurons and an output neuron: 5 chains
 

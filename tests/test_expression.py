@@ -4,10 +4,12 @@ import math
 
 import numpy as np
 import pytest
+from test_fastpath import Square, plugin
 
 import circuitsim
-from circuitsim import Builder, dump, from_expression
-from test_fastpath import Square, plugin
+from circuitsim.author.builder import Builder
+from circuitsim.author.dump import dump
+from circuitsim.author.formulas import from_expression
 
 NEURON = "f = 1/(1+exp(-(w0*x0 + w1*x1 + w2)))"
 NOTE = dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3)

@@ -7,9 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import circuitsim
-from circuitsim import fastload, loader
-from circuitsim.loader import _lookup
-from circuitsim.plugins import load_registry
+from circuitsim.gate.plugins import load_registry
+from circuitsim.netlist import fastload
+from circuitsim.run import load as loader
+from circuitsim.run.load import _lookup
 
 ROOT = Path(__file__).resolve().parent.parent
 CIRCUITS = sorted(p for p in (ROOT / "circuits").rglob("*.yaml"))
@@ -125,7 +126,7 @@ def test_an_edited_file_is_read_the_same_or_left_to_the_full_reader(at, cut, ins
 
 
 def test_names_are_looked_up_in_bulk_by_their_bytes_and_long_ones_go_to_the_full_reader():
-    from circuitsim.names import MAX_WIDTH, NameTable
+    from circuitsim.netlist.names import MAX_WIDTH, NameTable
 
     table = NameTable(["x", "w12345678", "g" * 40])
     asked = ["g" * 40, "x", "w1234567", "w123456789", "g" * 41, "1.5", "X"]

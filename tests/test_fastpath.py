@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from test_properties import circuits
 
 import circuitsim
-from circuitsim import Expressions, Gate, hookimpl
-from circuitsim.plan import Plan
+from circuitsim.gate import Expressions, Gate
+from circuitsim.gate.hookspecs import hookimpl
+from circuitsim.plan.plan import Plan
 
 
 def plugin(*classes):
@@ -235,7 +236,7 @@ def _boom(*args):
 @pytest.mark.parametrize("batch", [False, True])
 def test_misbehaving_gate_is_named_with_its_plugin_and_position(faulty, message, batch):
     text = "inputs: {x: 2.0}\ngates:\n  a: {type: neg, inputs: [x]}\n  bad: {type: faulty, inputs: [a]}\noutputs: [bad]\n"
-    registry = circuitsim.plugins.load_registry([plugin(faulty)])
+    registry = circuitsim.gate.plugins.load_registry([plugin(faulty)])
     registry.gates["faulty"].dist, registry.gates["faulty"].version = "faulty-gates", "1.2.3"
     c = circuitsim.loads(text, path="faulty.yaml", registry=registry)
     inputs = {"x": [2.0, 3.0]} if batch else None
@@ -359,7 +360,7 @@ class Scaled(Gate):
 
 def test_many_kinds_beyond_the_inlined_ones_run_bitwise():
     """More kinds of gates than a loop inlines: the rest are called, with the same bits."""
-    kinds = circuitsim.kernels.INLINE + 4
+    kinds = circuitsim.tiers.kernels.INLINE + 4
     gates = "".join(f"  s{k}: {{type: scaled, inputs: [{f's{k - 1}' if k else 'x'}], params: {{by: {1 + k / 64!r}}}}}\n" for k in range(kinds))
     c = circuitsim.loads(f"inputs: {{x: 1.0}}\ngates:\n{gates}outputs: [s{kinds - 1}]\n", plugins=[plugin(Scaled)])
     with pytest.MonkeyPatch.context() as m:

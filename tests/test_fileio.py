@@ -9,9 +9,9 @@ import textwrap
 import pytest
 from click.testing import CliRunner
 
+from circuitsim.base.fileio import atomic_write
 from circuitsim.cli import main
 from circuitsim.errors import CircuitError
-from circuitsim.fileio import atomic_write
 
 NEURON = "circuits/neuron.yaml"
 
@@ -113,7 +113,7 @@ def test_sigterm_while_writing_leaves_no_temporary_file(tmp_path):
     script = textwrap.dedent(
         f"""
         import sys, time
-        from circuitsim.fileio import atomic_write
+        from circuitsim.base.fileio import atomic_write
         with atomic_write({str(out)!r}) as f:
             f.write("half")
             print("writing", flush=True)

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import circuitsim
-from circuitsim import yamlsrc
+from circuitsim.read import yamltree as yamlsrc
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # The example circuits small enough to parse many times over in a test (not the generated MLP).

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import circuitsim
 from circuitsim.errors import CircuitError
-from circuitsim.plugins import load_registry
+from circuitsim.gate.plugins import load_registry
 from circuitsim.testing import check_gate
 
 REGISTRY = load_registry(autoload=False)

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import circuitsim
-from circuitsim.gradcheck import gradcheck
+from circuitsim.check.gradcheck import gradcheck
 
 STUDENTS = "examples/grading/students"
 VECTORS = "examples/grading/half_adder_vectors.yaml"

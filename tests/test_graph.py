@@ -7,8 +7,8 @@ import networkx as nx
 import pytest
 
 import circuitsim
-from circuitsim import order
-from circuitsim.netlist import Node
+from circuitsim.netlist import order
+from circuitsim.netlist.nodes import Node
 
 ROOT = Path(__file__).resolve().parent.parent
 CIRCUITS = sorted(p for p in (ROOT / "circuits").rglob("*.yaml"))

@@ -1,4 +1,4 @@
-"""The levelized tier (circuitsim.levels) against the method path, to rounding: random circuits,
+"""The levelized tier (circuitsim.tiers.levels) against the method path, to rounding: random circuits,
 fan-out within a level, seeds, forward only, faults, and the choice of tier by shape."""
 
 import math
@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from test_fastpath import method_path, plugin, Square
+from test_fastpath import Square, method_path, plugin
 from test_properties import circuits
 
 import circuitsim
-from circuitsim import levels
-from circuitsim.plan import Plan
+from circuitsim.plan.plan import Plan
+from circuitsim.tiers import levels
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import circuitsim
-from circuitsim.graph import MODULE_INPUT, MODULE_OUTPUT
+from circuitsim.netlist.flatten import MODULE_INPUT, MODULE_OUTPUT
 
 SCALE = """\
 inputs: {x: null, k: 2.0}
@@ -304,7 +304,8 @@ def test_test_vectors_may_name_inner_nodes_and_unknown_ones_are_errors(tmp_path)
 
 
 def test_module_with_a_gate_that_rejects_its_params_reports_it_once(tmp_path):
-    from circuitsim import Gate, hookimpl
+    from circuitsim.gate import Gate
+    from circuitsim.gate.hookspecs import hookimpl
 
     class Picky(Gate):
         """Rejects every parameter value but 1."""
@@ -353,7 +354,7 @@ def test_readme_two_neurons_is_the_file(root):
 
 
 def test_lint_judges_an_instance_as_a_whole(tmp_path):
-    from circuitsim.lint import lint
+    from circuitsim.check.lint import lint
 
     text = """\
     modules: {split: split.yaml}

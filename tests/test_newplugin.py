@@ -11,8 +11,8 @@ import tomllib
 import pytest
 from click.testing import CliRunner
 
+from circuitsim.author.scaffold import plugin_files, plugin_names
 from circuitsim.cli import main
-from circuitsim.scaffold import plugin_files, plugin_names
 
 ROOT_FILES = ["README.md", "circuits/swish.yaml", "circuitsim_swish.py", "pyproject.toml",
               "tests/test_swish.py"]
@@ -129,7 +129,7 @@ def test_the_scaffold_installs_and_its_tests_pass_with_the_gate_found_by_entry_p
 
     found = subprocess.run(
         [sys.executable, "-c",
-         "from circuitsim.plugins import load_registry; info = load_registry().get('swish');"
+         "from circuitsim.gate.plugins import load_registry; info = load_registry().get('swish');"
          "print(info.plugin, info.dist, info.version, info.cls.__module__)"],
         cwd=tmp_path, capture_output=True, text=True, env=env,
     )

@@ -241,10 +241,10 @@ def test_a_circuit_too_big_to_draw_whole_draws_the_part_nearest_its_outputs(tmp_
 
 
 def test_the_core_imports_no_drawing_code():
-    code = "import sys, circuitsim; c = circuitsim.load('circuits/neuron.yaml'); c.run(); c.test(); print(sorted(m for m in sys.modules if m.startswith('circuitsim.draw') or m == 'circuitsim.vectors'))"
+    code = "import sys, circuitsim; c = circuitsim.load('circuits/neuron.yaml'); c.run(); c.test(); print(sorted(m for m in sys.modules if m.startswith('circuitsim.draw') or m == 'circuitsim.check.vectors'))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "['circuitsim.vectors']"  # test() reads the vectors when called, not on import
+    assert out.stdout.strip() == "['circuitsim.check.vectors']"  # test() reads the vectors when called, not on import
 
 
 @pytest.mark.parametrize("name", ["two_neurons", "sort3"])

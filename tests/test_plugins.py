@@ -12,10 +12,9 @@ import pluggy
 import pytest
 
 import gates
-from circuitsim import hookspecs
 from circuitsim.errors import PluginError, PluginWarning
-from circuitsim.gate import Gate
-from circuitsim.plugins import (
+from circuitsim.gate import Gate, hookspecs
+from circuitsim.gate.plugins import (
     DISABLE_AUTOLOAD_ENV,
     clear_registry_cache,
     get_plugin_manager,
@@ -25,7 +24,7 @@ from circuitsim.plugins import (
 # The gate plugin example of SPEC.md, importing from the submodules.
 SQUARE = '''
 from circuitsim.gate import Gate
-from circuitsim.hookspecs import hookimpl
+from circuitsim.gate.hookspecs import hookimpl
 
 class Square(Gate):
     """The square of its input."""

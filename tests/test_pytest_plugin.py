@@ -10,6 +10,7 @@ import pytest
 
 import circuitsim
 import circuitsim.pytest_plugin  # noqa: F401  imported here, before pytester's in-process runs,
+
 # which drop the modules a run imported: numpy cannot be imported twice in one process.
 
 pytest_plugins = ["pytester"]

@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 import circuitsim
-from circuitsim.cli import main
 from circuitsim.cli import batch as cli_batch
+from circuitsim.cli import main
 
 NEURON = "circuits/neuron.yaml"
 

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from circuitsim.cli import main
-from circuitsim.plugins import load_registry
-from circuitsim.schema import circuit_schema
-from circuitsim.yamlsrc import Map, Scalar, Seq, read
+from circuitsim.gate.plugins import load_registry
+from circuitsim.read.schema import circuit_schema
+from circuitsim.read.yamltree import Map, Scalar, Seq, read
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CIRCUITS = sorted((ROOT / "circuits").rglob("*.yaml"))

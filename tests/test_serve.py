@@ -21,8 +21,8 @@ with warnings.catch_warnings():  # starlette's TestClient would rather have http
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from circuitsim.cli import main
 import circuitsim
+from circuitsim.cli import main
 from circuitsim.explore.page import steps
 from circuitsim.explore.server import Server, create_app
 

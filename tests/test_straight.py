@@ -1,4 +1,4 @@
-"""The straight-line tier (circuitsim.straight) against the method path, bit for bit: fan-out,
+"""The straight-line tier (circuitsim.tiers.straight) against the method path, bit for bit: fan-out,
 seeds, function boundaries, plugin gates with and without expressions, domain edges, faults."""
 
 import math
@@ -7,14 +7,22 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from test_fastpath import FAN_OUT, Cube, Square, assert_same, method_path, misbehaving, plugin
+from test_fastpath import (
+    FAN_OUT,
+    Cube,
+    Square,
+    assert_same,
+    method_path,
+    misbehaving,
+    plugin,
+)
 from test_properties import circuits
 
 import circuitsim
-from circuitsim import Expressions, Gate
-from circuitsim import plan as plan_module
-from circuitsim import straight
-from circuitsim.plan import Plan
+from circuitsim.gate import Expressions, Gate
+from circuitsim.plan import plan as plan_module
+from circuitsim.plan.plan import Plan
+from circuitsim.tiers import straight
 
 
 def straight_path(c, inputs=None, seed=None, monkeypatch=None):

@@ -1,4 +1,4 @@
-"""Chains of sums in the levelized tier (circuitsim.sums): found in MLPs, one accumulate forward
+"""Chains of sums in the levelized tier (circuitsim.tiers.sums): found in MLPs, one accumulate forward
 and one addition backward, the same bits as the adds one group at a time, seeds inside a chain
 included."""
 
@@ -11,8 +11,8 @@ from test_levels import levelized
 
 import circuitsim
 from benchmarks.circuits import mlp, sample_inputs
-from circuitsim import levels
-from circuitsim.levels import Levels
+from circuitsim.tiers import levels
+from circuitsim.tiers.levels import Levels
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ import dask
 import dask.array as da
 import numpy as np
 import pytest
+from test_plugins import SQUARE
 
 import circuitsim
-from circuitsim import portable
-from circuitsim.sweep import BYTES_PER_SLOT_SAMPLE, chunk_size
-from test_plugins import SQUARE
+from circuitsim.run import portable
+from circuitsim.run.sweep import BYTES_PER_SLOT_SAMPLE, chunk_size
 
 LOG = "inputs: {x: 1.0}\ngates:\n  l: {type: log, inputs: [x]}\noutputs: [l]\n"
 

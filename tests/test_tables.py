@@ -11,8 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from circuitsim import CircuitError, tables
-from circuitsim.tables import open_table, open_writer, read_json_inputs, read_table
+from circuitsim.errors import CircuitError
+from circuitsim.io import tables
+from circuitsim.io.tables import open_table, open_writer, read_json_inputs, read_table
 
 
 @pytest.fixture(params=["arrow", "python"])

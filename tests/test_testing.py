@@ -9,12 +9,13 @@ import types
 import numpy as np
 import pytest
 from click.testing import CliRunner
-
-from circuitsim import Expressions, Gate, hookimpl
-from circuitsim.cli import main
-from circuitsim.plugins import load_registry
-from circuitsim.testing import check_gate, check_registry, default_samples
 from test_fastpath import Square
+
+from circuitsim.cli import main
+from circuitsim.gate import Expressions, Gate
+from circuitsim.gate.hookspecs import hookimpl
+from circuitsim.gate.plugins import load_registry
+from circuitsim.testing import check_gate, check_registry, default_samples
 
 
 class Hypot(Gate):

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import circuitsim
 from circuitsim.cli import main
-from circuitsim.trace import BackwardMessage, ForwardMessage
+from circuitsim.plan.trace import BackwardMessage, ForwardMessage
 
 FANOUT_GATES = """
   s:  {type: add, inputs: [x, y]}

@@ -1,4 +1,4 @@
-"""Tests for circuitsim.yamlpure: without libyaml, pyyaml's own parser reads a file as libyaml does.
+"""Tests for circuitsim.read.yamlpure: without libyaml, pyyaml's own parser reads a file as libyaml does.
 
 Each text is read by both parsers: the trees must be the same, positions included, or both must
 refuse the text at the same place.
@@ -11,9 +11,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from circuitsim import yamlsrc
 from circuitsim.errors import CircuitError
-from circuitsim.yamlsrc import Map, Seq, read
+from circuitsim.read import yamltree as yamlsrc
+from circuitsim.read.yamltree import Map, Seq, read
 
 SAME_TREE = [
     "a: {b:\t1, c: 2,\td: 3}\n",  # tabs between tokens of a flow mapping

@@ -1,4 +1,4 @@
-"""Tests for circuitsim.yamlsrc: positions, YAML 1.2 scalars, and every hazard a file can hold.
+"""Tests for circuitsim.read.yamltree: positions, YAML 1.2 scalars, and every hazard a file can hold.
 
 Each behaviour that must not depend on the parser runs on both libyaml and pure-Python pyyaml.
 """
@@ -15,10 +15,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from circuitsim import yamlsrc
 from circuitsim.errors import CircuitError
-from circuitsim import load
-from circuitsim.yamlsrc import Map, Scalar, Seq, read
+from circuitsim.read import yamltree as yamlsrc
+from circuitsim.read.yamltree import Map, Scalar, Seq, read
+from circuitsim.run.load import load
 
 BAD = Path(__file__).parent / "bad" / "yaml"
 

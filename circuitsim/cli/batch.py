@@ -2,7 +2,7 @@
 block at a time, and the kept columns are written as each block comes out.
 
 Memory does not grow with the number of rows: one block of rows is read, run (as a sweep, see
-:mod:`circuitsim.sweep`) and written at a time, and ``--format json`` spills its columns to
+:mod:`circuitsim.run.sweep`) and written at a time, and ``--format json`` spills its columns to
 temporary files. ``--scheduler ADDRESS`` runs the blocks on a Dask cluster instead, a few at a
 time in flight, and writes them in order. Output goes to a temporary file renamed over ``-o``
 when everything is written, so an error or Ctrl-C leaves no partial file.
@@ -20,11 +20,11 @@ import click
 import numpy as np
 from rich.table import Table as RichTable
 
-from ..errors import CircuitError, NumericalWarning, Position, did_you_mean
-from ..fileio import atomic_write
-from ..sweep import chunk_size, run_local
-from ..tables import Table, open_writer
-from .options import LazyProgress, stderr, stdout
+from circuitsim.base.fileio import atomic_write
+from circuitsim.cli.options import LazyProgress, stderr, stdout
+from circuitsim.errors import CircuitError, NumericalWarning, Position, did_you_mean
+from circuitsim.io.tables import Table, open_writer
+from circuitsim.run.sweep import chunk_size, run_local
 
 __all__ = ["check_inputs", "kept_columns", "run_batch"]
 
@@ -57,7 +57,7 @@ def kept_columns(circuit, batch: list[str], values, grads, backward: bool) -> tu
 
 
 def run_batch(circuit, source, fixed: dict, seed: dict, values: list[str], grads: list[str], fmt: str, output, scheduler, nan: str) -> None:
-    """Run every row of ``source`` (a :class:`~circuitsim.tables.Table`, or a dict of arrays)."""
+    """Run every row of ``source`` (a :class:`~circuitsim.io.tables.Table`, or a dict of arrays)."""
     fixed_seeds = {k: v for k, v in seed.items() if not isinstance(v, np.ndarray)}
     batch_seeds = {k: v for k, v in seed.items() if isinstance(v, np.ndarray)}
     if isinstance(source, Table):
@@ -161,8 +161,8 @@ def _on_cluster(address, circuit, blocks, fixed, fixed_seeds, values, grads, nan
     """The blocks run on the Dask cluster at ``address``, a few in flight, in order."""
     from distributed import Client
 
-    from ..portable import blob_of
-    from ..sweep_dask import run_reporting
+    from circuitsim.run.portable import blob_of
+    from circuitsim.run.sweep_dask import run_reporting
 
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)

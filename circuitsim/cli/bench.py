@@ -14,8 +14,8 @@ import warnings
 import click
 import numpy as np
 
-from ..loader import load
-from . import handle_errors, plugin_option
+from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.run.load import load
 
 __all__ = ["bench_cmd"]
 

@@ -6,12 +6,12 @@ import sys
 
 import click
 
-from .. import loader
-from ..plugins import load_registry
-from ..errors import CircuitError
-from ..lint import lint
-from . import handle_errors, plugin_option
-from .options import circuit_files, plural
+from circuitsim.check.lint import lint
+from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.cli.options import circuit_files, plural
+from circuitsim.errors import CircuitError
+from circuitsim.gate.plugins import load_registry
+from circuitsim.run import load as loader
 
 __all__ = ["check_cmd"]
 

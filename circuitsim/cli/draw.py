@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from ..errors import missing_input
-from ..loader import load
-from . import handle_errors, plugin_option
-from .options import set_option
+from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.cli.options import set_option
+from circuitsim.errors import missing_input
+from circuitsim.run.load import load
 
 __all__ = ["draw", "limit_note", "window_options"]
 
@@ -23,7 +23,7 @@ def window_options(command):
 
 def limit_note(file: str, circuit, around: str | None, whole: bool) -> None:
     """Say on stderr that a circuit too big to draw whole is drawn in part, and how to choose."""
-    from ..draw import LIMIT
+    from circuitsim.draw import LIMIT
 
     gates = sum(1 for n in circuit.nodes.values() if n.kind == "gate")
     if around is None and not whole and gates > LIMIT:
@@ -83,7 +83,7 @@ def draw(file, output, fmt, sets, sample, precision, no_values, expand, around, 
         batch = result.batch or 1
         if sample >= batch:
             raise click.UsageError(f"--sample {sample} is out of range: the run has {batch} sample{'s' if batch > 1 else ''} (0 to {batch - 1})")
-    from ..draw import LIMIT, render, save
+    from circuitsim.draw import LIMIT, render, save
 
     limit = None if whole else LIMIT
     picture = render(circuit, result, fmt=fmt, precision=precision, sample=sample, expand=expand, around=around, depth=depth, limit=limit)
@@ -95,7 +95,7 @@ def draw(file, output, fmt, sets, sample, precision, no_values, expand, around, 
 
 
 def _format_of(output: str | None) -> str:
-    from ..draw import SUFFIXES
+    from circuitsim.draw import SUFFIXES
 
     if output is None:
         return "svg"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from ..fileio import atomic_write
-from ..loader import load
-from . import handle_errors, plugin_option
-from .draw import limit_note, window_options
-from .options import set_option
+from circuitsim.base.fileio import atomic_write
+from circuitsim.cli.draw import limit_note, window_options
+from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.cli.options import set_option
+from circuitsim.run.load import load
 
 __all__ = ["explore", "serve"]
 
@@ -38,8 +38,8 @@ def explore(file, output, sets, precision, around, depth, whole, plugins):
       circuitsim explore circuits/fanout.yaml --set x=1
       circuitsim explore circuits/mlp_relu.yaml --around h1_0 --depth 1
     """
-    from ..draw import LIMIT
-    from ..explore import html, payload
+    from circuitsim.draw import LIMIT
+    from circuitsim.explore import html, payload
 
     circuit = load(file, plugins=plugins)
     data = payload(circuit, sets, precision=precision, around=around, depth=depth, limit=None if whole else LIMIT)
@@ -73,12 +73,12 @@ def serve(file, host, port, sets, precision, around, depth, whole, plugins):
       circuitsim serve circuits/mlp.yaml --port 8001 --set x0=0.5
     """
     try:
-        from ..explore.server import Server, create_app
+        from circuitsim.explore.server import Server, create_app
     except ImportError as exc:
         raise click.ClickException(
             f"circuitsim serve needs the serve extra ({exc.name} is missing): python -m pip install 'circuitsim[serve]'"
         ) from None
-    from ..draw import LIMIT
+    from circuitsim.draw import LIMIT
 
     window = {"around": around, "depth": depth, "limit": None if whole else LIMIT}
     app = create_app(file, sets=sets, precision=precision, plugins=plugins, host=host, window=window)

@@ -17,8 +17,8 @@ import json
 
 from rich.table import Table
 
-from ..circuit import Circuit, Result
-from ..show import json_number, short
+from circuitsim.base.show import json_number, short
+from circuitsim.run.circuit import Circuit, Result
 
 __all__ = ["FORMATS", "TABLE_ROWS", "to_csv", "to_json", "to_tables"]
 

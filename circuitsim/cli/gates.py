@@ -9,11 +9,11 @@ import click
 import rich.box
 from rich.table import Table
 
-from ..plugins import GateInfo, Registry, load_registry
-from ..testing import check_registry
-from . import handle_errors, plugin_option
-from ..show import plural
-from .options import stdout
+from circuitsim.base.show import plural
+from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.cli.options import stdout
+from circuitsim.gate.plugins import GateInfo, Registry, load_registry
+from circuitsim.testing import check_registry
 
 __all__ = ["gate_record", "gates_cmd", "report_checks"]
 

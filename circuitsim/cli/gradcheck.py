@@ -7,10 +7,10 @@ import sys
 import click
 from rich.table import Table
 
-from .. import loader
-from ..gradcheck import GradcheckReport, gradcheck
-from . import handle_errors, plugin_option
-from .options import LazyProgress, set_option, stdout
+from circuitsim.check.gradcheck import GradcheckReport, gradcheck
+from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.cli.options import LazyProgress, set_option, stdout
+from circuitsim.run import load as loader
 
 __all__ = ["gradcheck_cmd"]
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from ..expression import build, expression_builder
-from ..fileio import atomic_write
-from ..plugins import load_registry
-from ..show import plural
-from ..yamlwrite import dump
-from . import handle_errors, plugin_option
-from .options import set_option
+from circuitsim.author.dump import dump
+from circuitsim.author.formulas import build, expression_builder
+from circuitsim.base.fileio import atomic_write
+from circuitsim.base.show import plural
+from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.cli.options import set_option
+from circuitsim.gate.plugins import load_registry
 
 __all__ = ["new_circuit_cmd"]
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..plugins import load_registry
-from ..scaffold import plugin_names, write_plugin
-from . import handle_errors, plugin_option
+from circuitsim.author.scaffold import plugin_names, write_plugin
+from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.gate.plugins import load_registry
 
 __all__ = ["new_plugin_cmd"]
 

@@ -14,8 +14,8 @@ import click
 import rich.console
 import rich.progress
 
-from ..show import overflowed, plural, too_large
-from ..spec import NAME_RE
+from circuitsim.base.show import overflowed, plural, too_large
+from circuitsim.read.spec import NAME_RE
 
 __all__ = ["Assignment", "LazyProgress", "assignments_option", "circuit_files", "plural", "set_option", "stdout", "stderr"]
 

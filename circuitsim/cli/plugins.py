@@ -8,9 +8,9 @@ import json
 import click
 from rich.table import Table
 
-from ..plugins import load_registry
-from . import handle_errors, plugin_option
-from .options import plural, stdout
+from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.cli.options import plural, stdout
+from circuitsim.gate.plugins import load_registry
 
 __all__ = ["plugins_cmd"]
 

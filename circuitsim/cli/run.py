@@ -13,16 +13,16 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .. import loader
-from ..circuit import Circuit, Result
-from ..errors import CircuitError
-from ..fileio import atomic_write
-from ..faults import NAN_POLICIES
-from ..tables import open_table, read_json_inputs
-from . import handle_errors, plugin_option
-from .batch import check_inputs, kept_columns, run_batch
-from .formats import FORMATS, to_csv, to_json, to_tables
-from .options import assignments_option, set_option, stdout
+from circuitsim.base.fileio import atomic_write
+from circuitsim.cli.batch import check_inputs, kept_columns, run_batch
+from circuitsim.cli.formats import FORMATS, to_csv, to_json, to_tables
+from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.cli.options import assignments_option, set_option, stdout
+from circuitsim.errors import CircuitError
+from circuitsim.io.tables import open_table, read_json_inputs
+from circuitsim.plan.faults import NAN_POLICIES
+from circuitsim.run import load as loader
+from circuitsim.run.circuit import Circuit, Result
 
 __all__ = ["run_cmd"]
 

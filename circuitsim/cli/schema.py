@@ -6,10 +6,10 @@ import json
 
 import click
 
-from ..fileio import atomic_write
-from ..plugins import load_registry
-from ..schema import circuit_schema
-from . import handle_errors, plugin_option
+from circuitsim.base.fileio import atomic_write
+from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.gate.plugins import load_registry
+from circuitsim.read.schema import circuit_schema
 
 __all__ = ["schema_cmd"]
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 import click
 import numpy as np
 
-from .. import loader
-from ..errors import CircuitError
-from ..fileio import atomic_write
-from ..plugins import load_registry
-from ..show import json_number, plural
-from ..vectors import TestReport, VectorResult, grade, read_vectors
-from . import handle_errors, plugin_option
-from .options import circuit_files
+from circuitsim.base.fileio import atomic_write
+from circuitsim.base.show import json_number, plural
+from circuitsim.check.vectors import TestReport, VectorResult, grade, read_vectors
+from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.cli.options import circuit_files
+from circuitsim.errors import CircuitError
+from circuitsim.gate.plugins import load_registry
+from circuitsim.run import load as loader
 
 __all__ = ["test_cmd"]
 

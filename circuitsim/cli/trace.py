@@ -9,12 +9,12 @@ from collections.abc import Iterator
 
 import click
 
-from ..circuit import Circuit
-from ..loader import load
-from ..show import short
-from ..trace import BackwardMessage, Message, amount, ends
-from . import handle_errors, plugin_option
-from .options import LazyProgress, set_option
+from circuitsim.base.show import short
+from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.cli.options import LazyProgress, set_option
+from circuitsim.plan.trace import BackwardMessage, Message, amount, ends
+from circuitsim.run.circuit import Circuit
+from circuitsim.run.load import load
 
 __all__ = ["trace"]
 

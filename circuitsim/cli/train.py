@@ -15,14 +15,14 @@ import time
 import click
 import rich.progress
 
-from .. import loader
-from ..errors import CircuitError, Position
-from ..fileio import atomic_write
-from ..train import OPTIMIZERS, train
-from ..train.plot import loss_svg, need_matplotlib
-from . import handle_errors, plugin_option
-from .options import plural, stderr
-from ..tables import read_table
+from circuitsim.base.fileio import atomic_write
+from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.cli.options import plural, stderr
+from circuitsim.errors import CircuitError, Position
+from circuitsim.io.tables import read_table
+from circuitsim.run import load as loader
+from circuitsim.train import OPTIMIZERS, train
+from circuitsim.train.plot import loss_svg, need_matplotlib
 
 __all__ = ["train_cmd"]
 

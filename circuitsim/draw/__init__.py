@@ -19,19 +19,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import CircuitError
-from ..fileio import atomic_write
-
-from .dot import write_dot
-from .model import Group, Node, Picture, Records, Wire, picture
-from .style import FONT, GRAD_COLOUR, VALUE_COLOUR
-from .raster import write_raster
-from .svg import Parts, svg_parts, write_svg
-from . import window
-from .window import LIMIT
+from circuitsim.base.fileio import atomic_write
+from circuitsim.draw import window
+from circuitsim.draw.dot import write_dot
+from circuitsim.draw.model import Group, Node, Picture, Records, Wire, picture
+from circuitsim.draw.raster import write_raster
+from circuitsim.draw.style import FONT, GRAD_COLOUR, VALUE_COLOUR
+from circuitsim.draw.svg import Parts, svg_parts, write_svg
+from circuitsim.draw.window import LIMIT
+from circuitsim.errors import CircuitError
 
 if TYPE_CHECKING:
-    from ..circuit import Circuit, Result
+    from circuitsim.run.circuit import Circuit, Result
 
 FORMATS = ("svg", "dot", "png", "pdf")
 SUFFIXES = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".png": "png", ".pdf": "pdf"}

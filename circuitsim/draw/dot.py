@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from xml.sax.saxutils import escape
 
-from .model import Node, Picture, Wire
-from .scene import box_id
-from .style import EDGE, GRAD_COLOUR, SHADE, VALUE_COLOUR
+from circuitsim.draw.model import Node, Picture, Wire
+from circuitsim.draw.scene import box_id
+from circuitsim.draw.style import EDGE, GRAD_COLOUR, SHADE, VALUE_COLOUR
 
 __all__ = ["write_dot"]
 

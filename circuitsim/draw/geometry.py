@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .style import ASCENT, CHAR, CLEAR, FONT, GAP
+from circuitsim.draw.style import ASCENT, CHAR, CLEAR, FONT, GAP
 
 __all__ = ["Box", "Grid", "label_box", "text_box", "text_width"]
 

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import math
 
-from .geometry import Box, label_box, slant, text_box, text_width, towards
-from .model import Node, Wire
-from .style import ARROW, ASCENT, BRANCH_PLACES, FONT, NAME_FONT, PLACES
+from circuitsim.draw.geometry import (
+    Box,
+    label_box,
+    slant,
+    text_box,
+    text_width,
+    towards,
+)
+from circuitsim.draw.model import Node, Wire
+from circuitsim.draw.style import ARROW, ASCENT, BRANCH_PLACES, FONT, NAME_FONT, PLACES
 
 __all__ = ["Labelling"]
 

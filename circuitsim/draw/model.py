@@ -5,7 +5,7 @@ Inputs are named at the left; each gate is a circle with its operator (the gate 
 wire carries its forward value and its gradient. Where a node's value fans out to several gates,
 its wire runs to a junction: before it are the value and the node's whole gradient, after it
 each branch shows the part of the gradient that came back along it (taken from the messages of
-a traced run, :mod:`circuitsim.trace`), so the parts visibly add up to the whole.
+a traced run, :mod:`circuitsim.plan.trace`), so the parts visibly add up to the whole.
 
 A module instance is one box, labelled ``name: module``, that wires enter at its ports and leave
 at its outputs; the numbers on them are those of the pass-through gates at the instance's
@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..graph import MODULE_INPUT, MODULE_OUTPUT
+from circuitsim.netlist.flatten import MODULE_INPUT, MODULE_OUTPUT
 
 if TYPE_CHECKING:
-    from ..circuit import Circuit, Result
-    from ..graph import Netlist
+    from circuitsim.netlist.flatten import Netlist
+    from circuitsim.run.circuit import Circuit, Result
 
 __all__ = ["Group", "Node", "Picture", "Records", "Wire", "number", "picture", "shared_instance"]
 
@@ -291,7 +291,7 @@ class _Numbers:
 
 def _backward_messages(circuit: Circuit, result: Result, sample: int) -> list:
     """The backward messages of ``result``'s run: its own trace, or those of a traced re-run."""
-    from ..trace import BackwardMessage
+    from circuitsim.plan.trace import BackwardMessage
 
     trace = result.trace
     if trace is None:

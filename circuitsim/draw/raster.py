@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..errors import CircuitError
-from .model import Picture
-from .svg import write_svg
+from circuitsim.draw.model import Picture
+from circuitsim.draw.svg import write_svg
+from circuitsim.errors import CircuitError
 
 __all__ = ["RASTER_FORMATS", "write_raster"]
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from .geometry import Box, Grid
-from .model import Node
-from .style import ARROW
+from circuitsim.draw.geometry import Box, Grid
+from circuitsim.draw.model import Node
+from circuitsim.draw.style import ARROW
 
 __all__ = ["Routing"]
 

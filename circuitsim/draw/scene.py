@@ -13,12 +13,25 @@ from collections import defaultdict
 
 import networkx as nx
 
-from .geometry import Box, Grid, text_width
-from .labels import CAREFUL_WIRES, Labelling
-from .layout import layered_layout
-from .model import Node, Picture, shared_instance
-from .routing import Routing
-from .style import ARROW, BOX_TITLE, FAN_GAP, FONT, GAP, GROUP_PAD, GROUP_TITLE, LAYER_GAP, NAME_FONT, PIN_GAP, RADIUS, TRUNK
+from circuitsim.draw.geometry import Box, Grid, text_width
+from circuitsim.draw.labels import CAREFUL_WIRES, Labelling
+from circuitsim.draw.layout import layered_layout
+from circuitsim.draw.model import Node, Picture, shared_instance
+from circuitsim.draw.routing import Routing
+from circuitsim.draw.style import (
+    ARROW,
+    BOX_TITLE,
+    FAN_GAP,
+    FONT,
+    GAP,
+    GROUP_PAD,
+    GROUP_TITLE,
+    LAYER_GAP,
+    NAME_FONT,
+    PIN_GAP,
+    RADIUS,
+    TRUNK,
+)
 
 __all__ = ["Scene"]
 

@@ -12,12 +12,25 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr as _quoteattr
+from xml.sax.saxutils import escape
+from xml.sax.saxutils import quoteattr as _quoteattr
 
-from .geometry import Box, text_width
-from .model import Node, Picture, Wire
-from .scene import Scene
-from .style import ARROW, ASCENT, EDGE, FAINT, FONT, GRAD_COLOUR, INK, MARGIN, NAME_FONT, SHADE, VALUE_COLOUR
+from circuitsim.draw.geometry import Box, text_width
+from circuitsim.draw.model import Node, Picture, Wire
+from circuitsim.draw.scene import Scene
+from circuitsim.draw.style import (
+    ARROW,
+    ASCENT,
+    EDGE,
+    FAINT,
+    FONT,
+    GRAD_COLOUR,
+    INK,
+    MARGIN,
+    NAME_FONT,
+    SHADE,
+    VALUE_COLOUR,
+)
 
 __all__ = ["LAYERS", "STYLE", "Parts", "svg_parts", "write_svg"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from ..errors import CircuitError, did_you_mean
+from circuitsim.errors import CircuitError, did_you_mean
 
 __all__ = ["LIMIT", "around", "fitting"]
 

@@ -10,8 +10,8 @@ the message shown.
 
 from __future__ import annotations
 
-from .notebook import Explorer
-from .page import error_payload, html, payload
+from circuitsim.explore.notebook import Explorer
+from circuitsim.explore.page import error_payload, html, payload
 
 __all__ = ["Explorer", "error_payload", "html", "page", "payload"]
 

@@ -12,11 +12,11 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..fileio import atomic_write
-from .page import html, payload, steps
+from circuitsim.base.fileio import atomic_write
+from circuitsim.explore.page import html, payload, steps
 
 if TYPE_CHECKING:
-    from ..circuit import Circuit
+    from circuitsim.run.circuit import Circuit
 
 __all__ = ["Explorer"]
 

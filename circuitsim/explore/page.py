@@ -21,16 +21,16 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from ..draw import LIMIT, render_parts
-from ..draw.model import number as draw_number
-from ..draw.style import ASCENT, BRANCH_PLACES, CHAR, CLEAR, FONT, GAP, PLACES
-from ..draw.svg import STYLE
-from ..errors import CircuitError, CircuitErrors
-from ..show import json_number
-from ..trace import describe
+from circuitsim.base.show import json_number
+from circuitsim.draw import LIMIT, render_parts
+from circuitsim.draw.model import number as draw_number
+from circuitsim.draw.style import ASCENT, BRANCH_PLACES, CHAR, CLEAR, FONT, GAP, PLACES
+from circuitsim.draw.svg import STYLE
+from circuitsim.errors import CircuitError, CircuitErrors
+from circuitsim.plan.trace import describe
 
 if TYPE_CHECKING:
-    from ..circuit import Circuit
+    from circuitsim.run.circuit import Circuit
 
 __all__ = ["LIVE_POLICY", "STATIC_POLICY", "error_payload", "html", "payload", "steps"]
 
@@ -114,7 +114,7 @@ def _name(table: list, i: int):
 
 def _columns(trace: list, nodes, precision: int) -> dict:
     """The messages as columns: names and ports by number, the numbers of each pass, and the
-    text of each message as the trace writes it (:func:`circuitsim.trace.describe`), with
+    text of each message as the trace writes it (:func:`circuitsim.plan.trace.describe`), with
     the running sum of each backward one."""
     names: dict[str, int] = {}
     ports: dict[str, int] = {}

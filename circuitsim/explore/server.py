@@ -30,9 +30,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..errors import CircuitError
-from ..loader import load
-from .page import LIVE_POLICY, error_payload, html, payload
+from circuitsim.errors import CircuitError
+from circuitsim.explore.page import LIVE_POLICY, error_payload, html, payload
+from circuitsim.run.load import load
 
 __all__ = ["Server", "Source", "create_app"]
 

@@ -5,8 +5,8 @@ of samples at each step and moves the parameters against the mean gradient; the 
 :class:`Fit` whose ``circuit`` has the trained values as its defaults.
 """
 
-from .data import data_columns, parameters
-from .fit import Fit, TrainingError, train
-from .optimizers import OPTIMIZERS, SGD, Adam, Optimizer
+from circuitsim.train.data import data_columns, parameters
+from circuitsim.train.fit import Fit, TrainingError, train
+from circuitsim.train.optimizers import OPTIMIZERS, SGD, Adam, Optimizer
 
 __all__ = ["OPTIMIZERS", "SGD", "Adam", "Fit", "Optimizer", "TrainingError", "data_columns", "parameters", "train"]

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ..circuit import Circuit
-from ..errors import CircuitError, did_you_mean
-from .lazy import dask_column, is_dask
+from circuitsim.errors import CircuitError, did_you_mean
+from circuitsim.run.circuit import Circuit
+from circuitsim.train.lazy import dask_column, is_dask
 
 __all__ = ["data_columns", "parameters"]
 

@@ -15,14 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from ..builder import Builder, dump
-from ..circuit import Circuit
-from ..errors import CircuitError, NumericalError
-from ..faults import check_finite
-from ..fileio import atomic_write
-from .data import data_columns, parameters
-from .lazy import DaskStepper, is_dask
-from .optimizers import LearningRate, make_optimizer
+from circuitsim.author.builder import Builder
+from circuitsim.author.dump import dump
+from circuitsim.base.fileio import atomic_write
+from circuitsim.errors import CircuitError, NumericalError
+from circuitsim.plan.faults import check_finite
+from circuitsim.run.circuit import Circuit
+from circuitsim.train.data import data_columns, parameters
+from circuitsim.train.lazy import DaskStepper, is_dask
+from circuitsim.train.optimizers import LearningRate, make_optimizer
 
 __all__ = ["Fit", "TrainingError", "train"]
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..circuit import Circuit
-from ..errors import CircuitError
+from circuitsim.errors import CircuitError
+from circuitsim.run.circuit import Circuit
 
 __all__ = ["DaskStepper", "is_dask"]
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import CircuitError
+from circuitsim.errors import CircuitError
 
 __all__ = ["OPTIMIZERS", "Adam", "Optimizer", "SGD", "make_optimizer"]
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..errors import CircuitError
+from circuitsim.errors import CircuitError
 
 __all__ = ["loss_svg", "need_matplotlib"]
 

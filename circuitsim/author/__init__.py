@@ -1,0 +1,1 @@
+"""Writing circuits from Python: the Builder, dump, formulas and the plugin scaffold."""

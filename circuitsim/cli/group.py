@@ -1,0 +1,110 @@
+"""The command group and what every command shares: ``-p/--plugin`` and the error handling.
+
+A :class:`~circuitsim.CircuitError` reaches the user as ``FILE:LINE:COL: error: message`` on
+stderr and exit status 1, never a traceback; usage errors exit 2 (click's own rule). The
+commands themselves are loaded when they are called (:data:`circuitsim.cli.COMMANDS`).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import sys
+import warnings
+
+import click
+
+from circuitsim._version import __version__
+from circuitsim.errors import CircuitError
+
+__all__ = ["command_group", "handle_errors", "plugin_option"]
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _Group(click.Group):
+    """Commands imported on first use from a table of ``name -> "module:attribute"``.
+
+    Lists each command with its first sentence whole, wrapped, never cut short with '...'.
+    """
+
+    def __init__(self, *args, table: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.table = table
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.table)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.table:
+            return None
+        module, _, attribute = self.table[name].partition(":")
+        return getattr(importlib.import_module(f"circuitsim.cli.{module}"), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
+        rows = [(name, cmd.get_short_help_str(limit=1000)) for name, cmd in commands if cmd is not None and not cmd.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def command_group(table: dict[str, str]) -> click.Group:
+    """The ``circuitsim`` group over the commands in ``table``."""
+
+    @click.group(cls=_Group, table=table, context_settings=CONTEXT_SETTINGS, invoke_without_command=True, no_args_is_help=False)
+    @click.version_option(__version__, "--version", prog_name="circuitsim")
+    @click.pass_context
+    def main(ctx: click.Context) -> None:
+        """Simulate gate-level circuits: values forward, gradients backward.
+
+        \b
+        Examples:
+          circuitsim run circuits/neuron.yaml --set x0=0.5 --format json
+          circuitsim check circuits/*.yaml
+          circuitsim gradcheck circuits/mlp.yaml
+          circuitsim explore circuits/neuron.yaml -o neuron.html
+          circuitsim test circuits/*.yaml
+          circuitsim train circuits/logistic.yaml --data circuits/data/blobs.csv
+          circuitsim gates
+          circuitsim plugins --json
+          circuitsim new-circuit --expr "f = sigmoid(w*x + b)" -o f.yaml
+          circuitsim new-plugin my_gate
+          circuitsim COMMAND --help
+        """
+        warnings.showwarning = _show_warning
+        if ctx.invoked_subcommand is None:  # bare `circuitsim`: what it can do, and success
+            click.echo(ctx.get_help())
+
+    return main
+
+
+def plugin_option(func):
+    """``-p/--plugin MODULE|FILE.py`` (repeatable), passed on as ``plugins``."""
+    return click.option(
+        "-p",
+        "--plugin",
+        "plugins",
+        multiple=True,
+        metavar="MODULE|FILE.py",
+        help="Load a gate plugin (a module name or a .py file); repeatable.",
+    )(func)
+
+
+def handle_errors(func):
+    """Turn a CircuitError into a message on stderr and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except CircuitError as exc:
+            exc.show()
+            sys.exit(1)
+
+    return wrapper
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings are one line on stderr, so stdout stays clean for JSON and CSV."""
+    click.echo(f"warning: {message}", err=True)

@@ -1,0 +1,186 @@
+"""A cache of loaded circuits: a big file loads again from its validated netlist, in a fraction
+of the time its text takes to read.
+
+What is kept is what the fast reader (:mod:`circuitsim.netlist.fastload`) made of a file in the
+canonical form and the topological order: the netlist's columns as numpy arrays and the rest
+(names, gate types and params, outputs, tests) as JSON, in one ``.circuit`` file: its SHA-256,
+a JSON header naming each array's type, shape and place, then the arrays' bytes, which are
+read back in place (no copy, never a pickle: reading an entry runs no code). An entry's name is the SHA-256 of everything the circuit
+depends on: the file's bytes, its path (positions name it), circuitsim's version, this format's
+version and every registered gate type with the class and plugin version behind it. Any change
+to one of these is another entry; an entry that cannot be read, or whose own checksum does not
+match, is ignored (and written again). So a cache entry gives the circuit the text gives, or
+nothing.
+
+By default, files of :data:`MIN_BYTES` or more are cached in ``$CIRCUITSIM_CACHE_DIR``, else
+``$XDG_CACHE_HOME/circuitsim``, else ``~/.cache/circuitsim``; ``CIRCUITSIM_CACHE=0`` turns the
+cache off and ``load(..., cache=True|False)`` decides for one load. Delete the folder at any
+time to empty it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+
+import numpy as np
+
+from circuitsim._version import __version__
+from circuitsim.errors import Position
+from circuitsim.netlist.fastload import canonical_spec
+from circuitsim.netlist.nodes import CONST, GATE, INPUT, Columns, Netlist
+from circuitsim.netlist.order import Order
+from circuitsim.read.spec import TestSpec
+
+__all__ = ["MIN_BYTES", "cache_dir", "enabled", "load_entry", "save_entry"]
+
+FORMAT = 2
+MIN_BYTES = 1 << 20  # smaller files load about as fast from their text
+
+
+def enabled(cache: bool | None, size: int) -> bool:
+    """Whether a load of ``size`` bytes uses the cache (``cache``: the caller's choice, or None)."""
+    if cache is not None:
+        return cache
+    return os.environ.get("CIRCUITSIM_CACHE", "1") != "0" and size >= MIN_BYTES
+
+
+def cache_dir() -> str:
+    folder = os.environ.get("CIRCUITSIM_CACHE_DIR")
+    if folder:
+        return folder
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "circuitsim")
+
+
+def key_of(data: bytes, path: str | None, registry) -> str:
+    """The entry name: a hash of the text, its path and every gate type's class and origin."""
+    digest = hashlib.sha256()
+    for part in (f"circuitsim {__version__} cache {FORMAT}", path or "", *_gate_types(registry)):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def _gate_types(registry) -> list[str]:
+    types = []
+    for name in sorted(registry.names()):
+        info = registry.get(name)
+        types.append(f"{name}={info.cls.__module__}.{info.cls.__qualname__}@{info.dist}:{info.version}")
+    return types
+
+
+def _entry_path(key: str) -> str:
+    return os.path.join(cache_dir(), f"{key}.circuit")
+
+
+def save_entry(key: str, spec, netlist: Netlist, order: Order, slots) -> None:
+    """Write the entry for ``key``; a cache that cannot be written is no error (it stays empty)."""
+    columns = netlist.columns_of
+    values, given = netlist.numbers_of()
+    meta = {
+        "name": spec.name,
+        "description": spec.description,
+        "path": netlist.path,
+        "outputs": list(spec.outputs),
+        "output_pos": [[p.line, p.column] for p in spec.output_pos.values()],
+        "tests": [[t.name, t.inputs, t.expect, t.grads, t.tol, t.pos.line, t.pos.column] for t in spec.tests],
+        "kinds": [[type_name, params, list(ports)] for type_name, _, params, ports in columns.table],
+        "widths": [[k, v] for k, v in spec.gates.widths.items()],
+    }
+    arrays = {
+        "names": np.frombuffer("\n".join(netlist.names).encode("utf-8"), dtype=np.uint8),
+        "kinds": np.frombuffer(bytes(netlist.kinds), dtype=np.uint8),
+        "values": values,
+        "given": given,
+        "kind_of": columns.kind_of.astype(np.int32),
+        "start": columns.start.astype(np.int64),
+        "sources": columns.flat.astype(np.int32),
+        "wired": columns.wired.astype(np.int32),
+        "lines": np.asarray(netlist.lines, dtype=np.int32),
+        "columns": np.asarray(netlist.columns, dtype=np.int32),
+        "order": order.nodes.astype(np.int32),
+        "generations": order.starts.astype(np.int64),
+        "outputs": np.asarray(netlist.output_numbers(), dtype=np.int64),
+        **{f"slots.{name}": array for name, array in slots.arrays().items()},
+    }
+    payload = _pack(meta, arrays)
+    try:
+        os.makedirs(cache_dir(), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir(), suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            out.write(hashlib.sha256(payload).digest())
+            out.write(payload)
+        os.replace(tmp, _entry_path(key))
+    except OSError:
+        pass
+
+
+def load_entry(key: str, path: str | None, lookup):
+    """``(spec, netlist, order)`` from the entry for ``key``, or None (no entry, or a bad one)."""
+    try:
+        with open(_entry_path(key), "rb") as file:
+            blob = file.read()
+    except OSError:
+        return None
+    try:
+        payload = memoryview(blob)[32:]
+        if hashlib.sha256(payload).digest() != blob[:32]:
+            return None
+        return _rebuild(*_unpack(payload), path, lookup)
+    except Exception:  # a corrupt or foreign entry: load from the text instead
+        return None
+
+
+def _pack(meta: dict, arrays: dict[str, np.ndarray]) -> bytes:
+    """A JSON header (its length first) and the arrays' bytes, each at a multiple of 8."""
+    layout, parts, at = [], [], 0
+    for name, array in arrays.items():
+        array = np.ascontiguousarray(array)
+        layout.append([name, array.dtype.str, array.shape, at])
+        parts.append(array.tobytes() + bytes(-array.nbytes % 8))
+        at += len(parts[-1])
+    header = json.dumps({"meta": meta, "arrays": layout}).encode("utf-8")
+    header += b" " * (-len(header) % 8)
+    return b"".join([len(header).to_bytes(8, "little"), header, *parts])
+
+
+def _unpack(payload: memoryview) -> tuple[dict, dict[str, np.ndarray]]:
+    """The meta and the arrays (read-only views of ``payload``) of :func:`_pack`."""
+    size = int.from_bytes(payload[:8], "little")
+    header = json.loads(bytes(payload[8 : 8 + size]).decode("utf-8"))
+    body = payload[8 + size :]
+    arrays = {}
+    for name, dtype, shape, at in header["arrays"]:
+        dtype = np.dtype(dtype)
+        if dtype.hasobject:
+            raise ValueError("no objects in a cache entry")
+        count = int(np.prod(shape))
+        arrays[name] = np.frombuffer(body, dtype=dtype, count=count, offset=at).reshape(shape)
+    return header["meta"], arrays
+
+
+def _rebuild(meta: dict, a: dict, path: str | None, lookup):
+    if meta["path"] != path:
+        return None
+    kinds = bytearray(a["kinds"].tobytes())
+    n = len(kinds)
+    names = a["names"].tobytes()  # made a list when first read
+    if names.count(b"\n") != max(n - 1, 0) or len(a["values"]) != n or len(a["given"]) != n or kinds.translate(None, bytes([INPUT, CONST, GATE])):
+        return None
+    table = [(type_name, lookup(type_name)(params), params, tuple(ports)) for type_name, params, ports in meta["kinds"]]
+    start, kind_of = a["start"], a["kind_of"]
+    if len(start) != n + 1 or len(kind_of) != n or (len(kind_of) and int(kind_of.max()) >= len(table)):
+        return None
+    columns = Columns(table, kind_of, start, a["sources"], a["wired"])
+    numbers = (a["values"], a["given"])
+    netlist = Netlist.of_columns(meta["name"], path, meta["outputs"], names, kinds, numbers, a["lines"], a["columns"], columns)
+    netlist._output_numbers = a["outputs"].tolist()
+    tests = [TestSpec(t[0], t[1], t[2], t[3], t[4], Position(path, t[5], t[6])) for t in meta["tests"]]
+    output_pos = {name: Position(path, line, column) for name, (line, column) in zip(meta["outputs"], meta["output_pos"])}
+    widths = {int(k): int(v) for k, v in meta["widths"]}
+    spec = canonical_spec(netlist, widths, meta["description"], meta["outputs"], output_pos, tests)
+    slots = {name[len("slots.") :]: array for name, array in a.items() if name.startswith("slots.")}
+    return spec, netlist, Order(a["order"], a["generations"], slots)

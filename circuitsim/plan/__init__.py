@@ -1,0 +1,1 @@
+"""A netlist compiled into the plan every run reuses: slots and steps, faults named, traced runs."""

@@ -1,0 +1,360 @@
+"""Big batches levelized: a wide circuit's batch run as a few numpy operations per group and block.
+
+A batch of a wide circuit runs the groups of the levelized tier (:mod:`circuitsim.tiers.levels`: the
+gates of one level and kind) over *blocks*: two-dimensional arrays with one row per position
+(input, gate or constant, numbered as the levelized tier numbers them) and one column per
+sample of a chunk (a group whose gates differ in how many of their inputs have rows is cut into
+parts, one per count, that run as groups of their own: the squares of weights beside a layer's
+products). A group's outputs are a slice of rows, so its forward pass is one numpy
+operation over ``gates x samples`` written in place (``np.multiply(a, b, out=...)``), and its
+inputs are views of the block wherever their rows follow a pattern: a slice, a strided slice,
+or a grid such as an MLP layer's products (neuron i, input j reading row ``a + j``: the same
+rows for every neuron, a view with a zero stride). Only inputs without a pattern are gathered.
+Backward, a contribution through a grid whose rows repeat is summed over the repeating axis
+(``np.sum(..., axis=0, out=...)``), or, where it is a port's numbers times an upstream
+gradient that is one row per summed index (weights times the gradients of the neurons they
+feed), one matrix product; repeats without a pattern use ``np.add.at``. A gradient passed on
+unchanged to an input that feeds nothing else (an ``add`` in a neuron's chain of sums) shares
+its consumer's row instead of being copied (see :mod:`circuitsim.tiers.patterns` for the views).
+A layer's products and its neurons' chains of sums, where a run keeps none of them, are one
+``np.einsum`` that adds the terms in the chain's order (:mod:`circuitsim.tiers.dots`). This module
+lays the blocks out and decides what a run computes; :mod:`circuitsim.tiers.bound` makes the steps.
+
+The blocks and every view of them are made once per chunk width and reused by every chunk and
+every later run: a run allocates no block memory, only the temporaries of expressions that are
+more than one operation (a relu's ``where``), and a chunk of :func:`chunk_width` samples keeps
+its rows in the processor's caches. Only what the caller asks
+for leaves the block: the values and gradients of the slots named, copied column by column
+into the caller's arrays; gradients nobody asked for (nor needs on the way to one asked for)
+are not computed, and groups whose outputs lead to no seed are skipped.
+
+Values that no batch input reaches are computed per sample too (the same number in every
+column). The numbers agree with the kernels to rounding: elementary functions are numpy's, and
+fan-out sums add up in another order (a few units in the last place, as for the scalar
+levelized tier); every run gives the same bits, in chunks or not, whatever the chunk width.
+A run traps numpy's floating-point errors as other batch runs do: a fault raises
+``FloatingPointError`` and the caller runs the batch again on a path that names the gate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from circuitsim.tiers import dots, patterns
+from circuitsim.tiers.bound import COLUMNS_STEP, Bound
+from circuitsim.tiers.levels import Levels, levels_for
+
+__all__ = ["BLOCK_BYTES", "MIN_GATES", "MIN_WIDTH", "Blocks", "blocks_for", "chunk_width"]
+
+MIN_GATES = 256  # smaller circuits run their batches on the kernels
+MIN_WIDTH = 4  # mean gates per group at which a group's few numpy calls beat one call per gate
+
+BLOCK_BYTES = 4 * 2**20  # the rows a chunk touches, about: a few MiB stay in the caches
+MIN_COLUMNS, MAX_COLUMNS = 512, 8_192  # below this the numpy calls' own cost shows
+
+
+def chunk_width(rows: int, samples: int) -> int:
+    """Samples per chunk for ``rows`` rows touched per sample: about :data:`BLOCK_BYTES` of
+    them, ``samples`` in chunks of about equal width, a multiple of :data:`COLUMNS_STEP`."""
+    width = max(MIN_COLUMNS, min(MAX_COLUMNS, BLOCK_BYTES // (8 * max(rows, 1))))
+    chunks = -(-samples // width)
+    width = -(-samples // chunks)
+    return -(-width // COLUMNS_STEP) * COLUMNS_STEP
+
+
+def blocks_for(slots, batched: frozenset[int]) -> Blocks | None:
+    """The levelized batch tier for a plan's gates (its :class:`~circuitsim.plan.numbering.Slots`)
+    batched at the input slots ``batched``, if the shape suits it. A group's gates come ordered
+    by how many of their inputs have rows (gates, batch inputs), and :class:`Blocks` runs each
+    such part on its own: the squares of weights beside a layer's products read numbers only."""
+    ins = slots.ins_flat
+    rows = ((ins >= slots.n_inputs) & (ins < slots.n_named)) | np.isin(ins, list(batched))
+    counts = np.diff(slots.ins_start)
+    reading = np.add.reduceat(rows.astype(np.int64), slots.ins_start[:-1]) if len(ins) else np.zeros(0, dtype=np.int64)
+    reading[counts == 0] = 0  # reduceat gives a gate without inputs the next gate's first
+    levels = levels_for(slots, min_gates=MIN_GATES, min_width=MIN_WIDTH, within=reading)
+    if levels is None:
+        return None
+    first = levels.n_inputs  # the gates' positions, then their steps' counts
+    return Blocks(levels, batched, reading[levels.order[first : first + len(reading)] - first])
+
+
+class Blocks:
+    """A :class:`~circuitsim.tiers.levels.Levels` run over blocks of samples; see the module docstring."""
+
+    def __init__(self, levels: Levels, batched: frozenset[int], reading: np.ndarray | None = None) -> None:
+        self.levels = levels
+        position = levels.position
+        n = self.n_positions = levels.n_slots
+        parts = levels.groups if reading is None else _parts(levels, reading)
+        row = np.zeros(n, dtype=bool)  # positions with a row of samples: gates, batch inputs
+        for group in parts:
+            row[group.start : group.stop] = True
+        self.batched = [int(p) for p in position[sorted(batched)]]
+        row[self.batched] = True
+        self.groups: list[tuple[Any, tuple[int, int], tuple[_Port, ...]]] = []
+        for group in parts:
+            k = group.stop - group.start
+            indexes = [patterns.positions(s, k) for s in group.ins]
+            reads_rows = [bool(row[ix].any()) for ix in indexes]
+            for ix, rows in zip(indexes, reads_rows):
+                row[ix] |= rows  # a port that reads rows reads rows only: its numbers get rows too
+            shape = patterns.shape_of(k, [ix for ix, rows in zip(indexes, reads_rows) if rows])
+            ports = tuple(_Port(ix, shape, not rows) for ix, rows in zip(indexes, reads_rows))
+            self.groups.append((group, shape, ports))
+        self.row = row
+        numbers = np.ones(n, dtype=bool)  # positions with the same number in every sample
+        numbers[self.batched] = False
+        for group in parts:
+            numbers[group.start : group.stop] = False
+        self.filled = np.flatnonzero(row & numbers).tolist()  # numbers read beside rows: set once per run
+        self.reads, reader, gate, _ = patterns.readers([[port.index for port in ports] for _, _, ports in self.groups], n)
+        self.dots = dots.find(self.groups, self.reads, reader, gate, numbers)
+        self.dot_of = np.full(n, -1, dtype=np.intp)  # position -> the dot whose interior it is
+        for d, dot in enumerate(self.dots):
+            self.dot_of[dot.interior] = d
+        self._programs: dict[tuple, _Program] = {}
+        self._whole: dict[frozenset[int], _Backward] = {}  # seeded positions -> the whole backward pass
+        self._block: tuple | None = None  # (width, values, grads)
+
+    def program(self, seeded: frozenset[int], kept: frozenset[int], values: np.ndarray) -> _Program:
+        """The run seeded at ``seeded`` positions keeping the gradients of ``kept`` positions
+        and the values of positions ``values``."""
+        inside = self.dot_of[values]
+        fused = frozenset(range(len(self.dots))) - frozenset(inside[inside >= 0].tolist())
+        key = (seeded, kept, fused)
+        program = self._programs.get(key)
+        if program is None:
+            whole = self._whole.get(seeded)
+            if whole is None:
+                whole = self._whole[seeded] = _Backward(self, seeded)
+            program = self._programs[key] = _Program(self, whole, seeded, kept, fused)
+        return program
+
+    def block(self, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """Value and gradient blocks of at least ``width`` columns (a few more: the ones there)."""
+        if self._block is None or not width <= self._block[0] < 2 * width:
+            self._block = (width, np.empty((self.n_positions, width)), np.empty((self.n_positions, width)))
+            for program in self._programs.values():
+                program.bound = None
+        return self._block[1], self._block[2]
+
+    def run(
+        self,
+        values: list,
+        seeds: Mapping[int, Any] | None,
+        keep_values: Sequence[int],
+        keep_grads: Sequence[int],
+        value_rows: np.ndarray,
+        grad_rows: np.ndarray | None,
+    ) -> list[int]:
+        """Run ``values`` (a plan's value list, batch inputs as arrays) and write the values of
+        plan slots ``keep_values`` into the rows of ``value_rows`` and, with ``grad_rows``, the
+        gradients of ``keep_grads`` into its rows; returns the indices into ``keep_grads`` whose
+        gradient is zero (no seed reaches them: their rows are left as they were)."""
+        levels = self.levels
+        position, order = levels.position, levels.order
+        size = len(values[order[self.batched[0]]])
+        seeds = seeds if grad_rows is not None and seeds else {}
+        seeded = frozenset(int(position[s]) for s in seeds)
+        kept = frozenset(position[list(keep_grads)].tolist()) if seeds else frozenset()
+        kept_values = position[list(keep_values)]
+        program = self.program(seeded, kept, kept_values)
+        v, g = self.block(chunk_width(program.touched, size))
+        width = v.shape[1]
+        bound = program.bind(v, g)
+        numbers = levels.start.copy()
+        n_in = levels.n_inputs
+        numbers[:n_in] = [x if type(x) is float else 0.0 for x in values[:n_in]]
+        bound.set_numbers(numbers)
+        for p in self.filled:
+            v[p] = numbers[p]
+        inputs = [(v[p], values[order[p]]) for p in self.batched]
+        seed_rows = [(g[program.rows[position[s]]], x) for s, x in seeds.items()]
+        with_row = self.row[kept_values]
+        for k in np.flatnonzero(~with_row):  # a number: the same in every sample
+            value_rows[k] = numbers[kept_values[k]]
+        out_values = _copier(value_rows, np.flatnonzero(with_row), v, kept_values[with_row])
+        kept_grads = position[list(keep_grads)] if grad_rows is not None else np.zeros(0, dtype=np.intp)
+        reached = program.written[kept_grads]
+        out_grads = _copier(grad_rows, np.flatnonzero(reached), g, program.rows[kept_grads[reached]]) if seeds else None
+        for start in range(0, size, width):
+            stop = min(size, start + width)
+            for row, x in inputs:
+                _fill(row, x, start, stop)
+            bound.forward()
+            if seeds:
+                for row, x in seed_rows:
+                    _fill(row, x, start, stop)
+                bound.backward()
+            out_values(start, stop)
+            if out_grads is not None:
+                out_grads(start, stop)
+        return np.flatnonzero(~reached).tolist()
+
+
+def _parts(levels: Levels, reading: np.ndarray) -> list:
+    """The levels' groups cut where ``reading`` (by gate position from the first gate's) changes."""
+    parts = []
+    first = levels.n_inputs
+    for group in levels.groups:
+        key = reading[group.start - first : group.stop - first]
+        cuts = [0, *(np.flatnonzero(key[1:] != key[:-1]) + 1).tolist(), len(key)]
+        if len(cuts) == 2:
+            parts.append(group)
+            continue
+        for lo, hi in zip(cuts, cuts[1:]):
+            ins = tuple(_cut(s, lo, hi) for s in group.ins)
+            distinct = tuple(isinstance(s, slice) or len(np.unique(s)) == len(s) for s in ins)
+            parts.append(replace(group, start=group.start + lo, stop=group.start + hi, ins=ins, distinct=distinct))
+    return parts
+
+
+def _cut(s, lo: int, hi: int):
+    """Gates ``lo:hi`` of a group port's positions (a slice or an index array)."""
+    if isinstance(s, slice):
+        return slice(s.start + lo, s.start + hi)
+    return s[lo:hi]
+
+
+def _copier(out: np.ndarray, into: np.ndarray, block: np.ndarray, rows: np.ndarray):
+    """``f(start, stop)`` copying a chunk's ``rows`` of ``block`` into rows ``into`` of ``out``,
+    columns ``start:stop``: row by row for a few, else with one fancy index."""
+    if len(into) <= 16:
+        pairs = [(out[k], block[r]) for k, r in zip(into.tolist(), rows.tolist())]
+
+        def copy(start: int, stop: int) -> None:
+            for dest, row in pairs:
+                dest[start:stop] = row[: stop - start]
+
+        return copy
+    width = block.shape[1]
+    batches = [(into[i : i + _BATCH], rows[i : i + _BATCH]) for i in range(0, len(into), _BATCH)]
+    batches = [(patterns.as_slice(dest), source) for dest, source in batches]
+    temp = np.empty((min(_BATCH, len(into)), width))
+
+    def copy_all(start: int, stop: int) -> None:
+        for dest, source in batches:  # a gather of whole rows into a small buffer, then one copy
+            part = temp[: len(source)]
+            np.take(block, source, axis=0, out=part, mode="clip")
+            out[dest, start:stop] = part[:, : stop - start]
+
+    return copy_all
+
+
+_BATCH = 256  # rows copied out at a time
+
+
+def _fill(row: np.ndarray, x, start: int, stop: int) -> None:
+    """Samples ``start:stop`` of ``x`` (an array, or one number for all) into a block row; the
+    columns past them repeat the last sample, so that they compute what it does (no spurious
+    floating-point fault from whatever was left there)."""
+    if not isinstance(x, np.ndarray) or x.ndim == 0:
+        row[:] = x
+        return
+    n = stop - start
+    row[:n] = x[start:stop]
+    if n < len(row):
+        row[n:] = x[stop - 1]
+
+
+class _Port:
+    """Where one input port of a group reads: its positions, one per gate, in the group's shape."""
+
+    def __init__(self, index: np.ndarray, shape: tuple[int, int], scalar: bool) -> None:
+        self.index = index
+        self.scalar = scalar  # no gate's input here has a row: a column of numbers, set per run
+        self.affine = None if scalar else patterns.affine(index, *shape)  # rows a + i*s1 + j*s2, or None
+
+
+class _Backward:
+    """The whole backward pass of runs seeded at ``seeded`` positions, every gradient wanted.
+
+    Gradients live in rows of the gradient block, one per position, except where a gradient
+    is its one consumer's upstream gradient passed on unchanged (a local gradient of 1, as
+    through an ``add`` whose input feeds nothing else): that position shares its consumer's
+    row, so that the chain of adds of a neuron's sum costs nothing backward. ``steps`` lists,
+    in reverse group order, each group's upstream rows and its ports' contributions:
+    ``(port, target rows, their pattern, how they are added, whether they are set fresh)``.
+    """
+
+    def __init__(self, blocks: Blocks, seeded: frozenset[int]) -> None:
+        n, reads = blocks.n_positions, blocks.reads
+        rows = np.arange(n)  # position -> its gradient's row
+        written = np.zeros(n, dtype=bool)  # positions whose gradient is set so far in a chunk
+        written[list(seeded)] = True
+        self.steps: list[tuple] = []
+        for gi in range(len(blocks.groups) - 1, -1, -1):
+            group, shape, ports = blocks.groups[gi]
+            outs = slice(group.start, group.stop)
+            if not written[outs].any():
+                continue  # no seed reaches it
+            written[outs] = True
+            go_rows = rows[outs].copy()
+            todo = []
+            for p, port in enumerate(ports):
+                index = port.index
+                fresh = not written[index].any()
+                if group.units[p] == "+" and fresh and len(np.unique(index)) == len(index) and (reads[index] == 1).all():
+                    rows[index] = go_rows  # the consumer's row, shared
+                    written[index] = True
+                    continue
+                target = rows[index]
+                affine = patterns.affine(target, *shape)
+                how = patterns.reduction(target, shape, affine)
+                written[index] = True
+                todo.append((p, target, affine, how, fresh and how != "at"))
+            self.steps.append((gi, go_rows, todo))
+        self.rows = rows
+        self.reached = written
+
+
+class _Program:
+    """What one kind of run (its seeds, the gradients it keeps, the dots whose products and
+    partial sums nobody keeps: ``fused``) computes: the steps of :class:`_Backward` whose
+    contributions lead to a kept gradient, each computed as in the whole pass (the same bits,
+    whatever else is kept), and the rows each chunk starts at zero (read before any kept step
+    sets them)."""
+
+    def __init__(self, blocks: Blocks, whole: _Backward, seeded: frozenset[int], kept: frozenset[int], fused: frozenset[int]) -> None:
+        self.blocks = blocks
+        self.fused = [blocks.dots[d] for d in sorted(fused)]
+        n = blocks.n_positions
+        need = np.zeros(n, dtype=bool)  # gradients that lead to a kept one
+        need[list(kept)] = True
+        for group, _, ports in blocks.groups:
+            mask = np.zeros(group.stop - group.start, dtype=bool)
+            for port in ports:
+                mask |= need[port.index]
+            need[group.start : group.stop] |= mask
+        rows = self.rows = whole.rows
+        valid = np.zeros(n, dtype=bool)  # rows set so far in a chunk
+        valid[rows[list(seeded)]] = True
+        zero: list[int] = []
+        self.backward_plan: list[tuple] = []
+        for gi, go_rows, todo in whole.steps:
+            group, _, ports = blocks.groups[gi]
+            todo = [step for step in todo if need[ports[step[0]].index].any()]
+            if not todo:
+                continue
+            zero += go_rows[~valid[go_rows]].tolist()  # upstream rows nobody kept sets
+            valid[go_rows] = True
+            for _, target, _, _, fresh in todo:
+                if not fresh:
+                    zero += target[~valid[target]].tolist()
+                valid[target] = True
+            self.backward_plan.append((gi, go_rows, todo))
+        self.zero = np.unique(np.asarray(zero, dtype=np.intp))
+        self.written = whole.reached  # by position: whether a seed reaches its gradient
+        skipped = sum(len(dot.interior) for dot in self.fused)  # rows a chunk leaves alone
+        self.touched = int(blocks.row.sum() + valid.sum()) - skipped
+        self.bound: Bound | None = None
+
+    def bind(self, v: np.ndarray, g: np.ndarray) -> Bound:
+        if self.bound is None:
+            self.bound = Bound(self, v, g)
+        return self.bound

@@ -1,0 +1,177 @@
+"""A block program bound to one pair of blocks (:mod:`circuitsim.tiers.blocks`): its forward and
+backward steps as closures over views of them, made once per chunk width.
+
+Forward, a group is one numpy operation written in place into its rows, reading views where
+its inputs' rows follow a pattern and a buffer gathered by a step where they do not; a layer's
+products and chains of sums that nobody keeps are one einsum (:mod:`circuitsim.tiers.dots`).
+Backward, each needed port's contribution goes into its gradient rows: straight into them,
+summed over a repeating axis, as one matrix product (weights times the gradients of the
+neurons they feed, where the BLAS computes each column alike), or added in as ``np.add.at``
+does where rows repeat without a pattern (:func:`circuitsim.tiers.patterns.scatter_add`).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from circuitsim.tiers import dots, patterns
+
+if TYPE_CHECKING:
+    from circuitsim.tiers.blocks import _Port, _Program
+
+__all__ = ["COLUMNS_STEP", "Bound"]
+
+COLUMNS_STEP = 16  # chunk widths are multiples of this: matrix products compute every column alike
+
+
+class Bound:
+    """A program's steps bound to one pair of blocks: closures over views of them, made once."""
+
+    def __init__(self, program: _Program, v: np.ndarray, g: np.ndarray) -> None:
+        groups = program.blocks.groups
+        width = v.shape[1]
+        self.columns: list[tuple[np.ndarray, np.ndarray]] = []  # (column, positions): numbers, set per run
+        steps: list[list] = []  # per group: its gathers, then its operation
+        views = []
+        for group, shape, ports in groups:
+            steps.append([])
+            xs = tuple(self._port(steps[-1], v, port.index, shape, width, port) for port in ports)
+            out = v[group.start : group.stop].reshape(*shape, width)
+            views.append((xs, out))
+            columns = frozenset(k for k, port in enumerate(ports) if port.scalar)
+            steps[-1].append(partial(patterns.into(group.expr, len(xs), columns), xs, out))
+        for dot in program.fused:  # a chain's groups as one step in place of its products' operation
+            gates = [steps[dot.mul][-1], *(step for gi in dot.adds for step in steps[gi])]
+            fused = dots.fused_step(dot, views[dot.mul][0], *views[dot.adds[-1]], gates)
+            if fused is not None:
+                steps[dot.mul][-1] = fused
+                for gi in dot.adds:
+                    steps[gi] = []
+        self.steps = [step for group_steps in steps for step in group_steps]
+        self.back: list = []
+        if len(program.zero):
+            zero = patterns.as_slice(program.zero)
+            self.back.append(partial(g[zero].fill, 0.0) if isinstance(zero, slice) else partial(g.__setitem__, zero, 0.0))
+        largest = max((group.stop - group.start for group, _, _ in groups), default=1)
+        temp = np.empty(largest * width)
+        for gi, go_rows, todo in program.backward_plan:
+            group, shape, ports = groups[gi]
+            xs, out = views[gi]
+            go = np.broadcast_to(self._port(self.back, g, go_rows, shape, width), (*shape, width))
+            actions = []
+            for p, target, affine, how, fresh in todo:
+                dest = patterns.target(g, target, shape, affine, how)
+                actions.append((p, group.units[p], dest, how, fresh, _product(group, ports, p, go_rows, shape, how, g)))
+            self.back.append(_backward(group, xs, out, go, g, actions, temp[: go.size].reshape(go.shape)))
+
+    def _port(self, steps: list, a: np.ndarray, index: np.ndarray, shape, width: int, port: _Port | None = None):
+        """Rows ``index`` of block ``a`` in the group's shape: a view, or a buffer gathered by a step."""
+        if port is not None and port.scalar:
+            column = np.empty((*shape, 1))
+            self.columns.append((column, index))
+            return column
+        affine = port.affine if port is not None else patterns.affine(index, *shape)
+        if affine is not None:
+            return patterns.view(a, affine, shape)
+        buffer = np.empty((len(index), width))
+        steps.append(partial(np.take, a, index, axis=0, out=buffer))
+        return buffer.reshape(*shape, width)
+
+    def set_numbers(self, numbers: np.ndarray) -> None:
+        for column, index in self.columns:
+            np.take(numbers, index, out=column.reshape(-1))
+
+    def forward(self) -> None:
+        for step in self.steps:
+            step()
+
+    def backward(self) -> None:
+        for step in self.back:
+            step()
+
+
+def _product(group, ports, p: int, go_rows: np.ndarray, shape, how, g: np.ndarray):
+    """For a contribution summed over one axis whose local gradient is a port's column of
+    numbers and whose upstream gradient is one row per the summed axis (a weight times an
+    activation, summed over the neurons it feeds): ``(weights, upstream)`` for one matrix
+    product, else None."""
+    if how not in (0, 1) or isinstance(group.expr.grads, str):
+        return None
+    q = patterns.port_read(group.expr.grads[p], len(ports))
+    if q is None or not ports[q].scalar:
+        return None
+    r, m = shape
+    affine = patterns.affine(go_rows, r, m)
+    if affine is None:
+        return None
+    start, s1, s2 = affine
+    if (how == 0 and s2) or (how == 1 and s1) or not _columns_alike(m if how == 0 else r, r if how == 0 else m):
+        return None
+    n, stride = (r, s1) if how == 0 else (m, s2)
+    upstream = as_strided(g[start], shape=(n, g.shape[1]), strides=(stride * g.strides[0], g.strides[1]))
+    return q, upstream
+
+
+_alike: dict[tuple[int, int], bool] = {}
+
+
+def _columns_alike(rows: int, inner: int) -> bool:
+    """Whether the BLAS behind ``np.matmul`` computes each column of a (rows x inner) times
+    (inner x n) product the same way for every n that is a multiple of :data:`COLUMNS_STEP`,
+    as blocks need for the same bits whatever the chunks (probed once per shape)."""
+    key = (rows, inner)
+    if key not in _alike:
+        rng = np.random.default_rng(0)
+        a, b = rng.standard_normal((rows, inner)), rng.standard_normal((inner, 64 * COLUMNS_STEP))
+        whole = a @ b
+        _alike[key] = all(np.array_equal(a @ b[:, :n], whole[:, :n]) for n in (COLUMNS_STEP, 3 * COLUMNS_STEP, 17 * COLUMNS_STEP))
+    return _alike[key]
+
+
+def _backward(group, xs, out, go, g, actions, temp):
+    """One group's backward step: each needed port's contribution into its gradient rows."""
+    width = go.shape[-1]
+    grads = group.grads
+    needs_local = any(unit is None and product is None for _, unit, _, _, _, product in actions)
+
+    def step():
+        local = grads(xs, out) if needs_local else None
+        for p, unit, dest, how, fresh, product in actions:
+            if product is not None:  # sum_i w[i, j] * go[i] as one matrix product
+                q, upstream = product
+                weights = xs[q][..., 0]
+                weights = weights.T if how == 0 else weights
+                if fresh:
+                    np.matmul(weights, upstream, out=dest)
+                else:
+                    np.add(dest, np.matmul(weights, upstream), out=dest)
+                continue
+            if how is None and fresh:  # distinct rows set for the first time: straight into them
+                if unit == "+":
+                    np.copyto(dest, go)
+                elif unit == "-":
+                    np.negative(go, out=dest)
+                else:
+                    np.multiply(go, local[p], out=dest)
+                continue
+            if unit is None:
+                term = np.multiply(go, local[p], out=temp)
+            elif how is None:  # distinct rows added into
+                (np.add if unit == "+" else np.subtract)(dest, go, out=dest)
+                continue
+            else:
+                term = go if unit == "+" else np.negative(go, out=temp)
+            if how is None:
+                np.add(dest, term, out=dest)
+            elif how == "at":
+                dest(g, np.broadcast_to(term, go.shape).reshape(-1, width))
+            elif fresh:
+                np.sum(term, axis=how, out=dest)
+            else:
+                np.add(dest, np.sum(term, axis=how), out=dest)
+
+    return step

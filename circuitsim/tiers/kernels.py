@@ -1,0 +1,289 @@
+"""The fast path of a plan: each kind of gate compiled into small Python code, its *kernels*.
+
+A gate that gives :class:`~circuitsim.gate.Expressions` gets kernels generated from them, one
+forward and one backward function per distinct expression set, shared by all gates of that
+kind::
+
+    def forward(v, a):
+        o, i0, i1 = a
+        x0 = v[i0]; x1 = v[i1]
+        v[o] = x0 * x1
+
+    def backward(v, g, a):
+        o, i0, i1 = a
+        go = g[o]
+        x0 = v[i0]; x1 = v[i1]                # the inputs and the output the gradients read
+        l0 = x1; l1 = x0
+        g[i0] = g[i0] + go * l0
+        g[i1] = g[i1] + go * l1
+
+``v`` and ``g`` are the plan's value and gradient lists and ``a`` the gate's slots, one tuple.
+A backward kernel loads only what its gradients read and adds its inputs' contributions in
+port order, exactly as the method path does, so both give the same bits. A gate without
+expressions gets kernels that call its methods.
+
+A plan's fast path is then a list of ``(kind, slots)`` ops, run by one loop per pass
+(:func:`compile_loop`) that has the kinds' kernel bodies inlined and picks one by its number,
+the most frequent kind first: a comparison per gate, cheaper than a call::
+
+    def forward(v, ops):
+        for k, a in ops:
+            if k == 0:
+                o, i0, i1, = a
+                ...
+            elif k == 1:
+                ...
+            else:
+                _calls[k](v, a)     # kernels that call methods, or whose names clash
+
+A kernel may raise (a domain edge such as ``math.log(0.0)``, or a misbehaving gate); the plan
+then runs again through the methods, which answer IEEE values or name the faulty gate.
+"""
+
+from __future__ import annotations
+
+import ast
+import numbers
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from circuitsim.gate.base import Expressions
+
+__all__ = [
+    "UNIT",
+    "ZERO",
+    "Kernels",
+    "checked_forward",
+    "checked_local_grads",
+    "compile_kernels",
+    "compile_loop",
+    "INLINE",
+    "expressions_of",
+    "batch_size",
+    "value_problem",
+    "method_kernels",
+]
+
+
+
+@dataclass(frozen=True, eq=False)  # one object per kind: its identity is the kind
+class Kernels:
+    """A gate kind's forward and backward kernels and, for expressions, their bodies' source."""
+
+    forward: Callable
+    backward: Callable
+    source: tuple[list[str], list[str], Mapping[str, Any]] | None = None  # bodies, names
+
+
+_cache: dict[tuple, Kernels] = {}
+_loops: dict[tuple, Callable] = {}  # (kinds, backward) -> loop
+
+# Local gradients of +-1 need no multiplication: x * 1.0 is x and a + x * -1.0 is a - x, bit for bit.
+UNIT = {"1.0": "+", "-1.0": "-"}
+
+
+def compile_kernels(expr: Expressions, n_inputs: int) -> Kernels:
+    """The forward and backward kernels of ``expr`` for a gate with ``n_inputs`` inputs."""
+    if not isinstance(expr.grads, str) and len(expr.grads) != n_inputs:
+        raise ValueError(f"expressions give {len(expr.grads)} local gradients for {n_inputs} inputs")
+    key = expr.key(n_inputs)
+    kernels = _cache.get(key)
+    if kernels is None:
+        kernels = _cache[key] = _compile(expr, n_inputs)
+    return kernels
+
+
+def _compile(expr: Expressions, n: int) -> Kernels:
+    forward, backward = _bodies(expr, n)
+    lines = ["def forward(v, a):", *forward, "def backward(v, g, a):", *backward]
+    namespace = {**expr.names, "ZERO": ZERO}
+    exec(compile("\n".join(lines) + "\n", f"<kernels {expr.output!r}>", "exec"), namespace)
+    return Kernels(namespace["forward"], namespace["backward"], (forward, backward, expr.names))
+
+
+def _bodies(expr: Expressions, n: int) -> tuple[list[str], list[str]]:
+    """The lines of the forward and the backward kernel's bodies, indented once."""
+    xs = [f"x{k}" for k in range(n)]
+    slots = ", ".join(["o", *(f"i{k}" for k in range(n))])
+    output = expr.output.format(*xs)
+    if isinstance(expr.grads, str):  # one expression for all: the local gradients ls[k]
+        together = expr.grads.format(*xs, out="out")
+        used = _names_in([together])
+    else:
+        together = None
+        grads = [grad.format(*xs, out="out") for grad in expr.grads]
+        used = _names_in([grad for grad in grads if grad not in UNIT])  # what the backward loads
+    forward = [f"    {slots}, = a", *(f"    x{k} = v[i{k}]" for k in range(n)), f"    v[o] = {output}"]
+    backward = [
+        f"    {slots}, = a",
+        "    go = g[o]",
+        *(f"    x{k} = v[i{k}]" for k in range(n) if f"x{k}" in used),
+        *(["    out = v[o]"] if "out" in used else []),
+    ]
+    if together is not None:
+        backward.append(f"    ls = {together}")
+        backward += _adds([f"go * ls[{k}]" for k in range(n)])
+        return forward, backward
+    backward += [f"    l{k} = {grad}" for k, grad in enumerate(grads) if grad not in UNIT]
+    backward += _adds([FIRST[grad] if grad in UNIT else f"go * l{k}" for k, grad in enumerate(grads)], grads)
+    return forward, backward
+
+
+# A gradient starts as its first contribution (not 0.0 plus it: no copy of an upstream array).
+FIRST = {"1.0": "go", "-1.0": "go * -1.0"}
+
+
+def _adds(terms: list[str], grads: Sequence[str] = ()) -> list[str]:
+    """The lines adding each input's contribution ``terms[k]`` into its gradient, in port order."""
+    lines = []
+    for k, term in enumerate(terms):
+        unit = UNIT.get(grads[k]) if k < len(grads) else None
+        more = f"h{k} {unit} go" if unit else f"h{k} + {term}"
+        lines += [f"    h{k} = g[i{k}]", f"    g[i{k}] = {term} if h{k} is ZERO else {more}"]
+    return lines
+
+
+ZERO = 0.0  # the one object every gradient list starts with: a gradient not yet added to
+
+
+INLINE = 16  # kinds inlined in a loop at most (the most frequent): the rest are called
+
+# The local names of a loop and its kernels' bodies, which an inlined kind's globals must not be.
+_LOCAL = re.compile(r"v|g|a|k|ls|ops|_calls|o|go|out|ZERO|[xilh]\d+")
+
+
+def compile_loop(kinds: Sequence[Kernels], backward: bool) -> Callable:
+    """The forward loop ``f(v, ops)`` or the backward loop ``b(v, g, ops)`` over ``(kind, slots)`` ops.
+
+    The loop picks the kind's kernel body by its number (its index in ``kinds``, most frequent
+    first), inlined: one comparison instead of one call per gate. A kind beyond the first
+    :data:`INLINE`, without source, or whose names clash with another kind's or the loop's
+    locals, is called instead. Plans of the same expression kinds (cached themselves) share
+    their loops; a loop that calls a gate's methods is its plan's own.
+    """
+    if any(kind.source is None for kind in kinds):
+        return _compile_loop(kinds, backward)
+    key = (tuple(kinds), backward)
+    loop = _loops.get(key)
+    if loop is None:
+        loop = _loops[key] = _compile_loop(kinds, backward)
+    return loop
+
+
+def _compile_loop(kinds: Sequence[Kernels], backward: bool) -> Callable:
+    names: dict[str, Any] = {}
+    inlined = []
+    for k, kind in enumerate(kinds[:INLINE]):
+        if kind.source is not None and all(names.get(n, obj) is obj and not _LOCAL.fullmatch(n) for n, obj in kind.source[2].items()):
+            names.update(kind.source[2])
+            inlined.append((k, kind.source[backward]))
+    params = "v, g" if backward else "v"
+    lines = [f"def loop({params}, ops):", "    for k, a in ops:"]
+    for n, (k, body) in enumerate(inlined):
+        lines.append(f"        {'elif' if n else 'if'} k == {k}:")
+        lines += [f"        {line}" for line in body]
+    call = f"_calls[k]({params}, a)"
+    lines += ["        else:", f"            {call}"] if inlined else [f"        {call}"]
+    namespace = {**names, "ZERO": ZERO, "_calls": [kind.backward if backward else kind.forward for kind in kinds]}
+    exec(compile("\n".join(lines) + "\n", "<kernel loop>", "exec"), namespace)
+    return namespace["loop"]
+
+
+def _names_in(expressions: list[str]) -> set[str]:
+    """The names that ``expressions`` read (SyntaxError if one is not an expression)."""
+    return {node.id for text in expressions for node in ast.walk(ast.parse(text.strip(), mode="eval")) if isinstance(node, ast.Name)}
+
+
+def method_kernels(gate: Any, n_inputs: int, batch: bool) -> Kernels:
+    """Kernels that call the gate's checked methods (slots: ``(o, ins)``)."""
+    fwd, local_grads = checked_forward(gate, batch), checked_local_grads(gate, n_inputs, batch)
+
+    def forward(v, a):
+        o, ins = a
+        v[o] = fwd(*[v[i] for i in ins])
+
+    def backward(v, g, a):
+        o, ins = a
+        go = g[o]
+        for i, lg in zip(ins, local_grads([v[i] for i in ins], v[o])):
+            h = g[i]
+            g[i] = go * lg if h is ZERO else h + go * lg
+
+    return Kernels(forward, backward)
+
+
+def checked_forward(gate: Any, batch: bool) -> Callable:
+    """``gate.forward``, raising ``TypeError`` if it returns anything but a number (in a batch
+    also an array of the batch's length); the method path then names the gate."""
+    fwd = gate.forward
+
+    def forward(*inputs):
+        out = fwd(*inputs)
+        if value_problem(out, batch_size(inputs) if batch else None) is not None:
+            raise TypeError("not a number")
+        return out
+
+    return forward
+
+
+def checked_local_grads(gate: Any, n_inputs: int, batch: bool) -> Callable:
+    """``gate.local_grads`` as a tuple of ``n_inputs`` numbers, or ``TypeError``/``ValueError``."""
+    local_grads = gate.local_grads
+
+    def checked(inputs: list, output) -> tuple:
+        local = tuple(local_grads(inputs, output))
+        if len(local) != n_inputs:
+            raise ValueError("wrong number of local gradients")
+        size = batch_size((*inputs, output)) if batch else None
+        for lg in local:
+            if value_problem(lg, size) is not None:
+                raise TypeError("not a number")
+        return local
+
+    return checked
+
+
+def batch_size(values: Sequence) -> int | None:
+    """The length of the first array among ``values`` (a batch run's), else None."""
+    for v in values:
+        if isinstance(v, np.ndarray) and v.ndim == 1:
+            return len(v)
+    return None
+
+
+def value_problem(value: Any, size: int | None) -> str | None:
+    """What is wrong with ``value`` as a gate's number, or None: a real number, or in a batch
+    of ``size`` samples also an array of that length (or a 0-d one)."""
+    if type(value) is float:
+        return None
+    if isinstance(value, np.ndarray):
+        if size is None:
+            return f"an array of shape {value.shape}, not a number"
+        if value.dtype.kind not in "fiu":
+            return f"an array of {value.dtype}, not of numbers"
+        if value.ndim == 0 or value.shape == (size,):
+            return None
+        return f"an array of shape {value.shape} in a batch of {size} samples"
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return None
+    return f"{type(value).__name__} {value!r:.40}, not a number"
+
+
+def expressions_of(gate: Any, n_inputs: int, batch: bool) -> Expressions | None:
+    """The gate's expressions, or None: also when its ``expressions`` method misbehaves."""
+    method = getattr(gate, "expressions", None)
+    if method is None:
+        return None
+    try:
+        expr = method(n_inputs, batch)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # a plugin's fast path must never stop a run: the methods still work
+        return None
+    if isinstance(expr, Expressions) and isinstance(expr.grads, Sequence):
+        return expr
+    return None

@@ -1,0 +1,249 @@
+"""The levelized tier: a wide circuit's scalar run as a few numpy operations per level.
+
+A gate's *level* is one more than its inputs' highest (inputs and constants are at level 0),
+so the gates of one level depend on none of each other. :class:`Levels` groups the gates by
+level and kind (gate type, params and number of inputs) and runs each group as one numpy
+gather, one evaluation of the kind's batch expressions over the group's gates at once, and
+one write, into a value array numbered level by level, so that each group's outputs are one
+slice. The backward pass runs the groups in reverse, each adding its gates' contributions
+into their inputs' gradients: ``G[ins] += go * local`` where a group's inputs are distinct,
+``np.add.at`` where a source feeds several gates of the group (fan-out).
+
+A group costs a few numpy calls whatever its size, so the tier pays where levels are wide
+(an MLP's layers) and loses where they are narrow (a chain of gates, one per level):
+:func:`levels_for` picks it from the plan's shape, :data:`MIN_WIDTH` gates per group on
+average. It needs every gate to give batch expressions (numpy on arrays), and it computes
+with them: elementary functions come from numpy rather than :mod:`math`, and fan-out sums
+add up in another order than the kernels' loop, so results agree with the other tiers to
+rounding (a few units in the last place), not bit for bit. Each tier gives the same bits from
+run to run. Runs trap numpy's floating-point errors like batch runs: a fault sends the run to
+the method path, which names the gate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from circuitsim.gate.base import compile_rule
+from circuitsim.tiers import sums
+from circuitsim.tiers.kernels import UNIT, expressions_of
+from circuitsim.tiers.sums import Chain
+
+__all__ = ["MIN_GATES", "MIN_WIDTH", "Levels", "levels_for"]
+
+MIN_GATES = 2_000  # smaller circuits run on the kernels: the tier's set-up would not pay
+MIN_WIDTH = 24  # mean gates per group at which one numpy call per group beats one loop turn per gate
+
+
+@dataclass(frozen=True, eq=False)
+class _Group:
+    """Gates of one level and kind: outputs ``start:stop``, inputs ``ins`` (one per port)."""
+
+    start: int
+    stop: int
+    ins: tuple  # per port: a slice, or an index array
+    distinct: tuple[bool, ...]  # per port: whether its index array has no repeats
+    output: Callable
+    grads: Callable
+    units: tuple[str | None, ...]  # per port: "+" or "-" where the local gradient is 1 or -1
+    expr: Any = None  # the kind's Expressions
+
+
+class Levels:
+    """A plan's gates grouped by level and kind, numbered so that each group is a slice.
+
+    ``order`` maps a position to a plan slot (inputs, the gates group by group, constants),
+    ``position`` a plan slot to its position; ``start`` holds the constants' values by position.
+    """
+
+    def __init__(self, order: np.ndarray, n_inputs: int, start: np.ndarray, groups: list[_Group]) -> None:
+        self.n_slots = len(order)
+        self.n_inputs = n_inputs
+        self.order = order  # position -> plan slot
+        self.position = np.empty(self.n_slots, dtype=np.intp)  # plan slot -> position
+        self.position[order] = np.arange(self.n_slots)
+        self.start = start
+        self.groups = groups
+        self._live: dict[frozenset[int], list] = {}
+        self._chains: list[Chain] | None = None  # found at the first run (blocks, which share the groups, need none)
+        self._forward: list | None = None
+
+    def run(self, values: list, seeds: Mapping[int, Any] | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Values and gradients (None without ``seeds``) by plan slot, from a plan's value list
+        whose inputs are set (its constants are this tier's own)."""
+        v = self.start.copy()
+        v[: self.n_inputs] = values[: self.n_inputs]
+        self.forward(v)
+        if seeds is None:
+            return v[self.position], None
+        return v[self.position], self.backward(v, seeds)[self.position]
+
+    def forward(self, v: np.ndarray) -> None:
+        if self._forward is None:
+            self._forward = self._steps(self.chains(), reverse=False)
+        for group in self._forward:
+            if type(group) is Chain:
+                group.forward(v)
+            else:
+                v[group.start : group.stop] = group.output(tuple(v[s] for s in group.ins))
+
+    def chains(self) -> list[Chain]:
+        """The chains of sums among the groups (:mod:`circuitsim.tiers.sums`)."""
+        if self._chains is None:
+            self._chains = sums.find(self.groups, self.n_slots)
+        return self._chains
+
+    def _steps(self, chains: list[Chain], reverse: bool) -> list:
+        """The groups in order (or reversed), each chain in place of its last group, without its others."""
+        last = {chain.groups[-1]: chain for chain in chains}
+        inside = {gi for chain in chains for gi in chain.groups[:-1]}
+        steps = [last.get(gi, group) for gi, group in enumerate(self.groups) if gi not in inside]
+        return steps[::-1] if reverse else steps
+
+    def backward(self, v: np.ndarray, seeds: Mapping[int, Any]) -> np.ndarray:
+        """The gradients by position, given seeds by plan slot."""
+        g = np.zeros(self.n_slots)
+        for slot, seed in seeds.items():
+            g[self.position[slot]] += seed
+        for group in self._live_groups(frozenset(seeds)):
+            if type(group) is Chain:
+                group.backward(g)
+                continue
+            go = g[group.start : group.stop]
+            xs = tuple(v[s] for s in group.ins)
+            local = None
+            for port, (s, unit) in enumerate(zip(group.ins, group.units)):
+                if unit is None:
+                    if local is None:
+                        local = group.grads(xs, v[group.start : group.stop])
+                    contribution, unit = go * local[port], "+"
+                else:
+                    contribution = go
+                if group.distinct[port]:
+                    if unit == "+":
+                        g[s] += contribution
+                    else:
+                        g[s] -= contribution
+                else:
+                    (np.add if unit == "+" else np.subtract).at(g, s, contribution)
+        return g
+
+    def _live_groups(self, seeded: frozenset[int]) -> list:
+        """The groups in reverse order, without those from which no seeded slot is reached, a
+        chain of sums in place of its groups unless a seed is inside it."""
+        live = self._live.get(seeded)
+        if live is None:
+            reached = np.zeros(self.n_slots, dtype=bool)
+            reached[self.position[list(seeded)]] = True
+            inside = reached.copy()
+            chains = [chain for chain in self.chains() if not inside[chain.outs[:, :-1]].any()]
+            live = []
+            for group in self._steps(chains, reverse=True):
+                if type(group) is Chain:
+                    if reached[group.outs[:, -1]].any():
+                        live.append(group)
+                        reached[group.terms] = True
+                        reached[group.outs] = True
+                elif reached[group.start : group.stop].any():
+                    live.append(group)
+                    for s in group.ins:
+                        reached[s] = True
+            self._live[seeded] = live
+        return live
+
+
+def levels_for(
+    slots, *, min_gates: int | None = None, min_width: int | None = None, within: np.ndarray | None = None
+) -> Levels | None:
+    """The levelized tier for a plan's gates (its :class:`~circuitsim.plan.numbering.Slots`), if it
+    pays: at least ``min_gates`` gates (default :data:`MIN_GATES`), ``min_width`` per group on
+    average (:data:`MIN_WIDTH`), every gate with batch expressions. Made from the slots' arrays:
+    a few numpy operations per group, none per gate. A group's gates are in step order, or
+    ordered by ``within`` (a number per gate) first."""
+    n_inputs, n_gates = slots.n_inputs, slots.n_named - slots.n_inputs
+    if n_gates < (MIN_GATES if min_gates is None else min_gates) or not n_gates:
+        return None
+    rules = _rules(slots)
+    if rules is None:
+        return None
+    rule_of_kind, kinds = rules
+    rule = rule_of_kind[slots.kind]
+    code = slots.level.astype(np.int64) * len(kinds) + rule  # a group per (level, kind of expressions)
+    codes, first, group = np.unique(code, return_index=True, return_inverse=True)
+    if n_gates < (MIN_WIDTH if min_width is None else min_width) * len(codes):
+        return None
+    rank = np.empty(len(codes), dtype=np.int64)  # groups by level, then as first met in step order
+    rank[np.lexsort((first, codes // len(kinds)))] = np.arange(len(codes))
+    group = rank[group.reshape(-1)]
+    members = np.argsort(group, kind="stable") if within is None else np.lexsort((within, group))  # steps, group by group
+    bounds = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(group, minlength=len(codes)), out=bounds[1:])
+    order = np.concatenate([np.arange(n_inputs), n_inputs + members, np.arange(slots.n_named, slots.n_slots)]).astype(np.intp)
+    position = np.empty(slots.n_slots, dtype=np.intp)
+    position[order] = np.arange(slots.n_slots)
+    start = np.zeros(slots.n_slots)
+    for slot, value in slots.constants:  # their positions are their slots
+        start[slot] = float(value)
+    by_group = np.empty(len(codes), dtype=np.int64)
+    by_group[rank[np.arange(len(codes))]] = rule[first]
+    groups = []
+    for g in range(len(codes)):
+        lo, hi = int(bounds[g]), int(bounds[g + 1])
+        expr, compiled = kinds[int(by_group[g])]
+        steps = members[lo:hi]
+        n = int(slots.ins_start[steps[0] + 1] - slots.ins_start[steps[0]])
+        ins, distinct = [], []
+        for port in range(n):
+            index = position[slots.ins_flat[slots.ins_start[steps] + port]]
+            ins.append(_as_slice(index))
+            distinct.append(isinstance(ins[-1], slice) or _distinct(index))
+        units = (None,) * n if isinstance(expr.grads, str) else tuple(UNIT.get(g) for g in expr.grads)
+        start_at = n_inputs + lo
+        groups.append(_Group(start_at, n_inputs + hi, tuple(ins), tuple(distinct), compiled.output, compiled.grads, units, expr))
+    return Levels(order, n_inputs, start, groups)
+
+
+def _rules(slots) -> tuple[np.ndarray, list] | None:
+    """Each gate kind's rule number, and the rules ``(expressions, compiled)``; None if a kind
+    has no batch expressions or they do not compile."""
+    rule_of_kind = np.full(len(slots.table), -1, dtype=np.int64)
+    numbered: dict = {}  # the expressions' key -> rule number
+    rules: list = []
+    shared: dict = {}  # (class, n) of gates without params -> rule number
+    for k in np.unique(slots.kind).tolist():
+        _, gate, _, ports = slots.table[k]
+        n = len(ports)
+        key = None if gate.params else (type(gate), n)
+        number = shared.get(key) if key is not None else None
+        if number is None:
+            expr = expressions_of(gate, n, True)
+            if expr is None:
+                return None
+            number = numbered.get(expr.key(n))
+            if number is None:
+                try:
+                    rule = (expr, compile_rule(expr, n))
+                except Exception:  # expressions that do not compile: the kernels call the methods
+                    return None
+                number = numbered[expr.key(n)] = len(rules)
+                rules.append(rule)
+            if key is not None:
+                shared[key] = number
+        rule_of_kind[k] = number
+    return rule_of_kind, rules
+
+
+def _distinct(index: np.ndarray) -> bool:
+    ordered = np.sort(index)
+    return not (ordered[1:] == ordered[:-1]).any()
+
+
+def _as_slice(index: np.ndarray):
+    """``slice(a, b)`` if ``index`` is ``a, a+1, ..., b-1``, else ``index`` itself."""
+    if len(index) and index[-1] - index[0] == len(index) - 1 and np.all(np.diff(index) == 1):
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return index

@@ -1,0 +1,247 @@
+"""The second tier of the fast path: a whole plan as straight-line Python code.
+
+A plan that runs often on scalars is worth compiling gate by gate into plain statements, in
+functions of :data:`GATES_PER_FUNCTION` gates each. Values and gradients live in local variables inside a
+function, ``x4`` the value of slot 4 and ``d4`` its gradient; a function reads what it needs
+from the plan's value and gradient lists and writes what it made back, consecutive slots in
+one slice assignment. For ``r = relu(w * x + b)``::
+
+    def run_gates(v):
+        x0, x1, x2 = _0(v)                  # operator.itemgetter(0, 1, 2): w, x, b
+        x3 = x0 * x1
+        x4 = x3 + x2
+        x5 = 0.0 if x4 <= 0 else x4
+        v[3:6] = x3, x4, x5
+
+    def run_gates(v, g):
+        x0, x1, x2, x3, x4, x5 = _1(v)
+        d5 = g[5]                           # the seed
+        d4 = 0.0 + d5 * (1.0 if x4 > 0 else 0.0)
+        d3 = 0.0 + d4
+        d2 = 0.0 + d4
+        d0 = 0.0 + d3 * (x1)
+        d1 = 0.0 + d3 * (x0)
+        g[0:5] = d0, d1, d2, d3, d4
+
+Each statement is the gate's own expression, or a call of its checked ``forward`` or
+``local_grads`` for a gate without expressions, and gradients add up in the order of the kernel
+loop (:mod:`circuitsim.tiers.kernels`), starting from ``0.0`` as the gradient list does: both tiers
+and the method path give the same bits, and a function that raises sends the whole run back
+through the methods. The names that expressions call become globals ``_0``, ``_1``, ... of the
+generated code, so that two gate types may use one name for different functions.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from circuitsim.tiers.kernels import (
+    FIRST,
+    UNIT,
+    ZERO,
+    checked_forward,
+    checked_local_grads,
+    expressions_of,
+)
+
+__all__ = ["GATES_PER_FUNCTION", "Program", "compile_backward", "compile_forward"]
+
+GATES_PER_FUNCTION = 200  # gates per generated function: large enough to amortise a call, small to compile
+
+
+@dataclass(frozen=True)
+class Program:
+    """A plan as straight-line functions: ``forward`` ones take ``v``, ``backward`` ones ``(v, g)``."""
+
+    forward: list[Callable]
+    backward: list[Callable]
+
+    def run(self, values: list, grads: list | None) -> None:
+        for fn in self.forward:
+            fn(values)
+        if grads is not None:
+            for fn in self.backward:
+                fn(values, grads)
+
+
+class _Globals:
+    """The generated functions' globals: each object they call once, as ``_0``, ``_1``, ..."""
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {"_zero": ZERO}  # a gradient not yet added to
+        self._ids: dict[int, str] = {}
+
+    def add(self, obj: Any) -> str:
+        name = self._ids.get(id(obj))
+        if name is None:
+            name = self._ids[id(obj)] = f"_{len(self._ids)}"
+            self.namespace[name] = obj
+        return name
+
+    def define(self, source: str) -> Callable:
+        """The one function ``source`` defines, compiled with these globals."""
+        exec(compile(source, "<straight-line plan>", "exec"), self.namespace)
+        return self.namespace.pop("run_gates")
+
+
+@dataclass(frozen=True)
+class _GateCode:
+    """One gate as statement templates: ``{0}, {1}, ...`` its inputs, ``{out}`` its output."""
+
+    output: str  # an expression
+    grads: Sequence[str] | str  # one expression per input (UNIT keys: add or subtract); a call
+
+
+def compile_forward(steps: Sequence) -> list[Callable]:
+    """Straight-line functions ``f(v)`` that run ``steps`` (their slots numbered in order)."""
+    per = GATES_PER_FUNCTION
+    names = _Globals()
+    codes = _codes(steps, names)
+    return [names.define(_forward(steps[k : k + per], codes, names)) for k in range(0, len(steps), per)]
+
+
+def compile_backward(live: Sequence, seeded: frozenset[int]) -> list[Callable]:
+    """Straight-line functions ``b(v, g)`` that run the ``live`` steps backward (reverse order).
+
+    ``seeded`` are the slots whose gradient is set before the backward pass.
+    """
+    per = GATES_PER_FUNCTION
+    names = _Globals()
+    codes = _codes(live, names)
+    touched = set(seeded)
+    return [names.define(_backward(live[k : k + per], codes, names, touched)) for k in range(0, len(live), per)]
+
+
+def _codes(steps: Sequence, names: _Globals) -> dict[int, _GateCode]:
+    """Every step's code by output slot; gates without params share theirs by type."""
+    codes = {}
+    shared: dict[tuple, _GateCode] = {}
+    for step in steps:
+        n = len(step.ins)
+        key = None if step.gate.params else (type(step.gate), n)
+        code = shared.get(key) if key is not None else None
+        if code is None:
+            code = _expression_code(step.gate, n, names) or _method_code(step.gate, n, names)
+            if key is not None:
+                shared[key] = code
+        codes[step.out] = code
+    return codes
+
+
+def _expression_code(gate: Any, n: int, names: _Globals) -> _GateCode | None:
+    """The gate's expressions with their names renamed to globals; None if it has none."""
+    expr = expressions_of(gate, n, False)
+    if expr is None or (not isinstance(expr.grads, str) and len(expr.grads) != n):
+        return None
+    try:
+        output = _template(expr.output, n, expr.names, names)
+        if isinstance(expr.grads, str):  # one expression for all, unpacked as a call's
+            return _GateCode(output, _template(expr.grads, n, expr.names, names))
+        grads = [grad if grad in UNIT else _template(grad, n, expr.names, names) for grad in expr.grads]
+    except (SyntaxError, ValueError, IndexError, KeyError):  # not an expression: the methods work
+        return None
+    return _GateCode(output, grads)
+
+
+def _method_code(gate: Any, n: int, names: _Globals) -> _GateCode:
+    args = ", ".join(f"{{{k}}}" for k in range(n))
+    forward = names.add(checked_forward(gate, False))
+    local_grads = names.add(checked_local_grads(gate, n, False))
+    return _GateCode(f"{forward}({args})", f"{local_grads}([{args}], {{out}})")
+
+
+_PLACEHOLDER = re.compile(r"__in(\d+)__|__out__")
+
+
+def _template(text: str, n: int, local_names: dict, names: _Globals) -> str:
+    """``text`` with its names (``local_names``) replaced by the globals they stand for."""
+    formatted = text.format(*[f"__in{k}__" for k in range(n)], out="__out__")
+    tree = ast.parse(formatted.strip(), mode="eval")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in local_names:
+            node.id = names.add(local_names[node.id])
+    code = ast.unparse(tree).replace("{", "{{").replace("}", "}}")
+    return _PLACEHOLDER.sub(lambda m: "{out}" if m.group(1) is None else f"{{{m.group(1)}}}", code)
+
+
+def _load(prefix: str, slots: list[int], source: str, names: _Globals) -> str:
+    """``x3, x4 = _5(v)``: many list items in one C call (an ``operator.itemgetter``)."""
+    if len(slots) < 2:
+        return "".join(f"    {prefix}{i} = {source}[{i}]" for i in slots)
+    targets = ", ".join(f"{prefix}{i}" for i in slots)
+    return f"    {targets} = {names.add(operator.itemgetter(*slots))}({source})"
+
+
+def _store(prefix: str, slots: list[int], target: str) -> str:
+    """``g[3:6] = d3, d4, d5``: consecutive slots in one slice assignment."""
+    if len(slots) == 1:
+        return f"    {target}[{slots[0]}] = {prefix}{slots[0]}"
+    return f"    {target}[{slots[0]}:{slots[-1] + 1}] = {', '.join(f'{prefix}{i}' for i in slots)}"
+
+
+def _runs(slots: list[int]) -> list[list[int]]:
+    """Sorted ``slots`` cut into runs of consecutive numbers."""
+    runs: list[list[int]] = []
+    for i in slots:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def _forward(steps: Sequence, codes: dict[int, _GateCode], names: _Globals) -> str:
+    made = {step.out for step in steps}
+    needed = sorted({i for step in steps for i in step.ins} - made)
+    lines = [_load("x", needed, "v", names)]
+    for step in steps:
+        xs = [f"x{i}" for i in step.ins]
+        lines.append(f"    x{step.out} = {codes[step.out].output.format(*xs)}")
+    lines += [_store("x", run, "v") for run in _runs([step.out for step in steps])]
+    return _function("v", lines)
+
+
+def _backward(live: Sequence, codes: dict[int, _GateCode], names: _Globals, touched: set[int]) -> str:
+    local: set[int] = set()  # slots whose gradient is a local variable here
+    loads: list[int] = []  # ... read from the gradient list first
+    body = []
+    for step in live:
+        o = step.out
+        if o not in local:
+            loads.append(o)
+            local.add(o)
+        code = codes[o]
+        xs = [f"x{i}" for i in step.ins]
+        if isinstance(code.grads, str):  # a method: its checked gradients, unpacked
+            temps = [f"l{k}" for k in range(len(step.ins))]
+            body.append(f"    {', '.join(temps)}, = {code.grads.format(*xs, out=f'x{o}')}")
+            firsts = [f"d{o} * {t}" for t in temps]
+            terms = [f"+ {first}" for first in firsts]
+        else:
+            firsts = [FIRST[g].replace("go", f"d{o}") if g in UNIT else f"d{o} * ({g.format(*xs, out=f'x{o}')})" for g in code.grads]
+            terms = [f"{UNIT[g]} d{o}" if g in UNIT else f"+ {first}" for g, first in zip(code.grads, firsts)]
+        for i, term, first in zip(step.ins, terms, firsts):
+            if i in local:
+                body.append(f"    d{i} = d{i} {term}")
+            elif i in touched:  # a seed, or added to by an earlier function: in the list
+                loads.append(i)
+                local.add(i)
+                body.append(f"    d{i} = {first} if d{i} is _zero else d{i} {term}")
+            else:  # the first contribution, as the kernels start a gradient
+                local.add(i)
+                body.append(f"    d{i} = {first}")
+    values = sorted({i for step in live for i in (*step.ins, step.out)})
+    written = sorted({i for step in live for i in step.ins})
+    touched.update(written)
+    lines = [_load("x", values, "v", names), _load("d", loads, "g", names), *body]
+    lines += [_store("d", run, "g") for run in _runs(written)]
+    return _function("v, g", lines)
+
+
+def _function(params: str, lines: list[str]) -> str:
+    return "\n".join([f"def run_gates({params}):", *[line for line in lines if line]]) + "\n"
