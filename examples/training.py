@@ -118,7 +118,8 @@ def expected_moons(layers, sample: dict) -> dict:
     a = np.array([sample["x0"], sample["x1"]])
     pre = []
     for l, (W, bias) in enumerate(layers, 1):
-        pre.append(W @ a + bias)
+        # sums written out, left to right: a BLAS product's last bits depend on the processor
+        pre.append(np.array([sum(w * x for w, x in zip(row, a)) for row in W]) + bias)
         a = pre[-1] if l == len(layers) else np.maximum(pre[-1], 0.0)
     score = float(a[0])
     margin = 1.0 - sample["y"] * score
