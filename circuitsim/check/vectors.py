@@ -5,6 +5,11 @@ A vectors file (``circuitsim test CIRCUIT... --vectors VECTORS.yaml``) holds ``t
 circuit file does, and may set ``tol:`` for every vector that does not set its own. It is
 checked against each circuit it runs on: a vector naming an input or node that a circuit lacks
 is an error of that vector on that circuit. A node a vector does not name is not checked.
+
+A vectors file may also constrain the circuits it grades: ``allowed_gates: [nand, ...]`` (gate
+types a circuit may use) and ``max_gates: N``; a circuit that breaks one fails a vector of that
+name (worth ``constraint_points:``, default 1). It is told from a circuit file by its shape
+(:func:`is_vectors_file`): ``tests:`` at the top level and no ``gates:`` nor ``wires:``.
 """
 
 from __future__ import annotations
@@ -14,19 +19,28 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+import re
+
 from circuitsim.base.fileio import read_user_file
 from circuitsim.base.show import exact
+from circuitsim.base.suggest import Suggestions
 from circuitsim.errors import CircuitError, CircuitErrors, Position, missing_input
-from circuitsim.read.parse import parse_vectors
+from circuitsim.read.parse import SpecParser, parse_vectors
 from circuitsim.read.yamltree import DEFAULT_MAX_BYTES, Map, Scalar, Seq, read
 
 if TYPE_CHECKING:
     from circuitsim.read.spec import TestSpec
     from circuitsim.run.circuit import Circuit
 
-__all__ = ["Mismatch", "VectorFile", "VectorResult", "TestReport", "grade", "read_vectors", "run_vector", "run_vectors"]
+__all__ = [
+    "Mismatch", "VectorFile", "VectorResult", "TestReport", "check_constraints", "grade", "is_vectors_file", "read_vectors",
+    "run_vector", "run_vectors",
+]
 
-VECTOR_FILE_KEYS = ("description", "tol", "tests")
+VECTOR_FILE_KEYS = ("description", "tol", "tests", "allowed_gates", "max_gates", "constraint_points")
+# A top-level key that only a circuit file has, in block or flow style.
+_CIRCUIT_KEY = re.compile(rb"^[\"']?(?:gates|wires)[\"']?[ \t]*:|^\{.*[{,][ \t]*[\"']?(?:gates|wires)[\"']?[ \t]*:", re.M)
+_TESTS_KEY = re.compile(rb"^[\"']?tests[\"']?[ \t]*:|[{,][ \t]*[\"']?tests[\"']?[ \t]*:", re.M)
 
 
 @dataclass
@@ -50,10 +64,26 @@ class VectorResult:
     pos: Position
     mismatches: list[Mismatch] = field(default_factory=list)
     error: str | None = None
+    points: float = 1.0
+    visibility: str = "visible"
+    departs: str | None = None  # where the circuit first departs from a reference, if one was given
 
     @property
     def passed(self) -> bool:
         return not self.mismatches and self.error is None
+
+    @property
+    def score(self) -> float:
+        return self.points if self.passed else 0.0
+
+    def feedback(self) -> str:
+        """What a student reads: passed, or expected against got (or why it could not run)."""
+        if self.passed:
+            return "passed"
+        lines = [self.error] if self.error else [str(m) for m in self.mismatches]
+        if self.departs:
+            lines.append(self.departs)
+        return "\n".join(lines)
 
 
 @dataclass
@@ -92,11 +122,56 @@ class VectorFile:
     path: str
     items: list[Map]
     tol: float | None = None
+    allowed_gates: list[str] | None = None
+    max_gates: int | None = None
+    constraint_points: float = 1.0
+    constraint_pos: dict[str, Position] = field(default_factory=dict)
+    heads: list[VectorHead] = field(default_factory=list)
+
+    def unrun(self, reason: str) -> list[VectorResult]:
+        """Every vector and constraint failed for ``reason``: what a circuit that does not load gets."""
+        results = [VectorResult(h.name, h.pos, error=reason, points=h.points, visibility=h.visibility) for h in self.heads]
+        results += [VectorResult(name, pos, error=reason, points=self.constraint_points) for name, pos in self.constraint_pos.items()]
+        return results
+
+    @property
+    def max_score(self) -> float:
+        return sum(h.points for h in self.heads) + self.constraint_points * len(self.constraint_pos)
 
 
-def read_vectors(path: str) -> VectorFile:
-    """Read a vectors file; a CircuitError says what is wrong with its form, where."""
+@dataclass
+class VectorHead:
+    """What a vector is before it meets a circuit: its name, place, points and visibility."""
+
+    name: str
+    pos: Position
+    points: float = 1.0
+    visibility: str = "visible"
+
+
+def is_vectors_file(path: str) -> bool:
+    """Whether the file at ``path`` has the shape of a vectors file: ``tests:`` at the top level
+    and no ``gates:`` nor ``wires:`` (a file that cannot be read is not one)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(DEFAULT_MAX_BYTES + 1)
+    except OSError:
+        return False
+    if len(head) > DEFAULT_MAX_BYTES or _CIRCUIT_KEY.search(head) or not _TESTS_KEY.search(head):
+        return False
+    try:
+        root = read(head.decode("utf-8"), path)
+    except (CircuitError, UnicodeDecodeError):
+        return False
+    return isinstance(root, Map) and root.get("tests") is not None and root.get("gates") is None and root.get("wires") is None
+
+
+def read_vectors(path: str, gate_types=None) -> VectorFile:
+    """Read a vectors file; a CircuitError says what is wrong with its form, where.
+    ``gate_types`` (names): what ``allowed_gates`` may name, if given."""
     root = read(read_user_file(path, what="vectors file", max_bytes=DEFAULT_MAX_BYTES), path)
+    if not isinstance(root, Map):
+        raise CircuitError("a vectors file is a mapping with `tests:`, a list of {name, inputs, expect, grads, tol}", root.pos)
     errors = []
     for key, _ in root.items:
         if key.raw not in VECTOR_FILE_KEYS:
@@ -109,13 +184,87 @@ def read_vectors(path: str) -> VectorFile:
     value = tol.python() if isinstance(tol, Scalar) and not tol.quoted else None
     if tol is not None and (not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0):
         errors.append(CircuitError(f"tol must be a number >= 0, got {getattr(tol, 'raw', tol)!r}", tol.pos))
+    vectors = VectorFile(path, tests.items if isinstance(tests, Seq) else [], None if tol is None else float(value))
+    parser = SpecParser(path, lambda type_name: None, [], None)
+    for i, item in enumerate(vectors.items, 1):
+        if isinstance(item, Map):
+            name = item.get("name")
+            vectors.heads.append(VectorHead(
+                name.raw if isinstance(name, Scalar) else f"test {i}", item.pos,
+                parser.points(item.get("points")), parser.visibility(item.get("visibility")),
+            ))
+    errors += parser.errors
+    errors += _constraints(root, vectors, gate_types)
     if errors:
         raise errors[0] if len(errors) == 1 else CircuitErrors(errors)
-    return VectorFile(path, tests.items, None if tol is None else float(value))
+    return vectors
 
 
-def grade(circuit: Circuit, vectors: VectorFile) -> TestReport:
-    """Run the vectors of a vectors file on ``circuit``; it is judged on what they name only."""
+def _constraints(root: Map, vectors: VectorFile, gate_types) -> list[CircuitError]:
+    """Read ``allowed_gates``, ``max_gates`` and ``constraint_points`` into ``vectors``."""
+    errors = []
+    allowed, most, points = root.get("allowed_gates"), root.get("max_gates"), root.get("constraint_points")
+    if allowed is not None:
+        items = allowed.items if isinstance(allowed, Seq) else None
+        if not items or not all(isinstance(i, Scalar) for i in items):
+            errors.append(CircuitError("allowed_gates is a list of gate types, for example [nand]", allowed.pos))
+        else:
+            vectors.allowed_gates = []
+            for item in items:
+                if gate_types is not None and item.raw not in gate_types:
+                    errors.append(CircuitError(f"allowed_gates: unknown gate type {item.raw!r}{Suggestions(gate_types).hint(item.raw)}", item.pos))
+                vectors.allowed_gates.append(item.raw)
+            vectors.constraint_pos["allowed_gates"] = allowed.pos
+    if most is not None:
+        value = most.python() if isinstance(most, Scalar) and not most.quoted else None
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            errors.append(CircuitError(f"max_gates must be a whole number >= 0, got {getattr(most, 'raw', 'a ' + type(most).__name__.lower())!r}", most.pos))
+        else:
+            vectors.max_gates = value
+            vectors.constraint_pos["max_gates"] = most.pos
+    if points is not None:
+        value = points.python() if isinstance(points, Scalar) and not points.quoted else None
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < float("inf"):
+            errors.append(CircuitError(f"constraint_points must be a number >= 0, got {getattr(points, 'raw', 'a ' + type(points).__name__.lower())!r}", points.pos))
+        else:
+            vectors.constraint_points = float(value)
+    return errors
+
+
+def check_constraints(circuit: Circuit, vectors: VectorFile) -> list[VectorResult]:
+    """A vector per constraint of ``vectors`` (``allowed_gates``, ``max_gates``): failed, with
+    the reason, where ``circuit`` breaks it."""
+    from circuitsim.netlist.flatten import MODULE_INPUT, MODULE_OUTPUT
+
+    results = []
+    if vectors.allowed_gates is None and vectors.max_gates is None:
+        return results
+    gates: dict[str, str] = {}
+    for name, record in circuit.nodes.items():
+        if record.kind == "gate" and record.type not in (MODULE_INPUT, MODULE_OUTPUT):
+            gates[name] = record.type
+    if vectors.allowed_gates is not None:
+        result = VectorResult("allowed_gates", vectors.constraint_pos["allowed_gates"], points=vectors.constraint_points)
+        banned = [(name, kind) for name, kind in gates.items() if kind not in vectors.allowed_gates]
+        if banned:
+            name, kind = banned[0]
+            more = f" (and {len(banned) - 1} more)" if len(banned) > 1 else ""
+            where = circuit.nodes[name].pos
+            result.error = (f"{where}: gate {name!r} is a {kind}{more}; this exercise allows only "
+                            f"{', '.join(vectors.allowed_gates)} gates")
+        results.append(result)
+    if vectors.max_gates is not None:
+        result = VectorResult("max_gates", vectors.constraint_pos["max_gates"], points=vectors.constraint_points)
+        if len(gates) > vectors.max_gates:
+            result.error = f"the circuit has {len(gates)} gates; this exercise allows at most {vectors.max_gates}"
+        results.append(result)
+    return results
+
+
+def grade(circuit: Circuit, vectors: VectorFile, reference: Circuit | None = None) -> TestReport:
+    """Run the vectors of a vectors file on ``circuit``; it is judged on what they name only.
+    With a ``reference`` circuit, a failed vector also says where ``circuit`` first departs
+    from it on that vector's inputs."""
     report = TestReport(circuit.name, circuit.path)
     for i, item in enumerate(vectors.items, 1):
         specs, errors = parse_vectors(Seq([item], item.pos), circuit.spec, vectors.path)
@@ -123,17 +272,38 @@ def grade(circuit: Circuit, vectors: VectorFile) -> TestReport:
         if item.get("name") is None:
             vector.name = f"test {i}"
         if errors:
-            report.results.append(VectorResult(vector.name, item.pos, error="\n".join(map(str, errors))))
+            report.results.append(VectorResult(vector.name, item.pos, error="\n".join(map(str, errors)), points=vector.points, visibility=vector.visibility))
             continue
         if vectors.tol is not None and item.get("tol") is None:
             vector.tol = vectors.tol
-        report.results.append(run_vector(circuit, vector))
+        result = run_vector(circuit, vector)
+        if reference is not None and result.mismatches:
+            result.departs = departure(circuit, reference, vector)
+        report.results.append(result)
+    report.results += check_constraints(circuit, vectors)
     return report
+
+
+def departure(circuit: Circuit, reference: Circuit, vector: TestSpec) -> str | None:
+    """Where ``circuit`` first departs from ``reference`` on ``vector``'s inputs, in words (None:
+    nowhere that both name, or the reference cannot run on them)."""
+    from circuitsim.check.diff import compare
+
+    try:
+        found = compare(circuit, reference, vector.inputs, tol=vector.tol).difference
+    except CircuitError:
+        return None
+    if found is None:
+        return None
+    noun = "value" if found.what == "value" else "gradient"
+    where = f"{found.pos_a}: " if found.pos_a is not None and found.pos_a.line else ""
+    return (f"{where}your circuit first departs from the reference at {found.node!r}: "
+            f"its {noun} is {exact(found.a)} where the reference's is {exact(found.b)}")
 
 
 def run_vector(circuit: Circuit, vector: TestSpec) -> VectorResult:
     """Run one test vector of ``circuit`` and compare its values and gradients."""
-    result = VectorResult(vector.name, vector.pos)
+    result = VectorResult(vector.name, vector.pos, points=vector.points, visibility=vector.visibility)
     missing = [name for name, default in circuit.inputs.items() if default is None and name not in vector.inputs]
     if missing:
         result.error = missing_input(missing[0], how="in the test vector's inputs").message
@@ -151,4 +321,8 @@ def run_vector(circuit: Circuit, vector: TestSpec) -> VectorResult:
 
 
 def _close(got, want, tol: float) -> bool:
+    if isinstance(want, float) and isinstance(got, float):  # one sample: numpy's isclose, without numpy's cost
+        if got != got or want != want:
+            return got != got and want != want
+        return got == want or abs(got - want) <= tol + tol * abs(want)
     return bool(np.all(np.isclose(got, want, rtol=tol, atol=tol, equal_nan=True)))

@@ -10,11 +10,15 @@ __all__ = ["COMMANDS", "main"]
 
 # name -> "module:attribute" of the click command, in circuitsim.cli
 COMMANDS = {
+    "assign": "assign:assign_cmd",
+    "autograder": "autograder:autograder_cmd",
     "bench": "bench:bench_cmd",
     "check": "check:check_cmd",
+    "diff": "diff:diff_cmd",
     "draw": "draw:draw",
     "explore": "explore:explore",
     "gates": "gates:gates_cmd",
+    "grade": "grade:grade_cmd",
     "gradcheck": "gradcheck:gradcheck_cmd",
     "new-circuit": "new:new_circuit_cmd",
     "new-plugin": "newplugin:new_plugin_cmd",
@@ -25,6 +29,7 @@ COMMANDS = {
     "test": "test:test_cmd",
     "trace": "trace:trace",
     "train": "train:train_cmd",
+    "worksheet": "worksheet:worksheet_cmd",
 }
 
 main = command_group(COMMANDS)

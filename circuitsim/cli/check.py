@@ -7,8 +7,9 @@ import sys
 import click
 
 from circuitsim.check.lint import lint
+from circuitsim.check.vectors import read_vectors
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import circuit_files, plural
+from circuitsim.cli.options import circuit_files, plural, sort_out
 from circuitsim.errors import CircuitError
 from circuitsim.gate.plugins import load_registry
 from circuitsim.run import load as loader
@@ -23,7 +24,8 @@ __all__ = ["check_cmd"]
 def check_cmd(files, plugins):
     """Validate FILES (a directory: the circuit files below it) without running them.
 
-    Prints every problem as FILE:LINE:COL: error: message, and parts of a circuit that no
+    A vectors file (tests: and no gates) is checked as one. Prints every problem as
+    FILE:LINE:COL: error: message, and parts of a circuit that no
     output depends on as FILE:LINE:COL: warning: message, on stderr; an OK line per good file
     on stdout. Exits with 1 if any file has an error.
 
@@ -34,9 +36,23 @@ def check_cmd(files, plugins):
     """
     registry = load_registry(plugins)
     failed = False
-    for path in circuit_files(files):
-        failed |= not check_file(path, registry)
+    paths = circuit_files(files)
+    vectors = set(sort_out(paths)[1])
+    for path in paths:
+        failed |= not (check_vectors(path, registry) if path in vectors else check_file(path, registry))
     sys.exit(1 if failed else 0)
+
+
+def check_vectors(path: str, registry) -> bool:
+    """Print what is wrong with a vectors file, or an OK line; True if it has no error."""
+    try:
+        vectors = read_vectors(path, gate_types=registry.names())
+    except CircuitError as exc:
+        exc.show()
+        return False
+    constraints = f", {plural(len(vectors.constraint_pos), 'constraint')}" if vectors.constraint_pos else ""
+    click.echo(f"{path}: OK (a vectors file: {plural(len(vectors.heads), 'vector')}{constraints})")
+    return True
 
 
 def check_file(path: str, registry) -> bool:

@@ -17,7 +17,7 @@ import rich.progress
 from circuitsim.base.show import overflowed, plural, too_large
 from circuitsim.read.spec import NAME_RE
 
-__all__ = ["Assignment", "LazyProgress", "assignments_option", "circuit_files", "plural", "set_option", "stdout", "stderr"]
+__all__ = ["Assignment", "LazyProgress", "assignments_option", "circuit_files", "plural", "set_option", "sort_out", "stdout", "stderr"]
 
 
 class Assignment(click.ParamType):
@@ -82,6 +82,17 @@ def circuit_files(paths, exclude=()) -> list[str]:
             raise click.UsageError(f"{path}: a directory with no circuit files (*.yaml, *.yml) below it")
         files += [f for f in found if os.path.realpath(f) not in skip]
     return files
+
+
+def sort_out(files: list[str]) -> tuple[list[str], list[str]]:
+    """``files`` parted into circuit files and vectors files (told by their shape, see
+    :func:`circuitsim.vectors.is_vectors_file`)."""
+    from circuitsim.check.vectors import is_vectors_file
+
+    circuits, vectors = [], []
+    for path in files:
+        (vectors if is_vectors_file(path) else circuits).append(path)
+    return circuits, vectors
 
 
 def stdout(file=None) -> rich.console.Console:

@@ -2,7 +2,9 @@
 
 The vectors are each file's own ``tests:``, or those of ``--vectors VECTORS.yaml`` run on every
 circuit (an instructor's vectors on each student's circuit). ``-v`` lists every vector,
-``--format json`` prints one JSON object, ``--junit-xml FILE`` writes a JUnit report as well.
+``--format json`` prints one JSON object, ``--junit-xml FILE`` writes a JUnit report as well,
+``--format gradescope`` writes one submission's Gradescope ``results.json``. A vectors file
+among the files is not a circuit: it is left out, with a note.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from circuitsim.base.fileio import atomic_write
 from circuitsim.base.show import json_number, plural
 from circuitsim.check.vectors import TestReport, VectorResult, grade, read_vectors
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import circuit_files
+from circuitsim.cli.options import circuit_files, sort_out
 from circuitsim.errors import CircuitError
 from circuitsim.gate.plugins import load_registry
 from circuitsim.run import load as loader
@@ -49,11 +51,20 @@ class Outcome:
     help="Run these vectors (tests: and a default tol:) on every circuit instead of its own.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every vector with its result, as pytest -v does.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "gradescope"]),
+    default="text",
+    show_default=True,
+    help="gradescope: Gradescope's results.json for one submission (with --vectors).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE", help="Write the json or gradescope report to FILE instead of stdout.")
+@click.option("--reference", type=click.Path(dir_okay=False), metavar="REF.yaml", help="A failed vector also names the first wire where the circuit departs from REF.yaml.")
 @click.option("--junit-xml", "junit", type=click.Path(dir_okay=False), metavar="FILE", help="Also write a JUnit XML report to FILE.")
 @plugin_option
 @handle_errors
-def test_cmd(files, vectors, verbose, fmt, junit, plugins):
+def test_cmd(files, vectors, verbose, fmt, output, reference, junit, plugins):
     """Run the test vectors (`tests:`) of FILES, or of --vectors on each of them.
 
     A directory stands for the circuit files below it. One line per file, a dot per passing
@@ -64,26 +75,56 @@ def test_cmd(files, vectors, verbose, fmt, junit, plugins):
     Examples:
       circuitsim test circuits/
       circuitsim test students/ --vectors adder_vectors.yaml -v --junit-xml grades.xml
+      circuitsim test submission.yaml --vectors adder_vectors.yaml --format gradescope -o results.json
     """
     registry = load_registry(plugins)
-    vector_file = read_vectors(vectors) if vectors else None
+    if fmt == "gradescope" and not vectors:
+        raise click.UsageError("--format gradescope grades a submission with --vectors VECTORS.yaml")
+    if output and fmt == "text":
+        raise click.UsageError("-o writes a json or gradescope report: give --format json or --format gradescope")
+    vector_file = read_vectors(vectors, gate_types=registry.names()) if vectors else None
+    ref = loader.load(reference, registry=registry) if reference else None
+    paths, skipped = sort_out(circuit_files(files, exclude=[vectors] if vectors else []))
+    for path in skipped:
+        click.echo(f"note: {path} is a vectors file, not a circuit: left out (run it with --vectors {path})", err=True)
+    if fmt == "gradescope":
+        return _gradescope(paths, vector_file, registry, ref, output)
     outcomes = []
-    for path in circuit_files(files, exclude=[vectors] if vectors else []):
+    for path in paths:
         try:
             circuit = loader.load(path, registry=registry)
         except CircuitError as exc:
             outcomes.append(Outcome(path, error=exc))
             continue
-        outcomes.append(Outcome(path, grade(circuit, vector_file) if vector_file else circuit.test()))
+        outcomes.append(Outcome(path, grade(circuit, vector_file, ref) if vector_file else circuit.test()))
     counts = _counts(outcomes)
     if fmt == "json":
-        click.echo(json.dumps(_json(outcomes, counts), indent=2, allow_nan=False))
+        _write(json.dumps(_json(outcomes, counts), indent=2, allow_nan=False) + "\n", output)
     else:
         _text(outcomes, counts, verbose)
     if junit:
         with atomic_write(junit, encoding="utf-8") as handle:
             handle.write(_junit(outcomes))
     sys.exit(1 if counts["failed"] or counts["errors"] else 0)
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        with atomic_write(output, encoding="utf-8") as handle:
+            handle.write(text)
+
+
+def _gradescope(paths: list[str], vectors, registry, reference, output: str | None) -> None:
+    """Grade one submission into Gradescope's results.json; exit 1 unless every test passed."""
+    from circuitsim.check.grade import grade_file, gradescope
+
+    if len(paths) != 1:
+        raise click.UsageError(f"--format gradescope grades one submission; got {len(paths)} circuit files")
+    student = grade_file(paths[0], vectors, registry=registry, reference=reference)
+    _write(json.dumps(gradescope(student), indent=2, allow_nan=False) + "\n", output)
+    sys.exit(0 if student.failed == 0 else 1)
 
 
 def _outcome(result: VectorResult) -> str:
@@ -135,7 +176,7 @@ def _detail(path: str, result: VectorResult) -> str:
     where = f"{path}::{result.name} ({result.pos})"
     if result.error:
         return f"ERROR {where}\n" + _indent(result.error)
-    return f"FAILED {where}\n" + _indent("\n".join(map(str, result.mismatches)))
+    return f"FAILED {where}\n" + _indent(result.feedback())
 
 
 def _indent(text: str) -> str:

@@ -16,6 +16,7 @@ this package, not the other way round.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,7 @@ def render(
     around: str | None = None,
     depth: int = 2,
     limit: int | None = None,
+    highlight: Collection[str] = (),
 ) -> str | bytes:
     """A picture of ``circuit`` in format ``fmt`` (``svg``, ``dot``: text; ``png``, ``pdf``:
     bytes), with ``result``'s values and gradients if given.
@@ -56,11 +58,13 @@ def render(
     For a batch result it shows sample ``sample``. Module instances are boxes, or with
     ``expand`` their gates in a shaded rectangle each. ``around`` draws only the nodes within
     ``depth`` wires of that node; a circuit of more than ``limit`` gates is drawn as the
-    widest window upstream of its outputs that holds at most ``limit`` gates.
+    widest window upstream of its outputs that holds at most ``limit`` gates. The nodes named
+    in ``highlight`` are drawn on a marker (SVG, PNG, PDF).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown picture format {fmt!r}; formats: {', '.join(FORMATS)}")
     pic = _picture(circuit, result, precision=precision, sample=sample, expand=expand, around=around, depth=depth, limit=limit)
+    pic.highlight = frozenset(highlight)
     if fmt == "svg":
         return write_svg(pic)
     if fmt == "dot":

@@ -90,6 +90,7 @@ class Picture:
     caption: str = ""
     groups: dict[str, Group] = field(default_factory=dict)
     numbers: bool = False  # whether the wires carry a run's numbers
+    highlight: frozenset[str] = frozenset()  # circuit nodes drawn on a marker (`circuitsim diff`)
 
 
 class Records(dict):

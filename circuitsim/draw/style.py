@@ -4,6 +4,8 @@ VALUE_COLOUR = "#1a8f1a"  # green: forward values, above the wires
 GRAD_COLOUR = "#d62728"  # red: gradients, below the wires
 INK = "#333333"
 FAINT = "#888888"
+HIGHLIGHT = "#ffe680"  # behind a node a diff or a search points at (yellow: apart from green and red)
+HIGHLIGHT_EDGE = "#c99a00"
 SHADE = "#f3f6fa"  # the inside of an expanded instance
 EDGE = "#b4c0d3"  # its border
 

@@ -25,6 +25,8 @@ from circuitsim.draw.style import (
     FAINT,
     FONT,
     GRAD_COLOUR,
+    HIGHLIGHT,
+    HIGHLIGHT_EDGE,
     INK,
     MARGIN,
     NAME_FONT,
@@ -81,6 +83,7 @@ def svg_parts(pic: Picture, *, browser: bool = True, styled: bool = True) -> Par
     line = WIRE_LOOK if styled else ""
     items += [("wires", _wire_box(scene, k), _wire(scene, k, w, line)) for k, w in enumerate(pic.wires)]
     items += [("nodes", _node_box(scene, n), _node(scene, n)) for n in pic.nodes.values()]
+    items += [("frames", _node_box(scene, n), _marker(n, _node_box(scene, n))) for n in pic.nodes.values() if n.owner in pic.highlight and n.kind != "junction"]
     looks = {cls: _label_look(cls, browser) if styled else "" for cls in ("value", "grad")}
     items += [
         ("labels", functools.reduce(Box.union, (box for _, _, box in scene.labels[k])), _labels(pic, w, scene.labels[k], looks))
@@ -225,6 +228,16 @@ def _node(scene: Scene, n: Node) -> str:
     if n.kind == "output":
         return f'<g class="output" data-output={quoteattr(n.owner)}>{title}{text}</g>'
     return f'<g class="node {n.kind}" {_node_attrs(n)}>{title}{text}</g>'
+
+
+def _marker(n: Node, box: Box) -> str:
+    """A highlighted node's marker: a rectangle behind it, in a colour apart from the labels'."""
+    pad = 5
+    return (
+        f'<rect class="highlight" data-node={quoteattr(n.owner)} x="{box.left - pad:.1f}" y="{box.top - pad:.1f}" '
+        f'width="{box.right - box.left + 2 * pad:.1f}" height="{box.bottom - box.top + 2 * pad:.1f}" rx="6" '
+        f'fill="{HIGHLIGHT}" stroke="{HIGHLIGHT_EDGE}" stroke-width="2"/>'
+    )
 
 
 def _instance_part(scene: Scene, n: Node, x: float, y: float, title: str) -> str:

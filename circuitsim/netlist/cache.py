@@ -86,7 +86,7 @@ def save_entry(key: str, spec, netlist: Netlist, order: Order, slots) -> None:
         "path": netlist.path,
         "outputs": list(spec.outputs),
         "output_pos": [[p.line, p.column] for p in spec.output_pos.values()],
-        "tests": [[t.name, t.inputs, t.expect, t.grads, t.tol, t.pos.line, t.pos.column] for t in spec.tests],
+        "tests": [[t.name, t.inputs, t.expect, t.grads, t.tol, t.pos.line, t.pos.column, t.points, t.visibility] for t in spec.tests],
         "kinds": [[type_name, params, list(ports)] for type_name, _, params, ports in columns.table],
         "widths": [[k, v] for k, v in spec.gates.widths.items()],
     }
@@ -178,7 +178,7 @@ def _rebuild(meta: dict, a: dict, path: str | None, lookup):
     numbers = (a["values"], a["given"])
     netlist = Netlist.of_columns(meta["name"], path, meta["outputs"], names, kinds, numbers, a["lines"], a["columns"], columns)
     netlist._output_numbers = a["outputs"].tolist()
-    tests = [TestSpec(t[0], t[1], t[2], t[3], t[4], Position(path, t[5], t[6])) for t in meta["tests"]]
+    tests = [TestSpec(t[0], t[1], t[2], t[3], t[4], Position(path, t[5], t[6]), *t[7:9]) for t in meta["tests"]]
     output_pos = {name: Position(path, line, column) for name, (line, column) in zip(meta["outputs"], meta["output_pos"])}
     widths = {int(k): int(v) for k, v in meta["widths"]}
     spec = canonical_spec(netlist, widths, meta["description"], meta["outputs"], output_pos, tests)

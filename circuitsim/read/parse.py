@@ -23,6 +23,7 @@ from circuitsim.read.reader import GateLookup, ModuleLoader, absent
 from circuitsim.read.spec import (
     DEFAULT_TOL,
     SOURCE_RE,
+    VISIBILITIES,
     CircuitSpec,
     InputSpec,
     ModuleSpec,
@@ -33,8 +34,8 @@ from circuitsim.read.yamltree import Map, Node, Scalar, Seq
 
 __all__ = ["SpecParser", "parse_spec", "parse_vectors"]
 
-TOP_LEVEL_KEYS = ("circuit", "description", "inputs", "gates", "wires", "outputs", "modules", "tests")
-TEST_KEYS = ("name", "inputs", "expect", "grads", "tol")
+TOP_LEVEL_KEYS = ("circuit", "description", "inputs", "gates", "wires", "outputs", "modules", "tests", "randomize")
+TEST_KEYS = ("name", "inputs", "expect", "grads", "tol", "points", "visibility")
 
 
 def parse_spec(
@@ -76,6 +77,7 @@ class SpecParser(GateSections):
         self.check_gate_sources(spec)
         self.parse_outputs(root.get("outputs"), root, spec)
         self.parse_tests(root.get("tests"), spec)
+        self.parse_randomize(root.get("randomize"), spec)
         spec.flat_gates = sum(map(flat_size, spec.gates.values()))
         return spec, self.errors
 
@@ -166,6 +168,8 @@ class SpecParser(GateSections):
                 grads=self.test_values(item.get("grads"), nodes, "node", node_hints),
                 tol=DEFAULT_TOL if tol is None else tol,
                 pos=item.pos,
+                points=self.points(item.get("points")),
+                visibility=self.visibility(item.get("visibility")),
             )
             self.check_batch(test, item)
             spec.tests.append(test)
@@ -179,6 +183,47 @@ class SpecParser(GateSections):
             self.error(f"tol must be a finite number >= 0, got {node.raw}", node)
             return None
         return tol
+
+    def points(self, node: Node | None) -> float:
+        """A test's ``points``: what passing it is worth, a finite number >= 0 (default 1)."""
+        if node is None:
+            return 1.0
+        points = self.number(node, "points")
+        if points is not None and not (math.isfinite(points) and points >= 0):
+            self.error(f"points must be a finite number >= 0, got {node.raw}", node)
+            return 1.0
+        return 1.0 if points is None else points
+
+    def visibility(self, node: Node | None) -> str:
+        """A test's ``visibility``: when a student sees its result (Gradescope's words)."""
+        if node is None:
+            return "visible"
+        word = node.raw if isinstance(node, Scalar) else None
+        if word not in VISIBILITIES:
+            shown = word if word is not None else type(node).__name__.lower()
+            self.error(f"visibility must be one of {', '.join(VISIBILITIES)}, got {shown!r}{did_you_mean(shown, VISIBILITIES)}", node)
+            return "visible"
+        return word
+
+    def parse_randomize(self, node: Node | None, spec: CircuitSpec) -> None:
+        """``randomize: {NAME: [low, high]}``: inputs whose value `circuitsim assign` draws per
+        student; a plain run ignores it."""
+        if not self.section(node, Map, "randomize must be a mapping of input name to [low, high]"):
+            return
+        for key, value in node.items:
+            if key.raw not in spec.inputs:
+                self.error(f"randomize: unknown input {key.raw!r}{Suggestions(spec.inputs).hint(key.raw)}", key)
+                continue
+            if not isinstance(value, Seq) or len(value.items) != 2:
+                self.error(f"randomize: {key.raw} takes [low, high], two numbers", value)
+                continue
+            low, high = (self.number(v, f"randomize: a bound of {key.raw!r}") for v in value.items)
+            if low is None or high is None:
+                continue
+            if not (math.isfinite(low) and math.isfinite(high) and low <= high):
+                self.error(f"randomize: {key.raw} takes [low, high] with finite low <= high, got [{low:g}, {high:g}]", value)
+                continue
+            spec.randomize[key.raw] = (low, high)
 
     def check_batch(self, test: TestSpec, item: Map) -> None:
         """A test's lists of values (a batch) must all have one length."""

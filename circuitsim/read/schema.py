@@ -72,6 +72,12 @@ def circuit_schema(registry: Registry | None = None) -> dict[str, Any]:
                 ],
             },
             "tests": {"type": "array", "items": {"$ref": "#/$defs/test"}},
+            "randomize": {
+                "description": "Input -> [low, high]: `circuitsim assign` draws each student's value from this range.",
+                "type": "object",
+                "propertyNames": {"$ref": "#/$defs/name"},
+                "additionalProperties": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+            },
         },
         "$defs": {
             "name": {"type": "string", "pattern": f"^{NAME}$"},
@@ -154,5 +160,7 @@ def _test_schema() -> dict[str, Any]:
             "expect": values,
             "grads": values,
             "tol": {"type": "number"},
+            "points": {"type": "number", "description": "What passing it is worth when a class is graded: a number >= 0 (default 1)."},
+            "visibility": {"enum": ["visible", "hidden", "after_due_date", "after_published"], "description": "When a student sees it on Gradescope."},
         },
     }

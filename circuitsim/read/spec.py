@@ -122,6 +122,12 @@ class TestSpec:
     grads: dict[str, float]
     tol: float
     pos: Position
+    points: float = 1.0  # what passing it is worth when a class is graded
+    visibility: str = "visible"  # when a student sees it on Gradescope (VISIBILITIES)
+
+
+#: When a student sees a test's result, in Gradescope's words.
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
 @dataclass(slots=True)
@@ -135,6 +141,8 @@ class CircuitSpec:
     output_pos: dict[str, Position] = field(default_factory=dict)
     tests: list[TestSpec] = field(default_factory=list)
     modules: dict[str, ModuleSpec] = field(default_factory=dict)
+    # `randomize:` input -> (low, high): the range `circuitsim assign` draws each student's value from.
+    randomize: dict[str, tuple[float, float]] = field(default_factory=dict)
     # Gates once every module instance is expanded, the pass-through gates at its edges included.
     flat_gates: int = 0
 
