@@ -68,7 +68,7 @@ def test_grade_json_lists_every_vectors_result(cli, klass):
     bob = doc["students"][1]
     assert bob["failing"] == ["ones"] and bob["error"] is None and bob["score"] == 2.5
     ones = next(t for t in bob["tests"] if t["name"] == "ones")
-    assert ones == {"name": "ones", "score": 0, "max_score": 3, "status": "failed", "output": "value of sum: expected 0.0, got 1.0"}
+    assert ones == {"name": "ones", "score": 0, "max_score": 3, "status": "failed", "visibility": "after_due_date", "output": "value of sum: expected 0.0, got 1.0"}
 
 
 def test_gradescope_results_json_as_gradescope_reads_it(cli, tmp_path):
@@ -233,3 +233,13 @@ def test_autograder_refuses_a_reference_that_fails_its_vectors(cli, tmp_path):
     err = cli("autograder", "--vectors", str(vectors), "--reference", BOB, "-o", str(tmp_path / "a.zip"), code=1).stderr
     assert f"{vectors}:4:5: error: the reference fails vector 'ones': value of sum: expected 0.0, got 1.0" in err
     assert not (tmp_path / "a.zip").exists()
+
+
+def test_a_broken_constraint_is_a_failure_in_test_text_and_junit(cli, write, tmp_path):
+    vectors = write("v.yaml", "tests:\n  - {name: ones, inputs: {a: 1, b: 1}, expect: {sum: 0}}\nmax_gates: 1\n")
+    report = tmp_path / "r.xml"
+    out = cli("test", ALICE, "--vectors", vectors, "--junit-xml", str(report), code=1).stdout
+    assert out.startswith(f"{ALICE} .F\n\nFAILED {ALICE}::max_gates ({vectors}:3:12)\n    the circuit has 2 gates; this exercise allows at most 1\n")
+    assert out.endswith("1 passed, 1 failed\n")
+    case = ET.parse(report).getroot().find("testsuite/testcase[@name='max_gates']/failure")
+    assert case.get("message") == "the circuit has 2 gates; this exercise allows at most 1"

@@ -181,6 +181,7 @@ def to_json(students: Iterable[StudentGrade]) -> dict:
                 "score": _points(r.score),
                 "max_score": _points(r.points),
                 "status": "passed" if r.passed else "failed",
+                "visibility": r.visibility,
                 "output": clean(r.feedback()),
             }
             for r in student.results

@@ -64,13 +64,14 @@ class VectorResult:
     pos: Position
     mismatches: list[Mismatch] = field(default_factory=list)
     error: str | None = None
+    failure: str | None = None  # why a constraint of the vectors file is broken
     points: float = 1.0
     visibility: str = "visible"
     departs: str | None = None  # where the circuit first departs from a reference, if one was given
 
     @property
     def passed(self) -> bool:
-        return not self.mismatches and self.error is None
+        return not self.mismatches and self.error is None and self.failure is None
 
     @property
     def score(self) -> float:
@@ -80,7 +81,7 @@ class VectorResult:
         """What a student reads: passed, or expected against got (or why it could not run)."""
         if self.passed:
             return "passed"
-        lines = [self.error] if self.error else [str(m) for m in self.mismatches]
+        lines = [self.error or self.failure] if self.error or self.failure else [str(m) for m in self.mismatches]
         if self.departs:
             lines.append(self.departs)
         return "\n".join(lines)
@@ -250,13 +251,13 @@ def check_constraints(circuit: Circuit, vectors: VectorFile) -> list[VectorResul
             name, kind = banned[0]
             more = f" (and {len(banned) - 1} more)" if len(banned) > 1 else ""
             where = circuit.nodes[name].pos
-            result.error = (f"{where}: gate {name!r} is a {kind}{more}; this exercise allows only "
+            result.failure = (f"{where}: gate {name!r} is a {kind}{more}; this exercise allows only "
                             f"{', '.join(vectors.allowed_gates)} gates")
         results.append(result)
     if vectors.max_gates is not None:
         result = VectorResult("max_gates", vectors.constraint_pos["max_gates"], points=vectors.constraint_points)
         if len(gates) > vectors.max_gates:
-            result.error = f"the circuit has {len(gates)} gates; this exercise allows at most {vectors.max_gates}"
+            result.failure = f"the circuit has {len(gates)} gates; this exercise allows at most {vectors.max_gates}"
         results.append(result)
     return results
 

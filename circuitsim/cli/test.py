@@ -199,6 +199,7 @@ def _json(outcomes: list[Outcome], counts: dict[str, int]) -> dict:
                     {"node": m.node, "what": m.what, "expected": _number(m.expected), "got": _number(m.got)} for m in r.mismatches
                 ],
                 "error": r.error,
+                **({"reason": r.failure} if r.failure else {}),
             }
             for r in o.results
         ]
@@ -231,9 +232,9 @@ def _junit(outcomes: list[Outcome]) -> str:
             if r.error:
                 ET.SubElement(case, "error", message=r.error.splitlines()[0]).text = r.error
                 counts["errors"] += 1
-            elif r.mismatches:
-                text = "\n".join(map(str, r.mismatches))
-                ET.SubElement(case, "failure", message=str(r.mismatches[0])).text = text
+            elif not r.passed:
+                text = r.feedback()
+                ET.SubElement(case, "failure", message=text.splitlines()[0]).text = text
                 counts["failures"] += 1
         for key, n in counts.items():
             suite.set(key, str(n))
