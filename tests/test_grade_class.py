@@ -160,6 +160,7 @@ HOSTILE = {
     "huge.yaml": b"inputs: {a: null, b: null}\ngates:\n" + b"  # padding\n" * 500_000 + b"outputs: [a]\n",
     "tests.yaml": b"tests: [\x00]\n",
     '=cmd|"calc"\n,x.yaml': HALF_ADDER.encode(),
+    "bad\udcff name.yaml": HALF_ADDER.encode(),  # a name that is not UTF-8
 }
 
 
@@ -243,3 +244,23 @@ def test_a_broken_constraint_is_a_failure_in_test_text_and_junit(cli, write, tmp
     assert out.endswith("1 passed, 1 failed\n")
     case = ET.parse(report).getroot().find("testsuite/testcase[@name='max_gates']/failure")
     assert case.get("message") == "the circuit has 2 gates; this exercise allows at most 1"
+
+
+def test_hostile_files_cannot_spoil_the_junit_report_nor_gradescopes(cli, tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name, data in HOSTILE.items():
+        (folder / name).write_bytes(data)
+    vectors = tmp_path / "v.yaml"
+    vectors.write_text(POINTED.replace("name: secret", 'name: "s\\x07e\\ncret"'))
+    report = tmp_path / "r.xml"
+    cli("test", str(folder), "--vectors", str(vectors), "--junit-xml", str(report), code=1)
+    root = ET.parse(report).getroot()
+    assert len(root.findall("testsuite")) == len(HOSTILE)
+    for name in HOSTILE:
+        if name != "tests.yaml":
+            good = name.startswith(("=", "bad"))
+            doc = json.loads(cli("test", str(folder / name), "--vectors", str(vectors), "--format", "gradescope", code=0 if good else 1).stdout)
+            assert len(doc["tests"]) == 3 and doc["score"] == (5.5 if good else 0)
+            assert "\x07" not in json.dumps(doc, ensure_ascii=False) and doc["tests"][2]["name"] == "s\\x07e\\x0acret"
+    assert "\\udcff" in cli("test", str(folder / "bad\udcff name.yaml"), "--vectors", str(vectors), "-v").stdout

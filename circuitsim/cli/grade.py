@@ -37,7 +37,7 @@ def grade_cmd(files, vectors, reference, output, fmt, plugins):
       circuitsim grade submissions/ --vectors half_adder_vectors.yaml -o grades.csv
       circuitsim grade submissions/*.yaml --vectors v.yaml --reference key.yaml -o grades.json
     """
-    from circuitsim.check.grade import csv_text, grade_file, to_json
+    from circuitsim.check.grade import clean, csv_text, grade_file, to_json
 
     fmt = fmt or _format_of(output)
     registry = load_registry(plugins)
@@ -45,7 +45,7 @@ def grade_cmd(files, vectors, reference, output, fmt, plugins):
     ref = loader.load(reference, registry=registry) if reference else None
     paths, skipped = sort_out(circuit_files(files, exclude=[vectors]))
     for path in skipped:
-        click.echo(f"note: {path} is a vectors file, not a student's circuit: not graded", err=True)
+        click.echo(clean(f"note: {path} is a vectors file, not a student's circuit: not graded"), err=True)
     students = []
     with LazyProgress(len(paths), "grading") as progress:
         for path in paths:

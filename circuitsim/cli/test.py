@@ -19,6 +19,7 @@ import numpy as np
 
 from circuitsim.base.fileio import atomic_write
 from circuitsim.base.show import json_number, plural
+from circuitsim.check.grade import clean
 from circuitsim.check.vectors import TestReport, VectorResult, grade, read_vectors
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.cli.options import circuit_files, sort_out
@@ -146,30 +147,36 @@ _MARKS = {"passed": ".", "failed": "F", "error": "E"}
 
 
 def _text(outcomes: list[Outcome], counts: dict[str, int], verbose: bool) -> None:
+    """The summary; what a file's name or text holds that a terminal would act on (control
+    characters, undecodable bytes) shown as escapes."""
     details = []
     for o in outcomes:
         if o.error is not None:
-            click.echo(f"{o.path} ERROR" if verbose else f"{o.path} E")
+            _echo(f"{o.path} ERROR" if verbose else f"{o.path} E")
             details.append(f"ERROR {o.path}\n" + _indent(str(o.error)))
             continue
         if verbose:
             for r in o.results:
-                click.echo(f"{o.path}::{r.name} {_outcome(r).upper()}")
+                _echo(f"{o.path}::{r.name} {_outcome(r).upper()}")
             if not o.results:
-                click.echo(f"{o.path} (no test vectors)")
+                _echo(f"{o.path} (no test vectors)")
         else:
-            click.echo(f"{o.path} {''.join(_MARKS[_outcome(r)] for r in o.results) or '(no test vectors)'}")
+            _echo(f"{o.path} {''.join(_MARKS[_outcome(r)] for r in o.results) or '(no test vectors)'}")
         details += [_detail(o.path, r) for r in o.results if not r.passed]
     if details:
-        click.echo("")
-        click.echo("\n".join(details))
-    click.echo("")
+        _echo("")
+        _echo("\n".join(details))
+    _echo("")
     parts = [f"{counts['passed']} passed"]
     if counts["failed"]:
         parts.append(f"{counts['failed']} failed")
     if counts["errors"]:
         parts.append(plural(counts["errors"], "error"))
-    click.echo(", ".join(parts))
+    _echo(", ".join(parts))
+
+
+def _echo(text: str) -> None:
+    click.echo(clean(text))
 
 
 def _detail(path: str, result: VectorResult) -> str:
@@ -241,5 +248,8 @@ def _junit(outcomes: list[Outcome]) -> str:
             totals[key] += n
     for key, n in totals.items():
         root.set(key, str(n))
+    for element in root.iter():  # XML 1.0 holds no control characters: a student's file name or text may
+        element.attrib.update((key, clean(value, lines=False)) for key, value in element.attrib.items())
+        element.text = clean(element.text) if element.text else element.text
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
