@@ -85,19 +85,29 @@ def worksheet(circuit: Circuit, inputs: dict[str, Any] | None = None, *, hide: s
         setattr(wire, what, f"({blank.number}) {BLANK}")
         setattr(key.wires[k], what, f"({blank.number}) {answer}")
     hidden = {"values": "forward values (above the wires)", "grads": "gradients (below the wires)", "both": "forward values (above the wires) and gradients (below)"}[hide]
-    title = circuit.name + (f": {circuit.spec.description}" if circuit.spec.description else "")
     task = f"Fill in the {len(blanks)} blanks: the {hidden}, rounded to {precision} decimals."
+    description = circuit.spec.description
     return Worksheet(
-        _page(title, task, write_svg(sheet, browser=False)),
-        _page(f"{title} (answer key)", task, write_svg(key, browser=False)),
+        _page(circuit.name, description, task, write_svg(sheet, browser=False), name_line=True),
+        _page(f"{circuit.name}: answer key", description, task, write_svg(key, browser=False), name_line=False),
         blanks,
     )
 
 
-def _page(title: str, task: str, drawing: str) -> str:
-    """An A4 landscape page: ``title``, ``task`` and the ``drawing`` (SVG text) scaled to fit."""
+def _page(title: str, description: str, task: str, drawing: str, *, name_line: bool) -> str:
+    """An A4 landscape page: ``title``, ``description`` (wrapped), ``task`` and the ``drawing``
+    (SVG text) scaled to fit below them."""
     width, height = PAGE
-    margin, top = 40, 110
+    margin = 40
+    lines = [f'<text x="{margin}" y="{margin + 14}" font-size="22" fill="#222">{escape(title)}</text>']
+    if name_line:
+        lines.append(f'<text x="{width - margin}" y="{margin + 14}" font-size="13" fill="#444" text-anchor="end">Name: ____________________</text>')
+    y = margin + 42
+    for text in _wrap(description, (width - 2 * margin) / (0.55 * 13))[:3]:
+        lines.append(f'<text x="{margin}" y="{y}" font-size="13" fill="#444">{escape(text)}</text>')
+        y += 18
+    lines.append(f'<text x="{margin}" y="{y + 6}" font-size="13" font-weight="bold" fill="#222">{escape(task)}</text>')
+    top = y + 30
     body = drawing.split("?>", 1)[1] if drawing.startswith("<?xml") else drawing
     box = f'x="{margin}" y="{top}" width="{width - 2 * margin}" height="{height - top - margin}"'
     body = _ROOT_SIZE.sub(lambda m: f"<svg{m.group(1)} {box}", body, count=1)
@@ -105,13 +115,22 @@ def _page(title: str, task: str, drawing: str) -> str:
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="{margin}" y="{margin + 12}" font-size="22" fill="#222">{escape(title)}</text>',
-        f'<text x="{margin}" y="{margin + 42}" font-size="13" fill="#444">{escape(task)}</text>',
-        f'<text x="{width - margin}" y="{margin + 12}" font-size="13" fill="#444" text-anchor="end">Name: ____________________</text>',
+        *lines,
         body.strip(),
         "</svg>",
         "",
     ])
+
+
+def _wrap(text: str, chars: float) -> list[str]:
+    """``text`` in lines of at most about ``chars`` characters, broken at spaces."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= chars:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
 
 
 def pdf(page: str) -> bytes:
