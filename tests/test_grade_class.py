@@ -264,3 +264,16 @@ def test_hostile_files_cannot_spoil_the_junit_report_nor_gradescopes(cli, tmp_pa
             assert len(doc["tests"]) == 3 and doc["score"] == (5.5 if good else 0)
             assert "\x07" not in json.dumps(doc, ensure_ascii=False) and doc["tests"][2]["name"] == "s\\x07e\\x0acret"
     assert "\\udcff" in cli("test", str(folder / "bad\udcff name.yaml"), "--vectors", str(vectors), "-v").stdout
+
+
+def test_a_student_module_must_lie_in_the_students_folder(cli, tmp_path):
+    (tmp_path / "key").mkdir()
+    shutil.copy(ALICE, tmp_path / "key" / "answer.yaml")
+    student = tmp_path / "class" / "eve"
+    student.mkdir(parents=True)
+    (student / "eve.yaml").write_text("inputs: {a: null, b: null}\nmodules: {k: ../../key/answer.yaml}\ngates:\n  u: {type: k, inputs: [a, b]}\n"
+                                      "  sum: {type: add, inputs: [u.sum]}\n  carry: {type: add, inputs: [u.carry]}\noutputs: [sum, carry]\n")
+    vectors = tmp_path / "v.yaml"
+    vectors.write_text(POINTED)
+    row = json.loads(cli("grade", str(student), "--vectors", str(vectors), "--format", "json").stdout)["students"][0]
+    assert row["score"] == 0 and "../../key/answer.yaml" in row["error"]

@@ -4,7 +4,8 @@
 is not a valid circuit scores 0 on every vector, each saying why (FILE:LINE:COL), and so does
 one that breaks circuitsim in a way nobody foresaw, so that one file never stops the class's
 run. A student file is read with smaller caps than a file of one's own (:data:`STUDENT_MAX_BYTES`,
-:data:`STUDENT_MAX_GATES`), so that a huge or hostile one costs little.
+:data:`STUDENT_MAX_GATES`), so that a huge or hostile one costs little, and its ``modules:``
+must lie in its own folder (not in another student's, nor the teacher's).
 
 The reports: :func:`gradescope` (Gradescope's ``results.json``), :func:`write_csv` and
 :func:`to_json` (a row per student), every text made safe for its format (control characters
@@ -16,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -83,7 +85,8 @@ def grade_file(
     from circuitsim.run.load import load
 
     try:
-        circuit = load(path, registry=registry, max_bytes=max_bytes, max_gates=max_gates, cache=False)
+        folder = os.path.dirname(os.path.abspath(path))  # modules: the student's own files only
+        circuit = load(path, registry=registry, max_bytes=max_bytes, max_gates=max_gates, cache=False, module_root=folder)
     except CircuitError as exc:
         return _unloaded(path, vectors, str(exc))
     except (RecursionError, MemoryError, UnicodeError, OSError, ValueError, TypeError) as exc:
