@@ -47,7 +47,7 @@ def vectors(bits: int, count: int, rng: random.Random) -> str:
         total = a + b + cin
         given = {**{f"a{i}": a >> i & 1 for i in range(bits)}, **{f"b{i}": b >> i & 1 for i in range(bits)}, "cin": cin}
         expect = {**{f"s{i}": total >> i & 1 for i in range(bits)}, "cout": total >> bits & 1}
-        text = lambda d: ", ".join(f"{n}: {v}" for n, v in d.items())  # noqa: E731
+        text = lambda d: ", ".join(f"{n}: {v}" for n, v in d.items())
         lines.append(f"  - {{name: '{a} + {b} + {cin}', inputs: {{{text(given)}}}, expect: {{{text(expect)}}}, points: 1}}")
     return "\n".join(lines) + "\n"
 

@@ -84,6 +84,17 @@ def tab(browser):
     assert not problems, problems
 
 
+@pytest.fixture
+def pdftotext():
+    """A PDF's text as ``pdftotext -layout`` reads it (Debian's poppler-utils)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        missing("pdftotext is not installed: the tests that read PDFs need Debian's poppler-utils package")
+    return lambda path: subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
 def missing(message: str) -> None:
     """Skip a test that needs a system piece this machine lacks; fail instead where
     ``CIRCUITSIM_REQUIRE_SYSTEM_DEPS=1`` (as in CI), so that CI runs every test."""

@@ -1,7 +1,6 @@
 """diff, worksheets, randomize and assign, as a teacher types them."""
 
 import csv
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -9,8 +8,6 @@ import pytest
 
 import circuitsim
 from circuitsim.check.diff import compare
-
-from conftest import missing
 
 NEURON = "circuits/neuron.yaml"
 # The neuron with the second product's sign flipped: m1 = -(w1*x1), so s0 and everything after differ.
@@ -61,17 +58,11 @@ def test_diff_takes_set_and_tol_and_says_what_is_missing(cli, write):
     assert f"note: only {extra} has h" in cli("diff", extra, need, "--set", "x=1", code=1).stdout
 
 
-def pdf_pages(path, tmp_path):
-    if shutil.which("pdftotext") is None:
-        missing("pdftotext is not installed (Debian's poppler-utils): the worksheet tests read the PDFs with it")
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-
-
-def test_worksheet_has_numbered_blanks_and_the_key_their_answers(cli, tmp_path):
+def test_worksheet_has_numbered_blanks_and_the_key_their_answers(cli, tmp_path, pdftotext):
     sheet, key = tmp_path / "sheet.pdf", tmp_path / "key.pdf"
     assert cli("worksheet", NEURON, "-o", str(sheet), "--key", str(key)).stdout == f"wrote {sheet} and {key}: 18 blanks\n"
     assert sheet.read_bytes().startswith(b"%PDF")
-    text, answers = pdf_pages(sheet, tmp_path), pdf_pages(key, tmp_path)
+    text, answers = pdftotext(sheet), pdftotext(key)
     assert "Fill in the 18 blanks: the forward values (above the wires) and gradients (below), rounded to 2 decimals." in text
     assert "(7) ______" in text and "0.73" not in text and "-0.20" not in text
     assert "2.00" in text and "1.00" in text  # inputs given, and the starting gradient

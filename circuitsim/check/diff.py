@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from circuitsim.errors import Position
 from circuitsim.base.show import exact
+from circuitsim.errors import Position
 
 if TYPE_CHECKING:
     from circuitsim.run.circuit import Circuit, Result
 
-__all__ = ["Difference", "Comparison", "compare", "first_difference"]
+__all__ = ["Difference", "Comparison", "compare"]
 
 
 @dataclass
@@ -72,11 +72,11 @@ def compare(a: Circuit, b: Circuit, inputs: Mapping[str, Any] | None = None, *, 
     shared = [name for name in order if name in theirs]
     ours = set(order)
     comparison = Comparison(None, shared, [n for n in order if n not in theirs], [n for n in rb.values if n not in ours], ra, rb)
-    comparison.difference = first_difference_of(a, b, ra, rb, shared, tol, grads)
+    comparison.difference = _first(a, b, ra, rb, shared, tol, grads)
     return comparison
 
 
-def first_difference_of(a: Circuit, b: Circuit, ra: Result, rb: Result, shared: list[str], tol: float, grads: bool) -> Difference | None:
+def _first(a: Circuit, b: Circuit, ra: Result, rb: Result, shared: list[str], tol: float, grads: bool) -> Difference | None:
     """The first shared node whose value differs (forward order), else whose gradient differs
     (backward order), else None."""
     sections = [("value", shared, ra.values, rb.values)]
@@ -87,11 +87,6 @@ def first_difference_of(a: Circuit, b: Circuit, ra: Result, rb: Result, shared: 
             if not _close(mine[name], theirs[name], tol):
                 return Difference(name, what, mine[name], theirs[name], _pos(a, name), _pos(b, name))
     return None
-
-
-def first_difference(a: Circuit, b: Circuit, inputs: Mapping[str, Any] | None = None, *, tol: float = 1e-6, grads: bool = True) -> Difference | None:
-    """The first node where ``a`` and ``b`` differ on ``inputs`` (see :func:`compare`), or None."""
-    return compare(a, b, inputs, tol=tol, grads=grads).difference
 
 
 def _pos(circuit: Circuit, name: str) -> Position | None:

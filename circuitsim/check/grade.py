@@ -23,12 +23,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from circuitsim.errors import CircuitError
 from circuitsim.check.vectors import VectorFile, VectorResult, grade
+from circuitsim.errors import CircuitError
 
 if TYPE_CHECKING:
-    from circuitsim.run.circuit import Circuit
     from circuitsim.gate.plugins import Registry
+    from circuitsim.run.circuit import Circuit
 
 __all__ = ["COLUMNS", "clean", "csv_text", "STUDENT_MAX_BYTES", "STUDENT_MAX_GATES", "StudentGrade", "grade_file", "gradescope", "to_json", "write_csv"]
 

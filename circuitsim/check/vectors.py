@@ -135,10 +135,6 @@ class VectorFile:
         results += [VectorResult(name, pos, error=reason, points=self.constraint_points) for name, pos in self.constraint_pos.items()]
         return results
 
-    @property
-    def max_score(self) -> float:
-        return sum(h.points for h in self.heads) + self.constraint_points * len(self.constraint_pos)
-
 
 @dataclass
 class VectorHead:

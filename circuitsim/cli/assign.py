@@ -8,11 +8,11 @@ import os
 
 import click
 
-from circuitsim.errors import CircuitError, Position
 from circuitsim.base.fileio import atomic_write
-from circuitsim.run.load import load
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.cli.options import LazyProgress, plural
+from circuitsim.errors import CircuitError, Position
+from circuitsim.run.load import load
 
 __all__ = ["assign_cmd"]
 
@@ -36,10 +36,10 @@ def assign_cmd(template, roster, output, hide, salt, no_worksheets, plugins):
     Examples:
       circuitsim assign neuron_template.yaml --students roster.csv -o variants/
     """
-    from circuitsim.teach.assign import file_stem, read_roster, variant_inputs
-    from circuitsim.teach.worksheet import worksheet
     from circuitsim.author.dump import dump
     from circuitsim.cli.worksheet import write_pages
+    from circuitsim.teach.assign import file_stem, read_roster, variant_inputs
+    from circuitsim.teach.worksheet import worksheet
 
     circuit = load(template, plugins=plugins)
     if not circuit.spec.randomize:

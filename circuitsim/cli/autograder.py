@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from circuitsim.run import load as loader
-from circuitsim.errors import CircuitError
-from circuitsim.gate.plugins import load_registry
 from circuitsim.check.vectors import grade, read_vectors
 from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.errors import CircuitError
+from circuitsim.gate.plugins import load_registry
+from circuitsim.run import load as loader
 
 __all__ = ["autograder_cmd"]
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from circuitsim.errors import missing_input
-from circuitsim.run.load import load
 from circuitsim.base.show import plural
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.cli.options import set_option
+from circuitsim.errors import missing_input
+from circuitsim.run.load import load
 
 __all__ = ["diff_cmd"]
 

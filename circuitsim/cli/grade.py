@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
-from circuitsim.run import load as loader
 from circuitsim.base.fileio import atomic_write
-from circuitsim.gate.plugins import load_registry
 from circuitsim.check.vectors import read_vectors
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.cli.options import LazyProgress, circuit_files, sort_out
+from circuitsim.gate.plugins import load_registry
+from circuitsim.run import load as loader
 
 __all__ = ["grade_cmd"]
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from circuitsim.run.load import load
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.cli.options import set_option
+from circuitsim.run.load import load
 
 __all__ = ["worksheet_cmd", "write_pages"]
 
