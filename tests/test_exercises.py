@@ -121,7 +121,8 @@ def test_assign_is_stable_across_processes_and_known_values(write, tmp_path):
     """The draw is SHA-256 of the names, not Python's salted hash: these numbers hold anywhere."""
     from circuitsim.teach.assign import draw
 
-    assert draw(-2.0, 2.0, "", "neuron_t", "x0", "s001") == draw(-2.0, 2.0, "", "neuron_t", "x0", "s001")
+    assert draw(-2.0, 2.0, "", "neuron_template", "x0", "s001") == -0.2  # as examples/grading's s001 gets it, in any release
+    assert draw(-2.0, 2.0, "", "neuron_template", "x1", "s003") == 0.8
     code = "from circuitsim.teach.assign import draw; print(draw(-2.0, 2.0, '', 'neuron_t', 'x0', 's001'))"
     import os
     import sys
