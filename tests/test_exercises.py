@@ -146,3 +146,9 @@ def test_a_bad_roster_is_an_error_at_its_line(cli, write, tmp_path, roster, mess
     assert f"{path}{message}" in cli("assign", template, "--students", path, "-o", str(tmp_path / "out"), code=1).stderr
     plain = write("plain.yaml", open(NEURON).read())
     assert "has no `randomize:`" in cli("assign", plain, "--students", path, "-o", str(tmp_path / "o2"), code=1).stderr
+
+
+def test_a_files_own_failing_test_names_where_it_departs_from_a_reference(cli, write):
+    mine = write("mine.yaml", FLIPPED + "tests:\n  - {name: the notes' example, expect: {f: 0.73}, tol: 0.01}\n")
+    out = cli("test", mine, "--reference", NEURON, code=1).stdout
+    assert f"    {mine}:4:3: your circuit first departs from the reference at 'm1': its value is -6.0 where the reference's is 6.0\n" in out

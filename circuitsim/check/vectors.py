@@ -109,10 +109,15 @@ class TestReport:
         return self.passed
 
 
-def run_vectors(circuit: Circuit) -> TestReport:
-    """Run every test vector of ``circuit`` (forward and backward) and compare."""
+def run_vectors(circuit: Circuit, reference: Circuit | None = None) -> TestReport:
+    """Run every test vector of ``circuit`` (forward and backward) and compare; with a
+    ``reference``, a failed vector also says where ``circuit`` first departs from it."""
     report = TestReport(circuit.name, circuit.path)
-    report.results = [run_vector(circuit, vector) for vector in circuit.spec.tests]
+    for vector in circuit.spec.tests:
+        result = run_vector(circuit, vector)
+        if reference is not None and result.mismatches:
+            result.departs = departure(circuit, reference, vector)
+        report.results.append(result)
     return report
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from circuitsim.base.fileio import atomic_write
 from circuitsim.base.show import json_number, plural
 from circuitsim.check.grade import clean
-from circuitsim.check.vectors import TestReport, VectorResult, grade, read_vectors
+from circuitsim.check.vectors import TestReport, VectorResult, grade, read_vectors, run_vectors
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.cli.options import circuit_files, sort_out
 from circuitsim.errors import CircuitError
@@ -97,7 +97,7 @@ def test_cmd(files, vectors, verbose, fmt, output, reference, junit, plugins):
         except CircuitError as exc:
             outcomes.append(Outcome(path, error=exc))
             continue
-        outcomes.append(Outcome(path, grade(circuit, vector_file, ref) if vector_file else circuit.test()))
+        outcomes.append(Outcome(path, grade(circuit, vector_file, ref) if vector_file else run_vectors(circuit, ref)))
     counts = _counts(outcomes)
     if fmt == "json":
         _write(json.dumps(_json(outcomes, counts), indent=2, allow_nan=False) + "\n", output)
