@@ -277,3 +277,9 @@ def test_a_student_module_must_lie_in_the_students_folder(cli, tmp_path):
     vectors.write_text(POINTED)
     row = json.loads(cli("grade", str(student), "--vectors", str(vectors), "--format", "json").stdout)["students"][0]
     assert row["score"] == 0 and "../../key/answer.yaml" in row["error"]
+
+
+def test_a_circuit_without_gates_is_still_a_circuit(cli, write):
+    wire = write("wire.yaml", "inputs: {a: null}\noutputs: [a]\ntests:\n  - {inputs: {a: 2}, expect: {a: 2}}\n")
+    assert cli("check", wire).stdout == f"{wire}: OK (1 input, 0 gates, 1 output)\n"
+    assert cli("test", wire).stdout == f"{wire} .\n\n1 passed\n"

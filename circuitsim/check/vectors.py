@@ -9,7 +9,7 @@ is an error of that vector on that circuit. A node a vector does not name is not
 A vectors file may also constrain the circuits it grades: ``allowed_gates: [nand, ...]`` (gate
 types a circuit may use) and ``max_gates: N``; a circuit that breaks one fails a vector of that
 name (worth ``constraint_points:``, default 1). It is told from a circuit file by its shape
-(:func:`is_vectors_file`): ``tests:`` at the top level and no ``gates:`` nor ``wires:``.
+(:func:`is_vectors_file`): ``tests:`` at the top level and none of a circuit's own keys.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ __all__ = [
 
 VECTOR_FILE_KEYS = ("description", "tol", "tests", "allowed_gates", "max_gates", "constraint_points")
 # A top-level key that only a circuit file has, in block or flow style.
+CIRCUIT_ONLY_KEYS = ("circuit", "inputs", "gates", "wires", "outputs", "modules")
 _CIRCUIT_KEY = re.compile(rb"^[\"']?(?:gates|wires)[\"']?[ \t]*:|^\{.*[{,][ \t]*[\"']?(?:gates|wires)[\"']?[ \t]*:", re.M)
 _TESTS_KEY = re.compile(rb"^[\"']?tests[\"']?[ \t]*:|[{,][ \t]*[\"']?tests[\"']?[ \t]*:", re.M)
 
@@ -153,7 +154,8 @@ class VectorHead:
 
 def is_vectors_file(path: str) -> bool:
     """Whether the file at ``path`` has the shape of a vectors file: ``tests:`` at the top level
-    and no ``gates:`` nor ``wires:`` (a file that cannot be read is not one)."""
+    and none of a circuit's own keys (``gates:``, ``inputs:``, ...); a file that cannot be read
+    is not one."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(DEFAULT_MAX_BYTES + 1)
@@ -165,7 +167,7 @@ def is_vectors_file(path: str) -> bool:
         root = read(head.decode("utf-8"), path)
     except (CircuitError, UnicodeDecodeError):
         return False
-    return isinstance(root, Map) and root.get("tests") is not None and root.get("gates") is None and root.get("wires") is None
+    return isinstance(root, Map) and root.get("tests") is not None and all(root.get(key) is None for key in CIRCUIT_ONLY_KEYS)
 
 
 def read_vectors(path: str, gate_types=None) -> VectorFile:

@@ -24,7 +24,7 @@ __all__ = ["check_cmd"]
 def check_cmd(files, plugins):
     """Validate FILES (a directory: the circuit files below it) without running them.
 
-    A vectors file (tests: and no gates) is checked as one. Prints every problem as
+    A vectors file (tests: and no gates nor inputs) is checked as one. Prints every problem as
     FILE:LINE:COL: error: message, and parts of a circuit that no
     output depends on as FILE:LINE:COL: warning: message, on stderr; an OK line per good file
     on stdout. Exits with 1 if any file has an error.
