@@ -56,6 +56,7 @@ def test_diff_takes_set_and_tol_and_says_what_is_missing(cli, write):
     assert "--set x=VALUE" in cli("diff", need, need, code=1).stderr
     extra = write("extra.yaml", "inputs: {x: 1.0}\ngates:\n  g: {type: neg, inputs: [x]}\n  h: {type: neg, inputs: [g]}\noutputs: [h]\n")
     assert f"note: only {extra} has h" in cli("diff", extra, need, "--set", "x=1", code=1).stdout
+    assert f"--set z: neither {extra} nor {need} has an input 'z'" in cli("diff", extra, need, "--set", "z=1", code=2).stderr
 
 
 def test_worksheet_has_numbered_blanks_and_the_key_their_answers(cli, tmp_path, pdftotext):

@@ -41,6 +41,9 @@ def diff_cmd(a, b, sets, tol, output, plugins):
     if output and suffix not in (".svg", ".png", ".pdf"):
         raise click.UsageError(f"cannot tell the picture format of {output!r}: name it .svg, .png or .pdf")
     ca, cb = load(a, plugins=plugins), load(b, plugins=plugins)
+    for name in sets:
+        if name not in ca.inputs and name not in cb.inputs:
+            raise click.UsageError(f"--set {name}: neither {a} nor {b} has an input {name!r}")
     for circuit, path in ((ca, a), (cb, b)):
         missing = [name for name, default in circuit.inputs.items() if default is None and name not in sets]
         if missing:
