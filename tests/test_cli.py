@@ -371,7 +371,7 @@ def test_gates_lists_every_gate_type(cli, write):
         "ports": ["x"],
         "params": {"exponent": None},
         "plugin": "gates",
-        "dist": "circuitsim",
+        "dist": "circuitsim-backprop",
         "version": pow_gate["version"],
         "doc": "The power x^exponent, for any real exponent.",
     }
@@ -381,7 +381,7 @@ def test_gates_lists_every_gate_type(cli, write):
     [square] = [r for r in strict_json(cli("gates", "--json", "-p", plugin).stdout) if r["name"] == "square"]
     assert (square["plugin"], square["dist"], square["doc"]) == (plugin, None, "The square of its input (with a wrong derivative).")
     table = cli("gates", "-p", plugin).stdout
-    assert "1 gate type from " in table and " gate types from gates (circuitsim 0.1.0)" in table
+    assert "1 gate type from " in table and f" gate types from gates (circuitsim-backprop {circuitsim.__version__})" in table
     assert any(line.startswith("  square ") and "The square of its input" in line for line in table.splitlines())
     assert "x; exponent (required)" in table and "0, 1, ... (1+)" in table
 
@@ -414,7 +414,7 @@ def test_plugins_lists_loaded_and_failed_plugins(cli, broken_install):
     result = cli("plugins", "--json")
     assert result.stderr.startswith("warning: plugin 'broken' (broken-gates 0.3) failed to import and is skipped")
     doc = strict_json(result.stdout)
-    assert doc["plugins"][0]["name"] == "gates" and doc["plugins"][0]["dist"] == "circuitsim"
+    assert doc["plugins"][0]["name"] == "gates" and doc["plugins"][0]["dist"] == "circuitsim-backprop"
     assert "sigmoid" in doc["plugins"][0]["gates"]
     [failure] = doc["failures"]
     assert failure["plugin"] == "broken" and failure["dist"] == "broken-gates" and failure["version"] == "0.3"

@@ -110,7 +110,7 @@ def test_a_nan_in_training_names_the_gate_and_writes_nothing(train, tmp_path):
 def test_a_plot_without_matplotlib_says_how_to_get_it_before_training(train, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib raises ImportError
     result = train("circuits/least_squares.yaml", "--data", "circuits/data/line.csv", "-o", "out.yaml", "--plot", "p.svg", code=1)
-    assert "a loss plot needs matplotlib: python -m pip install 'circuitsim[plot]'" in result.stderr
+    assert "a loss plot needs matplotlib: python -m pip install 'circuitsim-backprop[plot]'" in result.stderr
     assert not (tmp_path / "out.yaml").exists()
 
 

@@ -22,7 +22,7 @@ def new_plugin(*args):
     return CliRunner().invoke(main, ["new-plugin", *args])
 
 
-def test_new_plugin_writes_an_installable_project(tmp_path, monkeypatch):
+def test_new_plugin_writes_an_installable_project(tmp_path, monkeypatch, root):
     monkeypatch.chdir(tmp_path)
     result = new_plugin("swish")
     assert result.exit_code == 0, result.output
@@ -35,6 +35,10 @@ def test_new_plugin_writes_an_installable_project(tmp_path, monkeypatch):
     assert sorted(str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()) == ROOT_FILES
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["name"] == "circuitsim-swish"
+    # circuitsim's own distribution, as this project names it (`circuitsim` on PyPI is another project)
+    ours = tomllib.loads((root / "pyproject.toml").read_text())["project"]["name"]
+    assert ours == "circuitsim-backprop"
+    assert pyproject["project"]["dependencies"] == ["circuitsim-backprop>=0.3"]
     assert pyproject["project"]["entry-points"]["circuitsim"] == {"swish": "circuitsim_swish"}
     assert pyproject["tool"]["setuptools"]["py-modules"] == ["circuitsim_swish"]
     assert "check_gate" in (project / "tests" / "test_swish.py").read_text()

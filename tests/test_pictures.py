@@ -192,7 +192,7 @@ def test_png_and_pdf_are_real_pictures(root, tmp_path):
 def test_png_without_cairosvg_is_refused_clearly(root, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "cairosvg", None)  # as if it were not installed
     out = CliRunner().invoke(main, ["draw", str(root / "circuits" / "neuron.yaml"), "-o", str(tmp_path / "n.png")])
-    assert out.exit_code == 1 and "needs the cairosvg package" in out.output and "circuitsim[plot]" in out.output
+    assert out.exit_code == 1 and "needs the cairosvg package" in out.output and "circuitsim-backprop[plot]" in out.output
     assert "Traceback" not in out.output and not (tmp_path / "n.png").exists()
 
 

@@ -103,7 +103,7 @@ def install(monkeypatch):
 def test_builtins_are_registered_through_the_hook_as_plugin_gates():
     registry = load_registry(autoload=False)
     assert [p.name for p in registry.plugins] == ["gates"]
-    assert registry.plugins[0].dist == "circuitsim"
+    assert registry.plugins[0].dist == "circuitsim-backprop"
     assert sorted(registry.plugins[0].gates) == registry.names()
     assert {info.plugin for info in registry.gates.values()} == {"gates"}
     assert registry.get("add").cls is gates.BUILTIN_GATES[0]

@@ -105,7 +105,7 @@ def test_serve_without_its_extra_says_what_to_install(neuron, monkeypatch):
     monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if it were not installed
     monkeypatch.delitem(sys.modules, "circuitsim.explore.server")
     result = CliRunner().invoke(main, ["serve", str(neuron)])
-    assert result.exit_code == 1 and "pip install 'circuitsim[serve]'" in result.output
+    assert result.exit_code == 1 and "pip install 'circuitsim-backprop[serve]'" in result.output
     result = CliRunner().invoke(main, ["serve", str(neuron.parent / "missing.yaml")])
     assert result.exit_code == 2 and "does not exist" in result.output
 

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from string import Template
 
+from circuitsim._version import DISTRIBUTION, __version__
 from circuitsim.gate.plugins import Registry, load_registry
 
 __all__ = ["PluginNames", "plugin_names", "plugin_files", "write_plugin"]
@@ -54,11 +55,17 @@ def plugin_names(name: str, registry: Registry | None = None) -> PluginNames:
 
 def plugin_files(names: PluginNames) -> dict[str, str]:
     """The files of a plugin: relative path -> text."""
-    values = names.mapping()
+    values = names.mapping() | {"requires": requirement()}
     return {
         Template(path).substitute(values): Template(text).substitute(values)
         for path, text in _TEMPLATES.items()
     }
+
+
+def requirement() -> str:
+    """What a plugin depends on: this distribution, at this minor version or later."""
+    major, minor = __version__.split(".")[:2]
+    return f"{DISTRIBUTION}>={major}.{minor}"
 
 
 def write_plugin(names: PluginNames, directory: str | os.PathLike) -> list[str]:
@@ -96,7 +103,7 @@ version = "0.1.0"
 description = "The $gate gate for circuitsim."
 readme = "README.md"
 requires-python = ">=3.11"
-dependencies = ["circuitsim"]
+dependencies = ["$requires"]
 
 [project.optional-dependencies]
 test = ["pytest>=7.4"]

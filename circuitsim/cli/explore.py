@@ -65,7 +65,7 @@ def explore(file, output, sets, precision, around, depth, whole, plugins):
 def serve(file, host, port, sets, precision, around, depth, whole, plugins):
     """Serve the explorer page of FILE live: saving FILE re-runs it and the page follows;
     inputs can be edited in the page; a broken file shows its errors over the last good
-    picture. Needs the serve extra: python -m pip install 'circuitsim[serve]'.
+    picture. Needs the serve extra: python -m pip install 'circuitsim-backprop[serve]'.
 
     \b
     Examples:
@@ -76,7 +76,7 @@ def serve(file, host, port, sets, precision, around, depth, whole, plugins):
         from circuitsim.explore.server import Server, create_app
     except ImportError as exc:
         raise click.ClickException(
-            f"circuitsim serve needs the serve extra ({exc.name} is missing): python -m pip install 'circuitsim[serve]'"
+            f"circuitsim serve needs the serve extra ({exc.name} is missing): python -m pip install 'circuitsim-backprop[serve]'"
         ) from None
     from circuitsim.draw import LIMIT
 

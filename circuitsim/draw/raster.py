@@ -18,7 +18,7 @@ def write_raster(pic: Picture, fmt: str) -> bytes:
         import cairosvg
     except ImportError:
         raise CircuitError(
-            f"writing {fmt.upper()} needs the cairosvg package: python -m pip install 'circuitsim[plot]', or write SVG instead"
+            f"writing {fmt.upper()} needs the cairosvg package: python -m pip install 'circuitsim-backprop[plot]', or write SVG instead"
         ) from None
     svg = write_svg(pic, browser=False).encode()
     if fmt == "png":

@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 
 import pluggy
 
-from circuitsim._version import __version__
+from circuitsim._version import DISTRIBUTION, __version__
 from circuitsim.errors import PluginError, PluginWarning, Position, did_you_mean
 from circuitsim.gate import hookspecs
 from circuitsim.gate.base import Gate
@@ -168,7 +168,7 @@ def load_registry(plugins: Sequence[PluginSpec] = (), *, autoload: bool | None =
 def _build_default_registry(autoload: bool) -> Registry:
     registry = Registry()
     builtins = [
-        _Plugin(name, _import_module(name), "circuitsim", __version__, strict=True)
+        _Plugin(name, _import_module(name), DISTRIBUTION, __version__, strict=True)
         for name in BUILTIN_PLUGINS
     ]
     installed = _load_entry_points(registry) if autoload else []

@@ -37,7 +37,7 @@ __all__ = ["SUFFIXES", "Table", "open_table", "open_writer", "read_json_inputs",
 
 SUFFIXES = (".csv", ".parquet", ".json")
 HEADER_BYTES = 1 << 20  # a header line longer than this is not a header
-PARQUET_HINT = "Parquet needs pyarrow: python -m pip install 'circuitsim[arrow]'"
+PARQUET_HINT = "Parquet needs pyarrow: python -m pip install 'circuitsim-backprop[arrow]'"
 
 
 class Table:

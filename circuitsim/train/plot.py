@@ -17,7 +17,7 @@ def need_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise CircuitError("a loss plot needs matplotlib: python -m pip install 'circuitsim[plot]'") from None
+        raise CircuitError("a loss plot needs matplotlib: python -m pip install 'circuitsim-backprop[plot]'") from None
 
 
 def loss_svg(history: Sequence[float], title: str) -> str:
