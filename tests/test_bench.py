@@ -37,11 +37,11 @@ def test_bench_reports_bad_files_and_usage(tmp_path):
 
 
 def test_readme_performance_commands_run(root, capsys):
-    """Every command of the README's Performance section runs (the benchmark on a tiny size)."""
+    """Every command of the Performance page runs (the benchmark on a tiny size)."""
     from benchmarks.run import main as benchmark
 
-    readme = (root / "README.md").read_text()
-    block = re.search(r"^## Performance\n.*?^```console\n(.*?)^```", readme, re.M | re.S).group(1)
+    readme = (root / "docs" / "performance.md").read_text()
+    block = re.search(r"^# Performance\n.*?^```console\n(.*?)^```", readme, re.M | re.S).group(1)
     commands = block.splitlines()
     assert commands and all(c.startswith(("circuitsim bench ", "python -m benchmarks.run")) for c in commands)
     for command in commands:

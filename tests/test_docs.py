@@ -1,4 +1,5 @@
-"""Every README snippet runs, prints what the README says it prints, and every example circuit runs."""
+"""Every code block of the README and of the docs/ pages runs and prints what the page says it
+prints, the layout page names every module, and every example circuit runs."""
 
 import contextlib
 import io
@@ -13,23 +14,29 @@ import circuitsim
 from circuitsim.cli import main
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text()
+DOCS = sorted(p for p in (ROOT / "docs").rglob("*.md") if "_build" not in p.parts)
+PAGES = {p.relative_to(ROOT).as_posix(): p.read_text() for p in [ROOT / "README.md", *DOCS]}
+README = PAGES["README.md"]
+LAYOUT_PAGE = "docs/internals/index.md"
 CIRCUITS = sorted((ROOT / "circuits").rglob("*.yaml"))
 
 
-def blocks(lang: str) -> list[str]:
-    return re.findall(rf"^```{lang}\n(.*?)^```", README, re.M | re.S)
+def blocks(lang: str, text: str = README) -> list[str]:
+    return re.findall(rf"^```{lang}\n(.*?)^```", text, re.M | re.S)
 
 
-def console_examples() -> list[tuple[str, str]]:
+def console_examples(text: str) -> list[tuple[str, str]]:
     """(command, output) for each `$ circuitsim ...` line of the console blocks."""
     examples = []
-    for block in blocks("console"):
+    for block in blocks("console", text):
         for part in re.split(r"^(?=\$ )", block, flags=re.M):
             if part.startswith("$ circuitsim "):
                 command, _, output = part.partition("\n")
                 examples.append((command[2:], output))
     return examples
+
+
+CONSOLE = [(page, command, output) for page, text in PAGES.items() for command, output in console_examples(text)]
 
 
 def expected_output(code: str) -> str | None:
@@ -41,22 +48,22 @@ def expected_output(code: str) -> str | None:
     return "\n".join(tail) + "\n" if tail else None
 
 
-def test_readme_python_snippets_run_in_order(monkeypatch):
+@pytest.mark.parametrize("page", [p for p, text in PAGES.items() if blocks("python", text)])
+def test_python_blocks_of_each_page_run_in_order(page, monkeypatch):
+    """A page's python blocks run one after the other in one namespace, from the repository root."""
     monkeypatch.chdir(ROOT)
     namespace: dict = {}
-    snippets = blocks("python")
-    assert len(snippets) >= 4
-    for code in snippets:
+    for code in blocks("python", PAGES[page]):
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            exec(compile(code, "README.md", "exec"), namespace)
+            exec(compile(code, page, "exec"), namespace)
         expected = expected_output(code)
         if expected is not None:
             assert out.getvalue() == expected, code
 
 
-@pytest.mark.parametrize("command, output", console_examples(), ids=[c for c, _ in console_examples()])
-def test_readme_console_examples_print_what_they_show(command, output, monkeypatch, tmp_path):
+@pytest.mark.parametrize("page, command, output", CONSOLE, ids=[f"{p}: {c}" for p, c, _ in CONSOLE])
+def test_console_examples_print_what_they_show(page, command, output, monkeypatch, tmp_path):
     """Run through click at a fixed width, stdout and stderr together, in a scratch directory
     that links to what the repository root holds: new files an example writes land there."""
     for entry in ROOT.iterdir():
@@ -68,28 +75,37 @@ def test_readme_console_examples_print_what_they_show(command, output, monkeypat
     assert _rstrip_lines(result.output) == _rstrip_lines(output)
 
 
-def test_readme_shows_every_command():
-    shown = {command.split()[1] for command, _ in console_examples()}
+def test_the_docs_show_every_command():
+    shown = {command.split()[1] for _, command, _ in CONSOLE}
     assert {"run", "check", "gradcheck", "test", "plugins", "new-plugin"} <= shown
+
+
+def test_the_readme_shows_the_set_up_ci_runs():
+    """The README's set-up commands are the ones .ci/run runs, word for word."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    for command in ["python -m pip install -e '.[test]'", "python -m pytest"]:
+        assert f"\n{command}\n" in README and f"\n{command}\n" in ci
 
 
 def _rstrip_lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.rstrip("\n").splitlines()]
 
 
-def test_readme_layout_names_every_module():
-    """The layout section is the map: every module and package of circuitsim/ is on it."""
-    layout = README.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+def test_layout_page_names_every_module():
+    """The layout page is the map: every module and package of circuitsim/ is on it."""
+    layout = PAGES[LAYOUT_PAGE]
     package = ROOT / "circuitsim"
     rooms = [f"`{p.stem}`" for p in package.glob("*.py") if not p.stem.startswith("_")]
     rooms += [f"`{p.name}/" for p in package.iterdir() if (p / "__init__.py").exists()]
     missing = [room for room in sorted(rooms) if room not in layout]
-    assert not missing, f"README's Layout section does not name: {', '.join(missing)}"
+    assert not missing, f"{LAYOUT_PAGE} does not name: {', '.join(missing)}"
 
 
+YAML = [(page, b) for page, text in PAGES.items() for b in blocks("yaml", text) if "outputs:" in b]
 
-@pytest.mark.parametrize("text", [b for b in blocks("yaml") if "outputs:" in b])
-def test_readme_circuits_load_and_run(text):
+
+@pytest.mark.parametrize("page, text", YAML, ids=[f"{p}: {b.splitlines()[0]}" for p, b in YAML])
+def test_circuits_shown_load_and_run(page, text):
     c = circuitsim.loads(text, path=str(ROOT / "circuits" / "README.yaml"))  # as if it stood in circuits/
     inputs = {name: 1.0 for name, default in c.inputs.items() if default is None}
     assert c.run(inputs).outputs
@@ -98,6 +114,12 @@ def test_readme_circuits_load_and_run(text):
 def test_readme_neuron_is_the_file():
     neuron = next(b for b in blocks("yaml") if b.startswith("circuit: neuron\n"))
     assert neuron == (ROOT / "circuits" / "neuron.yaml").read_text().split("tests:")[0]
+
+
+def test_changelog_has_this_version():
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert f"\n## [{circuitsim.__version__}]" in changelog
+    assert re.findall(r"^## \[(\d+\.\d+\.\d+)\]", changelog, re.M)[-3:] == ["0.3.0", "0.2.0", "0.1.0"]
 
 
 @pytest.mark.parametrize("path", CIRCUITS, ids=[str(p.relative_to(ROOT / "circuits")) for p in CIRCUITS])

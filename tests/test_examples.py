@@ -47,7 +47,7 @@ def test_bad_sizes_are_a_usage_error(mlp, capsys):
 
 
 def test_readme_shows_the_command_that_made_mlp_relu(root):
-    readme = (root / "README.md").read_text()
+    readme = (root / "docs" / "python.md").read_text()
     assert f"python {' '.join(MLP_COMMAND)} -o circuits/mlp_relu.yaml\n" in readme
 
 

@@ -348,7 +348,7 @@ def test_nan_inside_an_instance_names_the_inner_gate_and_module_file(tmp_path):
 
 
 def test_readme_two_neurons_is_the_file(root):
-    readme = (root / "README.md").read_text()
+    readme = (root / "docs" / "circuits.md").read_text()
     block = readme.split("```yaml\ncircuit: two_neurons\n", 1)[1].split("```", 1)[0]
     assert "circuit: two_neurons\n" + block == (root / "circuits" / "two_neurons.yaml").read_text().split("tests:")[0]
 

@@ -171,7 +171,7 @@ def test_the_check_gate_fixture(pytester, run):
 def test_the_readme_fixture_example_runs_as_a_test(root, pytester, run):
     import re
 
-    readme = (root / "README.md").read_text()
+    readme = (root / "docs" / "plugins.md").read_text()
     python_blocks = re.findall(r"^```python\n(.*?)^```", readme, re.M | re.S)
     square = next(b for b in python_blocks if "class Square(Gate)" in b)
     fixture_test = next(b for b in python_blocks if "def test_square(check_gate)" in b)

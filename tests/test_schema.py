@@ -19,7 +19,7 @@ from circuitsim.read.yamltree import Map, Scalar, Seq, read
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CIRCUITS = sorted((ROOT / "circuits").rglob("*.yaml"))
-README = (ROOT / "README.md").read_text()
+README = (ROOT / "docs" / "circuits.md").read_text()  # the page on circuit files and editors
 SCHEMA = circuit_schema(load_registry(autoload=False))
 HAS_JSONSCHEMA = importlib.util.find_spec("jsonschema") is not None
 

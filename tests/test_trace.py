@@ -190,7 +190,7 @@ def test_cli_errors(root):
 
 
 def test_readme_trace_output_is_what_the_command_prints(root, monkeypatch):
-    readme = (root / "README.md").read_text()
+    readme = (root / "docs" / "pictures.md").read_text()
     block = re.search(r"^```console\n\$ (circuitsim trace .*?)\n(.*?)^```", readme, re.M | re.S)
     monkeypatch.chdir(root)
     monkeypatch.delenv("COLUMNS", raising=False)
