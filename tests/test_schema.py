@@ -19,7 +19,7 @@ from circuitsim.read.yamltree import Map, Scalar, Seq, read
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CIRCUITS = sorted((ROOT / "circuits").rglob("*.yaml"))
-README = (ROOT / "docs" / "circuits.md").read_text()  # the page on circuit files and editors
+PAGE = (ROOT / "docs" / "circuits.md").read_text()  # circuit files, and the schema for editors
 SCHEMA = circuit_schema(load_registry(autoload=False))
 HAS_JSONSCHEMA = importlib.util.find_spec("jsonschema") is not None
 
@@ -147,8 +147,8 @@ def test_every_example_circuit_validates(path):
     assert check(plain(read(path.read_bytes(), str(path)))) == []
 
 
-def test_readme_circuits_validate():
-    blocks = [b for b in re.findall(r"^```yaml\n(.*?)^```", README, re.M | re.S) if "outputs:" in b]
+def test_the_circuits_shown_validate():
+    blocks = [b for b in re.findall(r"^```yaml\n(.*?)^```", PAGE, re.M | re.S) if "outputs:" in b]
     assert blocks
     for text in blocks:
         assert check(plain(read(text))) == []
@@ -214,9 +214,9 @@ def test_schema_command_prints_it_and_takes_plugins(tmp_path):
     assert rule["then"]["properties"]["params"]["properties"] == {"scale": {"description": "default 1.0", "type": "number"}}
 
 
-def test_readme_schema_commands_run(tmp_path, monkeypatch):
+def test_the_schema_commands_shown_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    commands = re.findall(r"^\$ circuitsim (schema.*)$", README, re.M)
+    commands = re.findall(r"^\$ circuitsim (schema.*)$", PAGE, re.M)
     assert commands
     for command in commands:
         result = CliRunner().invoke(main, command.split())
@@ -229,8 +229,8 @@ def test_schema_command_reports_a_bad_plugin():
     assert result.exit_code == 1 and "no_such_plugin_module" in result.output
 
 
-def test_readme_editor_settings_name_the_schema_file():
-    written = re.search(r"^\$ circuitsim schema -o (\S+)$", README, re.M)[1]
-    assert f"# yaml-language-server: $schema={written}\n" in README
-    (settings,) = re.findall(r"^```json\n(.*?)^```", README, re.M | re.S)
+def test_the_editor_settings_shown_name_the_schema_file():
+    written = re.search(r"^\$ circuitsim schema -o (\S+)$", PAGE, re.M)[1]
+    assert f"# yaml-language-server: $schema={written}\n" in PAGE
+    (settings,) = re.findall(r"^```json\n(.*?)^```", PAGE, re.M | re.S)
     assert list(json.loads(settings)["yaml.schemas"]) == [f"./{written}"]

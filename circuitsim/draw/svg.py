@@ -1,6 +1,6 @@
 """The SVG writer: a laid-out :class:`~circuitsim.draw.scene.Scene` as one standalone SVG.
 
-Every element a page may want to find carries the names the trace uses (see the README's
+Every element a page may want to find carries the names the trace uses (see docs/pictures.md,
 "Pictures and traces"): ``<g class="node gate" data-node="m0">`` for a node,
 ``<g class="wire" data-from="x0" data-to="m0" data-port="1">`` for a wire (a fan-out's trunk
 has no ``data-to``, nor has an output's wire, ``class="wire output"``), and a
