@@ -92,13 +92,24 @@ def _rstrip_lines(text: str) -> list[str]:
 
 
 def test_layout_page_names_every_module():
-    """The layout page is the map: every module and package of circuitsim/ is on it."""
+    """The layout page is the map: every module and package of circuitsim/ is on it, and every
+    module of each package (as `module` or `package/module`)."""
     layout = PAGES[LAYOUT_PAGE]
     package = ROOT / "circuitsim"
     rooms = [f"`{p.stem}`" for p in package.glob("*.py") if not p.stem.startswith("_")]
     rooms += [f"`{p.name}/" for p in package.iterdir() if (p / "__init__.py").exists()]
-    missing = [room for room in sorted(rooms) if room not in layout]
+    for folder in (p for p in package.iterdir() if (p / "__init__.py").exists()):
+        for module in folder.glob("*.py"):
+            if not module.stem.startswith("_") and f"`{folder.name}/{module.stem}`" not in layout:
+                rooms.append(f"`{module.stem}`")
+    missing = [room for room in sorted(set(rooms)) if room not in layout]
     assert not missing, f"{LAYOUT_PAGE} does not name: {', '.join(missing)}"
+
+
+def test_layout_page_says_where_each_change_goes():
+    table = PAGES[LAYOUT_PAGE].split("| to | open |", 1)[1].split("\n\n", 1)[0]
+    for change in ["add a gate", "add a tier", "add a CLI command", "add a check", "change the picture"]:
+        assert f"| {change} |" in table
 
 
 YAML = [(page, b) for page, text in PAGES.items() for b in blocks("yaml", text) if "outputs:" in b]

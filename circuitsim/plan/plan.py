@@ -1,32 +1,9 @@
 """The plan: a circuit's netlist compiled once into the schedule that every run reuses.
 
-A plan numbers the nodes (their *slots*: the inputs in file order, the gates in topological
-order, then the constants) and keeps, per gate, one step: the gate, the slot it writes and the
-slots it reads (:mod:`circuitsim.plan.numbering`).
-The forward pass runs the steps in order, each gate computing its value from its inputs'
-values; the backward pass runs them in reverse, each gate multiplying the upstream gradient of
-its output by its local gradients and adding the products into its inputs' gradients, so that
-gradients add up where a wire fans out. Both are plain loops (no recursion), and a batch is the
-same loop over numpy arrays.
-
-:meth:`Plan.run` takes the fast path, in one of three tiers chosen from the run and the plan's
-shape. Batches run every step's kernel (see :mod:`circuitsim.tiers.kernels`), generated from the
-gate's expressions. Scalar runs of a wide plan run levelized (:mod:`circuitsim.tiers.levels`): a few
-numpy operations per topological level and kind of gate. Scalar runs of a narrow plan run the
-kernels, and once they came back :data:`TIER_UP` times the whole plan as straight-line code
-(:mod:`circuitsim.tiers.straight`), compiled once. If a tier raises, the run starts again on the
-method path (:meth:`Plan.forward`, :meth:`Plan.backward`), which calls ``forward`` and
-``local_grads`` step by step, checks what they return and names a gate that fails.
-
-What "the same result" means across tiers: the kernels, the straight-line code and the method
-path do the same arithmetic in the same order, so they give the same bits; the levelized tier
-uses numpy's elementary functions and adds fan-out sums in another order, so it agrees with
-them to rounding. Each tier gives the same bits from run to run.
-
-A batch run on the fast path traps numpy's floating-point errors (overflow, division by zero,
-invalid operation): an operation that makes inf or NaN from finite numbers sends the run to the
-method path too, and a run that finishes without one only needs its Python floats, its inputs,
-seeds and outputs looked at for NaN and inf, not every array (:func:`circuitsim.plan.faults.check_finite`).
+A plan numbers the nodes into slots, keeps one step per gate, runs the forward pass in order and
+the backward pass in reverse, and :meth:`Plan.run` picks the tier of the fast path, falling back
+to the checked method path if a tier raises. The tiers, and what "the same result" means across
+them, are told in the manual's internals page ``docs/internals/runs.md``.
 """
 
 from __future__ import annotations

@@ -1,39 +1,10 @@
 """Big batches levelized: a wide circuit's batch run as a few numpy operations per group and block.
 
-A batch of a wide circuit runs the groups of the levelized tier (:mod:`circuitsim.tiers.levels`: the
-gates of one level and kind) over *blocks*: two-dimensional arrays with one row per position
-(input, gate or constant, numbered as the levelized tier numbers them) and one column per
-sample of a chunk (a group whose gates differ in how many of their inputs have rows is cut into
-parts, one per count, that run as groups of their own: the squares of weights beside a layer's
-products). A group's outputs are a slice of rows, so its forward pass is one numpy
-operation over ``gates x samples`` written in place (``np.multiply(a, b, out=...)``), and its
-inputs are views of the block wherever their rows follow a pattern: a slice, a strided slice,
-or a grid such as an MLP layer's products (neuron i, input j reading row ``a + j``: the same
-rows for every neuron, a view with a zero stride). Only inputs without a pattern are gathered.
-Backward, a contribution through a grid whose rows repeat is summed over the repeating axis
-(``np.sum(..., axis=0, out=...)``), or, where it is a port's numbers times an upstream
-gradient that is one row per summed index (weights times the gradients of the neurons they
-feed), one matrix product; repeats without a pattern use ``np.add.at``. A gradient passed on
-unchanged to an input that feeds nothing else (an ``add`` in a neuron's chain of sums) shares
-its consumer's row instead of being copied (see :mod:`circuitsim.tiers.patterns` for the views).
-A layer's products and its neurons' chains of sums, where a run keeps none of them, are one
-``np.einsum`` that adds the terms in the chain's order (:mod:`circuitsim.tiers.dots`). This module
-lays the blocks out and decides what a run computes; :mod:`circuitsim.tiers.bound` makes the steps.
-
-The blocks and every view of them are made once per chunk width and reused by every chunk and
-every later run: a run allocates no block memory, only the temporaries of expressions that are
-more than one operation (a relu's ``where``), and a chunk of :func:`chunk_width` samples keeps
-its rows in the processor's caches. Only what the caller asks
-for leaves the block: the values and gradients of the slots named, copied column by column
-into the caller's arrays; gradients nobody asked for (nor needs on the way to one asked for)
-are not computed, and groups whose outputs lead to no seed are skipped.
-
-Values that no batch input reaches are computed per sample too (the same number in every
-column). The numbers agree with the kernels to rounding: elementary functions are numpy's, and
-fan-out sums add up in another order (a few units in the last place, as for the scalar
-levelized tier); every run gives the same bits, in chunks or not, whatever the chunk width.
-A run traps numpy's floating-point errors as other batch runs do: a fault raises
-``FloatingPointError`` and the caller runs the batch again on a path that names the gate.
+A batch runs the levelized tier's groups over *blocks*, two-dimensional arrays of one row per
+position and one column per sample of a chunk, made once per chunk width and read through views
+wherever rows follow a pattern; this module lays the blocks out and decides what a run computes,
+:mod:`circuitsim.tiers.bound` makes the steps. How, and how its numbers agree with the kernels:
+``docs/internals/runs.md``.
 """
 
 from __future__ import annotations

@@ -1,43 +1,9 @@
 """The fast path of a plan: each kind of gate compiled into small Python code, its *kernels*.
 
-A gate that gives :class:`~circuitsim.gate.Expressions` gets kernels generated from them, one
-forward and one backward function per distinct expression set, shared by all gates of that
-kind::
-
-    def forward(v, a):
-        o, i0, i1 = a
-        x0 = v[i0]; x1 = v[i1]
-        v[o] = x0 * x1
-
-    def backward(v, g, a):
-        o, i0, i1 = a
-        go = g[o]
-        x0 = v[i0]; x1 = v[i1]                # the inputs and the output the gradients read
-        l0 = x1; l1 = x0
-        g[i0] = g[i0] + go * l0
-        g[i1] = g[i1] + go * l1
-
-``v`` and ``g`` are the plan's value and gradient lists and ``a`` the gate's slots, one tuple.
-A backward kernel loads only what its gradients read and adds its inputs' contributions in
-port order, exactly as the method path does, so both give the same bits. A gate without
-expressions gets kernels that call its methods.
-
-A plan's fast path is then a list of ``(kind, slots)`` ops, run by one loop per pass
-(:func:`compile_loop`) that has the kinds' kernel bodies inlined and picks one by its number,
-the most frequent kind first: a comparison per gate, cheaper than a call::
-
-    def forward(v, ops):
-        for k, a in ops:
-            if k == 0:
-                o, i0, i1, = a
-                ...
-            elif k == 1:
-                ...
-            else:
-                _calls[k](v, a)     # kernels that call methods, or whose names clash
-
-A kernel may raise (a domain edge such as ``math.log(0.0)``, or a misbehaving gate); the plan
-then runs again through the methods, which answer IEEE values or name the faulty gate.
+Kernels are generated from a gate's :class:`~circuitsim.gate.Expressions` (one forward and one
+backward function per expression set, adding gradients in port order as the method path does),
+and :func:`compile_loop` inlines them into one loop per pass. The generated code is shown in
+``docs/internals/runs.md``.
 """
 
 from __future__ import annotations

@@ -1,34 +1,9 @@
 """The second tier of the fast path: a whole plan as straight-line Python code.
 
-A plan that runs often on scalars is worth compiling gate by gate into plain statements, in
-functions of :data:`GATES_PER_FUNCTION` gates each. Values and gradients live in local variables inside a
-function, ``x4`` the value of slot 4 and ``d4`` its gradient; a function reads what it needs
-from the plan's value and gradient lists and writes what it made back, consecutive slots in
-one slice assignment. For ``r = relu(w * x + b)``::
-
-    def run_gates(v):
-        x0, x1, x2 = _0(v)                  # operator.itemgetter(0, 1, 2): w, x, b
-        x3 = x0 * x1
-        x4 = x3 + x2
-        x5 = 0.0 if x4 <= 0 else x4
-        v[3:6] = x3, x4, x5
-
-    def run_gates(v, g):
-        x0, x1, x2, x3, x4, x5 = _1(v)
-        d5 = g[5]                           # the seed
-        d4 = 0.0 + d5 * (1.0 if x4 > 0 else 0.0)
-        d3 = 0.0 + d4
-        d2 = 0.0 + d4
-        d0 = 0.0 + d3 * (x1)
-        d1 = 0.0 + d3 * (x0)
-        g[0:5] = d0, d1, d2, d3, d4
-
-Each statement is the gate's own expression, or a call of its checked ``forward`` or
-``local_grads`` for a gate without expressions, and gradients add up in the order of the kernel
-loop (:mod:`circuitsim.tiers.kernels`), starting from ``0.0`` as the gradient list does: both tiers
-and the method path give the same bits, and a function that raises sends the whole run back
-through the methods. The names that expressions call become globals ``_0``, ``_1``, ... of the
-generated code, so that two gate types may use one name for different functions.
+A plan that runs often on scalars is compiled gate by gate into plain statements, in functions
+of :data:`GATES_PER_FUNCTION` gates each, values and gradients in local variables, with the same
+bits as the kernels and the method path. The generated code is shown in
+``docs/internals/runs.md``.
 """
 
 from __future__ import annotations
