@@ -145,3 +145,15 @@ def test_example_circuits_run_and_pass_their_tests(path):
             assert got.values[name] == pytest.approx(want, rel=t.tol, abs=t.tol), (t.name, name)
         for name, want in t.grads.items():
             assert got.grads[name] == pytest.approx(want, rel=t.tol, abs=t.tol), (t.name, name)
+
+
+def test_links_between_pages_lead_to_files():
+    """Every relative link of the README and the docs pages names a file that exists."""
+    broken = []
+    for page, text in PAGES.items():
+        prose = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)
+        for target in re.findall(r"\]\(([^)\s]+)\)", prose):
+            path = target.split("#", 1)[0]
+            if path and not re.match(r"[a-z]+:", path) and not (ROOT / page).parent.joinpath(path).exists():
+                broken.append(f"{page}: {target}")
+    assert not broken
