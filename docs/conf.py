@@ -32,6 +32,9 @@ autodoc_default_options = {"members": True, "show-inheritance": False}
 nitpicky = False
 
 html_theme = "furo"
+# Help texts and pages show options as typed: `--format`, not an en dash.
+smartquotes = False
+highlight_language = "text"
 html_title = f"circuitsim {__version__}"
 html_static_path: list[str] = []
 
@@ -46,15 +49,26 @@ def _escape(text: str) -> str:
 
 
 def _plain_help(app, ctx, lines: list[str]) -> None:
-    for i, line in enumerate(lines):
+    """Escape markup; a paragraph kept line by line (click's \\b, a line block here) such as
+    the examples becomes a literal block, its heading line ("Examples:") a paragraph."""
+    out: list[str] = []
+    block: list[str] = []
+    for line in [*lines, ""]:
         body = line.lstrip()
         indent = line[: len(line) - len(body)]
-        if body.startswith((".. ", ":default:", ":options:")):
+        if body.startswith("| "):
+            block.append(body[2:])
             continue
-        if body.startswith("| "):  # a \b paragraph, kept line by line as a line block
-            lines[i] = indent + "| " + _escape(body[2:])
+        if block:
+            if block[0].endswith(":") and not block[0].startswith(" "):
+                out += [indent + _escape(block.pop(0)), ""]
+            out += [indent + "::", ""] + [indent + "    " + b for b in block] + [""]
+            block = []
+        if body.startswith((".. ", ":default:", ":options:")):
+            out.append(line)
         else:
-            lines[i] = indent + _escape(body)
+            out.append(indent + _escape(body))
+    lines[:] = out[:-1]
 
 
 def setup(app):
