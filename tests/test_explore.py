@@ -135,6 +135,8 @@ def test_the_message_shown_is_highlighted_and_numbers_appear_as_they_arrive(tab,
 
 def test_keys_step_and_space_plays(tab, pages):
     page = open_page(tab, pages["neuron"])
+    icons = page.evaluate("['first', 'back', 'play', 'forward', 'last'].map((id) => document.getElementById(id).innerHTML)")
+    assert len(set(icons)) == 5  # play and step forward look different
     k = lambda: page.evaluate("window.circuitsim.k")
     assert k() == 0
     page.keyboard.press("ArrowRight")
@@ -174,11 +176,18 @@ def test_a_fanned_out_gradient_adds_up_on_its_trunk_and_in_the_inspector(tab, pa
     panel = page.locator("#inspect")
     assert panel.is_visible()
     rows = panel.locator("tr").all_inner_texts()
-    assert len(rows) == 5 and "sum" in rows[-1] and "-2.00" in rows[-1]
+    assert len(rows) == 5 and "so far" in rows[-1] and "-8.00" in rows[-1]  # what has arrived, not the final -2.00
     assert "p.0" in rows[0] and "= 4.00" in rows[0]
-    assert panel.locator("tr.later").count() == 2  # sq's two have not come back yet
+    assert panel.locator("tr.later").count() == 2  # sq's two have not come back yet: no numbers
+    assert all("at message" in row and not re.search(r"\d\.\d\d", row) for row in rows[2:4])
+    assert "-2.00" not in panel.inner_text() and "2 of 4 arrived" in panel.inner_text()
     page.keyboard.press("Escape")
     assert not panel.is_visible()
+    page.evaluate(f"window.circuitsim.goto({into_x[0] - 1})")  # before any gradient came back to x
+    page.mouse.click(*box)
+    assert "gradient (none arrived yet)" in panel.inner_text()
+    rows = panel.locator("tr").all_inner_texts()
+    assert panel.locator("tr.later").count() == 4 and "so far" in rows[-1] and not re.search(r"\d\.\d\d", "".join(rows))
 
 
 GEOMETRY = """(() => {
@@ -362,6 +371,10 @@ def test_pan_zoom_fit_and_find(tab, pages):
     page.press("#search", "Enter")
     assert page.locator(".found").count() == 1
     assert view_box() != home
+    page.fill("#search", "y")
+    page.press("#search", "Enter")
+    name = page.evaluate("(() => { const s = getComputedStyle(document.querySelector('.found > text.name')); return [s.stroke, s.fill, s.fontWeight]; })()")
+    assert name[0] == "none" and name[1] == "rgb(47, 111, 208)" and name[2] == "700"  # a found name stays readable: coloured, not stroked
     page.fill("#search", "nothing_like_it")
     page.press("#search", "Enter")
     assert "missing" in page.get_attribute("#search", "class")
@@ -436,11 +449,13 @@ def test_a_big_circuit_is_drawn_in_part_as_draw_draws_it(tmp_path, monkeypatch, 
     assert 0 < len(shown) <= 40 and "g99" in shown and "g0" not in shown
     open_page(tab, page)
     assert tab.evaluate("window.circuitsim.steps.length") == 2 * (1 + 2 * 99) + 2  # every message is played
-    tab.evaluate("window.circuitsim.goto(0)")  # x -> g0, not drawn: nothing lit, no error
+    tab.evaluate("window.circuitsim.goto(0)")  # x -> g0, not drawn: nothing lit, and the page says so
     assert tab.text_content("#message") == "x -> g0.x: 0.50" and tab.locator(".wire.hl").count() == 0
+    assert tab.is_visible("#offstage") and "g0 is outside the part of the circuit drawn" in tab.text_content("#offstage")
     out = tab.evaluate("window.circuitsim.steps.findIndex((m) => m.to === null)")
     tab.evaluate(f"window.circuitsim.goto({out})")  # g99's value leaves the circuit
     assert tab.evaluate("[...document.querySelectorAll('.wire.hl')].map((e) => e.dataset.from)") == ["g99"]
+    assert tab.is_hidden("#offstage")
     result = CliRunner().invoke(main, ["explore", str(path), "--around", "g50", "--depth", "1", "-o", str(page)])
     assert result.exit_code == 0 and "note:" not in result.stderr
     assert drawn_gates(page) == {"g49", "g50", "g51"}  # and x, which every gate reads

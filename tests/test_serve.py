@@ -191,3 +191,18 @@ def test_the_page_follows_its_file_and_its_inputs(served, tab, neuron):
     tab.press("#inputs input[name=x0]", "Enter")
     wait_until(tab, "window.circuitsim.steps[1].value === 0.25")
     assert tab.input_value("#inputs input[name=x0]") == "0.25"
+
+
+def test_the_inputs_panel_sits_beside_the_picture_and_folds(served, tab):
+    tab.goto(served)
+    wait_until(tab, "window.circuitsim && window.circuitsim.steps.length === 26")
+    box = lambda selector: tab.locator(selector).bounding_box()
+    panel, picture = box("#inputs"), box("#picture")
+    assert panel["width"] > 150 and panel["x"] + panel["width"] <= picture["x"] + 1  # beside it, not over it
+    assert tab.is_visible("#inputs input[name=x0]")
+    tab.click("#inputs-fold")
+    folded, wider = box("#inputs"), box("#picture")
+    assert folded["width"] < 40 and wider["width"] > picture["width"] + 150 and folded["x"] + folded["width"] <= wider["x"] + 1
+    assert tab.is_hidden("#inputs input[name=x0]") and tab.get_attribute("#inputs-fold", "aria-expanded") == "false"
+    tab.click("#inputs-fold")
+    assert tab.is_visible("#inputs input[name=x0]") and box("#picture")["x"] == picture["x"]

@@ -67,14 +67,14 @@ inspector.refresh = function () {
     line.append(b, note);
   };
   pair("value", "value", sent === undefined ? "\u2014" : amountOf(sent), sent === undefined ? "" : later(sent));
+  // Only what has arrived by the message shown: the sum so far, never the final gradient early.
   const gets = player.gets.get(s.node) || [];
   const arrived = gets.filter((i) => i <= k);
-  const total = gets.length ? player.sums[gets[gets.length - 1]] : null;
+  const sofar = arrived.length ? player.sums[arrived[arrived.length - 1]] : null;
   let note = "";
-  if (gets.length && arrived.length < gets.length) {
-    note = arrived.length ? `, ${player.sums[arrived[arrived.length - 1]]} so far` : " (none arrived yet)";
-  }
-  pair("gradient", "grad", total === null ? "\u2014" : total, note);
+  if (gets.length && !arrived.length) note = "(none arrived yet)";
+  else if (arrived.length < gets.length) note = ` so far (${arrived.length} of ${gets.length} arrived)`;
+  pair("gradient", "grad", gets.length && !arrived.length ? "" : sofar === null ? "\u2014" : sofar, note);
   if (!gets.length) return;
   const table = add("table", "");
   for (const i of gets) {
@@ -83,14 +83,17 @@ inspector.refresh = function () {
     row.className = (i > k ? "later " : "") + (s.branch !== null && m.from === s.branch ? "branch" : "");
     const text = player.texts[i];
     const [up, rest] = text.slice(text.indexOf(": ") + 2).split(" \u00d7 ");
-    const cells = m.from === null
-      ? ["seed", "", "", up]
-      : [text.slice(0, text.indexOf(" -> ")), `${up} \u00d7`, ...rest.split(" = ").map((t, j) => (j ? "= " + t : t))];
+    const from = m.from === null ? "seed" : text.slice(0, text.indexOf(" -> "));
+    const cells = i > k
+      ? [from, "", "", `at message ${i + 1}`]  // not arrived yet: no number
+      : m.from === null
+        ? [from, "", "", up]
+        : [from, `${up} \u00d7`, ...rest.split(" = ").map((t, j) => (j ? "= " + t : t))];
     for (const c of cells) row.insertCell().textContent = c;
     row.title = `message ${i + 1}`;
   }
   const sum = table.insertRow();
   sum.className = "sum";
-  for (const c of ["sum", "", "", total]) sum.insertCell().textContent = c;
+  for (const c of [arrived.length < gets.length ? "so far" : "sum", "", "", sofar === null ? "\u2014" : sofar]) sum.insertCell().textContent = c;
   if (gets.length > 1) add("div", "hint", `${gets.length} contributions add up: where a value fans out, the gradients coming back along its branches add.`);
 };

@@ -38,9 +38,11 @@ live.inputs = function (values) {
   this.values = values;
   const panel = $("inputs");
   panel.hidden = false;
+  $("stage").classList.add("side");  // the panel beside the picture, not over it
   const names = Object.keys(values);
   if (!panel.firstChild) {
-    panel.innerHTML = "<h3>inputs</h3>";
+    panel.innerHTML = '<h3><button type="button" id="inputs-fold" title="Fold the inputs away" aria-label="fold the inputs" aria-expanded="true">\u2039</button> <span>inputs</span></h3>';
+    $("inputs-fold").addEventListener("click", (e) => { this.fold(!$("stage").classList.contains("folded")); e.currentTarget.blur(); });
     if (names.length > 12) {
       const filter = document.createElement("input");
       filter.type = "search";
@@ -54,6 +56,17 @@ live.inputs = function (values) {
     panel.appendChild(list);
   }
   this.fields();
+};
+
+live.fold = function (folded) {
+  // Fold the inputs panel to a narrow strip at the picture's left, or open it again.
+  $("stage").classList.toggle("folded", folded);
+  const button = $("inputs-fold");
+  button.textContent = folded ? "\u203a" : "\u2039";
+  button.title = folded ? "Show the inputs" : "Fold the inputs away";
+  button.setAttribute("aria-label", folded ? "show the inputs" : "fold the inputs");
+  button.setAttribute("aria-expanded", String(!folded));
+  view.setBox(view.box);  // the picture's room changed: draw what is now in sight
 };
 
 live.fields = function () {

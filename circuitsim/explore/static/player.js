@@ -97,9 +97,22 @@ function goto(k, animate) {
   $("slider").value = String(k);
   $("counter").textContent = `${k + 1} / ${n}`;
   const route = view.highlight(m);
+  offstage(m, route);
   if (animate) view.pulse(route, m, pulseMillis(), amountOf(k));
   if ($("follow").checked || view.readable) view.follow(route);
   inspector.refresh();
+}
+
+function offstage(m, route) {
+  // A message whose wire is outside the part drawn (a big circuit's window) says so.
+  const note = $("offstage");
+  const away = route.wires.length ? [] : [m.from, m.to].filter((name) => name !== null && !view.node(name));
+  note.hidden = !away.length;
+  if (away.length) {
+    const names = away.map(end);
+    note.textContent = `not drawn: ${names.join(" and ")} ${names.length > 1 ? "are" : "is"} outside the part of the circuit drawn, ` +
+      `so this message is not on the picture (explore --around ${away[0]} draws around it)`;
+  }
 }
 
 function step(delta) {
