@@ -58,7 +58,8 @@ def sweep(
 def explore(self: Circuit, inputs: Mapping[str, Any] | None = None, **options):
     """The player over every message of a run on ``inputs``, shown inline in a notebook.
 
-    ``options``: ``precision`` (decimals shown), ``height`` (pixels). See
+    ``options``: ``precision`` (decimals shown), ``height`` (pixels), ``palette``
+    (``default`` or ``colorblind``). See
     :class:`circuitsim.explore.Explorer`; ``circuitsim explore`` writes the same page.
     """
     from circuitsim.explore import Explorer

@@ -518,3 +518,30 @@ def test_cli_expand(root, tmp_path):
     out = runner.invoke(main, ["draw", path, "--expand", "--no-values", "-o", str(tmp_path / "s.dot")])
     assert out.exit_code == 0 and 'subgraph "cluster_s2"' in (tmp_path / "s.dot").read_text()
     assert "--expand" in runner.invoke(main, ["draw", "--help"]).output
+
+
+def test_a_colour_blind_palette_in_svg_and_dot(root, tmp_path):
+    from circuitsim.draw import PALETTES
+
+    blind = PALETTES["colorblind"]
+    assert (blind.value, blind.grad) == ("#0072b2", "#d55e00")  # Okabe-Ito blue and vermillion
+    runner = CliRunner()
+    neuron = str(root / "circuits" / "neuron.yaml")
+    out = runner.invoke(main, ["draw", neuron, "--palette", "colorblind"])
+    assert out.exit_code == 0, out.output
+    tree = parse(out.output)
+    for texts in labels(tree).values():
+        assert texts["value"][3] == blind.value and texts["grad"][3] == blind.grad
+    styles = {t.get("class"): t.get("font-style") for g in tree.iter(f"{SVG}g") if "labels" in classes(g) for t in g}
+    assert styles == {"value": None, "grad": "italic"}  # a cue that needs no colour: gradients in italic
+    legend = "".join(ET.tostring(e, encoding="unicode") for e in tree.iter(f"{SVG}tspan"))
+    assert f'fill="{blind.grad}" font-style="italic">gradient' in legend and VALUE_COLOUR not in out.output and GRAD_COLOUR not in out.output
+    dot = runner.invoke(main, ["draw", neuron, "--palette", "colorblind", "--format", "dot"]).output
+    assert f'<font color="{blind.value}">2.00</font><br/><font color="{blind.grad}"><i>-0.20</i></font>' in dot
+    c = load(root, "neuron")
+    assert runner.invoke(main, ["draw", neuron]).output == to_svg(c, c.run())  # the default is green and red, as before
+    assert "font-style" not in to_svg(c, c.run(), palette="default")
+    with pytest.raises(ValueError, match="palettes: default, colorblind"):
+        to_svg(c, palette="pink")
+    wrong = runner.invoke(main, ["draw", neuron, "--palette", "pink"])
+    assert wrong.exit_code == 2 and "'pink' is not one of 'default', 'colorblind'" in wrong.output

@@ -492,3 +492,33 @@ def test_a_big_picture_draws_what_is_in_sight_and_an_overview_from_afar(tab, tmp
     far = tab.evaluate(labels)
     tab.evaluate(f"for (let k = 0; k <= {n // 2}; k++) window.circuitsim.goto(k)")  # message by message
     assert tab.evaluate(labels) == far and {pending for _, pending, _ in far} == {True, False}
+
+
+# -- the colour-blind palette --------------------------------------------------------------------
+
+
+LOOKS = """(() => {
+  const look = (e) => { const s = getComputedStyle(e); return [e instanceof SVGElement ? s.fill : s.color, s.fontStyle]; };
+  return { value: look(document.querySelector('.labels text.value')), grad: look(document.querySelector('.labels text.grad')),
+           message: look(document.getElementById('message')) };
+})()"""
+
+
+def test_pages_and_notebooks_take_the_colour_blind_palette(tab, tmp_path, root):
+    page = tmp_path / "blind.html"
+    result = invoke("explore", str(root / "circuits" / "neuron.yaml"), "--palette", "colorblind", "-o", str(page))
+    assert result.exit_code == 0, result.output
+    open_page(tab, page)
+    tab.evaluate("window.circuitsim.goto(25)")
+    looks = tab.evaluate(LOOKS)
+    assert looks["value"] == ["rgb(0, 114, 178)", "normal"] and looks["grad"] == ["rgb(213, 94, 0)", "italic"]
+    assert looks["message"] == ["rgb(213, 94, 0)", "italic"]  # a backward message: vermillion and italic
+    tab.evaluate("window.circuitsim.goto(3)")
+    assert tab.evaluate(LOOKS)["message"] == ["rgb(0, 114, 178)", "normal"]
+    lit = tab.evaluate("getComputedStyle(document.querySelector('.node.hl circle')).stroke")
+    assert lit == "rgb(0, 114, 178)"
+    explorer = circuitsim.load(root / "circuits" / "neuron.yaml").explore(palette="colorblind")
+    assert "--grad: #d55e00" in explorer.html and "#d62728" not in explorer.html
+    assert "--grad: #d62728" in circuitsim.load(root / "circuits" / "neuron.yaml").explore().html  # the default: red
+    with pytest.raises(ValueError, match="unknown palette 'pink'"):
+        circuitsim.load(root / "circuits" / "neuron.yaml").explore(palette="pink")

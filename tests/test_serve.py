@@ -206,3 +206,10 @@ def test_the_inputs_panel_sits_beside_the_picture_and_folds(served, tab):
     assert tab.is_hidden("#inputs input[name=x0]") and tab.get_attribute("#inputs-fold", "aria-expanded") == "false"
     tab.click("#inputs-fold")
     assert tab.is_visible("#inputs input[name=x0]") and box("#picture")["x"] == picture["x"]
+
+
+def test_serve_takes_the_colour_blind_palette(neuron):
+    with TestClient(create_app(neuron, palette="colorblind"), base_url="http://127.0.0.1") as c:
+        assert "--grad: #d55e00" in c.get("/").text and c.get("/data").json()["palette"] == "colorblind"
+        neuron.write_text("gates: [")  # a broken file's page keeps the palette
+        assert "--grad: #d55e00" in c.get("/").text

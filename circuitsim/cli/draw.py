@@ -11,7 +11,7 @@ from circuitsim.cli.options import set_option
 from circuitsim.errors import missing_input
 from circuitsim.run.load import load
 
-__all__ = ["draw", "limit_note", "window_options"]
+__all__ = ["draw", "limit_note", "palette_option", "window_options"]
 
 
 def window_options(command):
@@ -19,6 +19,15 @@ def window_options(command):
     command = click.option("--all", "whole", is_flag=True, help="Draw the whole circuit even if it has more than 2,000 gates.")(command)
     command = click.option("--depth", type=click.IntRange(0), default=2, show_default=True, help="How far --around reaches, in wires.")(command)
     return click.option("--around", metavar="NODE", help="Draw only the nodes within --depth wires of NODE.")(command)
+
+
+palette_option = click.option(
+    "--palette",
+    type=click.Choice(["default", "colorblind"]),
+    default="default",
+    show_default=True,
+    help="default: values green, gradients red; colorblind: values blue, gradients vermillion and in italic (Okabe-Ito).",
+)
 
 
 def limit_note(file: str, circuit, around: str | None, whole: bool) -> None:
@@ -50,9 +59,10 @@ def limit_note(file: str, circuit, around: str | None, whole: bool) -> None:
     help="Draw the gates inside each module instance, in a shaded box per instance (default: an instance is one box).",
 )
 @window_options
+@palette_option
 @plugin_option
 @handle_errors
-def draw(file, output, fmt, sets, sample, precision, no_values, expand, around, depth, whole, plugins):
+def draw(file, output, fmt, sets, sample, precision, no_values, expand, around, depth, whole, palette, plugins):
     """Draw FILE: gates as circles with their operator, each wire with its value (green,
     above) and gradient (red, below). A module instance is one box unless --expand. A circuit
     of more than 2,000 gates is drawn as the gates nearest its outputs, unless --around or --all.
@@ -63,6 +73,7 @@ def draw(file, output, fmt, sets, sample, precision, no_values, expand, around, 
       circuitsim draw circuits/neuron.yaml --set x0=-1,0,1 --sample 2 -o neuron.png
       circuitsim draw circuits/sort3.yaml --expand -o sort3.svg
       circuitsim draw circuits/mlp_relu.yaml --around h1_0 --depth 1 --format dot
+      circuitsim draw circuits/neuron.yaml --palette colorblind -o neuron.svg
     """
     if no_values and sets:
         raise click.UsageError("--set gives values to draw; it makes no sense with --no-values")
@@ -86,7 +97,7 @@ def draw(file, output, fmt, sets, sample, precision, no_values, expand, around, 
     from circuitsim.draw import LIMIT, render, save
 
     limit = None if whole else LIMIT
-    picture = render(circuit, result, fmt=fmt, precision=precision, sample=sample, expand=expand, around=around, depth=depth, limit=limit)
+    picture = render(circuit, result, fmt=fmt, precision=precision, sample=sample, expand=expand, around=around, depth=depth, limit=limit, palette=palette)
     limit_note(file, circuit, around, whole)
     if output is None:
         click.echo(picture, nl=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from circuitsim.base.fileio import atomic_write
-from circuitsim.cli.draw import limit_note, window_options
+from circuitsim.cli.draw import limit_note, palette_option, window_options
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.cli.options import set_option
 from circuitsim.run.load import load
@@ -24,9 +24,10 @@ precision_option = click.option("--precision", type=click.IntRange(0, 12), defau
 @set_option
 @precision_option
 @window_options
+@palette_option
 @plugin_option
 @handle_errors
-def explore(file, output, sets, precision, around, depth, whole, plugins):
+def explore(file, output, sets, precision, around, depth, whole, palette, plugins):
     """Write one self-contained HTML page (no network) that draws FILE and plays both passes
     message by message: play, step, a slider, speed; click a wire for its value, gradient and
     the contributions that made it. A circuit of more than 2,000 gates is drawn as the gates
@@ -37,12 +38,13 @@ def explore(file, output, sets, precision, around, depth, whole, plugins):
       circuitsim explore circuits/neuron.yaml -o neuron.html
       circuitsim explore circuits/fanout.yaml --set x=1
       circuitsim explore circuits/mlp_relu.yaml --around h1_0 --depth 1
+      circuitsim explore circuits/neuron.yaml --palette colorblind
     """
     from circuitsim.draw import LIMIT
     from circuitsim.explore import html, payload
 
     circuit = load(file, plugins=plugins)
-    data = payload(circuit, sets, precision=precision, around=around, depth=depth, limit=None if whole else LIMIT)
+    data = payload(circuit, sets, precision=precision, around=around, depth=depth, limit=None if whole else LIMIT, palette=palette)
     limit_note(file, circuit, around, whole)
     for warning in data["warnings"]:
         click.echo(f"warning: {warning}", err=True)
@@ -60,9 +62,10 @@ def explore(file, output, sets, precision, around, depth, whole, plugins):
 @set_option
 @precision_option
 @window_options
+@palette_option
 @plugin_option
 @handle_errors
-def serve(file, host, port, sets, precision, around, depth, whole, plugins):
+def serve(file, host, port, sets, precision, around, depth, whole, palette, plugins):
     """Serve the explorer page of FILE live: saving FILE re-runs it and the page follows;
     inputs can be edited in the page; a broken file shows its errors over the last good
     picture. Needs the serve extra: python -m pip install 'circuitsim-backprop[serve]'.
@@ -81,7 +84,7 @@ def serve(file, host, port, sets, precision, around, depth, whole, plugins):
     from circuitsim.draw import LIMIT
 
     window = {"around": around, "depth": depth, "limit": None if whole else LIMIT}
-    app = create_app(file, sets=sets, precision=precision, plugins=plugins, host=host, window=window)
+    app = create_app(file, sets=sets, precision=precision, plugins=plugins, host=host, window=window, palette=palette)
     try:
         sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     except OSError as exc:

@@ -25,7 +25,7 @@ from circuitsim.draw import window
 from circuitsim.draw.dot import write_dot
 from circuitsim.draw.model import Group, Node, Picture, Records, Wire, picture
 from circuitsim.draw.raster import write_raster
-from circuitsim.draw.style import FONT, GRAD_COLOUR, VALUE_COLOUR
+from circuitsim.draw.style import FONT, GRAD_COLOUR, PALETTES, VALUE_COLOUR, Palette, palette_named
 from circuitsim.draw.svg import Parts, svg_parts, write_svg
 from circuitsim.draw.window import LIMIT
 from circuitsim.errors import CircuitError
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 FORMATS = ("svg", "dot", "png", "pdf")
 SUFFIXES = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".png": "png", ".pdf": "pdf"}
 
-__all__ = ["FONT", "FORMATS", "LIMIT", "SUFFIXES", "Drawing", "GRAD_COLOUR", "VALUE_COLOUR", "Group", "Node", "Picture", "Wire", "Parts", "picture", "render", "render_parts", "to_dot", "to_svg"]
+__all__ = ["FONT", "FORMATS", "LIMIT", "PALETTES", "SUFFIXES", "Drawing", "GRAD_COLOUR", "Palette", "VALUE_COLOUR", "Group", "Node", "Picture", "Wire", "Parts", "picture", "render", "render_parts", "to_dot", "to_svg"]
 
 
 def render(
@@ -51,6 +51,7 @@ def render(
     depth: int = 2,
     limit: int | None = None,
     highlight: Collection[str] = (),
+    palette: str = "default",
 ) -> str | bytes:
     """A picture of ``circuit`` in format ``fmt`` (``svg``, ``dot``: text; ``png``, ``pdf``:
     bytes), with ``result``'s values and gradients if given.
@@ -59,11 +60,13 @@ def render(
     ``expand`` their gates in a shaded rectangle each. ``around`` draws only the nodes within
     ``depth`` wires of that node; a circuit of more than ``limit`` gates is drawn as the
     widest window upstream of its outputs that holds at most ``limit`` gates. The nodes named
-    in ``highlight`` are drawn on a marker (SVG, PNG, PDF).
+    in ``highlight`` are drawn on a marker (SVG, PNG, PDF). ``palette``: ``default`` (values
+    green, gradients red) or ``colorblind`` (Okabe-Ito blue and vermillion, gradients also in
+    italic).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown picture format {fmt!r}; formats: {', '.join(FORMATS)}")
-    pic = _picture(circuit, result, precision=precision, sample=sample, expand=expand, around=around, depth=depth, limit=limit)
+    pic = _picture(circuit, result, precision=precision, sample=sample, expand=expand, around=around, depth=depth, limit=limit, palette=palette)
     pic.highlight = frozenset(highlight)
     if fmt == "svg":
         return write_svg(pic)
@@ -75,7 +78,7 @@ def render(
 def render_parts(circuit: Circuit, result: Result | None = None, *, styled: bool = True, **options) -> Parts:
     """The SVG picture of :func:`render` (options as for it) in pieces, each element with the
     box it covers, for a page that creates only the elements in view (unless ``styled``, it
-    takes the look of wires and labels from :data:`~circuitsim.draw.svg.STYLE`)."""
+    takes the look of wires and labels from :func:`~circuitsim.draw.svg.page_style`)."""
     return svg_parts(_picture(circuit, result, **options), styled=styled)
 
 
@@ -122,7 +125,8 @@ def save(path, picture: str | bytes) -> None:
             handle.write(picture)
 
 
-def _picture(circuit, result, *, precision=2, sample=0, expand=False, around=None, depth=2, limit=None) -> Picture:
+def _picture(circuit, result, *, precision=2, sample=0, expand=False, around=None, depth=2, limit=None, palette="default") -> Picture:
+    look = palette_named(palette)
     centre = around
     nodes = Records(circuit.nodes)
     total = sum(1 for n in nodes if nodes[n].kind == "gate")
@@ -135,6 +139,7 @@ def _picture(circuit, result, *, precision=2, sample=0, expand=False, around=Non
         caption = f"{_gates(nodes, only)} of {total:,} gates: those within {reach} wires upstream of the outputs"
     pic = picture(circuit, result, precision=precision, sample=sample, expand=expand, only=only)
     pic.caption = "; ".join(text for text in (caption, pic.caption) if text)
+    pic.palette = look
     return pic
 
 

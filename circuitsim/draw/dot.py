@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape
 
 from circuitsim.draw.model import Node, Picture, Wire
 from circuitsim.draw.scene import box_id
-from circuitsim.draw.style import EDGE, GRAD_COLOUR, SHADE, VALUE_COLOUR
+from circuitsim.draw.style import EDGE, SHADE
 
 __all__ = ["write_dot"]
 
@@ -63,10 +63,12 @@ def _dot_wire(pic: Picture, w: Wire) -> str:
     source, target = pic.nodes[w.source], pic.nodes[w.target]
     attrs = []
     parts = []
+    pal = pic.palette
     if w.value is not None:
-        parts.append(f'<font color="{VALUE_COLOUR}">{escape(w.value)}</font>')
+        parts.append(f'<font color="{pal.value}">{escape(w.value)}</font>')
     if w.grad is not None:
-        parts.append(f'<font color="{GRAD_COLOUR}">{escape(w.grad)}</font>')
+        grad = f"<i>{escape(w.grad)}</i>" if pal.italic_grads else escape(w.grad)
+        parts.append(f'<font color="{pal.grad}">{grad}</font>')
     if parts:
         attrs.append(f"label=<{'<br/>'.join(parts)}>")
     if target.kind == "junction":

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from circuitsim.draw.style import PALETTES, Palette
 from circuitsim.netlist.flatten import MODULE_INPUT, MODULE_OUTPUT
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class Picture:
     groups: dict[str, Group] = field(default_factory=dict)
     numbers: bool = False  # whether the wires carry a run's numbers
     highlight: frozenset[str] = frozenset()  # circuit nodes drawn on a marker (`circuitsim diff`)
+    palette: Palette = PALETTES["default"]  # how values and gradients look
 
 
 class Records(dict):

@@ -1,7 +1,43 @@
 """The look of a drawing: colours and sizes (px), shared by the layout and the writers."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 VALUE_COLOUR = "#1a8f1a"  # green: forward values, above the wires
 GRAD_COLOUR = "#d62728"  # red: gradients, below the wires
+
+
+@dataclass(frozen=True)
+class Palette:
+    """How values and gradients are told apart: their colours, the light tints of a gate
+    that a page highlights, and whether gradients are also in italic (a cue without colour)."""
+
+    name: str
+    value: str
+    grad: str
+    value_tint: str
+    grad_tint: str
+    italic_grads: bool = False
+
+
+PALETTES = {
+    "default": Palette("default", VALUE_COLOUR, GRAD_COLOUR, "#eaf6ea", "#fbeaea"),
+    # Okabe and Ito's blue and vermillion, which readers with any common colour vision
+    # deficiency tell apart; gradients in italic too, so that colour is never the only cue.
+    "colorblind": Palette("colorblind", "#0072b2", "#d55e00", "#e5f1f8", "#fbeee5", italic_grads=True),
+}
+
+
+def palette_named(name: str | Palette | None) -> Palette:
+    """The palette named ``name`` (``default`` or ``colorblind``); a ValueError naming them for another."""
+    if isinstance(name, Palette):
+        return name
+    if name is None:
+        return PALETTES["default"]
+    if name not in PALETTES:
+        raise ValueError(f"unknown palette {name!r}; palettes: {', '.join(PALETTES)}")
+    return PALETTES[name]
 INK = "#333333"
 FAINT = "#888888"
 HIGHLIGHT = "#ffe680"  # behind a node a diff or a search points at (yellow: apart from green and red)

@@ -18,23 +18,9 @@ from xml.sax.saxutils import quoteattr as _quoteattr
 from circuitsim.draw.geometry import Box, text_width
 from circuitsim.draw.model import Node, Picture, Wire
 from circuitsim.draw.scene import Scene
-from circuitsim.draw.style import (
-    ARROW,
-    ASCENT,
-    EDGE,
-    FAINT,
-    FONT,
-    GRAD_COLOUR,
-    HIGHLIGHT,
-    HIGHLIGHT_EDGE,
-    INK,
-    MARGIN,
-    NAME_FONT,
-    SHADE,
-    VALUE_COLOUR,
-)
+from circuitsim.draw.style import ARROW, ASCENT, EDGE, FAINT, FONT, HIGHLIGHT, HIGHLIGHT_EDGE, INK, MARGIN, NAME_FONT, SHADE, Palette
 
-__all__ = ["LAYERS", "STYLE", "Parts", "svg_parts", "write_svg"]
+__all__ = ["LAYERS", "Parts", "page_style", "svg_parts", "write_svg"]
 
 ARROW_ID = "circuitsim-arrow"
 
@@ -76,15 +62,15 @@ def write_svg(pic: Picture, *, browser: bool = True) -> str:
 
 def svg_parts(pic: Picture, *, browser: bool = True, styled: bool = True) -> Parts:
     """Lay ``pic`` out and write each of its elements (see :class:`Parts`). Unless ``styled``,
-    wires and labels leave their look to the page's stylesheet, :data:`STYLE` (the texts of a
-    big drawing are mostly these attributes)."""
+    wires and labels leave their look to the page's stylesheet, :func:`page_style` (the texts
+    of a big drawing are mostly these attributes)."""
     scene = Scene(pic)
     items = [("frames", scene.frame[name], _frame(scene, name)) for name in sorted(scene.frame, key=lambda name: name.count("/"))]
     line = WIRE_LOOK if styled else ""
     items += [("wires", _wire_box(scene, k), _wire(scene, k, w, line)) for k, w in enumerate(pic.wires)]
     items += [("nodes", _node_box(scene, n), _node(scene, n)) for n in pic.nodes.values()]
     items += [("frames", _node_box(scene, n), _marker(n, _node_box(scene, n))) for n in pic.nodes.values() if n.owner in pic.highlight and n.kind != "junction"]
-    looks = {cls: _label_look(cls, browser) if styled else "" for cls in ("value", "grad")}
+    looks = {cls: _label_look(cls, browser, pic.palette) if styled else "" for cls in ("value", "grad")}
     items += [
         ("labels", functools.reduce(Box.union, (box for _, _, box in scene.labels[k])), _labels(pic, w, scene.labels[k], looks))
         for k, w in enumerate(pic.wires)
@@ -180,17 +166,23 @@ def _wire(scene: Scene, k: int, w: Wire, look: str) -> str:
     )
 
 
-def _label_look(cls: str, browser: bool) -> str:
+def _label_look(cls: str, browser: bool, palette: Palette) -> str:
     halo = ' stroke="white" stroke-width="3" paint-order="stroke"' if browser else ""  # cairosvg has no paint-order
-    return f' fill="{VALUE_COLOUR if cls == "value" else GRAD_COLOUR}" text-anchor="middle" font-size="{FONT}"{halo}'
+    italic = ' font-style="italic"' if cls == "grad" and palette.italic_grads else ""
+    return f' fill="{palette.value if cls == "value" else palette.grad}" text-anchor="middle" font-size="{FONT}"{italic}{halo}'
 
 
 WIRE_LOOK = f' fill="none" stroke="{INK}" stroke-width="1.3"'
-STYLE = (  # the same looks, for a page's stylesheet (svg_parts(styled=False))
-    f"svg .wire > path {{ fill: none; stroke: {INK}; stroke-width: 1.3; }}\n"
-    f"svg .labels text {{ text-anchor: middle; font-size: {FONT}px; stroke: white; stroke-width: 3px; paint-order: stroke; }}\n"
-    f"svg .labels text.value {{ fill: {VALUE_COLOUR}; }}\nsvg .labels text.grad {{ fill: {GRAD_COLOUR}; }}\n"
-)
+
+
+def page_style(palette: Palette) -> str:
+    """The looks of wires and labels, for a page's stylesheet (``svg_parts(styled=False)``)."""
+    italic = " font-style: italic;" if palette.italic_grads else ""
+    return (
+        f"svg .wire > path {{ fill: none; stroke: {INK}; stroke-width: 1.3; }}\n"
+        f"svg .labels text {{ text-anchor: middle; font-size: {FONT}px; stroke: white; stroke-width: 3px; paint-order: stroke; }}\n"
+        f"svg .labels text.value {{ fill: {palette.value}; }}\nsvg .labels text.grad {{ fill: {palette.grad};{italic} }}\n"
+    )
 
 
 def _labels(pic: Picture, w: Wire, placed: list, looks: dict) -> str:
@@ -281,9 +273,11 @@ def _legend(scene: Scene, left: float, top: float) -> tuple[list[str], float, fl
     """
     pic = scene.pic
     size = NAME_FONT + 1
-    lines: list[list[tuple[str, str]]] = []  # (text, colour); a "dot" text draws a junction
+    lines: list[list[tuple]] = []  # (text, colour[, font style]); a "dot" text draws a junction
     if pic.numbers:
-        lines.append([("value", VALUE_COLOUR), (" above a wire (forward pass), ", FAINT), ("gradient", GRAD_COLOUR), (" below it (backward pass)", FAINT)])
+        pal = pic.palette
+        grad = ("gradient", pal.grad, "italic") if pal.italic_grads else ("gradient", pal.grad)
+        lines.append([("value", pal.value), (" above a wire (forward pass), ", FAINT), grad, (" below it (backward pass)", FAINT)])
     if any(n.kind == "junction" for n in pic.nodes.values()):
         then = ": the gradients after it add up to the one before" if pic.numbers else ""
         lines.append([("dot", INK), (f"a value fans out{then}", FAINT)])
@@ -295,9 +289,13 @@ def _legend(scene: Scene, left: float, top: float) -> tuple[list[str], float, fl
         if line[0][0] == "dot":
             items.append(f'<circle cx="{x + 3:.1f}" cy="{baseline - ASCENT * size / 2:.1f}" r="3" fill="{INK}"/>')
             x, line = x + 12, line[1:]
-        spans = "".join(f'<tspan fill="{colour}">{escape(text)}</tspan>' for text, colour in line)
+        spans = "".join(f'<tspan fill="{span[1]}"{_font_style(span)}>{escape(span[0])}</tspan>' for span in line)
         items.append(f'<text x="{x:.1f}" y="{baseline:.1f}" font-size="{size}" xml:space="preserve">{spans}</text>')
-        width = max(width, x - left + text_width(" ".join(text for text, _ in line), size))
+        width = max(width, x - left + text_width(" ".join(span[0] for span in line), size))
     if not items:
         return [], 0.0, 0.0
     return [f'<g class="legend">{"".join(items)}</g>'], len(lines) * (size + 6), width
+
+
+def _font_style(span: tuple) -> str:
+    return f' font-style="{span[2]}"' if len(span) > 2 else ""

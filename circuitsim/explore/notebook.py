@@ -25,12 +25,13 @@ class Explorer:
     """The player over one run of ``circuit`` on ``inputs``; made by :meth:`Circuit.explore`.
 
     ``html`` is the self-contained page, :meth:`save` writes it to a file, and a notebook shows
-    it inline, ``height`` pixels high and as wide as the cell.
+    it inline, ``height`` pixels high and as wide as the cell; ``palette``: ``default`` or
+    ``colorblind``.
     """
 
-    def __init__(self, circuit: Circuit, inputs: Mapping[str, Any] | None = None, *, precision: int = 2, height: int = 560) -> None:
+    def __init__(self, circuit: Circuit, inputs: Mapping[str, Any] | None = None, *, precision: int = 2, height: int = 560, palette: str = "default") -> None:
         self.circuit = circuit
-        self.data = payload(circuit, inputs, precision=precision)
+        self.data = payload(circuit, inputs, precision=precision, palette=palette)
         self.height = height
 
     @property

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 from circuitsim.base.show import json_number
 from circuitsim.draw import LIMIT, render_parts
 from circuitsim.draw.model import number as draw_number
-from circuitsim.draw.style import ASCENT, BRANCH_PLACES, CHAR, CLEAR, FONT, GAP, PLACES
-from circuitsim.draw.svg import STYLE
+from circuitsim.draw.style import ASCENT, BRANCH_PLACES, CHAR, CLEAR, FONT, GAP, PLACES, palette_named
+from circuitsim.draw.svg import page_style
 from circuitsim.errors import CircuitError, CircuitErrors
 from circuitsim.plan.trace import describe
 
@@ -52,6 +52,7 @@ def payload(
     around: str | None = None,
     depth: int = 2,
     limit: int | None = LIMIT,
+    palette: str = "default",
 ) -> dict:
     """Run ``circuit`` on ``inputs`` (defaults fill the rest) and gather what the page shows.
 
@@ -60,7 +61,9 @@ def payload(
     outputs (``limit=None``: the whole circuit). Raises :class:`~circuitsim.CircuitError` for
     an input without a default that ``inputs`` does not give, and for a batch (the page plays
     one sample). Warnings of the run (NaN or infinity) are in ``warnings``, for the page to show.
+    ``palette``: ``default`` or ``colorblind``, as for :func:`circuitsim.draw.render`.
     """
+    palette_named(palette)  # a ValueError naming the palettes, before any work
     inputs = dict(inputs or {})
     nodes = circuit.nodes
     for name, default in circuit.inputs.items():
@@ -71,7 +74,7 @@ def payload(
         result = circuit.run(inputs, trace=True)
     if result.batch is not None:
         raise CircuitError(f"the explorer plays one sample, not a batch of {result.batch}: give each input one number")
-    window = {"precision": precision, "around": around, "depth": depth, "limit": limit, "styled": False}
+    window = {"precision": precision, "around": around, "depth": depth, "limit": limit, "styled": False, "palette": palette}
     views = [_view("folded", render_parts(circuit, result, **window))]
     if nodes.instances:
         views.append(_view("unfolded", render_parts(circuit, result, expand=True, **window)))
@@ -83,6 +86,7 @@ def payload(
         "names": [n for n in nodes if nodes[n].kind != "const"],
         "inputs": {name: json_number(result.values[name]) for name in circuit.inputs},
         "precision": precision,
+        "palette": palette,
         "errors": [],
         "warnings": [str(w.message) for w in caught],
     }
@@ -156,18 +160,29 @@ def error_payload(error: CircuitError) -> dict:
     return {"errors": [str(e) for e in errors]}
 
 
-def html(data: dict, *, live: bool = False) -> str:
-    """The self-contained page for ``data`` (a :func:`payload`); ``live`` for ``circuitsim serve``."""
+def html(data: dict, *, live: bool = False, palette: str | None = None) -> str:
+    """The self-contained page for ``data`` (a :func:`payload`); ``live`` for ``circuitsim serve``;
+    ``palette`` (default: the payload's) colours it."""
     title = data.get("circuit") or "circuitsim"
     return (
         _asset("page.html")
         .replace("__TITLE__", _escape(title))
         .replace("__POLICY__", LIVE_POLICY if live else STATIC_POLICY)
-        .replace("/*__STYLE__*/", _asset("player.css") + STYLE)
+        .replace("/*__STYLE__*/", _asset("player.css") + _colours(palette or data.get("palette")))
         .replace("/*__SCRIPT__*/", "\n".join(_asset(name) for name in SCRIPTS))
         .replace("__LIVE__", "true" if live else "false")
         .replace("__DATA__", _script_json(data))
     )
+
+
+def _colours(name: str | None) -> str:
+    """The palette's colours for the page's stylesheet: the numbers on the drawing, the message
+    line, the highlights (and gradients in italic, where the palette says so)."""
+    pal = palette_named(name)
+    rules = f":root {{ --value: {pal.value}; --grad: {pal.grad}; --value-tint: {pal.value_tint}; --grad-tint: {pal.grad_tint}; }}\n"
+    if pal.italic_grads:
+        rules += "#message.backward, #inspect .grad, .grad-cue { font-style: italic; }\n"
+    return rules + page_style(pal)
 
 
 def _asset(name: str) -> str:

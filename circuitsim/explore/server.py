@@ -46,10 +46,11 @@ HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Re
 class Source:
     """The circuit file being served, loaded again whenever it or one of its modules changes."""
 
-    def __init__(self, path: str | os.PathLike, *, sets: Mapping[str, Any] | None = None, precision: int = 2, plugins=(), window=None) -> None:
+    def __init__(self, path: str | os.PathLike, *, sets: Mapping[str, Any] | None = None, precision: int = 2, plugins=(), window=None, palette: str = "default") -> None:
         self.path = str(path)
         self.sets = dict(sets or {})
         self.precision = precision
+        self.palette = palette
         self.window = dict(window or {})  # around, depth, limit: as for payload
         self.plugins = tuple(plugins)
         self.files = [self.path]  # the file and the module files of its last good load
@@ -92,28 +93,29 @@ class Source:
         except CircuitError as exc:
             return error_payload(exc)
         try:
-            self.last_good = payload(circuit, {**self.sets, **(overrides or {})}, precision=self.precision, **self.window)
+            self.last_good = payload(circuit, {**self.sets, **(overrides or {})}, precision=self.precision, palette=self.palette, **self.window)
             return self.last_good
         except CircuitError as exc:
             inputs = {name: overrides.get(name, self.sets.get(name, default)) for name, default in circuit.inputs.items()}
             return error_payload(exc) | {"inputs": inputs}
 
 
-def create_app(path: str | os.PathLike, *, sets=None, precision: int = 2, plugins=(), host: str = "127.0.0.1", window=None) -> Starlette:
+def create_app(path: str | os.PathLike, *, sets=None, precision: int = 2, plugins=(), host: str = "127.0.0.1", window=None, palette: str = "default") -> Starlette:
     """The ASGI app serving the explorer of the circuit file at ``path`` (``window``: the
-    ``around``, ``depth`` and ``limit`` of the part drawn, as for :func:`~circuitsim.explore.payload`).
+    ``around``, ``depth`` and ``limit`` of the part drawn, and ``palette``, as for
+    :func:`~circuitsim.explore.payload`).
 
     Requests must name this machine (``Host: 127.0.0.1`` or ``localhost``) unless ``host`` is
     an address other machines reach, so that a web page elsewhere cannot read it through DNS.
     """
-    source = Source(path, sets=sets, precision=precision, plugins=plugins, window=window)
+    source = Source(path, sets=sets, precision=precision, plugins=plugins, window=window, palette=palette)
 
     async def page(request: Request) -> Response:
         data = await run_in_threadpool(source.payload)
         if data["errors"] and source.last_good is not None:  # a page opened on a broken file
             data = source.last_good | {"errors": data["errors"]}
         headers = HEADERS | {"Content-Security-Policy": LIVE_POLICY}
-        return HTMLResponse(html(data, live=True), headers=headers)
+        return HTMLResponse(html(data, live=True, palette=source.palette), headers=headers)
 
     async def data(request: Request) -> Response:
         overrides = {}

@@ -107,10 +107,10 @@ view.pulse = function (route, m, millis, text) {
   const lengths = paths.map((p) => p.getTotalLength());
   const total = lengths.reduce((a, b) => a + b, 0);
   if (!total) return;
-  const colour = forward ? "#1a8f1a" : "#d62728";
+  const colour = getComputedStyle(document.documentElement).getPropertyValue(forward ? "--value" : "--grad").trim();
   const g = document.createElementNS(SVG_NS, "g");
   g.setAttribute("class", "pulse");
-  g.innerHTML = `<circle r="5.5" fill="${colour}"/><text fill="${colour}" x="8" y="-8"></text>`;
+  g.innerHTML = `<circle r="5.5" fill="${colour}"/><text${forward ? "" : ' class="grad-cue"'} fill="${colour}" x="8" y="-8"></text>`;
   g.lastChild.textContent = text;
   this.layers.overlay.appendChild(g);
   const start = performance.now();
