@@ -433,7 +433,7 @@ def page_data(page_path):
 
 def drawn_gates(page_path):
     data = page_data(page_path)
-    return {re.search(r'data-node="([^"]+)"', item[5]).group(1) for item in data["views"][0]["items"] if 'class="node gate"' in item[5]}
+    return {item[5]["node"] for item in data["views"][0]["items"] if item[5]["kind"] == "node gate"}
 
 
 def test_a_big_circuit_is_drawn_in_part_as_draw_draws_it(tmp_path, monkeypatch, tab):

@@ -26,7 +26,7 @@ from circuitsim.draw.dot import write_dot
 from circuitsim.draw.model import Group, Node, Picture, Records, Wire, picture
 from circuitsim.draw.raster import write_raster
 from circuitsim.draw.style import FONT, GRAD_COLOUR, PALETTES, VALUE_COLOUR, Palette, palette_named
-from circuitsim.draw.svg import Parts, svg_parts, write_svg
+from circuitsim.draw.svg import Items, svg_items, write_svg
 from circuitsim.draw.window import LIMIT
 from circuitsim.errors import CircuitError
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 FORMATS = ("svg", "dot", "png", "pdf")
 SUFFIXES = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".png": "png", ".pdf": "pdf"}
 
-__all__ = ["FONT", "FORMATS", "LIMIT", "PALETTES", "SUFFIXES", "Drawing", "GRAD_COLOUR", "Palette", "VALUE_COLOUR", "Group", "Node", "Picture", "Wire", "Parts", "picture", "render", "render_parts", "to_dot", "to_svg"]
+__all__ = ["FONT", "FORMATS", "LIMIT", "PALETTES", "SUFFIXES", "Drawing", "GRAD_COLOUR", "Palette", "VALUE_COLOUR", "Group", "Node", "Picture", "Wire", "Items", "picture", "render", "render_items", "to_dot", "to_svg"]
 
 
 def render(
@@ -75,11 +75,11 @@ def render(
     return write_raster(pic, fmt)
 
 
-def render_parts(circuit: Circuit, result: Result | None = None, *, styled: bool = True, **options) -> Parts:
-    """The SVG picture of :func:`render` (options as for it) in pieces, each element with the
-    box it covers, for a page that creates only the elements in view (unless ``styled``, it
-    takes the look of wires and labels from :func:`~circuitsim.draw.svg.page_style`)."""
-    return svg_parts(_picture(circuit, result, **options), styled=styled)
+def render_items(circuit: Circuit, result: Result | None = None, **options) -> Items:
+    """The SVG picture of :func:`render` (options as for it) as data: each element with the box
+    it covers and every coordinate it is drawn at (see :func:`~circuitsim.draw.svg.markup`), for
+    a page that creates only the elements in view."""
+    return svg_items(_picture(circuit, result, **options))
 
 
 def to_svg(circuit: Circuit, result: Result | None = None, **options) -> str:

@@ -28,7 +28,8 @@ CAREFUL_WIRES = 2500  # above this many wires, labels are placed without looking
 
 class Labelling:
     """The labels of a :class:`~circuitsim.draw.scene.Scene`: ``labels[k]`` are wire k's
-    texts, classes and boxes; ``marks[k]`` where its ``×n`` mark goes."""
+    texts, classes and boxes, ``label_places[k]`` the segment of its route they are on and how
+    far along it (``(i, t)``); ``marks[k]`` where its ``×n`` mark goes."""
 
     def _mark(self, k: int, w: Wire) -> None:
         """The ``×n`` mark of a wire that drives several ports of one gate, and its arrowhead."""
@@ -70,26 +71,27 @@ class Labelling:
         # A branch after a junction is labelled towards its gate, where branches have parted.
         places = BRANCH_PLACES if self.pic.nodes[wire.source].kind == "junction" else PLACES
         own = route[: self.trunk_points.get(k, len(route))]  # a trunk is labelled before its bus
-        segments = sorted(zip(own, own[1:]), key=lambda ab: -math.dist(*ab))[:SEGMENTS_TRIED]
+        segments = sorted(enumerate(zip(own, own[1:])), key=lambda ab: -math.dist(*ab[1]))[:SEGMENTS_TRIED]
         if not self.careful:  # no search: the middle of the longest segment
-            a, b = segments[0]
-            best = (0.0, [label_box(a, b, 0.5, text, cls) for text, cls in texts])
+            i, (a, b) = segments[0]
+            best = (0.0, [label_box(a, b, 0.5, text, cls) for text, cls in texts], (i, 0.5))
             segments = []
         else:
             best = None
-        for a, b in segments:
+        for i, (a, b) in segments:
             for t in places:
                 boxes = [label_box(a, b, t, text, cls) for text, cls in texts]
                 cost = slant(a, b)
                 for box in boxes:
                     cost += self.grid.cost(box, k, best[0] - cost if best else math.inf)
                 if best is None or cost < best[0]:
-                    best = (cost, boxes)
+                    best = (cost, boxes, (i, t))
                 if cost < 1:
                     break
             if best[0] < 1:
                 break
         for box in best[1]:
             self.grid.add_box(box)
+        self.label_places[k] = best[2]
         return [(text, cls, box) for (text, cls), box in zip(texts, best[1])]
 

@@ -74,6 +74,7 @@ class Scene(Routing, Labelling):
         for n in pic.nodes.values():
             self._keep_clear(n)
         self.frame_titles = {name: self._frame_title(name, f) for name, f in self.frame.items()}
+        self.label_places: dict[int, tuple[int, float]] = {}
         self.labels = {k: self._labels(k, w) for k, w in enumerate(pic.wires) if w.value is not None or w.grad is not None}
 
     # -- layout ----------------------------------------------------------------------------

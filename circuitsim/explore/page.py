@@ -4,10 +4,11 @@
 data: the messages as columns (the page makes ``steps`` from them, exactly as
 ``circuitsim trace --format jsonl`` writes them, and :func:`steps` does the same in Python),
 with the text of each; the picture (folded, and unfolded when the circuit has module
-instances) as its elements, each with the box it covers, so that the page creates only those
-in view; and the inputs.
-:func:`html` puts a payload into the page template with the player's script and style inline,
-so that the page needs nothing else: it opens from disk, with no network.
+instances) as the drawing's items, each its data with every coordinate it is drawn at and the
+box it covers, so that the page creates only those in view; and the inputs.
+:func:`html` puts a payload into the page template with the player's scripts (one part a
+file, made with what it needs in ``main.js``) and style inline, so that the page needs nothing
+else: it opens from disk, with no network.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from circuitsim.base.show import json_number
-from circuitsim.draw import LIMIT, render_parts
+from circuitsim.draw import LIMIT, render_items
 from circuitsim.draw.model import number as draw_number
-from circuitsim.draw.style import ASCENT, BRANCH_PLACES, CHAR, CLEAR, FONT, GAP, PLACES, palette_named
+from circuitsim.draw.style import ASCENT, BRANCH_PLACES, CLEAR, EDGE, FAINT, FONT, GAP, HIGHLIGHT, HIGHLIGHT_EDGE, INK, NAME_FONT, PLACES, SHADE, palette_named
 from circuitsim.draw.svg import page_style
 from circuitsim.errors import CircuitError, CircuitErrors
 from circuitsim.plan.trace import describe
@@ -41,7 +42,8 @@ LIVE_POLICY = STATIC_POLICY + "; connect-src 'self'"
 
 _WARNINGS = threading.Lock()  # catch_warnings is process-wide: one run at a time records them
 
-SCRIPTS = ("player.js", "view.js", "numbers.js", "navigate.js", "fold.js", "labels.js", "inspect.js", "live.js")  # one script, in this order
+# One script, in this order: each file a part made with what it needs (see main.js).
+SCRIPTS = ("markup.js", "messages.js", "labels.js", "fold.js", "drawing.js", "inspect.js", "player.js", "navigate.js", "live.js", "main.js")
 
 
 def payload(
@@ -74,10 +76,10 @@ def payload(
         result = circuit.run(inputs, trace=True)
     if result.batch is not None:
         raise CircuitError(f"the explorer plays one sample, not a batch of {result.batch}: give each input one number")
-    window = {"precision": precision, "around": around, "depth": depth, "limit": limit, "styled": False, "palette": palette}
-    views = [_view("folded", render_parts(circuit, result, **window))]
+    window = {"precision": precision, "around": around, "depth": depth, "limit": limit, "palette": palette}
+    views = [_view("folded", render_items(circuit, result, **window))]
     if nodes.instances:
-        views.append(_view("unfolded", render_parts(circuit, result, expand=True, **window)))
+        views.append(_view("unfolded", render_items(circuit, result, expand=True, **window)))
     return {
         "circuit": circuit.name,
         "trace": _columns(result.trace, nodes, precision),
@@ -142,16 +144,19 @@ def _columns(trace: list, nodes, precision: int) -> dict:
     return {"pass": "".join(kinds), "names": list(names), "ports": list(ports)} | cols
 
 
-# How the drawing sizes and places a wire's labels, for the page to put them back on a wire
-# that folding stretched (see draw.geometry.label_box and Grid.cost).
-LABELS = {"font": FONT, "char": CHAR, "ascent": ASCENT, "gap": GAP, "clear": CLEAR, "places": PLACES, "branch_places": BRANCH_PLACES}
+# How the drawing looks and places a wire's labels, for the page to draw its items and to put
+# labels back on a wire that folding stretched (see draw.geometry.label_box and Grid.cost).
+LOOK = {
+    "ink": INK, "faint": FAINT, "shade": SHADE, "edge": EDGE, "highlight": HIGHLIGHT, "highlight_edge": HIGHLIGHT_EDGE, "font": FONT, "name_font": NAME_FONT,
+    "ascent": ASCENT, "gap": GAP, "clear": CLEAR, "places": PLACES, "branch_places": BRANCH_PLACES,
+}
 
 
-def _view(name: str, parts) -> dict:
-    """A drawing for the page: its head, its box, its elements with the box each covers, and
-    how its labels are placed."""
-    items = [[layer, math.floor(b.left), math.floor(b.top), math.ceil(b.right), math.ceil(b.bottom), markup] for layer, b, markup in parts.items]
-    return {"name": name, "head": parts.head.split("\n", 1)[1], "box": list(parts.view_box), "items": items, "labels": LABELS}
+def _view(name: str, drawing) -> dict:
+    """A drawing for the page: its head, its box, its items (each its layer, the box it covers
+    and its data, see :func:`circuitsim.draw.svg.markup`), and its look."""
+    items = [[layer, math.floor(b.left), math.floor(b.top), math.ceil(b.right), math.ceil(b.bottom), data] for layer, b, data in drawing.items]
+    return {"name": name, "head": drawing.head.split("\n", 1)[1], "box": list(drawing.view_box), "items": items, "look": LOOK}
 
 
 def error_payload(error: CircuitError) -> dict:

@@ -11,21 +11,27 @@
 // then as in the unfolded one inside the rectangle. A wire's labels stay on the segment they
 // were put on, however making room stretched or stitched it (see labels.js).
 
+function itemsOf(view) {
+  // A view's items, each {layer, x0, y0, x1, y1, d: its data, key: its name}, made once.
+  if (!view.made) view.made = view.items.map(([layer, x0, y0, x1, y1, d]) => ({ layer, x0, y0, x1, y1, d, key: d.key }));
+  return view.made;
+}
+
 function instancesOf(views) {
   // The top-level instances, as the folded drawing names their boxes.
-  return views.length < 2 ? [] : parsed(views[0]).filter((it) => it.key && it.key.startsWith("I|")).map((it) => it.key.slice(2));
+  return views.length < 2 ? [] : itemsOf(views[0]).filter((it) => it.key && it.key.startsWith("I|")).map((it) => it.key.slice(2));
 }
 
 function composed(views, unfolded) {
   // The items of the drawing with the instances of `unfolded` unfolded: {head, box, items}.
   const all = instancesOf(views);
   const names = [...unfolded].filter((u) => all.includes(u));
-  if (!names.length) return { ...views[0], items: parsed(views[0]) };
-  if (names.length === all.length) return { ...views[1], items: parsed(views[1]) };
-  const folded = parsed(views[0]), open = parsed(views[1]);
+  if (!names.length) return { ...views[0], items: itemsOf(views[0]) };
+  if (names.length === all.length) return { ...views[1], items: itemsOf(views[1]) };
+  const folded = itemsOf(views[0]), open = itemsOf(views[1]);
   const keys = (items) => new Map(items.filter((it) => it.key).map((it) => [it.key, it]));
   const fk = keys(folded), ok = keys(open);
-  const dots = (it) => (it.key || "").startsWith("J|");  // a fan-out's dots, on its wires (a bus: all along it)
+  const dots = (it) => it.d.kind === "junction";  // a fan-out's dots, on its wires (a bus: all along it)
   const nodes = folded.filter((it) => it.layer === "nodes" && !dots(it));
   const clear = (start, lo, hi, back) => {  // the first line from `start` on (back: back) that no node straddles
     let at = start, moved = true;
@@ -59,14 +65,14 @@ function composed(views, unfolded) {
   const top = (name) => (name ? name.split("/")[0] : null);
   const pinOf = (name, kind) => {  // the unfolded instance whose inlet (outlet) `name` is
     const it = fk.get("N|" + name);
-    return it && (it.attrs.class || "").includes(kind) ? room.get(it.attrs["data-instance"]) : undefined;
+    return it && it.d.kind === "node " + kind ? room.get(it.d.instance) : undefined;
   };
   const routes = new Map();  // wire key -> its route folded, as drawn here, and where each point came from
   const wires = new Map(), boundary = new Set();
   for (const it of folded) {
     if (it.layer !== "wires" || !it.key) continue;
-    const into = pinOf(it.attrs["data-to"], "inlet"), outOf = pinOf(it.attrs["data-from"], "outlet");
-    const was = points(it.html);
+    const into = pinOf(it.d.to, "inlet"), outOf = pinOf(it.d.from, "outlet");
+    const was = it.d.points;
     let route = { was, now: was.map(([x, y]) => [fx(x), fy(x, y)]), from: was.map((p, i) => i) };
     if (into || outOf) {
       boundary.add(it.key);
@@ -78,46 +84,44 @@ function composed(views, unfolded) {
   }
   const items = [];
   for (const it of folded) {
-    if (it.layer === "nodes" && room.has(it.attrs["data-instance"])) continue;  // its box and pins
+    if (it.layer === "nodes" && room.has(it.d.instance)) continue;  // its box and pins
     const route = it.layer === "labels" && routes.get(it.key.slice(1));
-    items.push(wires.get(it) || (route ? relabelled(it, route, shift, views[0].labels) : shift(it)));
+    items.push(wires.get(it) || (route ? relabelled(it, route, shift, views[0].look) : shift(it)));
   }
   const within = (it, f) => it.x0 >= f.x0 - 1 && it.x1 <= f.x1 + 1 && it.y0 >= f.y0 - 1 && it.y1 <= f.y1 + 1;
   for (const it of open) {  // what the unfolded rectangles hold: their nodes, and the wires and labels inside
-    const owner = it.attrs["data-instance"];
+    const owner = it.d.instance;
     if (it.layer === "notes" || (it.key && boundary.has(it.key.replace(/^L/, "")))) continue;
-    const r = owner !== undefined ? room.get(top(owner)) : rooms.find((q) => within(it, q.f));
+    const r = owner !== undefined && owner !== null ? room.get(top(owner)) : rooms.find((q) => within(it, q.f));
     if (r) items.push(moved(it, r.dx, r.dy));
   }
   const [x, y, w, h] = views[0].box;
-  return { head: views[0].head, box: [x, y, w + rooms.reduce((s, r) => s + r.dw, 0), h + rooms.reduce((s, r) => s + r.dh, 0)], items: settled(items, views[0].labels) };
+  return { head: views[0].head, box: [x, y, w + rooms.reduce((s, r) => s + r.dw, 0), h + rooms.reduce((s, r) => s + r.dh, 0)], items: settled(items, views[0].look) };
 }
 
 function moved(it, dx, dy) {
-  // An item with every coordinate of its markup moved by dx, dy.
+  // An item with every coordinate of its data moved by dx, dy.
   if (!dx && !dy) return it;
-  const num = (v) => String(Math.round(v * 10) / 10);
-  const html = it.html
-    .replace(/ (c?x|c?y)="(-?[\d.]+)"/g, (all, a, v) => ` ${a}="${num(Number(v) + (a.endsWith("x") ? dx : dy))}"`)
-    .replace(/ d="([^"]*)"/, (all, d) => ` d="${d.replace(/(-?[\d.]+),(-?[\d.]+)/g, (m, x, y) => `${num(+x + dx)},${num(+y + dy)}`)}"`);
-  return { ...it, html, x0: it.x0 + dx, y0: it.y0 + dy, x1: it.x1 + dx, y1: it.y1 + dy };
+  return { ...it, d: translated(it.d, (x, y) => [x + dx, y + dy]), x0: it.x0 + dx, y0: it.y0 + dy, x1: it.x1 + dx, y1: it.y1 + dy };
+}
+
+function translated(d, f) {
+  // An item's data with each point [x, y, ...] it holds made f(x, y).
+  const point = ([x, y, ...rest]) => [...f(x, y), ...rest];
+  const out = { ...d };
+  for (const key of ["circle", "symbol", "name", "text", "mark", "rect"]) if (d[key]) out[key] = point(d[key]);
+  for (const key of ["points", "dots"]) if (d[key]) out[key] = d[key].map(point);
+  if (d.texts) out.texts = d.texts.map(([cls, x, y, ...rest]) => [cls, ...f(x, y), ...rest]);
+  if (d.lines) out.lines = d.lines.map((line) => ({ ...line, ...(([x, y]) => ({ x, y }))(f(line.x, line.y)), ...(line.dot ? { dot: point(line.dot) } : {}) }));
+  return out;
 }
 
 function dotted(it, fx, fy) {
   // A fan-out's dots, each moved as the point of its wires it marks.
-  const at = [];
-  const html = it.html.replace(/ cx="(-?[\d.]+)" cy="(-?[\d.]+)"/g, (all, x, y) => {
-    at.push([fx(+x), fy(+x, +y)]);
-    return ` cx="${at[at.length - 1][0].toFixed(1)}" cy="${at[at.length - 1][1].toFixed(1)}"`;
-  });
-  if (!at.length) return it;
+  if (!it.d.dots.length) return it;
+  const at = it.d.dots.map(([x, y]) => [fx(x), fy(x, y)]);
   const xs = at.map(([x]) => x), ys = at.map(([, y]) => y);
-  return { ...it, html, x0: Math.min(...xs) - 4, y0: Math.min(...ys) - 4, x1: Math.max(...xs) + 4, y1: Math.max(...ys) + 4 };
-}
-
-function points(html) {
-  const d = / d="([^"]*)"/.exec(html)[1];
-  return [...d.matchAll(/(-?[\d.]+),(-?[\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  return { ...it, d: { ...it.d, dots: at }, x0: Math.min(...xs) - 4, y0: Math.min(...ys) - 4, x1: Math.max(...xs) + 4, y1: Math.max(...ys) + 4 };
 }
 
 function stitched(route, inner, outOf, into) {
@@ -125,7 +129,7 @@ function stitched(route, inner, outOf, into) {
   // outside, unfolded inside (its points from inside come from no folded point: -1).
   let { now, from } = route;
   if (inner) {
-    const q = points(inner.html);
+    const q = inner.d.points;
     if (outOf) {  // from its gate inside to just past the rectangle's right edge, then as folded
       const edge = outOf.f.x1 + 9;
       const cut = q.findIndex(([x], i) => i > 0 && x > edge);
@@ -167,10 +171,9 @@ function skirted(route, rooms) {
 
 function rerouted(it, route) {
   // A wire's item drawn along `route` (its ×n mark at the new end).
-  const d = route.map(([x, y], i) => `${i ? "L" : "M"}${x.toFixed(1)},${y.toFixed(1)}`).join(" ");
-  let html = it.html.replace(/ d="[^"]*"/, ` d="${d}"`);
+  const d = { ...it.d, points: route };
   const [lx, ly] = route[route.length - 1];
-  html = html.replace(/(<text class="ports") x="[^"]*" y="[^"]*"/, `$1 x="${(lx - 10).toFixed(1)}" y="${(ly - 6).toFixed(1)}"`);
+  if (d.mark) d.mark = [lx - 10, ly - 6, d.mark[2]];
   const xs = route.map(([x]) => x), ys = route.map(([, y]) => y);
-  return { ...it, html, x0: Math.min(...xs) - 8, y0: Math.min(...ys) - 8, x1: Math.max(...xs) + 8, y1: Math.max(...ys) + 8 };
+  return { ...it, d, x0: Math.min(...xs) - 8, y0: Math.min(...ys) - 8, x1: Math.max(...xs) + 8, y1: Math.max(...ys) + 8 };
 }

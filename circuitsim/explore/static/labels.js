@@ -1,11 +1,11 @@
 // A wire's labels on a drawing that folding changed (see fold.js).
 //
-// Each label stays on the segment of its wire it was put on, placed by the drawing's own rule
-// (draw.geometry.label_box: the value just above, the gradient just below, sliding apart on a
-// slant). Where making room stretched that segment or stitched the wire, the label is first
-// tried where it was along it, then slid along it to where it covers least of the nodes,
-// labels and wires around it (as draw.geometry.Grid prices a place). The sizes and places are
-// the drawing's, from the page's data (`labels`).
+// Each label stays on the segment of its wire the drawing put it on (the data says which, and
+// how far along it: `on`), placed by the drawing's own rule (draw.geometry.label_box: the value
+// just above, the gradient just below, sliding apart on a slant). Where making room stretched
+// that segment or stitched the wire, the label is first tried where it was along it, then slid
+// along it to where it covers least of the nodes, labels and wires around it (as
+// draw.geometry.Grid prices a place). The sizes and places are the drawing's (its `look`).
 
 function labelAt(a, b, t, width, cls, L) {
   // Where the label goes at t along segment a-b: [x of its middle, baseline].
@@ -23,51 +23,24 @@ function yAt(a, b, x) {
   return a[1] + t * (b[1] - a[1]);
 }
 
-function placeOn(route, text, L) {
-  // The segment of `route` (its index i) and the place t along it where the drawing put `text`.
-  let best = null;
-  for (let i = 0; i + 1 < route.length; i++) {
-    const a = route[i], b = route[i + 1];
-    if (a[0] === b[0]) continue;
-    const slid = labelAt(a, b, 0, text.width, text.cls, L)[0] - a[0];
-    const t = (text.x - slid - a[0]) / (b[0] - a[0]);
-    if (t < -0.01 || t > 1.01) continue;
-    const miss = Math.abs(labelAt(a, b, t, text.width, text.cls, L)[1] - text.y);
-    if (!best || miss < best.miss) best = { i, t, miss };
-  }
-  return best && best.miss < 1 ? best : null;
-}
-
-const TEXT = /<text class="(value|grad)([^"]*)" x="(-?[\d.]+)" y="(-?[\d.]+)"([^>]*)>([^<]*)<\/text>/g;
-
-function texts(html, L) {
-  return [...html.matchAll(TEXT)].map(([all, cls, more, x, y, rest, text]) =>
-    ({ cls, more, x: +x, y: +y, rest, text, width: Math.max(unescapeXml(text).length, 1) * L.font * L.char }));
-}
-
-function written(it, parts, L) {
-  // The label `it` with its texts at `parts` ([x, baseline] each), and the box they cover.
-  const all = texts(it.html, L);
-  let k = 0;
-  const html = it.html.replace(TEXT, () => {
-    const p = all[k], [x, y] = parts[k++];
-    return `<text class="${p.cls}${p.more}" x="${x.toFixed(1)}" y="${y.toFixed(1)}"${p.rest}>${p.text}</text>`;
-  });
-  const boxes = all.map((p, i) => textBox(parts[i], p.width, L));
-  const cover = boxes.reduce((u, b) => [Math.min(u[0], b[0]), Math.min(u[1], b[1]), Math.max(u[2], b[2]), Math.max(u[3], b[3])]);
-  return { ...it, html, x0: cover[0], y0: cover[1], x1: cover[2], y1: cover[3] };
-}
-
 function textBox([x, y], width, L) {
   return [x - width / 2, y - L.ascent * L.font, x + width / 2, y + 1];
+}
+
+function written(it, at, L) {
+  // The label `it` with its texts at `at` ([x, baseline] each), and the box they cover.
+  const texts = it.d.texts.map(([cls, , , text, width], i) => [cls, at[i][0], at[i][1], text, width]);
+  const boxes = texts.map(([, x, y, , width]) => textBox([x, y], width, L));
+  const cover = boxes.reduce((u, b) => [Math.min(u[0], b[0]), Math.min(u[1], b[1]), Math.max(u[2], b[2]), Math.max(u[3], b[3])]);
+  return { ...it, d: { ...it.d, texts }, x0: cover[0], y0: cover[1], x1: cover[2], y1: cover[3] };
 }
 
 function relabelled(it, route, shift, L) {
   // The labels of a wire that `route` moved (route.was, folded; .now, as drawn; .from, the
   // folded point each point of .now is, or -1), on the segment they were on, as far along it.
   const { was, now, from } = route;
-  const parts = texts(it.html, L);
-  const on = parts.length ? placeOn(was, parts[0], L) : null;
+  const texts = it.d.texts;
+  const on = texts.length && it.d.on ? { i: it.d.on[0], t: it.d.on[1] } : null;
   let j = on ? from.findIndex((p, k) => p === on.i && from[k + 1] === on.i + 1) : -1;
   if (on && j < 0) j = from.findIndex((p, k) => k > 0 && p === on.i + 1) - 1;  // its start was replaced
   if (on && j < 0) j = from.findIndex((p, k) => p === on.i && k + 1 < from.length);  // its end was replaced
@@ -78,11 +51,11 @@ function relabelled(it, route, shift, L) {
   } else {  // its segment is gone (a wire stitched at both ends): the longest one, as the drawing starts
     const length = (k) => (now[k + 1][0] > now[k][0] ? Math.hypot(now[k + 1][0] - now[k][0], now[k + 1][1] - now[k][1]) : -1);
     for (let k = 0; k + 1 < now.length; k++) if (j < 0 || length(k) > length(j)) j = k;
-    if (!parts.length || j < 0 || length(j) < 0) return shift(it);
+    if (!texts.length || j < 0 || length(j) < 0) return shift(it);
     t = 0.5;
   }
   const a = now[j], b = now[j + 1];
-  const item = written(it, parts.map((p) => labelAt(a, b, t, p.width, p.cls, L)), L);
+  const item = written(it, texts.map(([cls, , , , width]) => labelAt(a, b, t, width, cls, L)), L);
   return bent ? { ...item, bent: { a, b, t } } : item;
 }
 
@@ -102,10 +75,10 @@ function settled(items, L) {
   const file = (map, x0, y0, x1, y1, thing) => cells(x0, y0, x1, y1, (c) => (map.get(c) || map.set(c, []).get(c)).push(thing));
   const addBox = (b) => file(boxes, ...b, b);
   for (const it of items) {
-    if (it.layer === "nodes" && !(it.key || "").startsWith("J|")) addBox([it.x0, it.y0, it.x1, it.y1]);  // not a fan-out's dots, on its wires
-    else if (it.layer === "labels" && !it.bent) texts(it.html, L).forEach((p) => addBox(textBox([p.x, p.y], p.width, L)));
+    if (it.layer === "nodes" && it.d.kind !== "junction") addBox([it.x0, it.y0, it.x1, it.y1]);  // not a fan-out's dots, on its wires
+    else if (it.layer === "labels" && !it.bent) it.d.texts.forEach(([, x, y, , width]) => addBox(textBox([x, y], width, L)));
     else if (it.layer === "wires") {
-      const p = points(it.html);
+      const p = it.d.points;
       for (let i = 0; i + 1 < p.length; i++) {
         const a = p[i], b = p[i + 1];
         file(segments, Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1]), { key: it.key, a, b });
@@ -128,16 +101,16 @@ function settled(items, L) {
   };
   const out = new Map();
   for (const it of bent) {
-    const { a, b, t } = it.bent, parts = texts(it.html, L), key = it.key.slice(1);
-    const places = (it.attrs.class || "").includes("branch") ? L.branch_places : L.places;
+    const { a, b, t } = it.bent, texts = it.d.texts, key = it.key.slice(1);
+    const places = it.d.kind.includes("branch") ? L.branch_places : L.places;
     let best = null;
     for (const place of [t, ...places]) {
-      const at = parts.map((p) => labelAt(a, b, place, p.width, p.cls, L));
-      const price = at.reduce((s, q, i) => s + cost(textBox(q, parts[i].width, L), key), 0);
+      const at = texts.map(([cls, , , , width]) => labelAt(a, b, place, width, cls, L));
+      const price = at.reduce((s, q, i) => s + cost(textBox(q, texts[i][4], L), key), 0);
       if (!best || price < best.price) best = { price, at };
       if (price < 1) break;
     }
-    best.at.forEach((q, i) => addBox(textBox(q, parts[i].width, L)));
+    best.at.forEach((q, i) => addBox(textBox(q, texts[i][4], L)));
     out.set(it, written(it, best.at, L));
   }
   return items.map((it) => out.get(it) || it);

@@ -1,0 +1,31 @@
+// The page's entry point: the parts made with what each needs, wired together, and
+// `window.circuitsim`, the page's contract with tests and scripts.
+
+function start() {
+  const ids = ["app", "name", "first", "back", "play", "forward", "last", "slider", "counter", "speed", "search", "names", "fit", "fold",
+    "follow", "message", "detail", "offstage", "quiz", "errors", "warnings", "stage", "picture", "inspect", "inputs"];
+  const els = Object.fromEntries(ids.map((id) => [id, document.getElementById(id)]));
+  const data = JSON.parse(document.getElementById("circuitsim-data").textContent);
+  const drawing = new Drawing(els.picture, els.fold);
+  const inspector = new Inspector(els.inspect);
+  const player = new Player(els, drawing, inspector);
+  const live = LIVE ? new Live(els.inputs, els.stage, drawing, player) : null;
+  player.bind();
+  bindPicture(els, drawing, inspector, player);
+  window.circuitsim = {
+    get steps() { return player.steps; },
+    get k() { return player.k; },
+    goto(k) { player.pause(); player.goto(k, false); return player.k; },
+    play: () => player.play(),
+    pause: () => player.pause(),
+    fold(instances, unfolded) { player.fold(instances === undefined ? drawing.instances() : [].concat(instances), Boolean(unfolded)); },
+    get unfolded() { return [...drawing.unfolded].sort(); },  // the instances shown unfolded
+    find: (name) => drawing.find(name),
+    viewBox: () => drawing.viewBox(),  // the part of the picture shown: x, y, width, height
+    get version() { return live ? live.version : 0; },
+  };
+  player.load(data);
+  if (live) live.start(data);
+}
+
+start();
