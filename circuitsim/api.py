@@ -59,7 +59,7 @@ def explore(self: Circuit, inputs: Mapping[str, Any] | None = None, **options):
     """The player over every message of a run on ``inputs``, shown inline in a notebook.
 
     ``options``: ``precision`` (decimals shown), ``height`` (pixels), ``palette``
-    (``default`` or ``colorblind``). See
+    (``default`` or ``colorblind``), ``quiz`` (``values``, ``grads`` or ``both``). See
     :class:`circuitsim.explore.Explorer`; ``circuitsim explore`` writes the same page.
     """
     from circuitsim.explore import Explorer

@@ -25,9 +25,11 @@ precision_option = click.option("--precision", type=click.IntRange(0, 12), defau
 @precision_option
 @window_options
 @palette_option
+@click.option("--quiz", is_flag=True, help="An exercise: the page asks for the hidden numbers as their messages arrive, checks them and gives hints.")
+@click.option("--hide", type=click.Choice(["values", "grads", "both"]), help="What a --quiz asks for (default: both).")
 @plugin_option
 @handle_errors
-def explore(file, output, sets, precision, around, depth, whole, palette, plugins):
+def explore(file, output, sets, precision, around, depth, whole, palette, quiz, hide, plugins):
     """Write one self-contained HTML page (no network) that draws FILE and plays both passes
     message by message: play, step, a slider, speed; click a wire for its value, gradient and
     the contributions that made it. A circuit of more than 2,000 gates is drawn as the gates
@@ -39,12 +41,15 @@ def explore(file, output, sets, precision, around, depth, whole, palette, plugin
       circuitsim explore circuits/fanout.yaml --set x=1
       circuitsim explore circuits/mlp_relu.yaml --around h1_0 --depth 1
       circuitsim explore circuits/neuron.yaml --palette colorblind
+      circuitsim explore circuits/neuron.yaml --quiz --hide grads -o quiz.html
     """
+    if hide is not None and not quiz:
+        raise click.UsageError("--hide says what a quiz asks for: give --quiz too")
     from circuitsim.draw import LIMIT
     from circuitsim.explore import html, payload
 
     circuit = load(file, plugins=plugins)
-    data = payload(circuit, sets, precision=precision, around=around, depth=depth, limit=None if whole else LIMIT, palette=palette)
+    data = payload(circuit, sets, precision=precision, around=around, depth=depth, limit=None if whole else LIMIT, palette=palette, quiz=(hide or "both") if quiz else None)
     limit_note(file, circuit, around, whole)
     for warning in data["warnings"]:
         click.echo(f"warning: {warning}", err=True)

@@ -26,12 +26,15 @@ class Explorer:
 
     ``html`` is the self-contained page, :meth:`save` writes it to a file, and a notebook shows
     it inline, ``height`` pixels high and as wide as the cell; ``palette``: ``default`` or
-    ``colorblind``.
+    ``colorblind``; ``quiz``: ``values``, ``grads`` or ``both`` makes it an exercise (as
+    ``circuitsim explore --quiz --hide``).
     """
 
-    def __init__(self, circuit: Circuit, inputs: Mapping[str, Any] | None = None, *, precision: int = 2, height: int = 560, palette: str = "default") -> None:
+    def __init__(
+        self, circuit: Circuit, inputs: Mapping[str, Any] | None = None, *, precision: int = 2, height: int = 560, palette: str = "default", quiz: str | None = None
+    ) -> None:
         self.circuit = circuit
-        self.data = payload(circuit, inputs, precision=precision, palette=palette)
+        self.data = payload(circuit, inputs, precision=precision, palette=palette, quiz=quiz)
         self.height = height
 
     @property

@@ -28,6 +28,7 @@ from circuitsim.draw.model import number as draw_number
 from circuitsim.draw.style import ASCENT, BRANCH_PLACES, CLEAR, EDGE, FAINT, FONT, GAP, HIGHLIGHT, HIGHLIGHT_EDGE, INK, NAME_FONT, PLACES, SHADE, palette_named
 from circuitsim.draw.svg import page_style
 from circuitsim.errors import CircuitError, CircuitErrors
+from circuitsim.explore.quiz import questions
 from circuitsim.plan.trace import describe
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ LIVE_POLICY = STATIC_POLICY + "; connect-src 'self'"
 _WARNINGS = threading.Lock()  # catch_warnings is process-wide: one run at a time records them
 
 # One script, in this order: each file a part made with what it needs (see main.js).
-SCRIPTS = ("markup.js", "messages.js", "labels.js", "fold.js", "drawing.js", "inspect.js", "player.js", "navigate.js", "live.js", "main.js")
+SCRIPTS = ("markup.js", "messages.js", "labels.js", "fold.js", "drawing.js", "inspect.js", "player.js", "navigate.js", "quiz.js", "live.js", "main.js")
 
 
 def payload(
@@ -55,6 +56,7 @@ def payload(
     depth: int = 2,
     limit: int | None = LIMIT,
     palette: str = "default",
+    quiz: str | None = None,
 ) -> dict:
     """Run ``circuit`` on ``inputs`` (defaults fill the rest) and gather what the page shows.
 
@@ -63,7 +65,9 @@ def payload(
     outputs (``limit=None``: the whole circuit). Raises :class:`~circuitsim.CircuitError` for
     an input without a default that ``inputs`` does not give, and for a batch (the page plays
     one sample). Warnings of the run (NaN or infinity) are in ``warnings``, for the page to show.
-    ``palette``: ``default`` or ``colorblind``, as for :func:`circuitsim.draw.render`.
+    ``palette``: ``default`` or ``colorblind``, as for :func:`circuitsim.draw.render`. ``quiz``
+    (``values``, ``grads`` or ``both``) makes it an exercise that asks for those numbers as
+    their messages arrive (see :mod:`circuitsim.explore.quiz`).
     """
     palette_named(palette)  # a ValueError naming the palettes, before any work
     inputs = dict(inputs or {})
@@ -89,6 +93,7 @@ def payload(
         "inputs": {name: json_number(result.values[name]) for name in circuit.inputs},
         "precision": precision,
         "palette": palette,
+        "quiz": questions(result.trace, nodes, quiz, precision) if quiz else None,
         "errors": [],
         "warnings": [str(w.message) for w in caught],
     }

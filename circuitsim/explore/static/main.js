@@ -3,13 +3,20 @@
 
 function start() {
   const ids = ["app", "name", "first", "back", "play", "forward", "last", "slider", "counter", "speed", "search", "names", "fit", "fold",
-    "follow", "message", "detail", "offstage", "quiz", "errors", "warnings", "stage", "picture", "inspect", "inputs"];
-  const els = Object.fromEntries(ids.map((id) => [id, document.getElementById(id)]));
+    "follow", "message", "detail", "offstage", "quiz", "quiz-ask", "quiz-answer", "quiz-check", "quiz-show", "quiz-result", "quiz-score",
+    "errors", "warnings", "stage", "picture", "inspect", "inputs"];
+  const els = Object.fromEntries(ids.map((id) => [id.replace(/-(\w)/g, (_, c) => c.toUpperCase()), document.getElementById(id)]));
   const data = JSON.parse(document.getElementById("circuitsim-data").textContent);
   const drawing = new Drawing(els.picture, els.fold);
   const inspector = new Inspector(els.inspect);
   const player = new Player(els, drawing, inspector);
   const live = LIVE ? new Live(els.inputs, els.stage, drawing, player) : null;
+  const quiz = data.quiz ? new Quiz(data.quiz, els, () => player.refresh()) : null;
+  if (quiz) {
+    player.quiz = quiz;
+    drawing.hides = inspector.hides = (k) => quiz.hides(k);
+    quiz.bind();
+  }
   player.bind();
   bindPicture(els, drawing, inspector, player);
   window.circuitsim = {
@@ -24,6 +31,14 @@ function start() {
     viewBox: () => drawing.viewBox(),  // the part of the picture shown: x, y, width, height
     get version() { return live ? live.version : 0; },
   };
+  if (quiz) {
+    window.circuitsim.quiz = {
+      answer: (k, number) => quiz.answer(k, number),  // {correct, hint} for message k (0-based)
+      reveal: (k) => quiz.reveal(k),
+      get score() { return quiz.score; },             // {right (at the first try), asked, questions}
+      get questions() { return [...quiz.q.at]; },      // the messages that ask for a number
+    };
+  }
   player.load(data);
   if (live) live.start(data);
 }

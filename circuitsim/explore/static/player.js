@@ -99,7 +99,11 @@ class Player {
         due -= ahead;
         const stop = this.quiz ? this.quiz.nextWaiting(this.k + 1, this.k + ahead) : -1;  // a question stops the player
         this.goto(stop >= 0 ? stop : this.k + ahead, ahead === 1 || stop >= 0);
-        if (stop >= 0 || this.k >= n - 1) return this.pause();
+        if (stop >= 0) {
+          this.pause();
+          return this.quiz.focus();
+        }
+        if (this.k >= n - 1) return this.pause();
       }
       this.clock = requestAnimationFrame(tick);
     };
@@ -173,6 +177,7 @@ class Player {
     this.data = data;
     this.messages = new Messages(data);
     this.inspector.messages = this.messages;
+    if (this.quiz) this.quiz.messages = this.messages;
     els.name.textContent = data.circuit;
     document.title = `${data.circuit} \u00b7 circuitsim explorer`;
     els.slider.max = String(Math.max(0, this.messages.length - 1));
