@@ -22,14 +22,14 @@ const MARGIN = 0.3;      // of the box shown, drawn beyond each of its sides
 const LAYERS = ["frames", "wires", "nodes", "notes", "labels"];
 
 class Drawing {
-  constructor(host, foldButton) {
+  constructor(host, foldButton, hides) {
     this.host = host;              // the element the <svg> goes in
     this.foldButton = foldButton;  // "unfold modules", shown when there are instances
     this.views = [];               // the folded view, and the unfolded one if the circuit has instances
     this.unfolded = new Set();     // the top-level instances shown unfolded
     this.messages = null;
     this.k = -1;                   // the message whose numbers are shown
-    this.hides = () => false;      // whether the numbers message k brings are hidden (a quiz's questions)
+    this.hides = hides;            // whether the numbers message k brings are hidden (a quiz's questions)
     this.pulseTimer = null;
   }
 

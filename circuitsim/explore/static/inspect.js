@@ -3,13 +3,13 @@
 // click on empty space or Escape lets it go).
 
 class Inspector {
-  constructor(panel) {
+  constructor(panel, hides) {
     this.panel = panel;
     this.subject = null;
     this.pinned = false;
     this.messages = null;
     this.k = -1;
-    this.hides = () => false;  // whether message k's numbers are hidden (a quiz's questions)
+    this.hides = hides;  // whether message k's numbers are hidden (a quiz's questions)
   }
 
   static subjectOf(target) {

@@ -7,17 +7,14 @@ function start() {
     "errors", "warnings", "stage", "picture", "inspect", "inputs"];
   const els = Object.fromEntries(ids.map((id) => [id.replace(/-(\w)/g, (_, c) => c.toUpperCase()), document.getElementById(id)]));
   const data = JSON.parse(document.getElementById("circuitsim-data").textContent);
-  const drawing = new Drawing(els.picture, els.fold);
-  const inspector = new Inspector(els.inspect);
-  const player = new Player(els, drawing, inspector);
-  const live = LIVE ? new Live(els.inputs, els.stage, drawing, player) : null;
   const quiz = data.quiz ? new Quiz(data.quiz, els, () => player.refresh()) : null;
-  if (quiz) {
-    player.quiz = quiz;
-    drawing.hides = inspector.hides = (k) => quiz.hides(k);
-    quiz.bind();
-  }
+  const hides = quiz ? (k) => quiz.hides(k) : () => false;  // whether message k's numbers are hidden
+  const drawing = new Drawing(els.picture, els.fold, hides);
+  const inspector = new Inspector(els.inspect, hides);
+  const player = new Player(els, drawing, inspector, quiz);
+  const live = LIVE ? new Live(els.inputs, els.stage, drawing, player) : null;
   player.bind();
+  if (quiz) quiz.bind();
   bindPicture(els, drawing, inspector, player);
   window.circuitsim = {
     get steps() { return player.steps; },

@@ -11,11 +11,11 @@ const ICONS = {
 };
 
 class Player {
-  constructor(els, drawing, inspector) {
+  constructor(els, drawing, inspector, quiz) {
     this.els = els;  // the page's elements, by id
     this.drawing = drawing;
     this.inspector = inspector;
-    this.quiz = null;  // a quiz page's questions (see quiz.js)
+    this.quiz = quiz;  // a quiz page's questions (see quiz.js), or null
     this.data = null;  // the payload: trace, views, constants, names, inputs, precision
     this.messages = null;
     this.k = -1;       // the message shown
