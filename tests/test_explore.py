@@ -522,3 +522,39 @@ def test_pages_and_notebooks_take_the_colour_blind_palette(tab, tmp_path, root):
     assert "--grad: #d62728" in circuitsim.load(root / "circuits" / "neuron.yaml").explore().html  # the default: red
     with pytest.raises(ValueError, match="unknown palette 'pink'"):
         circuitsim.load(root / "circuits" / "neuron.yaml").explore(palette="pink")
+
+
+# -- the page draws the drawing's items as the SVG writer does -----------------------------------
+
+DRAWN = """(() => {
+  const skip = new Set(['hl', 'forward', 'backward', 'found', 'hover', 'pending', 'arrive']);
+  const norm = (e) => [e.tagName, Object.fromEntries([...e.attributes].map((a) => [a.name,
+    a.name === 'class' ? a.value.split(' ').filter((c) => !skip.has(c)).join(' ') : a.value])),
+    [...e.children].filter((c) => !c.classList.contains('hit')).map(norm), e.children.length ? '' : e.textContent];
+  return [...document.querySelectorAll('#picture svg g.layer > *')].map(norm);
+})()"""
+
+
+def written(element):
+    """An element of the SVG writer's markup as DRAWN sees one of the page's."""
+    name = lambda n: n.split("}")[1] if n.startswith("{http://www.w3.org/2000/svg}") else n.replace("{http://www.w3.org/XML/1998/namespace}", "xml:")
+    attrs = {name(k): v for k, v in element.attrib.items()}
+    return [name(element.tag), attrs, [written(c) for c in element], "" if len(element) else (element.text or "")]
+
+
+@pytest.mark.parametrize("name, unfold", [("fanout", False), ("two_neurons", True)])
+def test_the_page_draws_each_item_as_the_svg_writer_writes_it(tab, pages, name, unfold):
+    import xml.etree.ElementTree as ET
+
+    from circuitsim.draw.svg import markup
+
+    tab.set_viewport_size({"width": 2400, "height": 1400})  # every item in sight, labels readable
+    page = open_page(tab, pages[name])
+    if unfold:
+        page.evaluate("window.circuitsim.fold(undefined, true)")
+    page.evaluate("window.circuitsim.goto(window.circuitsim.steps.length - 1)")  # every number shown
+    page.click("#fit")
+    drawn = sorted(json.dumps(e, sort_keys=True) for e in page.evaluate(DRAWN))
+    items = page_data(pages[name])["views"][1 if unfold else 0]["items"]
+    svg = lambda data: ET.fromstring(f'<svg xmlns="http://www.w3.org/2000/svg">{markup(data)}</svg>')[0]
+    assert drawn == sorted(json.dumps(written(svg(item[5])), sort_keys=True) for item in items)
