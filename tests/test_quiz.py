@@ -57,7 +57,9 @@ def test_a_quiz_asks_each_hidden_number_checks_it_and_gives_hints(tab, tmp_path)
     assert tab.evaluate("window.circuitsim.quiz.questions") == asked
     assert tab.evaluate("window.circuitsim.quiz.score") == {"right": 0, "asked": 0, "questions": 18}
 
-    tab.evaluate("window.circuitsim.goto(24)")  # m0 sends back the gradient of w0: hidden
+    tab.evaluate("window.circuitsim.goto(24)")  # m0 sends back the gradient of w0: hidden, and m0's own while it is asked
+    assert tab.text_content("#message") == "m0.0 -> w0: ? \u00d7 ? = ?"
+    assert answer(tab, 19, 0.2)["correct"]  # s0 sends m0 its gradient
     assert tab.text_content("#message") == "m0.0 -> w0: 0.20 \u00d7 ? = ?"
     assert tab.evaluate(GRAD.format("w0", "m0")) == "?" and "?" in tab.text_content("#detail")
     assert tab.text_content("#quiz-ask") == "What gradient does m0 send back to w0 (upstream \u00d7 local)?"
@@ -68,7 +70,7 @@ def test_a_quiz_asks_each_hidden_number_checks_it_and_gives_hints(tab, tmp_path)
     assert tab.text_content("#message") == "m0.0 -> w0: 0.20 \u00d7 -1.00 = -0.20" and tab.evaluate(GRAD.format("w0", "m0")) == "-0.20"
     assert tab.text_content("#quiz-result") == "right: -0.20" and tab.is_disabled("#quiz-answer")
     assert answer(tab, 25, 0.3932)["correct"]  # right at the first try
-    assert tab.evaluate("window.circuitsim.quiz.score") == {"right": 1, "asked": 2, "questions": 18}
+    assert tab.evaluate("window.circuitsim.quiz.score") == {"right": 2, "asked": 3, "questions": 18}
 
     # within 1% of the number, or of the product of the numbers shown, or 0.005 of it
     assert answer(tab, 14, -0.534446645388523 * 1.009)["correct"] and not answer(tab, 15, -0.55)["correct"]
@@ -90,7 +92,7 @@ def test_a_quiz_asks_each_hidden_number_checks_it_and_gives_hints(tab, tmp_path)
     tab.click("#quiz-show")  # shown: asked, not right
     assert tab.text_content("#quiz-result") == "the answer: 6.00"
     score = tab.evaluate("window.circuitsim.quiz.score")
-    assert score == {"right": 3, "asked": 9, "questions": 18}  # 25, 14, 17 right at once; "two" is no answer
+    assert score == {"right": 4, "asked": 10, "questions": 18}  # 19, 25, 14, 17 right at once; "two" is no answer
     assert f"{score['right']} right at the first try of {score['asked']} answered" in tab.text_content("#quiz-score")
 
 

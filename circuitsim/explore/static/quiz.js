@@ -44,7 +44,12 @@ class Quiz {
   }
 
   masked(k) {
-    // Message k's text with its hidden numbers as "?".
+    // Message k's text with its hidden numbers as "?" (a gradient sent back: its upstream too,
+    // while a question that makes that upstream is open).
+    const m = this.messages.steps[k];
+    if (this.asks(k) && m.pass === "backward" && (this.messages.gets.get(m.from) || []).some((i) => this.hides(i))) {
+      return this.q.masked[this.index.get(k)].replace(/: \S+ \u00d7 /, ": ? \u00d7 ");
+    }
     if (this.asks(k)) return this.q.masked[this.index.get(k)];
     const text = this.messages.texts[k];
     return text.slice(0, text.indexOf(": ") + 2) + "?";
