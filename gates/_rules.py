@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 from functools import reduce
 
+from circuitsim.gate import rule as trees
 from circuitsim.gate import Expressions
 
 __all__ = ["INLINE_INPUTS", "placeholders", "product_rule", "sum_rule"]
@@ -56,6 +57,29 @@ def others(xs):
 def negated(xs):
     return tuple(-x for x in xs)
 
+
+def _items(args):
+    return args[0].items if len(args) == 1 and isinstance(args[0], trees.Tuple) else None
+
+
+def _fold(op, items):
+    return reduce(op, items) if items else trees.ONE
+
+
+def _expand(make):
+    """An expansion of a function of one tuple of inputs (None for any other call)."""
+    return lambda args: None if _items(args) is None else make(_items(args))
+
+
+def _others(xs):
+    return trees.Tuple(tuple(trees.mul(_fold(trees.mul, xs[:i]), _fold(trees.mul, xs[:i:-1])) for i in range(len(xs))))
+
+
+# What the trees of these rules mean, for derivatives and for the tiers' fused sums
+trees.register(total, expand=_expand(lambda xs: reduce(lambda a, b: trees.Binary("+", a, b), xs)))
+trees.register(product, expand=_expand(lambda xs: reduce(lambda a, b: trees.Binary("*", a, b), xs)))
+trees.register(others, expand=_expand(_others))
+trees.register(negated, expand=_expand(lambda xs: trees.Tuple(tuple(trees.neg(x) for x in xs))))
 
 _NAMES = {"total": total, "product": product, "others": others, "negated": negated}
 

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from circuitsim.gate import rule
 from circuitsim.gate import Expressions, Gate
 
 __all__ = ["Exp", "Log", "Sqrt", "Sin", "Cos", "Tanh", "Sigmoid"]
@@ -88,6 +89,20 @@ def _sigmoid(x):
 def _sigmoid_array(x):
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _slope(fn):
+    """The sigmoid's derivative s * (1 - s), for the scalar or the array function ``fn``."""
+
+    def partials(args):
+        s = rule.Call("sigmoid", fn, args)
+        return (rule.Binary("*", s, rule.Binary("-", rule.ONE, s)),)
+
+    return partials
+
+
+rule.register(_sigmoid, partials=_slope(_sigmoid))
+rule.register(_sigmoid_array, partials=_slope(_sigmoid_array))
 
 
 class Sigmoid(Gate):

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from circuitsim.gate import rule
 from circuitsim.gate import Expressions, Gate
 
 from .elementary import _sigmoid, _sigmoid_array
@@ -24,6 +25,11 @@ def _softplus(x):
 
 def _softplus_array(x):
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+# softplus' is the sigmoid
+rule.register(_softplus, partials=lambda args: (rule.Call("sigmoid", _sigmoid, args),))
+rule.register(_softplus_array, partials=lambda args: (rule.Call("sigmoid", _sigmoid_array, args),))
 
 
 def _names(batch: bool) -> dict:

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from circuitsim.gate import rule
 from circuitsim.gate import Expressions, Gate
 
 from ._rules import placeholders
@@ -31,14 +32,6 @@ class Relu(Gate):
         return Expressions("(0.0 if {0} <= 0 else {0})", ("(1.0 if {0} > 0 else 0.0)",))
 
 
-def _sign(x):
-    if x > 0:
-        return 1.0
-    if x < 0:
-        return -1.0
-    return 0.0 if x == 0 else math.nan
-
-
 class Abs(Gate):
     """The absolute value |x|; its gradient is sign(x), 0 at 0."""
 
@@ -47,7 +40,7 @@ class Abs(Gate):
     kinks = {(0.0,): (0.0,)}
 
     def expressions(self, n_inputs, batch):
-        names = {"abs": np.abs, "sign": np.sign} if batch else {"abs": abs, "sign": _sign}
+        names = {"abs": np.abs, "sign": np.sign} if batch else {"abs": abs, "sign": rule.sign}
         return Expressions("abs({0})", ("sign({0})",), names)
 
 
@@ -78,6 +71,22 @@ def _routes_array(xs, out):
     wins = [np.equal(x, out) for x in xs]
     k = sum(wins)
     return tuple(w / k for w in wins)
+
+
+def _routed(pick, routes):
+    """The partials of ``pick`` of a tuple of inputs: ``routes`` the gradient to the winners."""
+
+    def partials(args):
+        routed = rule.Call("routes", routes, (args[0], rule.Call("pick", pick, args)))
+        return (rule.Tuple(tuple(rule.Index(routed, rule.Const(k)) for k in range(len(args[0].items)))),)
+
+    return partials
+
+
+for _pick, _route in ((_largest, _routes), (_smallest, _routes), (_largest_array, _routes_array), (_smallest_array, _routes_array)):
+    rule.register(_pick, partials=_routed(_pick, _route))
+rule.register(_routes, constant=True)
+rule.register(_routes_array, constant=True)
 
 
 class _Extremum(Gate):
