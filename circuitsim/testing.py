@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from circuitsim.base.show import exact
-from circuitsim.gate.base import Gate, compile_rule
-from circuitsim.gate.plugins import gate_class_problem
+from circuitsim.gate.base import Gate
 from circuitsim.tiers.kernels import compile_kernels
+from circuitsim.gate.rule import parse
+from circuitsim.gate.plugins import gate_class_problem
+from circuitsim.base.show import exact
 
 if TYPE_CHECKING:
     from circuitsim.gate.plugins import Registry
@@ -230,8 +231,8 @@ def _check_expressions(gate: Gate, samples: list[tuple[float, ...]], columns: li
         if expr is None:
             continue
         try:
-            compile_rule(expr, n)
-            compile_kernels(expr, n)
+            parse(expr, n).functions
+            compile_kernels(parse(expr, n))
         except Exception as exc:
             raise AssertionError(
                 f"{_who(gate)}: its expressions for {n} input(s){' in a batch' if batch else ''} "

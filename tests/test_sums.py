@@ -2,6 +2,9 @@
 and one addition backward, the same bits as the adds one group at a time, seeds inside a chain
 included."""
 
+import functools
+import types
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +14,9 @@ from test_levels import levelized
 
 import circuitsim
 from benchmarks.circuits import mlp, sample_inputs
+from circuitsim import Expressions, Gate, hookimpl
+from circuitsim.gate import rule
+from circuitsim.gate.plugins import load_registry
 from circuitsim.tiers import levels
 from circuitsim.tiers.levels import Levels
 
@@ -79,3 +85,38 @@ def test_a_seed_inside_a_chain_runs_its_adds_one_by_one(always):
     assert not any(isinstance(step, levels.Chain) for step in live)
     assert_same(got, one_by_one(text, inputs, {"s0_0_2": 1.0}))
     assert np.isclose(got[1][c.plan.slot["x4"]], 0.0) and got[1][c.plan.slot["x0"]] != 0.0  # only the first terms
+
+
+def _plus(xs):
+    total = xs[0]
+    for x in xs[1:]:
+        total = total + x
+    return total
+
+
+# the sum from the left, as the tiers' fused chains add
+rule.register(_plus, expand=lambda args: functools.reduce(lambda a, b: rule.Binary("+", a, b), args[0].items))
+
+
+class Plus(Gate):
+    """A plugin's sum through a function of its own: its neurons' chains of sums are fused as
+    add's are, since it states the function's expansion."""
+
+    name = "plus"
+    arity = None
+
+    def expressions(self, n_inputs, batch):
+        return Expressions("plus(({}))".format("".join(f"{{{k}}}, " for k in range(n_inputs))), ("1.0",) * n_inputs, {"plus": _plus})
+
+
+def test_a_plugin_sum_is_fused_as_add_is():
+    net = mlp(10_000)
+    inputs = sample_inputs(net, 1)
+    module = types.ModuleType("plus_plugin")
+    module.circuitsim_register_gates = hookimpl(lambda register: register(Plus))
+    registry = load_registry([module], autoload=False)
+    c = circuitsim.loads(net.yaml().replace("type: add", "type: plus"), registry=registry)
+    assert {step.gate.name for step in c.plan.steps} >= {"plus"} and "add" not in {step.gate.name for step in c.plan.steps}
+    got = levelized(c, inputs)
+    assert len(c.plan._levels.chains()) == 5
+    assert_same(got, levelized(circuitsim.loads(net.yaml()), inputs))

@@ -12,75 +12,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
-__all__ = ["Expressions", "Gate", "compile_rule"]
+from circuitsim.gate.rule import Expressions, parse
 
-
-@dataclass(frozen=True)
-class Expressions:
-    """A gate's output and local gradients as Python expressions: its rule, written once.
-
-    ``output`` is an expression template in which ``{0}``, ``{1}``, ... stand for the input
-    values; ``grads`` is one template per input, in port order, which may also read ``{out}``,
-    the output value (or, for a gate with many inputs, one template that gives the sequence
-    of all of them); ``names`` holds the objects the expressions call, e.g.
-    ``{"exp": math.exp}``. Write ``{{`` and ``}}`` for literal braces. They may depend on the
-    gate's ``params`` only: gates of one type without params share their compiled code.
-
-    On Python floats (``batch`` false) an expression that raises ``ArithmeticError`` or
-    ``ValueError`` (``math.log(0.0)``) is evaluated again from the batch expressions in numpy
-    float64, which answers IEEE ``inf`` or ``nan``.
-
-    >>> Expressions("{0} * {0}", ("2.0 * {0}",))
-    Expressions(output='{0} * {0}', grads=('2.0 * {0}',), names={})
-    """
-
-    output: str
-    grads: tuple[str, ...] | str
-    names: Mapping[str, Any] = field(default_factory=dict)
-
-    def key(self, n_inputs: int) -> tuple:
-        """What identifies the code compiled from these expressions for ``n_inputs`` inputs."""
-        grads = self.grads if isinstance(self.grads, str) else tuple(self.grads)
-        return (self.output, grads, n_inputs, tuple((k, id(v)) for k, v in sorted(self.names.items())))
-
-
-@dataclass(frozen=True, eq=False)
-class Rule:
-    """Expressions compiled into two functions: ``output(xs)`` and ``grads(xs, out)``."""
-
-    output: Callable
-    grads: Callable
-
-
-_rules: dict[tuple, Rule] = {}
-
-
-def compile_rule(expr: Expressions, n_inputs: int) -> Rule:
-    """The functions of ``expr`` for ``n_inputs`` inputs (compiled once; errors as Python's)."""
-    key = expr.key(n_inputs)
-    rule = _rules.get(key)
-    if rule is None:
-        xs = [f"x{k}" for k in range(n_inputs)]
-        unpack = f"    {', '.join(xs)}, = xs\n" if xs else ""
-        if isinstance(expr.grads, str):
-            grads = f"tuple({expr.grads.format(*xs, out='out')})"
-        else:
-            if len(expr.grads) != n_inputs:
-                raise ValueError(f"expressions give {len(expr.grads)} local gradients for {n_inputs} inputs")
-            grads = "(" + "".join(f"{g.format(*xs, out='out')}, " for g in expr.grads) + ")"
-        source = (
-            f"def output(xs):\n{unpack}    return {expr.output.format(*xs)}\n"
-            f"def grads(xs, out):\n{unpack}    return {grads}\n"
-        )
-        namespace = dict(expr.names)
-        exec(compile(source, f"<rule {expr.output!r}>", "exec"), namespace)
-        rule = _rules[key] = Rule(namespace["output"], namespace["grads"])
-    return rule
+__all__ = ["Expressions", "Gate"]
 
 
 class Gate:
@@ -122,31 +60,31 @@ class Gate:
 
         Derived from :meth:`expressions` unless a subclass writes its own.
         """
-        rule, batch = self._rule(inputs, "forward")
+        (output, _), batch = self._rule(inputs, "forward")
         if batch:
             with np.errstate(all="ignore"):
-                return rule.output(inputs)
+                return output(inputs)
         try:
-            return rule.output(inputs)
+            return output(inputs)
         except (ArithmeticError, ValueError):  # a domain edge: let IEEE 754 answer
             with np.errstate(all="ignore"):
-                return float(self._ieee(inputs).output(tuple(map(np.float64, inputs))))
+                return float(self._ieee(inputs)[0](tuple(map(np.float64, inputs))))
 
     def local_grads(self, inputs: Sequence, output) -> Sequence:
         """Return d output / d input_i for each input, in port order.
 
         Derived from :meth:`expressions` unless a subclass writes its own.
         """
-        rule, batch = self._rule((*inputs, output), "local_grads")
+        (_, grads), batch = self._rule((*inputs, output), "local_grads")
         inputs = tuple(inputs)
         if batch:
             with np.errstate(all="ignore"):
-                return rule.grads(inputs, output)
+                return grads(inputs, output)
         try:
-            return rule.grads(inputs, output)
+            return grads(inputs, output)
         except (ArithmeticError, ValueError):
             with np.errstate(all="ignore"):
-                grads = self._ieee(inputs).grads(tuple(map(np.float64, inputs)), np.float64(output))
+                grads = self._ieee(inputs)[1](tuple(map(np.float64, inputs)), np.float64(output))
             return tuple(map(float, grads))
 
     def expressions(self, n_inputs: int, batch: bool) -> Expressions | None:
@@ -157,7 +95,7 @@ class Gate:
         """
         return None
 
-    def _rule(self, values: Sequence, method: str) -> tuple[Rule, bool]:
+    def _rule(self, values: Sequence, method: str) -> tuple[tuple[Callable, Callable], bool]:
         if type(self).expressions is Gate.expressions:
             raise NotImplementedError(f"gate type {self.name!r} implements neither {method}() nor expressions()")
         batch = _is_batch(values)
@@ -165,10 +103,10 @@ class Gate:
         expr = self.expressions(n, batch)
         if expr is None:
             raise NotImplementedError(f"gate type {self.name!r} gives no expressions for {n} inputs and no {method}()")
-        return compile_rule(expr, n), batch
+        return parse(expr, n).functions, batch
 
-    def _ieee(self, inputs: Sequence) -> Rule:
-        return compile_rule(self.expressions(len(inputs), True), len(inputs))
+    def _ieee(self, inputs: Sequence) -> tuple[Callable, Callable]:
+        return parse(self.expressions(len(inputs), True), len(inputs)).functions
 
     @classmethod
     def port_names(cls, n_inputs: int | None = None) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import builtins
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, reduce
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "Expressions",
     "ONE",
     "ZERO",
     "Binary",
@@ -25,6 +26,7 @@ __all__ = [
     "Input",
     "Name",
     "Node",
+    "Names",
     "NotDifferentiable",
     "Opaque",
     "Out",
@@ -39,12 +41,42 @@ __all__ = [
     "reads",
     "register",
     "rule_of",
+    "shared_rule",
     "sign",
     "substitute",
     "to_latex",
     "to_source",
     "to_text",
 ]
+
+
+@dataclass(frozen=True)
+class Expressions:
+    """A gate's output and local gradients as Python expressions: its rule, written once.
+
+    ``output`` is an expression template in which ``{0}``, ``{1}``, ... stand for the input
+    values; ``grads`` is one template per input, in port order, which may also read ``{out}``,
+    the output value (or, for a gate with many inputs, one template that gives the sequence
+    of all of them); ``names`` holds the objects the expressions call, e.g.
+    ``{"exp": math.exp}``. Write ``{{`` and ``}}`` for literal braces. They may depend on the
+    gate's ``params`` only: gates of one type without params share their compiled code.
+
+    On Python floats (``batch`` false) an expression that raises ``ArithmeticError`` or
+    ``ValueError`` (``math.log(0.0)``) is evaluated again from the batch expressions in numpy
+    float64, which answers IEEE ``inf`` or ``nan``.
+
+    >>> Expressions("{0} * {0}", ("2.0 * {0}",))
+    Expressions(output='{0} * {0}', grads=('2.0 * {0}',), names={})
+    """
+
+    output: str
+    grads: tuple[str, ...] | str
+    names: Mapping[str, Any] = field(default_factory=dict)
+
+    def key(self, n_inputs: int) -> tuple:
+        """What identifies the code compiled from these expressions for ``n_inputs`` inputs."""
+        grads = self.grads if isinstance(self.grads, str) else tuple(self.grads)
+        return (self.output, grads, n_inputs, tuple((k, id(v)) for k, v in sorted(self.names.items())))
 
 
 # -- nodes --------------------------------------------------------------------------------
@@ -358,7 +390,7 @@ class Rule:
     def functions(self) -> tuple[Callable, Callable]:
         """``output(xs)`` and ``grads(xs, out)`` compiled from the trees (errors as Python's)."""
         xs = [f"x{k}" for k in range(self.n)]
-        ns = _Names()
+        ns = Names()
         unpack = f"    {', '.join(xs)}, = xs\n" if xs else ""
         source = (
             f"def output(xs):\n{unpack}    return {to_source(self.output, xs, name=ns)}\n"
@@ -424,8 +456,6 @@ def rule_of(gate: Any, n_inputs: int, batch: bool = False) -> Rule | None:
     """The rule of ``gate`` for ``n_inputs`` inputs (on floats, or with ``batch`` on numpy
     arrays); None for a gate without expressions, or whose expressions misbehave or do not
     parse (its methods still work)."""
-    from circuitsim.gate.base import Expressions
-
     method = getattr(gate, "expressions", None)
     if method is None:
         return None
@@ -438,6 +468,17 @@ def rule_of(gate: Any, n_inputs: int, batch: bool = False) -> Rule | None:
         raise
     except BaseException:  # a plugin's fast paths must never stop a run
         return None
+
+
+def shared_rule(gate: Any, n_inputs: int, batch: bool, memo: dict) -> Rule | None:
+    """:func:`rule_of`, asked once per gate type and number of inputs for gates without params
+    (they share their rule): ``memo`` holds the answers for one plan."""
+    if gate.params:
+        return rule_of(gate, n_inputs, batch)
+    key = (type(gate), n_inputs, batch)
+    if key not in memo:
+        memo[key] = rule_of(gate, n_inputs, batch)
+    return memo[key]
 
 
 # -- walking ------------------------------------------------------------------------------
@@ -761,19 +802,18 @@ def _builtin_calculus(call: Call) -> _Calculus | None:
 # -- lowering -----------------------------------------------------------------------------
 
 
-class _Names:
-    """The objects generated code calls, by name: an expression's own name where it is free,
-    another where two objects share one."""
+class Names:
+    """The objects generated code calls, by name (a ``name`` for :func:`to_source`): an
+    expression's own name where it is free, another where two objects share one or the name is
+    ``reserved`` (a collection of names, or a predicate)."""
 
-    def __init__(self, reserved: Sequence[str] = ()) -> None:
+    def __init__(self, reserved: Collection[str] | Callable[[str], Any] = ()) -> None:
         self.namespace: dict[str, Any] = {}
-        self.reserved = set(reserved)
+        self.reserved = reserved if callable(reserved) else set(reserved).__contains__
 
     def __call__(self, name: str, obj: Any) -> str:
-        if obj is _MISSING:
-            return name  # NameError when run, as Python would
         candidate, k = name, 0
-        while candidate in self.reserved or (candidate in self.namespace and self.namespace[candidate] is not obj):
+        while self.reserved(candidate) or (candidate in self.namespace and self.namespace[candidate] is not obj):
             k += 1
             candidate = f"{name}_{k}"
         self.namespace[candidate] = obj
@@ -825,9 +865,10 @@ def to_source(
                     fn = _NUMPY.get(fn, fn)
                 except TypeError:
                     pass
-            return f"{name(node.name, fn)}({''.join(src(a) + ', ' for a in node.args)})"
+            callee = node.name if fn is _MISSING else name(node.name, fn)  # unbound: NameError when run
+            return f"{callee}({''.join(src(a) + ', ' for a in node.args)})"
         if isinstance(node, Name):
-            return name(node.name, node.obj)
+            return node.name if node.obj is _MISSING else name(node.name, node.obj)
         if isinstance(node, Tuple):
             return f"({''.join(src(x) + ', ' for x in node.items)})"
         if isinstance(node, Index):
@@ -870,7 +911,7 @@ def function(tree: Node, n: int, batch: bool = False) -> Callable:
     key = (tree, n, batch)
     fn = _functions.get(key)
     if fn is None:
-        ns = _Names(("xs", "out"))
+        ns = Names(("xs", "out"))
         xs = [f"xs[{k}]" for k in range(n)]
         source = f"def f(xs, out):\n    return {to_source(tree, xs, 'out', name=ns, batch=batch)}\n"
         namespace = dict(ns.namespace)

@@ -15,22 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from circuitsim.netlist.nodes import Netlist
-from circuitsim.plan.faults import gate_fault
-from circuitsim.plan.numbering import Step, number
 from circuitsim.tiers.blocks import Blocks, blocks_for
 from circuitsim.tiers.chunks import SAMPLES_PER_CHUNK, Buffers, run_in_chunks
-from circuitsim.tiers.kernels import (
-    ZERO,
-    Kernels,
-    batch_size,
-    compile_kernels,
-    compile_loop,
-    expressions_of,
-    method_kernels,
-    value_problem,
-)
+from circuitsim.plan.faults import gate_fault
+from circuitsim.tiers.kernels import ZERO, Kernels, batch_size, compile_kernels, compile_loop, method_kernels, value_problem
 from circuitsim.tiers.levels import Levels, levels_for
+from circuitsim.netlist.nodes import Netlist
+from circuitsim.plan.numbering import Step, number
+from circuitsim.gate.rule import Rule, shared_rule
 from circuitsim.tiers.straight import Program, compile_backward, compile_forward
 
 __all__ = ["Plan", "TIER_UP"]
@@ -224,18 +216,12 @@ class Plan:
             is_batch[slot] = 1
         kernels = {}
         arrays = []  # the batch inputs and what gates without expressions make from them
-        compiled: dict[tuple, Kernels | None] = {}  # for gates without params: by class
+        rules: dict = {}
         for step in self.steps:
             batch = any(is_batch[i] for i in step.ins)
             is_batch[step.out] = batch
             n = len(step.ins)
-            key = None if step.gate.params else (type(step.gate), n, batch)
-            if key in compiled:
-                fast = compiled[key]
-            else:
-                fast = _expression_kernels(step.gate, n, batch)
-                if key is not None:
-                    compiled[key] = fast
+            fast = _expression_kernels(shared_rule(step.gate, n, batch, rules))
             if fast is not None:
                 kernels[step.out] = (fast, (step.out, *step.ins))
             else:
@@ -314,14 +300,13 @@ class Plan:
         return local
 
 
-def _expression_kernels(gate, n_inputs: int, batch: bool) -> Kernels | None:
-    """Kernels compiled from the gate's expressions; None to call its methods instead."""
-    expr = expressions_of(gate, n_inputs, batch)
-    if expr is None:
+def _expression_kernels(rule: Rule | None) -> Kernels | None:
+    """Kernels compiled from a gate's rule; None to call its methods instead."""
+    if rule is None:
         return None
     try:
-        return compile_kernels(expr, n_inputs)
-    except Exception:  # expressions that do not compile: the methods still work
+        return compile_kernels(rule)
+    except Exception:  # e.g. an expression too deeply nested for the compiler: the methods still work
         return None
 
 

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from circuitsim.tiers import dots, patterns
+from circuitsim.tiers.dots import find as find_dots
+from circuitsim.tiers.patterns import affine, as_slice, positions, readers, reduction, shape_of
 from circuitsim.tiers.bound import COLUMNS_STEP, Bound
 from circuitsim.tiers.levels import Levels, levels_for
 
@@ -70,11 +71,11 @@ class Blocks:
         self.groups: list[tuple[Any, tuple[int, int], tuple[_Port, ...]]] = []
         for group in parts:
             k = group.stop - group.start
-            indexes = [patterns.positions(s, k) for s in group.ins]
+            indexes = [positions(s, k) for s in group.ins]
             reads_rows = [bool(row[ix].any()) for ix in indexes]
             for ix, rows in zip(indexes, reads_rows):
                 row[ix] |= rows  # a port that reads rows reads rows only: its numbers get rows too
-            shape = patterns.shape_of(k, [ix for ix, rows in zip(indexes, reads_rows) if rows])
+            shape = shape_of(k, [ix for ix, rows in zip(indexes, reads_rows) if rows])
             ports = tuple(_Port(ix, shape, not rows) for ix, rows in zip(indexes, reads_rows))
             self.groups.append((group, shape, ports))
         self.row = row
@@ -83,8 +84,8 @@ class Blocks:
         for group in parts:
             numbers[group.start : group.stop] = False
         self.filled = np.flatnonzero(row & numbers).tolist()  # numbers read beside rows: set once per run
-        self.reads, reader, gate, _ = patterns.readers([[port.index for port in ports] for _, _, ports in self.groups], n)
-        self.dots = dots.find(self.groups, self.reads, reader, gate, numbers)
+        self.reads, reader, gate, _ = readers([[port.index for port in ports] for _, _, ports in self.groups], n)
+        self.dots = find_dots(self.groups, self.reads, reader, gate, numbers)
         self.dot_of = np.full(n, -1, dtype=np.intp)  # position -> the dot whose interior it is
         for d, dot in enumerate(self.dots):
             self.dot_of[dot.interior] = d
@@ -205,7 +206,7 @@ def _copier(out: np.ndarray, into: np.ndarray, block: np.ndarray, rows: np.ndarr
         return copy
     width = block.shape[1]
     batches = [(into[i : i + _BATCH], rows[i : i + _BATCH]) for i in range(0, len(into), _BATCH)]
-    batches = [(patterns.as_slice(dest), source) for dest, source in batches]
+    batches = [(as_slice(dest), source) for dest, source in batches]
     temp = np.empty((min(_BATCH, len(into)), width))
 
     def copy_all(start: int, stop: int) -> None:
@@ -239,7 +240,7 @@ class _Port:
     def __init__(self, index: np.ndarray, shape: tuple[int, int], scalar: bool) -> None:
         self.index = index
         self.scalar = scalar  # no gate's input here has a row: a column of numbers, set per run
-        self.affine = None if scalar else patterns.affine(index, *shape)  # rows a + i*s1 + j*s2, or None
+        self.affine = None if scalar else affine(index, *shape)  # rows a + i*s1 + j*s2, or None
 
 
 class _Backward:
@@ -275,10 +276,10 @@ class _Backward:
                     written[index] = True
                     continue
                 target = rows[index]
-                affine = patterns.affine(target, *shape)
-                how = patterns.reduction(target, shape, affine)
+                pattern = affine(target, *shape)
+                how = reduction(target, shape, pattern)
                 written[index] = True
-                todo.append((p, target, affine, how, fresh and how != "at"))
+                todo.append((p, target, pattern, how, fresh and how != "at"))
             self.steps.append((gi, go_rows, todo))
         self.rows = rows
         self.reached = written

@@ -13,15 +13,12 @@ does where rows repeat without a pattern (:func:`circuitsim.tiers.patterns.scatt
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from circuitsim.tiers import dots, patterns
-
-if TYPE_CHECKING:
-    from circuitsim.tiers.blocks import _Port, _Program
+from circuitsim.tiers.dots import fused_step
+from circuitsim.tiers.patterns import affine, as_slice, into, target, view
 
 __all__ = ["COLUMNS_STEP", "Bound"]
 
@@ -31,7 +28,7 @@ COLUMNS_STEP = 16  # chunk widths are multiples of this: matrix products compute
 class Bound:
     """A program's steps bound to one pair of blocks: closures over views of them, made once."""
 
-    def __init__(self, program: _Program, v: np.ndarray, g: np.ndarray) -> None:
+    def __init__(self, program, v: np.ndarray, g: np.ndarray) -> None:
         groups = program.blocks.groups
         width = v.shape[1]
         self.columns: list[tuple[np.ndarray, np.ndarray]] = []  # (column, positions): numbers, set per run
@@ -43,10 +40,10 @@ class Bound:
             out = v[group.start : group.stop].reshape(*shape, width)
             views.append((xs, out))
             columns = frozenset(k for k, port in enumerate(ports) if port.scalar)
-            steps[-1].append(partial(patterns.into(group.expr, len(xs), columns), xs, out))
+            steps[-1].append(partial(into(group.rule, columns), xs, out))
         for dot in program.fused:  # a chain's groups as one step in place of its products' operation
             gates = [steps[dot.mul][-1], *(step for gi in dot.adds for step in steps[gi])]
-            fused = dots.fused_step(dot, views[dot.mul][0], *views[dot.adds[-1]], gates)
+            fused = fused_step(dot, views[dot.mul][0], *views[dot.adds[-1]], gates)
             if fused is not None:
                 steps[dot.mul][-1] = fused
                 for gi in dot.adds:
@@ -54,7 +51,7 @@ class Bound:
         self.steps = [step for group_steps in steps for step in group_steps]
         self.back: list = []
         if len(program.zero):
-            zero = patterns.as_slice(program.zero)
+            zero = as_slice(program.zero)
             self.back.append(partial(g[zero].fill, 0.0) if isinstance(zero, slice) else partial(g.__setitem__, zero, 0.0))
         largest = max((group.stop - group.start for group, _, _ in groups), default=1)
         temp = np.empty(largest * width)
@@ -63,20 +60,20 @@ class Bound:
             xs, out = views[gi]
             go = np.broadcast_to(self._port(self.back, g, go_rows, shape, width), (*shape, width))
             actions = []
-            for p, target, affine, how, fresh in todo:
-                dest = patterns.target(g, target, shape, affine, how)
+            for p, rows, pattern, how, fresh in todo:
+                dest = target(g, rows, shape, pattern, how)
                 actions.append((p, group.units[p], dest, how, fresh, _product(group, ports, p, go_rows, shape, how, g)))
             self.back.append(_backward(group, xs, out, go, g, actions, temp[: go.size].reshape(go.shape)))
 
-    def _port(self, steps: list, a: np.ndarray, index: np.ndarray, shape, width: int, port: _Port | None = None):
+    def _port(self, steps: list, a: np.ndarray, index: np.ndarray, shape, width: int, port=None):
         """Rows ``index`` of block ``a`` in the group's shape: a view, or a buffer gathered by a step."""
         if port is not None and port.scalar:
             column = np.empty((*shape, 1))
             self.columns.append((column, index))
             return column
-        affine = port.affine if port is not None else patterns.affine(index, *shape)
-        if affine is not None:
-            return patterns.view(a, affine, shape)
+        pattern = port.affine if port is not None else affine(index, *shape)
+        if pattern is not None:
+            return view(a, pattern, shape)
         buffer = np.empty((len(index), width))
         steps.append(partial(np.take, a, index, axis=0, out=buffer))
         return buffer.reshape(*shape, width)
@@ -99,16 +96,14 @@ def _product(group, ports, p: int, go_rows: np.ndarray, shape, how, g: np.ndarra
     numbers and whose upstream gradient is one row per the summed axis (a weight times an
     activation, summed over the neurons it feeds): ``(weights, upstream)`` for one matrix
     product, else None."""
-    if how not in (0, 1) or isinstance(group.expr.grads, str):
-        return None
-    q = patterns.port_read(group.expr.grads[p], len(ports))
+    q = group.rule.port_read(p) if how in (0, 1) else None
     if q is None or not ports[q].scalar:
         return None
     r, m = shape
-    affine = patterns.affine(go_rows, r, m)
-    if affine is None:
+    pattern = affine(go_rows, r, m)
+    if pattern is None:
         return None
-    start, s1, s2 = affine
+    start, s1, s2 = pattern
     if (how == 0 and s2) or (how == 1 and s1) or not _columns_alike(m if how == 0 else r, r if how == 0 else m):
         return None
     n, stride = (r, s1) if how == 0 else (m, s2)

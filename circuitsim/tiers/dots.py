@@ -20,13 +20,12 @@ the gates' zero or raise the fault as they do.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-__all__ = ["Dot", "find", "fused_step", "is_sum"]
+__all__ = ["Dot", "find", "fused_step"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,7 +57,7 @@ def find(groups: list, reads: np.ndarray, reader: np.ndarray, gate: np.ndarray, 
 
 def _chain(gi, group, shape, ports, groups, reads, reader, gate, numbers) -> Dot | None:
     fixed = [bool(numbers[port.index].all()) for port in ports]  # a column, or rows of one number each
-    if _binary(group.expr, len(ports)) is not ast.Mult or sum(fixed) != 1:
+    if not (len(ports) == 2 and group.rule.is_product) or sum(fixed) != 1:
         return None
     weights = fixed.index(True)
     activations = ports[1 - weights].affine
@@ -84,7 +83,7 @@ def _chain(gi, group, shape, ports, groups, reads, reader, gate, numbers) -> Dot
     while done < terms:
         step = int(reader[products[0, done]])
         add, _, add_ports = groups[step]
-        if add.stop - add.start != n or not is_sum(add.expr, len(add_ports)) or set(add.units) != {"+"}:
+        if add.stop - add.start != n or not add.rule.is_sum:
             return None
         reading = [_reads(port.index, last, products, term, gate) for port in add_ports]
         reading[:2] = sorted(reading[:2], key=lambda t: len(reads) if t is None else t)  # x0 + x1 == x1 + x0
@@ -116,40 +115,6 @@ def _reads(index, last, products, term, gate):
         return -1
     t = int(term[index[0]])
     return t if t >= 0 and np.array_equal(index, products[:, t]) else None
-
-
-def _binary(expr, n: int):
-    """The operator type of an output ``x0 <op> x1`` (in parentheses or not), else None."""
-    tree = _output(expr, n)
-    if n == 2 and isinstance(tree, ast.BinOp) and [ast.unparse(tree.left), ast.unparse(tree.right)] == ["x0", "x1"]:
-        return type(tree.op)
-    return None
-
-
-def is_sum(expr, n: int) -> bool:
-    """Whether the output adds its ``n`` inputs from the left: ``x0 + x1 + ...``, or the
-    built-in gates' ``total((x0, x1, ...))``."""
-    tree, names = _output(expr, n), [f"x{k}" for k in range(n)]
-    if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and len(tree.args) == 1 and not tree.keywords:
-        from gates._rules import total
-
-        items = tree.args[0].elts if isinstance(tree.args[0], ast.Tuple) else ()
-        return expr.names.get(tree.func.id) is total and [ast.unparse(x) for x in items] == names
-    for name in reversed(names[1:]):
-        if not (isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Add) and ast.unparse(tree.right) == name):
-            return False
-        tree = tree.left
-    return n > 1 and ast.unparse(tree) == "x0"
-
-
-def _output(expr, n: int):
-    """The output expression of ``expr`` on inputs x0, x1, ..., parsed; None if it does not parse."""
-    if expr is None:
-        return None
-    try:
-        return ast.parse(expr.output.format(*(f"x{k}" for k in range(n))).strip(), mode="eval").body
-    except (SyntaxError, IndexError, KeyError, ValueError):
-        return None
 
 
 def fused_step(dot: Dot, xs: tuple, sums: tuple, out: np.ndarray, gates: list):

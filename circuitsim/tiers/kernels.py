@@ -8,7 +8,6 @@ and :func:`compile_loop` inlines them into one loop per pass. The generated code
 
 from __future__ import annotations
 
-import ast
 import numbers
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -17,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from circuitsim.gate.base import Expressions
+from circuitsim.gate.rule import Names, Rule, to_source, to_text
 
 __all__ = [
-    "UNIT",
+    "FIRST",
     "ZERO",
     "Kernels",
     "checked_forward",
@@ -28,7 +27,6 @@ __all__ = [
     "compile_kernels",
     "compile_loop",
     "INLINE",
-    "expressions_of",
     "batch_size",
     "value_problem",
     "method_kernels",
@@ -48,66 +46,56 @@ class Kernels:
 _cache: dict[tuple, Kernels] = {}
 _loops: dict[tuple, Callable] = {}  # (kinds, backward) -> loop
 
-# Local gradients of +-1 need no multiplication: x * 1.0 is x and a + x * -1.0 is a - x, bit for bit.
-UNIT = {"1.0": "+", "-1.0": "-"}
-
-
-def compile_kernels(expr: Expressions, n_inputs: int) -> Kernels:
-    """The forward and backward kernels of ``expr`` for a gate with ``n_inputs`` inputs."""
-    if not isinstance(expr.grads, str) and len(expr.grads) != n_inputs:
-        raise ValueError(f"expressions give {len(expr.grads)} local gradients for {n_inputs} inputs")
-    key = expr.key(n_inputs)
-    kernels = _cache.get(key)
+def compile_kernels(rule: Rule) -> Kernels:
+    """The forward and backward kernels of a gate kind's rule (compiled once per rule)."""
+    kernels = _cache.get(rule)
     if kernels is None:
-        kernels = _cache[key] = _compile(expr, n_inputs)
+        kernels = _cache[rule] = _compile(rule)
     return kernels
 
 
-def _compile(expr: Expressions, n: int) -> Kernels:
-    forward, backward = _bodies(expr, n)
+def _compile(rule: Rule) -> Kernels:
+    names = Names(_LOCAL.fullmatch)
+    forward, backward = _bodies(rule, names)
     lines = ["def forward(v, a):", *forward, "def backward(v, g, a):", *backward]
-    namespace = {**expr.names, "ZERO": ZERO}
-    exec(compile("\n".join(lines) + "\n", f"<kernels {expr.output!r}>", "exec"), namespace)
-    return Kernels(namespace["forward"], namespace["backward"], (forward, backward, expr.names))
+    namespace = {**names.namespace, "ZERO": ZERO}
+    exec(compile("\n".join(lines) + "\n", f"<kernels {to_text(rule.output)!r}>", "exec"), namespace)
+    return Kernels(namespace["forward"], namespace["backward"], (forward, backward, names.namespace))
 
 
-def _bodies(expr: Expressions, n: int) -> tuple[list[str], list[str]]:
+def _bodies(rule: Rule, names: Names) -> tuple[list[str], list[str]]:
     """The lines of the forward and the backward kernel's bodies, indented once."""
+    n = rule.n
     xs = [f"x{k}" for k in range(n)]
     slots = ", ".join(["o", *(f"i{k}" for k in range(n))])
-    output = expr.output.format(*xs)
-    if isinstance(expr.grads, str):  # one expression for all: the local gradients ls[k]
-        together = expr.grads.format(*xs, out="out")
-        used = _names_in([together])
-    else:
-        together = None
-        grads = [grad.format(*xs, out="out") for grad in expr.grads]
-        used = _names_in([grad for grad in grads if grad not in UNIT])  # what the backward loads
-    forward = [f"    {slots}, = a", *(f"    x{k} = v[i{k}]" for k in range(n)), f"    v[o] = {output}"]
+    used = rule.grad_reads  # what the backward loads
+    forward = [f"    {slots}, = a", *(f"    x{k} = v[i{k}]" for k in range(n)), f"    v[o] = {to_source(rule.output, xs, name=names)}"]
     backward = [
         f"    {slots}, = a",
         "    go = g[o]",
-        *(f"    x{k} = v[i{k}]" for k in range(n) if f"x{k}" in used),
+        *(f"    x{k} = v[i{k}]" for k in range(n) if k in used),
         *(["    out = v[o]"] if "out" in used else []),
     ]
-    if together is not None:
-        backward.append(f"    ls = {together}")
-        backward += _adds([f"go * ls[{k}]" for k in range(n)])
+    if rule.together is not None:  # one expression for all: the local gradients ls[k]
+        backward.append(f"    ls = {to_source(rule.together, xs, name=names)}")
+        backward += _adds([f"go * ls[{k}]" for k in range(n)], (None,) * n)
         return forward, backward
-    backward += [f"    l{k} = {grad}" for k, grad in enumerate(grads) if grad not in UNIT]
-    backward += _adds([FIRST[grad] if grad in UNIT else f"go * l{k}" for k, grad in enumerate(grads)], grads)
+    units = rule.units
+    backward += [f"    l{k} = {to_source(grad, xs, name=names)}" for k, grad in enumerate(rule.grads) if units[k] is None]
+    backward += _adds([FIRST[unit] if unit else f"go * l{k}" for k, unit in enumerate(units)], units)
     return forward, backward
 
 
 # A gradient starts as its first contribution (not 0.0 plus it: no copy of an upstream array).
-FIRST = {"1.0": "go", "-1.0": "go * -1.0"}
+# Local gradients of +-1 need no multiplication: x * 1.0 is x and a + x * -1.0 is a - x, bit for bit.
+FIRST = {"+": "go", "-": "go * -1.0"}
 
 
-def _adds(terms: list[str], grads: Sequence[str] = ()) -> list[str]:
+def _adds(terms: list[str], units: Sequence[str | None]) -> list[str]:
     """The lines adding each input's contribution ``terms[k]`` into its gradient, in port order."""
     lines = []
     for k, term in enumerate(terms):
-        unit = UNIT.get(grads[k]) if k < len(grads) else None
+        unit = units[k]
         more = f"h{k} {unit} go" if unit else f"h{k} + {term}"
         lines += [f"    h{k} = g[i{k}]", f"    g[i{k}] = {term} if h{k} is ZERO else {more}"]
     return lines
@@ -157,11 +145,6 @@ def _compile_loop(kinds: Sequence[Kernels], backward: bool) -> Callable:
     namespace = {**names, "ZERO": ZERO, "_calls": [kind.backward if backward else kind.forward for kind in kinds]}
     exec(compile("\n".join(lines) + "\n", "<kernel loop>", "exec"), namespace)
     return namespace["loop"]
-
-
-def _names_in(expressions: list[str]) -> set[str]:
-    """The names that ``expressions`` read (SyntaxError if one is not an expression)."""
-    return {node.id for text in expressions for node in ast.walk(ast.parse(text.strip(), mode="eval")) if isinstance(node, ast.Name)}
 
 
 def method_kernels(gate: Any, n_inputs: int, batch: bool) -> Kernels:
@@ -237,19 +220,3 @@ def value_problem(value: Any, size: int | None) -> str | None:
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return None
     return f"{type(value).__name__} {value!r:.40}, not a number"
-
-
-def expressions_of(gate: Any, n_inputs: int, batch: bool) -> Expressions | None:
-    """The gate's expressions, or None: also when its ``expressions`` method misbehaves."""
-    method = getattr(gate, "expressions", None)
-    if method is None:
-        return None
-    try:
-        expr = method(n_inputs, batch)
-    except KeyboardInterrupt:
-        raise
-    except BaseException:  # a plugin's fast path must never stop a run: the methods still work
-        return None
-    if isinstance(expr, Expressions) and isinstance(expr.grads, Sequence):
-        return expr
-    return None

@@ -28,10 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from circuitsim.gate.base import compile_rule
-from circuitsim.tiers import sums
-from circuitsim.tiers.kernels import UNIT, expressions_of
+from circuitsim.gate.rule import Rule, shared_rule
 from circuitsim.tiers.sums import Chain
+from circuitsim.tiers.sums import find as find_chains
 
 __all__ = ["MIN_GATES", "MIN_WIDTH", "Levels", "levels_for"]
 
@@ -50,7 +49,7 @@ class _Group:
     output: Callable
     grads: Callable
     units: tuple[str | None, ...]  # per port: "+" or "-" where the local gradient is 1 or -1
-    expr: Any = None  # the kind's Expressions
+    rule: Rule  # the kind's rule
 
 
 class Levels:
@@ -94,7 +93,7 @@ class Levels:
     def chains(self) -> list[Chain]:
         """The chains of sums among the groups (:mod:`circuitsim.tiers.sums`)."""
         if self._chains is None:
-            self._chains = sums.find(self.groups, self.n_slots)
+            self._chains = find_chains(self.groups, self.n_slots)
         return self._chains
 
     def _steps(self, chains: list[Chain], reverse: bool) -> list:
@@ -193,7 +192,7 @@ def levels_for(
     groups = []
     for g in range(len(codes)):
         lo, hi = int(bounds[g]), int(bounds[g + 1])
-        expr, compiled = kinds[int(by_group[g])]
+        rule = kinds[int(by_group[g])]
         steps = members[lo:hi]
         n = int(slots.ins_start[steps[0] + 1] - slots.ins_start[steps[0]])
         ins, distinct = [], []
@@ -201,39 +200,31 @@ def levels_for(
             index = position[slots.ins_flat[slots.ins_start[steps] + port]]
             ins.append(_as_slice(index))
             distinct.append(isinstance(ins[-1], slice) or _distinct(index))
-        units = (None,) * n if isinstance(expr.grads, str) else tuple(UNIT.get(g) for g in expr.grads)
-        start_at = n_inputs + lo
-        groups.append(_Group(start_at, n_inputs + hi, tuple(ins), tuple(distinct), compiled.output, compiled.grads, units, expr))
+        output, grads = rule.functions
+        groups.append(_Group(n_inputs + lo, n_inputs + hi, tuple(ins), tuple(distinct), output, grads, rule.units, rule))
     return Levels(order, n_inputs, start, groups)
 
 
 def _rules(slots) -> tuple[np.ndarray, list] | None:
-    """Each gate kind's rule number, and the rules ``(expressions, compiled)``; None if a kind
-    has no batch expressions or they do not compile."""
+    """Each gate kind's rule number, and the rules; None if a kind has no batch expressions or
+    they do not compile."""
     rule_of_kind = np.full(len(slots.table), -1, dtype=np.int64)
-    numbered: dict = {}  # the expressions' key -> rule number
+    numbered: dict = {}  # rule -> its number
     rules: list = []
-    shared: dict = {}  # (class, n) of gates without params -> rule number
+    memo: dict = {}
     for k in np.unique(slots.kind).tolist():
         _, gate, _, ports = slots.table[k]
-        n = len(ports)
-        key = None if gate.params else (type(gate), n)
-        number = shared.get(key) if key is not None else None
-        if number is None:
-            expr = expressions_of(gate, n, True)
-            if expr is None:
+        rule = shared_rule(gate, len(ports), True, memo)
+        if rule is None:
+            return None
+        if rule not in numbered:
+            try:
+                rule.functions
+            except Exception:  # expressions that do not compile: the kernels call the methods
                 return None
-            number = numbered.get(expr.key(n))
-            if number is None:
-                try:
-                    rule = (expr, compile_rule(expr, n))
-                except Exception:  # expressions that do not compile: the kernels call the methods
-                    return None
-                number = numbered[expr.key(n)] = len(rules)
-                rules.append(rule)
-            if key is not None:
-                shared[key] = number
-        rule_of_kind[k] = number
+            numbered[rule] = len(rules)
+            rules.append(rule)
+        rule_of_kind[k] = numbered[rule]
     return rule_of_kind, rules
 
 

@@ -8,13 +8,14 @@ summed over that axis; any other repeats go through ``np.add.at``.
 
 from __future__ import annotations
 
-import ast
 from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-__all__ = ["MAX_REPEATS", "affine", "as_slice", "into", "port_read", "positions", "readers", "reduction", "scatter_add", "shape_of", "target", "view"]
+from circuitsim.gate.rule import Binary, Call, Input, Names, Node, Rule, Unary, to_source, to_text
+
+__all__ = ["MAX_REPEATS", "affine", "as_slice", "into", "positions", "readers", "reduction", "scatter_add", "shape_of", "target", "view"]
 
 
 def positions(s, k: int) -> np.ndarray:
@@ -149,61 +150,48 @@ def as_slice(index: np.ndarray):
     return index
 
 
-def port_read(template: str, n: int) -> int | None:
-    """The port whose value the expression ``template`` is (``"({1})"``: 1), else None."""
-    try:
-        tree = ast.parse(template.format(*(f"x{k}" for k in range(n)), out="out").strip(), mode="eval").body
-    except (SyntaxError, IndexError, KeyError, ValueError):
-        return None
-    if isinstance(tree, ast.Name) and tree.id.startswith("x") and tree.id[1:].isdigit():
-        return int(tree.id[1:])
-    return None
-
-
 # -- expressions written in place ----------------------------------------------------------
 
-_UFUNCS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.true_divide}
+_UFUNCS = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide}
 _cache: dict[tuple, Any] = {}
 
 
-def _column(node: ast.AST, columns: frozenset[int]) -> bool:
-    return isinstance(node, ast.Name) and node.id[:1] == "x" and node.id[1:].isdigit() and int(node.id[1:]) in columns
+def _column(node: Node, columns: frozenset[int]) -> bool:
+    return isinstance(node, Input) and node.port in columns
 
 
-def into(expr, n: int, columns: frozenset[int] = frozenset()):
-    """``f(xs, out)`` writing the output expression of ``expr`` into ``out``: its last
-    operation (a ``+ - * /`` or a numpy ufunc) is called with ``out=``, the rest as written.
+def into(rule: Rule, columns: frozenset[int] = frozenset()):
+    """``f(xs, out)`` writing the rule's output into ``out``: its last operation (a ``+ - * /``
+    or a numpy ufunc) is called with ``out=``, the rest as written.
 
     ``columns`` are the ports given as columns of numbers (one per gate, the same for every
     sample): a sum or product of such a port and another runs with the other first, which
     numpy iterates several times faster, and the same bits (both operations commute exactly).
     """
-    key = (expr.key(n), columns)
+    key = (rule, columns)
     fn = _cache.get(key)
     if fn is None:
-        xs = [f"x{k}" for k in range(n)]
-        text = expr.output.format(*xs)
-        tree = ast.parse(text.strip(), mode="eval").body
-        names = dict(expr.names)
-        if isinstance(tree, ast.BinOp) and type(tree.op) in _UFUNCS:
-            names["_ufunc"] = _UFUNCS[type(tree.op)]
+        xs = [f"x{k}" for k in range(rule.n)]
+        names = Names(("xs", "out", "_ufunc", *xs))
+        tree = rule.output
+
+        def source(node: Node) -> str:
+            return to_source(node, xs, name=names)
+
+        if isinstance(tree, Binary) and tree.op in _UFUNCS:
+            ufunc = names("_ufunc", _UFUNCS[tree.op])
             left, right = tree.left, tree.right
-            if isinstance(tree.op, (ast.Add, ast.Mult)) and _column(left, columns) and not _column(right, columns):
+            if tree.op in "+*" and _column(left, columns) and not _column(right, columns):
                 left, right = right, left
-            body = f"_ufunc({ast.unparse(left)}, {ast.unparse(right)}, out=out)"
-        elif isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
-            names["_ufunc"] = np.negative
-            body = f"_ufunc({ast.unparse(tree.operand)}, out=out)"
-        elif (
-            isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and not tree.keywords
-            and isinstance(names.get(tree.func.id), np.ufunc) and names[tree.func.id].nin == len(tree.args)
-            and names[tree.func.id].nout == 1 and not any(isinstance(a, ast.Starred) for a in tree.args)
-        ):
-            body = f"{tree.func.id}({', '.join(ast.unparse(a) for a in tree.args)}, out=out)"
+            body = f"{ufunc}({source(left)}, {source(right)}, out=out)"
+        elif isinstance(tree, Unary) and tree.op == "-":
+            body = f"{names('_ufunc', np.negative)}({source(tree.operand)}, out=out)"
+        elif isinstance(tree, Call) and isinstance(tree.fn, np.ufunc) and tree.fn.nin == len(tree.args) and tree.fn.nout == 1:
+            body = f"{names(tree.name, tree.fn)}({', '.join(source(a) for a in tree.args)}, out=out)"
         else:
-            body = f"out[...] = {text}"
+            body = f"out[...] = {source(tree)}"
         unpack = f"    {', '.join(xs)}, = xs\n" if xs else ""
-        namespace = names
-        exec(compile(f"def into(xs, out):\n{unpack}    {body}\n", f"<into {expr.output!r}>", "exec"), namespace)
+        namespace = dict(names.namespace)
+        exec(compile(f"def into(xs, out):\n{unpack}    {body}\n", f"<into {to_text(tree)!r}>", "exec"), namespace)
         fn = _cache[key] = namespace["into"]
     return fn

@@ -8,21 +8,14 @@ bits as the kernels and the method path. The generated code is shown in
 
 from __future__ import annotations
 
-import ast
 import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from circuitsim.tiers.kernels import (
-    FIRST,
-    UNIT,
-    ZERO,
-    checked_forward,
-    checked_local_grads,
-    expressions_of,
-)
+from circuitsim.tiers.kernels import FIRST, ZERO, checked_forward, checked_local_grads
+from circuitsim.gate.rule import Node, Rule, shared_rule, to_source
 
 __all__ = ["GATES_PER_FUNCTION", "Program", "compile_backward", "compile_forward"]
 
@@ -69,7 +62,7 @@ class _GateCode:
     """One gate as statement templates: ``{0}, {1}, ...`` its inputs, ``{out}`` its output."""
 
     output: str  # an expression
-    grads: Sequence[str] | str  # one expression per input (UNIT keys: add or subtract); a call
+    grads: Sequence[str] | str  # per input an expression, or "+"/"-" (add or subtract); or one call
 
 
 def compile_forward(steps: Sequence) -> list[Callable]:
@@ -93,34 +86,30 @@ def compile_backward(live: Sequence, seeded: frozenset[int]) -> list[Callable]:
 
 
 def _codes(steps: Sequence, names: _Globals) -> dict[int, _GateCode]:
-    """Every step's code by output slot; gates without params share theirs by type."""
+    """Every step's code by output slot, lowered once per rule (or per gate type without one)."""
     codes = {}
-    shared: dict[tuple, _GateCode] = {}
+    rules: dict = {}
+    shared: dict = {}  # rule, or (type, n) of a gate without params and without rule -> code
     for step in steps:
         n = len(step.ins)
-        key = None if step.gate.params else (type(step.gate), n)
+        rule = shared_rule(step.gate, n, False, rules)
+        key = rule if rule is not None else (None if step.gate.params else (type(step.gate), n))
         code = shared.get(key) if key is not None else None
         if code is None:
-            code = _expression_code(step.gate, n, names) or _method_code(step.gate, n, names)
+            code = _expression_code(rule, names) if rule is not None else _method_code(step.gate, n, names)
             if key is not None:
                 shared[key] = code
         codes[step.out] = code
     return codes
 
 
-def _expression_code(gate: Any, n: int, names: _Globals) -> _GateCode | None:
-    """The gate's expressions with their names renamed to globals; None if it has none."""
-    expr = expressions_of(gate, n, False)
-    if expr is None or (not isinstance(expr.grads, str) and len(expr.grads) != n):
-        return None
-    try:
-        output = _template(expr.output, n, expr.names, names)
-        if isinstance(expr.grads, str):  # one expression for all, unpacked as a call's
-            return _GateCode(output, _template(expr.grads, n, expr.names, names))
-        grads = [grad if grad in UNIT else _template(grad, n, expr.names, names) for grad in expr.grads]
-    except (SyntaxError, ValueError, IndexError, KeyError):  # not an expression: the methods work
-        return None
-    return _GateCode(output, grads)
+def _expression_code(rule: Rule, names: _Globals) -> _GateCode:
+    """The rule lowered to templates calling globals."""
+    n = rule.n
+    output = _template(rule.output, n, names)
+    if rule.together is not None:  # one expression for all, unpacked as a call's
+        return _GateCode(output, _template(rule.together, n, names))
+    return _GateCode(output, [unit or _template(grad, n, names) for grad, unit in zip(rule.grads, rule.units)])
 
 
 def _method_code(gate: Any, n: int, names: _Globals) -> _GateCode:
@@ -133,14 +122,10 @@ def _method_code(gate: Any, n: int, names: _Globals) -> _GateCode:
 _PLACEHOLDER = re.compile(r"__in(\d+)__|__out__")
 
 
-def _template(text: str, n: int, local_names: dict, names: _Globals) -> str:
-    """``text`` with its names (``local_names``) replaced by the globals they stand for."""
-    formatted = text.format(*[f"__in{k}__" for k in range(n)], out="__out__")
-    tree = ast.parse(formatted.strip(), mode="eval")
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in local_names:
-            node.id = names.add(local_names[node.id])
-    code = ast.unparse(tree).replace("{", "{{").replace("}", "}}")
+def _template(tree: Node, n: int, names: _Globals) -> str:
+    """``tree`` as a template (``{0}``, ``{1}``... its inputs, ``{out}`` its output) calling globals."""
+    code = to_source(tree, [f"__in{k}__" for k in range(n)], "__out__", name=lambda _, obj: names.add(obj))
+    code = code.replace("{", "{{").replace("}", "}}")
     return _PLACEHOLDER.sub(lambda m: "{out}" if m.group(1) is None else f"{{{m.group(1)}}}", code)
 
 
@@ -198,8 +183,8 @@ def _backward(live: Sequence, codes: dict[int, _GateCode], names: _Globals, touc
             firsts = [f"d{o} * {t}" for t in temps]
             terms = [f"+ {first}" for first in firsts]
         else:
-            firsts = [FIRST[g].replace("go", f"d{o}") if g in UNIT else f"d{o} * ({g.format(*xs, out=f'x{o}')})" for g in code.grads]
-            terms = [f"{UNIT[g]} d{o}" if g in UNIT else f"+ {first}" for g, first in zip(code.grads, firsts)]
+            firsts = [FIRST[g].replace("go", f"d{o}") if g in FIRST else f"d{o} * ({g.format(*xs, out=f'x{o}')})" for g in code.grads]
+            terms = [f"{g} d{o}" if g in FIRST else f"+ {first}" for g, first in zip(code.grads, firsts)]
         for i, term, first in zip(step.ins, terms, firsts):
             if i in local:
                 body.append(f"    d{i} = d{i} {term}")

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from circuitsim.tiers.dots import is_sum
 from circuitsim.tiers.patterns import positions, readers
 
 __all__ = ["Chain", "find"]
@@ -50,13 +49,7 @@ def find(groups: list, n: int) -> list[Chain]:
     """The chains among a :class:`~circuitsim.tiers.levels.Levels`' ``groups`` over ``n`` positions."""
     ins = [[positions(s, group.stop - group.start) for s in group.ins] for group in groups]
     reads, reader, gate, port = readers(ins, n)
-    kinds: dict[tuple, bool] = {}  # a group's expressions, inputs -> whether they are a sum
-    sums = []
-    for group in groups:
-        key = (id(group.expr), len(group.ins), group.units)
-        if key not in kinds:
-            kinds[key] = is_sum(group.expr, len(group.ins)) and set(group.units) == {"+"}
-        sums.append(kinds[key])
+    sums = [group.rule.is_sum for group in groups]
     after: dict[int, int] = {}  # a group -> the next one of its chain
     for gi, group in enumerate(groups):
         outs = np.arange(group.start, group.stop)
