@@ -30,6 +30,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one thread for numpy's mat
 
 import circuitsim  # noqa: E402
 
+from circuitsim.plan.engine import tier as engine_tier  # noqa: E402
+
 from .circuits import chain, mlp, sample_inputs  # noqa: E402
 from .loading import load_rows  # noqa: E402
 from .references import RUNNERS  # noqa: E402
@@ -109,7 +111,7 @@ def bench_size(n: int, args) -> None:
         unit = gates * batch
         if batch == 1:
             ours = bench_tiers(circuit, inputs, gates, repeat)
-            tier = " (levelized)" if circuit.plan._levels is not None else " (straight-line)"
+            tier = " (levelized)" if _levelized(circuit) else " (straight-line)"
             row(f"{gates:,}", "batch 1", f"circuitsim{tier}", f"{ours / unit * 1e9:,.1f} ns", "", "1.00")
             for name, make in RUNNERS.items():
                 runner = None if name in ("micrograd", "pytorch") and gates > args.max_reference_gates else make(net, batch)
@@ -147,11 +149,16 @@ def bench_batch(circuit, net, inputs: dict, gates: int, batch: int, repeat: int,
             row(f"{gates:,}", f"batch {batch:,}", f"circuitsim sweep / {name}", "", "", f"{sweep / times[name]:.2f}")
 
 
+def _levelized(circuit) -> bool:
+    """Whether the circuit's scalar runs go to the levelized tier."""
+    return engine_tier("levels").of(circuit.plan) is not None
+
+
 def bench_tiers(circuit, inputs: dict, gates: int, repeat: int, label: str = "") -> float:
     """Rows for the first run and the tiers before the last; the time of a run in the last tier."""
     first = timed(lambda: circuit.run(inputs))
     rows = [("first run", first)]
-    if circuit.plan._levels is None:  # a narrow circuit: kernels, then straight-line code
+    if not _levelized(circuit):  # a narrow circuit: kernels, then straight-line code
         rows.append(("kernels", best_of(lambda: circuit.run(inputs), repeat)))
         rows.append(("compile", timed(circuit.compile)))
     ours = best_of(lambda: circuit.run(inputs), repeat)
@@ -167,7 +174,7 @@ def bench_chain(n: int, repeat: int) -> None:
     circuit = circuitsim.loads(net.yaml())
     inputs = sample_inputs(net, 1)
     ours = bench_tiers(circuit, inputs, gates, repeat, " chain")
-    tier = "levelized" if circuit.plan._levels is not None else "straight-line"
+    tier = "levelized" if _levelized(circuit) else "straight-line"
     row(f"{gates:,} chain", "batch 1", f"circuitsim ({tier})", f"{ours / gates * 1e9:,.1f} ns", "", "1.00")
     theirs = best_of(RUNNERS["python loop"](net, 1), repeat)
     row(f"{gates:,} chain", "batch 1", "python loop", f"{theirs / gates * 1e9:,.1f} ns", "", f"{theirs / ours:.2f}")

@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from circuitsim.cli import main
+from circuitsim.plan.engine import tier as engine_tier
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -112,3 +113,17 @@ def parser(request, monkeypatch):
         missing("pyyaml was built without libyaml (the C parser)")
     monkeypatch.setattr(yamlsrc, "LIBYAML", request.param == "libyaml")
     return request.param
+
+
+@pytest.fixture
+def levelized_always(monkeypatch):
+    """Every circuit's scalar runs go levelized, however small or narrow."""
+    monkeypatch.setattr(engine_tier("levels"), "min_gates", 0)
+    monkeypatch.setattr(engine_tier("levels"), "min_width", 0)
+
+
+@pytest.fixture
+def blocks_always(monkeypatch):
+    """Every circuit's batches run in blocks, however small or narrow."""
+    monkeypatch.setattr(engine_tier("blocks"), "min_gates", 0)
+    monkeypatch.setattr(engine_tier("blocks"), "min_width", 0)

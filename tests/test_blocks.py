@@ -8,23 +8,15 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_fastpath import method_path
-from test_levels import WIDE
-from test_properties import circuits
+
+from helpers import WIDE, circuits, method_path, through
 
 import circuitsim
 from benchmarks.circuits import mlp, sample_inputs
-from circuitsim.plan.plan import Plan
+from circuitsim.plan.engine import tier
 from circuitsim.tiers import blocks
 
 MLP = mlp(400).yaml()  # 404 gates, 11 levels of 9-gate groups beside layers of 81 products
-
-
-@pytest.fixture
-def always(monkeypatch):
-    """Every circuit's batches run in blocks, however small or narrow."""
-    monkeypatch.setattr(blocks, "MIN_GATES", 0)
-    monkeypatch.setattr(blocks, "MIN_WIDTH", 0)
 
 
 def columns(monkeypatch, width):
@@ -35,13 +27,7 @@ def columns(monkeypatch, width):
 
 def in_blocks(c, inputs, seed=None, backward=True):
     """Values and gradients of a batch through the blocks, failing on any fallback."""
-    values, batched, batch = c._values(inputs)
-    seeds = c._seeds(seed, batch) if backward else None
-    with pytest.MonkeyPatch.context() as m, np.errstate(all="ignore"):
-        m.setattr(Plan, "forward", lambda *a, **k: pytest.fail("the batch fell back to the methods"))
-        m.setattr(Plan, "_run_kernels", lambda *a, **k: pytest.fail("the batch ran on the kernels"))
-        values, grads, _ = c.plan.run(values, seeds, batched)
-    return values, grads
+    return through(c, "blocks", inputs, seed, backward)
 
 
 def close(x, y, rel=1e-12, abs=1e-12) -> bool:
@@ -58,13 +44,13 @@ def assert_close(c, got, want, grads=True):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(circuits(), st.integers(1, 9), st.booleans())
-def test_random_circuits_in_blocks_equal_methods_to_rounding(always, text, batch, seeded):
+def test_random_circuits_in_blocks_equal_methods_to_rounding(blocks_always, text, batch, seeded):
     c = circuitsim.loads(text)
     rng = np.random.default_rng(batch)
     name, default = next(iter(c.inputs.items()))
     inputs = {name: default + rng.uniform(-0.5, 0.5, batch)}
     seed = {c.outputs[0]: np.linspace(-1.0, 1.0, batch)} if seeded else None
-    if c.plan.blocks(frozenset([c.plan.slot[name]])) is None:
+    if tier("blocks").of(c.plan, frozenset([c.plan.slot[name]])) is None:
         return  # a gate without expressions for arrays: the kernels run it
     want = method_path(c, inputs, seed)
     if not all(np.isfinite(x).all() for x in [*want[0], *want[1]]):
@@ -73,7 +59,7 @@ def test_random_circuits_in_blocks_equal_methods_to_rounding(always, text, batch
 
 
 @pytest.mark.parametrize("seed", [None, {"f": 2.0}, {"s1": -1.0, "a0": [0.5, 1.0, -2.0]}])
-def test_fan_out_within_a_group_repeats_and_unit_gradients(always, seed):
+def test_fan_out_within_a_group_repeats_and_unit_gradients(blocks_always, seed):
     """x feeds three gates of one group (np.add.at), a0 feeds f twice over; sub's -1, max's shared rule."""
     c = circuitsim.loads(WIDE)
     inputs = {"x": [0.5, -0.25, 1.5], "z": [2.0, 1.0, -1.0]}
@@ -87,14 +73,15 @@ def test_mlp_in_blocks_agrees_with_the_kernels_and_chooses_by_shape():
     c = circuitsim.loads(MLP)
     inputs = sample_inputs(mlp(400), 50)
     r = c.run(inputs, nan="raise")
-    assert c.plan.blocks(frozenset(c.plan.slot[n] for n in inputs if n.startswith("x"))) is not None
+    assert tier("blocks").of(c.plan, frozenset(c.plan.slot[n] for n in inputs if n.startswith("x"))) is not None
     kernels = circuitsim.loads(MLP)
-    kernels.plan.blocks = lambda batched: None
-    want = kernels.run(inputs)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(tier("blocks"), "takes", lambda plan, request: False)  # no blocks: the kernels
+        want = kernels.run(inputs)
     for name in r.values:
         assert close(r.values[name], want.values[name]) and close(r.grads[name], want.grads[name], 1e-9), name
     neuron = circuitsim.load("circuits/neuron.yaml")
-    assert neuron.plan.blocks(frozenset([neuron.plan.slot["x0"]])) is None  # 7 gates: the kernels
+    assert tier("blocks").of(neuron.plan, frozenset([neuron.plan.slot["x0"]])) is None  # 7 gates: the kernels
 
 
 def test_the_same_bits_whatever_the_chunks(monkeypatch):
@@ -146,9 +133,9 @@ LOGS = "\n".join(["inputs: {x: 1.0, y: 2.0}", "gates:", *(f"  l{i}: {{type: log,
                   "  s: {type: add, inputs: [l0, l1, l2, l3, l4, l5, l6, l7]}", "outputs: [s]", ""])
 
 
-def test_a_fault_in_a_block_is_named_with_its_gate_and_sample(always, monkeypatch):
+def test_a_fault_in_a_block_is_named_with_its_gate_and_sample(blocks_always, monkeypatch):
     c = circuitsim.loads(LOGS, path="logs.yaml")
-    assert c.plan.blocks(frozenset([c.plan.slot["x"]])) is not None
+    assert tier("blocks").of(c.plan, frozenset([c.plan.slot["x"]])) is not None
     x = np.linspace(1.0, 2.0, 20)
     x[13] = 0.0
     with pytest.raises(circuitsim.NumericalError, match=r"logs.yaml:4:3: error: gate 'l1' \(log\) with inputs x=0 produced -inf \(sample 13\)"):

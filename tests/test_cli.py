@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from rich.console import Console
-from test_plugins import SQUARE
+
+from helpers import SQUARE
 
 import circuitsim
 from circuitsim.check.gradcheck import gradcheck

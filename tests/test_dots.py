@@ -7,64 +7,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import NUMBERS, layers, same_bits
+
 import circuitsim
 from benchmarks.circuits import mlp, sample_inputs
-from circuitsim.tiers import blocks, dots
+from circuitsim.plan.engine import tier
+from circuitsim.tiers import dots
 
 MLP = mlp(400)  # 4 layers of 9 neurons and an output neuron: 5 chains
 
 
-@pytest.fixture
-def always(monkeypatch):
-    """Every circuit's batches run in blocks, however small or narrow."""
-    monkeypatch.setattr(blocks, "MIN_GATES", 0)
-    monkeypatch.setattr(blocks, "MIN_WIDTH", 0)
-
-
-def layers(sizes, numbers, arity=2, bias_inside=False):
-    """A relu network of ``sizes``, each neuron ``((w0*a0 + w1*a1) + ...) + b`` with adds of
-    up to ``arity`` inputs (the bias inside the last one, with ``bias_inside``), its weights and
-    biases drawn in turn from ``numbers``; inputs x0, x1, ..., the chains' last sums named
-    ``c{l}_{j}`` (unless the bias is inside)."""
-    draw = iter(numbers * (1 + sum(n * m + m for n, m in zip(sizes, sizes[1:])) // len(numbers)))
-    inputs = [f"  x{i}: 0.5" for i in range(sizes[0])]
-    gates, layer = [], [f"x{i}" for i in range(sizes[0])]
-    for l, (n, m) in enumerate(zip(sizes, sizes[1:])):
-        out = []
-        for j in range(m):
-            terms = []
-            for i, a in enumerate(layer):
-                inputs.append(f"  w{l}_{j}_{i}: {next(draw)!r}")
-                gates.append(f"  m{l}_{j}_{i}: {{type: mul, inputs: [w{l}_{j}_{i}, {a}]}}")
-                terms.append(f"m{l}_{j}_{i}")
-            inputs.append(f"  b{l}_{j}: {next(draw)!r}")
-            total, k = terms[0], 1
-            while k < n:
-                operands = [total, *terms[k : k + arity - 1]] if k > 1 else terms[: arity]
-                k = k + arity - 1 if k > 1 else min(arity, n)
-                last = k >= n
-                if last and bias_inside:
-                    operands.append(f"b{l}_{j}")
-                total = f"c{l}_{j}" if last else f"s{l}_{j}_{k}"
-                gates.append(f"  {total}: {{type: add, inputs: [{', '.join(operands)}]}}")
-            if not bias_inside or n == 1:
-                gates.append(f"  z{l}_{j}: {{type: add, inputs: [{total}, b{l}_{j}]}}")
-                total = f"z{l}_{j}"
-            gates.append(f"  h{l}_{j}: {{type: relu, inputs: [{total}]}}")
-            out.append(f"h{l}_{j}")
-        layer = out
-    gates.append(f"  y: {{type: add, inputs: [{', '.join(layer)}]}}")
-    return "\n".join(["inputs:", *inputs, "gates:", *gates, "outputs: [y]", ""])
-
-
-def same_bits(a, b) -> bool:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return a.shape == b.shape and a.tobytes() == b.tobytes()
-
-
 def fused(c, batched) -> list:
     """The dots the blocks of ``c`` computed as einsums in their last sweep."""
-    b = c.plan.blocks(frozenset(c.plan.slot[n] for n in batched))
+    b = tier("blocks").of(c.plan, frozenset(c.plan.slot[n] for n in batched))
     return [dot for program in b._programs.values() if program.bound is not None for dot in program.fused]
 
 
@@ -86,13 +41,10 @@ def test_an_mlps_chains_run_as_dots_unless_a_partial_sum_is_kept():
     assert all(same_bits(s.grads[n], whole.grads[n]) for n in s.grads)
 
 
-NUMBERS = st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 1e-300, 3.0, -0.1])
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.integers(1, 6), min_size=2, max_size=4), st.lists(NUMBERS, min_size=1, max_size=30),
        st.lists(NUMBERS, min_size=1, max_size=5), st.integers(2, 7), st.booleans())
-def test_dots_give_the_gates_bits_signed_zeros_included(always, sizes, numbers, xs, arity, bias_inside):
+def test_dots_give_the_gates_bits_signed_zeros_included(blocks_always, sizes, numbers, xs, arity, bias_inside):
     sizes[0] = max(sizes[0], 2)  # a chain has two terms at least
     c = circuitsim.loads(layers(sizes, numbers, arity, bias_inside))
     names = [f"x{i}" for i in range(sizes[0])]
@@ -108,7 +60,7 @@ def test_dots_give_the_gates_bits_signed_zeros_included(always, sizes, numbers, 
         assert same_bits(s.grads[n], whole.grads[n]), n
 
 
-def test_a_chain_of_negative_zeros_sums_to_negative_zero(always):
+def test_a_chain_of_negative_zeros_sums_to_negative_zero(blocks_always):
     c = circuitsim.loads(layers([3, 2], [-1.0, -0.0]))
     inputs = {"x0": np.zeros(20), "x1": np.zeros(20), "x2": np.zeros(20)}
     s = c.sweep(inputs, values=["c0_0", "c0_1", "y"])
@@ -117,7 +69,7 @@ def test_a_chain_of_negative_zeros_sums_to_negative_zero(always):
     assert same_bits(s.values["c0_0"], c.run(inputs).values["c0_0"])
 
 
-def test_a_fault_in_a_dot_is_named_with_its_gate_and_sample(always):
+def test_a_fault_in_a_dot_is_named_with_its_gate_and_sample(blocks_always):
     c = circuitsim.loads(layers([2, 2], [1e200, 2.0]), path="layer.yaml")
     x = np.ones(30)
     x[17] = -1e200  # w * x is -inf, which the relu hides from every kept number
@@ -141,7 +93,7 @@ def test_a_sweep_of_the_moons_mlp_sums_every_layer_with_einsum():
     assert all(same_bits(s.grads[n], whole.grads[n]) for n in s.grads)
 
 
-def test_weights_with_rows_of_their_own_are_read_from_their_first_column(always):
+def test_weights_with_rows_of_their_own_are_read_from_their_first_column(blocks_always):
     """e and f give two of the second layer's weights rows (beside x0 and x1 in one port), so
     all its weights have rows, each holding one number."""
     text = layers([2, 3, 2], [0.5, -1.5, 2.0, 0.25])
@@ -151,7 +103,7 @@ def test_weights_with_rows_of_their_own_are_read_from_their_first_column(always)
     inputs = {"x0": rng.uniform(-1, 1, 200), "x1": rng.uniform(-1, 1, 200)}
     s = c.sweep(inputs, values=["y", "e", "f"], grads=["x0", "x1", "w1_0_2"])
     (dot,) = fused(c, ["x0", "x1"])
-    b = c.plan.blocks(frozenset(c.plan.slot[n] for n in inputs))
+    b = tier("blocks").of(c.plan, frozenset(c.plan.slot[n] for n in inputs))
     weights = b.groups[dot.mul][2][dot.weights]
     assert not weights.scalar and b.row[weights.index].all()  # rows, not a column
     whole = c.run(inputs)
@@ -168,7 +120,7 @@ def test_a_layout_that_einsum_sums_in_another_order_runs_gate_by_gate(monkeypatc
     inputs = sample_inputs(MLP, 100)
     xs = [n for n in MLP.inputs if n.startswith("x")]
     s = c.sweep(inputs, values=c.outputs, grads=xs)
-    b = c.plan.blocks(frozenset(c.plan.slot[n] for n in xs))
+    b = tier("blocks").of(c.plan, frozenset(c.plan.slot[n] for n in xs))
     steps = [step for program in b._programs.values() if program.bound for step in program.bound.steps]
     assert steps and not any(getattr(step, "__qualname__", "").startswith("fused_step") for step in steps)
     whole = c.run(inputs)

@@ -4,7 +4,8 @@ import math
 
 import numpy as np
 import pytest
-from test_fastpath import Square, plugin
+
+from helpers import Square, plugin
 
 import circuitsim
 from circuitsim.author.builder import Builder

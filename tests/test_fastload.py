@@ -6,6 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import same_netlist, same_spec
+
 import circuitsim
 from circuitsim.gate.plugins import load_registry
 from circuitsim.netlist import fastload
@@ -14,7 +16,6 @@ from circuitsim.run.load import _lookup
 
 ROOT = Path(__file__).resolve().parent.parent
 CIRCUITS = sorted(p for p in (ROOT / "circuits").rglob("*.yaml"))
-COLUMNS = ["names", "kinds", "numbers", "types", "ports", "sources", "instance", "lines", "columns", "wired"]
 REGISTRY = load_registry()
 
 
@@ -29,20 +30,6 @@ def full(text: str, path: str = "c.yaml"):
         return circuitsim.loads(text, path=path, registry=REGISTRY)
     finally:
         loader.read_canonical = original
-
-
-def same_netlist(a, b) -> None:
-    for column in COLUMNS:
-        assert list(getattr(a, column)) == list(getattr(b, column)), column
-    assert [dict(p) for p in a.params] == [dict(p) for p in b.params]
-    assert [type(g) for g in a.gates] == [type(g) for g in b.gates]
-    assert (a.name, a.outputs, a.files[0]) == (b.name, b.outputs, b.files[0])
-
-
-def same_spec(a, b) -> None:
-    assert (a.name, a.description, a.outputs, a.output_pos, a.tests) == (b.name, b.description, b.outputs, b.output_pos, b.tests)
-    assert list(a.inputs.items()) == list(b.inputs.items())
-    assert list(a.gates.items()) == list(b.gates.items())
 
 
 @pytest.mark.parametrize("path", CIRCUITS, ids=lambda p: str(p.relative_to(ROOT / "circuits")))

@@ -2,96 +2,17 @@
 gates that misbehave on either path."""
 
 import math
-import types
 import warnings
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_properties import circuits
+
+from helpers import FAN_OUT, Cube, Square, assert_same, chosen, circuits, fast_path, method_path, misbehaving, plugin, same_bits
 
 import circuitsim
 from circuitsim.gate import Expressions, Gate
-from circuitsim.gate.hookspecs import hookimpl
-from circuitsim.plan.plan import Plan
-
-
-def plugin(*classes):
-    module = types.ModuleType("misc_plugin")
-
-    @hookimpl
-    def circuitsim_register_gates(register):
-        for cls in classes:
-            register(cls)
-
-    module.circuitsim_register_gates = circuitsim_register_gates
-    return module
-
-
-class Square(Gate):
-    """x*x through its methods only (no expressions)."""
-
-    name = "square"
-
-    def forward(self, x):
-        return x * x
-
-    def local_grads(self, inputs, output):
-        return (2.0 * inputs[0],)
-
-
-class Cube(Gate):
-    """x**3 with expressions."""
-
-    name = "cube"
-
-    def forward(self, x):
-        return x * x * x
-
-    def local_grads(self, inputs, output):
-        return (3.0 * inputs[0] * inputs[0],)
-
-    def expressions(self, n_inputs, batch):
-        return Expressions("{0} * {0} * {0}", ("3.0 * {0} * {0}",))
-
-
-def method_path(c, inputs=None, seed=None):
-    """Values and gradients through forward/local_grads only, as a tracer computes them."""
-    plan = c.plan
-    values, _, batch = c._values(inputs or {})
-    seeds = c._seeds(seed, batch)
-    with np.errstate(all="ignore"):
-        plan.forward(values)
-        grads = plan.backward(values, seeds)
-    return values, grads
-
-
-def fast_path(c, inputs=None, seed=None, monkeypatch=None):
-    """The same through Plan.run; with ``monkeypatch``, fail if it falls back to the methods."""
-    plan = c.plan
-    values, _, batch = c._values(inputs or {})
-    seeds = c._seeds(seed, batch)
-    with monkeypatch.context() as m:
-        m.setattr(Plan, "forward", _no_fallback)
-        with np.errstate(all="ignore"):
-            values, grads, _ = plan.run(values, seeds)
-    return values, grads
-
-
-def _no_fallback(self, values):
-    raise AssertionError("the fast path fell back to the methods")
-
-
-def same_bits(a, b) -> bool:
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return a.shape == b.shape and a.tobytes() == b.tobytes()
-
-
-def assert_same(c, got, want):
-    for slot, name in enumerate(c.plan.names):
-        for kind, x, y in (("value", got[0][slot], want[0][slot]), ("grad", got[1][slot], want[1][slot])):
-            assert same_bits(x, y), (kind, name, x, y)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -101,30 +22,14 @@ def test_random_circuits_fast_equals_methods_bitwise(monkeypatch, text, batch, s
     rng = np.random.default_rng(batch)
     inputs = {n: (d + rng.uniform(-0.5, 0.5, batch) if batch else d) for n, d in c.inputs.items()}
     seed = {c.outputs[0]: (rng.uniform(-2, 2, batch) if batch else -0.75)} if seeded else None
-    assert_same(c, fast_path(c, inputs, seed, monkeypatch), method_path(c, inputs, seed))
-
-
-FAN_OUT = """
-inputs: {x: 1.5, y: -0.25}
-gates:
-  s: {type: square, inputs: [x]}
-  k: {type: cube, inputs: [s]}
-  m: {type: mul, inputs: [x, x, y, s]}
-  a: {type: add, inputs: [m, k, x, 0.5]}
-  r: {type: relu, inputs: [a]}
-  d: {type: div, inputs: [r, y]}
-  p: {type: pow, inputs: [x], params: {exponent: 2.5}}
-  t: {type: max, inputs: [d, p, s]}
-  f: {type: sigmoid, inputs: [t]}
-outputs: [f, d]
-"""
+    assert_same(c, fast_path(c, inputs, seed), method_path(c, inputs, seed))
 
 
 @pytest.mark.parametrize("inputs", [None, {"x": [0.5, 1.0, 2.0]}, {"x": [0.5, 1.0, 2.0], "y": [3.0, -0.5, 0.25]}])
 @pytest.mark.parametrize("seed", [None, {"d": 2.0}, {"f": [1.0, -1.0, 0.5]}])
 def test_plugin_gates_fan_out_batches_and_seeds(monkeypatch, inputs, seed):
     c = circuitsim.loads(FAN_OUT, plugins=[plugin(Square, Cube)])
-    assert_same(c, fast_path(c, inputs, seed, monkeypatch), method_path(c, inputs, seed))
+    assert_same(c, fast_path(c, inputs, seed), method_path(c, inputs, seed))
     r = c.run(inputs, seed=seed, nan="raise")
     if r.batch is not None:
         assert all(v.shape == (3,) for v in [*r.values.values(), *r.grads.values()])
@@ -144,7 +49,7 @@ def test_domain_edges_give_ieee_values_not_exceptions(gate, x, value):
     c = circuitsim.loads(f"inputs: {{x: {x}}}\ngates:\n  g: {{type: {gate}, inputs: [x]}}\noutputs: [g]\n")
     r = c.run(nan="ignore")
     assert same_bits(r.outputs["g"], value) or (math.isnan(value) and math.isnan(r.outputs["g"]))
-    assert_same(c, _plain_run(c), method_path(c))
+    assert_same(c, chosen(c)[:2], method_path(c))
 
 
 def test_division_by_zero_and_overflow_in_a_larger_circuit():
@@ -153,15 +58,7 @@ def test_division_by_zero_and_overflow_in_a_larger_circuit():
     with pytest.warns(circuitsim.NumericalWarning, match=r"gate 'd' \(div\) with inputs a=1, b=0 produced inf"):
         r = c.run()
     assert r.outputs["f"] == math.inf
-    assert_same(c, _plain_run(c), method_path(c))
-
-
-def _plain_run(c, inputs=None, seed=None):
-    plan = c.plan
-    values, _, batch = c._values(inputs or {})
-    with np.errstate(all="ignore"):
-        values, grads, _ = plan.run(values, c._seeds(seed, batch))
-    return values, grads
+    assert_same(c, chosen(c)[:2], method_path(c))
 
 
 # -- plugin expressions that misbehave fall back to the methods ---------------------------
@@ -199,21 +96,6 @@ def test_broken_expressions_fall_back_to_the_methods(cls):
 
 
 # -- gates that misbehave are named: gate, type, plugin, position -------------------------
-
-
-def misbehaving(forward=None, local_grads=None):
-    class Faulty(Gate):
-        """Misbehaves on purpose."""
-
-        name = "faulty"
-
-        def forward(self, x):
-            return forward(x) if forward else x
-
-        def local_grads(self, inputs, output):
-            return local_grads(inputs) if local_grads else (1.0,)
-
-    return Faulty
 
 
 def _boom(*args):
@@ -335,11 +217,10 @@ def test_kinds_whose_names_clash_run_on_the_fast_path_bitwise():
     text = ("inputs: {x: 1.0}\ngates:\n  t: {type: twice, inputs: [x]}\n  h: {type: halved, inputs: [t]}\n"
             "  s: {type: shadow, inputs: [h]}\n  m: {type: mul, inputs: [s, x]}\noutputs: [m]\n")
     c = circuitsim.loads(text, plugins=[plugin(Twice, Halved, Shadow)])
-    with pytest.MonkeyPatch.context() as m:
-        for inputs in ({"x": 1.5}, {"x": [1.5, -2.0, 3.0]}):
-            want = method_path(c, inputs)
-            assert_same(c, fast_path(c, inputs, monkeypatch=m), want)
-            assert same_bits(want[1][0], 6.0 * np.asarray(inputs["x"]))
+    for inputs in ({"x": 1.5}, {"x": [1.5, -2.0, 3.0]}):
+        want = method_path(c, inputs)
+        assert_same(c, fast_path(c, inputs), want)
+        assert same_bits(want[1][0], 6.0 * np.asarray(inputs["x"]))
 
 
 class Scaled(Gate):
@@ -363,9 +244,8 @@ def test_many_kinds_beyond_the_inlined_ones_run_bitwise():
     kinds = circuitsim.tiers.kernels.INLINE + 4
     gates = "".join(f"  s{k}: {{type: scaled, inputs: [{f's{k - 1}' if k else 'x'}], params: {{by: {1 + k / 64!r}}}}}\n" for k in range(kinds))
     c = circuitsim.loads(f"inputs: {{x: 1.0}}\ngates:\n{gates}outputs: [s{kinds - 1}]\n", plugins=[plugin(Scaled)])
-    with pytest.MonkeyPatch.context() as m:
-        for inputs in ({"x": 1.5}, {"x": [1.5, -2.0, 3.0]}):
-            assert_same(c, fast_path(c, inputs, monkeypatch=m), method_path(c, inputs))
+    for inputs in ({"x": 1.5}, {"x": [1.5, -2.0, 3.0]}):
+        assert_same(c, fast_path(c, inputs), method_path(c, inputs))
 
 
 def _exit(*args):
@@ -409,4 +289,4 @@ def test_example_circuits_run_on_the_fast_path_bitwise(monkeypatch, path):
     c = circuitsim.load(path)
     rng = np.random.default_rng(0)
     for inputs in (None, {n: rng.uniform(0.0, 1.0, 3) for n in c.inputs}):
-        assert_same(c, fast_path(c, inputs, None, monkeypatch), method_path(c, inputs))
+        assert_same(c, fast_path(c, inputs), method_path(c, inputs))

@@ -1,10 +1,11 @@
 """The netlist's typed node records, the graph made from them, and the order the plan takes."""
 
-import random
 from pathlib import Path
 
 import networkx as nx
 import pytest
+
+from helpers import random_layers
 
 import circuitsim
 from circuitsim.netlist import order
@@ -46,24 +47,6 @@ def test_a_cycle_is_named_at_the_top_level():
     with pytest.raises(circuitsim.CircuitError, match=r"cycle: a -> b -> a") as err:
         circuitsim.loads(text, path="loop.yaml")
     assert (err.value.line, err.value.column) == (3, 3)
-
-
-def random_layers(seed: int, widths: list[int]) -> str:
-    """Layers of gates reading random earlier nodes (some twice), written in a shuffled order."""
-    rng = random.Random(seed)
-    names = [f"x{i}" for i in range(widths[0])]
-    lines = []
-    for layer, width in enumerate(widths[1:]):
-        new = []
-        for j in range(width):
-            sources = [rng.choice(names[-3 * width :]) for _ in range(rng.choice([1, 2, 2, 3]))]
-            sources += [sources[0]] * (rng.random() < 0.2)
-            new.append(f"g{layer}_{j}")
-            lines.append(f"  {new[-1]}: {{type: add, inputs: [{', '.join(sources)}]}}")
-        names += new
-    rng.shuffle(lines)
-    inputs = [f"  x{i}: 0.5" for i in range(widths[0])]
-    return "\n".join(["inputs:", *inputs, "gates:", *lines, f"outputs: [{names[-1]}]"]) + "\n"
 
 
 @pytest.mark.parametrize("seed", range(4))

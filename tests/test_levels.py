@@ -3,38 +3,14 @@ fan-out within a level, seeds, forward only, faults, and the choice of tier by s
 
 import math
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from test_fastpath import Square, method_path, plugin
-from test_properties import circuits
+
+from helpers import WIDE, Square, circuits, method_path, plugin, through
 
 import circuitsim
-from circuitsim.plan.plan import Plan
-from circuitsim.tiers import levels
-
-
-@pytest.fixture
-def always(monkeypatch):
-    """Every circuit runs levelized, however small or narrow."""
-    monkeypatch.setattr(levels, "MIN_GATES", 0)
-    monkeypatch.setattr(levels, "MIN_WIDTH", 0)
-
-
-def _no_fallback(self, values, observer=None):
-    raise AssertionError("the levelized run fell back to the methods")
-
-
-def levelized(c, inputs=None, seed=None):
-    """Values and gradients through the levelized tier, failing on any fallback."""
-    values, _, batch = c._values(inputs or {})
-    seeds = c._seeds(seed, batch)
-    with pytest.MonkeyPatch.context() as m, np.errstate(all="ignore"):
-        m.setattr(Plan, "forward", _no_fallback)
-        values, grads, _ = c.plan.run(values, seeds)
-    assert c.plan._levels is not None
-    return values, grads
+from circuitsim.plan.engine import tier
 
 
 def assert_close(c, got, want):
@@ -45,55 +21,34 @@ def assert_close(c, got, want):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(circuits(), st.booleans())
-def test_random_circuits_levelized_equal_methods_to_rounding(always, text, seeded):
+def test_random_circuits_levelized_equal_methods_to_rounding(levelized_always, text, seeded):
     c = circuitsim.loads(text)
     seed = {c.outputs[0]: -0.75} if seeded else None
     want = method_path(c, None, seed)
     # A NaN or inf anywhere (exp of exp of exp ...) makes the levelized run hand over to the
     # methods, which name the gate: that is the fault tests' case, not this one's.
     assume(all(math.isfinite(x) for x in [*want[0], *want[1]]))
-    assert_close(c, levelized(c, None, seed), want)
-
-
-WIDE = """
-inputs: {x: 0.5, y: -1.5, z: 2.0}
-gates:
-  a0: {type: mul, inputs: [x, y]}
-  a1: {type: mul, inputs: [x, z]}
-  a2: {type: mul, inputs: [x, x]}
-  a3: {type: mul, inputs: [y, 3.0]}
-  s0: {type: sub, inputs: [a0, a1]}
-  s1: {type: sub, inputs: [a2, a3]}
-  n0: {type: neg, inputs: [s0]}
-  n1: {type: neg, inputs: [s1]}
-  m:  {type: max, inputs: [n0, n1, a0]}
-  e:  {type: exp, inputs: [m]}
-  o:  {type: or, inputs: [x, 0.25, 0.5, 0.75, 0.1, 0.2]}
-  f:  {type: add, inputs: [e, o, n0]}
-outputs: [f, s1]
-"""
+    assert_close(c, through(c, "levels", None, seed), want)
 
 
 @pytest.mark.parametrize("seed", [None, {"f": 2.0}, {"s1": -1.0, "a0": 0.5}])
-def test_fan_out_within_a_level_and_negative_unit_gradients(always, seed):
+def test_fan_out_within_a_level_and_negative_unit_gradients(levelized_always, seed):
     """x feeds three gates of one group (np.add.at); sub's -1 and max's shared rule."""
     c = circuitsim.loads(WIDE)
     want = method_path(c, None, seed)
-    assert_close(c, levelized(c, None, seed), want)
+    assert_close(c, through(c, "levels", None, seed), want)
     r = c.run(seed=seed, nan="raise")
     assert math.isclose(r.grads["x"], want[1][c.plan.slot["x"]], rel_tol=1e-12)
 
 
-def test_forward_only_and_results_as_floats(always):
+def test_forward_only_and_results_as_floats(levelized_always):
     c = circuitsim.loads(WIDE)
     r = c.forward({"x": 0.25})
     assert type(r.values["f"]) is float and r.grads == {}
     assert math.isclose(r.outputs["f"], circuitsim.loads(WIDE).forward({"x": 0.25}).outputs["f"], rel_tol=1e-12)
 
 
-def test_a_fault_goes_to_the_methods_which_name_the_gate(monkeypatch):
-    monkeypatch.setattr(levels, "MIN_GATES", 0)
-    monkeypatch.setattr(levels, "MIN_WIDTH", 0)
+def test_a_fault_goes_to_the_methods_which_name_the_gate(levelized_always):
     c = circuitsim.loads("inputs: {x: 0.0}\ngates:\n  l: {type: log, inputs: [x]}\n  k: {type: log, inputs: [x]}\n"
                          "  s: {type: add, inputs: [l, k]}\noutputs: [s]\n", path="log.yaml")
     with pytest.raises(circuitsim.NumericalError, match=r"log.yaml:3:3: error: gate 'l' \(log\) with inputs x=0 produced -inf"):
@@ -108,16 +63,17 @@ def test_the_tier_is_chosen_by_shape():
 
     wide = circuitsim.loads(mlp(3000).yaml())
     wide.run()
-    assert wide.plan._levels is not None  # about 29 gates per group
+    assert tier("levels").of(wide.plan) is not None  # about 29 gates per group
+    n = tier("levels").min_gates
     chain = "inputs: {x: 0.5}\ngates:\n" + "".join(
-        f"  g{i}: {{type: tanh, inputs: [{f'g{i - 1}' if i else 'x'}]}}\n" for i in range(levels.MIN_GATES)
-    ) + f"outputs: [g{levels.MIN_GATES - 1}]\n"
+        f"  g{i}: {{type: tanh, inputs: [{f'g{i - 1}' if i else 'x'}]}}\n" for i in range(n)
+    ) + f"outputs: [g{n - 1}]\n"
     deep = circuitsim.loads(chain)
     deep.run()
-    assert deep.plan._levels is None  # one gate per level: the kernels
+    assert tier("levels").of(deep.plan) is None  # one gate per level: the kernels
     methods_only = circuitsim.loads(mlp(3000).yaml().replace("type: relu", "type: square"), plugins=[plugin(Square)])
     methods_only.run()
-    assert methods_only.plan._levels is None  # a gate without expressions
+    assert tier("levels").of(methods_only.plan) is None  # a gate without expressions
 
 
 def test_mlp_levelized_agrees_with_the_kernels():
@@ -126,9 +82,9 @@ def test_mlp_levelized_agrees_with_the_kernels():
     text = mlp(3000).yaml()
     wide = circuitsim.loads(text)
     r = wide.run()
-    assert wide.plan._levels is not None
+    assert tier("levels").of(wide.plan) is not None
     narrow = circuitsim.loads(text)
-    narrow.plan._levels = None  # kernels only
+    narrow.plan.tiers["levels"] = None  # kernels only
     want = narrow.run()
     for name in list(r.values)[::37]:
         assert math.isclose(r.values[name], want.values[name], rel_tol=1e-12, abs_tol=1e-15)

@@ -12,6 +12,8 @@ import pluggy
 import pytest
 
 import gates
+from helpers import SQUARE
+
 from circuitsim.errors import PluginError, PluginWarning
 from circuitsim.gate import Gate, hookspecs
 from circuitsim.gate.plugins import (
@@ -20,29 +22,6 @@ from circuitsim.gate.plugins import (
     get_plugin_manager,
     load_registry,
 )
-
-# The gate plugin example of SPEC.md, importing from the submodules.
-SQUARE = '''
-from circuitsim.gate import Gate
-from circuitsim.gate.hookspecs import hookimpl
-
-class Square(Gate):
-    """The square of its input."""
-    name = "square"
-    arity = 1
-    params = {}
-
-    def forward(self, x):
-        return x * x
-
-    def local_grads(self, inputs, output):
-        (x,) = inputs
-        return (2 * x,)
-
-@hookimpl
-def circuitsim_register_gates(register):
-    register(Square)
-'''
 
 
 def gate_plugin(gate_name: str, extra: str = "") -> str:

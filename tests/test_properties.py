@@ -7,55 +7,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from helpers import circuits
+
 import circuitsim
 
-UNARY_ANY = ["neg", "exp", "sin", "cos", "tanh", "sigmoid", "relu", "abs"]
-UNARY_POSITIVE = ["log", "sqrt", "reciprocal"]
-VARIADIC = ["add", "mul", "max", "min"]
-BINARY = ["sub", "div"]
 KINKED = {"relu", "abs", "max", "min"}
-
-
-@st.composite
-def circuits(draw):
-    """YAML text of a random DAG; inputs that need a positive argument get one."""
-    n_inputs = draw(st.integers(1, 4))
-    names = [f"x{i}" for i in range(n_inputs)]
-    values = {n: draw(st.floats(-2, 2, allow_nan=False)) for n in names}
-    gates = []
-
-    def pick():
-        return draw(st.sampled_from(names))
-
-    def positive(src):  # sigmoid(src) + 0.5 lies in (0.5, 1.5)
-        k = len(gates)
-        gates.append(f"  q{k}: {{type: sigmoid, inputs: [{src}]}}")
-        gates.append(f"  p{k}: {{type: add, inputs: [q{k}, 0.5]}}")
-        return f"p{k}"
-
-    for i in range(draw(st.integers(1, 12))):
-        kind = draw(st.sampled_from(UNARY_ANY + UNARY_POSITIVE + VARIADIC + BINARY + ["pow"]))
-        name = f"g{i}"
-        if kind in UNARY_ANY:
-            line = f"{{type: {kind}, inputs: [{pick()}]}}"
-        elif kind in UNARY_POSITIVE:
-            line = f"{{type: {kind}, inputs: [{positive(pick())}]}}"
-        elif kind in VARIADIC:
-            srcs = [pick() for _ in range(draw(st.integers(1, 3)))]
-            line = f"{{type: {kind}, inputs: [{', '.join(srcs)}]}}"
-        elif kind == "sub":
-            line = f"{{type: sub, inputs: [{pick()}, {pick()}]}}"
-        elif kind == "div":
-            line = f"{{type: div, inputs: [{pick()}, {positive(pick())}]}}"
-        else:
-            exponent = draw(st.sampled_from([2, 3, -1, 0.5, 1.5]))
-            src = pick() if float(exponent).is_integer() and exponent > 0 else positive(pick())
-            line = f"{{type: pow, inputs: [{src}], params: {{exponent: {exponent}}}}}"
-        gates.append(f"  {name}: {line}")
-        names.append(name)
-    outputs = draw(st.lists(st.sampled_from(names[n_inputs:]), min_size=1, max_size=3, unique=True))
-    inputs = ", ".join(f"{k}: {v!r}" for k, v in values.items())
-    return f"inputs: {{{inputs}}}\ngates:\n" + "\n".join(gates) + f"\noutputs: [{', '.join(outputs)}]\n"
 
 
 def near_a_kink(c, values) -> bool:

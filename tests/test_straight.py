@@ -7,37 +7,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from test_fastpath import (
-    FAN_OUT,
-    Cube,
-    Square,
-    assert_same,
-    method_path,
-    misbehaving,
-    plugin,
-)
-from test_properties import circuits
+from helpers import FAN_OUT, Cube, Square, assert_same, circuits, method_path, misbehaving, plugin, through
 
 import circuitsim
 from circuitsim.gate import Expressions, Gate
-from circuitsim.plan import plan as plan_module
-from circuitsim.plan.plan import Plan
+from circuitsim.plan.engine import tier
+from circuitsim.tiers.kernels import KernelTier
 from circuitsim.tiers import straight
-
-
-def straight_path(c, inputs=None, seed=None, monkeypatch=None):
-    """Values and gradients through the compiled straight-line code, failing on any fallback."""
-    plan = c.plan
-    values, batched, batch = c._values(inputs or {})
-    seeds = c._seeds(seed, batch)
-    program = plan.compile(frozenset(seeds))
-    assert program is not None and not batched
-    with monkeypatch.context() as m:
-        m.setattr(Plan, "forward", _no_call)
-        m.setattr(Plan, "_ops", _no_call)
-        with np.errstate(all="ignore"):
-            values, grads, _ = plan.run(values, seeds)
-    return values, grads
 
 
 def _no_call(*args):
@@ -60,24 +36,24 @@ def test_random_circuits_straight_equals_methods_bitwise(monkeypatch, text, per_
     seed = {c.outputs[0]: -0.75, c.outputs[-1]: 2.0} if seeded else None
     want = method_path(c, inputs, seed)
     assume(np.all(np.isfinite(want[0])))  # an overflow (exp of exp of exp) leaves the code by design
-    assert_same(c, straight_path(c, inputs, seed, monkeypatch), want)
+    assert_same(c, through(c, "straight", inputs, seed), want)
 
 
 @pytest.mark.parametrize("seed", [None, {"d": 2.0}, {"f": 1.5, "s": -1.0}, {"f": [1.0, -1.0, 0.5]}])
 @pytest.mark.parametrize("inputs", [None, {"x": 0.5}, {"x": 0.75, "y": 2.0}])
 def test_plugin_gates_fan_out_and_seeds(monkeypatch, per_function, inputs, seed):
     c = circuitsim.loads(FAN_OUT, plugins=[plugin(Square, Cube)])
-    assert_same(c, straight_path(c, inputs, seed, monkeypatch), method_path(c, inputs, seed))
+    assert_same(c, through(c, "straight", inputs, seed), method_path(c, inputs, seed))
 
 
 def test_runs_tier_up_by_themselves_and_stay_the_same(monkeypatch):
     c = circuitsim.loads(FAN_OUT, plugins=[plugin(Square, Cube)])
     first = c.run()
-    for _ in range(plan_module.TIER_UP):
+    for _ in range(tier("straight").tier_up):
         assert c.run() == first
-    assert c.plan._programs[frozenset(c.plan.outputs)] is not None
+    assert tier("straight").program(c.plan, frozenset(c.plan.outputs)) is not None
     assert c.forward().values == first.values
-    monkeypatch.setattr(Plan, "_ops", _no_call)
+    monkeypatch.setattr(KernelTier, "run", _no_call)
     assert c.run() == first
     assert c.run({"x": [1.0, 2.0]}).batch == 2  # batches keep to the kernels
 
@@ -86,7 +62,7 @@ def test_compile_makes_forward_and_run_straight_line(monkeypatch):
     c = circuitsim.loads(FAN_OUT, plugins=[plugin(Square, Cube)])
     want_run, want_forward = c.run(), c.forward()
     c.compile()
-    monkeypatch.setattr(Plan, "_ops", _no_call)
+    monkeypatch.setattr(KernelTier, "run", _no_call)
     assert c.run() == want_run and c.forward() == want_forward
 
 
@@ -139,7 +115,7 @@ class Twice(Gate):
 def test_expression_names_of_different_gates_do_not_clash(monkeypatch, per_function):
     text = "inputs: {x: 0.5}\ngates:\n  e: {type: exp, inputs: [x]}\n  t: {type: twice, inputs: [e]}\noutputs: [t]\n"
     c = circuitsim.loads(text, plugins=[plugin(Twice)])
-    values, grads = straight_path(c, None, None, monkeypatch)
+    values, grads = through(c, "straight", None, None)
     assert values[c.plan.slot["t"]] == 2.0 * math.exp(0.5)
     assert grads[c.plan.slot["x"]] == 2.0 * math.exp(0.5)
 
@@ -149,4 +125,4 @@ def test_example_circuits_compiled_equal_the_methods_bitwise(root, monkeypatch):
     for path in sorted((root / "circuits").glob("*.yaml")):
         c = circuitsim.load(path)
         inputs = {name: 0.5 if default is None else default for name, default in c.inputs.items()}
-        assert_same(c, straight_path(c, inputs, None, monkeypatch), method_path(c, inputs))
+        assert_same(c, through(c, "straight", inputs, None), method_path(c, inputs))

@@ -9,23 +9,16 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_dots import NUMBERS, layers, same_bits
-from test_levels import levelized
+from helpers import NUMBERS, layers, same_bits, through
 
 import circuitsim
 from benchmarks.circuits import mlp, sample_inputs
 from circuitsim import Expressions, Gate, hookimpl
 from circuitsim.gate import rule
 from circuitsim.gate.plugins import load_registry
-from circuitsim.tiers import levels
+from circuitsim.plan.engine import tier
 from circuitsim.tiers.levels import Levels
-
-
-@pytest.fixture
-def always(monkeypatch):
-    """Every circuit runs levelized, however small or narrow."""
-    monkeypatch.setattr(levels, "MIN_GATES", 0)
-    monkeypatch.setattr(levels, "MIN_WIDTH", 0)
+from circuitsim.tiers.sums import Chain
 
 
 def one_by_one(text, inputs, seed=None):
@@ -33,7 +26,7 @@ def one_by_one(text, inputs, seed=None):
     c = circuitsim.loads(text)
     with pytest.MonkeyPatch.context() as m:
         m.setattr(Levels, "chains", lambda self: [])
-        return levelized(c, inputs, seed)
+        return through(c, "levels", inputs, seed)
 
 
 def adds(n: int, arity: int, bias_inside: bool) -> int:
@@ -51,8 +44,8 @@ def test_an_mlps_neurons_are_chains_with_the_bits_of_their_adds():
     net = mlp(10_000)
     c = circuitsim.loads(net.yaml())
     inputs = sample_inputs(net, 1)
-    got = levelized(c, inputs)
-    chains = c.plan._levels.chains()
+    got = through(c, "levels", inputs)
+    chains = tier("levels").of(c.plan).chains()
     assert len(chains) == 5 and chains[0].terms.shape == (35, 36)  # 4 layers of 35 neurons (35 products and a bias each), the output
     assert_same(got, one_by_one(net.yaml(), inputs))
 
@@ -60,7 +53,7 @@ def test_an_mlps_neurons_are_chains_with_the_bits_of_their_adds():
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.integers(1, 6), min_size=2, max_size=4), st.lists(NUMBERS, min_size=1, max_size=30),
        st.lists(NUMBERS, min_size=2, max_size=6), st.integers(2, 7), st.booleans(), st.sampled_from([None, "y", "inside", "term"]))
-def test_chains_give_the_bits_of_their_adds(always, sizes, numbers, xs, arity, bias_inside, seeded):
+def test_chains_give_the_bits_of_their_adds(levelized_always, sizes, numbers, xs, arity, bias_inside, seeded):
     text = layers(sizes, numbers, arity, bias_inside)
     c = circuitsim.loads(text)
     inputs = {f"x{i}": xs[i % len(xs)] for i in range(sizes[0])}
@@ -71,18 +64,18 @@ def test_chains_give_the_bits_of_their_adds(always, sizes, numbers, xs, arity, b
         "inside": {next((n for n in sorted(names) if n.startswith("s")), "y"): 3.0, "y": 1.0},
         "term": {"m0_0_0": -0.0, "y": 0.5},
     }[seeded]
-    got = levelized(c, inputs, seed)
-    assert len(c.plan._levels.chains()) == sum(adds(n, arity, bias_inside) > 1 for n in sizes[:-1])
+    got = through(c, "levels", inputs, seed)
+    assert len(tier("levels").of(c.plan).chains()) == sum(adds(n, arity, bias_inside) > 1 for n in sizes[:-1])
     assert_same(got, one_by_one(text, inputs, seed))
 
 
-def test_a_seed_inside_a_chain_runs_its_adds_one_by_one(always):
+def test_a_seed_inside_a_chain_runs_its_adds_one_by_one(levelized_always):
     text = layers([5, 2], [0.5, -1.5, 2.0])
     c = circuitsim.loads(text)
     inputs = {f"x{i}": 0.1 * i for i in range(5)}
-    got = levelized(c, inputs, {"s0_0_2": 1.0})
-    live = c.plan._levels._live_groups(frozenset([c.plan.slot["s0_0_2"]]))
-    assert not any(isinstance(step, levels.Chain) for step in live)
+    got = through(c, "levels", inputs, {"s0_0_2": 1.0})
+    live = tier("levels").of(c.plan)._live_groups(frozenset([c.plan.slot["s0_0_2"]]))
+    assert not any(isinstance(step, Chain) for step in live)
     assert_same(got, one_by_one(text, inputs, {"s0_0_2": 1.0}))
     assert np.isclose(got[1][c.plan.slot["x4"]], 0.0) and got[1][c.plan.slot["x0"]] != 0.0  # only the first terms
 
@@ -117,6 +110,6 @@ def test_a_plugin_sum_is_fused_as_add_is():
     registry = load_registry([module], autoload=False)
     c = circuitsim.loads(net.yaml().replace("type: add", "type: plus"), registry=registry)
     assert {step.gate.name for step in c.plan.steps} >= {"plus"} and "add" not in {step.gate.name for step in c.plan.steps}
-    got = levelized(c, inputs)
-    assert len(c.plan._levels.chains()) == 5
-    assert_same(got, levelized(circuitsim.loads(net.yaml()), inputs))
+    got = through(c, "levels", inputs)
+    assert len(tier("levels").of(c.plan).chains()) == 5
+    assert_same(got, through(circuitsim.loads(net.yaml()), "levels", inputs))

@@ -12,9 +12,10 @@ import dask
 import dask.array as da
 import numpy as np
 import pytest
-from test_plugins import SQUARE
+from helpers import SQUARE
 
 import circuitsim
+from circuitsim.plan.plan import Plan
 from circuitsim.run import portable
 from circuitsim.run.sweep import BYTES_PER_SLOT_SAMPLE, chunk_size
 
@@ -149,8 +150,8 @@ def test_errors_keep_their_position_through_pickle():
 
 def test_dask_in_dask_out_one_task_per_block_without_probing(neuron, monkeypatch):
     runs = []
-    original = circuitsim.Circuit.run
-    monkeypatch.setattr(circuitsim.Circuit, "run", lambda self, *a, **k: runs.append(1) or original(self, *a, **k))
+    original, execute = circuitsim.Circuit.run, Plan.execute
+    monkeypatch.setattr(Plan, "execute", lambda self, request: runs.append(1) or execute(self, request))
     inputs = samples(1001)
     s = neuron.sweep({"x0": da.from_array(inputs["x0"], chunks=250), "x1": inputs["x1"]}, values=["f"], grads=["w0", "x0"])
     assert runs == []  # meta and dtype given: dask did not run the circuit to find them out
@@ -159,9 +160,9 @@ def test_dask_in_dask_out_one_task_per_block_without_probing(neuron, monkeypatch
     graph = dict(f.__dask_graph__())
     assert sum(1 for key in graph if isinstance(key, tuple) and key[0].startswith("sweep-")) == 5
     f, gw, gx = dask.compute(s.values["f"], s.grads["w0"], s.grads["x0"], scheduler="threads")
+    assert len(runs) == 5
     whole = original(neuron, inputs)
     assert np.array_equal(f, whole.values["f"]) and np.array_equal(gw, whole.grads["w0"]) and np.array_equal(gx, whole.grads["x0"])
-    assert len(runs) == 5
 
 
 def test_dask_errors_name_the_sample_in_the_whole_array():

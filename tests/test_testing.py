@@ -9,7 +9,7 @@ import types
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from test_fastpath import Square
+from helpers import Square
 
 from circuitsim.cli import main
 from circuitsim.gate import Expressions, Gate

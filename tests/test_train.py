@@ -122,13 +122,13 @@ def test_each_step_is_one_batch_run_of_the_plan(line, monkeypatch):
     c, data = line
     c = circuitsim.load(c.path)  # a plan of its own to spy on
     runs = []
-    real = c.plan.run
+    real = c.plan.execute
 
-    def spy(values, seeds, batched=None):
-        runs.append((len(values[c.plan.inputs["x"]]), "forward" if seeds is None else "both passes"))
-        return real(values, seeds, batched)
+    def spy(request):
+        runs.append((len(request.values[c.plan.inputs["x"]]), "forward" if request.seeds is None else "both passes"))
+        return real(request)
 
-    monkeypatch.setattr(c.plan, "run", spy)
+    monkeypatch.setattr(c.plan, "execute", spy)
     c.train(data, steps=7)
     assert runs == [(20, "both passes")] * 7 + [(20, "forward")]  # and the loss at the trained values
     runs.clear()

@@ -1,5 +1,5 @@
 """A gate's rule as expression trees: its :class:`~circuitsim.gate.Expressions` parsed once,
-then lowered to code by every tier, differentiated and printed (see docs/rules.md)."""
+then lowered to code by every tier, differentiated and printed (see docs/internals/rules.md)."""
 
 from __future__ import annotations
 

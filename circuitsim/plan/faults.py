@@ -15,8 +15,8 @@ import warnings
 
 import numpy as np
 
-from circuitsim.base.show import short
 from circuitsim.errors import CircuitError, NumericalError, NumericalWarning, Position
+from circuitsim.base.show import short
 
 __all__ = ["NAN_POLICIES", "check_finite", "first_fault", "describe", "gate_fault", "gate_origin"]
 
@@ -48,24 +48,23 @@ def gate_origin(plan, step) -> str:
     return f"type {type_name!r} from plugin {info.plugin!r}{dist}"
 
 
-def check_finite(
-    plan, values: list, grads: list | None, policy: str, live=(), trapped: frozenset[int] = frozenset(), seeded=()
-) -> None:
+def check_finite(plan, values: list, grads: list | None, policy: str, live=(), unchecked=None, seeded=()) -> None:
     """Warn about (or raise for) the first gate whose value or gradient is NaN or inf.
 
     ``live`` are the steps the backward pass ran, in its order (or a function making them).
 
-    After a trapped run (``trapped``: its batched slots, see :meth:`~circuitsim.plan.plan.Plan.run`)
-    only what no trapped operation made is looked at first: the values no batch input reaches,
-    the batch inputs, the outputs of gates without expressions and of the circuit, the Python
-    floats among the gradients and the ``seeded`` slots' gradients. A gate whose batch
-    expression gives a NaN or inf without a numpy operation (a literal ``inf``) that vanishes
-    before the outputs goes unreported in such a run.
+    After a trapped run only what no trapped operation made is looked at first: ``unchecked``
+    (from the run's :class:`~circuitsim.plan.engine.Outcome`) gives the value list's numbers and
+    arrays no trapped operation made (the values no batch input reaches, the batch inputs, the
+    outputs of gates without expressions), then the circuit's outputs, the Python floats among
+    the gradients and the ``seeded`` slots' gradients. A gate whose batch expression gives a
+    NaN or inf without a numpy operation (a literal ``inf``) that vanishes before the outputs
+    goes unreported in such a run.
     """
     if policy == "ignore":
         return
     with np.errstate(all="ignore"):  # numpy's own unlocated warnings: the located one only
-        if trapped and _untrapped_finite(plan, values, grads, trapped, seeded):
+        if unchecked is not None and _untrapped_finite(plan, values, grads, unchecked, seeded):
             return
         if isinstance(values, np.ndarray):  # a levelized run: every number in one array
             if np.isfinite(values).all() and (grads is None or np.isfinite(grads).all()):
@@ -79,8 +78,8 @@ def check_finite(
     warnings.warn(f"{pos}: {message}" if pos.path or pos.line else message, NumericalWarning, stacklevel=4)
 
 
-def _untrapped_finite(plan, values: list, grads: list | None, batched: frozenset[int], seeded) -> bool:
-    scalars, arrays = plan.unchecked[batched]
+def _untrapped_finite(plan, values: list, grads: list | None, unchecked, seeded) -> bool:
+    scalars, arrays = unchecked
     numbers = scalars(values)  # the numbers first: a number added to an array makes an array
     if grads is not None:
         numbers += [x for x in grads if type(x) is float]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -16,6 +16,7 @@ from circuitsim.errors import CircuitError, CircuitErrors, did_you_mean, missing
 from circuitsim.netlist.flatten import flatten
 from circuitsim.netlist.nodes import Netlist
 from circuitsim.netlist.order import topological_order
+from circuitsim.plan.engine import Request, compile_ahead
 from circuitsim.plan.faults import NAN_POLICIES, check_finite
 from circuitsim.plan.numbering import LazyIndex
 from circuitsim.plan.plan import Plan
@@ -168,8 +169,8 @@ class Circuit:
         twice as fast (less on small circuits). Results are the same, bit for bit. Runs with other ``seed`` nodes than
         the outputs still compile after their own many runs.
         """
-        self.plan.compile(frozenset(self.plan.outputs))
-        self.plan.compile(None)
+        compile_ahead(self.plan, frozenset(self.plan.outputs))
+        compile_ahead(self.plan, None)
 
     def check_finite(self, result: Result, *, seed: Mapping[str, Any] | None = None, nan: str = "warn") -> None:
         """Warn about (or raise for) the first NaN or inf in ``result`` as :meth:`run` does.
@@ -191,26 +192,43 @@ class Circuit:
         if nan not in NAN_POLICIES:
             raise CircuitError(f"nan must be one of {', '.join(NAN_POLICIES)}, not {nan!r}")
         plan = self.plan
-        values, batched, batch = self._values(inputs or {})
-        seeds = self._seeds(seed, batch)
-        if batch is None:  # scalar inputs, batched seeds
-            batch = next((len(v) for v in seeds.values() if isinstance(v, np.ndarray)), None)
-        trapped = frozenset()
+        tracer = Tracer(plan) if trace else None
+        request = self.request(inputs, seed=seed, backward=backward, observer=tracer)
+        seeds = request.seeds
         with np.errstate(all="ignore"):
-            if trace:
-                tracer = Tracer(plan)
-                tracer.forward(values)
-                grads = tracer.backward(values, seeds) if backward else None
-            else:
-                values, grads, trapped = plan.run(values, seeds if backward else None, batched)
+            outcome = plan.execute(request)
         live = (lambda: plan.live_steps(frozenset(seeds))) if backward else ()  # only if a fault is found
-        check_finite(plan, values, grads, nan, live, trapped, seeds if backward else ())
-        result = self._result(values, grads, batch)
+        outcome.check_finite(plan, nan, live)
+        batch = request.size
+        if batch is None and backward:  # scalar inputs, batched seeds
+            batch = next((len(v) for v in seeds.values() if isinstance(v, np.ndarray)), None)
+        result = self._result(outcome.values, outcome.grads, batch)
         if backward:
             result.seed = {plan.numbering.name(slot): value for slot, value in seeds.items()}
         if trace:
             result.trace = tracer.messages
         return result
+
+    def request(
+        self,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        seed: Mapping[str, Any] | None = None,
+        backward: bool = True,
+        keep: tuple[Sequence[str], Sequence[str]] | None = None,
+        into: np.ndarray | None = None,
+        observer=None,
+    ) -> Request:
+        """A run of this circuit as a :class:`~circuitsim.plan.engine.Request` for ``circuit.plan.execute``:
+        ``inputs`` and ``seed`` as :meth:`run` takes them (no seeds without ``backward``), and
+        optionally the names whose values and gradients to ``keep``, into the rows of ``into``."""
+        values, batched, batch = self._values(inputs or {})
+        seeds = self._seeds(seed, batch) if backward else None
+        slots = None
+        if keep is not None:
+            slot = self.plan.slot
+            slots = ([slot[name] for name in keep[0]], [slot[name] for name in keep[1]])
+        return Request(values, seeds, batched, slots, into, observer)
 
     def _values(self, given: Mapping[str, Any]) -> tuple[list, frozenset[int], int | None]:
         """A new value list with the inputs set; the slots given arrays; the batch size."""

@@ -15,7 +15,6 @@ runs each block once for all columns.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import sys
@@ -32,6 +31,7 @@ from circuitsim.errors import (
     NumericalWarning,
     did_you_mean,
 )
+from circuitsim.plan.engine import choose
 from circuitsim.plan.faults import NAN_POLICIES
 
 __all__ = ["BYTES_PER_SLOT_SAMPLE", "Sweep", "chunk_size", "memory_budget", "sweep"]
@@ -41,7 +41,6 @@ __all__ = ["BYTES_PER_SLOT_SAMPLE", "Sweep", "chunk_size", "memory_budget", "swe
 BYTES_PER_SLOT_SAMPLE = 16
 MAX_BUDGET = 256 * 2**20  # more than this per chunk buys no speed
 MAX_CHUNK = 2**20
-BLOCKS_SPAN = 2**17  # samples a wide circuit's sweep runs in blocks at once (they need little memory)
 
 
 @dataclass
@@ -119,25 +118,31 @@ def run_local(circuit, batched, fixed, seed_batched, seed_fixed, values, grads, 
     ``offset`` is the number of the first sample, in messages; ``out``, if given, an array of
     shape (columns, n) whose rows receive the kept values, then gradients.
     """
-    span = chunk  # samples a wide circuit runs in blocks at a time: a chunk given, or many
+    given = chunk
     chunk = chunk or chunk_size(circuit)
     out = np.empty((len(values) + len(grads), n)) if out is None else out
     rows = iter(out)
     kept = Sweep(circuit.name, n, {name: next(rows) for name in values}, {name: next(rows) for name in grads}, chunk)
     backward = bool(grads)
     policy = nan
-    plan = circuit.plan
-    slots = frozenset(plan.inputs[name] for name in batched if name in plan.inputs)
-    blocks = plan.blocks(slots) if slots else None
-    span = span or (max(chunk, BLOCKS_SPAN) if blocks is not None else chunk)
+    span = given or chunk  # samples run at once: a chunk given, or as many as the tier runs well
+    if given is None and batched:
+        first = circuit.request(_cut(fixed, batched, seed_fixed, seed_batched, 0, 1)[0], backward=False)
+        tier_span = getattr(choose(circuit.plan, first), "span", None)
+        span = max(chunk, tier_span) if tier_span else chunk
     for outer in range(0, n, span):
         stop = min(n, outer + span)
-        if blocks is not None and _in_blocks(circuit, blocks, slots, *_cut(fixed, batched, seed_fixed, seed_batched, outer, stop),
-                                             values, grads, out[:, outer:stop]):
+        part, seeds = _cut(fixed, batched, seed_fixed, seed_batched, outer, stop)
+        request = circuit.request(part, seed=seeds, backward=backward, keep=(values, grads), into=out[:, outer:stop])
+        if span > chunk and _ran(circuit, request):
             continue
-        for start in range(outer, stop, chunk):  # a fault in blocks, or the kernels: chunk by chunk
+        for start in range(outer, stop, chunk):  # chunk by chunk, through run where one faults: it names the gate
             end = min(stop, start + chunk)
-            result, faulted = _run_chunk(circuit, *_cut(fixed, batched, seed_fixed, seed_batched, start, end), backward, policy, offset + start)
+            part, seeds = _cut(fixed, batched, seed_fixed, seed_batched, start, end)
+            request = circuit.request(part, seed=seeds, backward=backward, keep=(values, grads), into=out[:, start:end])
+            if _ran(circuit, request):
+                continue
+            result, faulted = _run_chunk(circuit, part, seeds, backward, policy, offset + start)
             if faulted:
                 policy = "ignore"  # warned once, for the first sample that faulted
                 kept.warned = True
@@ -155,27 +160,15 @@ def _cut(fixed: dict, batched: dict, seed_fixed: dict, seed_batched: dict, start
     return part, {**seed_fixed, **{name: a[start:stop] for name, a in seed_batched.items()}} or None
 
 
-def _in_blocks(circuit, blocks, slots: frozenset[int], part: dict, seeds, values: list, grads: list, rows: np.ndarray) -> bool:
-    """One chunk in blocks (:mod:`circuitsim.tiers.blocks`), straight into the kept ``rows``; False
-    if an operation faulted or a number is NaN or inf, and then the chunk runs again through
-    :meth:`Circuit.run`, which names the gate."""
-    plan = circuit.plan
-    inputs, batched, batch = circuit._values(part)
-    if batched != slots:
-        return False
-    seed_slots = circuit._seeds(seeds, batch) if grads else None
-    kept = len(values)
+def _ran(circuit, request) -> bool:
+    """Run ``request`` straight into its rows; False if an operation faulted or a number is NaN
+    or inf, and then the samples run again through :meth:`Circuit.run`, which names the gate."""
     try:
-        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-            zero = blocks.run(inputs, seed_slots, [plan.slot[n] for n in values], [plan.slot[n] for n in grads],
-                              rows[:kept], rows[kept:] if grads else None)
-    except Exception:  # a fault, or an expression that does not run on arrays: the plan's own path
+        with np.errstate(all="ignore"):
+            outcome = circuit.plan.execute(request)
+    except Exception:  # a gate's fault: run names it
         return False
-    for k in zero:
-        rows[kept + k] = 0.0
-    numbers = [x for x in inputs[: plan.n_inputs] if type(x) is float]
-    arrays = [inputs[slot] for slot in slots]
-    return math.isfinite(sum(numbers)) and all(np.isfinite(a).all() for a in arrays) and bool(np.isfinite(rows).all())
+    return outcome.tier != "methods" and outcome.finite()
 
 
 def _run_chunk(circuit, part: dict, seeds, backward: bool, policy: str, start: int):

@@ -18,12 +18,10 @@ import numpy as np
 from circuitsim.tiers.dots import find as find_dots
 from circuitsim.tiers.patterns import affine, as_slice, positions, readers, reduction, shape_of
 from circuitsim.tiers.bound import COLUMNS_STEP, Bound
+from circuitsim.tiers.kernels import ZERO, getter
 from circuitsim.tiers.levels import Levels, levels_for
 
-__all__ = ["BLOCK_BYTES", "MIN_GATES", "MIN_WIDTH", "Blocks", "blocks_for", "chunk_width"]
-
-MIN_GATES = 256  # smaller circuits run their batches on the kernels
-MIN_WIDTH = 4  # mean gates per group at which a group's few numpy calls beat one call per gate
+__all__ = ["BLOCK_BYTES", "Blocks", "BlocksTier", "blocks_for", "chunk_width"]
 
 BLOCK_BYTES = 4 * 2**20  # the rows a chunk touches, about: a few MiB stay in the caches
 MIN_COLUMNS, MAX_COLUMNS = 512, 8_192  # below this the numpy calls' own cost shows
@@ -38,17 +36,70 @@ def chunk_width(rows: int, samples: int) -> int:
     return -(-width // COLUMNS_STEP) * COLUMNS_STEP
 
 
-def blocks_for(slots, batched: frozenset[int]) -> Blocks | None:
-    """The levelized batch tier for a plan's gates (its :class:`~circuitsim.plan.numbering.Slots`)
-    batched at the input slots ``batched``, if the shape suits it. A group's gates come ordered
-    by how many of their inputs have rows (gates, batch inputs), and :class:`Blocks` runs each
-    such part on its own: the squares of weights beside a layer's products read numbers only."""
+class BlocksTier:
+    """Batches of wide plans: at least ``min_gates`` gates (smaller ones run their batches on the
+    kernels), ``min_width`` per group on average (where a group's few numpy calls beat one call
+    per gate). A sweep runs ``span`` samples at a time through it (they need little memory)."""
+
+    name = "blocks"
+
+    def __init__(self, min_gates: int, min_width: int, span: int) -> None:
+        self.min_gates, self.min_width, self.span = min_gates, min_width, span
+
+    def takes(self, plan, request) -> bool:
+        return bool(request.batched) and self.of(plan, request.batched) is not None
+
+    def traps(self, request) -> bool:
+        return True
+
+    def of(self, plan, batched: frozenset[int]) -> Blocks | None:
+        """The plan's blocks for batches at the input slots ``batched``, if its shape suits the tier."""
+        cache = plan.tiers.setdefault(self.name, {})
+        if batched not in cache:
+            blocks = blocks_for(plan.numbering, batched, self.min_gates, self.min_width)
+            numbers = [s for s in range(plan.n_inputs) if s not in batched] + list(range(plan.n_named, plan.n_slots))
+            cache[batched] = blocks, (getter(numbers), getter(sorted(batched)))  # every gate's value made by a trapped operation
+        return cache[batched][0]
+
+    def run(self, plan, request):
+        blocks, unchecked = plan.tiers[self.name][request.batched]
+        values, seeds = request.values, request.seeds
+        if request.keep is not None:  # straight into the request's rows
+            value_slots, grad_slots = request.keep
+            rows, kept = request.into, len(value_slots)
+            zero = blocks.run(values, seeds, value_slots, grad_slots, rows[:kept], rows[kept:] if seeds else None)
+            for k in zero:
+                rows[kept + k] = 0.0
+            return None, None, unchecked
+        size = request.size
+        gates = list(range(plan.n_inputs, plan.n_named))
+        named = list(range(plan.n_named))
+        value_rows = plan.buffers.take(len(gates), size)
+        grad_rows = None if seeds is None else plan.buffers.take(len(named), size)
+        zero = blocks.run(values, seeds, gates, named, value_rows, grad_rows)
+        values = values[:]
+        for slot, row in zip(gates, value_rows):
+            values[slot] = row
+        if seeds is None:
+            return values, None, unchecked
+        grads = [ZERO] * plan.n_slots
+        grads[: plan.n_named] = grad_rows
+        for k in zero:
+            grads[named[k]] = ZERO
+        return values, grads, unchecked
+
+
+def blocks_for(slots, batched: frozenset[int], min_gates: int, min_width: int) -> Blocks | None:
+    """The blocks of a plan's gates (its :class:`~circuitsim.plan.numbering.Slots`) batched at the
+    input slots ``batched``, if the shape suits them. A group's gates come ordered by how many
+    of their inputs have rows (gates, batch inputs), and :class:`Blocks` runs each such part on
+    its own: the squares of weights beside a layer's products read numbers only."""
     ins = slots.ins_flat
     rows = ((ins >= slots.n_inputs) & (ins < slots.n_named)) | np.isin(ins, list(batched))
     counts = np.diff(slots.ins_start)
     reading = np.add.reduceat(rows.astype(np.int64), slots.ins_start[:-1]) if len(ins) else np.zeros(0, dtype=np.int64)
     reading[counts == 0] = 0  # reduceat gives a gate without inputs the next gate's first
-    levels = levels_for(slots, min_gates=MIN_GATES, min_width=MIN_WIDTH, within=reading)
+    levels = levels_for(slots, min_gates=min_gates, min_width=min_width, within=reading)
     if levels is None:
         return None
     first = levels.n_inputs  # the gates' positions, then their steps' counts

@@ -1,6 +1,6 @@
 """Big batches in chunks of samples, with their results in buffers reused from run to run.
 
-A batch of more than :data:`SAMPLES_PER_CHUNK` samples runs the plan's kernels chunk by chunk:
+A big batch runs the plan's kernels chunk by chunk (the kernel tier's ``samples_per_chunk``):
 each chunk's arrays are small (64 KiB at 8,192 samples), so that numpy takes their memory from
 the heap it just freed rather than from fresh pages, and a gate's inputs are still in the cache
 when it runs. What the run keeps (every value and gradient that is an array) is written chunk
@@ -20,9 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SAMPLES_PER_CHUNK", "Buffers", "run_in_chunks"]
-
-SAMPLES_PER_CHUNK = 8_192
+__all__ = ["Buffers", "run_in_chunks"]
 
 
 class Buffers:
@@ -42,12 +40,12 @@ class Buffers:
 
 
 def run_in_chunks(
-    run: Callable, values: list, seeds: Mapping[int, Any] | None, batched: frozenset[int], size: int, buffers: Buffers
+    run: Callable, values: list, seeds: Mapping[int, Any] | None, batched: frozenset[int], size: int, buffers: Buffers, step: int
 ) -> tuple[list, list | None] | None:
     """``run(values, seeds)`` (kernels on one chunk, returning its gradients) over chunks of
-    ``values``; the values and gradients of the whole batch, or None where the chunks disagree
-    on what is a number and what an array (then the whole batch must run at once)."""
-    step = SAMPLES_PER_CHUNK
+    ``step`` samples of ``values``; the values and gradients of the whole batch, or None where
+    the chunks disagree on what is a number and what an array (then the whole batch must run
+    at once)."""
     layout = None
     for start in range(0, size, step):
         stop = min(start + step, size)
@@ -75,6 +73,8 @@ class _Layout:
         self.numbers = [slot for slot, x in enumerate(part) if not isinstance(x, np.ndarray)]
         self.first = [part[slot] for slot in self.numbers]
         self.values = values[:]  # the batch inputs stay the caller's arrays
+        for slot, x in zip(self.numbers, self.first):  # what gates made from numbers alone
+            self.values[slot] = x
         self.value_rows = buffers.take(len(self.rows), size)
         for row, slot in enumerate(self.rows):
             self.values[slot] = self.value_rows[row]

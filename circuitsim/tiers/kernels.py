@@ -9,18 +9,23 @@ and :func:`compile_loop` inlines them into one loop per pass. The generated code
 from __future__ import annotations
 
 import numbers
+import operator
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from circuitsim.gate.rule import Names, Rule, to_source, to_text
+from circuitsim.tiers.chunks import run_in_chunks
+from circuitsim.gate.rule import Names, Rule, shared_rule, to_source, to_text
 
 __all__ = [
     "FIRST",
     "ZERO",
+    "KernelTier",
+    "getter",
     "Kernels",
     "checked_forward",
     "checked_local_grads",
@@ -220,3 +225,104 @@ def value_problem(value: Any, size: int | None) -> str | None:
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return None
     return f"{type(value).__name__} {value!r:.40}, not a number"
+
+
+class KernelTier:
+    """Any run, on the gates' kernels: one loop per pass; a batch of more than
+    ``samples_per_chunk`` samples in chunks of them (:mod:`circuitsim.tiers.chunks`)."""
+
+    name = "kernels"
+
+    def __init__(self, samples_per_chunk: int) -> None:
+        self.samples_per_chunk = samples_per_chunk
+
+    def takes(self, plan, request) -> bool:
+        return True
+
+    def traps(self, request) -> bool:
+        return bool(request.batched)
+
+    def run(self, plan, request):
+        values, seeds, batched = request.values, request.seeds, request.batched
+        size = request.size
+        if size is not None and size > self.samples_per_chunk:
+            run = lambda part, part_seeds: self._run(plan, part, part_seeds, batched)  # noqa: E731
+            done = run_in_chunks(run, values, seeds, batched, size, plan.buffers, self.samples_per_chunk)
+            if done is not None:
+                return (*done, self._state(plan, batched)[1] if batched else None)
+        grads = self._run(plan, values, seeds, batched)
+        return values, grads, self._state(plan, batched)[1] if batched else None
+
+    def _run(self, plan, values: list, seeds, batched: frozenset[int]) -> list | None:
+        forward, ops = self._ops(plan, batched, None)
+        forward(values, ops)
+        if seeds is None:
+            return None
+        grads = plan.new_grads(seeds)
+        backward, ops = self._ops(plan, batched, frozenset(seeds))
+        backward(values, grads, ops)
+        return grads
+
+    def _ops(self, plan, batched: frozenset[int], seeded: frozenset[int] | None) -> tuple:
+        """The forward (``seeded`` None) or backward loop and its ops ``(kind, slots)``, cached."""
+        cache = plan.tiers.setdefault(self.name, {})
+        loop = cache.get((batched, seeded))
+        if loop is None:
+            kernels = self._state(plan, batched)[0]
+            steps = plan.steps if seeded is None else plan.live_steps(seeded)
+            counts = Counter(kernels[s.out][0] for s in steps)
+            kinds = sorted(counts, key=counts.__getitem__, reverse=True)  # the most frequent first
+            number = {kind: k for k, kind in enumerate(kinds)}
+            ops = [(number[kernels[s.out][0]], kernels[s.out][1]) for s in steps]
+            loop = cache[(batched, seeded)] = (compile_loop(kinds, seeded is not None), ops)
+        return loop
+
+    def _state(self, plan, batched: frozenset[int]) -> tuple[dict, tuple]:
+        """Every step's kernels and slots by output slot, and what a trapped run leaves unchecked."""
+        cache = plan.tiers.setdefault(self.name, {})
+        state = cache.get(batched)
+        if state is None:
+            state = cache[batched] = _all_kernels(plan, batched)
+        return state
+
+
+def _all_kernels(plan, batched: frozenset[int]) -> tuple[dict, tuple]:
+    """Every step's kernels and slots by output slot (a step is batched if one of its inputs
+    is); the numbers and the arrays no trapped operation makes."""
+    is_batch = bytearray(plan.n_slots)
+    for slot in batched:
+        is_batch[slot] = 1
+    kernels = {}
+    arrays = []  # the batch inputs and what gates without expressions make from them
+    rules: dict = {}
+    for step in plan.steps:
+        batch = any(is_batch[i] for i in step.ins)
+        is_batch[step.out] = batch
+        n = len(step.ins)
+        fast = _rule_kernels(shared_rule(step.gate, n, batch, rules))
+        if fast is not None:
+            kernels[step.out] = (fast, (step.out, *step.ins))
+        else:
+            kernels[step.out] = (method_kernels(step.gate, n, batch), (step.out, step.ins))
+            if batch:
+                arrays.append(step.out)
+    numbers = [slot for slot, batch in enumerate(is_batch) if not batch]
+    return kernels, (getter(numbers), getter([*batched, *arrays]))
+
+
+def _rule_kernels(rule: Rule | None) -> Kernels | None:
+    """Kernels compiled from a gate's rule; None to call its methods instead."""
+    if rule is None:
+        return None
+    try:
+        return compile_kernels(rule)
+    except Exception:  # e.g. an expression too deeply nested for the compiler: the methods still work
+        return None
+
+
+def getter(slots: list[int]) -> Callable[[list], list]:
+    """A function of a list giving the list of its items at ``slots`` (an ``operator.itemgetter``)."""
+    if len(slots) < 2:
+        return lambda items: [items[i] for i in slots]
+    get = operator.itemgetter(*slots)
+    return lambda items: list(get(items))

@@ -11,7 +11,7 @@ into their inputs' gradients: ``G[ins] += go * local`` where a group's inputs ar
 
 A group costs a few numpy calls whatever its size, so the tier pays where levels are wide
 (an MLP's layers) and loses where they are narrow (a chain of gates, one per level):
-:func:`levels_for` picks it from the plan's shape, :data:`MIN_WIDTH` gates per group on
+:func:`levels_for` picks it from the plan's shape, ``min_width`` gates per group on
 average. It needs every gate to give batch expressions (numpy on arrays), and it computes
 with them: elementary functions come from numpy rather than :mod:`math`, and fan-out sums
 add up in another order than the kernels' loop, so results agree with the other tiers to
@@ -28,14 +28,12 @@ from typing import Any
 
 import numpy as np
 
+from circuitsim.tiers.patterns import as_slice
 from circuitsim.gate.rule import Rule, shared_rule
 from circuitsim.tiers.sums import Chain
 from circuitsim.tiers.sums import find as find_chains
 
-__all__ = ["MIN_GATES", "MIN_WIDTH", "Levels", "levels_for"]
-
-MIN_GATES = 2_000  # smaller circuits run on the kernels: the tier's set-up would not pay
-MIN_WIDTH = 24  # mean gates per group at which one numpy call per group beats one loop turn per gate
+__all__ = ["Levels", "LevelsTier", "levels_for"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,16 +153,39 @@ class Levels:
         return live
 
 
-def levels_for(
-    slots, *, min_gates: int | None = None, min_width: int | None = None, within: np.ndarray | None = None
-) -> Levels | None:
-    """The levelized tier for a plan's gates (its :class:`~circuitsim.plan.numbering.Slots`), if it
-    pays: at least ``min_gates`` gates (default :data:`MIN_GATES`), ``min_width`` per group on
-    average (:data:`MIN_WIDTH`), every gate with batch expressions. Made from the slots' arrays:
-    a few numpy operations per group, none per gate. A group's gates are in step order, or
-    ordered by ``within`` (a number per gate) first."""
+class LevelsTier:
+    """Scalar runs of wide plans: at least ``min_gates`` gates (smaller ones run on the kernels:
+    the set-up would not pay), ``min_width`` per group on average (where one numpy call per
+    group beats one loop turn per gate)."""
+
+    name = "levels"
+
+    def __init__(self, min_gates: int, min_width: int) -> None:
+        self.min_gates, self.min_width = min_gates, min_width
+
+    def takes(self, plan, request) -> bool:
+        return not request.batched and self.of(plan) is not None
+
+    def traps(self, request) -> bool:
+        return True
+
+    def run(self, plan, request):
+        return (*self.of(plan).run(request.values, request.seeds), None)
+
+    def of(self, plan) -> Levels | None:
+        """The plan's levelized form, made at its first scalar run, if its shape suits the tier."""
+        if self.name not in plan.tiers:
+            plan.tiers[self.name] = levels_for(plan.numbering, min_gates=self.min_gates, min_width=self.min_width)
+        return plan.tiers[self.name]
+
+
+def levels_for(slots, *, min_gates: int, min_width: int, within: np.ndarray | None = None) -> Levels | None:
+    """The levelized form of a plan's gates (its :class:`~circuitsim.plan.numbering.Slots`), if it
+    pays: at least ``min_gates`` gates, ``min_width`` per group on average, every gate with batch
+    expressions. Made from the slots' arrays: a few numpy operations per group, none per gate.
+    A group's gates are in step order, or ordered by ``within`` (a number per gate) first."""
     n_inputs, n_gates = slots.n_inputs, slots.n_named - slots.n_inputs
-    if n_gates < (MIN_GATES if min_gates is None else min_gates) or not n_gates:
+    if n_gates < min_gates or not n_gates:
         return None
     rules = _rules(slots)
     if rules is None:
@@ -173,7 +194,7 @@ def levels_for(
     rule = rule_of_kind[slots.kind]
     code = slots.level.astype(np.int64) * len(kinds) + rule  # a group per (level, kind of expressions)
     codes, first, group = np.unique(code, return_index=True, return_inverse=True)
-    if n_gates < (MIN_WIDTH if min_width is None else min_width) * len(codes):
+    if n_gates < min_width * len(codes):
         return None
     rank = np.empty(len(codes), dtype=np.int64)  # groups by level, then as first met in step order
     rank[np.lexsort((first, codes // len(kinds)))] = np.arange(len(codes))
@@ -198,7 +219,7 @@ def levels_for(
         ins, distinct = [], []
         for port in range(n):
             index = position[slots.ins_flat[slots.ins_start[steps] + port]]
-            ins.append(_as_slice(index))
+            ins.append(as_slice(index))
             distinct.append(isinstance(ins[-1], slice) or _distinct(index))
         output, grads = rule.functions
         groups.append(_Group(n_inputs + lo, n_inputs + hi, tuple(ins), tuple(distinct), output, grads, rule.units, rule))
@@ -231,10 +252,3 @@ def _rules(slots) -> tuple[np.ndarray, list] | None:
 def _distinct(index: np.ndarray) -> bool:
     ordered = np.sort(index)
     return not (ordered[1:] == ordered[:-1]).any()
-
-
-def _as_slice(index: np.ndarray):
-    """``slice(a, b)`` if ``index`` is ``a, a+1, ..., b-1``, else ``index`` itself."""
-    if len(index) and index[-1] - index[0] == len(index) - 1 and np.all(np.diff(index) == 1):
-        return slice(int(index[0]), int(index[-1]) + 1)
-    return index

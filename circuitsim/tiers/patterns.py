@@ -145,7 +145,8 @@ def scatter_add(index: np.ndarray):
 
 
 def as_slice(index: np.ndarray):
-    if len(index) and index[-1] - index[0] == len(index) - 1:
+    """``slice(a, b)`` if ``index`` is ``a, a+1, ..., b-1``, else ``index`` itself."""
+    if len(index) and index[-1] - index[0] == len(index) - 1 and (len(index) < 3 or bool(np.all(np.diff(index) == 1))):
         return slice(int(index[0]), int(index[-1]) + 1)
     return index
 

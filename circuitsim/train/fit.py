@@ -19,7 +19,6 @@ from circuitsim.author.builder import Builder
 from circuitsim.author.dump import dump
 from circuitsim.base.fileio import atomic_write
 from circuitsim.errors import CircuitError, NumericalError
-from circuitsim.plan.faults import check_finite
 from circuitsim.run.circuit import Circuit
 from circuitsim.train.data import data_columns, parameters
 from circuitsim.train.lazy import DaskStepper, is_dask
@@ -178,17 +177,16 @@ class _Stepper:
         self.plan = circuit.plan
         self.names = names
         self.slots = [self.plan.inputs[name] for name in names]
-        self.seeds = circuit._seeds(None, None)  # 1.0 at every output
-        self.live = self.plan.live_steps(frozenset(self.seeds))
+        self.live = self.plan.live_steps(frozenset(self.plan.outputs))  # seeded at every output
 
     def __call__(self, inputs: Mapping[str, Any], theta: np.ndarray) -> tuple[float, np.ndarray]:
         plan = self.plan
         given = dict(inputs)
         given.update(zip(self.names, theta.tolist()))
-        values, batched, _ = self.circuit._values(given)
         with np.errstate(all="ignore"):
-            values, grads, trapped = plan.run(values, self.seeds, batched)
-        check_finite(plan, values, grads, "raise", self.live, trapped, self.seeds)
+            outcome = plan.execute(self.circuit.request(given))
+        outcome.check_finite(plan, "raise", self.live)
+        values, grads = outcome.values, outcome.grads
         loss = float(sum(np.mean(values[slot]) for slot in plan.outputs))
         return loss, _means([grads[slot] for slot in self.slots])
 
