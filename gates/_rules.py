@@ -76,8 +76,18 @@ def _others(xs):
 
 
 # What the trees of these rules mean, for derivatives and for the tiers' fused sums
-trees.register(total, expand=_expand(lambda xs: reduce(lambda a, b: trees.Binary("+", a, b), xs)))
-trees.register(product, expand=_expand(lambda xs: reduce(lambda a, b: trees.Binary("*", a, b), xs)))
+def _ones(args):
+    return (trees.Tuple((trees.ONE,) * len(args[0].items)),)
+
+
+def _others_of(args):
+    routed = trees.Call("others", others, args)
+    return (trees.Tuple(tuple(trees.Index(routed, trees.Const(k)) for k in range(len(args[0].items)))),)
+
+
+# partials for derivatives (shallow, whatever the number of inputs), expansions for the facts
+trees.register(total, partials=_ones, expand=_expand(lambda xs: reduce(lambda a, b: trees.Binary("+", a, b), xs)))
+trees.register(product, partials=_others_of, expand=_expand(lambda xs: reduce(lambda a, b: trees.Binary("*", a, b), xs)))
 trees.register(others, expand=_expand(_others))
 trees.register(negated, expand=_expand(lambda xs: trees.Tuple(tuple(trees.neg(x) for x in xs))))
 

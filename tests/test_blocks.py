@@ -6,10 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from helpers import WIDE, circuits, method_path, through
+from helpers import WIDE, method_path, through
 
 import circuitsim
 from benchmarks.circuits import mlp, sample_inputs
@@ -40,22 +38,6 @@ def assert_close(c, got, want, grads=True):
         assert close(got[0][slot], want[0][slot]), ("value", name, got[0][slot], want[0][slot])
         if grads:
             assert close(got[1][slot], want[1][slot]), ("grad", name, got[1][slot], want[1][slot])
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(circuits(), st.integers(1, 9), st.booleans())
-def test_random_circuits_in_blocks_equal_methods_to_rounding(blocks_always, text, batch, seeded):
-    c = circuitsim.loads(text)
-    rng = np.random.default_rng(batch)
-    name, default = next(iter(c.inputs.items()))
-    inputs = {name: default + rng.uniform(-0.5, 0.5, batch)}
-    seed = {c.outputs[0]: np.linspace(-1.0, 1.0, batch)} if seeded else None
-    if tier("blocks").of(c.plan, frozenset([c.plan.slot[name]])) is None:
-        return  # a gate without expressions for arrays: the kernels run it
-    want = method_path(c, inputs, seed)
-    if not all(np.isfinite(x).all() for x in [*want[0], *want[1]]):
-        return  # an overflow: the blocks fault and the methods name it (see the fault tests)
-    assert_close(c, in_blocks(c, inputs, seed), want)
 
 
 @pytest.mark.parametrize("seed", [None, {"f": 2.0}, {"s1": -1.0, "a0": [0.5, 1.0, -2.0]}])

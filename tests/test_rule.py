@@ -235,3 +235,10 @@ def test_batch_source_of_a_scalar_tree():
     assert list(rule.evaluate(rule.derivative(_tree("abs").output, 0), [x])) == [-1.0, 0.0, 1.0]
     src = rule.to_source(relu.output, ["a"], batch=True)
     assert src == "where((a <= 0), 0.0, a)"
+
+
+def test_a_sum_of_hundreds_of_inputs_is_a_sum_and_differentiates():
+    """As deep as its inputs are many: walked along, never recursed."""
+    big = _tree("add", 400)
+    assert big.is_sum and rule.derivative(big.output, 7) == rule.ONE
+    assert rule.evaluate(big.output, [1.0] * 400) == 400.0

@@ -8,7 +8,7 @@ import builtins
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, reduce
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -367,12 +367,12 @@ class Rule:
     def is_sum(self) -> bool:
         """Whether the output adds the inputs from the left (``x0 + x1 + ...``, written out or
         through a function registered with that expansion) and every local gradient is 1.0."""
-        return self.n > 1 and set(self.units) == {"+"} and expanded(self.output) == _fold("+", self.n)
+        return self.n > 1 and set(self.units) == {"+"} and _folds(_expand_call(self.output), "+", self.n)
 
     @cached_property
     def is_product(self) -> bool:
         """Whether the output multiplies the inputs from the left (``x0 * x1 * ...``)."""
-        return self.n > 1 and expanded(self.output) == _fold("*", self.n)
+        return self.n > 1 and _folds(_expand_call(self.output), "*", self.n)
 
     @cached_property
     def grad_reads(self) -> frozenset:
@@ -424,8 +424,25 @@ def unit(tree: Node) -> str | None:
     return None
 
 
-def _fold(op: str, n: int) -> Node:
-    return reduce(lambda a, b: Binary(op, a, b), (Input(k) for k in range(n)))
+def _folds(tree: Node, op: str, n: int) -> bool:
+    """Whether ``tree`` is ``((x0 op x1) op x2) ... op x{n-1}`` (walked along, not recursed:
+    a sum of hundreds of inputs is as deep)."""
+    for k in range(n - 1, 0, -1):
+        if not (isinstance(tree, Binary) and tree.op == op and isinstance(tree.right, Input) and tree.right.port == k):
+            return False
+        tree = tree.left
+    return isinstance(tree, Input) and tree.port == 0
+
+
+def _expand_call(tree: Node) -> Node:
+    """A call's registered expansion (of its arguments as they are), else ``tree``."""
+    if isinstance(tree, Call):
+        known = _known(tree.fn)
+        if known is not None and known.expand is not None:
+            new = known.expand(tree.args)
+            if new is not None:
+                return new
+    return tree
 
 
 _rules: dict[tuple, Rule] = {}
