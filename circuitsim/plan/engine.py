@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -18,7 +18,7 @@ from circuitsim.tiers.straight import StraightTier
 __all__ = ["TIERS", "MethodTier", "Outcome", "Request", "Tier", "choose", "compile_ahead", "execute", "tier"]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Request:
     """One run asked of a plan.
 
@@ -37,9 +37,10 @@ class Request:
     into: np.ndarray | None = None
     observer: Any = None
 
-    @property
-    def seeded(self) -> frozenset[int] | None:
-        return None if self.seeds is None else frozenset(self.seeds)
+    seeded: frozenset[int] | None = field(init=False)  # the seeded slots (None: a forward pass only)
+
+    def __post_init__(self) -> None:
+        self.seeded = None if self.seeds is None else frozenset(self.seeds)
 
     @property
     def size(self) -> int | None:
@@ -52,7 +53,7 @@ class Request:
 Unchecked = tuple[Callable[[list], list], Callable[[list], list]]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Outcome:
     """What a run answered: ``values`` and ``grads`` by slot (a list, or an array; None where a
     tier wrote the kept ones straight into the request's rows), the tier that ran it, and for a
@@ -134,7 +135,10 @@ def choose(plan, request: Request, tiers: Sequence[Tier] | None = None) -> Tier:
     """The first tier that takes ``request`` (a request with an observer: the method path)."""
     if request.observer is not None:
         return TIERS[-1]
-    return next(t for t in (TIERS if tiers is None else tiers) if t.takes(plan, request))
+    for t in TIERS if tiers is None else tiers:
+        if t.takes(plan, request):
+            return t
+    raise ValueError("no tier takes the request")
 
 
 def execute(plan, request: Request, tiers: Sequence[Tier] | None = None) -> Outcome:

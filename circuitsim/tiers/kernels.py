@@ -243,23 +243,22 @@ class KernelTier:
         return bool(request.batched)
 
     def run(self, plan, request):
-        values, seeds, batched = request.values, request.seeds, request.batched
-        size = request.size
-        if size is not None and size > self.samples_per_chunk:
-            run = lambda part, part_seeds: self._run(plan, part, part_seeds, batched)  # noqa: E731
-            done = run_in_chunks(run, values, seeds, batched, size, plan.buffers, self.samples_per_chunk)
+        values, seeds, batched, seeded = request.values, request.seeds, request.batched, request.seeded
+        if batched and request.size > self.samples_per_chunk:
+            run = lambda part, part_seeds: self._run(plan, part, part_seeds, batched, seeded)  # noqa: E731
+            done = run_in_chunks(run, values, seeds, batched, request.size, plan.buffers, self.samples_per_chunk)
             if done is not None:
-                return (*done, self._state(plan, batched)[1] if batched else None)
-        grads = self._run(plan, values, seeds, batched)
+                return (*done, self._state(plan, batched)[1])
+        grads = self._run(plan, values, seeds, batched, seeded)
         return values, grads, self._state(plan, batched)[1] if batched else None
 
-    def _run(self, plan, values: list, seeds, batched: frozenset[int]) -> list | None:
+    def _run(self, plan, values: list, seeds, batched: frozenset[int], seeded: frozenset[int] | None) -> list | None:
         forward, ops = self._ops(plan, batched, None)
         forward(values, ops)
         if seeds is None:
             return None
         grads = plan.new_grads(seeds)
-        backward, ops = self._ops(plan, batched, frozenset(seeds))
+        backward, ops = self._ops(plan, batched, seeded)
         backward(values, grads, ops)
         return grads
 

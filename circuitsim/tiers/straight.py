@@ -220,20 +220,21 @@ class StraightTier:
     def takes(self, plan, request) -> bool:
         if request.batched:
             return False
-        state = self._state(plan)
+        state = plan.tiers.get(self.name) or self._state(plan)
         seeded = request.seeded
-        if seeded not in state["programs"]:
+        programs = state["programs"]
+        if seeded not in programs:
             runs = state["runs"][seeded] = state["runs"].get(seeded, 0) + 1
             if runs < self.tier_up:
                 return False
             self.compile(plan, seeded)
-        return state["programs"][seeded] is not None
+        return programs[seeded] is not None
 
     def traps(self, request) -> bool:
         return False
 
     def run(self, plan, request):
-        program = self._state(plan)["programs"][request.seeded]
+        program = plan.tiers[self.name]["programs"][request.seeded]
         seeds = request.seeds
         grads = None if seeds is None else plan.new_grads(seeds)
         program.run(request.values, grads)
