@@ -11,7 +11,7 @@ from typing import Any
 from circuitsim.tiers.chunks import Buffers
 from circuitsim.plan.engine import execute
 from circuitsim.plan.faults import gate_fault
-from circuitsim.tiers.kernels import ZERO, batch_size, value_problem
+from circuitsim.tiers.kernels import ZERO, add_into, batch_size, value_problem
 from circuitsim.netlist.nodes import Netlist
 from circuitsim.plan.numbering import Step, number
 
@@ -109,8 +109,7 @@ class Plan:
             if observer is not None:
                 observer.backward_step(step, local, grads)
             for i, lg in zip(ins, local):
-                h = grads[i]
-                grads[i] = g * lg if h is ZERO else h + g * lg  # as the kernels add
+                add_into(grads, i, g * lg)
         return grads
 
     def local_grads(self, step: Step, values: list) -> Sequence:

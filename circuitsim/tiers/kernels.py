@@ -25,6 +25,7 @@ __all__ = [
     "FIRST",
     "ZERO",
     "KernelTier",
+    "add_into",
     "getter",
     "Kernels",
     "checked_forward",
@@ -109,6 +110,14 @@ def _adds(terms: list[str], units: Sequence[str | None]) -> list[str]:
 ZERO = 0.0  # the one object every gradient list starts with: a gradient not yet added to
 
 
+def add_into(grads: list, i: int, term) -> None:
+    """Add a contribution into ``grads[i]``: the first one as it is (no copy of an upstream
+    array, and -0.0 stays -0.0), the others added in order, as the generated kernels add
+    (:func:`_adds`) and the straight-line code (``_backward`` there)."""
+    h = grads[i]
+    grads[i] = term if h is ZERO else h + term
+
+
 INLINE = 16  # kinds inlined in a loop at most (the most frequent): the rest are called
 
 # The local names of a loop and its kernels' bodies, which an inlined kind's globals must not be.
@@ -164,8 +173,7 @@ def method_kernels(gate: Any, n_inputs: int, batch: bool) -> Kernels:
         o, ins = a
         go = g[o]
         for i, lg in zip(ins, local_grads([v[i] for i in ins], v[o])):
-            h = g[i]
-            g[i] = go * lg if h is ZERO else h + go * lg
+            add_into(g, i, go * lg)
 
     return Kernels(forward, backward)
 
