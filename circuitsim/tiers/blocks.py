@@ -257,7 +257,7 @@ def _copier(out: np.ndarray, into: np.ndarray, block: np.ndarray, rows: np.ndarr
         return copy
     width = block.shape[1]
     batches = [(into[i : i + _BATCH], rows[i : i + _BATCH]) for i in range(0, len(into), _BATCH)]
-    batches = [(as_slice(dest), source) for dest, source in batches]
+    batches = [(as_slice(dest, ordered=True), source) for dest, source in batches]
     temp = np.empty((min(_BATCH, len(into)), width))
 
     def copy_all(start: int, stop: int) -> None:

@@ -51,7 +51,7 @@ class Bound:
         self.steps = [step for group_steps in steps for step in group_steps]
         self.back: list = []
         if len(program.zero):
-            zero = as_slice(program.zero)
+            zero = as_slice(program.zero, ordered=True)
             self.back.append(partial(g[zero].fill, 0.0) if isinstance(zero, slice) else partial(g.__setitem__, zero, 0.0))
         largest = max((group.stop - group.start for group, _, _ in groups), default=1)
         temp = np.empty(largest * width)

@@ -135,7 +135,7 @@ def scatter_add(index: np.ndarray):
         return lambda a, rows: np.add.at(a, index, rows)
     repeat = np.empty(len(index), dtype=np.intp)  # how many times k's row was added into before k
     repeat[order] = np.arange(len(index)) - np.repeat(starts, counts)
-    layers = [(index[repeat == k], as_slice(np.flatnonzero(repeat == k))) for k in range(int(counts.max(initial=0)))]
+    layers = [(index[repeat == k], as_slice(np.flatnonzero(repeat == k), ordered=True)) for k in range(int(counts.max(initial=0)))]
 
     def add(a: np.ndarray, rows: np.ndarray) -> None:
         for dest, source in layers:
@@ -144,9 +144,12 @@ def scatter_add(index: np.ndarray):
     return add
 
 
-def as_slice(index: np.ndarray):
-    """``slice(a, b)`` if ``index`` is ``a, a+1, ..., b-1``, else ``index`` itself."""
-    if len(index) and index[-1] - index[0] == len(index) - 1 and (len(index) < 3 or bool(np.all(np.diff(index) == 1))):
+def as_slice(index: np.ndarray, ordered: bool = False):
+    """``slice(a, b)`` if ``index`` is ``a, a+1, ..., b-1``, else ``index`` itself; ``ordered``:
+    the index is known to be increasing, so that its ends tell."""
+    if not len(index) or index[-1] - index[0] != len(index) - 1:
+        return index
+    if ordered or len(index) < 3 or bool(np.all(np.diff(index) == 1)):
         return slice(int(index[0]), int(index[-1]) + 1)
     return index
 
