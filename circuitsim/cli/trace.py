@@ -11,7 +11,8 @@ import click
 
 from circuitsim.base.show import short
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import LazyProgress, set_option
+from circuitsim.cli.options import LazyProgress, assignments_option, set_option
+from circuitsim.derive.forward import TangentMessage, jvp, tangent_amount, tangent_ends
 from circuitsim.plan.trace import BackwardMessage, Message, amount, ends
 from circuitsim.run.circuit import Circuit
 from circuitsim.run.load import load
@@ -25,26 +26,41 @@ RIGHT = (0, 4, 5)  # the columns of numbers, right-justified
 @click.command()
 @click.argument("file")
 @set_option
+@assignments_option(
+    "--tangent",
+    "tangents",
+    help="Trace forward mode instead: the tangent at an input, NAME=VALUE (others 0); repeatable.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True,
               help="table: for reading; jsonl: one JSON object per message.")
 @plugin_option
 @handle_errors
-def trace(file, sets, fmt, plugins):
+def trace(file, sets, tangents, fmt, plugins):
     """Run FILE and list every message of both passes: forward, each value sent to a gate;
     backward, each upstream gradient times a local gradient sent back, and the sum so far.
+    With --tangent, forward mode instead: each tangent sent to a gate times its local
+    gradient, and the gate's tangent so far.
 
     \b
     Examples:
       circuitsim trace circuits/neuron.yaml
       circuitsim trace circuits/fanout.yaml --set x=1 --format jsonl
+      circuitsim trace circuits/neuron.yaml --tangent x0=1
     """
     circuit = load(file, plugins=plugins)
-    messages = circuit.run(sets, trace=True).trace
+    if tangents:
+        messages = _tangent_trace(circuit, sets, tangents)
+    else:
+        messages = circuit.run(sets, trace=True).trace
     if fmt == "jsonl":
         lines = (json.dumps(message.as_json()) for message in messages)
     else:
         lines = _table(circuit, messages)
     _print(lines, len(messages) + (2 if fmt == "table" else 0))
+
+
+def _tangent_trace(circuit: Circuit, sets: dict, tangents: dict) -> list[Message]:
+    return jvp(circuit, sets, tangents, trace=True).trace
 
 
 def _print(lines: Iterator[str], count: int) -> None:
@@ -66,6 +82,9 @@ def _table(circuit: Circuit, messages: list[Message]) -> Iterator[str]:
     nodes = circuit.nodes
     rows = []
     for m in messages:
+        if isinstance(m, TangentMessage):
+            rows.append((str(m.step), m.phase, *tangent_ends(m, nodes), tangent_amount(m), short(m.total)))
+            continue
         total = short(m.total) if isinstance(m, BackwardMessage) else ""
         rows.append((str(m.step), m.phase, *ends(m, nodes), amount(m), total))
     head = ("step", "pass", "from", "to", "message", "sum")

@@ -1,0 +1,11 @@
+"""Forward mode and second order: tangents, the backward pass as a circuit, Hessians, and
+each gate's rule written out as a formula.
+
+The :class:`~circuitsim.Circuit` methods ``jvp``, ``jacobian``, ``hvp``, ``hessian`` and
+``backward_circuit`` delegate here; ``circuitsim trace --tangent``, ``backward``, ``hessian``,
+``explain`` and ``gates --formulas`` are the same from a shell.
+"""
+
+from .forward import Jvp, TangentMessage, jacobian, jvp
+
+__all__ = ["Jvp", "TangentMessage", "jacobian", "jvp"]
