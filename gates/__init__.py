@@ -9,6 +9,7 @@ from __future__ import annotations
 from circuitsim.gate.hookspecs import hookimpl
 
 from .arith import Add, Div, Mul, Neg, Pow, Reciprocal, Sub
+from .compare import Equal, Sign, Step
 from .elementary import Cos, Exp, Log, Sigmoid, Sin, Sqrt, Tanh
 from .logic import And, Nand, Nor, Not, Or, Xnor, Xor
 from .loss import BceLogits, Softplus
@@ -22,6 +23,7 @@ BUILTIN_GATES = (
     Relu, Abs, Max, Min,
     Not, And, Or, Xor, Nand, Nor, Xnor,
     Softplus, BceLogits,
+    Step, Sign, Equal,
 )
 
 

@@ -6,6 +6,8 @@ The :class:`~circuitsim.Circuit` methods ``jvp``, ``jacobian``, ``hvp``, ``hessi
 ``explain`` and ``gates --formulas`` are the same from a shell.
 """
 
+from .backward import backward_circuit
 from .forward import Jvp, TangentMessage, jacobian, jvp
+from .second import hessian, hvp
 
-__all__ = ["Jvp", "TangentMessage", "jacobian", "jvp"]
+__all__ = ["Jvp", "TangentMessage", "backward_circuit", "hessian", "hvp", "jacobian", "jvp"]

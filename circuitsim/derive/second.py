@@ -1,0 +1,77 @@
+"""Second order: Hessian-vector products and Hessians, forward mode over the backward circuit.
+
+The backward circuit (:mod:`circuitsim.derive.backward`) computes the gradient from the
+inputs; forward mode through it (:func:`~circuitsim.derive.forward.jvp`) carries a tangent
+``v`` from the inputs to that gradient: the derivative of the gradient in the direction ``v``,
+which is the Hessian times ``v``. A Hessian over ``k`` inputs is ``k`` such products, made in
+one forward-mode pass over a batch of ``k`` tangents. At a kink (relu or abs at 0, a tie of
+max or min) the local gradient is a step, sign or routing gate whose own local gradient is 0,
+so the second derivative there is 0, as autodiff systems take it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import CircuitError
+from .backward import backward_circuit
+from .forward import _names, _not_an_input, jvp
+
+__all__ = ["hessian", "hvp"]
+
+
+def derived(circuit, key, make):
+    """What ``make()`` gives, made once per circuit and ``key``."""
+    cache = circuit.__dict__.setdefault("_derived", {})
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
+def _backward(circuit, seed: Mapping[str, Any] | None, what: str):
+    if seed is None:
+        return derived(circuit, ("backward", None), lambda: backward_circuit(circuit, what=what)), {}
+    for name in seed:
+        if name not in circuit.plan.named:
+            raise CircuitError(f"cannot seed unknown node {name!r}")
+    names = tuple(sorted(seed))
+    b = derived(circuit, ("backward", names), lambda: backward_circuit(circuit, dict.fromkeys(names, 1.0), inputs_for_seeds=True, what=what))
+    return b, {b.seed_inputs[name]: value for name, value in seed.items()}
+
+
+def hvp(circuit, inputs=None, vector: Mapping[str, Any] | None = None, seed: Mapping[str, Any] | None = None, *, nan: str = "warn") -> dict:
+    """The Hessian of the sum of the outputs (or of the ``seed``-weighted nodes) times
+    ``vector`` (input -> number; inputs left out have 0): ``{input: number}``."""
+    vector = dict(vector or {})
+    for name in vector:
+        if name not in circuit.plan.inputs:
+            raise _not_an_input(circuit, name, "vector entry")
+    b, seeds = _backward(circuit, seed, "hvp")
+    r = jvp(b, {**(inputs or {}), **seeds}, vector, nan=nan)
+    return {name: r.tangents[f"grad_{name}"] for name in circuit.plan.inputs}
+
+
+def hessian(circuit, inputs=None, wrt: Sequence[str] | None = None, seed: Mapping[str, Any] | None = None, *, nan: str = "warn") -> dict:
+    """``{a: {b: d²/da db}}`` over the inputs ``wrt`` (default: every input) of the sum of the
+    outputs (or the ``seed``-weighted nodes)."""
+    wrt = list(circuit.plan.inputs if wrt is None else _names(wrt, "wrt"))
+    for name in wrt:
+        if name not in circuit.plan.inputs:
+            raise _not_an_input(circuit, name, "wrt")
+    b, seeds = _backward(circuit, seed, "hessian")
+    given = {**(inputs or {}), **seeds}
+    _, _, batch = b._values(given)
+    if batch is None and wrt:  # one pass over a batch of one tangent per input
+        k = len(wrt)
+        tangents = {a: np.eye(k)[i] for i, a in enumerate(wrt)}
+        r = jvp(b, given, tangents, nan=nan).tangents
+        columns = {c: r[f"grad_{c}"] for c in wrt}
+        return {a: {c: float(columns[c][i]) for c in wrt} for i, a in enumerate(wrt)}
+    table = {}
+    for a in wrt:
+        r = jvp(b, given, {a: 1.0}, nan=nan).tangents
+        table[a] = {c: r[f"grad_{c}"] for c in wrt}
+    return table
