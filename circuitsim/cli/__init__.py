@@ -12,6 +12,7 @@ __all__ = ["COMMANDS", "main"]
 COMMANDS = {
     "assign": "assign:assign_cmd",
     "autograder": "autograder:autograder_cmd",
+    "backward": "backward:backward_cmd",
     "bench": "bench:bench_cmd",
     "check": "check:check_cmd",
     "diff": "diff:diff_cmd",
@@ -20,6 +21,7 @@ COMMANDS = {
     "gates": "gates:gates_cmd",
     "grade": "grade:grade_cmd",
     "gradcheck": "gradcheck:gradcheck_cmd",
+    "hessian": "hessian:hessian_cmd",
     "new-circuit": "new:new_circuit_cmd",
     "new-plugin": "newplugin:new_plugin_cmd",
     "plugins": "plugins:plugins_cmd",

@@ -7,6 +7,7 @@ import sys
 import click
 from rich.table import Table
 
+from circuitsim.derive.check import SecondReport, check_second
 from circuitsim.check.gradcheck import GradcheckReport, gradcheck
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.cli.options import LazyProgress, set_option, stdout
@@ -21,9 +22,10 @@ __all__ = ["gradcheck_cmd"]
 @click.option("--eps", type=click.FloatRange(min=0, min_open=True), help="Finite-difference step [default: ~6e-6·max(1, |x|)].")
 @click.option("--rtol", type=click.FloatRange(min=0), default=1e-5, show_default=True, help="Relative tolerance.")
 @click.option("--atol", type=click.FloatRange(min=0), default=1e-6, show_default=True, help="Absolute tolerance.")
+@click.option("--second", is_flag=True, help="Also check second derivatives: Hessian-vector products against central differences of the gradients.")
 @plugin_option
 @handle_errors
-def gradcheck_cmd(file, sets, eps, rtol, atol, plugins):
+def gradcheck_cmd(file, sets, eps, rtol, atol, second, plugins):
     """Check FILE's gradients: backprop against central differences.
 
     Each input's gradient is compared with float64 central differences of the sum of the
@@ -34,13 +36,32 @@ def gradcheck_cmd(file, sets, eps, rtol, atol, plugins):
     Examples:
       circuitsim gradcheck circuits/mlp.yaml
       circuitsim gradcheck circuits/neuron.yaml --set x0=0.5 --rtol 1e-7
+      circuitsim gradcheck circuits/neuron.yaml --second
     """
     circuit = loader.load(file, plugins=plugins)
     with LazyProgress(len(circuit.inputs), f"{circuit.name}: gradcheck") as progress:
         report = gradcheck(circuit, sets, eps=eps, rtol=rtol, atol=atol, progress=progress.advance)
     stdout().print(report_table(report))
     click.echo(str(report))
-    sys.exit(0 if report else 1)
+    passed = bool(report)
+    if second:
+        checked = check_second(circuit, sets, eps=eps, rtol=rtol, atol=atol)
+        if not checked:
+            stdout().print(second_table(checked))
+        click.echo(str(checked))
+        passed = passed and bool(checked)
+    sys.exit(0 if passed else 1)
+
+
+def second_table(report: SecondReport) -> Table:
+    """The Hessian entries that are off: direction, input, both numbers, errors."""
+    table = Table(title=f"{report.circuit}: Hessian entries that are off")
+    table.add_column("d grad_ / d")
+    for header in ("forward over reverse", "numeric", "abs error", "rel error"):
+        table.add_column(header, justify="right")
+    for c in report.failures:
+        table.add_row(f"grad_{c.input} / {c.direction}", f"{c.hvp:.6g}", f"{c.numeric:.6g}", f"{c.abs_error:.1e}", f"{c.rel_error:.1e}")
+    return table
 
 
 def report_table(report: GradcheckReport) -> Table:
