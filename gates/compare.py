@@ -12,7 +12,7 @@ import numpy as np
 
 from circuitsim.gate import Expressions, Gate
 
-from .piecewise import _sign
+from circuitsim.rule import sign as _sign
 
 __all__ = ["Equal", "Sign", "Step"]
 

@@ -1,30 +1,29 @@
-"""A gate's local-gradient expressions lowered to gates: each operation of the expression one
-gate of a circuit under construction.
+"""A gate's local gradients lowered to gates: each operation of its rule's trees one gate of a
+circuit under construction.
 
-A gate's :class:`~circuitsim.gate.Expressions` are Python expressions over its inputs
-(``x0``, ``x1``, ...) and output (``out``). :class:`Lowering` reads each local gradient's
-syntax tree and adds a gate per operation to a :class:`~circuitsim.Builder`: ``+`` an
-``add``, ``*`` a ``mul``, ``exp(x)`` an ``exp`` gate, relu's ``1.0 if x > 0 else 0.0`` a
-``step``, and so on by the table :data:`CALLS` from the functions the expressions call to
-gate types. Each gate computes what the expression's operation computes, in the same order,
-so the lowered gradient has the same bits as the gate's own. An expression that calls a
-function no gate computes is a :class:`~circuitsim.CircuitError` naming the gate and the
-function.
+A gate's rule (:mod:`circuitsim.rule`) holds its local gradients as expression trees over its
+inputs and output. :class:`Lowering` walks each tree and adds a gate per operation to a
+:class:`~circuitsim.Builder`: ``+`` an ``add``, ``*`` a ``mul``, ``exp(x)`` an ``exp`` gate,
+relu's ``1.0 if x > 0 else 0.0`` a ``step``, and so on by the table :data:`CALLS` from the
+functions the trees call to gate types (a call with a registered expansion, such as the
+products of a gate of many inputs, is lowered as its expansion). Each gate computes what the
+tree's operation computes, in the same order, so the lowered gradient has the same bits as the
+gate's own. A tree that calls a function no gate computes is a
+:class:`~circuitsim.CircuitError` naming the gate and the function.
 """
 
 from __future__ import annotations
 
-import ast
 import math
 from collections.abc import Callable
 
 import numpy as np
 
-from gates import _rules, elementary, loss, piecewise
+from gates import elementary, loss, piecewise
 
+from .. import rule
 from ..errors import CircuitError
 from ..faults import gate_origin
-from ..kernels import expressions_of
 
 __all__ = ["CALLS", "Lowering", "no_rule"]
 
@@ -38,23 +37,19 @@ _UNARY = {
     "cos": (math.cos, np.cos),
     "tanh": (math.tanh, np.tanh),
     "abs": (abs, np.abs),
-    "sign": (piecewise._sign, np.sign),
+    "sign": (rule.sign, np.sign),
     "sigmoid": (elementary._sigmoid, elementary._sigmoid_array),
     "softplus": (loss._softplus, loss._softplus_array),
 }
 
-# The function an expression calls -> how it is lowered: a gate type of one input, or a method
-# of Lowering (by name) for the functions of many inputs.
+# The function a tree calls -> how it is lowered: a gate type of one input, or a method of
+# Lowering (":name") for the functions of many inputs.
 CALLS: dict[int, str] = {id(f): gate for gate, fs in _UNARY.items() for f in fs}
 CALLS |= {
     id(math.pow): ":pow",
     id(np.power): ":pow",
     id(np.maximum): ":maximum",
     id(np.where): ":where",
-    id(_rules.total): ":total",
-    id(_rules.product): ":product",
-    id(_rules.others): ":others",
-    id(_rules.negated): ":negated",
     id(piecewise._largest): ":largest",
     id(piecewise._largest_array): ":largest",
     id(piecewise._smallest): ":smallest",
@@ -64,12 +59,12 @@ CALLS |= {
     id(tuple): ":tuple",
 }
 
-_BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
-_FOLD: dict[type, Callable] = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
+_BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
+_FOLD: dict[str, Callable] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
 }
 
 
@@ -119,73 +114,74 @@ class Lowering:
 
     def local_grads(self, plan, step, sources: list[Node], out: str, what: str) -> list[Node]:
         """The nodes computing ``step``'s local gradients, one per input, in port order."""
-        n = len(step.ins)
-        expr = expressions_of(step.gate, n, False)
-        if expr is None:
+        r = rule.rule_of(step.gate, len(step.ins))
+        if r is None:
             raise no_rule(plan, step, what)
-        env = {f"x{k}": s for k, s in enumerate(sources)} | {"out": out}
-        xs = [f"x{k}" for k in range(n)]
-        self.names = expr.names
+        env = {rule.Input(k): s for k, s in enumerate(sources)} | {rule.Out(): out}
         try:
-            if isinstance(expr.grads, str):
-                grads = self.eval(_parse(expr.grads.format(*xs, out="out")), env)
-                grads = list(grads) if isinstance(grads, tuple) else None
-                if grads is None or len(grads) != n:
-                    raise _Unsupported(f"its gradients {expr.grads!r} do not make {n} local gradients")
+            if r.together is not None:
+                grads = self.eval(r.together, env)
+                if not isinstance(grads, tuple) or len(grads) != r.n:
+                    raise _Unsupported(f"its local gradients {rule.to_text(r.together)!r} do not make {r.n} numbers")
+                grads = list(grads)
             else:
-                grads = [self.eval(_parse(g.format(*xs, out="out")), env) for g in expr.grads]
+                grads = [self.eval(g, env) for g in r.grads]
+            if any(isinstance(g, tuple) for g in grads):
+                raise _Unsupported("a local gradient is a sequence, not a number")
         except _Unsupported as exc:
             raise CircuitError(
-                f"gate {step.name!r} ({gate_origin(plan, step)}): {what} cannot write its local gradient as gates: {exc}",
+                f"gate {step.name!r} ({gate_origin(plan, step)}): {what} cannot write its local gradients as gates: {exc}",
                 step.pos,
             ) from None
-        for g in grads:
-            if isinstance(g, tuple):
-                raise CircuitError(f"gate {step.name!r}: a local gradient is a sequence, not a number", step.pos)
         return grads
 
-    def eval(self, node: ast.AST, env: dict):
-        """The node (or tuple of nodes) computing the expression ``node``."""
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+    def eval(self, node: rule.Node, env: dict):
+        """The node (or tuple of nodes) computing the tree ``node``."""
+        if node in env:
+            return env[node]
+        if isinstance(node, rule.Const) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
             return float(node.value)
-        if isinstance(node, ast.Name):
-            if node.id in env:
-                return env[node.id]
-            raise _Unsupported(f"it reads {node.id!r}, which is not an input")
-        if isinstance(node, ast.Tuple):
-            return tuple(self.eval(e, env) for e in node.elts)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        if isinstance(node, rule.Tuple):
+            return tuple(self.eval(e, env) for e in node.items)
+        if isinstance(node, rule.Index) and isinstance(node.index, rule.Const):
+            items = self.eval(node.value, env)
+            if isinstance(items, tuple) and isinstance(node.index.value, int):
+                return items[node.index.value]
+        if isinstance(node, rule.Unary) and node.op in "+-":
             x = self.eval(node.operand, env)
-            if isinstance(node.op, ast.UAdd):
+            if node.op == "+":
                 return x
             return -x if isinstance(x, float) else self.gate("neg", [x])
-        if isinstance(node, ast.BinOp):
+        if isinstance(node, rule.Binary):
             return self._binary(node, env)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        if isinstance(node, rule.Call):
             return self._call(node, env)
-        if isinstance(node, ast.IfExp):
+        if isinstance(node, rule.IfElse):
             return self._select(node, env)
-        raise _Unsupported(f"no gate computes {ast.unparse(node)!r}")
+        if isinstance(node, rule.Compare):
+            return self._compare(node, env)
+        raise _Unsupported(f"no gate computes {rule.to_text(node)!r}")
 
-    def _binary(self, node: ast.BinOp, env: dict) -> Node:
+    def _binary(self, node: rule.Binary, env: dict) -> Node:
         a, b = self.eval(node.left, env), self.eval(node.right, env)
-        op = type(node.op)
+        op = node.op
         if isinstance(a, float) and isinstance(b, float) and op in _FOLD:
             return _FOLD[op](a, b)
-        if op is ast.Mult:
+        if op == "*":
             return self.mul(a, b)
-        if op is ast.Pow and isinstance(b, float):
+        if op == "**" and isinstance(b, float):
             return self.gate("pow", [a], {"exponent": b})
         if op in _BINARY:
             return self.gate(_BINARY[op], [a, b])
-        raise _Unsupported(f"no gate computes {ast.unparse(node)!r}")
+        raise _Unsupported(f"no gate computes {rule.to_text(node)!r}")
 
-    def _call(self, node: ast.Call, env: dict):
-        name = node.func.id
-        func = self.names.get(name, {"tuple": tuple, "abs": abs}.get(name))
-        how = CALLS.get(id(func)) if func is not None else None
+    def _call(self, node: rule.Call, env: dict):
+        how = CALLS.get(id(node.fn))
         if how is None:
-            raise _Unsupported(f"it calls {name!r}, which no gate computes")
+            expansion = rule.expanded(node)
+            if expansion != node:  # e.g. the products of a gate of many inputs
+                return self.eval(expansion, env)
+            raise _Unsupported(f"it calls {node.name!r}, which no gate computes")
         args = [self.eval(a, env) for a in node.args]
         if not how.startswith(":"):
             (x,) = args
@@ -210,25 +206,6 @@ class Lowering:
     def _tuple(self, xs) -> tuple:
         return tuple(xs)
 
-    def _total(self, xs) -> Node:
-        return self.gate("add", list(xs))
-
-    def _product(self, xs) -> Node:
-        return self.gate("mul", list(xs))
-
-    def _others(self, xs) -> tuple:
-        """As :func:`gates._rules.others`: the products before and after each input."""
-        before = [1.0]
-        for x in xs[:-1]:
-            before.append(self.mul(before[-1], x))
-        after = [1.0]
-        for x in reversed(xs[1:]):
-            after.append(self.mul(after[-1], x))
-        return tuple(self.mul(b, a) for b, a in zip(before, reversed(after)))
-
-    def _negated(self, xs) -> tuple:
-        return tuple(-x if isinstance(x, float) else self.gate("neg", [x]) for x in xs)
-
     def _largest(self, xs) -> Node:
         return self.gate("max", list(xs))
 
@@ -241,26 +218,25 @@ class Lowering:
         count = self.gate("add", wins)
         return tuple(self.gate("div", [w, count]) for w in wins)
 
-    def _select(self, node: ast.IfExp, env: dict) -> Node:
-        test = node.test
-        if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
-            raise _Unsupported(f"no gate computes the condition {ast.unparse(test)!r}")
-        cond = self._compare(test, env)
-        return self._blend(cond, self.eval(node.body, env), self.eval(node.orelse, env))
+    def _select(self, node: rule.IfElse, env: dict) -> Node:
+        cond = self._compare(node.cond, env)
+        return self._blend(cond, self.eval(node.then, env), self.eval(node.other, env))
 
-    def _compare(self, test: ast.Compare, env: dict) -> Node:
-        left, right = self.eval(test.left, env), self.eval(test.comparators[0], env)
-        op = type(test.ops[0])
-        if op is ast.Eq:
+    def _compare(self, test: rule.Node, env: dict) -> Node:
+        if not (isinstance(test, rule.Compare) and len(test.ops) == 1):
+            raise _Unsupported(f"no gate computes the condition {rule.to_text(test)!r}")
+        left, right = (self.eval(x, env) for x in test.operands)
+        op = test.ops[0]
+        if op == "==":
             return self.gate("equal", [left, right])
-        if op in (ast.Gt, ast.LtE):
+        if op in (">", "<="):
             diff = left if right == 0.0 and isinstance(right, float) else self.gate("sub", [left, right])
-        elif op in (ast.Lt, ast.GtE):
+        elif op in ("<", ">="):
             diff = right if left == 0.0 and isinstance(left, float) else self.gate("sub", [right, left])
         else:
-            raise _Unsupported(f"no gate computes the comparison {ast.unparse(test)!r}")
+            raise _Unsupported(f"no gate computes the comparison {rule.to_text(test)!r}")
         step = self.gate("step", [diff])
-        return step if op in (ast.Gt, ast.Lt) else self.gate("sub", [1.0, step])
+        return step if op in (">", "<") else self.gate("sub", [1.0, step])
 
     def _blend(self, cond: Node, a: Node, b: Node) -> Node:
         """``a`` where ``cond`` is 1, ``b`` where it is 0: b + cond * (a - b)."""
@@ -277,10 +253,3 @@ class Lowering:
 
 class _Unsupported(Exception):
     pass
-
-
-def _parse(text: str) -> ast.AST:
-    try:
-        return ast.parse(text.strip(), mode="eval").body
-    except SyntaxError:
-        raise _Unsupported(f"{text!r} is not an expression") from None
