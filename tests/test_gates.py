@@ -201,7 +201,7 @@ def test_every_builtin_is_documented_and_labelled():
     expected = {
         "add", "mul", "sub", "div", "neg", "reciprocal", "pow", "exp", "log", "sqrt",
         "sin", "cos", "tanh", "sigmoid", "relu", "abs", "max", "min",
-        "not", "and", "or", "xor", "nand", "nor", "xnor", "softplus", "bce_logits",
+        "not", "and", "or", "xor", "nand", "nor", "xnor", "softplus", "bce_logits", "step", "sign", "equal",
     }
     assert {cls.name for cls in BUILTINS} == expected
     for cls in BUILTINS:
