@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from circuitsim.gate.base import Gate
+from circuitsim.gate import rule
 from circuitsim.tiers.kernels import compile_kernels
 from circuitsim.gate.rule import parse
 from circuitsim.gate.plugins import gate_class_problem
@@ -73,7 +74,10 @@ def check_gate(
     every sample: one local gradient per input, each matching float64 central differences
     within ``rtol``/``atol``; a repeat of every call giving the same numbers (no hidden state);
     a batch over all samples giving the scalar results sample by sample; inputs left unchanged.
-    Last, every kink the class declares gives the gradients it states.
+    Where the gate has expressions, its second derivatives (its local gradients' trees
+    differentiated once more, what ``Circuit.hvp`` and ``hessian`` rest on) match central
+    differences of its local gradients. Last, every kink the class declares gives the
+    gradients it states.
 
     ``gate`` is a :class:`~circuitsim.Gate` subclass or an instance of one. ``params`` defaults
     to the class's ``example_params`` (or none, if it has no required parameter). ``samples``
@@ -203,6 +207,8 @@ def _check_samples(gate: Gate, samples: list[tuple[float, ...]], rtol: float, at
     for sample in samples:
         _check_arity(gate, sample, "sample")
     first = [_check_sample(gate, sample, rtol, atol) for sample in samples]
+    for sample, (out, _) in zip(samples, first):
+        _check_second(gate, sample, out, rtol, atol)
     # Again, in another order: every forward first, then every local_grads, backwards.
     outs = [_call(_who(gate), "forward", gate.forward, *sample) for sample in samples]
     for sample, out, (out1, grads1) in reversed(list(zip(samples, outs, first))):
@@ -366,6 +372,33 @@ def _check_batch(gate: Gate, samples: list[tuple[float, ...]], columns: list) ->
                 f"{_who(gate)} at sample {sample}: the scalar run gives {out}, {grads} "
                 f"but the batch gives {got_out}, {got_grads}"
             )
+
+
+def _check_second(gate: Gate, sample: tuple[float, ...], out: float, rtol: float, atol: float) -> None:
+    """d local gradient i / d input j from the rule's trees against central differences of
+    ``local_grads``; nothing to check for a gate without expressions."""
+    r = rule.rule_of(gate, len(sample))
+    if r is None:
+        return
+    for j, x in enumerate(sample):
+        h = central_step(x)
+        up, down = list(sample), list(sample)
+        up[j], down[j] = x + h, x - h
+        above = _call(_who(gate), "local_grads", gate.local_grads, up, gate.forward(*up))
+        below = _call(_who(gate), "local_grads", gate.local_grads, down, gate.forward(*down))
+        for i, port in enumerate(gate.port_names(len(sample))):
+            try:
+                tree = r.derivative(r.grads[i], j)
+            except rule.NotDifferentiable as exc:
+                raise AssertionError(f"{_who(gate)}: its local gradient for port {port} cannot be differentiated: {exc}") from None
+            got = _call(_who(gate), "the second derivative", rule.evaluate, tree, list(sample), out)
+            want = (float(above[i]) - float(below[i])) / (2 * h)
+            if not np.isclose(got, want, rtol=rtol, atol=atol):
+                by = gate.port_names(len(sample))[j]
+                raise AssertionError(
+                    f"{_who(gate)}, port {port}, at sample {sample}: the derivative of its local gradient by "
+                    f"{by} is {float(got)!r} from its expressions but central differences of local_grads give {want:.9g}"
+                )
 
 
 # -- kinks ------------------------------------------------------------------------------

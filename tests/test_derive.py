@@ -464,3 +464,34 @@ def test_backward_command_writes_a_circuit_that_loads(cli, tmp_path):
 def test_gradcheck_second(cli):
     result = cli("gradcheck", "circuits/mlp_relu.yaml", "--second")
     assert "Hessian-vector products agree with central differences of the gradients (" in result.stdout
+
+
+# -- check_gate: second derivatives ----------------------------------------------------------
+
+
+def _cubic(x):
+    return x * x * x
+
+
+def _slope(x):
+    return 3.0 * x * x
+
+
+def test_check_gate_checks_second_derivatives_from_expressions():
+    from circuitsim import Expressions, Gate, rule
+    from circuitsim.testing import check_gate
+
+    class Cubic(Gate):
+        """x cubed, through functions whose calculus a plugin registers."""
+
+        name = "cubic"
+
+        def expressions(self, n_inputs, batch):
+            return Expressions("cubic({0})", ("slope({0})",), {"cubic": _cubic, "slope": _slope})
+
+    rule.register(_cubic, partials=lambda args: (rule.Call("slope", _slope, args),))
+    rule.register(_slope, partials=lambda args: (rule.Binary("*", rule.Const(6.0), args[0]),))
+    check_gate(Cubic)
+    rule.register(_slope, partials=lambda args: (rule.Binary("*", rule.Const(5.0), args[0]),))  # wrong
+    with pytest.raises(AssertionError, match=r"gate 'cubic', port x, at sample .*: the derivative of its local gradient by x"):
+        check_gate(Cubic)
