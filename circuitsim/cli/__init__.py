@@ -17,6 +17,7 @@ COMMANDS = {
     "check": "check:check_cmd",
     "diff": "diff:diff_cmd",
     "draw": "draw:draw",
+    "explain": "explain:explain_cmd",
     "explore": "explore:explore",
     "gates": "gates:gates_cmd",
     "grade": "grade:grade_cmd",

@@ -12,6 +12,7 @@ from rich.table import Table
 from circuitsim.base.show import plural
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.cli.options import stdout
+from circuitsim.derive.formulas import gate_formulas
 from circuitsim.gate.plugins import GateInfo, Registry, load_registry
 from circuitsim.testing import check_registry
 
@@ -25,9 +26,11 @@ __all__ = ["gate_record", "gates_cmd", "report_checks"]
     is_flag=True,
     help="Check every gate type instead (gradients, batches, arity, kinks); exit 1 on a problem.",
 )
+@click.option("--formulas", is_flag=True, help="Print each gate's output and local gradients as formulas instead.")
+@click.option("--latex", is_flag=True, help="With --formulas: as LaTeX.")
 @plugin_option
 @handle_errors
-def gates_cmd(as_json, check, plugins):
+def gates_cmd(as_json, check, formulas, latex, plugins):
     """List every gate type: its inputs, params and summary, a table per plugin.
 
     \b
@@ -35,10 +38,19 @@ def gates_cmd(as_json, check, plugins):
       circuitsim gates
       circuitsim gates --json -p my_gates.py
       circuitsim gates --check -p my_gates.py
+      circuitsim gates --formulas --latex
     """
     registry = load_registry(plugins)
     if check:
         sys.exit(report_checks(registry, as_json))
+    if formulas:
+        records = [gate_formulas(registry.gates[name].cls) for name in registry.names()]
+        if as_json:
+            click.echo(json.dumps(records, indent=2, default=repr))
+        else:
+            for line in formula_lines(records, latex):
+                click.echo(line)
+        return
     records = [gate_record(registry.gates[name]) for name in registry.names()]
     if as_json:
         click.echo(json.dumps(records, indent=2, default=repr))
@@ -46,6 +58,24 @@ def gates_cmd(as_json, check, plugins):
         console = stdout()
         for table in gates_tables(records):
             console.print(table)
+
+
+def formula_lines(records: list[dict], latex: bool) -> list[str]:
+    """Each gate's output and local gradients, one line each, as text or LaTeX."""
+    lines = []
+    for r in records:
+        head = f"{r['name']}({', '.join(r['ports'])})" + (f" with {r['params']}" if r["params"] else "")
+        if r["output"] is None:
+            lines += [f"{head}: no expressions (forward and local_grads written as methods)", ""]
+            continue
+        forms = r["latex"] if latex else r
+        out = "y" if latex else "out"
+        lines.append(f"{head}: {out} = {forms['output']}")
+        for port, grad in forms["grads"].items():
+            tex = r["latex"]["ports"][port] if latex else port
+            lines.append(f"  \\frac{{\\partial y}}{{\\partial {tex}}} = {grad}" if latex else f"  d out / d {port} = {grad}")
+        lines.append("")
+    return lines
 
 
 def report_checks(registry: Registry, as_json: bool) -> int:

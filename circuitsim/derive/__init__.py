@@ -8,6 +8,19 @@ The :class:`~circuitsim.Circuit` methods ``jvp``, ``jacobian``, ``hvp``, ``hessi
 
 from .backward import backward_circuit
 from .forward import Jvp, TangentMessage, jacobian, jvp
+from .formulas import explain, explain_text, gate_formulas, local_formula
 from .second import hessian, hvp
 
-__all__ = ["Jvp", "TangentMessage", "backward_circuit", "hessian", "hvp", "jacobian", "jvp"]
+__all__ = [
+    "Jvp",
+    "TangentMessage",
+    "backward_circuit",
+    "explain",
+    "explain_text",
+    "gate_formulas",
+    "hessian",
+    "hvp",
+    "jacobian",
+    "jvp",
+    "local_formula",
+]
