@@ -495,3 +495,40 @@ def test_check_gate_checks_second_derivatives_from_expressions():
     rule.register(_slope, partials=lambda args: (rule.Binary("*", rule.Const(5.0), args[0]),))  # wrong
     with pytest.raises(AssertionError, match=r"gate 'cubic', port x, at sample .*: the derivative of its local gradient by x"):
         check_gate(Cubic)
+
+
+# -- formulas and explain --------------------------------------------------------------------
+
+
+def test_gates_formulas(cli):
+    text = cli("gates", "--formulas").stdout
+    assert "mul(x0, x1): out = x0 * x1\n  d out / d x0 = x1\n  d out / d x1 = x0\n" in text
+    assert "sigmoid(x): out = sigmoid(x)\n  d out / d x = out * (1.0 - out)\n" in text
+    latex = cli("gates", "--formulas", "--latex").stdout
+    assert "div(a, b): y = \\frac{a}{b}\n  \\frac{\\partial y}{\\partial a} = \\frac{1}{b}\n" in latex
+    records = {r["name"]: r for r in json.loads(cli("gates", "--formulas", "--json").stdout)}
+    assert records["pow"]["params"] == {"exponent": 3} and records["pow"]["grads"] == {"x": "3.0 * pow(x, 2.0)"}
+    assert records["tanh"]["latex"]["output"] == "\\tanh\\left(x\\right)"
+
+
+def test_explain_writes_the_chain_rule_with_numbers(cli):
+    out = cli("explain", "circuits/neuron.yaml", "x0").stdout.splitlines()
+    assert out[0] == "∂f/∂x0 at x0 = -1: the sum over 1 path from x0 to the outputs"
+    assert out[2] == "path 1: x0 -> m0 -> s0 -> n -> e -> p -> f"
+    assert "  ∂m0/∂x0 = w0 = 2" in out and "  ∂f/∂p = -1.0 / (p * p) = -0.534447" in out
+    assert out[-1] == "∂f/∂x0 = 0.393224 = 0.393224"
+    bounded = cli("explain", "circuits/fanout.yaml", "x", "--paths", "1").stdout
+    assert "3 paths left out (--paths N shows more); the 1 path shown add up to 3" in bounded
+    assert "no node 'zz' to explain" in cli("explain", "circuits/neuron.yaml", "zz", code=1).stderr
+
+
+def test_explain_as_data_adds_up_to_the_gradient():
+    from circuitsim.derive import explain
+
+    c = circuitsim.load(ROOT / "circuits/mlp.yaml")
+    for name in c.inputs:
+        why = explain(c, name, paths=1000)
+        assert why["left_out"] == 0 and len(why["paths"]) == why["total_paths"]
+        assert why["sum_shown"] == pytest.approx(why["grad"], rel=1e-12, abs=1e-15)
+        for path in why["paths"]:
+            assert path["product"] == pytest.approx(math.prod(f["local"] for f in path["factors"]), rel=1e-15)
