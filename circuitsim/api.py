@@ -74,6 +74,46 @@ def test(self: Circuit):
     return run_vectors(self)
 
 
+def jvp(self: Circuit, inputs: Mapping[str, Any] | None = None, tangents: Mapping[str, Any] | None = None, *, nan: str = "warn"):
+    """Forward mode: every node's value and tangent (its derivative in the direction of
+    ``tangents``, input -> number; inputs left out have 0) in one pass; returns a
+    :class:`~circuitsim.derive.Jvp` with ``values``, ``tangents`` and ``outputs``."""
+    from circuitsim.derive import jvp as run
+
+    return run(self, inputs, tangents, nan=nan)
+
+
+def jacobian(self: Circuit, inputs: Mapping[str, Any] | None = None, of: Sequence[str] | None = None, wrt: Sequence[str] | None = None, *, nan: str = "warn") -> dict:
+    """``{node: {input: derivative}}`` for the nodes ``of`` (default: the outputs) and the
+    inputs ``wrt`` (default: all), by forward mode if ``wrt`` is the shorter, else reverse."""
+    from circuitsim.derive import jacobian as table
+
+    return table(self, inputs, of, wrt, nan=nan)
+
+
+def hvp(self: Circuit, inputs: Mapping[str, Any] | None = None, vector: Mapping[str, Any] | None = None, *, seed: Mapping[str, Any] | None = None, nan: str = "warn") -> dict:
+    """``{input: number}``: the Hessian of the sum of the outputs (or of the ``seed``-weighted
+    nodes) times ``vector`` (input -> number, others 0); see :mod:`circuitsim.derive.second`."""
+    from circuitsim.derive import hvp as product
+
+    return product(self, inputs, vector, seed, nan=nan)
+
+
+def hessian(self: Circuit, inputs: Mapping[str, Any] | None = None, wrt: Sequence[str] | None = None, *, seed: Mapping[str, Any] | None = None, nan: str = "warn") -> dict:
+    """``{a: {b: d²/da db}}`` of the sum of the outputs over the inputs ``wrt`` (default: all)."""
+    from circuitsim.derive import hessian as table
+
+    return table(self, inputs, wrt, seed, nan=nan)
+
+
+def backward_circuit(self: Circuit) -> Circuit:
+    """The backward pass as an ordinary circuit: the same inputs and defaults, outputs
+    ``grad_<input>`` equal to ``run().grads[input]``; see :mod:`circuitsim.derive.backward`."""
+    from circuitsim.derive import backward_circuit as write
+
+    return write(self)
+
+
 def _repr_svg_(self: Circuit) -> str:
     """The circuit drawn without numbers (Jupyter calls this)."""
     from circuitsim.draw import LIMIT, to_svg
@@ -103,4 +143,5 @@ def _attach(cls: type, methods: dict) -> None:
 
 
 _attach(Circuit, {"train": train, "sweep": sweep, "explore": explore, "test": test, "_repr_svg_": _repr_svg_})
+_attach(Circuit, {"jvp": jvp, "jacobian": jacobian, "hvp": hvp, "hessian": hessian, "backward_circuit": backward_circuit})
 _attach(Result, {"draw": draw, "_repr_svg_": _result_svg})

@@ -12,7 +12,7 @@ import numpy as np
 
 from circuitsim.gate import Expressions, Gate
 
-from circuitsim.rule import sign as _sign
+from circuitsim.gate.rule import sign as _sign
 
 __all__ = ["Equal", "Sign", "Step"]
 

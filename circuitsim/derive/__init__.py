@@ -6,10 +6,10 @@ The :class:`~circuitsim.Circuit` methods ``jvp``, ``jacobian``, ``hvp``, ``hessi
 ``explain`` and ``gates --formulas`` are the same from a shell.
 """
 
-from .backward import backward_circuit
-from .forward import Jvp, TangentMessage, jacobian, jvp
-from .formulas import explain, explain_text, gate_formulas, local_formula
-from .second import hessian, hvp
+from circuitsim.derive.backward import backward_circuit
+from circuitsim.derive.forward import Jvp, TangentMessage, jacobian, jvp
+from circuitsim.derive.formulas import explain, explain_text, gate_formulas, local_formula
+from circuitsim.derive.second import hessian, hvp
 
 __all__ = [
     "Jvp",

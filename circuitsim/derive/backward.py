@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..builder import Builder
-from ..errors import CircuitError
-from ..graph import PassThrough
-from .lower import Lowering, Node
+from circuitsim.author.builder import Builder
+from circuitsim.errors import CircuitError
+from circuitsim.netlist.flatten import PassThrough
+from circuitsim.derive.lower import Lowering, Node
 
 __all__ = ["backward_builder", "backward_circuit", "safe_name"]
 

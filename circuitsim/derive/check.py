@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ..gradcheck import _point
-from ..testing import central_step
-from .second import hessian
+from circuitsim.check.gradcheck import _point
+from circuitsim.testing import central_step
+from circuitsim.derive.second import hessian
 
 __all__ = ["HvpCheck", "SecondReport", "check_second"]
 

@@ -21,12 +21,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import CircuitError, NumericalError, NumericalWarning, did_you_mean
-from ..faults import NAN_POLICIES, check_finite, describe
-from ..kernels import ZERO
-from ..results import SlotView, to_batch
-from ..show import json_number, short
-from ..trace import Message
+from circuitsim.errors import CircuitError, NumericalError, NumericalWarning, did_you_mean
+from circuitsim.plan.faults import NAN_POLICIES, check_finite, describe
+from circuitsim.tiers.kernels import ZERO
+from circuitsim.run.results import SlotView, to_batch
+from circuitsim.base.show import json_number, short
+from circuitsim.plan.trace import Message
 
 __all__ = ["Jvp", "TangentMessage", "jacobian", "jvp", "tangent_amount", "tangent_ends"]
 
@@ -109,7 +109,7 @@ def jvp(circuit, inputs=None, tangents=None, *, nan: str = "warn", trace: bool =
 
 def _tangents(circuit, given: Mapping[str, Any], batch: int | None) -> tuple[list, int | None]:
     """The tangent list with the inputs' tangents set (ZERO elsewhere), and the batch size."""
-    from ..circuit import _as_value  # the one reading of a number or a batch
+    from circuitsim.run.circuit import _as_value  # the one reading of a number or a batch
 
     plan = circuit.plan
     start: list = [ZERO] * plan.n_slots

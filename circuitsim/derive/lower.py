@@ -21,9 +21,9 @@ import numpy as np
 
 from gates import elementary, loss, piecewise
 
-from .. import rule
-from ..errors import CircuitError
-from ..faults import gate_origin
+from circuitsim.gate import rule
+from circuitsim.errors import CircuitError
+from circuitsim.plan.faults import gate_origin
 
 __all__ = ["CALLS", "Lowering", "no_rule"]
 

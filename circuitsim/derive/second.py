@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import CircuitError
-from .backward import backward_circuit
-from .forward import _names, _not_an_input, jvp
+from circuitsim.errors import CircuitError
+from circuitsim.derive.backward import backward_circuit
+from circuitsim.derive.forward import _names, _not_an_input, jvp
 
 __all__ = ["hessian", "hvp"]
 
