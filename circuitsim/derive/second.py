@@ -18,7 +18,8 @@ import numpy as np
 
 from circuitsim.errors import CircuitError
 from circuitsim.derive.backward import backward_circuit
-from circuitsim.derive.forward import _names, _not_an_input, jvp
+from circuitsim.derive.forward import _names, _not_an_input, jvp, tangent_pass
+from circuitsim.run.results import to_batch
 
 __all__ = ["hessian", "hvp"]
 
@@ -50,8 +51,9 @@ def hvp(circuit, inputs=None, vector: Mapping[str, Any] | None = None, seed: Map
         if name not in circuit.plan.inputs:
             raise _not_an_input(circuit, name, "vector entry")
     b, seeds = _backward(circuit, seed, "hvp")
-    r = jvp(b, {**(inputs or {}), **seeds}, vector, nan=nan)
-    return {name: r.tangents[f"grad_{name}"] for name in circuit.plan.inputs}
+    _, tans, batch = tangent_pass(b, {**(inputs or {}), **seeds}, vector, nan)
+    convert = to_batch(batch) if batch is not None else float
+    return {name: convert(tans[slot]) for name, slot in zip(circuit.plan.inputs, b.plan.outputs)}
 
 
 def hessian(circuit, inputs=None, wrt: Sequence[str] | None = None, seed: Mapping[str, Any] | None = None, *, nan: str = "warn") -> dict:
@@ -67,9 +69,10 @@ def hessian(circuit, inputs=None, wrt: Sequence[str] | None = None, seed: Mappin
     if batch is None and wrt:  # one pass over a batch of one tangent per input
         k = len(wrt)
         tangents = {a: np.eye(k)[i] for i, a in enumerate(wrt)}
-        r = jvp(b, given, tangents, nan=nan).tangents
-        columns = {c: r[f"grad_{c}"] for c in wrt}
-        return {a: {c: float(columns[c][i]) for c in wrt} for i, a in enumerate(wrt)}
+        _, tans, _ = tangent_pass(b, given, tangents, nan)
+        grads = dict(zip(circuit.plan.inputs, b.plan.outputs))
+        rows = np.array([np.broadcast_to(tans[grads[c]], (k,)) for c in wrt], dtype=np.float64)  # rows: d grad_c, by direction
+        return {a: {c: float(rows[j, i]) for j, c in enumerate(wrt)} for i, a in enumerate(wrt)}
     table = {}
     for a in wrt:
         r = jvp(b, given, {a: 1.0}, nan=nan).tangents
