@@ -589,3 +589,11 @@ def test_the_page_picture_is_what_its_commands_draw(cli, tmp_path):
     cli("backward", "circuits/neuron.yaml", "-o", str(tmp_path / "neuron_backward.yaml"))
     cli("draw", str(tmp_path / "neuron_backward.yaml"), "-o", str(tmp_path / "neuron-backward.svg"))
     assert (tmp_path / "neuron-backward.svg").read_text() == (ROOT / "docs" / "neuron-backward.svg").read_text()
+
+
+def test_hessian_command_on_a_batch(cli):
+    data = json.loads(cli("hessian", "circuits/neuron.yaml", "--set", "x0=1,2", "--wrt", "x0", "--format", "json").stdout)
+    c = circuitsim.load(ROOT / "circuits/neuron.yaml")
+    assert data["hessian"]["x0"]["x0"] == [c.hessian({"x0": x}, wrt=["x0"])["x0"]["x0"] for x in (1.0, 2.0)]
+    error = cli("hessian", "circuits/neuron.yaml", "--set", "x0=1,2", code=1).stderr
+    assert "the table shows one point" in error

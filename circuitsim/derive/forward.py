@@ -7,8 +7,11 @@ given at the inputs. Only local gradients are needed, so a plugin gate that writ
 ``local_grads`` but no expressions takes part as every other gate does.
 
 :func:`jvp` runs it; :func:`jacobian` chooses forward or reverse mode by the Jacobian's shape.
-With a ``trace`` list it writes down every message (:class:`TangentMessage`), as a traced run
-writes down those of the backward pass.
+A circuit whose gates all have expressions, at one point, takes its tangents a level and kind
+of gate at a time over the levelized tier's groups (numpy, about the cost of a run); a batch of
+inputs, a gate without expressions or a traced run takes them gate by gate from the gates'
+checked ``local_grads``, and a traced run writes down every message
+(:class:`TangentMessage`), as a traced run writes down those of the backward pass.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy as np
 from circuitsim.errors import CircuitError, NumericalError, NumericalWarning, did_you_mean
 from circuitsim.plan.faults import NAN_POLICIES, check_finite, describe
 from circuitsim.tiers.kernels import ZERO
+from circuitsim.run.circuit import _as_value
 from circuitsim.run.results import SlotView, to_batch
 from circuitsim.base.show import json_number, short
 from circuitsim.plan.trace import Message
@@ -123,8 +127,6 @@ def tangent_pass(circuit, inputs, tangents, nan: str = "warn", messages: list | 
 
 def _tangents(circuit, given: Mapping[str, Any], batch: int | None) -> tuple[list, int | None]:
     """The tangent list with the inputs' tangents set (ZERO elsewhere), and the batch size."""
-    from circuitsim.run.circuit import _as_value  # the one reading of a number or a batch
-
     plan = circuit.plan
     start: list = [ZERO] * plan.n_slots
     for name, raw in given.items():
@@ -178,10 +180,16 @@ def _push(plan, values, start: list, messages: list | None) -> list:
     return tans
 
 
-def _levels(circuit):
-    """The levelized tier's groups of ``circuit`` for scalar runs, if its shape suits them."""
-    from circuitsim.derive.second import derived
+def derived(circuit, key, make):
+    """What ``make()`` gives, made once per circuit and ``key`` (a circuit does not change)."""
+    cache = circuit.__dict__.setdefault("_derived", {})
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
 
+
+def _levels(circuit):
+    """The levelized tier's groups of ``circuit``, every gate in one, if all have expressions."""
     return derived(circuit, "levels", lambda: levels_for(circuit.plan.numbering, min_gates=1, min_width=1))
 
 

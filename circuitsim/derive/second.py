@@ -18,18 +18,10 @@ import numpy as np
 
 from circuitsim.errors import CircuitError
 from circuitsim.derive.backward import backward_circuit
-from circuitsim.derive.forward import _names, _not_an_input, jvp, tangent_pass
+from circuitsim.derive.forward import _names, _not_an_input, derived, jvp, tangent_pass
 from circuitsim.run.results import to_batch
 
 __all__ = ["hessian", "hvp"]
-
-
-def derived(circuit, key, make):
-    """What ``make()`` gives, made once per circuit and ``key``."""
-    cache = circuit.__dict__.setdefault("_derived", {})
-    if key not in cache:
-        cache[key] = make()
-    return cache[key]
 
 
 def _backward(circuit, seed: Mapping[str, Any] | None, what: str):
