@@ -597,3 +597,43 @@ def test_hessian_command_on_a_batch(cli):
     assert data["hessian"]["x0"]["x0"] == [c.hessian({"x0": x}, wrt=["x0"])["x0"]["x0"] for x in (1.0, 2.0)]
     error = cli("hessian", "circuits/neuron.yaml", "--set", "x0=1,2", code=1).stderr
     assert "the table shows one point" in error
+
+
+def test_hvp_of_a_seeded_combination():
+    c = circuitsim.load(ROOT / "circuits/two_neurons.yaml")
+    plain = c.hvp(vector={"x0": 1.0})
+    seeded = c.hvp(vector={"x0": 1.0}, seed={"y": 2.0})
+    assert seeded == {k: pytest.approx(2 * v, rel=1e-15, abs=0) for k, v in plain.items()}
+    batch = c.hvp(vector={"x0": 1.0}, seed={"y": [1.0, 2.0]})
+    assert batch["x0"].tolist() == pytest.approx([plain["x0"], 2 * plain["x0"]], rel=1e-15)
+
+
+WIGGLE = '''
+import math
+from circuitsim import Expressions, Gate, hookimpl
+
+def wiggle(x):
+    return x + 0.1 * math.sin(x)
+
+def slope(x):
+    return 1.0 + 0.1 * math.cos(x)
+
+class Wiggle(Gate):
+    """x + sin(x)/10, through functions of its own."""
+    name = "wiggle"
+    def expressions(self, n_inputs, batch):
+        return Expressions("wiggle({0})", ("slope({0})",), {"wiggle": wiggle, "slope": slope})
+
+@hookimpl
+def circuitsim_register_gates(register):
+    register(Wiggle)
+'''
+
+
+def test_a_rule_calling_a_function_no_gate_computes_is_named(tmp_path):
+    plugin = tmp_path / "wiggle_plugin.py"
+    plugin.write_text(WIGGLE)
+    c = circuitsim.loads("inputs: {x: 1.0}\ngates:\n  g: {type: wiggle, inputs: [x]}\noutputs: [g]\n", plugins=[str(plugin)])
+    assert c.jvp(tangents={"x": 1.0}).tangents["g"] == 1.0 + 0.1 * math.cos(1.0)
+    with pytest.raises(CircuitError, match=r"gate 'g' .*: hvp cannot write its local gradients as gates: it calls 'slope', which no gate computes"):
+        c.hvp(vector={"x": 1.0})

@@ -116,9 +116,15 @@ def tangent_pass(circuit, inputs, tangents, nan: str = "warn", messages: list | 
         else:
             values, _, _ = plan.run(values, None, batched)  # the values a run gives
         levels = None if trace or batched else _levels(circuit)
+        tans = None
         if levels is not None:
-            tans = _push_levels(levels, values, start, plan.n_inputs, batch)
-        else:
+            try:
+                tans = _push_levels(levels, values, start, plan.n_inputs, batch)
+            except KeyboardInterrupt:
+                raise
+            except Exception:  # batch expressions that fail on arrays: the gates' methods answer
+                tans = None
+        if tans is None:
             tans = _push(plan, values, start, messages)
     check_finite(plan, values, None, nan)
     _check_tangents(plan, values, tans, start, nan)
