@@ -637,3 +637,11 @@ def test_a_rule_calling_a_function_no_gate_computes_is_named(tmp_path):
     assert c.jvp(tangents={"x": 1.0}).tangents["g"] == 1.0 + 0.1 * math.cos(1.0)
     with pytest.raises(CircuitError, match=r"gate 'g' .*: hvp cannot write its local gradients as gates: it calls 'slope', which no gate computes"):
         c.hvp(vector={"x": 1.0})
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_backward_circuit_files_check_without_warnings(path, cli, tmp_path):
+    out = tmp_path / "backward.yaml"
+    cli("backward", str(path), "-o", str(out))
+    result = cli("check", str(out))
+    assert "warning" not in result.output and ": OK (" in result.output

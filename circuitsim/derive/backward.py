@@ -1,7 +1,8 @@
 """The backward pass written out as a circuit of its own.
 
 :func:`backward_circuit` copies the forward gates (a module instance's gates flattened, named
-``u__inner`` for ``u/inner``) and adds, for every gate on a path to an output, the gates of
+``u__inner`` for ``u/inner``; those whose values no gradient reads, such as the neuron's output
+itself, left out) and adds, for every gate on a path to an output, the gates of
 its local gradients (:mod:`circuitsim.derive.lower`), the chain-rule products ``c_<gate>_<port>``
 (upstream gradient times local gradient) and the fan-out sums ``grad_<node>``, in the order
 the backward pass adds them. Its outputs are ``grad_<input>`` for every input. It is an
@@ -130,4 +131,21 @@ def backward_builder(circuit, seeds: Mapping[str, float] | None = None, *, input
         if node != out:  # a constant, or a wire computed before: an add of one input names it
             b.gate("add", [0.0 if node is None else node], name=out)
         b.output(out)
+    _drop_unread(b)
     return b
+
+
+def _drop_unread(b: Builder) -> None:
+    """Leave out the gates no output reads: forward gates whose values no gradient needs (the
+    neuron's output itself), which a checked file would warn about."""
+    needed = set(b.outputs)
+    keep = []
+    for gate in reversed(b.gates):
+        if gate[0] in needed:
+            keep.append(True)
+            needed.update(source for source in gate[2] if isinstance(source, str))
+        else:
+            keep.append(False)
+    keep.reverse()
+    b.gates = [gate for gate, k in zip(b.gates, keep) if k]
+    b.sites["gates"] = [site for site, k in zip(b.sites["gates"], keep) if k]
