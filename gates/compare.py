@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 from circuitsim.gate import Expressions, Gate
-
 from circuitsim.gate.rule import sign as _sign
 
 __all__ = ["Equal", "Sign", "Step"]

@@ -543,7 +543,7 @@ PAGE = (ROOT / "docs" / "second-order.md").read_text()
 def _blocks(lang: str) -> list[str]:
     import re
 
-    return re.findall(rf"^```{lang}\n(.*?)^```", PAGE, re.M | re.S)
+    return re.findall(rf"^```{lang}\n(.*?)^```", PAGE, re.MULTILINE | re.DOTALL)
 
 
 def _console() -> list[tuple[str, str]]:
@@ -551,7 +551,7 @@ def _console() -> list[tuple[str, str]]:
 
     found = []
     for block in _blocks("console"):
-        for part in re.split(r"^(?=\$ )", block, flags=re.M):
+        for part in re.split(r"^(?=\$ )", block, flags=re.MULTILINE):
             if part.startswith("$ circuitsim "):
                 command, _, output = part.partition("\n")
                 found.append((command[2:], output))

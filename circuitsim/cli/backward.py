@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from circuitsim.derive.backward import backward_builder
-from circuitsim.base.fileio import atomic_write
-from circuitsim.run.load import load
 from circuitsim.author.dump import dump
+from circuitsim.base.fileio import atomic_write
 from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.derive.backward import backward_builder
+from circuitsim.run.load import load
 
 __all__ = ["backward_cmd"]
 

@@ -6,11 +6,11 @@ import json
 
 import click
 
-from circuitsim.derive.formulas import PATHS, explain, explain_text
-from circuitsim.run.load import load
 from circuitsim.base.show import json_number
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.cli.options import set_option
+from circuitsim.derive.formulas import PATHS, explain, explain_text
+from circuitsim.run.load import load
 
 __all__ = ["explain_cmd"]
 

@@ -7,10 +7,10 @@ import sys
 import click
 from rich.table import Table
 
-from circuitsim.derive.check import SecondReport, check_second
 from circuitsim.check.gradcheck import GradcheckReport, gradcheck
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.cli.options import LazyProgress, set_option, stdout
+from circuitsim.derive.check import SecondReport, check_second
 from circuitsim.run import load as loader
 
 __all__ = ["gradcheck_cmd"]

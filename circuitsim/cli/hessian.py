@@ -8,12 +8,12 @@ import click
 import numpy as np
 from rich.table import Table
 
-from circuitsim.derive.second import hessian
-from circuitsim.errors import CircuitError
-from circuitsim.run.load import load
 from circuitsim.base.show import json_number
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.cli.options import set_option, stdout
+from circuitsim.derive.second import hessian
+from circuitsim.errors import CircuitError
+from circuitsim.run.load import load
 
 __all__ = ["hessian_cmd"]
 

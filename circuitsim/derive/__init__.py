@@ -7,8 +7,13 @@ The :class:`~circuitsim.Circuit` methods ``jvp``, ``jacobian``, ``hvp``, ``hessi
 """
 
 from circuitsim.derive.backward import backward_circuit
+from circuitsim.derive.formulas import (
+    explain,
+    explain_text,
+    gate_formulas,
+    local_formula,
+)
 from circuitsim.derive.forward import Jvp, TangentMessage, jacobian, jvp
-from circuitsim.derive.formulas import explain, explain_text, gate_formulas, local_formula
 from circuitsim.derive.second import hessian, hvp
 
 __all__ = [

@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from circuitsim.author.builder import Builder
+from circuitsim.derive.lower import Lowering, Node
 from circuitsim.errors import CircuitError
 from circuitsim.netlist.flatten import PassThrough
-from circuitsim.derive.lower import Lowering, Node
 
 __all__ = ["backward_builder", "backward_circuit", "safe_name"]
 

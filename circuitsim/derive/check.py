@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from circuitsim.check.gradcheck import _point
-from circuitsim.testing import central_step
 from circuitsim.derive.second import hessian
+from circuitsim.testing import central_step
 
 __all__ = ["HvpCheck", "SecondReport", "check_second"]
 

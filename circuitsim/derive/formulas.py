@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from circuitsim.gate import rule
-from circuitsim.errors import CircuitError, did_you_mean
 from circuitsim.base.show import short
+from circuitsim.errors import CircuitError, did_you_mean
+from circuitsim.gate import rule
 
 __all__ = ["explain", "explain_text", "gate_formulas", "local_formula"]
 

@@ -24,13 +24,18 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from circuitsim.errors import CircuitError, NumericalError, NumericalWarning, did_you_mean
+from circuitsim.base.show import json_number, short
+from circuitsim.errors import (
+    CircuitError,
+    NumericalError,
+    NumericalWarning,
+    did_you_mean,
+)
 from circuitsim.plan.faults import NAN_POLICIES, check_finite, describe
-from circuitsim.tiers.kernels import ZERO
+from circuitsim.plan.trace import Message
 from circuitsim.run.circuit import _as_value
 from circuitsim.run.results import SlotView, to_batch
-from circuitsim.base.show import json_number, short
-from circuitsim.plan.trace import Message
+from circuitsim.tiers.kernels import ZERO
 from circuitsim.tiers.levels import levels_for
 from circuitsim.tiers.sums import Chain
 

@@ -19,11 +19,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gates import elementary, loss, piecewise
-
-from circuitsim.gate import rule
 from circuitsim.errors import CircuitError
+from circuitsim.gate import rule
 from circuitsim.plan.faults import gate_origin
+from gates import elementary, loss, piecewise
 
 __all__ = ["CALLS", "Lowering", "no_rule"]
 

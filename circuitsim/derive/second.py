@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from circuitsim.errors import CircuitError
 from circuitsim.derive.backward import backward_circuit
 from circuitsim.derive.forward import _names, _not_an_input, derived, jvp, tangent_pass
+from circuitsim.errors import CircuitError
 from circuitsim.run.results import to_batch
 
 __all__ = ["hessian", "hvp"]
