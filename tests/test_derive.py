@@ -645,3 +645,13 @@ def test_backward_circuit_files_check_without_warnings(path, cli, tmp_path):
     cli("backward", str(path), "-o", str(out))
     result = cli("check", str(out))
     assert "warning" not in result.output and ": OK (" in result.output
+
+
+def test_backward_circuit_on_the_levelized_tier_agrees_to_rounding():
+    from benchmarks.circuits import mlp
+
+    c = circuitsim.loads(mlp(2500).yaml())  # wide and above 2,000 gates: scalar runs take the levelized tier
+    b = c.backward_circuit()
+    grads, got = c.run().grads, b.run().outputs
+    for name in c.inputs:
+        assert got[f"grad_{name}"] == pytest.approx(grads[name], rel=1e-12, abs=1e-15)
