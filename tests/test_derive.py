@@ -535,54 +535,7 @@ def test_explain_as_data_adds_up_to_the_gradient():
             assert path["product"] == pytest.approx(math.prod(f["local"] for f in path["factors"]), rel=1e-15)
 
 
-# -- docs/second-order.md --------------------------------------------------------------------
-
-PAGE = (ROOT / "docs" / "second-order.md").read_text()
-
-
-def _blocks(lang: str) -> list[str]:
-    import re
-
-    return re.findall(rf"^```{lang}\n(.*?)^```", PAGE, re.MULTILINE | re.DOTALL)
-
-
-def _console() -> list[tuple[str, str]]:
-    import re
-
-    found = []
-    for block in _blocks("console"):
-        for part in re.split(r"^(?=\$ )", block, flags=re.MULTILINE):
-            if part.startswith("$ circuitsim "):
-                command, _, output = part.partition("\n")
-                found.append((command[2:], output))
-    return found
-
-
-def _rstrip(text: str) -> list[str]:
-    return [line.rstrip() for line in text.rstrip("\n").splitlines()]
-
-
-def test_the_page_python_blocks_print_what_they_show(monkeypatch):
-    import contextlib
-    import io
-
-    monkeypatch.chdir(ROOT)
-    namespace: dict = {}
-    for code in _blocks("python"):
-        lines = code.rstrip("\n").splitlines()
-        expected = [line[2:] for line in lines if line.startswith("# ")]
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            exec(compile(code, "second-order.md", "exec"), namespace)
-        assert out.getvalue().splitlines() == expected, code
-
-
-@pytest.mark.parametrize("command, output", _console(), ids=[c for c, _ in _console()])
-def test_the_page_console_blocks_print_what_they_show(command, output, cli):
-    import shlex
-
-    result = cli(*shlex.split(command)[1:])
-    assert _rstrip(result.output) == _rstrip(output)
+# -- docs/second-order.md (its code blocks run in tests/test_docs.py) --------------------------
 
 
 def test_the_page_picture_is_what_its_commands_draw(cli, tmp_path):
