@@ -31,6 +31,7 @@ from circuitsim.errors import (
     NumericalWarning,
     did_you_mean,
 )
+from circuitsim.plan.engine import Request, execute
 from circuitsim.plan.faults import NAN_POLICIES, check_finite, describe
 from circuitsim.plan.trace import Message
 from circuitsim.run.circuit import _as_value
@@ -119,7 +120,7 @@ def tangent_pass(circuit, inputs, tangents, nan: str = "warn", messages: list | 
         if trace:
             plan.forward(values)  # the method path, as a traced run takes
         else:
-            values, _, _ = plan.run(values, None, batched)  # the values a run gives
+            values = execute(plan, Request(values, None, batched)).values  # the values a run gives
         levels = None if trace or batched else _levels(circuit)
         tans = None
         if levels is not None:
