@@ -11,6 +11,8 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from circuitsim.base.show import terminal
+
 __all__ = [
     "Position",
     "CircuitError",
@@ -81,7 +83,7 @@ class CircuitError(ValueError):
     def show(self, file=None) -> None:
         """Print every problem, one a line, to ``file`` (stderr by default), as click's
         exceptions show themselves."""
-        print(str(self), file=file or sys.stderr, flush=True)
+        print(terminal(str(self)), file=file or sys.stderr, flush=True)
 
     def __str__(self) -> str:
         return self.format_message()

@@ -65,7 +65,7 @@ def test_inputs_set_in_the_page_run_again(client):
     wrong = client.post("/data", json={"set": {"x9": 1.0}}).json()
     assert "x9" in wrong["errors"][0] and wrong["inputs"]["x0"] == -1.0
     assert client.post("/data", json={"set": {"x0": "1; rm -rf"}}).status_code == 400
-    assert client.post("/data", content=b"{not json").status_code == 400
+    assert client.post("/data", content=b"{not json", headers={"Content-Type": "application/json"}).status_code == 400
     assert client.post("/data", json=[1, 2]).status_code == 400
 
 

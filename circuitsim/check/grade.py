@@ -18,11 +18,11 @@ import csv
 import io
 import math
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from circuitsim.base.show import terminal
 from circuitsim.check.vectors import VectorFile, VectorResult, grade
 from circuitsim.errors import CircuitError
 
@@ -39,8 +39,6 @@ STUDENT_MAX_GATES = 100_000
 #: The columns of a class's grades, in order.
 COLUMNS = ("file", "score", "max_score", "passed", "failed", "failing", "error")
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-_CONTROL_OR_NEWLINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 @dataclass
@@ -108,8 +106,9 @@ def _unloaded(path: str, vectors: VectorFile, reason: str) -> StudentGrade:
 def clean(text: str, *, lines: bool = True) -> str:
     """``text`` with control characters, line and paragraph separators and lone surrogates (a
     file name's undecodable bytes) as escapes, so that no cell or field can break its report's
-    format, its encoding or a terminal; newlines and tabs stay if ``lines``."""
-    return (_CONTROL if lines else _CONTROL_OR_NEWLINE).sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+    format, its encoding or a terminal; newlines and tabs stay if ``lines``
+    (:func:`circuitsim.base.show.terminal`)."""
+    return terminal(text, lines=lines)
 
 
 def _points(x: float) -> float | int:

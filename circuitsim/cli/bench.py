@@ -16,6 +16,7 @@ import numpy as np
 
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.run.load import load
+from circuitsim.cli.options import echo
 
 __all__ = ["bench_cmd"]
 
@@ -44,8 +45,8 @@ def bench_cmd(file: str, batch: int | None, repeat: int, plugins: tuple[str, ...
     gates = len(circuit.plan.steps)
     inputs = _inputs(circuit, batch)
     samples = batch or 1
-    click.echo(f"{circuit.name}: {gates} gates, {len(circuit.inputs)} inputs, batch {samples}, {repeat} runs")
-    click.echo(f"{'load':<28}{loaded * 1e3:12.3f} ms")
+    echo(f"{circuit.name}: {gates} gates, {len(circuit.inputs)} inputs, batch {samples}, {repeat} runs")
+    echo(f"{'load':<28}{loaded * 1e3:12.3f} ms")
     passes = [("forward", circuit.forward), ("forward+backward", circuit.run)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a NaN in a benchmark is not what is measured
@@ -53,7 +54,7 @@ def bench_cmd(file: str, batch: int | None, repeat: int, plugins: tuple[str, ...
         if batch is None:
             start = time.perf_counter()
             circuit.compile()
-            click.echo(f"{'compile':<28}{(time.perf_counter() - start) * 1e3:12.3f} ms")
+            echo(f"{'compile':<28}{(time.perf_counter() - start) * 1e3:12.3f} ms")
             _time_passes([(f"{label} (compiled)", fn) for label, fn in passes], inputs, gates, repeat, "gate")
 
 
@@ -61,7 +62,7 @@ def _time_passes(passes: list, inputs: dict, units: int, repeat: int, unit: str)
     for label, fn in passes:
         best, mean = _time(lambda fn=fn: fn(inputs, nan="ignore"), repeat)
         per = best / max(units, 1) * 1e9
-        click.echo(f"{label:<28}{best * 1e3:12.3f} ms best {mean * 1e3:12.3f} ms mean {per:12.1f} ns per {unit}")
+        echo(f"{label:<28}{best * 1e3:12.3f} ms best {mean * 1e3:12.3f} ms mean {per:12.1f} ns per {unit}")
 
 
 def _inputs(circuit, batch: int | None) -> dict:

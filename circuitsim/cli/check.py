@@ -9,7 +9,7 @@ import click
 from circuitsim.check.lint import lint
 from circuitsim.check.vectors import read_vectors
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import circuit_files, plural, sort_out
+from circuitsim.cli.options import circuit_files, echo, plural, sort_out
 from circuitsim.errors import CircuitError
 from circuitsim.gate.plugins import load_registry
 from circuitsim.run import load as loader
@@ -66,6 +66,6 @@ def check_file(path: str, registry) -> bool:
         finding.show()
     spec = circuit.spec
     counts = ", ".join(plural(len(items), noun) for items, noun in ((spec.inputs, "input"), (spec.gates, "gate"), (spec.outputs, "output")))
-    click.echo(f"{path}: OK ({counts})")
+    echo(f"{path}: OK ({counts})")
     return True
 

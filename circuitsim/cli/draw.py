@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import set_option
+from circuitsim.cli.options import echo, set_option
 from circuitsim.errors import missing_input
 from circuitsim.run.load import load
 
@@ -36,7 +36,7 @@ def limit_note(file: str, circuit, around: str | None, whole: bool) -> None:
 
     gates = sum(1 for n in circuit.nodes.values() if n.kind == "gate")
     if around is None and not whole and gates > LIMIT:
-        click.echo(f"note: {file} has {gates:,} gates; drawn are the {LIMIT:,} or fewer nearest its outputs "
+        echo(f"note: {file} has {gates:,} gates; drawn are the {LIMIT:,} or fewer nearest its outputs "
                    "(--around NODE --depth K draws another part, --all the whole)", err=True)
 
 
@@ -100,7 +100,7 @@ def draw(file, output, fmt, sets, sample, precision, no_values, expand, around, 
     picture = render(circuit, result, fmt=fmt, precision=precision, sample=sample, expand=expand, around=around, depth=depth, limit=limit, palette=palette)
     limit_note(file, circuit, around, whole)
     if output is None:
-        click.echo(picture, nl=False)
+        echo(picture, nl=False)
     else:
         save(output, picture)
 

@@ -10,7 +10,7 @@ import click
 from circuitsim.base.fileio import atomic_write
 from circuitsim.cli.draw import limit_note, palette_option, window_options
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import set_option
+from circuitsim.cli.options import echo, set_option
 from circuitsim.run.load import load
 
 __all__ = ["explore", "serve"]
@@ -52,12 +52,12 @@ def explore(file, output, sets, precision, around, depth, whole, palette, quiz, 
     data = payload(circuit, sets, precision=precision, around=around, depth=depth, limit=None if whole else LIMIT, palette=palette, quiz=(hide or "both") if quiz else None)
     limit_note(file, circuit, around, whole)
     for warning in data["warnings"]:
-        click.echo(f"warning: {warning}", err=True)
+        echo(f"warning: {warning}", err=True)
     text = html(data)
     output = output or Path(file).with_suffix(".html").name
     with atomic_write(output, encoding="utf-8", newline="\n") as handle:
         handle.write(text)
-    click.echo(f"wrote {output}: {circuit.name}, open it in a browser", err=True)
+    echo(f"wrote {output}: {circuit.name}, open it in a browser", err=True)
 
 
 @click.command()
@@ -95,7 +95,7 @@ def serve(file, host, port, sets, precision, around, depth, whole, palette, plug
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
     bound = sock.getsockname()[1]
-    click.echo(f"serving {file} at http://{_url_host(host)}:{bound}/ (Ctrl+C stops)", err=True)
+    echo(f"serving {file} at http://{_url_host(host)}:{bound}/ (Ctrl+C stops)", err=True)
     Server(app).run(sockets=[sock])
 
 

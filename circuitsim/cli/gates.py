@@ -11,7 +11,7 @@ from rich.table import Table
 
 from circuitsim.base.show import plural
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import stdout
+from circuitsim.cli.options import echo, stdout
 from circuitsim.derive.formulas import gate_formulas
 from circuitsim.gate.plugins import GateInfo, Registry, load_registry
 from circuitsim.testing import check_registry
@@ -46,14 +46,14 @@ def gates_cmd(as_json, check, formulas, latex, plugins):
     if formulas:
         records = [gate_formulas(registry.gates[name].cls) for name in registry.names()]
         if as_json:
-            click.echo(json.dumps(records, indent=2, default=repr))
+            echo(json.dumps(records, indent=2, default=repr))
         else:
             for line in formula_lines(records, latex):
-                click.echo(line)
+                echo(line)
         return
     records = [gate_record(registry.gates[name]) for name in registry.names()]
     if as_json:
-        click.echo(json.dumps(records, indent=2, default=repr))
+        echo(json.dumps(records, indent=2, default=repr))
     else:
         console = stdout()
         for table in gates_tables(records):
@@ -82,12 +82,12 @@ def report_checks(registry: Registry, as_json: bool) -> int:
     """Print what :func:`~circuitsim.testing.check_registry` finds; the exit status."""
     problems = check_registry(registry)
     if as_json:
-        click.echo(json.dumps([{"gate": name, "problem": text} for name, text in problems], indent=2))
+        echo(json.dumps([{"gate": name, "problem": text} for name, text in problems], indent=2))
     else:
         for _, text in problems:
-            click.echo(f"error: {text}")
+            echo(f"error: {text}")
         found = f"{len(problems)} with a problem" if problems else "no problems"
-        click.echo(f"{len(registry.names())} gate types checked: {found}")
+        echo(f"{len(registry.names())} gate types checked: {found}")
     return 1 if problems else 0
 
 

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from circuitsim.check.gradcheck import GradcheckReport, gradcheck
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import LazyProgress, set_option, stdout
+from circuitsim.cli.options import LazyProgress, echo, set_option, stdout
 from circuitsim.derive.check import SecondReport, check_second
 from circuitsim.run import load as loader
 
@@ -42,13 +42,13 @@ def gradcheck_cmd(file, sets, eps, rtol, atol, second, plugins):
     with LazyProgress(len(circuit.inputs), f"{circuit.name}: gradcheck") as progress:
         report = gradcheck(circuit, sets, eps=eps, rtol=rtol, atol=atol, progress=progress.advance)
     stdout().print(report_table(report))
-    click.echo(str(report))
+    echo(str(report))
     passed = bool(report)
     if second:
         checked = check_second(circuit, sets, eps=eps, rtol=rtol, atol=atol)
         if not checked:
             stdout().print(second_table(checked))
-        click.echo(str(checked))
+        echo(str(checked))
         passed = passed and bool(checked)
     sys.exit(0 if passed else 1)
 

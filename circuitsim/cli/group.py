@@ -15,6 +15,7 @@ import warnings
 import click
 
 from circuitsim._version import __version__
+from circuitsim.cli.options import echo
 from circuitsim.errors import CircuitError
 
 __all__ = ["command_group", "handle_errors", "plugin_option"]
@@ -107,4 +108,4 @@ def handle_errors(func):
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Warnings are one line on stderr, so stdout stays clean for JSON and CSV."""
-    click.echo(f"warning: {message}", err=True)
+    echo(f"warning: {message}", err=True)

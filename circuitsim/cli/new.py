@@ -11,7 +11,7 @@ from circuitsim.author.formulas import build, expression_builder
 from circuitsim.base.fileio import atomic_write
 from circuitsim.base.show import plural
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import set_option
+from circuitsim.cli.options import echo, set_option
 from circuitsim.gate.plugins import load_registry
 
 __all__ = ["new_circuit_cmd"]
@@ -51,9 +51,9 @@ def new_circuit_cmd(exprs, sets, output_name, circuit_name, out, plugins):
     build(b, formulas)  # every check a file gets, before anything is written
     text = dump(b)
     if out is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     with atomic_write(out, encoding="utf-8", newline="\n") as handle:
         handle.write(text)
     counts = f"{plural(len(b.inputs), 'input')}, {plural(len(b.gates), 'gate')}, output {b.outputs[0]}"
-    click.echo(f"wrote {out}: {counts}", err=True)
+    echo(f"wrote {out}: {counts}", err=True)

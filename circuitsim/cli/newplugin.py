@@ -9,6 +9,7 @@ import click
 from circuitsim.author.scaffold import plugin_names, write_plugin
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.gate.plugins import load_registry
+from circuitsim.cli.options import echo
 
 __all__ = ["new_plugin_cmd"]
 
@@ -46,7 +47,7 @@ def new_plugin_cmd(name: str, directory: Path | None, plugins) -> None:
         raise click.BadParameter(str(exc), param_hint="--dir") from None
     except OSError as exc:
         raise click.ClickException(f"cannot write {directory}: {exc.strerror or exc}") from None
-    click.echo(f"created {directory}/")
+    echo(f"created {directory}/")
     for path in sorted(written):
-        click.echo(f"  {path}")
-    click.echo(f"next: cd {directory} && python -m pip install -e '.[test]' && python -m pytest")
+        echo(f"  {path}")
+    echo(f"next: cd {directory} && python -m pip install -e '.[test]' && python -m pytest")

@@ -1,7 +1,10 @@
 """What the commands share: ``--set NAME=VALUE``, the consoles they print to, a progress bar.
 
 Tables and progress go through rich; progress goes to stderr, and only on a terminal, so that
-stdout stays clean for ``--format json`` and ``--format csv``.
+stdout stays clean for ``--format json`` and ``--format csv``. Everything a command prints goes
+through :func:`echo` or one of these consoles, which pass text through
+:func:`~circuitsim.show.terminal` and take no rich markup from it: a name in a file cannot
+style, move or retitle the terminal.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ import click
 import rich.console
 import rich.progress
 
-from circuitsim.base.show import overflowed, plural, too_large
+from circuitsim.base.show import overflowed, plural, terminal, too_large
 from circuitsim.read.spec import NAME_RE
 
-__all__ = ["Assignment", "LazyProgress", "assignments_option", "circuit_files", "plural", "set_option", "sort_out", "stdout", "stderr"]
+__all__ = ["Assignment", "Console", "LazyProgress", "assignments_option", "circuit_files", "echo", "plural", "set_option", "sort_out", "stdout", "stderr"]
 
 
 class Assignment(click.ParamType):
@@ -95,14 +98,30 @@ def sort_out(files: list[str]) -> tuple[list[str], list[str]]:
     return circuits, vectors
 
 
-def stdout(file=None) -> rich.console.Console:
+def echo(message: str = "", **options) -> None:
+    """:func:`click.echo` of ``message`` made safe for a terminal."""
+    click.echo(terminal(str(message)), **options)
+
+
+class Console(rich.console.Console):
+    """A rich console that shows strings as they are: no markup, no emoji codes, control
+    characters as escapes (styles are given as ``style=``, never inside the text)."""
+
+    def __init__(self, **options) -> None:
+        super().__init__(markup=False, emoji=False, highlight=False, **options)
+
+    def render_str(self, text: str, **options):
+        return super().render_str(terminal(text), **options)
+
+
+def stdout(file=None) -> Console:
     """The console for a command's own output (``file``: write there instead)."""
-    return rich.console.Console(file=file, highlight=False, soft_wrap=False)
+    return Console(file=file, soft_wrap=False)
 
 
-def stderr() -> rich.console.Console:
+def stderr() -> Console:
     """The console for progress bars."""
-    return rich.console.Console(stderr=True, highlight=False)
+    return Console(stderr=True)
 
 
 class LazyProgress:

@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import plural, stdout
+from circuitsim.cli.options import echo, plural, stdout
 from circuitsim.gate.plugins import load_registry
 
 __all__ = ["plugins_cmd"]
@@ -33,7 +33,7 @@ def plugins_cmd(as_json, plugins):
             "plugins": [dataclasses.asdict(p) for p in registry.plugins],
             "failures": [dataclasses.asdict(f) for f in registry.failures],
         }
-        click.echo(json.dumps(doc, indent=2))
+        echo(json.dumps(doc, indent=2))
         return
     console = stdout()
     table = Table(title=f"{plural(len(registry.plugins), 'plugin')} loaded")

@@ -17,7 +17,7 @@ from circuitsim.base.fileio import atomic_write
 from circuitsim.cli.batch import check_inputs, kept_columns, run_batch
 from circuitsim.cli.formats import FORMATS, to_csv, to_json, to_tables
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import assignments_option, set_option, stdout
+from circuitsim.cli.options import assignments_option, echo, set_option, stdout
 from circuitsim.errors import CircuitError
 from circuitsim.io.tables import open_table, read_json_inputs
 from circuitsim.plan.faults import NAN_POLICIES
@@ -164,7 +164,7 @@ def _warn_dead_seeds(circuit: Circuit, seed: dict) -> None:
     used = circuit.nodes.upstream(circuit.outputs)
     for name in seed:
         if name in circuit.nodes and name not in used:
-            click.echo(
+            echo(
                 f"warning: --seed {name}: no output depends on {name!r}, so the gradients are those of {name!r} alone",
                 err=True,
             )
@@ -177,4 +177,4 @@ def write(result: Result, circuit: Circuit, fmt: str, file) -> None:
             console.print(table)
         return
     text = to_json(result) if fmt == "json" else to_csv(result, circuit)
-    click.echo(text, file=file, nl=False)
+    echo(text, file=file, nl=False)

@@ -10,6 +10,7 @@ from circuitsim.base.fileio import atomic_write
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.gate.plugins import load_registry
 from circuitsim.read.schema import circuit_schema
+from circuitsim.cli.options import echo
 
 __all__ = ["schema_cmd"]
 
@@ -32,7 +33,7 @@ def schema_cmd(plugins: tuple[str, ...], output: str | None) -> None:
     """
     text = json.dumps(circuit_schema(load_registry(plugins)), indent=2) + "\n"
     if output is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     else:
         with atomic_write(output) as out:
             out.write(text)

@@ -22,7 +22,7 @@ from circuitsim.base.show import json_number, plural
 from circuitsim.check.grade import clean
 from circuitsim.check.vectors import TestReport, VectorResult, grade, read_vectors, run_vectors
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import circuit_files, sort_out
+from circuitsim.cli.options import circuit_files, echo, sort_out
 from circuitsim.errors import CircuitError
 from circuitsim.gate.plugins import load_registry
 from circuitsim.run import load as loader
@@ -87,7 +87,7 @@ def test_cmd(files, vectors, verbose, fmt, output, reference, junit, plugins):
     ref = loader.load(reference, registry=registry) if reference else None
     paths, skipped = sort_out(circuit_files(files, exclude=[vectors] if vectors else []))
     for path in skipped:
-        click.echo(f"note: {path} is a vectors file, not a circuit: left out (run it with --vectors {path})", err=True)
+        echo(f"note: {path} is a vectors file, not a circuit: left out (run it with --vectors {path})", err=True)
     if fmt == "gradescope":
         return _gradescope(paths, vector_file, registry, ref, output)
     outcomes = []
@@ -111,7 +111,7 @@ def test_cmd(files, vectors, verbose, fmt, output, reference, junit, plugins):
 
 def _write(text: str, output: str | None) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     else:
         with atomic_write(output, encoding="utf-8") as handle:
             handle.write(text)
@@ -152,31 +152,27 @@ def _text(outcomes: list[Outcome], counts: dict[str, int], verbose: bool) -> Non
     details = []
     for o in outcomes:
         if o.error is not None:
-            _echo(f"{o.path} ERROR" if verbose else f"{o.path} E")
+            echo(f"{o.path} ERROR" if verbose else f"{o.path} E")
             details.append(f"ERROR {o.path}\n" + _indent(str(o.error)))
             continue
         if verbose:
             for r in o.results:
-                _echo(f"{o.path}::{r.name} {_outcome(r).upper()}")
+                echo(f"{o.path}::{r.name} {_outcome(r).upper()}")
             if not o.results:
-                _echo(f"{o.path} (no test vectors)")
+                echo(f"{o.path} (no test vectors)")
         else:
-            _echo(f"{o.path} {''.join(_MARKS[_outcome(r)] for r in o.results) or '(no test vectors)'}")
+            echo(f"{o.path} {''.join(_MARKS[_outcome(r)] for r in o.results) or '(no test vectors)'}")
         details += [_detail(o.path, r) for r in o.results if not r.passed]
     if details:
-        _echo("")
-        _echo("\n".join(details))
-    _echo("")
+        echo("")
+        echo("\n".join(details))
+    echo("")
     parts = [f"{counts['passed']} passed"]
     if counts["failed"]:
         parts.append(f"{counts['failed']} failed")
     if counts["errors"]:
         parts.append(plural(counts["errors"], "error"))
-    _echo(", ".join(parts))
-
-
-def _echo(text: str) -> None:
-    click.echo(clean(text))
+    echo(", ".join(parts))
 
 
 def _detail(path: str, result: VectorResult) -> str:

@@ -11,7 +11,7 @@ import click
 
 from circuitsim.base.show import short
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import LazyProgress, assignments_option, set_option
+from circuitsim.cli.options import LazyProgress, assignments_option, echo, set_option
 from circuitsim.derive.forward import TangentMessage, jvp, tangent_amount, tangent_ends
 from circuitsim.plan.trace import BackwardMessage, Message, amount, ends
 from circuitsim.run.circuit import Circuit
@@ -72,7 +72,7 @@ def _print(lines: Iterator[str], count: int) -> None:
         return
     with LazyProgress(count, "writing the trace") as progress:
         for line in lines:
-            click.echo(line)
+            echo(line)
             progress.advance()
 
 

@@ -16,8 +16,9 @@ import click
 import rich.progress
 
 from circuitsim.base.fileio import atomic_write
+from circuitsim.base.show import terminal
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import plural, stderr
+from circuitsim.cli.options import echo, plural, stderr
 from circuitsim.errors import CircuitError, Position
 from circuitsim.io.tables import read_table
 from circuitsim.run import load as loader
@@ -87,7 +88,7 @@ def train_cmd(file, data_file, params, steps, lr, optimizer, momentum, weight_de
     schedule = lr[0] if len(lr) == 1 else _linear(*lr, steps)
     console = stderr()
     bar = rich.progress.Progress(
-        rich.progress.TextColumn("[bold]{task.description}"),
+        rich.progress.TextColumn("{task.description}", style="bold", markup=False),
         rich.progress.BarColumn(),
         rich.progress.MofNCompleteColumn(),
         rich.progress.TextColumn("loss {task.fields[loss]}"),
@@ -97,7 +98,7 @@ def train_cmd(file, data_file, params, steps, lr, optimizer, momentum, weight_de
         disable=not console.is_terminal,
     )
     with bar:
-        task = bar.add_task(circuit.name, total=steps, loss="…")
+        task = bar.add_task(terminal(circuit.name), total=steps, loss="…")
         start = time.perf_counter()
         try:
             fit = train(circuit, data, names, steps=steps, optimizer=optimizer, lr=schedule, batch_size=batch_size,
@@ -118,12 +119,12 @@ def train_cmd(file, data_file, params, steps, lr, optimizer, momentum, weight_de
         with atomic_write(path) as out:
             out.write(text)
     samples = plural(fit.samples or 1, "sample")
-    click.echo(f"{circuit.name}: trained {plural(len(fit.params), 'parameter')} on {samples}, {plural(steps, 'step')} of {optimizer}")
+    echo(f"{circuit.name}: trained {plural(len(fit.params), 'parameter')} on {samples}, {plural(steps, 'step')} of {optimizer}")
     if fit.history:
-        click.echo(f"mean loss {fit.history[0]:.6g} at the start, {fit.loss:.6g} trained")
-    click.echo(f"wrote {', '.join(texts)}")
+        echo(f"mean loss {fit.history[0]:.6g} at the start, {fit.loss:.6g} trained")
+    echo(f"wrote {', '.join(texts)}")
     if console.is_terminal:
-        console.print(f"[dim]{took:.2f} s, {steps / took if took else 0:,.0f} steps/s[/dim]")
+        console.print(f"{took:.2f} s, {steps / took if took else 0:,.0f} steps/s", style="dim")
 
 
 def _linear(start: float, end: float, steps: int):

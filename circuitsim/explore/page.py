@@ -14,8 +14,10 @@ else: it opens from disk, with no network.
 from __future__ import annotations
 
 import functools
+import html as html_module
 import json
 import math
+import re
 import threading
 import warnings
 from collections.abc import Mapping
@@ -174,15 +176,19 @@ def html(data: dict, *, live: bool = False, palette: str | None = None) -> str:
     """The self-contained page for ``data`` (a :func:`payload`); ``live`` for ``circuitsim serve``;
     ``palette`` (default: the payload's) colours it."""
     title = data.get("circuit") or "circuitsim"
-    return (
-        _asset("page.html")
-        .replace("__TITLE__", _escape(title))
-        .replace("__POLICY__", LIVE_POLICY if live else STATIC_POLICY)
-        .replace("/*__STYLE__*/", _asset("player.css") + _colours(palette or data.get("palette")))
-        .replace("/*__SCRIPT__*/", "\n".join(_asset(name) for name in SCRIPTS))
-        .replace("__LIVE__", "true" if live else "false")
-        .replace("__DATA__", _script_json(data))
-    )
+    fills = {
+        "__TITLE__": _escape(title),
+        "__POLICY__": LIVE_POLICY if live else STATIC_POLICY,
+        "/*__STYLE__*/": _asset("player.css") + _colours(palette or data.get("palette")),
+        "/*__SCRIPT__*/": "\n".join(_asset(name) for name in SCRIPTS),
+        "__LIVE__": "true" if live else "false",
+        "__DATA__": _script_json(data),
+    }
+    # one pass over the template: a placeholder inside what is filled in stays as it is
+    return _PLACES.sub(lambda m: fills[m.group()], _asset("page.html"))
+
+
+_PLACES = re.compile(r"__TITLE__|__POLICY__|/\*__STYLE__\*/|/\*__SCRIPT__\*/|__LIVE__|__DATA__")
 
 
 def _colours(name: str | None) -> str:
@@ -205,4 +211,4 @@ def _script_json(data: dict) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html_module.escape(text, quote=True)

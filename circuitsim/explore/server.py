@@ -14,9 +14,11 @@ The circuit file is loaded again only when its modification time or size changes
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import math
 import os
+import socket
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -25,8 +27,8 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.requests import Request
+from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
@@ -38,8 +40,8 @@ __all__ = ["Server", "Source", "create_app"]
 
 POLL_SECONDS = 0.3  # how often /events looks at the file
 PING_SECONDS = 15.0  # a comment now and then, so that proxies keep the stream open
-MAX_BODY = 1 << 20
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+MAX_BODY = 1 << 20  # bytes of a POST body
+BODY_SECONDS = 10.0  # a body announced and not sent in this time is refused
 HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
@@ -96,6 +98,7 @@ class Source:
             self.last_good = payload(circuit, {**self.sets, **(overrides or {})}, precision=self.precision, palette=self.palette, **self.window)
             return self.last_good
         except CircuitError as exc:
+            overrides = overrides or {}
             inputs = {name: overrides.get(name, self.sets.get(name, default)) for name, default in circuit.inputs.items()}
             return error_payload(exc) | {"inputs": inputs}
 
@@ -105,8 +108,8 @@ def create_app(path: str | os.PathLike, *, sets=None, precision: int = 2, plugin
     ``around``, ``depth`` and ``limit`` of the part drawn, and ``palette``, as for
     :func:`~circuitsim.explore.payload`).
 
-    Requests must name this machine (``Host: 127.0.0.1`` or ``localhost``) unless ``host`` is
-    an address other machines reach, so that a web page elsewhere cannot read it through DNS.
+    Every request passes :class:`Guard`: it names ``host`` (the address bound), and one from a
+    browser comes from the page itself.
     """
     source = Source(path, sets=sets, precision=precision, plugins=plugins, window=window, palette=palette)
 
@@ -120,13 +123,10 @@ def create_app(path: str | os.PathLike, *, sets=None, precision: int = 2, plugin
     async def data(request: Request) -> Response:
         overrides = {}
         if request.method == "POST":
-            body = await request.body()
-            if len(body) > MAX_BODY:
-                return JSONResponse({"errors": ["request too large"]}, status_code=413, headers=HEADERS)
             try:
-                overrides = _overrides(json.loads(body or b"{}"))
-            except ValueError as exc:
-                return JSONResponse({"errors": [str(exc)]}, status_code=400, headers=HEADERS)
+                overrides = _overrides(_json(await _body(request)))
+            except _Refused as exc:
+                return _refuse(exc.status, exc.message)
         return JSONResponse(await run_in_threadpool(source.payload, overrides), headers=HEADERS)
 
     async def events(request: Request) -> Response:
@@ -137,11 +137,94 @@ def create_app(path: str | os.PathLike, *, sets=None, precision: int = 2, plugin
         Route("/data", data, methods=["GET", "POST"]),
         Route("/events", events, methods=["GET"]),
     ]
-    hosts = ["*"] if host not in LOOPBACK else [*LOOPBACK, "[::1]"]
-    app = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts)])
+    app = Starlette(routes=routes, middleware=[Middleware(Guard, host=host)])
     app.state.source = source
     app.state.stopping = threading.Event()
     return app
+
+
+class Guard:
+    """ASGI middleware in front of every route: the request must name the address the server
+    is bound to (no DNS rebinding), and a request from a page must come from the server's own
+    page (no cross-site request reaches the data); a POST must carry JSON.
+
+    - ``Host``: the bound address itself; ``localhost`` too for a loopback address; for an
+      address of every interface (``0.0.0.0``, ``::``), any IP address and this machine's names.
+      A name that an attacker's DNS answers with this machine's address is refused.
+    - ``Sec-Fetch-Site`` (sent by browsers): ``same-origin`` or ``none``; only opening the page
+      (a navigation to ``/``) may come from another site.
+    - ``Origin``, when sent: ``http://`` and the request's own ``Host``.
+    - ``POST``: ``Content-Type: application/json``, which a page elsewhere cannot send without
+      asking first (a CORS preflight, which this server never grants).
+    """
+
+    def __init__(self, app, host: str) -> None:
+        self.app = app
+        self.hosts = _allowed_hosts(host)
+        self.any_address = _is_wildcard(host)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = Headers(scope=scope)
+        problem = self.problem(scope, headers)
+        if problem is not None:
+            status, message = problem
+            return await _refuse(status, message)(scope, receive, send)
+        await self.app(scope, receive, send)
+
+    def problem(self, scope, headers: Headers) -> tuple[int, str] | None:
+        host = headers.get("host", "")
+        name = _host_name(host)
+        if not (name in self.hosts or (self.any_address and _is_address(name))):
+            return 400, "invalid host header"
+        site = headers.get("sec-fetch-site")
+        navigation = scope["method"] == "GET" and scope["path"] == "/" and headers.get("sec-fetch-mode") == "navigate"
+        if site not in (None, "same-origin", "none") and not navigation:
+            return 403, f"cross-site request refused (Sec-Fetch-Site: {_short(site)})"
+        origin = headers.get("origin")
+        if origin is not None and origin != f"http://{host}" and not navigation:
+            return 403, f"cross-origin request refused (Origin: {_short(origin)})"
+        if scope["method"] == "POST":
+            kind = headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind != "application/json":
+                return 415, "POST needs Content-Type: application/json"
+        return None
+
+
+def _is_wildcard(host: str) -> bool:
+    return host in ("", "0.0.0.0", "::", "[::]")
+
+
+def _is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _host_name(header: str) -> str:
+    """The name or address in a Host header, without its port or an IPv6 address's brackets."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def _allowed_hosts(host: str) -> set[str]:
+    bound = _host_name(host) if host.startswith("[") else host.lower()
+    hosts = {bound}
+    try:
+        if ipaddress.ip_address(bound).is_loopback:
+            hosts.add("localhost")
+    except ValueError:
+        pass
+    if bound == "localhost":
+        hosts |= {"127.0.0.1", "::1"}
+    if _is_wildcard(host):
+        hosts |= {"localhost", socket.gethostname().lower(), socket.getfqdn().lower()}
+    return hosts
 
 
 class Server(uvicorn.Server):
@@ -174,13 +257,76 @@ async def _changes(request: Request, source: Source):
             yield ": ping\n\n"
 
 
+class _Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _refuse(status: int, message: str) -> Response:
+    return JSONResponse({"errors": [message]}, status_code=status, headers=HEADERS)
+
+
+async def _body(request: Request) -> bytes:
+    """The body of a POST, read up to :data:`MAX_BODY` bytes and for at most :data:`BODY_SECONDS`;
+    :class:`_Refused` if it announces or sends more, or sends less than it announced in time."""
+    announced = request.headers.get("content-length")
+    if announced is not None and (not announced.isdigit() or int(announced) > MAX_BODY):
+        raise _Refused(413, f"request too large: a body of at most {MAX_BODY} bytes is read")
+    chunks: list[bytes] = []
+    size = 0
+
+    async def read() -> None:
+        nonlocal size
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise _Refused(413, f"request too large: a body of at most {MAX_BODY} bytes is read")
+            chunks.append(chunk)
+
+    try:
+        await asyncio.wait_for(read(), BODY_SECONDS)
+    except asyncio.TimeoutError:
+        raise _Refused(400, f"request body not sent within {BODY_SECONDS:g} s") from None
+    except ClientDisconnect:
+        raise _Refused(400, "request body cut short") from None
+    return b"".join(chunks)
+
+
+def _json(body: bytes) -> Any:
+    """The JSON of a request body; :class:`_Refused` (400) for anything else."""
+    try:
+        text = body.decode("utf-8") if body else "{}"
+    except UnicodeDecodeError:
+        raise _Refused(400, "request body is not UTF-8") from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise _Refused(400, f"request body is not JSON: {_short(str(exc) or type(exc).__name__, 80)}") from None
+
+
 def _overrides(body: Any) -> dict[str, float]:
-    """``{"set": {name: number}}`` -> the inputs to set; a ValueError saying what is wrong."""
+    """``{"set": {name: number}}`` -> the inputs to set; refused (400) saying what is wrong."""
     if not isinstance(body, dict) or not isinstance(body.get("set", {}), dict):
-        raise ValueError('expected {"set": {"input": number, ...}}')
+        raise _Refused(400, 'expected {"set": {"input": number, ...}}')
     overrides = {}
     for name, value in body.get("set", {}).items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ValueError(f"input {name!r}: {value!r} is not a finite number")
-        overrides[str(name)] = float(value)
+        number = _finite(value)
+        if number is None:
+            raise _Refused(400, f"input {name!r}: {_short(repr(value))} is not a finite number")
+        overrides[str(name)] = number
     return overrides
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _short(text: str, size: int = 40) -> str:
+    return text if len(text) <= size else text[: size - 3] + "..."

@@ -1,0 +1,81 @@
+"""Text from a file reaches a terminal, a report or a page as text: control sequences are
+shown as escapes, rich markup is not interpreted, a JUnit report stays well-formed and a
+page's placeholders are not filled inside the data."""
+
+import re
+import xml.dom.minidom
+
+import pytest
+
+# ESC c (reset), OSC 0 (title), OSC 8 (link), CSI (colour, clear), CR, BEL, form feed, C1 CSI,
+# a right-to-left override, markup that closes nothing, markup that styles, an emoji code
+NAME = r"[/] [red]plain[/red] \ec\e]0;TITLE\a\e]8;;http://x.example\e\\link\e]8;;\e\\ \e[2J CR\rBEL\a FF\f C1\x9b31m RLO\u202e :smile:"
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]")
+
+
+@pytest.fixture
+def evil(write):
+    return write("evil.yaml", f'''\
+        circuit: "{NAME}"
+        description: "{NAME}"
+        inputs: {{x: 1.0}}
+        gates:
+          g: {{type: neg, inputs: [x]}}
+        outputs: [g]
+        tests:
+          - name: "{NAME}"
+            expect: {{g: 1.0}}
+        ''')
+
+
+def shown(result) -> str:
+    text = result.stdout + result.stderr
+    assert not RAW.search(text), repr(RAW.search(text).group())
+    assert "\U0001f604" not in text  # :smile: stays as written
+    return text
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["run"], 0), (["test"], 1), (["test", "-v"], 1), (["gradcheck"], 0), (["check"], 0), (["trace"], 0), (["explore", "-o", "{tmp}/e.html"], 0)],
+)
+def test_names_reach_the_terminal_as_text(cli, evil, tmp_path, args, code):
+    args = [a.format(tmp=tmp_path) for a in args]
+    text = shown(cli(args[0], evil, *args[1:], code=code))
+    if args[0] in ("run", "gradcheck", "explore") or args[0] == "test":
+        assert "[/] [red]plain[/red]" in text and "\\x1bc\\x1b]0;TITLE\\x07" in text
+
+
+def test_a_file_name_reaches_the_terminal_as_text(cli, tmp_path, root):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "a\x1b]0;owned\x07.yaml").write_text((root / "circuits" / "neuron.yaml").read_text())
+    assert "a\\x1b]0;owned\\x07.yaml" in shown(cli("check", str(folder)))
+    assert "a\\x1b]0;owned\\x07.yaml" in shown(cli("test", str(folder)))
+
+
+def test_errors_quoting_a_file_reach_the_terminal_as_text(cli, write):
+    path = write("bad.yaml", f'circuit: x\ninputs: {{x: 1}}\ngates:\n  g: {{type: "neg\\e]0;T\\a", inputs: [x]}}\noutputs: [g]\n')
+    shown(cli("run", path, code=1))
+
+
+def test_junit_report_stays_well_formed(cli, evil, tmp_path):
+    report = tmp_path / "grades.xml"
+    cli("test", evil, "--junit-xml", str(report), code=1)
+    doc = xml.dom.minidom.parse(str(report))
+    case = doc.getElementsByTagName("testcase")[0]
+    assert case.getAttribute("name").startswith("[/] [red]plain[/red] \\x1bc")
+
+
+def test_page_placeholders_are_not_filled_inside_the_data(cli, write, tmp_path):
+    path = write("title.yaml", """\
+        circuit: "__DATA__ __TITLE__ /*__SCRIPT__*/ __LIVE__"
+        inputs: {x: 1.0}
+        gates:
+          g: {type: neg, inputs: [x]}
+        outputs: [g]
+        """)
+    page = tmp_path / "title.html"
+    cli("explore", path, "-o", str(page))
+    title = re.search("<title>(.*)</title>", page.read_text()).group(1)
+    assert title == "__DATA__ __TITLE__ /*__SCRIPT__*/ __LIVE__ · circuitsim explorer"
