@@ -27,7 +27,8 @@ class PluginNames:
 
     def __init__(self, name: str) -> None:
         self.gate = name
-        self.dist = "circuitsim-" + name.lower().replace("_", "-")
+        # a distribution name as pip takes it: letters, digits and single hyphens between them
+        self.dist = "circuitsim-" + re.sub(r"_+", "-", name.lower()).strip("-")
         self.module = "circuitsim_" + name.lower()
         camel = "".join(part[:1].upper() + part[1:] for part in name.split("_"))
         self.cls = camel if camel.endswith("Gate") else camel + "Gate"

@@ -17,6 +17,7 @@ report names the gate at fault.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -166,8 +167,14 @@ def gradcheck(
     way are checked: a gate whose local gradients are wrong is named; one at a kink whose rule
     is a subgradient (relu at 0) makes the input pass as ``kink``; where no gate is to blame,
     other steps are tried and one that agrees is suggested. ``progress`` is called with the
-    number of inputs done after each batch of them.
+    number of inputs done after each batch of them. A step that is not a finite number > 0, or
+    a tolerance that is not a finite number >= 0, is a ``ValueError``.
     """
+    if eps is not None and not (math.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be a finite number > 0, not {eps!r}")
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if not (math.isfinite(tol) and tol >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0, not {tol!r}")
     point = _point(circuit, inputs or {})
     base = circuit.run(point, nan="ignore")
     numeric, steps = _numeric_grads(circuit, point, eps, progress)

@@ -14,10 +14,13 @@ from circuitsim.run.load import load
 __all__ = ["draw", "limit_note", "palette_option", "window_options"]
 
 
+MAX_DEPTH = 10_000_000  # wires: beyond any circuit under the gate cap; the search stops where the circuit ends anyway
+
+
 def window_options(command):
     """``--around NODE --depth K`` and ``--all``: which part of a big circuit is drawn."""
     command = click.option("--all", "whole", is_flag=True, help="Draw the whole circuit even if it has more than 2,000 gates.")(command)
-    command = click.option("--depth", type=click.IntRange(0), default=2, show_default=True, help="How far --around reaches, in wires.")(command)
+    command = click.option("--depth", type=click.IntRange(0, MAX_DEPTH), default=2, show_default=True, help="How far --around reaches, in wires.")(command)
     return click.option("--around", metavar="NODE", help="Draw only the nodes within --depth wires of NODE.")(command)
 
 

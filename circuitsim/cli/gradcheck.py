@@ -9,7 +9,7 @@ from rich.table import Table
 
 from circuitsim.check.gradcheck import GradcheckReport, gradcheck
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import LazyProgress, echo, set_option, stdout
+from circuitsim.cli.options import LazyProgress, Number, echo, set_option, stdout
 from circuitsim.derive.check import SecondReport, check_second
 from circuitsim.run import load as loader
 
@@ -19,9 +19,9 @@ __all__ = ["gradcheck_cmd"]
 @click.command("gradcheck")
 @click.argument("file", type=click.Path(dir_okay=False))
 @set_option
-@click.option("--eps", type=click.FloatRange(min=0, min_open=True), help="Finite-difference step [default: ~6e-6·max(1, |x|)].")
-@click.option("--rtol", type=click.FloatRange(min=0), default=1e-5, show_default=True, help="Relative tolerance.")
-@click.option("--atol", type=click.FloatRange(min=0), default=1e-6, show_default=True, help="Absolute tolerance.")
+@click.option("--eps", type=Number(min=0, min_open=True), help="Finite-difference step [default: ~6e-6·max(1, |x|)].")
+@click.option("--rtol", type=Number(min=0), default=1e-5, show_default=True, help="Relative tolerance.")
+@click.option("--atol", type=Number(min=0), default=1e-6, show_default=True, help="Absolute tolerance.")
 @click.option("--second", is_flag=True, help="Also check second derivatives: Hessian-vector products against central differences of the gradients.")
 @plugin_option
 @handle_errors

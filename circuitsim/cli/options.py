@@ -9,6 +9,7 @@ style, move or retitle the terminal.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from pathlib import Path
@@ -20,7 +21,18 @@ import rich.progress
 from circuitsim.base.show import overflowed, plural, terminal, too_large
 from circuitsim.read.spec import NAME_RE
 
-__all__ = ["Assignment", "Console", "LazyProgress", "assignments_option", "circuit_files", "echo", "plural", "set_option", "sort_out", "stdout", "stderr"]
+__all__ = ["Assignment", "Console", "Number", "LazyProgress", "assignments_option", "circuit_files", "echo", "plural", "set_option", "sort_out", "stdout", "stderr"]
+
+
+class Number(click.FloatRange):
+    """A finite float, optionally within a range: ``nan`` and ``inf`` are refused (a range
+    alone lets NaN through, since every comparison with it is false)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
 class Assignment(click.ParamType):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import time
 
 import click
@@ -18,7 +19,7 @@ import rich.progress
 from circuitsim.base.fileio import atomic_write
 from circuitsim.base.show import terminal
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import echo, plural, stderr
+from circuitsim.cli.options import Number, echo, plural, stderr
 from circuitsim.errors import CircuitError, Position
 from circuitsim.io.tables import read_table
 from circuitsim.run import load as loader
@@ -41,7 +42,7 @@ class LearningRate(click.ParamType):
             numbers = tuple(float(p) for p in parts)
         except ValueError:
             numbers = ()
-        if len(numbers) not in (1, 2) or numbers[0] <= 0 or numbers[-1] < 0:  # END 0: each step's rate is still > 0
+        if len(numbers) not in (1, 2) or not all(map(math.isfinite, numbers)) or numbers[0] <= 0 or numbers[-1] < 0:  # END 0: each step's rate is still > 0
             self.fail(f"{value!r} is not a learning rate: give a number > 0, or START..END for a linear schedule", param, ctx)
         return numbers
 
@@ -61,8 +62,8 @@ class StepsPerSecond(rich.progress.ProgressColumn):
 @click.option("--lr", type=LearningRate(), default="0.1", show_default=True,
               help="Learning rate: X, or START..END decreasing linearly over the steps.")
 @click.option("--optimizer", type=click.Choice(list(OPTIMIZERS)), default="sgd", show_default=True)
-@click.option("--momentum", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True, help="SGD momentum.")
-@click.option("--weight-decay", type=click.FloatRange(min=0), default=0.0, show_default=True, help="L2 penalty added to the gradient.")
+@click.option("--momentum", type=Number(0, 1, max_open=True), default=0.0, show_default=True, help="SGD momentum.")
+@click.option("--weight-decay", type=Number(min=0), default=0.0, show_default=True, help="L2 penalty added to the gradient.")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Samples per step, shuffled (default: all of them).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the mini-batch shuffle.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="TRAINED.yaml",

@@ -27,6 +27,8 @@ def around(nodes, centres: Iterable[str], depth: int, *, upstream_only: bool = F
     readers = _readers(nodes) if not upstream_only else {}
     seen, frontier = set(centres), list(centres)
     for _ in range(depth):
+        if not frontier:  # everything reachable is in: more depth adds nothing
+            break
         step = []
         for name in frontier:
             for near in (*nodes[name].sources, *readers.get(name, ())):
