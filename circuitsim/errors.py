@@ -43,6 +43,16 @@ class Position:
         return ":".join(parts)
 
 
+MESSAGE_CHARS = 2000  # a message quoting a longer name from a file is cut in its middle
+
+
+def _shorten(message: str) -> str:
+    if len(message) <= MESSAGE_CHARS:
+        return message
+    keep = MESSAGE_CHARS // 2
+    return f"{message[:keep]} ... ({len(message) - 2 * keep:,} characters left out) ... {message[-keep:]}"
+
+
 class CircuitError(ValueError):
     """An invalid circuit, bad input values or a failed run, with its file position if known."""
 
@@ -76,9 +86,10 @@ class CircuitError(ValueError):
     def format_message(self) -> str:
         """This one problem as a line, ``FILE:LINE:COL: error: message`` (``error: message``
         without a position)."""
+        message = _shorten(self.message)
         if self.pos.path is None and self.pos.line is None:
-            return f"{self.severity}: {self.message}"
-        return f"{self.pos}: {self.severity}: {self.message}"
+            return f"{self.severity}: {message}"
+        return f"{self.pos}: {self.severity}: {message}"
 
     def show(self, file=None) -> None:
         """Print every problem, one a line, to ``file`` (stderr by default), as click's

@@ -37,6 +37,7 @@ __all__ = ["SUFFIXES", "Table", "open_table", "open_writer", "read_json_inputs",
 
 SUFFIXES = (".csv", ".parquet", ".json")
 HEADER_BYTES = 1 << 20  # a header line longer than this is not a header
+MAX_WHOLE_BYTES = 2 << 30  # a table read whole (training data) holds at most this much as float64
 PARQUET_HINT = "Parquet needs pyarrow: python -m pip install 'circuitsim-backprop[arrow]'"
 
 
@@ -83,6 +84,11 @@ def read_table(path: str) -> dict[str, np.ndarray]:
             raise CircuitError(f"the columns must all have the same length: {shown}", Position(path))
         return {k: v if isinstance(v, np.ndarray) else np.full(n, float(v)) for k, v in data.items()}
     table = open_table(path)
+    if table.rows is not None and table.rows * len(table.columns) * 8 > MAX_WHOLE_BYTES:
+        raise CircuitError(
+            f"the table declares {table.rows:,} rows of {len(table.columns)} columns, "
+            f"{table.rows * len(table.columns) * 8 / 2**30:,.1f} GiB as numbers: more than the "
+            f"{MAX_WHOLE_BYTES / 2**30:g} GiB read whole; give fewer rows", Position(path))
     parts = list(table.blocks(1 << 16))
     if not parts:
         raise CircuitError("the table has a header but no rows", Position(path, 1))
@@ -108,19 +114,25 @@ class _CsvTable(Table):
     @classmethod
     def open(cls, path: str) -> _CsvTable:
         with open_user_file(path, what="inputs file") as file:
-            head = file.readline(HEADER_BYTES)
+            head = file.read(HEADER_BYTES)
+        ends = [at for at in (head.find(b"\r"), head.find(b"\n")) if at >= 0]
+        end = min(ends, default=len(head))
+        if not ends and len(head) == HEADER_BYTES:
+            raise CircuitError(f"the header line is longer than {HEADER_BYTES:,} bytes: a CSV table starts with a line of column names", Position(path, 1))
+        newline = head[end : end + 2] if head[end : end + 2] == b"\r\n" else head[end : end + 1]
         try:
-            text = head.decode("utf-8-sig")  # a byte order mark, as spreadsheets write, is not part of a name
+            text = head[:end].decode("utf-8-sig")  # a byte order mark, as spreadsheets write, is not part of a name
         except UnicodeDecodeError as exc:
             raise CircuitError(f"the header is not UTF-8 text ({exc.reason})", Position(path, 1)) from None
-        cells = next(csv.reader([text.rstrip("\r\n")]), [])
+        cells = next((cells for _, cells in csv_rows(io.StringIO(text), path)), [])
         if not any(cell.strip() for cell in cells):
             raise CircuitError("a CSV table needs a header row of column names, e.g. x0,x1", Position(path, 1))
         columns = [cell.strip() for cell in cells]
         offsets = _offsets(cells)
         check_columns(columns, path, 1, offsets)
         table = cls(path, columns, None, [Position(path, 1, at) for at in offsets])
-        table._header_bytes = len(head)
+        table._header_bytes = end + len(newline)
+        table._newline = newline or b"\n"
         return table
 
     def count_rows(self) -> int:
@@ -130,15 +142,17 @@ class _CsvTable(Table):
             with open_user_file(self.path, what="inputs file") as file:
                 file.seek(self._header_bytes)
                 last = b"\n"
+                newline = self._newline[-1:]  # CR-only files count CRs
+                last = newline
                 for block in iter(lambda: file.read(1 << 24), b""):
-                    rows += block.count(b"\n")
+                    rows += block.count(newline)
                     last = block[-1:]
-                rows += last != b"\n"
+                rows += last != newline
             self.rows = rows
         return self.rows
 
     def blocks(self, rows: int) -> Iterator[dict[str, np.ndarray]]:
-        if pa_csv is None:
+        if pa_csv is None or self._newline == b"\r":  # the pieces below are cut at line feeds
             yield from self._python_blocks(rows)
             return
         block_bytes = int(min(1 << 26, max(1 << 12, rows * 24 * len(self.columns))))
@@ -185,7 +199,7 @@ class _CsvTable(Table):
     def _check_infinities(self, text: bytes, line: int) -> None:
         """Names a number too large for a float (which pyarrow reads as an infinity) in this
         piece of the file, whose first line is ``line``: every cell is read again."""
-        for at, cells in enumerate(csv.reader(io.StringIO(text.decode("utf-8-sig"), newline="")), line):
+        for at, cells in csv_rows(io.StringIO(text.decode("utf-8-sig"), newline=""), self.path, line):
             self._numbers(cells, at)
 
     def _python_blocks(self, rows: int) -> Iterator[dict[str, np.ndarray]]:
@@ -198,10 +212,11 @@ class _CsvTable(Table):
     def _python_rows(self, rows: int) -> Iterator[dict[str, np.ndarray]]:
         width = len(self.columns)
         got = 0
-        with io.TextIOWrapper(open_user_file(self.path, what="inputs file"), encoding="utf-8-sig", newline="") as file:
-            file.readline()
+        raw = open_user_file(self.path, what="inputs file")
+        raw.seek(self._header_bytes)
+        with io.TextIOWrapper(raw, encoding="utf-8", newline="") as file:
             block: list[list[float]] = []
-            for line, cells in enumerate(csv.reader(file), 2):
+            for line, cells in csv_rows(file, self.path, 2):
                 if not any(cell.strip() for cell in cells):
                     continue
                 if len(cells) != width:
@@ -240,6 +255,31 @@ class _CsvTable(Table):
         return {name: array[:, i].copy() for i, name in enumerate(self.columns)}
 
 
+FIELD_CHARS = HEADER_BYTES  # the longest cell read (Python's csv stops at 131,072 by default)
+
+
+def csv_rows(lines, path: str, first: int = 1) -> Iterator[tuple[int, list[str]]]:
+    """The rows of CSV text (``lines``: an open text file or any lines, with their ends) as
+    ``(line number, cells)``, ``first`` being the first line's number. Line ends may be LF,
+    CRLF or CR alone; a cell may be up to :data:`FIELD_CHARS` characters long. What the csv
+    module cannot read is a :class:`~circuitsim.CircuitError` at its line."""
+    csv.field_size_limit(FIELD_CHARS)
+    reader = csv.reader(lines)
+    start = first
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            message = str(exc)
+            if "field larger than field limit" in message:
+                message = f"a cell longer than {FIELD_CHARS:,} characters"
+            raise CircuitError(f"cannot read CSV: {message}", Position(path, first + reader.line_num - 1)) from None
+        yield start, cells
+        start = first + reader.line_num
+
+
 def _offsets(cells: list[str]) -> list[int]:
     """1-based character columns of the cells of a line without quotes (a guess with them)."""
     offsets, at = [], 1
@@ -273,8 +313,15 @@ class _ParquetTable(Table):
         return table
 
     def blocks(self, rows: int) -> Iterator[dict[str, np.ndarray]]:
+        batches = self._file.iter_batches(batch_size=max(1, rows))
         start = 0
-        for batch in self._file.iter_batches(batch_size=max(1, rows)):
+        while True:
+            try:
+                batch = next(batches, None)
+            except (OSError, pa.ArrowException) as exc:  # a broken page: this file's fault, whatever is written
+                raise CircuitError(f"cannot read Parquet file after row {start:,}: {exc}", Position(self.path)) from None
+            if batch is None:
+                break
             block = {}
             for i, name in enumerate(self.columns):
                 column = batch.column(i)
@@ -286,6 +333,8 @@ class _ParquetTable(Table):
             yield block
         if not start:
             raise CircuitError("the Parquet table has no rows", Position(self.path))
+        if start != self.rows:
+            raise CircuitError(f"the Parquet file declares {self.rows:,} rows but holds {start:,}", Position(self.path))
 
 
 # -- writing -----------------------------------------------------------------------------
