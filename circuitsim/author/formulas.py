@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import ast
 import keyword
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from circuitsim.author.builder import Builder, Ref
+from circuitsim.base.show import too_large
 from circuitsim.errors import CircuitError, CircuitErrors, Position, did_you_mean
 from circuitsim.gate.plugins import Registry, load_registry
 from circuitsim.run.circuit import Circuit
@@ -127,6 +129,11 @@ class _Compiler:
         except SyntaxError as exc:
             pos = Position(SOURCE, exc.lineno or 1, exc.offset or 1)
             raise ExpressionError(f"not a formula: {exc.msg}", pos, self.text) from None
+        except (RecursionError, MemoryError):  # Python's parser gives up on thousands of operators in a row
+            raise self.error(f"the formula is too long to read in one piece: {_SPLIT}", None) from None
+        deep = _too_deep(tree)
+        if deep is not None:
+            raise self.error(f"the formula nests more than {MAX_NESTING} levels deep here: {_SPLIT}", deep)
         statements = tree.body
         if not statements:
             raise self.error("empty expression: write NAME = FORMULA, e.g. f = x * w + b", None)
@@ -165,15 +172,14 @@ class _Compiler:
     def node(self, node: ast.expr, name: str | None = None):
         """The source ``node`` computes: a Ref or a number; ``name`` names its gate, if it makes one."""
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            if isinstance(node.value, float) and not math.isfinite(node.value):  # 1e400: Python reads it as inf
+                raise self.error(too_large(ast.get_source_segment(self.text, node) or repr(node.value), None), node)
             return node.value
         if isinstance(node, ast.Name):
             return self.name(node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+            return self.signs(node, name)
         if isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.UAdd):
-                return self.node(node.operand, name)
-            if isinstance(node.op, ast.USub):
-                inner = self.node(node.operand)
-                return -inner if not isinstance(inner, Ref) else self.gate("neg", [inner], node, name)
             if isinstance(node.op, ast.Not):
                 return self.gate("not", [self.node(node.operand)], node, name)
             raise self.error("operator ~ has no gate: write not x (1 - x)", node)
@@ -200,19 +206,40 @@ class _Compiler:
         if op in _FLAT:
             terms = [self.node(t) for t in _terms(node, op)]
             return self.gate(_FLAT[op], terms, node, name)
-        if op is ast.Sub:
-            return self.gate("sub", [self.node(node.left), self.node(node.right)], node, name)
-        if op is ast.Div:
-            left, right = self.node(node.left), self.node(node.right)
-            if not isinstance(left, Ref) and left == 1:
-                return self.gate("reciprocal", [right], node, name)
-            return self.gate("div", [left, right], node, name)
+        if op is ast.Sub or op is ast.Div:  # a - b - c is (a - b) - c: the chain is walked, not recursed
+            chain = [node]
+            while isinstance(chain[-1].left, ast.BinOp) and type(chain[-1].left.op) is op:
+                chain.append(chain[-1].left)
+            left = self.node(chain[-1].left)
+            for link in reversed(chain):
+                right, gate_name = self.node(link.right), name if link is node else None
+                if op is ast.Sub:
+                    left = self.gate("sub", [left, right], link, gate_name)
+                elif not isinstance(left, Ref) and left == 1:
+                    left = self.gate("reciprocal", [right], link, gate_name)
+                else:
+                    left = self.gate("div", [left, right], link, gate_name)
+            return left
         if op is ast.Pow:
             base, exponent = self.node(node.left), self.node(node.right)
             if isinstance(exponent, Ref):
                 raise self.error("the exponent of ** is a number (a pow gate's parameter), not a node", node.right)
             return self.gate("pow", [base], node, name, {"exponent": exponent})
         raise self.error(f"operator {_OPERATORS.get(op, op.__name__)} has no gate: use + - * / ** & | ^", node)
+
+    def signs(self, node: ast.UnaryOp, name: str | None):
+        """``-x``, ``+x``, ``--x`` ...: the signs are walked, not recursed; a number takes them
+        (``-2`` is the number), a node gets one ``neg`` gate per minus sign."""
+        chain = [node]
+        while isinstance(chain[-1].operand, ast.UnaryOp) and isinstance(chain[-1].operand.op, (ast.UAdd, ast.USub)):
+            chain.append(chain[-1].operand)
+        minus = [link for link in reversed(chain) if isinstance(link.op, ast.USub)]
+        value = self.node(chain[-1].operand, None if minus else name)
+        if not isinstance(value, Ref):
+            return -value if len(minus) % 2 else value
+        for link in minus:
+            value = self.gate("neg", [value], link, name if link is minus[-1] else None)
+        return value
 
     def call(self, node: ast.Call, name: str | None) -> Ref:
         func = node.func
@@ -237,10 +264,41 @@ class _Compiler:
 
 
 def _terms(node: ast.expr, op: type) -> list[ast.expr]:
-    """The operands of a chain of one operator, ``a + b + c`` -> ``[a, b, c]``, left to right."""
-    if isinstance(node, ast.BinOp) and type(node.op) is op:
-        return _terms(node.left, op) + _terms(node.right, op)
-    return [node]
+    """The operands of a chain of one operator, ``a + b + c`` -> ``[a, b, c]``, left to right
+    (walked with a stack: a chain may be thousands long)."""
+    terms, stack = [], [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.BinOp) and type(item.op) is op:
+            stack += [item.right, item.left]
+        else:
+            terms.append(item)
+    return terms
+
+
+MAX_NESTING = 100  # levels of formulas inside formulas; a chain of one operator is one level
+_SPLIT = "split it into named formulas, e.g. a = ...; f = a * ..."
+
+
+def _too_deep(tree: ast.AST) -> ast.AST | None:
+    """The first node nested more than :data:`MAX_NESTING` levels deep, or None. A chain
+    of one operator (``a + b + c``, ``a - b - c``, ``--x``) counts as one level, as the
+    compiler walks it without recursing."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return node
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, depth if _continues(node, child) else depth + 1))
+    return None
+
+
+def _continues(parent: ast.AST, child: ast.AST) -> bool:
+    if isinstance(parent, ast.BinOp) and isinstance(child, ast.BinOp) and type(parent.op) is type(child.op):
+        return type(parent.op) in _FLAT or child is parent.left
+    signs = (ast.UAdd, ast.USub)
+    return isinstance(parent, ast.UnaryOp) and isinstance(child, ast.UnaryOp) and isinstance(parent.op, signs) and isinstance(child.op, signs)
 
 
 _OPERATORS = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>"}
