@@ -38,7 +38,7 @@ def test_train_numbers_must_be_finite(cli, tmp_path, option, value):
 
 def test_gradcheck_api_refuses_a_step_that_is_not_a_number():
     import circuitsim
-    from circuitsim.gradcheck import gradcheck
+    from circuitsim.check.gradcheck import gradcheck
 
     with pytest.raises(ValueError, match="eps"):
         gradcheck(circuitsim.load("circuits/neuron.yaml"), eps=float("nan"))

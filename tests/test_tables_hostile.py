@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from circuitsim import tables
+from circuitsim.io import tables
 
 
 @pytest.fixture(params=["arrow", "python"])

@@ -44,20 +44,23 @@ _KINDS = (
 
 
 def open_user_file(
-    path: str | os.PathLike, *, what: str, max_bytes: int | None = None, pos: Position | None = None
+    path: str | os.PathLike, *, what: str, max_bytes: int | None = None, pos: Position | None = None, follow: bool = True
 ) -> BinaryIO:
     """Open the regular file at ``path`` for reading in binary mode.
 
     ``what`` names the file in messages ("circuit file", "inputs file"); an error is reported
     at ``pos`` (default: the file itself). Raises :class:`CircuitError` when the path holds a
     NUL, the file cannot be opened, is not a regular file, or is larger than ``max_bytes``
-    (None: no cap). The file is never read for these checks, so none of them can block.
+    (None: no cap), and, with ``follow=False``, when the path's last part is a symbolic link.
+    The file is never read for these checks, so none of them can block.
     """
     name = os.fspath(path)
     where = pos or Position(name)
     if "\0" in name:
         raise CircuitError(f"cannot read {what}: its path holds a NUL character; remove it", where)
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(name, flags)
     except OSError as exc:

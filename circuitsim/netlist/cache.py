@@ -16,6 +16,12 @@ By default, files of :data:`MIN_BYTES` or more are cached in ``$CIRCUITSIM_CACHE
 ``$XDG_CACHE_HOME/circuitsim``, else ``~/.cache/circuitsim``; ``CIRCUITSIM_CACHE=0`` turns the
 cache off and ``load(..., cache=True|False)`` decides for one load. Delete the folder at any
 time to empty it.
+
+The checksum finds damage, not forgery: whoever can write in the folder decides what a load
+returns. So the folder must be the user's own and writable by no one else (it is made so,
+mode 0700); a folder that is not is neither read nor written, with a warning. An entry is read
+only as a regular file (not through a link, not a FIFO or a device) of at most
+:func:`max_entry_bytes` for its circuit's text.
 """
 
 from __future__ import annotations
@@ -23,18 +29,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
+import warnings
 
 import numpy as np
 
 from circuitsim._version import __version__
-from circuitsim.errors import Position
+from circuitsim.base.fileio import open_user_file
+from circuitsim.errors import CircuitError, Position
 from circuitsim.netlist.fastload import canonical_spec
 from circuitsim.netlist.nodes import CONST, GATE, INPUT, Columns, Netlist
 from circuitsim.netlist.order import Order
 from circuitsim.read.spec import TestSpec
 
-__all__ = ["MIN_BYTES", "cache_dir", "enabled", "load_entry", "save_entry"]
+__all__ = ["MIN_BYTES", "cache_dir", "enabled", "load_entry", "max_entry_bytes", "save_entry", "trusted_dir"]
 
 FORMAT = 2
 MIN_BYTES = 1 << 20  # smaller files load about as fast from their text
@@ -72,8 +81,37 @@ def _gate_types(registry) -> list[str]:
     return types
 
 
-def _entry_path(key: str) -> str:
-    return os.path.join(cache_dir(), f"{key}.circuit")
+def _entry_path(folder: str, key: str) -> str:
+    return os.path.join(folder, f"{key}.circuit")
+
+
+def max_entry_bytes(text_bytes: int) -> int:
+    """The largest entry read for a circuit text of ``text_bytes`` (entries are smaller than
+    their text; a bigger file at an entry's place is not one)."""
+    return 16 * text_bytes + (1 << 20)
+
+
+def trusted_dir(folder: str) -> bool:
+    """Whether ``folder`` is a directory (not a link) of this user's that no one else can write;
+    a warning says why not."""
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    why = None
+    if not stat.S_ISDIR(info.st_mode):
+        why = "is not a directory"
+    elif hasattr(os, "getuid") and info.st_uid != os.getuid():
+        why = "belongs to another user"
+    elif info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        why = f"can be written by other users (mode {stat.S_IMODE(info.st_mode):o}; chmod go-w makes it yours alone)"
+    if why is not None and folder not in _WARNED:
+        _WARNED.add(folder)
+        warnings.warn(f"the cache folder {folder} {why}: the cache is not used", stacklevel=4)
+    return why is None
+
+
+_WARNED: set[str] = set()  # folders already warned about, once a process
 
 
 def save_entry(key: str, spec, netlist: Netlist, order: Order, slots) -> None:
@@ -107,23 +145,30 @@ def save_entry(key: str, spec, netlist: Netlist, order: Order, slots) -> None:
         **{f"slots.{name}": array for name, array in slots.arrays().items()},
     }
     payload = _pack(meta, arrays)
+    folder = cache_dir()
     try:
-        os.makedirs(cache_dir(), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir(), suffix=".tmp")
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if not trusted_dir(folder):
+            return
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "wb") as out:
             out.write(hashlib.sha256(payload).digest())
             out.write(payload)
-        os.replace(tmp, _entry_path(key))
+        os.replace(tmp, _entry_path(folder, key))
     except OSError:
         pass
 
 
-def load_entry(key: str, path: str | None, lookup):
-    """``(spec, netlist, order)`` from the entry for ``key``, or None (no entry, or a bad one)."""
+def load_entry(key: str, path: str | None, lookup, text_bytes: int):
+    """``(spec, netlist, order)`` from the entry for ``key`` of a text of ``text_bytes``, or
+    None (no entry, a bad one, or a folder that is not trusted)."""
+    folder = cache_dir()
+    if not os.path.lexists(_entry_path(folder, key)) or not trusted_dir(folder):
+        return None
     try:
-        with open(_entry_path(key), "rb") as file:
+        with open_user_file(_entry_path(folder, key), what="cache entry", max_bytes=max_entry_bytes(text_bytes), follow=False) as file:
             blob = file.read()
-    except OSError:
+    except (CircuitError, OSError):
         return None
     try:
         payload = memoryview(blob)[32:]

@@ -147,8 +147,9 @@ def _loads(text, path, plugins, registry, limits: _Limits, cache: bool | None) -
     registry = registry or load_registry(plugins)
     key = None
     if not isinstance(text, Map) and cache_enabled(cache, len(text)) and len(text) <= limits.max_bytes:
-        key = key_of(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text), path, registry)
-        entry = load_entry(key, path, _lookup(registry))
+        data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
+        key = key_of(data, path, registry)
+        entry = load_entry(key, path, _lookup(registry), len(data))
         if entry is not None and len(entry[0].gates) <= limits.max_gates:
             return Circuit(*entry, registry)
     spec, netlist, order, errors = _Reader(registry, limits).circuit(text, path)
