@@ -34,7 +34,10 @@ def describe(plan, step, values: list, origin: bool = False, sample: int | None 
 def gate_fault(plan, step, method: str, problem: BaseException | str, values: list) -> CircuitError:
     """A CircuitError naming the gate, its type and plugin, its inputs and its place."""
     if isinstance(problem, BaseException):
+        written = isinstance(problem, ValueError) and "read-only" in str(problem)
         problem = problem.message if isinstance(problem, CircuitError) else f"raised {type(problem).__name__}: {problem}"
+        if written:
+            problem += " (a gate's inputs are read-only: compute a new array instead of changing one in place)"
     return CircuitError(f"{describe(plan, step, values, origin=True)}: {method} {problem}", step.pos)
 
 

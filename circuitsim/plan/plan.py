@@ -11,7 +11,7 @@ from typing import Any
 from circuitsim.tiers.chunks import Buffers
 from circuitsim.plan.engine import execute
 from circuitsim.plan.faults import gate_fault
-from circuitsim.tiers.kernels import ZERO, add_into, batch_size, value_problem
+from circuitsim.tiers.kernels import ZERO, add_into, batch_size, read_only, value_problem
 from circuitsim.netlist.nodes import Netlist
 from circuitsim.plan.numbering import Step, number
 
@@ -75,7 +75,7 @@ class Plan:
         ``observer.forward_step(step, values)``.
         """
         for step in self.steps:
-            inputs = [values[i] for i in step.ins]
+            inputs = [read_only(values[i]) for i in step.ins]
             try:
                 out = step.gate.forward(*inputs)
             except KeyboardInterrupt:
@@ -115,9 +115,9 @@ class Plan:
     def local_grads(self, step: Step, values: list) -> Sequence:
         """The step's local gradients, checked: one number (or array) per input."""
         ins = step.ins
-        inputs = [values[i] for i in ins]
+        inputs = [read_only(values[i]) for i in ins]
         try:
-            local = step.gate.local_grads(inputs, values[step.out])
+            local = step.gate.local_grads(inputs, read_only(values[step.out]))
             n = len(local)
         except KeyboardInterrupt:
             raise

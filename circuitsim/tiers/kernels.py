@@ -178,13 +178,22 @@ def method_kernels(gate: Any, n_inputs: int, batch: bool) -> Kernels:
     return Kernels(forward, backward)
 
 
+def read_only(value: Any) -> Any:
+    """``value`` as a gate's method receives it: an array as a read-only view (no copy), so that
+    a gate that writes into its inputs raises instead of changing what other gates read."""
+    if isinstance(value, np.ndarray) and value.flags.writeable:
+        value = value.view()
+        value.flags.writeable = False
+    return value
+
+
 def checked_forward(gate: Any, batch: bool) -> Callable:
     """``gate.forward``, raising ``TypeError`` if it returns anything but a number (in a batch
     also an array of the batch's length); the method path then names the gate."""
     fwd = gate.forward
 
     def forward(*inputs):
-        out = fwd(*inputs)
+        out = fwd(*map(read_only, inputs))
         if value_problem(out, batch_size(inputs) if batch else None) is not None:
             raise TypeError("not a number")
         return out
@@ -197,7 +206,7 @@ def checked_local_grads(gate: Any, n_inputs: int, batch: bool) -> Callable:
     local_grads = gate.local_grads
 
     def checked(inputs: list, output) -> tuple:
-        local = tuple(local_grads(inputs, output))
+        local = tuple(local_grads([read_only(x) for x in inputs], read_only(output)))
         if len(local) != n_inputs:
             raise ValueError("wrong number of local gradients")
         size = batch_size((*inputs, output)) if batch else None
