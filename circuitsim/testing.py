@@ -455,7 +455,9 @@ def _call(who: str, what: str, fn, *args):
 
 
 def _same(a, b) -> bool:
-    """Equal numbers or arrays, NaN equal to NaN."""
+    """Equal numbers or arrays (or lists of them, an array beside a number), NaN equal to NaN."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     try:
         return bool(np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float), equal_nan=True))
     except (TypeError, ValueError):

@@ -2,22 +2,30 @@
 
 A variadic rule of a few inputs is written out inline (``{0} * {1}``), which the kernels run
 fastest; beyond :data:`INLINE_INPUTS` inputs it calls a function on the tuple of inputs, so
-that its text (and the time to compile it) grows linearly with the number of inputs, not
-quadratically, and no expression nests deeper than the compiler allows. Both forms do the same
+that its text grows linearly with the number of inputs and no expression nests deeper than the
+compiler allows. Beyond :data:`WIDE_INPUTS` inputs a :class:`Variadic` gate gives no
+expressions at all: Python's compiler takes more than linear time and memory in the number of
+names a function uses (a 160,000-input sum took minutes), so its methods apply the same
+functions to the tuple of inputs, compiled once whatever the width. All forms do the same
 operations in the same order, so they give the same bits.
 """
 
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable, Sequence
 from functools import reduce
 
-from circuitsim.gate import rule as trees
-from circuitsim.gate import Expressions
+import numpy as np
 
-__all__ = ["INLINE_INPUTS", "placeholders", "product_rule", "sum_rule"]
+from circuitsim.gate import rule as trees
+
+from circuitsim.gate import Expressions, Gate
+
+__all__ = ["INLINE_INPUTS", "WIDE_INPUTS", "Variadic", "placeholders", "product_rule", "sum_rule"]
 
 INLINE_INPUTS = 4
+WIDE_INPUTS = 256  # more inputs: the methods compute the rule, no expressions are compiled
 
 
 def placeholders(n: int) -> list[str]:
@@ -120,3 +128,78 @@ def product_rule(factors: list[str], outer: str = "{}", negate: bool = False) ->
         grad = " * ".join(parts) or "1.0"
         grads.append(f"-({grad})" if negate else grad)
     return Expressions(outer.format(f"({' * '.join(factors)})"), tuple(grads), _NAMES)
+
+
+class Variadic(Gate):
+    """A gate of one or more inputs whose rule, beyond :data:`WIDE_INPUTS` inputs, is computed
+    by :meth:`wide`'s functions of the tuple of inputs instead of compiled expressions."""
+
+    arity = None
+
+    def rule(self, n_inputs: int, batch: bool) -> Expressions:
+        """The expressions for ``n_inputs`` inputs (at most :data:`WIDE_INPUTS`)."""
+        raise NotImplementedError
+
+    def wide(self, batch: bool) -> tuple[Callable, Callable]:
+        """``(output(xs), grads(xs, out))``: the rule as functions of the tuple of inputs."""
+        raise NotImplementedError
+
+    def expressions(self, n_inputs, batch):
+        return self.rule(n_inputs, batch) if n_inputs <= WIDE_INPUTS else None
+
+    def forward(self, *inputs):
+        if len(inputs) <= WIDE_INPUTS:
+            return super().forward(*inputs)
+        return self._wide(inputs, 0)(inputs)
+
+    def local_grads(self, inputs: Sequence, output) -> Sequence:
+        inputs = tuple(inputs)
+        if len(inputs) <= WIDE_INPUTS:
+            return super().local_grads(inputs, output)
+        return self._wide((*inputs, output), 1)(inputs, output)
+
+    def _wide(self, values: Sequence, which: int) -> Callable:
+        batch = any(isinstance(v, np.ndarray) for v in values)
+        function = self.wide(batch)[which]
+
+        def ieee(*args):
+            with np.errstate(all="ignore"):
+                if batch:
+                    return function(*args)
+                try:
+                    return function(*args)
+                except (ArithmeticError, ValueError):  # a domain edge: let IEEE 754 answer
+                    as_numpy = [tuple(map(np.float64, a)) if isinstance(a, tuple) else np.float64(a) for a in args]
+                    result = function(*as_numpy)
+                    return tuple(map(float, result)) if isinstance(result, tuple) else float(result)
+
+        return ieee
+
+
+def template_function(template: str) -> Callable:
+    """``"(1.0 - {})"`` -> the function ``lambda x: (1.0 - x)`` (compiled once)."""
+    return eval(compile(f"lambda x: {template.format('x')}", f"<factor {template!r}>", "eval"), {})
+
+
+def sum_functions() -> tuple[Callable, Callable]:
+    """The wide form of :func:`sum_rule`."""
+    return total, lambda xs, out: (1.0,) * len(xs)
+
+
+def product_functions(factor: str = "{}", outer: str = "{}", negate: bool = False) -> tuple[Callable, Callable]:
+    """The wide form of :func:`product_rule` for ``factor`` (one template for every input)."""
+    f, g = template_function(factor), template_function(outer)
+    if factor == "{}":
+        factors = tuple
+    else:
+        def factors(xs):
+            return tuple(map(f, xs))
+
+    def output(xs):
+        return g(product(factors(xs)))
+
+    def grads(xs, out):
+        local = others(factors(xs))
+        return negated(local) if negate else local
+
+    return output, grads

@@ -14,31 +14,35 @@ import numpy as np
 from circuitsim.errors import CircuitError
 from circuitsim.gate import Expressions, Gate
 
-from ._rules import placeholders, product_rule, sum_rule
+from ._rules import Variadic, placeholders, product_functions, product_rule, sum_functions, sum_rule
 
 __all__ = ["Add", "Mul", "Sub", "Div", "Neg", "Reciprocal", "Pow"]
 
 
-class Add(Gate):
+class Add(Variadic):
     """The sum of its inputs."""
 
     name = "add"
-    arity = None
     symbol = "+"
 
-    def expressions(self, n_inputs, batch):
+    def rule(self, n_inputs, batch):
         return sum_rule(n_inputs)
 
+    def wide(self, batch):
+        return sum_functions()
 
-class Mul(Gate):
+
+class Mul(Variadic):
     """The product of its inputs."""
 
     name = "mul"
-    arity = None
     symbol = "*"
 
-    def expressions(self, n_inputs, batch):
+    def rule(self, n_inputs, batch):
         return product_rule(placeholders(n_inputs))
+
+    def wide(self, batch):
+        return product_functions()
 
 
 class Sub(Gate):
