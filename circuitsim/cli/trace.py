@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import click
 
-from circuitsim.base.show import short
+from circuitsim.base.show import short, terminal
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.cli.options import LazyProgress, assignments_option, echo, set_option
 from circuitsim.derive.forward import TangentMessage, jvp, tangent_amount, tangent_ends
@@ -68,7 +68,7 @@ def _print(lines: Iterator[str], count: int) -> None:
     progress bar on stderr once writing them takes a while (a terminal only)."""
     out = sys.stdout
     if out.isatty() and count > shutil.get_terminal_size().lines:
-        click.echo_via_pager(line + "\n" for line in lines)
+        click.echo_via_pager(terminal(line) + "\n" for line in lines)
         return
     with LazyProgress(count, "writing the trace") as progress:
         for line in lines:
