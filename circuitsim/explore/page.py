@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from circuitsim.base.show import json_number
 from circuitsim.draw import LIMIT, render_items
+from circuitsim.draw.window import around as window_around
 from circuitsim.draw.model import number as draw_number
 from circuitsim.draw.style import ASCENT, BRANCH_PLACES, CLEAR, EDGE, FAINT, FONT, GAP, HIGHLIGHT, HIGHLIGHT_EDGE, INK, NAME_FONT, PLACES, SHADE, palette_named
 from circuitsim.draw.svg import page_style
@@ -86,19 +87,46 @@ def payload(
     views = [_view("folded", render_items(circuit, result, **window))]
     if nodes.instances:
         views.append(_view("unfolded", render_items(circuit, result, expand=True, **window)))
+    messages, left_out = _played(result.trace, nodes, around, depth, limit)
+    trace = _columns(messages, nodes, precision)
+    shown = [n for n in trace["names"] if n in nodes] if left_out else list(nodes)  # a bounded page names what it plays
     return {
         "circuit": circuit.name,
-        "trace": _columns(result.trace, nodes, precision),
+        "trace": trace,
         "views": views,
-        "constants": {n: f"{nodes[n].value:g}" for n in nodes if nodes[n].kind == "const"},
-        "names": [n for n in nodes if nodes[n].kind != "const"],
+        "constants": {n: f"{nodes[n].value:g}" for n in shown if nodes[n].kind == "const"},
+        "names": [n for n in shown if nodes[n].kind != "const"],
         "inputs": {name: json_number(result.values[name]) for name in circuit.inputs},
         "precision": precision,
         "palette": palette,
-        "quiz": questions(result.trace, nodes, quiz, precision) if quiz else None,
+        "quiz": questions(messages, nodes, quiz, precision) if quiz else None,
         "errors": [],
-        "warnings": [str(w.message) for w in caught],
+        "warnings": [str(w.message) for w in caught] + left_out,
     }
+
+
+MAX_MESSAGES = 10_000  # messages a page plays unless it draws the whole circuit (limit=None)
+
+
+def _played(trace: list, nodes, around: str | None, depth: int, limit: int | None) -> tuple[list, list[str]]:
+    """The messages the page plays, and a note of those left out: as the drawing is bounded,
+    so are they, to :data:`MAX_MESSAGES`: those of the nodes drawn ``around`` a node, else
+    those nearest the outputs (the last of the forward pass, the first of the backward one)."""
+    if limit is None or len(trace) <= MAX_MESSAGES:
+        return trace, []
+    if around is not None:
+        near = window_around(nodes, [around], depth)
+        kept = [m for m in trace if m.source in near or m.target in near][:MAX_MESSAGES]
+        where = f"those of the nodes within {depth} wires of {around}"
+    else:
+        forward = [m for m in trace if m.phase == "forward"]
+        backward = [m for m in trace if m.phase != "forward"]
+        half = MAX_MESSAGES // 2
+        kept = forward[-half:] + backward[:half]
+        where = "those nearest the outputs"
+    note = (f"the page plays {len(kept):,} of the {len(trace):,} messages ({where}); "
+            "--around NODE plays those around another node, --all every one")
+    return kept, [note]
 
 
 def steps(data: dict) -> list[dict]:
