@@ -89,3 +89,14 @@ def test_the_cache_folder_is_made_private(tmp_path, monkeypatch):
     path.write_text(TEXT)
     circuitsim.load(path, cache=True)
     assert folder.stat().st_mode & 0o777 == 0o700 and len(list(folder.iterdir())) == 1
+
+
+def test_a_cache_folder_reached_through_a_link_is_used(tmp_path, monkeypatch):
+    real = tmp_path / "disk" / "cache"
+    real.mkdir(parents=True, mode=0o700)
+    (tmp_path / "link").symlink_to(real)
+    monkeypatch.setenv("CIRCUITSIM_CACHE_DIR", str(tmp_path / "link"))
+    path = tmp_path / "c.yaml"
+    path.write_text(TEXT)
+    circuitsim.load(path, cache=True)
+    assert len(list(real.iterdir())) == 1

@@ -79,3 +79,15 @@ def test_page_placeholders_are_not_filled_inside_the_data(cli, write, tmp_path):
     cli("explore", path, "-o", str(page))
     title = re.search("<title>(.*)</title>", page.read_text()).group(1)
     assert title == "__DATA__ __TITLE__ /*__SCRIPT__*/ __LIVE__ · circuitsim explorer"
+
+
+def test_a_progress_bar_shows_a_name_as_text():
+    import io
+
+    from circuitsim.cli.options import Console, LazyProgress
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=100)
+    with LazyProgress(2, "[/] \x1b]0;T\x07: gradcheck", delay=0.0, console=console) as progress:
+        progress.advance()
+    assert "[/] \\x1b]0;T\\x07" in out.getvalue() and "\x07" not in out.getvalue()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 import rich.console
+import rich.markup
 import rich.progress
 
 from circuitsim.base.show import overflowed, plural, terminal, too_large
@@ -173,7 +174,8 @@ class LazyProgress:
             self._bar = rich.progress.Progress(
                 *rich.progress.Progress.get_default_columns(), console=self.console, transient=True
             )
-            self._task = self._bar.add_task(self.description, total=self.total, completed=self.done)
+            description = rich.markup.escape(terminal(self.description))  # the default columns read markup
+            self._task = self._bar.add_task(description, total=self.total, completed=self.done)
             self._bar.start()
 
     def _due(self) -> bool:

@@ -92,10 +92,10 @@ def max_entry_bytes(text_bytes: int) -> int:
 
 
 def trusted_dir(folder: str) -> bool:
-    """Whether ``folder`` is a directory (not a link) of this user's that no one else can write;
-    a warning says why not."""
+    """Whether ``folder`` is a directory of this user's that no one else can write (a link to
+    one counts as it); a warning says why not."""
     try:
-        info = os.lstat(folder)
+        info = os.stat(folder)
     except OSError:
         return False
     why = None
