@@ -10,7 +10,7 @@ import click
 
 from circuitsim.base.fileio import atomic_write
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import LazyProgress, plural
+from circuitsim.cli.options import LazyProgress, echo, plural
 from circuitsim.errors import CircuitError, Position
 from circuitsim.run.load import load
 
@@ -67,4 +67,4 @@ def assign_cmd(template, roster, output, hide, salt, no_worksheets, plugins):
     with atomic_write(os.path.join(output, "assignments.csv"), encoding="utf-8", newline="") as handle:
         handle.write(table.getvalue())
     extra = "" if no_worksheets else ", each with its worksheet and key"
-    click.echo(f"wrote {plural(len(students), 'variant')} of {template} to {output}{extra}; who got what: {os.path.join(output, 'assignments.csv')}")
+    echo(f"wrote {plural(len(students), 'variant')} of {template} to {output}{extra}; who got what: {os.path.join(output, 'assignments.csv')}")

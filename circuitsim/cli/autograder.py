@@ -6,6 +6,7 @@ import click
 
 from circuitsim.check.vectors import grade, read_vectors
 from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.cli.options import echo
 from circuitsim.errors import CircuitError
 from circuitsim.gate.plugins import load_registry
 from circuitsim.run import load as loader
@@ -41,4 +42,4 @@ def autograder_cmd(vectors, output, reference, expected, install, plugins):
             first = report.failures[0]
             raise CircuitError(f"the reference fails vector {first.name!r}: {first.feedback()}; fix the vectors or the reference", first.pos)
     names = build(vectors, output, reference=reference, expected=expected, install=install)
-    click.echo(f"wrote {output} ({', '.join(names)}): upload it as the autograder of a Gradescope programming assignment")
+    echo(f"wrote {output} ({', '.join(names)}): upload it as the autograder of a Gradescope programming assignment")

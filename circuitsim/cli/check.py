@@ -51,7 +51,7 @@ def check_vectors(path: str, registry) -> bool:
         exc.show()
         return False
     constraints = f", {plural(len(vectors.constraint_pos), 'constraint')}" if vectors.constraint_pos else ""
-    click.echo(f"{path}: OK (a vectors file: {plural(len(vectors.heads), 'vector')}{constraints})")
+    echo(f"{path}: OK (a vectors file: {plural(len(vectors.heads), 'vector')}{constraints})")
     return True
 
 

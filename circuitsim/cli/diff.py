@@ -9,7 +9,7 @@ import click
 
 from circuitsim.base.show import plural
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import set_option
+from circuitsim.cli.options import echo, set_option
 from circuitsim.errors import missing_input
 from circuitsim.run.load import load
 
@@ -51,16 +51,16 @@ def diff_cmd(a, b, sets, tol, output, plugins):
     found = compare(ca, cb, sets, tol=tol, trace=output is not None)
     difference = found.difference
     if difference is None:
-        click.echo(f"{a} and {b} agree: {plural(len(found.shared), 'shared node')}, values and gradients within {tol:g}")
+        echo(f"{a} and {b} agree: {plural(len(found.shared), 'shared node')}, values and gradients within {tol:g}")
     else:
         where = f"{difference.pos_a}: " if difference.pos_a is not None and difference.pos_a.line else ""
-        click.echo(f"{where}first difference at {difference.node!r}: {difference.describe(a, b)}")
+        echo(f"{where}first difference at {difference.node!r}: {difference.describe(a, b)}")
         if difference.pos_b is not None and difference.pos_b.line:
-            click.echo(f"{difference.pos_b}: note: {difference.node!r} of {b} is here")
+            echo(f"{difference.pos_b}: note: {difference.node!r} of {b} is here")
     for names, path in ((found.only_a, a), (found.only_b, b)):
         if names:
             shown = ", ".join(names[:8]) + (f", ... ({len(names)} in all)" if len(names) > 8 else "")
-            click.echo(f"note: only {path} has {shown}")
+            echo(f"note: only {path} has {shown}")
     if output:
         from circuitsim.draw import LIMIT, render, save
 

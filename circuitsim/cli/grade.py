@@ -11,7 +11,7 @@ import click
 from circuitsim.base.fileio import atomic_write
 from circuitsim.check.vectors import read_vectors
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import LazyProgress, circuit_files, sort_out
+from circuitsim.cli.options import LazyProgress, circuit_files, echo, sort_out
 from circuitsim.gate.plugins import load_registry
 from circuitsim.run import load as loader
 
@@ -45,7 +45,7 @@ def grade_cmd(files, vectors, reference, output, fmt, plugins):
     ref = loader.load(reference, registry=registry) if reference else None
     paths, skipped = sort_out(circuit_files(files, exclude=[vectors]))
     for path in skipped:
-        click.echo(clean(f"note: {path} is a vectors file, not a student's circuit: not graded"), err=True)
+        echo(clean(f"note: {path} is a vectors file, not a student's circuit: not graded"), err=True)
     students = []
     with LazyProgress(len(paths), "grading") as progress:
         for path in paths:
@@ -53,14 +53,14 @@ def grade_cmd(files, vectors, reference, output, fmt, plugins):
             progress.advance()
     text = json.dumps(to_json(students), indent=2, allow_nan=False) + "\n" if fmt == "json" else csv_text(students)
     if output is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     else:
         with atomic_write(output, encoding="utf-8", newline="") as handle:
             handle.write(text)
     broken = sum(s.error is not None for s in students)
     perfect = sum(s.failed == 0 and s.results != [] for s in students)
     note = f", {broken} of them could not be loaded (score 0)" if broken else ""
-    click.echo(f"graded {len(students)} file{'s' if len(students) != 1 else ''}: {perfect} with full marks{note}", err=True)
+    echo(f"graded {len(students)} file{'s' if len(students) != 1 else ''}: {perfect} with full marks{note}", err=True)
     sys.exit(0)
 
 

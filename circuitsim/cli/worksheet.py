@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import set_option
+from circuitsim.cli.options import echo, set_option
 from circuitsim.run.load import load
 
 __all__ = ["worksheet_cmd", "write_pages"]
@@ -38,7 +38,7 @@ def worksheet_cmd(file, hide, output, key, sets, precision, plugins):
 
     sheet = worksheet(load(file, plugins=plugins), sets, hide=hide, precision=precision)
     write_pages(sheet, output, key)
-    click.echo(f"wrote {output}" + (f" and {key}" if key else "") + f": {len(sheet.blanks)} blanks")
+    echo(f"wrote {output}" + (f" and {key}" if key else "") + f": {len(sheet.blanks)} blanks")
 
 
 def write_pages(sheet, output: str, key: str | None) -> None:
