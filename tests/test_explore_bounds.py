@@ -39,3 +39,12 @@ def test_around_a_node_plays_its_messages(cli, bomb, tmp_path):
     data = page_data(page)
     assert "warning: the page plays" in result.stderr and 0 < len(data["trace"]["pass"]) <= 10_000
     assert "u0/u0/u0/u0/a" in data["trace"]["names"]
+
+
+def test_the_bounded_page_plays_in_a_browser(cli, bomb, tmp_path, tab):
+    page = tmp_path / "bomb.html"
+    cli("explore", str(bomb), "-o", str(page))
+    tab.goto(page.as_uri())
+    tab.wait_for_function("window.circuitsim && window.circuitsim.steps.length === 10000", timeout=30_000)
+    tab.evaluate("window.circuitsim.goto(9999)")
+    assert tab.text_content("#message")
