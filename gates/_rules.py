@@ -25,7 +25,7 @@ from circuitsim.gate import Expressions, Gate
 __all__ = ["INLINE_INPUTS", "WIDE_INPUTS", "Variadic", "placeholders", "product_rule", "sum_rule"]
 
 INLINE_INPUTS = 4
-WIDE_INPUTS = 256  # more inputs: the methods compute the rule, no expressions are compiled
+WIDE_INPUTS = 2048  # more inputs: the methods compute the rule, no expressions are compiled (nor tiers that need them)
 
 
 def placeholders(n: int) -> list[str]:
