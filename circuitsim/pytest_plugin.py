@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from circuitsim.base.show import terminal
 from circuitsim.check.vectors import run_vector
 from circuitsim.errors import CircuitError
 from circuitsim.read.spec import TestSpec
@@ -92,6 +93,7 @@ class CircuitFile(pytest.File):
         for vector in circuit.spec.tests:
             seen[vector.name] = seen.get(vector.name, 0) + 1
             name = vector.name if seen[vector.name] == 1 else f"{vector.name} #{seen[vector.name]}"
+            name = terminal(name, lines=False)  # a test id on pytest's terminal and in its reports
             yield VectorItem.from_parent(self, name=name, circuit=circuit, vector=vector)
 
 
@@ -119,7 +121,7 @@ class VectorItem(pytest.Item):
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, VectorFailed):
-            return str(excinfo.value)
+            return terminal(str(excinfo.value))
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
@@ -138,7 +140,7 @@ class LoadItem(pytest.Item):
         raise self.error
 
     def repr_failure(self, excinfo, style=None):
-        return str(self.error)
+        return terminal(str(self.error))
 
     def reportinfo(self):
         return self.path, None, "load"

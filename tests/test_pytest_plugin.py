@@ -177,3 +177,10 @@ def test_the_readme_fixture_example_runs_as_a_test(root, pytester, run):
     fixture_test = next(b for b in python_blocks if "def test_square(check_gate)" in b)
     pytester.makepyfile(test_readme_square=square + "\n\n" + fixture_test)
     run("-v").stdout.fnmatch_lines(["test_readme_square.py::test_square PASSED*"])
+
+
+def test_a_vector_name_with_control_characters_reaches_the_terminal_as_text(pytester, run):
+    pytester.makefile(".yaml", evil=ADDER.replace("name: a wrong sum", 'name: "sum\\e]0;owned\\a\\e[2J"'))
+    result = run("-v", "evil.yaml")
+    text = result.stdout.str()
+    assert "sum\\x1b]0;owned\\x07\\x1b[2J" in text and "\x1b]0;" not in text and "\x07" not in text
