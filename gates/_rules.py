@@ -18,9 +18,8 @@ from functools import reduce
 
 import numpy as np
 
-from circuitsim.gate import rule as trees
-
 from circuitsim.gate import Expressions, Gate
+from circuitsim.gate import rule as trees
 
 __all__ = ["INLINE_INPUTS", "WIDE_INPUTS", "Variadic", "placeholders", "product_rule", "sum_rule"]
 
