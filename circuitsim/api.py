@@ -59,7 +59,8 @@ def explore(self: Circuit, inputs: Mapping[str, Any] | None = None, **options):
     """The player over every message of a run on ``inputs``, shown inline in a notebook.
 
     ``options``: ``precision`` (decimals shown), ``height`` (pixels), ``palette``
-    (``default`` or ``colorblind``), ``quiz`` (``values``, ``grads`` or ``both``). See
+    (``default`` or ``colorblind``), ``quiz`` (``values``, ``grads`` or ``both``), ``tangents``
+    (input names to numbers: play forward mode instead, as ``explore --tangent``). See
     :class:`circuitsim.explore.Explorer`; ``circuitsim explore`` writes the same page.
     """
     from circuitsim.explore import Explorer

@@ -10,7 +10,7 @@ import click
 from circuitsim.base.fileio import atomic_write
 from circuitsim.cli.draw import limit_note, palette_option, window_options
 from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import echo, set_option
+from circuitsim.cli.options import assignments_option, echo, set_option
 from circuitsim.run.load import load
 
 __all__ = ["explore", "serve"]
@@ -27,9 +27,14 @@ precision_option = click.option("--precision", type=click.IntRange(0, 12), defau
 @palette_option
 @click.option("--quiz", is_flag=True, help="An exercise: the page asks for the hidden numbers as their messages arrive, checks them and gives hints.")
 @click.option("--hide", type=click.Choice(["values", "grads", "both"]), help="What a --quiz asks for (default: both).")
+@assignments_option(
+    "--tangent",
+    "tangents",
+    help="Play forward mode instead: the tangent at an input, NAME=VALUE (others 0); repeatable.",
+)
 @plugin_option
 @handle_errors
-def explore(file, output, sets, precision, around, depth, whole, palette, quiz, hide, plugins):
+def explore(file, output, sets, precision, around, depth, whole, palette, quiz, hide, tangents, plugins):
     """Write one self-contained HTML page (no network) that draws FILE and plays both passes
     message by message: play, step, a slider, speed; click a wire for its value, gradient and
     the contributions that made it. A circuit of more than 2,000 gates is drawn as the gates
@@ -42,6 +47,7 @@ def explore(file, output, sets, precision, around, depth, whole, palette, quiz, 
       circuitsim explore circuits/mlp_relu.yaml --around h1_0 --depth 1
       circuitsim explore circuits/neuron.yaml --palette colorblind
       circuitsim explore circuits/neuron.yaml --quiz --hide grads -o quiz.html
+      circuitsim explore circuits/neuron.yaml --tangent x0=1 -o forward.html
     """
     if hide is not None and not quiz:
         raise click.UsageError("--hide says what a quiz asks for: give --quiz too")
@@ -49,7 +55,7 @@ def explore(file, output, sets, precision, around, depth, whole, palette, quiz, 
     from circuitsim.explore import html, payload
 
     circuit = load(file, plugins=plugins)
-    data = payload(circuit, sets, precision=precision, around=around, depth=depth, limit=None if whole else LIMIT, palette=palette, quiz=(hide or "both") if quiz else None)
+    data = payload(circuit, sets, precision=precision, around=around, depth=depth, limit=None if whole else LIMIT, palette=palette, quiz=(hide or "both") if quiz else None, tangents=tangents)
     limit_note(file, circuit, around, whole)
     for warning in data["warnings"]:
         echo(f"warning: {warning}", err=True)

@@ -27,14 +27,16 @@ class Explorer:
     ``html`` is the self-contained page, :meth:`save` writes it to a file, and a notebook shows
     it inline, ``height`` pixels high and as wide as the cell; ``palette``: ``default`` or
     ``colorblind``; ``quiz``: ``values``, ``grads`` or ``both`` makes it an exercise (as
-    ``circuitsim explore --quiz --hide``).
+    ``circuitsim explore --quiz --hide``); ``tangents`` (input names to numbers) plays a
+    forward-mode run instead (as ``circuitsim explore --tangent``).
     """
 
     def __init__(
-        self, circuit: Circuit, inputs: Mapping[str, Any] | None = None, *, precision: int = 2, height: int = 560, palette: str = "default", quiz: str | None = None
+        self, circuit: Circuit, inputs: Mapping[str, Any] | None = None, *, precision: int = 2, height: int = 560, palette: str = "default", quiz: str | None = None,
+        tangents: Mapping[str, Any] | None = None,
     ) -> None:
         self.circuit = circuit
-        self.data = payload(circuit, inputs, precision=precision, palette=palette, quiz=quiz)
+        self.data = payload(circuit, inputs, precision=precision, palette=palette, quiz=quiz, tangents=tangents)
         self.height = height
 
     @property

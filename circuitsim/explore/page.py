@@ -31,7 +31,9 @@ from circuitsim.draw.model import number as draw_number
 from circuitsim.draw.style import ASCENT, BRANCH_PLACES, CLEAR, EDGE, FAINT, FONT, GAP, HIGHLIGHT, HIGHLIGHT_EDGE, INK, NAME_FONT, PLACES, SHADE, palette_named
 from circuitsim.draw.svg import page_style
 from circuitsim.errors import CircuitError, CircuitErrors
+from circuitsim.derive.forward import TangentMessage, jvp, tangent_amount, tangent_ends
 from circuitsim.explore.quiz import questions
+from circuitsim.explore.rules import FORMULAS, WHYS, formulas, whys
 from circuitsim.plan.trace import describe
 
 if TYPE_CHECKING:
@@ -47,7 +49,7 @@ LIVE_POLICY = STATIC_POLICY + "; connect-src 'self'"
 _WARNINGS = threading.Lock()  # catch_warnings is process-wide: one run at a time records them
 
 # One script, in this order: each file a part made with what it needs (see main.js).
-SCRIPTS = ("markup.js", "messages.js", "labels.js", "fold.js", "drawing.js", "inspect.js", "player.js", "navigate.js", "quiz.js", "live.js", "main.js")
+SCRIPTS = ("markup.js", "messages.js", "labels.js", "fold.js", "drawing.js", "why.js", "inspect.js", "player.js", "navigate.js", "quiz.js", "live.js", "main.js")
 
 
 def payload(
@@ -60,6 +62,7 @@ def payload(
     limit: int | None = LIMIT,
     palette: str = "default",
     quiz: str | None = None,
+    tangents: Mapping[str, Any] | None = None,
 ) -> dict:
     """Run ``circuit`` on ``inputs`` (defaults fill the rest) and gather what the page shows.
 
@@ -70,8 +73,15 @@ def payload(
     one sample). Warnings of the run (NaN or infinity) are in ``warnings``, for the page to show.
     ``palette``: ``default`` or ``colorblind``, as for :func:`circuitsim.draw.render`. ``quiz``
     (``values``, ``grads`` or ``both``) makes it an exercise that asks for those numbers as
-    their messages arrive (see :mod:`circuitsim.explore.quiz`).
+    their messages arrive (see :mod:`circuitsim.explore.quiz`). ``tangents`` (input names to
+    numbers, as for :meth:`~circuitsim.Circuit.jvp`) plays a forward-mode run instead: its
+    messages (``circuitsim trace --tangent``), the wires labelled with values and tangents.
+
+    Each gate's formulas (``formulas``) and each node's "why" (``whys``, see
+    :mod:`circuitsim.explore.rules`) come along where they are cheap, else None.
     """
+    if tangents and quiz:
+        raise CircuitError("a quiz asks for the numbers of both passes: give --quiz or --tangent, not both")
     palette_named(palette)  # a ValueError naming the palettes, before any work
     inputs = dict(inputs or {})
     nodes = circuit.nodes
@@ -80,18 +90,21 @@ def payload(
             raise CircuitError(f"input {name!r} has no default: give it a value (--set {name}=VALUE)", nodes[name].pos)
     with _WARNINGS, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = circuit.run(inputs, trace=True)
+        result = circuit.run(inputs, trace=True) if not tangents else _tangent_run(circuit, inputs, tangents)
     if result.batch is not None:
         raise CircuitError(f"the explorer plays one sample, not a batch of {result.batch}: give each input one number")
     window = {"precision": precision, "around": around, "depth": depth, "limit": limit, "palette": palette}
-    views = [_view("folded", render_items(circuit, result, **window))]
+    tangent = bool(tangents)
+    views = [_view("folded", render_items(circuit, result, **window), tangent)]
     if nodes.instances:
-        views.append(_view("unfolded", render_items(circuit, result, expand=True, **window)))
+        views.append(_view("unfolded", render_items(circuit, result, expand=True, **window), tangent))
     messages, left_out = _played(result.trace, nodes, around, depth, limit)
     trace = _columns(messages, nodes, precision)
     shown = [n for n in trace["names"] if n in nodes] if left_out else list(nodes)  # a bounded page names what it plays
+    number = functools.partial(draw_number, precision=precision)
     return {
         "circuit": circuit.name,
+        "mode": "tangent" if tangents else "backprop",
         "trace": trace,
         "views": views,
         "constants": {n: f"{nodes[n].value:g}" for n in shown if nodes[n].kind == "const"},
@@ -100,6 +113,10 @@ def payload(
         "precision": precision,
         "palette": palette,
         "quiz": questions(messages, nodes, quiz, precision) if quiz else None,
+        "values": {n: number(result.values[n]) for n in shown if n in result.values} if tangents else None,
+        "formulas": formulas(circuit),
+        "whys": None if quiz else whys(circuit, inputs),  # a quiz's page would give its answers away
+        "limits": {"formulas": FORMULAS, "whys": WHYS},
         "errors": [],
         "warnings": [str(w.message) for w in caught] + left_out,
     }
@@ -119,14 +136,48 @@ def _played(trace: list, nodes, around: str | None, depth: int, limit: int | Non
         kept = [m for m in trace if m.source in near or m.target in near][:MAX_MESSAGES]
         where = f"those of the nodes within {depth} wires of {around}"
     else:
-        forward = [m for m in trace if m.phase == "forward"]
-        backward = [m for m in trace if m.phase != "forward"]
-        half = MAX_MESSAGES // 2
+        forward = [m for m in trace if m.phase != "backward"]  # a forward-mode run's too
+        backward = [m for m in trace if m.phase == "backward"]
+        half = MAX_MESSAGES // 2 if backward else MAX_MESSAGES
         kept = forward[-half:] + backward[:half]
         where = "those nearest the outputs"
     note = (f"the page plays {len(kept):,} of the {len(trace):,} messages ({where}); "
             "--around NODE plays those around another node, --all every one")
     return kept, [note]
+
+
+class _TangentRun:
+    """A forward-mode run as the drawing reads a run: values, and the tangents where it reads
+    gradients (labelled as tangents by the page); its messages in ``trace``."""
+
+    batch = None
+    seed = None
+
+    def __init__(self, run) -> None:
+        self.values = dict(run.values)
+        self.grads = dict(run.tangents)
+        self.trace = run.trace
+
+
+def _tangent_run(circuit: Circuit, inputs: dict, tangents: Mapping[str, Any]) -> _TangentRun:
+    run = jvp(circuit, inputs, tangents, trace=True)
+    if run.batch is not None:
+        raise CircuitError(f"the explorer plays one sample, not a batch of {run.batch}: give each input and tangent one number")
+    return _TangentRun(run)
+
+
+# In forward mode a wire that fans out carries the same tangent on every branch: the branches'
+# labels (the gradient coming back along each) are left out, the trunk says it; and the
+# drawing's legend names tangents where it names gradients.
+_BRANCHES = ("labels branch",)
+_LEGEND = {"gradient": "tangent", " below it (backward pass)": " below it (forward mode)", " above a wire (forward pass), ": " above a wire, "}
+
+
+def _forward_mode(data: dict) -> dict:
+    if data.get("kind") != "legend":
+        return data
+    lines = [line | {"spans": [[_LEGEND.get(text, text), colour] for text, colour in line["spans"]]} for line in data["lines"]]
+    return data | {"lines": lines}
 
 
 def steps(data: dict) -> list[dict]:
@@ -135,18 +186,21 @@ def steps(data: dict) -> list[dict]:
     t = data["trace"]
     names, ports = t["names"], t["ports"]
     forward, backward = iter(t["value"]), iter(zip(t["upstream"], t["local"], t["contribution"], t["total"]))
+    tangent = iter(zip(t["value"], t["tangent"], t["local"], t["contribution"], t["total"]))
     out = []
     for k, phase in enumerate(t["pass"]):
         m = {"step": k + 1, "pass": PASSES[phase], "from": _name(names, t["from"][k]), "to": _name(names, t["to"][k]), "port": _name(ports, t["port"][k])}
         if phase == "f":
             m["value"] = next(forward)
+        elif phase == "t":
+            m.update(zip(("value", "tangent", "local", "contribution", "total"), next(tangent)))
         else:
             m.update(zip(("upstream", "local", "contribution", "total"), next(backward)))
         out.append(m)
     return out
 
 
-PASSES = {"f": "forward", "b": "backward"}
+PASSES = {"f": "forward", "b": "backward", "t": "tangent"}
 
 
 def _name(table: list, i: int):
@@ -156,12 +210,14 @@ def _name(table: list, i: int):
 def _columns(trace: list, nodes, precision: int) -> dict:
     """The messages as columns: names and ports by number, the numbers of each pass, and the
     text of each message as the trace writes it (:func:`circuitsim.plan.trace.describe`), with
-    the running sum of each backward one."""
+    the running sum of each backward one. A forward-mode run's messages (pass ``t``) are in
+    ``value``, ``tangent``, ``local``, ``contribution`` and ``total``, with the tangent so far
+    as their ``sum``."""
     names: dict[str, int] = {}
     ports: dict[str, int] = {}
     index = lambda table, key: -1 if key is None else table.setdefault(key, len(table))
     number = functools.partial(draw_number, precision=precision)
-    cols: dict[str, list] = {k: [] for k in ("from", "to", "port", "value", "upstream", "local", "contribution", "total", "text", "sum")}
+    cols: dict[str, list] = {k: [] for k in ("from", "to", "port", "value", "tangent", "upstream", "local", "contribution", "total", "text", "sum")}
     kinds = []
     for m in trace:
         d = m.as_json()
@@ -169,6 +225,13 @@ def _columns(trace: list, nodes, precision: int) -> dict:
         cols["from"].append(index(names, m.source))
         cols["to"].append(index(names, m.target))
         cols["port"].append(index(ports, m.port))
+        if isinstance(m, TangentMessage):
+            for key in ("value", "tangent", "local", "contribution", "total"):
+                cols[key].append(d[key])
+            cols["sum"].append(number(m.total))
+            source, target = tangent_ends(m, nodes)
+            cols["text"].append(f"{source} -> {target}: {tangent_amount(m, number)}")
+            continue
         if d["pass"] == "forward":
             cols["value"].append(d["value"])
         else:
@@ -187,10 +250,15 @@ LOOK = {
 }
 
 
-def _view(name: str, drawing) -> dict:
+def _view(name: str, drawing, tangent: bool = False) -> dict:
     """A drawing for the page: its head, its box, its items (each its layer, the box it covers
-    and its data, see :func:`circuitsim.draw.svg.markup`), and its look."""
-    items = [[layer, math.floor(b.left), math.floor(b.top), math.ceil(b.right), math.ceil(b.bottom), data] for layer, b, data in drawing.items]
+    and its data, see :func:`circuitsim.draw.svg.markup`), and its look; ``tangent``: of a
+    forward-mode run."""
+    items = [
+        [layer, math.floor(b.left), math.floor(b.top), math.ceil(b.right), math.ceil(b.bottom), _forward_mode(data) if tangent else data]
+        for layer, b, data in drawing.items
+        if not (tangent and data.get("kind") in _BRANCHES)
+    ]
     return {"name": name, "head": drawing.head.split("\n", 1)[1], "box": list(drawing.view_box), "items": items, "look": LOOK}
 
 
@@ -225,7 +293,7 @@ def _colours(name: str | None) -> str:
     pal = palette_named(name)
     rules = f":root {{ --value: {pal.value}; --grad: {pal.grad}; --value-tint: {pal.value_tint}; --grad-tint: {pal.grad_tint}; }}\n"
     if pal.italic_grads:
-        rules += "#message.backward, #inspect .grad, .grad-cue { font-style: italic; }\n"
+        rules += "#message.backward, #message.tangent, #inspect .grad, .grad-cue { font-style: italic; }\n"
     return rules + page_style(pal)
 
 

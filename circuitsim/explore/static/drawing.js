@@ -12,6 +12,9 @@
 //
 // The numbers on the labels appear as their messages arrive (a fanned-out gradient grows on
 // its trunk message by message), and the number of the message shown travels along its wire.
+// A forward-mode run (its messages' pass "tangent") travels the wires as values do; its wires'
+// labels are the value and the tangent, which arrive together (and where no tangent goes, the
+// tangent is 0 from the start).
 
 const MAX_SCALE = 1.4;   // a small picture is not blown up beyond this when fitted
 const MIN_SCALE = 0.55;  // screen pixels per picture unit below which labels are too small to read
@@ -234,7 +237,7 @@ class Drawing {
 
   route(m) {
     // The items of message m: its wire (after the trunk, if it fans out), its gates, their labels.
-    const forward = m.pass === "forward";
+    const forward = m.pass !== "backward";  // forward mode's tangents travel as values do
     const source = forward ? m.from : m.to; // the wire's driver
     const gate = forward ? m.to : m.from;   // the gate at its other end (null: outside)
     const wires = [];
@@ -259,7 +262,7 @@ class Drawing {
   highlight(m) {
     for (const it of this.lit) {
       const el = this.mounted.get(it);
-      if (el) el.classList.remove("hl", "forward", "backward");
+      if (el) el.classList.remove("hl", "forward", "backward", "tangent");
     }
     const route = this.route(m);
     this.lit = new Set([...route.wires, ...route.nodes]);
@@ -384,7 +387,9 @@ class Drawing {
     };
     steps.forEach((m, k) => {
       for (const it of this.route(m).labels) {
-        if (m.pass === "forward") {
+        if (m.pass === "tangent") {
+          for (const which of ["value", "grad"]) if (!part(it, which).at.length) change(k, it, which, null);
+        } else if (m.pass === "forward") {
           if (!part(it, "value").at.length) change(k, it, "value", null);
         } else {
           const trunk = it.key.startsWith("LT|") && m.from !== null;
@@ -392,12 +397,13 @@ class Drawing {
         }
       }
     });
-    const last = steps.length - 1;
+    // What no message brings is shown at the end (forward mode: from the start, its tangent 0).
+    const last = this.messages.mode === "tangent" ? 0 : steps.length - 1;
     for (const it of this.items) {
-      if (it.layer !== "labels" || last < 0) continue;
+      if (it.layer !== "labels" || steps.length === 0) continue;
       for (const which of ["value", "grad"]) {
         const p = part(it, which);
-        if (!p.at.length || p.text[p.text.length - 1] !== null) change(last, it, which, null);
+        if (!p.at.length || (last > 0 && p.text[p.text.length - 1] !== null)) change(last, it, which, null);
       }
     }
     this.parts = parts;      // label item -> {value, grad}: its texts' changes (steps and texts)
@@ -455,15 +461,15 @@ class Drawing {
     this.layers.overlay.textContent = "";
     const paths = route.wires.map((w) => this.element(w)).filter(Boolean).map((el) => el.querySelector("path"));
     if (!paths.length || millis < 90) return;
-    const forward = m.pass === "forward";
+    const forward = m.pass !== "backward";
     if (!forward) paths.reverse();
     const lengths = paths.map((p) => p.getTotalLength());
     const total = lengths.reduce((a, b) => a + b, 0);
     if (!total) return;
-    const colour = getComputedStyle(document.documentElement).getPropertyValue(forward ? "--value" : "--grad").trim();
+    const colour = getComputedStyle(document.documentElement).getPropertyValue(m.pass === "forward" ? "--value" : "--grad").trim();
     const g = document.createElementNS(SVG_NS, "g");
     g.setAttribute("class", "pulse");
-    g.innerHTML = `<circle r="5.5" fill="${colour}"/><text${forward ? "" : ' class="grad-cue"'} fill="${colour}" x="8" y="-8"></text>`;
+    g.innerHTML = `<circle r="5.5" fill="${colour}"/><text${m.pass === "forward" ? "" : ' class="grad-cue"'} fill="${colour}" x="8" y="-8"></text>`;
     g.lastChild.textContent = text;
     this.layers.overlay.appendChild(g);
     const start = performance.now();

@@ -1,6 +1,9 @@
 // The inspector: a wire's or a node's value, its gradient and each contribution that made it,
 // as far as they have arrived by the message shown. Hovering shows it; a click pins it (a
-// click on empty space or Escape lets it go).
+// click on empty space or Escape lets it go). A gate's inspector also shows its rule as
+// formulas; a pinned wire or node offers "why": its gradient as the chain rule (see why.js).
+// In forward mode (`explore --tangent`) it shows the value and the tangent and the
+// contributions to the tangent.
 
 class Inspector {
   constructor(panel, hides) {
@@ -8,6 +11,8 @@ class Inspector {
     this.subject = null;
     this.pinned = false;
     this.messages = null;
+    this.rules = null;     // the gates' formulas and the nodes' whys (see why.js)
+    this.whyOpen = null;   // the node whose why is shown
     this.k = -1;
     this.hides = hides;  // whether message k's numbers are hidden (a quiz's questions)
   }
@@ -41,6 +46,7 @@ class Inspector {
 
   show(s) {
     if (this.subject && this.subject.el) this.subject.el.classList.remove("hover");
+    if (!s || !this.subject || s.node !== this.subject.node) this.whyOpen = null;
     this.subject = s;
     if (s && s.el.classList.contains("wire")) s.el.classList.add("hover");
     this.refresh(this.k);
@@ -76,7 +82,9 @@ class Inspector {
       b.textContent = text;
       line.append(b, note);
     };
-    pair("value", "value", sent === undefined ? "\u2014" : this.hides(sent) ? "?" : ms.amountOf(sent), sent === undefined ? "" : later(sent));
+    const tangent = ms.mode === "tangent";
+    if (tangent) pair("value", "value", ms.value(s.node) === null ? "\u2014" : ms.value(s.node), "");
+    else pair("value", "value", sent === undefined ? "\u2014" : this.hides(sent) ? "?" : ms.amountOf(sent), sent === undefined ? "" : later(sent));
     // Only what has arrived by the message shown: the sum so far, never the final gradient early.
     const gets = ms.gets.get(s.node) || [];
     const arrived = gets.filter((i) => i <= k);
@@ -85,8 +93,15 @@ class Inspector {
     let note = "";
     if (gets.length && !arrived.length) note = "(none arrived yet)";
     else if (arrived.length < gets.length) note = ` so far (${arrived.length} of ${gets.length} arrived)`;
-    pair("gradient", "grad", gets.length && !arrived.length ? "" : sofar === null ? "\u2014" : sofar, note);
-    if (!gets.length) return;
+    const none = tangent ? "0 (no tangent reaches it)" : "\u2014";
+    pair(tangent ? "tangent" : "gradient", "grad", gets.length && !arrived.length ? "" : sofar === null ? none : sofar, note);
+    if (gets.length) this.contributions(s, k, gets, arrived, sofar, add, tangent);
+    this.addRules(s, add);
+    this.addWhy(s, add);
+  }
+
+  contributions(s, k, gets, arrived, sofar, add, tangent) {
+    const ms = this.messages;
     const table = add("table", "");
     for (const i of gets) {
       const m = ms.steps[i];
@@ -94,7 +109,7 @@ class Inspector {
       row.className = (i > k ? "later " : "") + (s.branch !== null && m.from === s.branch ? "branch" : "");
       const text = ms.texts[i];
       const [up, rest] = text.slice(text.indexOf(": ") + 2).split(" \u00d7 ");
-      const from = m.from === null ? "seed" : text.slice(0, text.indexOf(" -> "));
+      const from = m.from === null ? (tangent ? "given" : "seed") : text.slice(0, text.indexOf(" -> "));
       const cells = i > k
         ? [from, "", "", `at message ${i + 1}`]  // not arrived yet: no number
         : m.from === null
@@ -108,6 +123,34 @@ class Inspector {
     const sum = table.insertRow();
     sum.className = "sum";
     for (const c of [arrived.length < gets.length ? "so far" : "sum", "", "", sofar === null ? "\u2014" : sofar]) sum.insertCell().textContent = c;
-    if (gets.length > 1) add("div", "hint", `${gets.length} contributions add up: where a value fans out, the gradients coming back along its branches add.`);
+    if (gets.length > 1) {
+      add("div", "hint", tangent
+        ? `${gets.length} contributions add up: a gate's tangent is the sum over its inputs of tangent \u00d7 local gradient.`
+        : `${gets.length} contributions add up: where a value fans out, the gradients coming back along its branches add.`);
+    }
+  }
+
+  addRules(s, add) {
+    // A gate's formulas, when the gate itself (not a wire) is hovered or pinned.
+    if (!this.rules || !s.el.hasAttribute("data-node")) return;
+    this.rules.addFormulas(s.node, this.panel);
+  }
+
+  addWhy(s, add) {
+    // A pinned subject offers its why; open, the why is shown (after the numbers).
+    if (!this.rules || !this.pinned || s.node in this.messages.constants) return;
+    if (this.whyOpen !== s.node) {
+      const button = add("button", "why-button", "why? (the chain rule)");
+      button.type = "button";
+      button.title = `the gradient of ${s.node} as the chain rule over its paths to the outputs, with the numbers filled in`;
+      button.addEventListener("click", (e) => { e.stopPropagation(); this.openWhy(s.node); });
+      return;
+    }
+    this.rules.addWhy(s.node, this.panel);
+  }
+
+  openWhy(node) {
+    this.whyOpen = node;
+    this.refresh(this.k);
   }
 }

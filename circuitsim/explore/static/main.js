@@ -3,7 +3,7 @@
 
 function start() {
   const ids = ["app", "name", "first", "back", "play", "forward", "last", "slider", "counter", "speed", "search", "names", "fit", "fold",
-    "follow", "message", "detail", "offstage", "quiz", "quiz-ask", "quiz-answer", "quiz-check", "quiz-show", "quiz-result", "quiz-score",
+    "follow", "message", "detail", "legend", "offstage", "quiz", "quiz-ask", "quiz-answer", "quiz-check", "quiz-show", "quiz-result", "quiz-score",
     "errors", "warnings", "stage", "picture", "inspect", "inputs"];
   const els = Object.fromEntries(ids.map((id) => [id.replace(/-(\w)/g, (_, c) => c.toUpperCase()), document.getElementById(id)]));
   const data = JSON.parse(document.getElementById("circuitsim-data").textContent);
@@ -27,6 +27,9 @@ function start() {
     find: (name) => drawing.find(name),
     viewBox: () => drawing.viewBox(),  // the part of the picture shown: x, y, width, height
     get version() { return live ? live.version : 0; },
+    get mode() { return player.messages ? player.messages.mode : ""; },  // "backprop", or "tangent" (explore --tangent)
+    formulas: (gate) => (player.inspector.rules ? player.inspector.rules.formulasOf(gate) : null),  // a gate's rule as text
+    why: (node) => (player.inspector.rules ? player.inspector.rules.whyOf(node) : null),  // a node's why (explain's data), or null
   };
   if (quiz) {
     window.circuitsim.quiz = {

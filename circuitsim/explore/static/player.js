@@ -177,6 +177,8 @@ class Player {
     this.data = data;
     this.messages = new Messages(data);
     this.inspector.messages = this.messages;
+    this.inspector.rules = new Rules(data);
+    this.showLegend();
     if (this.quiz) this.quiz.messages = this.messages;
     els.name.textContent = data.circuit;
     document.title = `${data.circuit} \u00b7 circuitsim explorer`;
@@ -189,6 +191,23 @@ class Player {
     this.goto(Math.min(k, this.messages.length - 1));
     this.showErrors(errors);  // a page opened on a broken file shows the last run that worked
     return !errors.length;
+  }
+
+  showLegend() {
+    // Which number on a wire is which: forward mode labels tangents where gradients would be.
+    const tangent = this.messages.mode === "tangent";
+    const legend = this.els.legend;
+    legend.textContent = "";
+    const part = (cls, text) => {
+      const span = document.createElement("span");
+      span.className = cls;
+      span.textContent = text;
+      legend.appendChild(span);
+    };
+    part("", tangent ? "forward mode \u00b7 on each wire: " : "on each wire: ");
+    part("value", "value above");
+    part("", ", ");
+    part("grad", tangent ? "tangent below (its derivative along the tangents given; 0 where none reaches)" : "gradient below");
   }
 
   showErrors(errors) {

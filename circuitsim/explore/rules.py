@@ -1,0 +1,57 @@
+"""What the explorer shows of the gates' rules: each gate's value and local gradients as
+formulas (from its rule trees, written with the names of the wires it reads), and the "why" of
+each node's gradient (:func:`circuitsim.derive.formulas.explain`), both as plain data.
+
+Both are shipped in the page only where they are cheap: formulas for a picture of at most
+:data:`FORMULAS` gates, the whys for a circuit of at most :data:`WHYS` nodes (each is a walk
+over the paths to the outputs); above that the page says so and names the command that
+writes the why of one node (``circuitsim explain FILE NODE``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from circuitsim.base.show import short
+from circuitsim.derive.formulas import explain
+from circuitsim.gate import rule
+
+if TYPE_CHECKING:
+    from circuitsim.run.circuit import Circuit
+
+__all__ = ["FORMULAS", "PATHS", "WHYS", "formulas", "whys"]
+
+FORMULAS = 2000  # gates: at most this many get their formulas in the page
+WHYS = 200       # nodes: at most this many, and every one gets its why in the page
+PATHS = 8        # paths written out per why; the rest are counted
+
+
+def formulas(circuit: Circuit) -> dict[str, dict] | None:
+    """Each gate's formulas, by gate name: ``{"type", "output", "grads": {port: text}}``, written
+    with the names of the wires it reads (a constant: its number); None for more than
+    :data:`FORMULAS` gates. A gate without expressions has ``output`` None."""
+    plan = circuit.plan
+    if len(plan.steps) > FORMULAS:
+        return None
+    constants = dict(plan.constants)
+    out = {}
+    for step in plan.steps:
+        names = [plan.names[i] if i < plan.n_named else short(float(constants[i])) for i in step.ins]
+        r = rule.rule_of(step.gate, len(step.ins))
+        record: dict[str, Any] = {"type": step.type, "ports": list(step.ports), "inputs": names, "output": None, "grads": None}
+        if r is not None:
+            record["output"] = rule.to_text(r.output, names, out=step.name)
+            record["grads"] = {port: rule.to_text(g, names, out=step.name) for port, g in zip(step.ports, r.grads)}
+        out[step.name] = record
+    return out
+
+
+def whys(circuit: Circuit, inputs: Mapping[str, Any] | None = None) -> dict[str, dict] | None:
+    """:func:`~circuitsim.derive.formulas.explain` of every node but the constants, by name (at
+    most :data:`PATHS` paths each); None for a circuit of more than :data:`WHYS` nodes."""
+    nodes = circuit.nodes
+    names = [n for n in nodes if nodes[n].kind != "const"]
+    if len(names) > WHYS:
+        return None
+    return {name: explain(circuit, name, inputs, paths=PATHS) for name in names}
