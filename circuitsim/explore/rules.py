@@ -47,11 +47,29 @@ def formulas(circuit: Circuit) -> dict[str, dict] | None:
     return out
 
 
-def whys(circuit: Circuit, inputs: Mapping[str, Any] | None = None) -> dict[str, dict] | None:
-    """:func:`~circuitsim.derive.formulas.explain` of every node but the constants, by name (at
-    most :data:`PATHS` paths each); None for a circuit of more than :data:`WHYS` nodes."""
+def whys(circuit: Circuit, inputs: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """:func:`~circuitsim.derive.formulas.explain` of every node but the constants (at most
+    :data:`PATHS` paths each), or None for a circuit of more than :data:`WHYS` nodes.
+
+    A factor is the same on every path through its wire, so each is written once:
+    ``{"outputs", "factors": {gate: {port: [formula, local]}}, "nodes": {name: {"value",
+    "grad", "paths": [{"nodes", "ports", "product"}], "total_paths", "left_out",
+    "sum_shown"}}}``; path ``p``'s factor ``i`` is that of port ``p["ports"][i]`` of gate
+    ``p["nodes"][i + 1]``, which reads wire ``p["nodes"][i]``.
+    """
     nodes = circuit.nodes
     names = [n for n in nodes if nodes[n].kind != "const"]
     if len(names) > WHYS:
         return None
-    return {name: explain(circuit, name, inputs, paths=PATHS) for name in names}
+    factors: dict[str, dict[str, list]] = {}
+    out = {}
+    for name in names:
+        why = explain(circuit, name, inputs, paths=PATHS)
+        paths = []
+        for path in why["paths"]:
+            for f in path["factors"]:
+                factors.setdefault(f["gate"], {})[f["port"]] = [f["formula"], f["local"]]
+            paths.append({"nodes": path["nodes"], "ports": [f["port"] for f in path["factors"]], "product": path["product"]})
+        keep = ("value", "grad", "total_paths", "left_out", "sum_shown")
+        out[name] = {k: why[k] for k in keep} | {"paths": paths}
+    return {"outputs": list(circuit.outputs), "factors": factors, "nodes": out}

@@ -7,7 +7,7 @@
 class Rules {
   constructor(data) {
     this.formulas = data.formulas || null;  // gate -> {type, ports, inputs, output, grads: {port: text}}
-    this.whys = data.whys || null;          // node -> explain()'s data
+    this.whys = data.whys || null;          // {outputs, factors, nodes}: each node's why (see whyOf)
     this.limits = data.limits || {};
     const p = data.precision === undefined ? 2 : data.precision;
     this.number = (x) => {
@@ -22,7 +22,20 @@ class Rules {
   }
 
   whyOf(node) {
-    return this.whys && this.whys[node] ? this.whys[node] : null;
+    // explain()'s data for `node` (circuitsim explain --format json, without LaTeX), or null:
+    // the page holds each factor once (see circuitsim.explore.rules.whys).
+    const w = this.whys && this.whys.nodes[node];
+    if (!w) return null;
+    const table = this.whys.factors;
+    const paths = w.paths.map((p) => ({
+      nodes: p.nodes,
+      factors: p.ports.map((port, i) => {
+        const [formula, local] = table[p.nodes[i + 1]][port];
+        return { gate: p.nodes[i + 1], port, wire: p.nodes[i], formula, local };
+      }),
+      product: p.product,
+    }));
+    return { node, value: w.value, grad: w.grad, outputs: this.whys.outputs, paths, total_paths: w.total_paths, left_out: w.left_out, sum_shown: w.sum_shown };
   }
 
   addFormulas(gate, box) {
