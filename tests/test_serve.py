@@ -2,6 +2,7 @@
 against a real uvicorn: saving the file updates the page, a broken file shows its errors over
 the last picture, inputs edited in the page re-run it; no request reaches the file system."""
 
+import contextlib
 import json
 import os
 import pathlib
@@ -133,7 +134,13 @@ def test_serve_command_listens_on_127_0_0_1(neuron):
 @pytest.fixture
 def served(neuron):
     """A real uvicorn serving ``neuron`` on 127.0.0.1, on a free port; yields its address."""
-    server = Server(create_app(neuron), host="127.0.0.1", port=0)
+    with serving(neuron) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(path):
+    server = Server(create_app(path), host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -213,3 +220,31 @@ def test_serve_takes_the_colour_blind_palette(neuron):
         assert "--grad: #d55e00" in c.get("/").text and c.get("/data").json()["palette"] == "colorblind"
         neuron.write_text("gates: [")  # a broken file's page keeps the palette
         assert "--grad: #d55e00" in c.get("/").text
+
+
+def test_why_is_worked_out_for_the_node_asked(client, neuron):
+    from circuitsim.explore.rules import why
+
+    circuit = circuitsim.load(neuron)
+    assert client.post("/why", json={"node": "x0"}).json() == why(circuit, "x0")
+    moved = client.post("/why", json={"node": "x0", "set": {"x0": 0.5}}).json()
+    assert moved["value"] == 0.5 and moved["grad"] == circuit.run({"x0": 0.5}).grads["x0"]
+    assert "no node 'x9'" in client.post("/why", json={"node": "x9"}).json()["errors"][0]
+    assert client.post("/why", json={"set": {}}).status_code == 400
+    assert client.post("/why", content=b"{not json").status_code == 400
+    assert client.get("/why").status_code == 405
+
+
+def test_a_page_without_whys_asks_the_server(neuron, tab, monkeypatch):
+    monkeypatch.setattr("circuitsim.explore.rules.WHYS", 5)  # the neuron's 12 nodes: too many to carry
+    with serving(neuron) as url:
+        tab.goto(url)
+        wait_until(tab, "window.circuitsim && window.circuitsim.steps.length === 26")
+        assert tab.evaluate("window.circuitsim.why('x0')") is None
+        box = tab.evaluate("(() => { const r = document.querySelector(\".wire[data-from='x0'] path\").getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        tab.mouse.click(*box)
+        tab.click("#inspect .why-button")
+        wait_until(tab, "document.querySelector('#why-view h4')")
+        grad = circuitsim.load(neuron).run().grads["x0"]
+        assert tab.inner_text("#why-view h4") == f"why \u2202f/\u2202x0 = {grad:.2f}"
+        assert tab.evaluate("window.circuitsim.why('x0').grad") == grad

@@ -5,7 +5,8 @@ each node's gradient (:func:`circuitsim.derive.formulas.explain`), both as plain
 Both are shipped in the page only where they are cheap: formulas for a picture of at most
 :data:`FORMULAS` gates, the whys for a circuit of at most :data:`WHYS` nodes (each is a walk
 over the paths to the outputs); above that the page says so and names the command that
-writes the why of one node (``circuitsim explain FILE NODE``).
+writes the why of one node (``circuitsim explain FILE NODE``); ``circuitsim serve`` works out
+the why of the node clicked (:func:`why`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from circuitsim.gate import rule
 if TYPE_CHECKING:
     from circuitsim.run.circuit import Circuit
 
-__all__ = ["FORMULAS", "PATHS", "WHYS", "formulas", "whys"]
+__all__ = ["FORMULAS", "PATHS", "WHYS", "formulas", "why", "whys"]
 
 FORMULAS = 2000  # gates: at most this many get their formulas in the page
 WHYS = 200       # nodes: at most this many, and every one gets its why in the page
@@ -73,3 +74,11 @@ def whys(circuit: Circuit, inputs: Mapping[str, Any] | None = None) -> dict[str,
         keep = ("value", "grad", "total_paths", "left_out", "sum_shown")
         out[name] = {k: why[k] for k in keep} | {"paths": paths}
     return {"outputs": list(circuit.outputs), "factors": factors, "nodes": out}
+
+
+def why(circuit: Circuit, node: str, inputs: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """:func:`~circuitsim.derive.formulas.explain` of ``node`` (at most :data:`PATHS` paths)
+    without the LaTeX, as the page's ``window.circuitsim.why(node)`` gives it."""
+    found = explain(circuit, node, inputs, paths=PATHS)
+    paths = [p | {"factors": [{k: v for k, v in f.items() if k != "latex"} for f in p["factors"]]} for p in found["paths"]]
+    return found | {"paths": paths}

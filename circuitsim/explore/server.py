@@ -1,10 +1,12 @@
 """``circuitsim serve``: the explorer page, live, from a small ASGI app (starlette + uvicorn).
 
-The app answers three routes and nothing else; no part of a request names a file:
+The app answers four routes and nothing else; no part of a request names a file:
 
 - ``GET /``: the page, with the latest run (or the file's errors) in it.
 - ``GET /data``, ``POST /data`` with ``{"set": {input: number}}``: the run as JSON, the same
   payload the page carries, or ``{"errors": [...]}`` for a file that does not load or run.
+- ``POST /why`` with ``{"node": name, "set": {input: number}}``: the why of that node's
+  gradient (:func:`circuitsim.explore.rules.why`), for a page too big to carry every node's.
 - ``GET /events``: server-sent events, one ``change`` each time the file (or a module file it
   uses) is saved; the page then asks ``/data`` again.
 
@@ -34,6 +36,7 @@ from starlette.routing import Route
 
 from circuitsim.errors import CircuitError
 from circuitsim.explore.page import LIVE_POLICY, error_payload, html, payload
+from circuitsim.explore.rules import why as why_of
 from circuitsim.run.load import load
 
 __all__ = ["Server", "Source", "create_app"]
@@ -103,6 +106,14 @@ class Source:
             return error_payload(exc) | {"inputs": inputs}
 
 
+    def why(self, node: str, overrides: Mapping[str, Any] | None = None) -> dict:
+        """The why of ``node``'s gradient for a run with ``overrides``, or ``{"errors": [...]}``."""
+        try:
+            return why_of(self.circuit(), node, {**self.sets, **(overrides or {})})
+        except CircuitError as exc:
+            return error_payload(exc)
+
+
 def create_app(path: str | os.PathLike, *, sets=None, precision: int = 2, plugins=(), host: str = "127.0.0.1", window=None, palette: str = "default") -> Starlette:
     """The ASGI app serving the explorer of the circuit file at ``path`` (``window``: the
     ``around``, ``depth`` and ``limit`` of the part drawn, and ``palette``, as for
@@ -129,12 +140,27 @@ def create_app(path: str | os.PathLike, *, sets=None, precision: int = 2, plugin
                 return _refuse(exc.status, exc.message)
         return JSONResponse(await run_in_threadpool(source.payload, overrides), headers=HEADERS)
 
+    async def explain(request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return JSONResponse({"errors": ["request too large"]}, status_code=413, headers=HEADERS)
+        try:
+            asked = json.loads(body or b"{}")
+            node = asked.get("node") if isinstance(asked, dict) else None
+            if not isinstance(node, str):
+                raise ValueError('expected {"node": "name", "set": {"input": number, ...}}')
+            overrides = _overrides(asked)
+        except ValueError as exc:
+            return JSONResponse({"errors": [str(exc)]}, status_code=400, headers=HEADERS)
+        return JSONResponse(await run_in_threadpool(source.why, node, overrides), headers=HEADERS)
+
     async def events(request: Request) -> Response:
         return StreamingResponse(_changes(request, source), media_type="text/event-stream", headers=HEADERS)
 
     routes = [
         Route("/", page, methods=["GET"]),
         Route("/data", data, methods=["GET", "POST"]),
+        Route("/why", explain, methods=["POST"]),
         Route("/events", events, methods=["GET"]),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(Guard, host=host)])

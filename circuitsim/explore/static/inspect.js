@@ -151,6 +151,8 @@ class Inspector {
 
   openWhy(node) {
     this.whyOpen = node;
+    const asked = this.rules.whyOf(node) ? null : this.rules.request(node);  // served: the server works it out
+    if (asked) asked.then(() => { if (this.whyOpen === node) this.refresh(this.k); });
     this.refresh(this.k);
   }
 }

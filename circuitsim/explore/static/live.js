@@ -46,6 +46,21 @@ class Live {
     this.version += 1;
   }
 
+  async why(node) {
+    // The why of `node`'s gradient, worked out by the server for the inputs shown (a page too
+    // big to carry every node's): explain()'s data, or {errors}.
+    try {
+      const response = await fetch("why", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ node, set: this.overrides }),
+      });
+      return await response.json();
+    } catch (err) {
+      return { errors: [`the server did not answer: ${err}`] };
+    }
+  }
+
   inputs(values) {
     this.values = values;
     const panel = this.panel;

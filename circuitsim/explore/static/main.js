@@ -13,6 +13,7 @@ function start() {
   const inspector = new Inspector(els.inspect, hides);
   const player = new Player(els, drawing, inspector, quiz);
   const live = LIVE ? new Live(els.inputs, els.stage, drawing, player) : null;
+  if (live) player.askWhy = (node) => live.why(node);  // served: the server works out a why the page lacks
   player.bind();
   if (quiz) quiz.bind();
   bindPicture(els, drawing, inspector, player);

@@ -22,6 +22,7 @@ class Player {
     this.playing = false;
     this.speed = 2;    // messages per second
     this.clock = null;
+    this.askWhy = null;  // served: asks the server for a node's why (see live.js)
   }
 
   get steps() {
@@ -177,7 +178,7 @@ class Player {
     this.data = data;
     this.messages = new Messages(data);
     this.inspector.messages = this.messages;
-    this.inspector.rules = new Rules(data);
+    this.inspector.rules = new Rules(data, this.askWhy);
     this.showLegend();
     if (this.quiz) this.quiz.messages = this.messages;
     els.name.textContent = data.circuit;

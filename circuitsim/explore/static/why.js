@@ -5,7 +5,9 @@
 // circuit is small enough for them to be cheap.
 
 class Rules {
-  constructor(data) {
+  constructor(data, ask) {
+    this.ask = ask || null;  // served: (node) => a promise of its why from the server
+    this.asked = new Map();  // node -> its why from the server ({errors} if it failed), or null while asked
     this.formulas = data.formulas || null;  // gate -> {type, ports, inputs, output, grads: {port: text}}
     this.whys = data.whys || null;          // {outputs, factors, nodes}: each node's why (see whyOf)
     this.limits = data.limits || {};
@@ -21,9 +23,18 @@ class Rules {
     return this.formulas && this.formulas[gate] ? this.formulas[gate] : null;
   }
 
+  request(node) {
+    // Ask the server for `node`'s why (once); a promise that settles when it has come.
+    if (!this.ask || this.asked.has(node)) return null;
+    this.asked.set(node, null);
+    return this.ask(node).then((w) => { this.asked.set(node, w); });
+  }
+
   whyOf(node) {
     // explain()'s data for `node` (circuitsim explain --format json, without LaTeX), or null:
     // the page holds each factor once (see circuitsim.explore.rules.whys).
+    const served = this.asked.get(node);
+    if (served && !served.errors) return served;
     const w = this.whys && this.whys.nodes[node];
     if (!w) return null;
     const table = this.whys.factors;
@@ -64,8 +75,12 @@ class Rules {
     const div = tagged("div", "why");
     div.id = "why-view";
     if (!w) {
-      div.appendChild(tagged("div", "hint", `the why of a gradient is in the page for circuits of at most ${this.limits.whys} nodes: ` +
-        `\`circuitsim explain FILE ${node}\` writes it for this one`));
+      const served = this.asked.get(node);
+      const text = served && served.errors ? `the why could not be worked out: ${served.errors.join("; ")}`
+        : this.asked.has(node) ? "working out the why\u2026"
+          : `the why of a gradient is in the page for circuits of at most ${this.limits.whys} nodes: ` +
+            `\`circuitsim explain FILE ${node}\` (or \`circuitsim serve FILE\`) writes it for this one`;
+      div.appendChild(tagged("div", "hint", text));
       box.appendChild(div);
       return div;
     }
