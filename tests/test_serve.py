@@ -231,7 +231,7 @@ def test_why_is_worked_out_for_the_node_asked(client, neuron):
     assert moved["value"] == 0.5 and moved["grad"] == circuit.run({"x0": 0.5}).grads["x0"]
     assert "no node 'x9'" in client.post("/why", json={"node": "x9"}).json()["errors"][0]
     assert client.post("/why", json={"set": {}}).status_code == 400
-    assert client.post("/why", content=b"{not json").status_code == 400
+    assert client.post("/why", content=b"{not json", headers={"Content-Type": "application/json"}).status_code == 400
     assert client.get("/why").status_code == 405
 
 

@@ -141,17 +141,14 @@ def create_app(path: str | os.PathLike, *, sets=None, precision: int = 2, plugin
         return JSONResponse(await run_in_threadpool(source.payload, overrides), headers=HEADERS)
 
     async def explain(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return JSONResponse({"errors": ["request too large"]}, status_code=413, headers=HEADERS)
         try:
-            asked = json.loads(body or b"{}")
+            asked = _json(await _body(request))
             node = asked.get("node") if isinstance(asked, dict) else None
             if not isinstance(node, str):
-                raise ValueError('expected {"node": "name", "set": {"input": number, ...}}')
+                raise _Refused(400, 'expected {"node": "name", "set": {"input": number, ...}}')
             overrides = _overrides(asked)
-        except ValueError as exc:
-            return JSONResponse({"errors": [str(exc)]}, status_code=400, headers=HEADERS)
+        except _Refused as exc:
+            return _refuse(exc.status, exc.message)
         return JSONResponse(await run_in_threadpool(source.why, node, overrides), headers=HEADERS)
 
     async def events(request: Request) -> Response:
