@@ -79,6 +79,19 @@ def test_forward_mode_plays_the_tangent_trace(tab, forward):
     assert page.requests == []
 
 
+def test_forward_mode_at_a_fan_out_labels_the_trunk(tab, tmp_path):
+    out = tmp_path / "fanout.html"
+    assert invoke("explore", str(ROOT / "circuits" / "fanout.yaml"), "--tangent", "x=1", "-o", str(out)).exit_code == 0
+    page = open_page(tab, out)
+    page.evaluate("window.circuitsim.goto(window.circuitsim.steps.length - 1)")
+    assert page.evaluate(LABEL, ["x", "grad"]) == ["1.00"] and page.evaluate(LABEL, ["y", "grad"]) == ["0.00"]
+    assert page.locator(".labels.branch").count() == 0  # every branch carries the trunk's tangent
+    legend = page.text_content(".legend")
+    assert "each branch carries its tangent" in legend and "gradient" not in legend
+    tangent = circuitsim.load(ROOT / "circuits" / "fanout.yaml").jvp(tangents={"x": 1.0}).output_tangents["f"]
+    assert page.text_content("#message") == f"f -> output: {tangent:.2f}"
+
+
 def test_forward_mode_from_python_and_its_errors(tmp_path):
     circuit = circuitsim.load(NEURON)
     explorer = circuit.explore(tangents={"x0": 1.0})

@@ -170,7 +170,12 @@ def _tangent_run(circuit: Circuit, inputs: dict, tangents: Mapping[str, Any]) ->
 # labels (the gradient coming back along each) are left out, the trunk says it; and the
 # drawing's legend names tangents where it names gradients.
 _BRANCHES = ("labels branch",)
-_LEGEND = {"gradient": "tangent", " below it (backward pass)": " below it (forward mode)", " above a wire (forward pass), ": " above a wire, "}
+_LEGEND = {
+    "gradient": "tangent",
+    " below it (backward pass)": " below it (forward mode)",
+    " above a wire (forward pass), ": " above a wire, ",
+    "a value fans out: the gradients after it add up to the one before": "a value fans out: each branch carries its tangent",
+}
 
 
 def _forward_mode(data: dict) -> dict:
