@@ -95,8 +95,9 @@ class Rules {
       const table = document.createElement("table");
       for (const f of path.factors) {
         const row = table.insertRow();
-        const shown = f.formula === null ? "(its local_grads)" : f.formula;
-        for (const c of [`\u2202${f.gate}/\u2202${f.wire}`, `= ${shown}`, `= ${n(f.local)}`]) row.insertCell().textContent = c;
+        // as `circuitsim explain` writes it: a formula that is a number is not written twice
+        const shown = f.formula === null ? "= (its local_grads)" : isNumber(f.formula) ? "" : `= ${f.formula}`;
+        for (const c of [`\u2202${f.gate}/\u2202${f.wire}`, shown, `= ${n(f.local)}`]) row.insertCell().textContent = c;
       }
       if (path.factors.length) p.appendChild(table);
       const numbers = path.factors.map((f) => n(f.local)).join(" \u00d7 ") || "1 (the output itself)";
@@ -112,6 +113,10 @@ class Rules {
     box.appendChild(div);
     return div;
   }
+}
+
+function isNumber(text) {
+  return text.trim() !== "" && Number.isFinite(Number(text));
 }
 
 function tagged(tag, cls, text) {
