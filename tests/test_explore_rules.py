@@ -134,7 +134,7 @@ def test_why_writes_a_wires_gradient_as_the_chain_rule(tab, neuron):
     assert why.locator(".route").all_inner_texts() == ["path 1: x0 \u2192 m0 \u2192 s0 \u2192 n \u2192 e \u2192 p \u2192 f"]
     rows = why.locator("tr").all_inner_texts()
     assert [r.split("\t") for r in rows[:2]] == [["\u2202m0/\u2202x0", "= w0", "= 2.00"], ["\u2202s0/\u2202m0", "", "= 1.00"]] and len(rows) == 6
-    assert why.locator(".product").inner_text() == f"2.00 \u00d7 1.00 \u00d7 -1.00 \u00d7 0.37 \u00d7 1.00 \u00d7 -0.53 = {grad:.2f}"
+    assert why.locator(".product").inner_text() == f"2.00 \u00d7 1.00 \u00d7 -1.00 \u00d7 0.37 \u00d7 1.00 \u00d7 -0.53\u00a0=\u00a0{grad:.2f}"
     assert why.locator(".total").inner_text() == f"\u2202f/\u2202x0 = {grad:.2f} = {grad:.2f}"
     assert page.evaluate("window.circuitsim.why('x0')") == explained(NEURON, "x0")
     page.keyboard.press("Escape")

@@ -101,7 +101,7 @@ class Rules {
       }
       if (path.factors.length) p.appendChild(table);
       const numbers = path.factors.map((f) => n(f.local)).join(" \u00d7 ") || "1 (the output itself)";
-      p.appendChild(tagged("div", "product", `${numbers} = ${n(path.product)}`));
+      p.appendChild(tagged("div", "product", `${numbers}\u00a0=\u00a0${n(path.product)}`));  // the product stays with its last factor
       div.appendChild(p);
     });
     if (w.left_out) {
