@@ -97,6 +97,10 @@ def test_forward_mode_from_python_and_its_errors(tmp_path):
     explorer = circuit.explore(tangents={"x0": 1.0})
     assert explorer.steps == trace("--tangent", "x0=1")
     assert explorer.steps[1]["pass"] == "tangent" and "tangent" in explorer.steps[1]
+    from circuitsim.explore import payload
+
+    assert payload(circuit, quiz="grads")["whys"] is None  # a quiz's page would give its answers away
+    assert payload(circuit)["whys"]["nodes"].keys() == {n for n in circuit.nodes if circuit.nodes[n].kind != "const"}
     page = tmp_path / "p.html"
     result = CliRunner().invoke(main, ["explore", NEURON, "--tangent", "x9=1", "-o", str(page)])
     assert result.exit_code != 0 and "x9" in result.output and "Traceback" not in result.output
