@@ -126,7 +126,7 @@ def save_entry(key: str, spec, netlist: Netlist, order: Order, slots) -> None:
         "output_pos": [[p.line, p.column] for p in spec.output_pos.values()],
         "tests": [[t.name, t.inputs, t.expect, t.grads, t.tol, t.pos.line, t.pos.column, t.points, t.visibility] for t in spec.tests],
         "kinds": [[type_name, params, list(ports)] for type_name, _, params, ports in columns.table],
-        "widths": [[k, v] for k, v in spec.gates.widths.items()],
+        "widths": None if spec.gates.widths is None else [[k, v] for k, v in spec.gates.widths.items()],
     }
     arrays = {
         "names": np.frombuffer("\n".join(netlist.names).encode("utf-8"), dtype=np.uint8),
@@ -225,7 +225,7 @@ def _rebuild(meta: dict, a: dict, path: str | None, lookup):
     netlist._output_numbers = a["outputs"].tolist()
     tests = [TestSpec(t[0], t[1], t[2], t[3], t[4], Position(path, t[5], t[6]), *t[7:9]) for t in meta["tests"]]
     output_pos = {name: Position(path, line, column) for name, (line, column) in zip(meta["outputs"], meta["output_pos"])}
-    widths = {int(k): int(v) for k, v in meta["widths"]}
+    widths = None if meta["widths"] is None else {int(k): int(v) for k, v in meta["widths"]}
     spec = canonical_spec(netlist, widths, meta["description"], meta["outputs"], output_pos, tests)
     slots = {name[len("slots.") :]: array for name, array in a.items() if name.startswith("slots.")}
     return spec, netlist, Order(a["order"], a["generations"], slots)

@@ -27,11 +27,12 @@ from typing import Any
 import numpy as np
 
 from circuitsim.errors import CircuitError, Position
+from circuitsim.netlist.layouts import Declined, blanked, read_json, read_yaml
 from circuitsim.netlist.names import NameTable
 from circuitsim.netlist.nodes import CONST, GATE, INPUT, Columns, Netlist
 from circuitsim.read.parse import SpecParser
 from circuitsim.read.spec import NAME_RE, CircuitSpec, GateSpec, InputSpec, Source
-from circuitsim.read.yamltree import Scalar, read
+from circuitsim.read.yamltree import Map, Scalar, read
 
 __all__ = ["CanonicalSpec", "canonical_spec", "read_canonical"]
 
@@ -54,6 +55,12 @@ _REST_KEYS = {"circuit", "description", "outputs", "tests"}  # what the full rea
 _YAML_WORDS = ["null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "~"]
 
 
+# What a layout's reader finds: inputs (names, defaults, lines, columns) or gates (names, types,
+# sources as written with ", " between them, params as written, lines, columns); lines and
+# columns are arrays or one number for all.
+Found = tuple
+
+
 class _NotCanonical(Exception):
     """The text is not in the canonical form: read it with the full reader."""
 
@@ -73,9 +80,17 @@ def read_canonical(
         data = bytes(source)
     if data.translate(None, _CANONICAL_BYTES):  # tabs, other line breaks, other characters
         return None
+    text = data.decode("ascii") if isinstance(source, bytes) else source
     try:
-        return _Reader(data.decode("ascii") if isinstance(source, bytes) else source, path, lookup).read(default_name, gate_types)
+        return _Reader(text, path, lookup).read(default_name, gate_types)
     except (_NotCanonical, CircuitError):
+        pass
+    reader = _Reader(text, path, lookup)
+    try:
+        inputs, gates, rest, moved = (read_json if text.lstrip(" \n")[:1] == "{" else read_yaml)(text)
+        netlist, widths = reader.build(inputs, gates)
+        return reader.rest(rest, netlist, widths, default_name, gate_types, moved), netlist
+    except (Declined, _NotCanonical, CircuitError):
         return None
 
 
@@ -107,8 +122,9 @@ class _Reader:
                 raise _NotCanonical  # modules, wires, a misspelt key, a comment: the full reader
             at = eol + 1
         inputs = self.read_inputs(*blocks.get("inputs", (0, 0, 0))[1:])
-        netlist, widths = self.read_gates(inputs, *blocks.get("gates", (0, 0, 0))[1:])
-        return self.rest(blocks, netlist, widths, default_name, gate_types), netlist
+        gates = self.read_gates(*blocks.get("gates", (0, 0, 0))[1:])
+        netlist, widths = self.build(inputs, gates)
+        return self.rest(blanked(text, blocks.values()), netlist, widths, default_name, gate_types), netlist
 
     # -- the two blocks --------------------------------------------------------------------
 
@@ -121,18 +137,27 @@ class _Reader:
             raise _NotCanonical
         return found, self.text.count("\n", 0, start) + 1
 
-    def read_inputs(self, start: int, end: int) -> tuple:
-        """Names, defaults and first line of the inputs."""
+    def read_inputs(self, start: int, end: int) -> Found:
+        """The inputs: names, defaults, lines and columns."""
         found, first = self.block(_INPUT, start, end) if end > start else ([], 0)
         names = [name for name, _ in found]
         raws = [raw for _, raw in found]
-        return names, _defaults(raws), first
+        return names, _defaults(raws), np.arange(first, first + len(names)), 3
 
-    def read_gates(self, inputs: tuple, start: int, end: int) -> tuple[Netlist, dict[int, int]]:
-        input_names, defaults, first_input = inputs
+    def read_gates(self, start: int, end: int) -> Found:
+        """The gates: names, types, sources as written (``, `` between them), params as written, lines and columns."""
         found, first = self.block(_GATE, start, end) if end > start else ([], 0)
         names, types, written, params = map(list, zip(*found)) if found else ([], [], [], [])
-        del found
+        return names, types, written, params, np.arange(first, first + len(names)), 3
+
+    def build(self, inputs: Found, gates: Found) -> tuple[Netlist, dict[int, int] | None]:
+        """The netlist of the inputs and gates found; for a layout other than the canonical one
+        (columns not all 3) a constant stands where its gate does (``widths`` None)."""
+        input_names, defaults, input_lines, input_columns = inputs
+        if defaults and defaults[0].__class__ is str:  # as written
+            defaults = _defaults(defaults)
+        names, types, written, params, gate_lines, gate_columns = gates
+        del gates
         n_inputs, n_gates = len(input_names), len(names)
         counts = np.fromiter(map(str.count, written, repeat(", ")), dtype=np.int64, count=n_gates) + 1
         kind_of = np.full(n_inputs + n_gates, -1, dtype=np.int32)
@@ -149,8 +174,9 @@ class _Reader:
         flat = known.numbers(texts)
         start_of = np.zeros(n_inputs + n_gates + 1, dtype=np.int64)
         np.cumsum(counts, out=start_of[n_inputs + 1 :])
-        lines = np.concatenate([np.arange(first_input, first_input + n_inputs), np.arange(first, first + n_gates)]).astype(np.int32)
-        columns = np.full(n_inputs + n_gates, 3, dtype=np.int32)
+        lines = np.concatenate([np.broadcast_to(input_lines, n_inputs), np.broadcast_to(gate_lines, n_gates)]).astype(np.int32)
+        columns = np.concatenate([np.broadcast_to(input_columns, n_inputs), np.broadcast_to(gate_columns, n_gates)]).astype(np.int32)
+        canonical = isinstance(input_columns, int) and isinstance(gate_columns, int) and input_columns == gate_columns == 3
         kinds = bytearray(bytes([INPUT]) * n_inputs + bytes([GATE]) * n_gates)
         values = np.zeros(n_inputs + n_gates, dtype=np.float64)
         given = np.zeros(n_inputs + n_gates, dtype=bool)
@@ -162,7 +188,7 @@ class _Reader:
         widths: dict[int, int] = {}
         unresolved = np.flatnonzero(flat < 0)
         if len(unresolved):  # numbers: constant nodes after the gates
-            const_names, numbers, const_lines, const_columns = self.constants(unresolved, texts, flat, start_of, table, kind_of, all_names, lines, widths)
+            const_names, numbers, const_lines, const_columns = self.constants(unresolved, texts, flat, start_of, table, kind_of, all_names, lines, columns, widths, canonical)
             all_names += const_names
             kinds += bytes([CONST]) * len(const_names)
             values, given = np.concatenate([values, numbers]), np.concatenate([given, np.ones(len(numbers), dtype=bool)])
@@ -173,7 +199,7 @@ class _Reader:
         wired = np.arange(n_inputs, n_inputs + n_gates, dtype=np.int64)
         netlist = Netlist.of_columns("", self.path, (), all_names, kinds, (values, given), lines, columns, Columns(table, kind_of, start_of, flat, wired))
         netlist.names_table = known  # finds inputs and gates before the index is made
-        return netlist, widths
+        return netlist, widths if canonical else None
 
     def kinds(self, types: list[str], counts: np.ndarray, params: list[str], kind_of: np.ndarray) -> list[tuple]:
         """The table of gate kinds (type, inputs, params) and each gate's number in it."""
@@ -214,7 +240,7 @@ class _Reader:
             raise _NotCanonical
         return given
 
-    def constants(self, unresolved: np.ndarray, texts: list[str], flat: np.ndarray, start_of: np.ndarray, table, kind_of, names, lines, widths) -> tuple:
+    def constants(self, unresolved: np.ndarray, texts: list[str], flat: np.ndarray, start_of: np.ndarray, table, kind_of, names, lines, columns, widths, canonical) -> tuple:
         """Each number among the sources (at ``unresolved`` in ``flat``) made a constant node
         after the ``names`` so far: their names, values, lines and columns (``widths``: the
         width of each as written, by node number)."""
@@ -231,19 +257,17 @@ class _Reader:
             new[0].append(f"{name}:{ports[wire - first]}")
             new[1].append(_number(text))
             new[2].append(lines[node])
-            new[3].append(_GATE_PREFIX + len(name) + len(type_name) + 1 + sum(len(t) + 2 for t in texts[first:wire]))
+            new[3].append(_GATE_PREFIX + len(name) + len(type_name) + 1 + sum(len(t) + 2 for t in texts[first:wire]) if canonical else columns[node])
         return new
 
     # -- the rest of the file ----------------------------------------------------------------
 
-    def rest(self, blocks: dict, netlist: Netlist, widths: dict[int, int], default_name: str, gate_types) -> CircuitSpec:
-        """Name, description, outputs and tests, read and checked as the full reader does."""
-        text, parts, at = self.text, [], 0
-        for header, _, end in sorted(blocks.values()):  # each block blanked, its lines kept
-            parts += [text[at:header], "\n" * text.count("\n", header, end)]
-            at = end
-        root = read("".join(parts) + text[at:], self.path)
-        if any(key.raw not in _REST_KEYS for key, _ in root.items):
+    def rest(self, text: str, netlist: Netlist, widths: dict[int, int] | None, default_name: str, gate_types, moved=None) -> CircuitSpec:
+        """Name, description, outputs and tests, read from ``text`` (the file with its inputs
+        and gates blanked) and checked as the full reader does; ``moved`` maps a position in
+        ``text`` to the file's when the blanking moved them."""
+        root = read(text, self.path)
+        if any(key.raw not in _REST_KEYS and not (key.raw in ("inputs", "gates") and value == Map([], value.pos)) for key, value in root.items):
             raise _NotCanonical
         del self.text
         spec = CanonicalSpec(default_name, "", self.path)
@@ -256,11 +280,15 @@ class _Reader:
         parser.parse_tests(root.get("tests"), spec)
         if parser.errors:
             raise _NotCanonical
+        if moved is not None:
+            spec.output_pos = {name: moved(pos) for name, pos in spec.output_pos.items()}
+            for test in spec.tests:
+                test.pos = moved(test.pos)
         netlist.name, netlist.outputs = spec.name, tuple(spec.outputs)
         return spec
 
 
-def canonical_spec(netlist: Netlist, widths: dict[int, int], description: str, outputs, output_pos, tests) -> CircuitSpec:
+def canonical_spec(netlist: Netlist, widths: dict[int, int] | None, description: str, outputs, output_pos, tests) -> CircuitSpec:
     """The spec of a canonical circuit read before (the cache's), over its netlist."""
     spec = CanonicalSpec(netlist.name, description, netlist.path, _Inputs(netlist), _Gates(netlist, widths))
     spec.outputs, spec.output_pos, spec.tests = list(outputs), dict(output_pos), list(tests)
@@ -373,9 +401,9 @@ class _Gates(_View):
 
     kind = GATE
 
-    def __init__(self, netlist: Netlist, widths: dict[int, int]) -> None:
+    def __init__(self, netlist: Netlist, widths: dict[int, int] | None) -> None:
         super().__init__(netlist)
-        self.widths = widths  # constant's node number -> the width of its number as written
+        self.widths = widths  # constant's node number -> the width of its number as written (None: not the canonical layout)
 
     def make(self, i: int) -> GateSpec:
         netlist = self.netlist
@@ -383,11 +411,12 @@ class _Gates(_View):
         type_name, gate_object, params, ports = netlist.gate_kind(i)
         sources = {}
         line, column = int(netlist.lines[i]), _GATE_PREFIX + len(names[i]) + len(type_name) + 1
+        widths = self.widths
         for port, j in zip(ports, netlist.sources_of(i)):
-            pos = Position(netlist.path, line, column)
+            pos = Position(netlist.path, line, column) if widths is not None else netlist.pos(i)  # other layouts: where the gate is
             if netlist.kinds[j] == CONST:
                 sources[port] = Source(None, netlist.number(j), pos)
-                column += self.widths[j] + 2
+                column += widths[j] + 2 if widths is not None else 0
             else:
                 sources[port] = Source(names[j], None, pos)
                 column += len(names[j]) + 2

@@ -1,0 +1,357 @@
+"""Fast readers for the other common layouts of circuit files: block-style YAML at any
+indentation (what ``yaml.safe_dump`` writes) and JSON.
+
+Each finds the inputs and gates of a file with a few regular expressions over the text (or, for
+JSON, ``json``'s own decoder) and hands them to the canonical reader's column builder
+(:mod:`circuitsim.fastload`), which checks them exactly as it checks the canonical form; the
+rest of the file (``circuit:``, ``description:``, ``outputs:``, ``tests:``) is read by the full
+reader with the inputs and gates blanked. Like the canonical reader they only *accept*: anything
+they do not recognise, or anything that is not plainly valid, gives ``None``, and the file is
+read again by the full reader, which reports every problem at its line and column.
+
+What they take:
+
+- YAML: top-level keys at column 0; ``inputs:`` as a block of ``name: number`` lines (any
+  indentation) or as a flow mapping ``{name: number, ...}`` that may wrap over lines;
+  ``gates:`` as a block whose gates are all written one way: each on one line
+  (``name: {type: t, inputs: [a, b], params: {k: 1}}``), or each as a block of ``type:``,
+  ``inputs: [...]`` (wrapping over lines) and ``params: {...}`` lines in any order.
+- JSON: an object whose ``inputs`` maps names to numbers or null and whose ``gates`` maps
+  names to objects with ``type``, ``inputs`` (names and numbers) and ``params`` (numbers), on
+  one line or many, with ``": "`` or ``":"`` after each key.
+
+Comments, quotes (in YAML), anchors, tags, block sequences, tabs, trailing spaces, non-ASCII text
+and ``modules:`` or ``wires:`` take the full reader. A source's position (and a constant's) is
+its gate's in these layouts; the nodes' own positions are exact.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+
+from circuitsim.errors import Position
+
+__all__ = ["Declined", "blanked", "read_json", "read_yaml"]
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_TYPE = r"[A-Za-z_][A-Za-z0-9_./-]*"
+_VALUE = r"[^\s,:#\[\]{}'\"&*!|>%@`]+"  # a plain scalar in flow context, no colon
+_TOP = re.compile(r"([A-Za-z_]+):(?: (.*))?\Z")
+_FLOW_ITEM = re.compile(rf"({_NAME}): ({_VALUE})")
+_BLOCK_END = re.compile(r"\n(?! |- )")
+_REST_KEYS = {"circuit", "description", "outputs", "tests"}
+
+
+class Declined(Exception):
+    """Not a layout these readers take: the full reader's."""
+
+
+# -- YAML ------------------------------------------------------------------------------------
+
+
+def read_yaml(text: str):
+    """``(inputs, gates, rest, moved)`` of a block-style YAML file (see :data:`fastload.Found`;
+    the inputs' defaults as written),
+    ``rest`` the text with its inputs and gates blanked; raises :class:`Declined`."""
+    blocks: dict[str, tuple[int, int, int, str]] = {}  # key -> header offset, body start, end, value on the header line
+    at, n = 0, len(text)
+    while at < n:
+        eol = text.find("\n", at)
+        eol = n if eol < 0 else eol
+        line = text[at:eol]
+        if line[:1] in ("", " "):
+            if line.strip():
+                raise Declined  # an indented line outside a block: the full reader's
+            at = eol + 1
+            continue
+        top = _TOP.match(line)
+        if top is None:
+            raise Declined
+        key, value = top[1], top[2]
+        found = _BLOCK_END.search(text, eol)  # its indented lines (and a list's at column 0) belong to it
+        end = n if found is None else found.start() + 1
+        if key in ("inputs", "gates"):
+            if key in blocks:
+                raise Declined
+            blocks[key] = (at, min(eol + 1, n), end, value or "")
+        elif key not in _REST_KEYS:
+            raise Declined
+        at = end
+    inputs = ([], [], np.zeros(0, dtype=np.int64), 0)
+    if "inputs" in blocks:
+        inputs = _yaml_inputs(text, *blocks["inputs"])
+    gates = ([], [], [], [], np.zeros(0, dtype=np.int64), 0)
+    if "gates" in blocks:
+        header, start, end, value = blocks["gates"]
+        if value:
+            raise Declined
+        gates = _yaml_gates(text, start, end)
+    return inputs, gates, blanked(text, [(h, s, e) for h, s, e, _ in blocks.values()]), None
+
+
+def blanked(text: str, spans) -> str:
+    """``text`` with each ``(start, _, end)`` span's lines left empty (so lines keep their numbers)."""
+    parts, at = [], 0
+    for header, _, end in sorted(spans):
+        parts += [text[at:header], "\n" * text.count("\n", header, end)]
+        at = end
+    return "".join(parts) + text[at:]
+
+
+def _body(text: str, start: int, end: int) -> str:
+    body = text[start:end]
+    return body if body.endswith("\n") or not body else body + "\n"
+
+
+def _yaml_inputs(text: str, header: int, start: int, end: int, value: str):
+    first = text.count("\n", 0, start) + 1  # the line of the block's first line
+    if not value:
+        body = _body(text, start, end)
+        if not body:
+            raise Declined
+        indent = len(body) - len(body.lstrip(" "))
+        found = re.findall(rf"^ {{{indent}}}({_NAME}): ({_VALUE})\n", body, re.M)
+        if len(found) != body.count("\n"):
+            raise Declined
+        names, raws = [n for n, _ in found], [r for _, r in found]
+        return names, raws, np.arange(first, first + len(names)), indent + 1
+    if not value.startswith("{"):
+        raise Declined
+    flow = text[header + len("inputs: ") : end].rstrip("\n")  # the mapping, from its brace
+    if not re.fullmatch(rf"\{{(?:{_NAME}: {_VALUE}(?:,(?: |\n +){_NAME}: {_VALUE})*)?\}}", flow):
+        raise Declined
+    offsets, names, raws = [], [], []
+    for match in _FLOW_ITEM.finditer(flow):
+        offsets.append(match.start())
+        names.append(match[1])
+        raws.append(match[2])
+    lines, columns = _lines_columns(np.array(offsets, dtype=np.int64), _breaks(flow))
+    columns = np.where(lines == 0, columns + len("inputs: "), columns)  # the first line starts after the key
+    return names, raws, lines + first - 1, columns
+
+
+def _breaks(text: str) -> np.ndarray:
+    """The offsets of the line breaks of ``text`` (ASCII)."""
+    return np.flatnonzero(np.frombuffer(text.encode("ascii"), dtype=np.uint8) == 10)
+
+
+def _lines_columns(offsets: np.ndarray, breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 0-based line and 1-based column of each offset, given the text's line breaks."""
+    lines = np.searchsorted(breaks, offsets)
+    starts = np.concatenate([[0], breaks + 1])[lines]
+    return lines, offsets - starts + 1
+
+
+def _yaml_gates(text: str, start: int, end: int):
+    body = _body(text, start, end)
+    if not body:
+        return [], [], [], [], np.zeros(0, dtype=np.int64), 0
+    first = text.count("\n", 0, start) + 1
+    indent = len(body) - len(body.lstrip(" "))
+    head = body[indent : body.find("\n")]
+    i = f" {{{indent}}}"
+    if not head.endswith(":"):  # each gate on one line
+        found = re.findall(
+            rf"^{i}({_NAME}): \{{type: ({_TYPE}), inputs: \[([^\[\]{{}}#\n]+)\](?:, params: \{{([^\[\]{{}}#\n]*)\}})?\}}\n", body, re.M
+        )
+        if len(found) != body.count("\n"):
+            raise Declined
+        names, types, written, params = map(list, zip(*found)) if found else ([], [], [], [])
+        return names, types, written, params, np.arange(first, first + len(names)), indent + 1
+    second = body.find("\n") + 1
+    inner = len(body) - second - len(body[second:].lstrip(" "))
+    if inner <= indent:
+        raise Declined
+    j = f" {{{inner}}}"
+    more = f"\\n {{{inner + 1},}}"  # a wrapped line of a flow collection
+    sources = rf"\[([^\[\]{{}}#\n]+(?:{more}[^\[\]{{}}#\n]+)*)\]"
+    found = re.findall(
+        rf"^{i}({_NAME}):\n((?:{j}(?:type: ({_TYPE})|inputs: {sources}|params: \{{([^\[\]{{}}#\n]*)\}})\n){{2,3}})", body, re.M
+    )
+    if not found:
+        raise Declined
+    names, records, types, written, params = map(list, zip(*found))
+    del found
+    breaks = np.fromiter(map(str.count, records, [("\n")] * len(records)), dtype=np.int64, count=len(records))
+    if int(breaks.sum()) + len(names) != body.count("\n"):
+        raise Declined  # a line no record took
+    keys = np.fromiter(map(str.count, map("\n".__add__, records), ["\n" + " " * inner] * len(records)), dtype=np.int64, count=len(records))
+    wrapped = np.fromiter(map(str.count, records, ["\n" + " " * (inner + 1)] * len(records)), dtype=np.int64, count=len(records))
+    present = np.fromiter((bool(t) + bool(w) + bool(p) for t, w, p in zip(types, written, params)), dtype=np.int64, count=len(records))
+    if (keys - wrapped != present).any() or not all(types) or not all(written):
+        raise Declined  # a key twice, or one missing
+    if wrapped.any():
+        written = [re.sub(r",\n +", ", ", w) if "\n" in w else w for w in written]
+    lines = first + np.concatenate([[0], np.cumsum(breaks + 1)[:-1]])
+    return names, types, written, params, lines, indent + 1
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+_WS = re.compile(r"[ \n]*")
+_DECODER = json.JSONDecoder()
+
+
+def read_json(text: str):
+    """``(inputs, gates, rest, moved)`` of a JSON file; raises :class:`Declined`."""
+    scan = json.decoder.scanstring
+    ws = _WS.match
+    at = ws(text).end()
+    if text[at : at + 1] != "{":
+        raise Declined
+    at = ws(text, at + 1).end()
+    spans: dict[str, tuple[int, int, object]] = {}
+    seen: set[str] = set()
+    try:
+        while text[at] != "}":
+            if text[at] != '"':
+                raise Declined
+            key, at = scan(text, at + 1)
+            at = ws(text, at).end()
+            if text[at] != ":" or key in seen:
+                raise Declined
+            seen.add(key)
+            at = ws(text, at + 1).end()
+            value, end = _DECODER.raw_decode(text, at)
+            if key in ("inputs", "gates"):
+                spans[key] = (at, end, value)
+            elif key not in _REST_KEYS:
+                raise Declined
+            at = ws(text, end).end()
+            if text[at] == ",":
+                at = ws(text, at + 1).end()
+                if text[at] == "}":
+                    raise Declined
+            elif text[at] != "}":
+                raise Declined
+        if ws(text, at + 1).end() != len(text):
+            raise Declined
+    except (ValueError, IndexError):
+        raise Declined from None
+    breaks = _breaks(text)
+    inputs = _json_inputs(text, spans.get("inputs"), breaks)
+    gates = _json_gates(text, spans.get("gates"), breaks)
+    cuts = sorted((s, e) for s, e, _ in spans.values())
+    parts, at = [], 0
+    for s, e in cuts:  # each mapping made {} and its lines kept
+        parts += [text[at:s], "{}" + "\n" * text.count("\n", s, e)]
+        at = e
+    rest = "".join(parts) + text[at:]
+    return inputs, gates, rest, _mover(text, rest, cuts, breaks)
+
+
+def _mover(text: str, rest: str, cuts, breaks):
+    """A map of a position in ``rest`` (``text`` with the ``cuts`` made ``{}`` and their line
+    breaks) to the same place in ``text``."""
+    line_starts = np.concatenate([[0], _breaks(rest) + 1])
+    cuts = [(s, e, 2 + text.count("\n", s, e)) for s, e in cuts]
+
+    def moved(pos: Position) -> Position:
+        if pos.line is None or pos.column is None:
+            return pos
+        offset = int(line_starts[pos.line - 1]) + pos.column - 1
+        shift = 0
+        for s, e, kept in cuts:  # past a cut, the text is longer by what the cut took out
+            if offset < s - shift + kept:
+                break
+            shift += e - s - kept
+        original = offset + shift
+        line = int(np.searchsorted(breaks, original))
+        start = 0 if line == 0 else int(breaks[line - 1]) + 1
+        return Position(pos.path, line + 1, original - start + 1)
+
+    return moved
+
+
+def _positions(text: str, pattern: re.Pattern, start: int, end: int, breaks: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    names, offsets = [], []
+    for match in pattern.finditer(text, start, end):
+        names.append(match[1])
+        offsets.append(match.start())
+    lines, columns = _lines_columns(np.array(offsets, dtype=np.int64), breaks)
+    return names, lines + 1, columns
+
+
+_JSON_KEY = re.compile(rf'"({_NAME})": ?')
+_JSON_OBJECT_KEY = re.compile(rf'"({_NAME})": ?\{{')
+
+
+def _json_inputs(text: str, span, breaks):
+    if span is None:
+        return [], [], np.zeros(0, dtype=np.int64), 0
+    start, end, value = span
+    if not isinstance(value, dict):
+        raise Declined
+    names, lines, columns = _positions(text, _JSON_KEY, start, end, breaks)
+    if names != list(value):  # a key twice (json keeps the last), or one not a plain name
+        raise Declined
+    defaults = list(value.values())
+    for v in defaults:
+        if v is not None and (v.__class__ is not float and v.__class__ is not int):
+            raise Declined
+    try:
+        numbers = np.array([0.0 if v is None else v for v in defaults], dtype=np.float64)
+    except OverflowError:
+        raise Declined from None
+    if not np.isfinite(numbers).all():
+        raise Declined
+    return names, [None if v is None else float(v) for v in defaults], lines, columns
+
+
+def _json_gates(text: str, span, breaks):
+    if span is None:
+        return [], [], [], [], np.zeros(0, dtype=np.int64), 0
+    start, end, value = span
+    if not isinstance(value, dict):
+        raise Declined
+    found, lines, columns = _positions(text, _JSON_OBJECT_KEY, start, end, breaks)
+    names = list(value)
+    if "params" in value:
+        raise Declined
+    if len(found) != len(names):  # params objects: their keys drop out
+        keep = [k for k, name in enumerate(found) if name != "params"]
+        found, lines, columns = [found[k] for k in keep], lines[keep], columns[keep]
+    if found != names:
+        raise Declined
+    types, written, params = [], [], []
+    keys = 0
+    for gate in value.values():
+        if gate.__class__ is not dict:
+            raise Declined
+        keys += len(gate)
+        kind, sources, given = gate.get("type"), gate.get("inputs"), gate.get("params")
+        if kind.__class__ is not str or sources.__class__ is not list or not sources:
+            raise Declined
+        types.append(kind)
+        written.append(", ".join(_source(s) for s in sources))
+        if given is None:
+            if len(gate) != 2:
+                raise Declined
+            params.append("")
+        else:
+            if given.__class__ is not dict or len(gate) != 3:
+                raise Declined
+            keys += len(given)
+            params.append(", ".join(f"{k}: {_param(v)}" for k, v in given.items()))
+    if text.count('":', start, end) != len(names) + keys:  # a key twice inside a gate
+        raise Declined
+    return names, types, written, params, lines, columns
+
+
+def _source(s) -> str:
+    if s.__class__ is str:
+        if not re.fullmatch(_NAME, s):
+            raise Declined
+        return s
+    if s.__class__ is float or s.__class__ is int:
+        return repr(s)
+    raise Declined
+
+
+def _param(v) -> str:
+    if v.__class__ is float or v.__class__ is int:
+        return repr(v)
+    raise Declined
