@@ -41,6 +41,7 @@ _TYPE = r"[A-Za-z_][A-Za-z0-9_./-]*"
 _VALUE = r"[^\s,:#\[\]{}'\"&*!|>%@`]+"  # a plain scalar in flow context, no colon
 _TOP = re.compile(r"([A-Za-z_]+):(?: (.*))?\Z")
 _FLOW_ITEM = re.compile(rf"({_NAME}): ({_VALUE})")
+_NAMES = re.compile(rf"{_NAME}(?:, {_NAME})*")
 _BLOCK_END = re.compile(r"\n(?! |- )")
 _REST_KEYS = {"circuit", "description", "outputs", "tests"}
 
@@ -316,7 +317,8 @@ def _json_gates(text: str, span, breaks):
         found, lines, columns = [found[k] for k in keep], lines[keep], columns[keep]
     if found != names:
         raise Declined
-    types, written, params = [], [], []
+    types, written, params, named = [], [], [], []
+    join = ", ".join
     keys = 0
     for gate in value.values():
         if gate.__class__ is not dict:
@@ -326,7 +328,11 @@ def _json_gates(text: str, span, breaks):
         if kind.__class__ is not str or sources.__class__ is not list or not sources:
             raise Declined
         types.append(kind)
-        written.append(", ".join(_source(s) for s in sources))
+        try:
+            written.append(join(sources))  # names only, checked below all at once
+            named.append(written[-1])
+        except TypeError:
+            written.append(", ".join(_source(s) for s in sources))
         if given is None:
             if len(gate) != 2:
                 raise Declined
@@ -337,6 +343,8 @@ def _json_gates(text: str, span, breaks):
             keys += len(given)
             params.append(", ".join(f"{k}: {_param(v)}" for k, v in given.items()))
     if text.count('":', start, end) != len(names) + keys:  # a key twice inside a gate
+        raise Declined
+    if named and not _NAMES.fullmatch(", ".join(named)):  # a string that is not a name ("2", "a, b")
         raise Declined
     return names, types, written, params, lines, columns
 

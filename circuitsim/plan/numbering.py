@@ -165,8 +165,11 @@ class LazyIndex(Mapping):
         self._slots, self._attribute = slots, attribute
 
     @property
-    def _index(self) -> dict[str, int]:
+    def index(self) -> dict[str, int]:
+        """The mapping as a dict (made now if not yet)."""
         return getattr(self._slots, self._attribute)
+
+    _index = index
 
     def __getitem__(self, name: str) -> int:
         return self._index[name]

@@ -22,7 +22,7 @@ from circuitsim.plan.numbering import LazyIndex
 from circuitsim.plan.plan import Plan
 from circuitsim.plan.trace import Tracer
 from circuitsim.read.spec import CircuitSpec
-from circuitsim.run.results import Result, SlotView, to_batch
+from circuitsim.run.results import BatchSlotView, Result, SlotView, to_batch
 
 __all__ = ["Circuit", "Defaults", "Result", "SlotView"]
 
@@ -299,11 +299,11 @@ class Circuit:
         return seeds
 
     def _result(self, values: list, grads: list | None, batch: int | None) -> Result:
-        convert = to_batch(batch) if batch is not None else float
+        convert, view = (to_batch(batch), BatchSlotView) if batch is not None else (float, SlotView)
         named = self._named  # inputs and gates, not constants
-        grad_view = SlotView(named, grads, convert) if grads is not None else {}
-        outputs = SlotView(self._outputs, values, convert)
-        return Result(self.name, outputs, SlotView(named, values, convert), grad_view, batch, from_circuit=self)
+        grad_view = view(named, grads, convert) if grads is not None else {}
+        outputs = view(self._outputs, values, convert)
+        return Result(self.name, outputs, view(named, values, convert), grad_view, batch, from_circuit=self)
 
 
 def _as_value(name: str, raw: Any, what: str = "input"):

@@ -13,7 +13,7 @@ from circuitsim.plan.trace import Message
 if TYPE_CHECKING:
     from circuitsim.run.circuit import Circuit
 
-__all__ = ["Result", "SlotView", "to_batch"]
+__all__ = ["BatchSlotView", "Result", "SlotView", "to_batch"]
 
 
 class SlotView(Mapping):
@@ -21,20 +21,36 @@ class SlotView(Mapping):
 
     It behaves as the dict it stands for (``==`` compares it with any mapping) but converts a
     number only when it is read: a run over a large circuit does not build two dicts of every
-    node. In a batch run every number reads as an array of shape ``(batch,)``.
+    node, and the circuit's name -> slot index is made once, when a result is first read by a
+    name. In a batch run every number reads as an array of shape ``(batch,)``.
+    :meth:`Result.to_arrays` reads all of them at once.
     """
 
-    __slots__ = ("_index", "_items", "_convert")
+    __slots__ = ("_index", "_items", "_convert", "_slots")
 
     def __init__(self, index: Mapping[str, int], items: list, convert: Callable) -> None:
-        self._index = index  # name -> slot
+        self._index = index  # name -> slot (made when first read, see numbering.LazyIndex)
         self._items = items
         self._convert = convert
+        self._slots = None  # the index as a dict, once read
 
     def __getitem__(self, name: str):
-        slot = self._index[name]
-        value = self._items[slot] = self._convert(self._items[slot])  # converted once
+        try:
+            slot = self._slots[name]
+        except TypeError:  # the first read
+            slot = self._first_read()[name]
+        value = self._items[slot]
+        if value.__class__ is float:  # a scalar run's number, as it is
+            return value
+        value = self._items[slot] = self._convert(value)  # converted once
         return value
+
+    def _first_read(self) -> dict[str, int]:
+        """The index as a dict; a scalar run's numbers as a list of floats."""
+        slots = self._slots = getattr(self._index, "index", self._index)
+        if self._convert is float and isinstance(self._items, np.ndarray):
+            self._items = self._items.tolist()
+        return slots
 
     def __contains__(self, name: object) -> bool:
         return name in self._index
@@ -47,6 +63,37 @@ class SlotView(Mapping):
 
     def __repr__(self) -> str:
         return repr(dict(self))
+
+    def names(self) -> list[str]:
+        """The names, in the mapping's order."""
+        return list(self._index)
+
+    def to_array(self) -> np.ndarray:
+        """Every number at once, in the order of :meth:`names`: shape ``(n,)``, or ``(n, batch)``
+        for a batch run."""
+        slots = getattr(self._index, "index", self._index)
+        numbers = np.fromiter(slots.values(), dtype=np.int64, count=len(slots))
+        items = self._items
+        if self._convert is float:
+            try:
+                return np.array(items, dtype=np.float64)[numbers]
+            except (TypeError, ValueError):
+                pass
+        return np.array([self._convert(items[i]) for i in numbers.tolist()], dtype=np.float64)
+
+
+class BatchSlotView(SlotView):
+    """A batch run's :class:`SlotView`: every number reads as an array of shape ``(batch,)``."""
+
+    __slots__ = ()
+
+    def __getitem__(self, name: str):
+        try:
+            slot = self._slots[name]
+        except TypeError:  # the first read
+            slot = self._first_read()[name]
+        value = self._items[slot] = self._convert(self._items[slot])  # converted once
+        return value
 
 
 @dataclass
@@ -71,6 +118,30 @@ class Result:
     trace: list[Message] | None = field(default=None, repr=False, compare=False)
     from_circuit: Circuit | None = field(default=None, repr=False, compare=False)
     seed: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    def to_arrays(self) -> dict[str, Any]:
+        """Every input's and gate's number at once, for analysis or a data frame:
+        ``{"names": [...], "values": array, "grads": array}`` (``grads`` None after a forward
+        pass), the arrays of shape ``(n,)``, or ``(n, batch)`` for a batch run, in the order of
+        ``names`` (topological)."""
+        values = self.values
+        names = values.names() if isinstance(values, SlotView) else list(values)
+        array = values.to_array() if isinstance(values, SlotView) else np.array([values[n] for n in names], dtype=np.float64)
+        grads = self.grads
+        if not grads:
+            return {"names": names, "values": array, "grads": None}
+        garray = grads.to_array() if isinstance(grads, SlotView) else np.array([grads[n] for n in names], dtype=np.float64)
+        return {"names": names, "values": array, "grads": garray}
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One ``{"name", "value", "grad"}`` record per input and gate (see :meth:`to_arrays`);
+        in a batch run ``value`` and ``grad`` are arrays."""
+        found = self.to_arrays()
+        grads = found["grads"] if found["grads"] is not None else [None] * len(found["names"])
+        values = found["values"]
+        if values.ndim == 1:
+            return [{"name": n, "value": v, "grad": g} for n, v, g in zip(found["names"], values.tolist(), grads if found["grads"] is None else grads.tolist())]
+        return [{"name": n, "value": v, "grad": g} for n, v, g in zip(found["names"], values, grads)]
 
 
 def to_batch(batch: int):
