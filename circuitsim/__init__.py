@@ -9,11 +9,9 @@ wire's gradient::
     r.outputs["f"], r.grads["w0"]
 """
 
+from importlib import import_module
+
 from circuitsim._version import __version__
-from circuitsim.api import Circuit, Result
-from circuitsim.author.builder import Builder
-from circuitsim.author.dump import dump
-from circuitsim.author.formulas import from_expression
 from circuitsim.errors import (
     CircuitError,
     CircuitErrors,
@@ -23,9 +21,33 @@ from circuitsim.errors import (
     PluginWarning,
     Position,
 )
-from circuitsim.gate.base import Expressions, Gate
-from circuitsim.gate.hookspecs import hookimpl
-from circuitsim.run.load import load, loads
+
+# The rest is imported when first used (``circuitsim --help`` needs none of it).
+_LAZY = {
+    "Builder": "circuitsim.author.builder",
+    "Circuit": "circuitsim.api",
+    "Result": "circuitsim.api",
+    "from_expression": "circuitsim.author.formulas",
+    "Expressions": "circuitsim.gate.base",
+    "Gate": "circuitsim.gate.base",
+    "hookimpl": "circuitsim.gate.hookspecs",
+    "load": "circuitsim.run.load",
+    "loads": "circuitsim.run.load",
+    "dump": "circuitsim.author.dump",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'circuitsim' has no attribute {name!r}")
+    value = globals()[name] = getattr(import_module(module), name)
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Builder",

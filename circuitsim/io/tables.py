@@ -26,12 +26,24 @@ from circuitsim.errors import CircuitError, Position
 from circuitsim.io.tables_json import JsonWriter, read_json_inputs
 from circuitsim.read.spec import NAME_RE
 
-try:
-    import pyarrow as pa
-    import pyarrow.csv as pa_csv
-    import pyarrow.parquet as pa_parquet
-except ImportError:  # the `arrow` extra is not installed: CSV in Python, no Parquet
-    pa = pa_csv = pa_parquet = None
+_UNSET: object = object()
+pa = pa_csv = pa_parquet = _UNSET  # pyarrow's modules, imported when a table is first read or written
+
+
+def _arrow() -> None:
+    """Import pyarrow now if not yet (None: the `arrow` extra is not installed: CSV in Python, no Parquet)."""
+    global pa, pa_csv, pa_parquet
+    if _UNSET not in (pa, pa_csv, pa_parquet):
+        return
+    try:
+        import pyarrow
+        import pyarrow.csv
+        import pyarrow.parquet
+
+        found = pyarrow, pyarrow.csv, pyarrow.parquet
+    except ImportError:
+        found = None, None, None
+    pa, pa_csv, pa_parquet = (mine if mine is not _UNSET else new for mine, new in zip((pa, pa_csv, pa_parquet), found))
 
 __all__ = ["SUFFIXES", "Table", "open_table", "open_writer", "read_json_inputs", "read_table"]
 
@@ -152,6 +164,7 @@ class _CsvTable(Table):
         return self.rows
 
     def blocks(self, rows: int) -> Iterator[dict[str, np.ndarray]]:
+        _arrow()
         if pa_csv is None or self._newline == b"\r":  # the pieces below are cut at line feeds
             yield from self._python_blocks(rows)
             return
@@ -295,6 +308,7 @@ def _offsets(cells: list[str]) -> list[int]:
 class _ParquetTable(Table):
     @classmethod
     def open(cls, path: str) -> _ParquetTable:
+        _arrow()
         if pa_parquet is None:
             raise CircuitError(PARQUET_HINT, Position(path))
         try:
@@ -349,6 +363,7 @@ def open_writer(file, fmt: str, columns: list[str], *, json_head: dict | None = 
     if fmt == "csv":
         return _CsvWriter(file, columns)
     if fmt == "parquet":
+        _arrow()
         if pa_parquet is None:
             raise CircuitError(PARQUET_HINT)
         return _ParquetWriter(file, columns)
@@ -362,6 +377,7 @@ class _CsvWriter:
         file.write((",".join(columns) + "\n").encode())
 
     def write(self, block: dict[str, np.ndarray]) -> None:
+        _arrow()
         if pa_csv is None:
             texts = [map(repr, block[name].tolist()) for name in self.columns]
             self.file.write("".join(",".join(row) + "\n" for row in zip(*texts)).encode())

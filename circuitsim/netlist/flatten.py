@@ -23,7 +23,6 @@ module file, the position of the gate in the including file and the instance it 
 
 from __future__ import annotations
 
-import networkx as nx
 
 from circuitsim.errors import CircuitError, Position
 from circuitsim.gate.base import Expressions, Gate
@@ -156,6 +155,8 @@ def find_cycles(netlist: Netlist) -> list[CircuitError]:
 
     A cycle through a module instance names the instance, not the nodes inside it.
     """
+    import networkx as nx  # only a file with a cycle needs it
+
     graph = netlist.to_graph()
     errors = []
     for component in nx.strongly_connected_components(graph):

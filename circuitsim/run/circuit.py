@@ -7,9 +7,8 @@ import dataclasses
 import math
 import numbers
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from circuitsim.errors import CircuitError, CircuitErrors, did_you_mean, missing_input
@@ -23,6 +22,9 @@ from circuitsim.plan.plan import Plan
 from circuitsim.plan.trace import Tracer
 from circuitsim.read.spec import CircuitSpec
 from circuitsim.run.results import BatchSlotView, Result, SlotView, to_batch
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["Circuit", "Defaults", "Result", "SlotView"]
 
