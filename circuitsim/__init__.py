@@ -41,6 +41,7 @@ def __getattr__(name: str):
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'circuitsim' has no attribute {name!r}")
+    import_module("circuitsim.api")  # the features' methods on Circuit come with it
     value = globals()[name] = getattr(import_module(module), name)
     return value
 

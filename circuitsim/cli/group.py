@@ -7,10 +7,13 @@ commands themselves are loaded when they are called (:data:`circuitsim.cli.COMMA
 
 from __future__ import annotations
 
+import ast
 import functools
 import importlib
+import re
 import sys
 import warnings
+from pathlib import Path
 
 import click
 
@@ -43,11 +46,39 @@ class _Group(click.Group):
         return getattr(importlib.import_module(f"circuitsim.cli.{module}"), attribute)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
-        rows = [(name, cmd.get_short_help_str(limit=1000)) for name, cmd in commands if cmd is not None and not cmd.hidden]
+        rows = []
+        for name in self.list_commands(ctx):
+            text = short_help(*self.table[name].partition(":")[::2])
+            if text is None:  # not read from the source: from the command itself
+                cmd = self.get_command(ctx, name)
+                if cmd is None or cmd.hidden:
+                    continue
+                text = cmd.get_short_help_str(limit=1000)
+            rows.append((name, text))
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+def short_help(module: str, attribute: str) -> str | None:
+    """The short help of the command ``attribute`` of ``circuitsim.cli.module`` read from its
+    source, without importing it (``--help`` would import every command and what it uses):
+    the command decorator's ``short_help``, else the function's docstring, made short as
+    click makes it. None when the source does not say it plainly (hidden, or help given
+    another way): then the command is imported."""
+    try:
+        source = (Path(__file__).parent / f"{module}.py").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found = re.search(rf"^@click\.command\(([^\n]*)\)\n(?:@[^\n]*\n|[ )][^\n]*\n)*?def {attribute}\(.*?\)(?: -> [^:\n]+)?:\n[ ]+(\"\"\".*?\"\"\")", source, re.M | re.S)
+    if found is None or "hidden" in found[1] or "help=" in found[1].replace("short_help=", ""):
+        return None
+    short = re.search(r"short_help=(\"[^\"\\]*\")", found[1])
+    try:
+        command = click.Command(attribute, help=ast.literal_eval(found[2]), short_help=short and ast.literal_eval(short[1]))
+    except (ValueError, SyntaxError):
+        return None
+    return command.get_short_help_str(limit=1000)
 
 
 def command_group(table: dict[str, str]) -> click.Group:
@@ -74,6 +105,8 @@ def command_group(table: dict[str, str]) -> click.Group:
           circuitsim COMMAND --help
         """
         warnings.showwarning = _show_warning
+        if ctx.invoked_subcommand is not None:  # Circuit with its features' methods, as `import circuitsim` gives it
+            importlib.import_module("circuitsim.api")
         if ctx.invoked_subcommand is None:  # bare `circuitsim`: what it can do, and success
             click.echo(ctx.get_help())
 
