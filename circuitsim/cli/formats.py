@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from itertools import chain, islice
 
 from rich.table import Table
 
@@ -73,9 +74,10 @@ def _node_table(result: Result, circuit: Circuit) -> Table:
     for header in headers:
         table.add_column(header, justify="left" if header in ("node", "kind") else "right")
     outputs = list(result.outputs)
-    inputs = [name for name in circuit.inputs if name not in result.outputs]
-    others = [name for name in result.values if name not in result.outputs and name not in circuit.inputs]
-    shown = (outputs + inputs + others)[:TABLE_ROWS]
+    input_names = circuit.plan.inputs  # a dict: Circuit.inputs makes a new mapping each time
+    inputs = [name for name in input_names if name not in result.outputs]
+    others = (name for name in result.values if name not in result.outputs and name not in input_names)
+    shown = list(islice(chain(outputs, inputs, others), TABLE_ROWS))
     nodes = circuit.nodes
     for name in shown:
         kind = nodes[name].type or nodes[name].kind
