@@ -154,6 +154,18 @@ def test_size_cap_is_configurable_and_checked_before_reading(tmp_path):
         circuitsim.loads(text, max_bytes=10)
 
 
+def test_the_command_line_raises_the_size_cap_from_the_environment(tmp_path, monkeypatch, cli):
+    path = tmp_path / "big.yaml"
+    path.write_text("inputs: {x: 1}\ngates: {f: {type: neg, inputs: [x]}}\noutputs: [f]\n" + "#" * 2000 + "\n")
+    monkeypatch.setenv("CIRCUITSIM_MAX_BYTES", "1K")
+    out = cli("run", str(path), code=1).stderr
+    assert "larger than the limit of 1024 bytes" in out and "CIRCUITSIM_MAX_BYTES" in out
+    monkeypatch.setenv("CIRCUITSIM_MAX_BYTES", "1_000_000")
+    assert "-1" in cli("run", str(path), "--format", "json").stdout
+    monkeypatch.setenv("CIRCUITSIM_MAX_BYTES", "lots")
+    assert "CIRCUITSIM_MAX_BYTES='lots' is not a positive whole number of bytes" in cli("run", str(path), code=1).stderr
+
+
 def test_size_cap_applies_to_module_files(tmp_path):
     (tmp_path / "inner.yaml").write_text("inputs: {x: 1}\ngates: {f: {type: neg, inputs: [x]}}\noutputs: [f]\n" + "#" * 500 + "\n")
     outer = tmp_path / "outer.yaml"

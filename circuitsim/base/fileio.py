@@ -100,7 +100,7 @@ def read_user_file(
 def _too_big(what: str, name: str, max_bytes: int) -> str:
     return (
         f"{what} {name} is larger than the limit of {max_bytes} bytes; "
-        "split the circuit into modules or raise max_bytes"
+        "split the circuit into modules or raise the limit (CIRCUITSIM_MAX_BYTES=N, or load(..., max_bytes=N))"
     )
 
 

@@ -27,7 +27,7 @@ def decode(source: str | bytes, path: str | None, max_bytes: int) -> str:
     if size > max_bytes:
         raise CircuitError(
             f"file is larger than the limit of {max_bytes} bytes; "
-            "split the circuit into modules or raise max_bytes",
+            "split the circuit into modules or raise the limit (CIRCUITSIM_MAX_BYTES=N, or load(..., max_bytes=N))",
             Position(path),
         )
     text = source if isinstance(source, str) else _decode_utf8(bytes(source), path)

@@ -9,7 +9,8 @@ file that includes itself, directly or not, is an error naming the chain.
 Two caps bound what a load can cost: modules nest at most :data:`MAX_MODULE_DEPTH` levels,
 and a circuit has at most ``max_gates`` gates once its modules are expanded (default
 :data:`DEFAULT_MAX_GATES`, or the environment variable ``CIRCUITSIM_MAX_GATES``), counted from
-the instance counts before the flat graph is built. A module file that does not look like a
+the instance counts before the flat graph is built. Every file is at most ``max_bytes`` long
+(default 256 MiB, or the environment variable ``CIRCUITSIM_MAX_BYTES``, such as ``1G``). A module file that does not look like a
 circuit file at all is reported without quoting a word of it.
 """
 
@@ -38,7 +39,7 @@ from circuitsim.read.spec import CircuitSpec, size_error
 from circuitsim.read.yamltree import DEFAULT_MAX_BYTES, Map, read
 from circuitsim.run.circuit import Circuit
 
-__all__ = ["DEFAULT_MAX_GATES", "MAX_MODULE_DEPTH", "load", "loads", "max_gates_default"]
+__all__ = ["DEFAULT_MAX_GATES", "MAX_MODULE_DEPTH", "load", "loads", "max_bytes_default", "max_gates_default"]
 
 #: Gates a circuit may have once its modules are expanded: a million-gate circuit takes a few
 #: GiB to load and run, so this stops a module bomb (a few KB of files) well before memory does.
@@ -46,6 +47,7 @@ DEFAULT_MAX_GATES = 2_000_000
 #: How deep modules may nest (a module of a module of ...).
 MAX_MODULE_DEPTH = 64
 MAX_GATES_VARIABLE = "CIRCUITSIM_MAX_GATES"
+MAX_BYTES_VARIABLE = "CIRCUITSIM_MAX_BYTES"
 # What a circuit file has, as text: one of its own top-level keys, in block or flow style.
 _KEY = rb"[\"']?(?:circuit|inputs|gates|wires|outputs)[\"']?[ \t]*:"
 _CIRCUIT_KEY = re.compile(rb"^" + _KEY + rb"|[{,][ \t]*" + _KEY, re.M)
@@ -58,7 +60,7 @@ def load(
     *,
     plugins: Sequence[PluginArg] = (),
     registry: Registry | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
     max_gates: int | None = None,
     module_root: str | os.PathLike | None = None,
     cache: bool | None = None,
@@ -68,7 +70,8 @@ def load(
     Raises :class:`~circuitsim.CircuitError` for a file that cannot be read or is not a valid
     circuit; when there are several problems it is a :class:`~circuitsim.CircuitErrors`
     listing all of them, each with its line and column. A file (or module file) must be a
-    regular file no larger than ``max_bytes``, checked before it is read. A circuit with more
+    regular file no larger than ``max_bytes`` (None: ``CIRCUITSIM_MAX_BYTES``, else 256 MiB),
+    checked before it is read. A circuit with more
     than ``max_gates`` gates once its modules are expanded is refused before it is built
     (None: ``CIRCUITSIM_MAX_GATES`` or :data:`DEFAULT_MAX_GATES`). Module files must be
     ``.yaml`` or ``.yml`` files and, if ``module_root`` is given, lie inside that folder (to
@@ -77,6 +80,7 @@ def load(
     for files of 1 MiB or more).
     """
     path = os.fspath(path)
+    max_bytes = max_bytes_default() if max_bytes is None else max_bytes
     data = read_user_file(path, what="circuit file", max_bytes=max_bytes)
     return loads(
         data, path=path, plugins=plugins, registry=registry, max_bytes=max_bytes, max_gates=max_gates, module_root=module_root,
@@ -90,7 +94,7 @@ def loads(
     path: str | None = None,
     plugins: Sequence[PluginArg] = (),
     registry: Registry | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
     max_gates: int | None = None,
     module_root: str | os.PathLike | None = None,
     cache: bool | None = None,
@@ -99,9 +103,26 @@ def loads(
     :meth:`~circuitsim.Builder.tree` makes); ``path`` names it in messages and is where
     the paths of its ``modules:`` start from. The limits are :func:`load`'s."""
     root = None if module_root is None else os.fspath(module_root)
+    max_bytes = max_bytes_default() if max_bytes is None else max_bytes
     limits = _Limits(max_bytes, max_gates_default() if max_gates is None else max_gates, root)
     with _gc_paused():  # loading makes millions of objects that all live on: halves the time
         return _loads(text, path, plugins, registry, limits, cache)
+
+
+def max_bytes_default() -> int:
+    """The size cap of a load that names none: ``CIRCUITSIM_MAX_BYTES`` (a number of bytes,
+    ``_`` allowed, or with ``K``, ``M`` or ``G`` for KiB, MiB, GiB), else 256 MiB."""
+    text = os.environ.get(MAX_BYTES_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_MAX_BYTES
+    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:].upper(), 1)
+    try:
+        value = int((text[:-1] if scale > 1 else text).replace("_", ""))
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise CircuitError(f"{MAX_BYTES_VARIABLE}={text!r} is not a positive whole number of bytes (such as 512M or 2G)")
+    return value * scale
 
 
 def max_gates_default() -> int:
