@@ -82,6 +82,8 @@ class Circuit:
         self._outputs = dict(zip(spec.outputs, self.plan.outputs))
         self._named = LazyIndex(self.plan.numbering, "named")  # made when a result is read by name
         self._keys_in_order: list[str] = []  # see _in_order
+        self._seed_names: dict[str, float] | None = None  # the default seed by name (see _run)
+        self._default_seeds = {s: 1.0 for s in self.plan.outputs}  # read only
 
     @classmethod
     def from_spec(cls, spec: CircuitSpec, registry) -> Circuit:
@@ -206,7 +208,13 @@ class Circuit:
             batch = next((len(v) for v in seeds.values() if isinstance(v, np.ndarray)), None)
         result = self._result(outcome.values, outcome.grads, batch)
         if backward:
-            result.seed = {plan.numbering.name(slot): value for slot, value in seeds.items()}
+            if seed is None:  # the outputs', named once
+                named = self._seed_names
+                if named is None:
+                    named = self._seed_names = {plan.numbering.name(slot): value for slot, value in seeds.items()}
+                result.seed = dict(named)
+            else:
+                result.seed = {plan.numbering.name(slot): value for slot, value in seeds.items()}
         if trace:
             result.trace = tracer.messages
         return result
@@ -285,7 +293,7 @@ class Circuit:
 
     def _seeds(self, seed: Mapping[str, Any] | None, batch: int | None) -> dict[int, Any]:
         if seed is None:
-            return {s: 1.0 for s in self.plan.outputs}
+            return self._default_seeds
         slot = self.plan.named
         seeds = {}
         for name, raw in seed.items():
@@ -306,6 +314,18 @@ class Circuit:
         grad_view = view(named, grads, convert) if grads is not None else {}
         outputs = view(self._outputs, values, convert)
         return Result(self.name, outputs, view(named, values, convert), grad_view, batch, from_circuit=self)
+
+
+def _plainly_finite(values, grads) -> bool:
+    """Whether a scalar run's numbers (lists of Python floats) are all finite, by one exact
+    sum of each: what a small circuit's run checks instead of the full search for the first
+    NaN or inf (:func:`~circuitsim.plan.faults.check_finite`), which a False sends it to."""
+    if values.__class__ is not list or (grads is not None and grads.__class__ is not list):
+        return False
+    try:
+        return math.isfinite(math.fsum(values)) and (grads is None or math.isfinite(math.fsum(grads)))
+    except (TypeError, ValueError, OverflowError):  # an array, an object, inf - inf, a sum past float
+        return False
 
 
 def _as_value(name: str, raw: Any, what: str = "input"):
