@@ -17,7 +17,8 @@ FILES = ["circuits/neuron.yaml", "circuits/mlp_relu.yaml"]
 def layouts(doc: dict) -> dict[str, str]:
     plain = {k: v for k, v in doc.items() if k != "tests"}  # JSON floats such as 1e-09 are strings to YAML
     return {
-        "safe_dump": yaml.safe_dump(doc, default_flow_style=None, sort_keys=False),
+        "safe_dump": yaml.safe_dump(doc, sort_keys=False),  # block lists
+        "safe_dump, flow lists": yaml.safe_dump(doc, default_flow_style=None, sort_keys=False),
         "safe_dump sorted, indent 4": yaml.safe_dump(doc, default_flow_style=None, sort_keys=True, indent=4),
         "flow gates at indent 3": circuitsim.dump(circuitsim.loads(yaml.safe_dump(doc))).replace("\n  ", "\n   "),
         "json": json.dumps(plain),
@@ -54,6 +55,9 @@ def test_each_layout_reads_as_the_full_reader_reads_it(root, file):
 
 
 def test_wrapped_lines_and_params(root):
+    block = "inputs:\n  x: 2\ngates:\n  g:\n    type: pow\n    inputs:\n      - x\n    params:\n      exponent: 3\n  h:\n    inputs:\n    - g\n    - 1.5\n    type: add\noutputs: [h]\n"
+    assert fast(block) is not None
+    same(fast(block), full(block))
     text = (
         "circuit: c\ninputs: {a: 1.0, b: 2,\n  c: null}\ngates:\n  g:\n    params: {exponent: 3}\n    inputs: [a]\n    type: pow\n"
         "  h:\n    type: add\n    inputs: [g, b, 1.5, c, a, a, a, a, a, a, a, a, a, a,\n      a, a]\noutputs: [h]\n"
@@ -69,6 +73,7 @@ def test_wrapped_lines_and_params(root):
     [
         ("inputs: {x: 1.0}\ngates:\n  g:\n    type: neg\n    type: neg\n    inputs: [x]\noutputs: [g]\n", "c.yaml:5:5"),  # a key twice
         ("inputs: {x: 1.0}\ngates:\n  g:\n    type: neg\n    inputs: [y]\noutputs: [g]\n", "c.yaml:5:14"),  # unknown source
+        ("inputs: {x: 1.0}\ngates:\n  g:\n    type: add\n    inputs:\n    - x\n      - x\noutputs: [g]\n", "c.yaml:6:7"),  # a list item out of line: one plain scalar to YAML
         ('{"inputs": {"x": 1.0}, "gates": {"g": {"type": "neg", "inputs": ["x"], "type": "neg"}}, "outputs": ["g"]}', "c.yaml:1:"),
         ('{"inputs": {"x": 1.0, "x": 2.0}, "gates": {"g": {"type": "neg", "inputs": ["x"]}}, "outputs": ["g"]}', "c.yaml:1:23"),
         ('{"inputs": {"x": 1.0}, "gates": {"g": {"type": "neg", "inputs": ["x", true]}}, "outputs": ["g"]}', "c.yaml:1:"),  # a bool source

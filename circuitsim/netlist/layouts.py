@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import repeat
 
 import numpy as np
 
@@ -166,26 +167,47 @@ def _yaml_gates(text: str, start: int, end: int):
     inner = len(body) - second - len(body[second:].lstrip(" "))
     if inner <= indent:
         raise Declined
-    j = f" {{{inner}}}"
+    step = inner - indent  # the file's indentation: of a block list or mapping in a gate too
+    j, k = f" {{{inner}}}", f" {{{inner + step}}}"
     more = f"\\n {{{inner + 1},}}"  # a wrapped line of a flow collection
-    sources = rf"\[([^\[\]{{}}#\n]+(?:{more}[^\[\]{{}}#\n]+)*)\]"
-    found = re.findall(
-        rf"^{i}({_NAME}):\n((?:{j}(?:type: ({_TYPE})|inputs: {sources}|params: \{{([^\[\]{{}}#\n]*)\}})\n){{2,3}})", body, re.M
+    flow_sources = rf"\[([^\[\]{{}}#\n]+(?:{more}[^\[\]{{}}#\n]+)*)\]"
+    keys = (
+        rf"type: ({_TYPE})\n",
+        rf"inputs: {flow_sources}\n",
+        rf"inputs:\n((?:{j}- {_VALUE}\n)+)",  # a block list, as PyYAML writes it
+        rf"inputs:\n((?:{k}- {_VALUE}\n)+)",
+        rf"params: \{{([^\[\]{{}}#\n]*)\}}\n",
+        rf"params:\n((?:{k}{_NAME}: {_VALUE}\n)+)",
     )
+    found = re.findall(rf"^{i}({_NAME}):\n((?:{j}(?:{'|'.join(keys)})){{2,3}})", body, re.M)
     if not found:
         raise Declined
-    names, records, types, written, params = map(list, zip(*found))
+    names, records, types, flow, block, indented, params, block_params = map(list, zip(*found))
     del found
-    breaks = np.fromiter(map(str.count, records, [("\n")] * len(records)), dtype=np.int64, count=len(records))
-    if int(breaks.sum()) + len(names) != body.count("\n"):
+    n = len(records)
+    breaks = np.fromiter(map(str.count, records, repeat("\n")), dtype=np.int64, count=n)
+    if int(breaks.sum()) + n != body.count("\n"):
         raise Declined  # a line no record took
-    keys = np.fromiter(map(str.count, map("\n".__add__, records), ["\n" + " " * inner] * len(records)), dtype=np.int64, count=len(records))
-    wrapped = np.fromiter(map(str.count, records, ["\n" + " " * (inner + 1)] * len(records)), dtype=np.int64, count=len(records))
-    present = np.fromiter((bool(t) + bool(w) + bool(p) for t, w, p in zip(types, written, params)), dtype=np.int64, count=len(records))
-    if (keys - wrapped != present).any() or not all(types) or not all(written):
+    starts = list(map("\n".__add__, records))
+    counted = [np.fromiter(map(str.count, starts, repeat(at)), dtype=np.int64, count=n) for at in ("\n" + " " * inner, "\n" + " " * (inner + 1), "\n" + " " * inner + "-")]
+    key_lines = counted[0] - counted[1] - counted[2]  # lines at the gate's keys' indentation
+    present = np.fromiter(
+        (bool(t) + (bool(f) + bool(b) + bool(d)) + (bool(p) + bool(q)) for t, f, b, d, p, q in zip(types, flow, block, indented, params, block_params)),
+        dtype=np.int64,
+        count=n,
+    )
+    if (key_lines != present).any() or not all(types):
         raise Declined  # a key twice, or one missing
-    if wrapped.any():
+    written = flow
+    if any(block) or any(indented):
+        lists = (" " * inner + "- ", " " * (inner + step) + "- ")
+        written = [f or (b or d).replace(lists[0] if b else lists[1], "").rstrip("\n").replace("\n", ", ") for f, b, d in zip(flow, block, indented)]
+    if not all(written):
+        raise Declined
+    if any("\n" in w for w in flow):
         written = [re.sub(r",\n +", ", ", w) if "\n" in w else w for w in written]
+    if any(block_params):
+        params = [p or q.replace(" " * (inner + step), "").rstrip("\n").replace("\n", ", ") for p, q in zip(params, block_params)]
     lines = first + np.concatenate([[0], np.cumsum(breaks + 1)[:-1]])
     return names, types, written, params, lines, indent + 1
 
