@@ -27,3 +27,16 @@ def test_a_batch_result_reads_arrays_everywhere(root):
     k = found["names"].index("f")
     assert found["values"][k].tolist() == r.values["f"].tolist() == r.outputs["f"].tolist()
     assert [rec["grad"].tolist() for rec in r.to_records()] == found["grads"].tolist()
+
+
+def test_a_run_leaves_numpy_error_state_as_it_was(root):
+    c = circuitsim.load(root / "circuits/neuron.yaml")
+    before = np.geterr()
+    with np.errstate(over="raise"):
+        c.run({"x0": 1e308, "w0": 1e308}, nan="ignore")
+        assert np.geterr()["over"] == "raise"
+    try:
+        c.run({"x0": float("nan")}, nan="raise")
+    except circuitsim.NumericalError as exc:
+        assert "x0" in str(exc)
+    assert np.geterr() == before
