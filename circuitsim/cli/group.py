@@ -71,9 +71,11 @@ def short_help(module: str, attribute: str) -> str | None:
     except OSError:
         return None
     found = re.search(rf"^@click\.command\(([^\n]*)\)\n(?:@[^\n]*\n|[ )][^\n]*\n)*?def {attribute}\(.*?\)(?: -> [^:\n]+)?:\n[ ]+(\"\"\".*?\"\"\")", source, re.M | re.S)
-    if found is None or "hidden" in found[1] or "help=" in found[1].replace("short_help=", ""):
+    if found is None:
         return None
     short = re.search(r"short_help=(\"[^\"\\]*\")", found[1])
+    if re.search(r"\b(?:hidden|help|short_help)=", found[1].replace(short[0], "") if short else found[1]):
+        return None  # hidden, or help given some other way
     try:
         command = click.Command(attribute, help=ast.literal_eval(found[2]), short_help=short and ast.literal_eval(short[1]))
     except (ValueError, SyntaxError):
