@@ -191,25 +191,29 @@ def _yaml_gates(text: str, start: int, end: int):
     starts = list(map("\n".__add__, records))
     counted = [np.fromiter(map(str.count, starts, repeat(at)), dtype=np.int64, count=n) for at in ("\n" + " " * inner, "\n" + " " * (inner + 1), "\n" + " " * inner + "-")]
     key_lines = counted[0] - counted[1] - counted[2]  # lines at the gate's keys' indentation
-    present = np.fromiter(
-        (bool(t) + (bool(f) + bool(b) + bool(d)) + (bool(p) + bool(q)) for t, f, b, d, p, q in zip(types, flow, block, indented, params, block_params)),
-        dtype=np.int64,
-        count=n,
-    )
-    if (key_lines != present).any() or not all(types):
+    given = [np.fromiter(map(bool, column), dtype=np.int64, count=n) for column in (types, flow, block, indented, params, block_params)]
+    if (key_lines != sum(given)).any() or not given[0].all() or (given[1] + given[2] + given[3] != 1).any():
         raise Declined  # a key twice, or one missing
     written = flow
-    if any(block) or any(indented):
-        lists = (" " * inner + "- ", " " * (inner + step) + "- ")
-        written = [f or (b or d).replace(lists[0] if b else lists[1], "").rstrip("\n").replace("\n", ", ") for f, b, d in zip(flow, block, indented)]
-    if not all(written):
-        raise Declined
+    for found, at, k in ((block, inner, 2), (indented, inner + step, 3)):  # block lists made "a, b"
+        if given[k].all():
+            written = _flow_lines(found, " " * at + "- ")
+        elif given[k].any():
+            written = [w or b for w, b in zip(written, _flow_lines(found, " " * at + "- "))]
     if any("\n" in w for w in flow):
         written = [re.sub(r",\n +", ", ", w) if "\n" in w else w for w in written]
-    if any(block_params):
-        params = [p or q.replace(" " * (inner + step), "").rstrip("\n").replace("\n", ", ") for p, q in zip(params, block_params)]
+    if given[5].any():
+        made = _flow_lines(block_params, " " * (inner + step))
+        params = [p or q for p, q in zip(params, made)]
     lines = first + np.concatenate([[0], np.cumsum(breaks + 1)[:-1]])
     return names, types, written, params, lines, indent + 1
+
+
+def _flow_lines(blocks: list[str], prefix: str) -> list[str]:
+    """Each block of lines ``prefix + item`` (or "") as its items joined by ``", "``, all at
+    once (the text holds no NUL: see :func:`fastload.read_canonical`)."""
+    joined = "\0".join(blocks).replace(prefix, "").replace("\n\0", "\0")
+    return joined.rstrip("\n").replace("\n", ", ").split("\0")
 
 
 # -- JSON ------------------------------------------------------------------------------------
