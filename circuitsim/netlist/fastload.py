@@ -121,8 +121,11 @@ class _Reader:
             if line[:1] not in ("", " ") and (key is None or key[1] not in _REST_KEYS):
                 raise _NotCanonical  # modules, wires, a misspelt key, a comment: the full reader
             at = eol + 1
+        _, start, end = blocks.get("gates", (0, 0, 0))
+        if end > start and _GATE.match(text, start) is None:  # another layout: before the inputs are read
+            raise _NotCanonical
         inputs = self.read_inputs(*blocks.get("inputs", (0, 0, 0))[1:])
-        gates = self.read_gates(*blocks.get("gates", (0, 0, 0))[1:])
+        gates = self.read_gates(start, end)
         netlist, widths = self.build(inputs, gates)
         return self.rest(blanked(text, blocks.values()), netlist, widths, default_name, gate_types), netlist
 
@@ -130,6 +133,8 @@ class _Reader:
 
     def block(self, pattern: re.Pattern, start: int, end: int) -> tuple[list[tuple], int]:
         """The groups of ``pattern`` on every line of a block, and the block's first line number."""
+        if pattern.match(self.text, start) is None:  # another layout: no need to read further
+            raise _NotCanonical
         text = self.text[start:end]
         found = pattern.findall(text)
         lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
