@@ -43,6 +43,7 @@ _VALUE = r"[^\s,:#\[\]{}'\"&*!|>%@`]+"  # a plain scalar in flow context, no col
 _TOP = re.compile(r"([A-Za-z_]+):(?: (.*))?\Z")
 _FLOW_ITEM = re.compile(rf"({_NAME}): ({_VALUE})")
 _NAMES = re.compile(rf"{_NAME}(?:, {_NAME})*")
+_NAME_LINES = re.compile(rf"(?:{_NAME}(?:\n{_NAME})*)?")
 _BLOCK_END = re.compile(r"\n(?! |- )")
 _REST_KEYS = {"circuit", "description", "outputs", "tests"}
 
@@ -258,9 +259,10 @@ def read_json(text: str):
             raise Declined
     except (ValueError, IndexError):
         raise Declined from None
-    breaks = _breaks(text)
-    inputs = _json_inputs(text, spans.get("inputs"), breaks)
-    gates = _json_gates(text, spans.get("gates"), breaks)
+    codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    breaks = np.flatnonzero(codes == 10)
+    inputs = _json_inputs(text, codes, spans.get("inputs"), breaks)
+    gates = _json_gates(text, codes, spans.get("gates"), breaks)
     cuts = sorted((s, e) for s, e, _ in spans.values())
     parts, at = [], 0
     for s, e in cuts:  # each mapping made {} and its lines kept
@@ -293,83 +295,84 @@ def _mover(text: str, rest: str, cuts, breaks):
     return moved
 
 
-def _positions(text: str, pattern: re.Pattern, start: int, end: int, breaks: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
-    names, offsets = [], []
-    for match in pattern.finditer(text, start, end):
-        names.append(match[1])
-        offsets.append(match.start())
-    lines, columns = _lines_columns(np.array(offsets, dtype=np.int64), breaks)
-    return names, lines + 1, columns
+def _key_ends(codes: np.ndarray, start: int, end: int) -> np.ndarray:
+    """The offsets of the closing quotes of the keys (``":``) between ``start`` and ``end``."""
+    seg = codes[start:end]
+    return np.flatnonzero((seg[:-1] == 34) & (seg[1:] == 58)) + start
 
 
-_JSON_KEY = re.compile(rf'"({_NAME})": ?')
-_JSON_OBJECT_KEY = re.compile(rf'"({_NAME})": ?\{{')
+def _key_places(codes: np.ndarray, names: list[str], ends: np.ndarray, breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lines and columns of the keys ``names`` whose closing quotes are at ``ends``."""
+    if len(ends) != len(names) or not _NAME_LINES.fullmatch("\n".join(names)):
+        raise Declined  # a key twice (json keeps the last), or one not a plain name
+    opening = ends - np.fromiter(map(len, names), dtype=np.int64, count=len(names)) - 1
+    if len(opening) and (codes[opening] != 34).any():
+        raise Declined  # a name written with escapes
+    lines, columns = _lines_columns(opening, breaks)
+    return lines + 1, columns
 
 
-def _json_inputs(text: str, span, breaks):
+def _json_inputs(text: str, codes: np.ndarray, span, breaks):
     if span is None:
         return [], [], np.zeros(0, dtype=np.int64), 0
     start, end, value = span
-    if not isinstance(value, dict):
+    if value.__class__ is not dict:
         raise Declined
-    names, lines, columns = _positions(text, _JSON_KEY, start, end, breaks)
-    if names != list(value):  # a key twice (json keeps the last), or one not a plain name
-        raise Declined
+    names = list(value)
+    lines, columns = _key_places(codes, names, _key_ends(codes, start, end), breaks)
     defaults = list(value.values())
-    for v in defaults:
-        if v is not None and (v.__class__ is not float and v.__class__ is not int):
-            raise Declined
+    if not set(map(type, defaults)) <= {float, int, type(None)}:
+        raise Declined
     try:
-        numbers = np.array([0.0 if v is None else v for v in defaults], dtype=np.float64)
+        numbers = np.array([0.0 if v is None else v for v in defaults] if None in defaults else defaults, dtype=np.float64)
     except OverflowError:
         raise Declined from None
     if not np.isfinite(numbers).all():
         raise Declined
-    return names, [None if v is None else float(v) for v in defaults], lines, columns
+    return names, [None if v is None else float(v) for v in defaults] if None in defaults else numbers.tolist(), lines, columns
 
 
-def _json_gates(text: str, span, breaks):
+def _json_gates(text: str, codes: np.ndarray, span, breaks):
     if span is None:
         return [], [], [], [], np.zeros(0, dtype=np.int64), 0
     start, end, value = span
-    if not isinstance(value, dict):
+    if value.__class__ is not dict or "params" in value:
         raise Declined
-    found, lines, columns = _positions(text, _JSON_OBJECT_KEY, start, end, breaks)
     names = list(value)
-    if "params" in value:
+    gates = list(value.values())
+    n = len(gates)
+    if set(map(type, gates)) - {dict}:
         raise Declined
-    if len(found) != len(names):  # params objects: their keys drop out
-        keep = [k for k, name in enumerate(found) if name != "params"]
-        found, lines, columns = [found[k] for k in keep], lines[keep], columns[keep]
-    if found != names:
+    ends = _key_ends(codes, start, end)
+    keys = len(ends)
+    after = codes[np.minimum(ends + 2, len(codes) - 1)]
+    opens = (after == 123) | ((after == 32) & (codes[np.minimum(ends + 3, len(codes) - 1)] == 123))
+    ends = ends[opens]  # gates' keys and params' keys
+    if len(ends) != n:  # params: their keys drop out
+        ends = ends[np.array([text[e - 7 : e] != '"params' for e in ends.tolist()], dtype=bool)]
+    lines, columns = _key_places(codes, names, ends, breaks)
+    sizes = np.fromiter(map(len, gates), dtype=np.int64, count=n)
+    types = list(map(dict.get, gates, repeat("type")))
+    sources = list(map(dict.get, gates, repeat("inputs")))
+    given = list(map(dict.get, gates, repeat("params")))
+    if set(map(type, types)) - {str} or set(map(type, sources)) - {list} or 0 in map(len, sources):
         raise Declined
-    types, written, params, named = [], [], [], []
-    join = ", ".join
-    keys = 0
-    for gate in value.values():
-        if gate.__class__ is not dict:
-            raise Declined
-        keys += len(gate)
-        kind, sources, given = gate.get("type"), gate.get("inputs"), gate.get("params")
-        if kind.__class__ is not str or sources.__class__ is not list or not sources:
-            raise Declined
-        types.append(kind)
-        try:
-            written.append(join(sources))  # names only, checked below all at once
-            named.append(written[-1])
-        except TypeError:
-            written.append(", ".join(_source(s) for s in sources))
-        if given is None:
-            if len(gate) != 2:
-                raise Declined
-            params.append("")
-        else:
-            if given.__class__ is not dict or len(gate) != 3:
-                raise Declined
-            keys += len(given)
-            params.append(", ".join(f"{k}: {_param(v)}" for k, v in given.items()))
-    if text.count('":', start, end) != len(names) + keys:  # a key twice inside a gate
+    with_params = np.fromiter(map(bool, given), dtype=bool, count=n) if any(given) else np.zeros(n, dtype=bool)
+    if (sizes != 2 + with_params).any() or (len(given) and set(map(type, given)) - {dict, type(None)}):
+        raise Declined  # another key, or params that are not a mapping
+    inner = int(sizes.sum())
+    params = [""] * n
+    for k in np.flatnonzero(with_params).tolist():
+        inner += len(given[k])
+        params[k] = ", ".join(f"{key}: {_param(v)}" for key, v in given[k].items())
+    if keys != n + inner:  # a key twice inside a gate
         raise Declined
+    try:
+        written = list(map(", ".join, sources))  # names only
+        named = written
+    except TypeError:  # numbers among them: each gate's sources one by one (a string checked to be a name)
+        written = [", ".join(map(_source, s)) for s in sources]
+        named = [w for w, s in zip(written, sources) if set(map(type, s)) == {str}]
     if named and not _NAMES.fullmatch(", ".join(named)):  # a string that is not a name ("2", "a, b")
         raise Declined
     return names, types, written, params, lines, columns
