@@ -66,6 +66,8 @@ def test_wrapped_lines_and_params(root):
     assert quick is not None
     same(quick, full(text))
     assert quick[1].pos(quick[1].find("c")).line == 3 and quick[1].pos(quick[1].find("h")).line == 9
+    h = quick[0].gates["h"]
+    assert h.sources["2"].value == 1.5 and h.sources["2"].pos == h.pos == quick[1].pos(quick[1].find("h"))  # a source stands where its gate does
 
 
 @pytest.mark.parametrize(

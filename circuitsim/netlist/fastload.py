@@ -126,7 +126,7 @@ class _Reader:
             raise _NotCanonical
         inputs = self.read_inputs(*blocks.get("inputs", (0, 0, 0))[1:])
         gates = self.read_gates(start, end)
-        netlist, widths = self.build(inputs, gates)
+        netlist, widths = self.build(inputs, gates, canonical=True)
         return self.rest(blanked(text, blocks.values()), netlist, widths, default_name, gate_types), netlist
 
     # -- the two blocks --------------------------------------------------------------------
@@ -155,9 +155,9 @@ class _Reader:
         names, types, written, params = map(list, zip(*found)) if found else ([], [], [], [])
         return names, types, written, params, np.arange(first, first + len(names)), 3
 
-    def build(self, inputs: Found, gates: Found) -> tuple[Netlist, dict[int, int] | None]:
+    def build(self, inputs: Found, gates: Found, canonical: bool = False) -> tuple[Netlist, dict[int, int] | None]:
         """The netlist of the inputs and gates found; for a layout other than the canonical one
-        (columns not all 3) a constant stands where its gate does (``widths`` None)."""
+        a constant stands where its gate does (``widths`` None)."""
         input_names, defaults, input_lines, input_columns = inputs
         if defaults and defaults[0].__class__ is str:  # as written
             defaults = _defaults(defaults)
@@ -181,7 +181,6 @@ class _Reader:
         np.cumsum(counts, out=start_of[n_inputs + 1 :])
         lines = np.concatenate([np.broadcast_to(input_lines, n_inputs), np.broadcast_to(gate_lines, n_gates)]).astype(np.int32)
         columns = np.concatenate([np.broadcast_to(input_columns, n_inputs), np.broadcast_to(gate_columns, n_gates)]).astype(np.int32)
-        canonical = isinstance(input_columns, int) and isinstance(gate_columns, int) and input_columns == gate_columns == 3
         kinds = bytearray(bytes([INPUT]) * n_inputs + bytes([GATE]) * n_gates)
         values = np.zeros(n_inputs + n_gates, dtype=np.float64)
         given = np.zeros(n_inputs + n_gates, dtype=bool)
