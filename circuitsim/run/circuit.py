@@ -203,10 +203,12 @@ class Circuit:
         token = _ignore_fp_errors()
         try:
             outcome = plan.execute(request)
+            finite = request.size is None and seed is None and _plainly_finite(outcome.values, outcome.grads)  # a scalar run's numbers
         finally:
             _restore_fp_errors(token)
-        live = (lambda: plan.live_steps(frozenset(seeds))) if backward else ()  # only if a fault is found
-        outcome.check_finite(plan, nan, live)
+        if not finite:
+            live = (lambda: plan.live_steps(frozenset(seeds))) if backward else ()  # only if a fault is found
+            outcome.check_finite(plan, nan, live)
         batch = request.size
         if batch is None and backward:  # scalar inputs, batched seeds
             batch = next((len(v) for v in seeds.values() if isinstance(v, np.ndarray)), None)
@@ -367,14 +369,15 @@ _NO_SLOTS: frozenset[int] = frozenset()
 
 
 def _plainly_finite(values, grads) -> bool:
-    """Whether a scalar run's numbers (lists of Python floats) are all finite, by one exact
-    sum of each: what a small circuit's run checks instead of the full search for the first
-    NaN or inf (:func:`~circuitsim.plan.faults.check_finite`), which a False sends it to."""
+    """Whether a scalar run's numbers (lists of numbers) are all finite, by one sum of each:
+    what a run checks before the full search for the first NaN or inf
+    (:func:`~circuitsim.plan.faults.check_finite`), which a False sends it to (a NaN or inf
+    makes the sum one; so may a sum past the largest float, which that search then clears)."""
     if values.__class__ is not list or (grads is not None and grads.__class__ is not list):
         return False
     try:
-        return math.isfinite(math.fsum(values)) and (grads is None or math.isfinite(math.fsum(grads)))
-    except (TypeError, ValueError, OverflowError):  # an array, an object, inf - inf, a sum past float
+        return math.isfinite(sum(values)) and (grads is None or math.isfinite(sum(grads)))
+    except (TypeError, ValueError, OverflowError):  # an array, an object
         return False
 
 

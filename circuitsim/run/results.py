@@ -96,7 +96,7 @@ class BatchSlotView(SlotView):
         return value
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     """Values and gradients of one run.
 
