@@ -189,25 +189,40 @@ def _yaml_gates(text: str, start: int, end: int):
     breaks = np.fromiter(map(str.count, records, repeat("\n")), dtype=np.int64, count=n)
     if int(breaks.sum()) + n != body.count("\n"):
         raise Declined  # a line no record took
-    starts = list(map("\n".__add__, records))
-    counted = [np.fromiter(map(str.count, starts, repeat(at)), dtype=np.int64, count=n) for at in ("\n" + " " * inner, "\n" + " " * (inner + 1), "\n" + " " * inner + "-")]
-    key_lines = counted[0] - counted[1] - counted[2]  # lines at the gate's keys' indentation
-    given = [np.fromiter(map(bool, column), dtype=np.int64, count=n) for column in (types, flow, block, indented, params, block_params)]
-    if (key_lines != sum(given)).any() or not given[0].all() or (given[1] + given[2] + given[3] != 1).any():
+    key_lines = np.ones(n, dtype=np.int64) + _counts(records, "\n" + " " * inner, body)  # lines at the keys' indentation
+    key_lines -= _counts(records, "\n" + " " * (inner + 1), body) + _counts(records, "\n" + " " * inner + "-", body)
+    if "" in types:
+        raise Declined
+    given = [_present(column) for column in (flow, block, indented, params, block_params)]
+    if (given[0] + given[1] + given[2] != 1).any() or (key_lines != 2 + given[3] + given[4]).any():
         raise Declined  # a key twice, or one missing
     written = flow
-    for found, at, k in ((block, inner, 2), (indented, inner + step, 3)):  # block lists made "a, b"
-        if given[k].all():
+    for found, at, k in ((block, inner, 1), (indented, inner + step, 2)):  # block lists made "a, b"
+        if np.all(given[k]):
             written = _flow_lines(found, " " * at + "- ")
-        elif given[k].any():
+        elif np.any(given[k]):
             written = [w or b for w, b in zip(written, _flow_lines(found, " " * at + "- "))]
     if any("\n" in w for w in flow):
         written = [re.sub(r",\n +", ", ", w) if "\n" in w else w for w in written]
-    if given[5].any():
+    if np.any(given[4]):
         made = _flow_lines(block_params, " " * (inner + step))
         params = [p or q for p, q in zip(params, made)]
     lines = first + np.concatenate([[0], np.cumsum(breaks + 1)[:-1]])
     return names, types, written, params, lines, indent + 1
+
+
+def _counts(texts: list[str], part: str, whole: str) -> np.ndarray | int:
+    """How often ``part`` occurs in each of ``texts`` (0 if it is nowhere in ``whole``)."""
+    if part not in whole:
+        return 0
+    return np.fromiter(map(str.count, texts, repeat(part)), dtype=np.int64, count=len(texts))
+
+
+def _present(column: list[str]) -> np.ndarray | int:
+    """1 where ``column`` has text, else 0 (0 for a column with none)."""
+    if not any(column):
+        return 0
+    return np.fromiter(map(bool, column), dtype=np.int64, count=len(column))
 
 
 def _flow_lines(blocks: list[str], prefix: str) -> list[str]:
