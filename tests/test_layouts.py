@@ -9,7 +9,8 @@ import yaml
 
 import circuitsim
 from circuitsim.netlist.nodes import CONST
-from test_fastload import COLUMNS, fast, full
+from helpers import COLUMNS
+from test_fastload import fast, full
 
 FILES = ["circuits/neuron.yaml", "circuits/mlp_relu.yaml"]
 
