@@ -28,6 +28,11 @@ class SlotView(Mapping):
 
     __slots__ = ("_index", "_items", "_convert", "_slots")
 
+    def __new__(cls, index: Mapping[str, int], items: list, convert: Callable):
+        if cls is SlotView and convert is not float:  # a batch run's numbers: arrays, every one
+            cls = BatchSlotView
+        return object.__new__(cls)
+
     def __init__(self, index: Mapping[str, int], items: list, convert: Callable) -> None:
         self._index = index  # name -> slot (made when first read, see numbering.LazyIndex)
         self._items = items
