@@ -16,6 +16,7 @@ import numpy as np
 
 from circuitsim.errors import CircuitError
 from circuitsim.run.circuit import Circuit
+from circuitsim.run.sweep_dask import dask_sweep
 
 __all__ = ["DaskStepper", "is_dask"]
 
@@ -54,5 +55,5 @@ class DaskStepper:
         import dask
 
         given = {**inputs, **dict(zip(self.names, theta.tolist()))}
-        s = self.circuit.sweep(given, values=self.outputs, grads=grads or None, nan="raise")
+        s = dask_sweep(self.circuit, given, values=self.outputs, grads=grads or None, nan="raise")
         return dask.compute(*(s.values[o].sum() for o in self.outputs), *(s.grads[p].sum() for p in grads))
