@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from circuitsim.base.show import terminal
+from circuitsim.base.text import terminal
 
 __all__ = [
     "Position",

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from circuitsim.base.show import terminal
+from circuitsim.base.text import terminal
 from circuitsim.check.vectors import run_vector
 from circuitsim.errors import CircuitError
 from circuitsim.read.spec import TestSpec

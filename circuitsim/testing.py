@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from circuitsim.gate.base import Gate
-from circuitsim.gate import rule
-from circuitsim.tiers.kernels import compile_kernels
-from circuitsim.gate.rule import parse
-from circuitsim.gate.plugins import gate_class_problem
 from circuitsim.base.show import exact
+from circuitsim.gate import rule
+from circuitsim.gate.base import Gate
+from circuitsim.gate.plugins import gate_class_problem
+from circuitsim.gate.rule import parse
+from circuitsim.tiers.kernels import compile_kernels
 
 if TYPE_CHECKING:
     from circuitsim.gate.plugins import Registry

@@ -5,7 +5,6 @@
 - :func:`json_number`: a number, or a list for an array, with NaN and infinities as the strings
   ``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` so that JSON stays valid.
 - :func:`plural`: ``1 input``, ``2 inputs``.
-- :func:`terminal`: text from a file made safe to print: control characters written as escapes.
 
 >>> short(-0.0), short(0.1 + 0.2), exact(0.1 + 0.2), json_number(float("-inf"))
 ('0', '0.3', '0.30000000000000004', '-Infinity')
@@ -15,11 +14,10 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 
 import numpy as np
 
-__all__ = ["exact", "json_number", "number_text", "overflowed", "plural", "short", "terminal", "too_large"]
+__all__ = ["exact", "json_number", "number_text", "overflowed", "plural", "short", "too_large"]
 
 
 def short(value, signed_zero: bool = False) -> str:
@@ -92,25 +90,3 @@ def number_text(value: numbers.Real) -> str:
 # OSC, ... as single characters), the marks that reorder text (bidirectional overrides and
 # isolates), the line and paragraph separators, U+FEFF, U+FFFE, U+FFFF, and lone surrogates (a
 # file name's undecodable bytes, which no UTF-8 stream can carry).
-_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufeff\ufffe\uffff"
-_CONTROL = re.compile(f"[{_UNSAFE}]")
-_CONTROL_OR_LINE = re.compile(f"[{_UNSAFE}\t\n]")
-
-
-def _escape_control(match: re.Match) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def terminal(text: str, *, lines: bool = True) -> str:
-    """``text`` from a file (a name, a path, a message quoting one) made safe to print or to
-    put in a report: each control character is written as its escape, ``\\x1b`` for ESC, so
-    that no sequence in a file can move the cursor, retitle the window, clear the screen or
-    make a link, and a JUnit or CSV report keeps its format and encoding. Newlines and tabs
-    stay if ``lines``. Rich markup is not interpreted where circuitsim prints (its consoles
-    have markup off), so brackets need no escape.
-
-    >>> terminal("a\\x1b]0;owned\\x07b")
-    'a\\\\x1b]0;owned\\\\x07b'
-    """
-    return (_CONTROL if lines else _CONTROL_OR_LINE).sub(_escape_control, text)

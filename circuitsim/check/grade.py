@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from circuitsim.base.show import terminal
+from circuitsim.base.text import terminal
 from circuitsim.check.vectors import VectorFile, VectorResult, grade
 from circuitsim.errors import CircuitError
 
@@ -107,7 +107,7 @@ def clean(text: str, *, lines: bool = True) -> str:
     """``text`` with control characters, line and paragraph separators and lone surrogates (a
     file name's undecodable bytes) as escapes, so that no cell or field can break its report's
     format, its encoding or a terminal; newlines and tabs stay if ``lines``
-    (:func:`circuitsim.base.show.terminal`)."""
+    (:func:`circuitsim.base.text.terminal`)."""
     return terminal(text, lines=lines)
 
 

@@ -14,12 +14,11 @@ name (worth ``constraint_points:``, default 1). It is told from a circuit file b
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
-import re
 
 from circuitsim.base.fileio import read_user_file
 from circuitsim.base.show import exact

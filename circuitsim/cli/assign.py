@@ -9,8 +9,8 @@ import os
 import click
 
 from circuitsim.base.fileio import atomic_write
-from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import LazyProgress, echo, plural
+from circuitsim.cli.group import echo, handle_errors, plugin_option
+from circuitsim.cli.options import LazyProgress, plural
 from circuitsim.errors import CircuitError, Position
 from circuitsim.run.load import load
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from circuitsim.check.vectors import grade, read_vectors
-from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import echo
+from circuitsim.cli.group import echo, handle_errors, plugin_option
 from circuitsim.errors import CircuitError
 from circuitsim.gate.plugins import load_registry
 from circuitsim.run import load as loader

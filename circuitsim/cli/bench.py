@@ -14,9 +14,8 @@ import warnings
 import click
 import numpy as np
 
-from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.cli.group import echo, handle_errors, plugin_option
 from circuitsim.run.load import load
-from circuitsim.cli.options import echo
 
 __all__ = ["bench_cmd"]
 

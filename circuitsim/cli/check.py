@@ -8,8 +8,8 @@ import click
 
 from circuitsim.check.lint import lint
 from circuitsim.check.vectors import read_vectors
-from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import circuit_files, echo, plural, sort_out
+from circuitsim.cli.group import echo, handle_errors, plugin_option
+from circuitsim.cli.options import circuit_files, plural, sort_out
 from circuitsim.errors import CircuitError
 from circuitsim.gate.plugins import load_registry
 from circuitsim.run import load as loader

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from circuitsim.base.show import plural
-from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import echo, set_option
+from circuitsim.cli.group import echo, handle_errors, plugin_option
+from circuitsim.cli.options import set_option
 from circuitsim.errors import missing_input
 from circuitsim.run.load import load
 

@@ -9,8 +9,8 @@ import click
 
 from circuitsim.base.fileio import atomic_write
 from circuitsim.cli.draw import limit_note, palette_option, window_options
-from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import assignments_option, echo, set_option
+from circuitsim.cli.group import echo, handle_errors, plugin_option
+from circuitsim.cli.options import assignments_option, set_option
 from circuitsim.run.load import load
 
 __all__ = ["explore", "serve"]

@@ -10,8 +10,8 @@ import rich.box
 from rich.table import Table
 
 from circuitsim.base.show import plural
-from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import echo, stdout
+from circuitsim.cli.group import echo, handle_errors, plugin_option
+from circuitsim.cli.options import stdout
 from circuitsim.derive.formulas import gate_formulas
 from circuitsim.gate.plugins import GateInfo, Registry, load_registry
 from circuitsim.testing import check_registry

@@ -8,8 +8,8 @@ import click
 from rich.table import Table
 
 from circuitsim.check.gradcheck import GradcheckReport, gradcheck
-from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import LazyProgress, Number, echo, set_option, stdout
+from circuitsim.cli.group import echo, handle_errors, plugin_option
+from circuitsim.cli.options import LazyProgress, Number, set_option, stdout
 from circuitsim.derive.check import SecondReport, check_second
 from circuitsim.run import load as loader
 

@@ -10,8 +10,8 @@ import click
 
 from circuitsim.base.fileio import atomic_write
 from circuitsim.check.vectors import read_vectors
-from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import LazyProgress, circuit_files, echo, sort_out
+from circuitsim.cli.group import echo, handle_errors, plugin_option
+from circuitsim.cli.options import LazyProgress, circuit_files, sort_out
 from circuitsim.gate.plugins import load_registry
 from circuitsim.run import load as loader
 

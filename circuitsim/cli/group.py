@@ -18,10 +18,10 @@ from pathlib import Path
 import click
 
 from circuitsim._version import __version__
-from circuitsim.cli.options import echo
+from circuitsim.base.text import terminal
 from circuitsim.errors import CircuitError
 
-__all__ = ["command_group", "handle_errors", "plugin_option"]
+__all__ = ["command_group", "echo", "handle_errors", "plugin_option"]
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -144,3 +144,8 @@ def handle_errors(func):
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Warnings are one line on stderr, so stdout stays clean for JSON and CSV."""
     echo(f"warning: {message}", err=True)
+
+
+def echo(message: str = "", **options) -> None:
+    """:func:`click.echo` of ``message`` made safe for a terminal."""
+    click.echo(terminal(str(message)), **options)

@@ -10,8 +10,8 @@ from circuitsim.author.dump import dump
 from circuitsim.author.formulas import build, expression_builder
 from circuitsim.base.fileio import atomic_write
 from circuitsim.base.show import plural
-from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import echo, set_option
+from circuitsim.cli.group import echo, handle_errors, plugin_option
+from circuitsim.cli.options import set_option
 from circuitsim.gate.plugins import load_registry
 
 __all__ = ["new_circuit_cmd"]

@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 
 from circuitsim.author.scaffold import plugin_names, write_plugin
-from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.cli.group import echo, handle_errors, plugin_option
 from circuitsim.gate.plugins import load_registry
-from circuitsim.cli.options import echo
 
 __all__ = ["new_plugin_cmd"]
 

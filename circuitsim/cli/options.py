@@ -2,8 +2,8 @@
 
 Tables and progress go through rich; progress goes to stderr, and only on a terminal, so that
 stdout stays clean for ``--format json`` and ``--format csv``. Everything a command prints goes
-through :func:`echo` or one of these consoles, which pass text through
-:func:`~circuitsim.show.terminal` and take no rich markup from it: a name in a file cannot
+through :func:`circuitsim.cli.group.echo` or one of these consoles, which pass text through
+:func:`~circuitsim.base.text.terminal` and take no rich markup from it: a name in a file cannot
 style, move or retitle the terminal.
 """
 
@@ -19,10 +19,11 @@ import rich.console
 import rich.markup
 import rich.progress
 
-from circuitsim.base.show import overflowed, plural, terminal, too_large
+from circuitsim.base.show import overflowed, plural, too_large
+from circuitsim.base.text import terminal
 from circuitsim.read.spec import NAME_RE
 
-__all__ = ["Assignment", "Console", "Number", "LazyProgress", "assignments_option", "circuit_files", "echo", "plural", "set_option", "sort_out", "stdout", "stderr"]
+__all__ = ["Assignment", "Console", "Number", "LazyProgress", "assignments_option", "circuit_files", "plural", "set_option", "sort_out", "stdout", "stderr"]
 
 
 class Number(click.FloatRange):
@@ -109,11 +110,6 @@ def sort_out(files: list[str]) -> tuple[list[str], list[str]]:
     for path in files:
         (vectors if is_vectors_file(path) else circuits).append(path)
     return circuits, vectors
-
-
-def echo(message: str = "", **options) -> None:
-    """:func:`click.echo` of ``message`` made safe for a terminal."""
-    click.echo(terminal(str(message)), **options)
 
 
 class Console(rich.console.Console):

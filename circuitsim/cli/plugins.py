@@ -8,8 +8,8 @@ import json
 import click
 from rich.table import Table
 
-from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import echo, plural, stdout
+from circuitsim.cli.group import echo, handle_errors, plugin_option
+from circuitsim.cli.options import plural, stdout
 from circuitsim.gate.plugins import load_registry
 
 __all__ = ["plugins_cmd"]

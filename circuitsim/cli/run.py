@@ -16,8 +16,8 @@ import numpy as np
 from circuitsim.base.fileio import atomic_write
 from circuitsim.cli.batch import check_inputs, kept_columns, run_batch
 from circuitsim.cli.formats import FORMATS, to_csv, to_json, to_tables
-from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import assignments_option, echo, set_option, stdout
+from circuitsim.cli.group import echo, handle_errors, plugin_option
+from circuitsim.cli.options import assignments_option, set_option, stdout
 from circuitsim.errors import CircuitError
 from circuitsim.io.tables import open_table, read_json_inputs
 from circuitsim.plan.faults import NAN_POLICIES

@@ -7,10 +7,9 @@ import json
 import click
 
 from circuitsim.base.fileio import atomic_write
-from circuitsim.cli.group import handle_errors, plugin_option
+from circuitsim.cli.group import echo, handle_errors, plugin_option
 from circuitsim.gate.plugins import load_registry
 from circuitsim.read.schema import circuit_schema
-from circuitsim.cli.options import echo
 
 __all__ = ["schema_cmd"]
 

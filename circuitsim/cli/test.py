@@ -20,9 +20,15 @@ import numpy as np
 from circuitsim.base.fileio import atomic_write
 from circuitsim.base.show import json_number, plural
 from circuitsim.check.grade import clean
-from circuitsim.check.vectors import TestReport, VectorResult, grade, read_vectors, run_vectors
-from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import circuit_files, echo, sort_out
+from circuitsim.check.vectors import (
+    TestReport,
+    VectorResult,
+    grade,
+    read_vectors,
+    run_vectors,
+)
+from circuitsim.cli.group import echo, handle_errors, plugin_option
+from circuitsim.cli.options import circuit_files, sort_out
 from circuitsim.errors import CircuitError
 from circuitsim.gate.plugins import load_registry
 from circuitsim.run import load as loader

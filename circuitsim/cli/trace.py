@@ -9,9 +9,10 @@ from collections.abc import Iterator
 
 import click
 
-from circuitsim.base.show import short, terminal
-from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import LazyProgress, assignments_option, echo, set_option
+from circuitsim.base.show import short
+from circuitsim.base.text import terminal
+from circuitsim.cli.group import echo, handle_errors, plugin_option
+from circuitsim.cli.options import LazyProgress, assignments_option, set_option
 from circuitsim.derive.forward import TangentMessage, jvp, tangent_amount, tangent_ends
 from circuitsim.plan.trace import BackwardMessage, Message, amount, ends
 from circuitsim.run.circuit import Circuit

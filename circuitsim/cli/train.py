@@ -17,9 +17,9 @@ import click
 import rich.progress
 
 from circuitsim.base.fileio import atomic_write
-from circuitsim.base.show import terminal
-from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import Number, echo, plural, stderr
+from circuitsim.base.text import terminal
+from circuitsim.cli.group import echo, handle_errors, plugin_option
+from circuitsim.cli.options import Number, plural, stderr
 from circuitsim.errors import CircuitError, Position
 from circuitsim.io.tables import read_table
 from circuitsim.run import load as loader

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from circuitsim.cli.group import handle_errors, plugin_option
-from circuitsim.cli.options import echo, set_option
+from circuitsim.cli.group import echo, handle_errors, plugin_option
+from circuitsim.cli.options import set_option
 from circuitsim.run.load import load
 
 __all__ = ["worksheet_cmd", "write_pages"]

@@ -25,7 +25,14 @@ from circuitsim.draw import window
 from circuitsim.draw.dot import write_dot
 from circuitsim.draw.model import Group, Node, Picture, Records, Wire, picture
 from circuitsim.draw.raster import write_raster
-from circuitsim.draw.style import FONT, GRAD_COLOUR, PALETTES, VALUE_COLOUR, Palette, palette_named
+from circuitsim.draw.style import (
+    FONT,
+    GRAD_COLOUR,
+    PALETTES,
+    VALUE_COLOUR,
+    Palette,
+    palette_named,
+)
 from circuitsim.draw.svg import Items, svg_items, write_svg
 from circuitsim.draw.window import LIMIT
 from circuitsim.errors import CircuitError

@@ -22,7 +22,20 @@ from xml.sax.saxutils import quoteattr as _quoteattr
 from circuitsim.draw.geometry import Box, text_width
 from circuitsim.draw.model import Node, Picture, Wire
 from circuitsim.draw.scene import Scene
-from circuitsim.draw.style import ARROW, ASCENT, EDGE, FAINT, FONT, HIGHLIGHT, HIGHLIGHT_EDGE, INK, MARGIN, NAME_FONT, SHADE, Palette
+from circuitsim.draw.style import (
+    ARROW,
+    ASCENT,
+    EDGE,
+    FAINT,
+    FONT,
+    HIGHLIGHT,
+    HIGHLIGHT_EDGE,
+    INK,
+    MARGIN,
+    NAME_FONT,
+    SHADE,
+    Palette,
+)
 
 __all__ = ["LAYERS", "Items", "markup", "page_style", "svg_items", "write_svg"]
 

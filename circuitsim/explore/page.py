@@ -25,13 +25,28 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from circuitsim.base.show import json_number
-from circuitsim.draw import LIMIT, render_items
-from circuitsim.draw.window import around as window_around
-from circuitsim.draw.model import number as draw_number
-from circuitsim.draw.style import ASCENT, BRANCH_PLACES, CLEAR, EDGE, FAINT, FONT, GAP, HIGHLIGHT, HIGHLIGHT_EDGE, INK, NAME_FONT, PLACES, SHADE, palette_named
-from circuitsim.draw.svg import page_style
-from circuitsim.errors import CircuitError, CircuitErrors
 from circuitsim.derive.forward import TangentMessage, jvp, tangent_amount, tangent_ends
+from circuitsim.draw import LIMIT, render_items
+from circuitsim.draw.model import number as draw_number
+from circuitsim.draw.style import (
+    ASCENT,
+    BRANCH_PLACES,
+    CLEAR,
+    EDGE,
+    FAINT,
+    FONT,
+    GAP,
+    HIGHLIGHT,
+    HIGHLIGHT_EDGE,
+    INK,
+    NAME_FONT,
+    PLACES,
+    SHADE,
+    palette_named,
+)
+from circuitsim.draw.svg import page_style
+from circuitsim.draw.window import around as window_around
+from circuitsim.errors import CircuitError, CircuitErrors
 from circuitsim.explore.quiz import questions
 from circuitsim.explore.rules import FORMULAS, WHYS, formulas, whys
 from circuitsim.plan.trace import describe

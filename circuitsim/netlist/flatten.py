@@ -23,7 +23,6 @@ module file, the position of the gate in the including file and the instance it 
 
 from __future__ import annotations
 
-
 from circuitsim.errors import CircuitError, Position
 from circuitsim.gate.base import Expressions, Gate
 from circuitsim.netlist.nodes import CONST, GATE, INPUT, Instance, Netlist

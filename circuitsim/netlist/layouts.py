@@ -177,7 +177,7 @@ def _yaml_gates(text: str, start: int, end: int):
         rf"inputs: {flow_sources}\n",
         rf"inputs:\n((?:{j}- {_VALUE}\n)+)",  # a block list, as PyYAML writes it
         rf"inputs:\n((?:{k}- {_VALUE}\n)+)",
-        rf"params: \{{([^\[\]{{}}#\n]*)\}}\n",
+        r"params: \{([^\[\]{}#\n]*)\}\n",
         rf"params:\n((?:{k}{_NAME}: {_VALUE}\n)+)",
     )
     found = re.findall(rf"^{i}({_NAME}):\n((?:{j}(?:{'|'.join(keys)})){{2,3}})", body, re.M)

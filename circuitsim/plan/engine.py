@@ -9,8 +9,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from circuitsim.tiers.blocks import BlocksTier
 from circuitsim.plan.faults import check_finite
+from circuitsim.tiers.blocks import BlocksTier
 from circuitsim.tiers.kernels import KernelTier
 from circuitsim.tiers.levels import LevelsTier
 from circuitsim.tiers.straight import StraightTier

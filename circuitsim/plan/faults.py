@@ -15,8 +15,8 @@ import warnings
 
 import numpy as np
 
-from circuitsim.errors import CircuitError, NumericalError, NumericalWarning, Position
 from circuitsim.base.show import short
+from circuitsim.errors import CircuitError, NumericalError, NumericalWarning, Position
 
 __all__ = ["NAN_POLICIES", "check_finite", "first_fault", "describe", "gate_fault", "gate_origin"]
 

@@ -8,12 +8,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from circuitsim.tiers.chunks import Buffers
+from circuitsim.netlist.nodes import Netlist
 from circuitsim.plan.engine import execute
 from circuitsim.plan.faults import gate_fault
-from circuitsim.tiers.kernels import ZERO, add_into, batch_size, read_only, value_problem
-from circuitsim.netlist.nodes import Netlist
 from circuitsim.plan.numbering import Step, number
+from circuitsim.tiers.chunks import Buffers
+from circuitsim.tiers.kernels import (
+    ZERO,
+    add_into,
+    batch_size,
+    read_only,
+    value_problem,
+)
 
 __all__ = ["Plan"]
 

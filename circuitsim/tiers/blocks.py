@@ -15,11 +15,18 @@ from typing import Any
 
 import numpy as np
 
-from circuitsim.tiers.dots import find as find_dots
-from circuitsim.tiers.patterns import affine, as_slice, positions, readers, reduction, shape_of
 from circuitsim.tiers.bound import COLUMNS_STEP, Bound
+from circuitsim.tiers.dots import find as find_dots
 from circuitsim.tiers.kernels import ZERO, getter
 from circuitsim.tiers.levels import Levels, levels_for
+from circuitsim.tiers.patterns import (
+    affine,
+    as_slice,
+    positions,
+    readers,
+    reduction,
+    shape_of,
+)
 
 __all__ = ["BLOCK_BYTES", "Blocks", "BlocksTier", "blocks_for", "chunk_width"]
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from circuitsim.tiers.chunks import run_in_chunks
 from circuitsim.gate.rule import Names, Rule, shared_rule, to_source, to_text
+from circuitsim.tiers.chunks import run_in_chunks
 
 __all__ = [
     "FIRST",

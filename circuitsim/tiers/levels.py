@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from circuitsim.tiers.patterns import as_slice
 from circuitsim.gate.rule import Rule, shared_rule
+from circuitsim.tiers.patterns import as_slice
 from circuitsim.tiers.sums import Chain
 from circuitsim.tiers.sums import find as find_chains
 

@@ -13,7 +13,17 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from circuitsim.gate.rule import Binary, Call, Input, Names, Node, Rule, Unary, to_source, to_text
+from circuitsim.gate.rule import (
+    Binary,
+    Call,
+    Input,
+    Names,
+    Node,
+    Rule,
+    Unary,
+    to_source,
+    to_text,
+)
 
 __all__ = ["MAX_REPEATS", "affine", "as_slice", "into", "positions", "readers", "reduction", "scatter_add", "shape_of", "target", "view"]
 

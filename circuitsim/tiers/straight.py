@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from circuitsim.tiers.kernels import FIRST, ZERO, checked_forward, checked_local_grads
 from circuitsim.gate.rule import Node, Rule, shared_rule, to_source
+from circuitsim.tiers.kernels import FIRST, ZERO, checked_forward, checked_local_grads
 
 __all__ = ["GATES_PER_FUNCTION", "Program", "StraightTier", "compile_backward", "compile_forward"]
 
