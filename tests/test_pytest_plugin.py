@@ -35,12 +35,13 @@ tests:
 
 @pytest.fixture
 def run(pytester, monkeypatch):
-    """Run pytest with circuitsim's plugin on the pytester directory."""
+    """Run pytest with circuitsim's plugin on the pytester directory (nor this project's own
+    ``addopts``, whose ``-n`` needs xdist, when it runs in the project's folders)."""
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
 
     def run(*args):
         return pytester.runpytest(
-            "-p", "circuitsim.pytest_plugin", "-W", "ignore::pytest.PytestAssertRewriteWarning", *args
+            "-p", "circuitsim.pytest_plugin", "-o", "addopts=", "-W", "ignore::pytest.PytestAssertRewriteWarning", *args
         )
 
     return run
