@@ -14,35 +14,31 @@ import numpy as np
 from circuitsim.errors import CircuitError
 from circuitsim.gate import Expressions, Gate
 
-from ._rules import Variadic, placeholders, product_functions, product_rule, sum_functions, sum_rule
+from ._rules import product_rule, sum_rule
 
 __all__ = ["Add", "Mul", "Sub", "Div", "Neg", "Reciprocal", "Pow"]
 
 
-class Add(Variadic):
+class Add(Gate):
     """The sum of its inputs."""
 
     name = "add"
+    arity = None
     symbol = "+"
 
-    def rule(self, n_inputs, batch):
+    def expressions(self, n_inputs, batch):
         return sum_rule(n_inputs)
 
-    def wide(self, batch):
-        return sum_functions()
 
-
-class Mul(Variadic):
+class Mul(Gate):
     """The product of its inputs."""
 
     name = "mul"
+    arity = None
     symbol = "*"
 
-    def rule(self, n_inputs, batch):
-        return product_rule(placeholders(n_inputs))
-
-    def wide(self, batch):
-        return product_functions()
+    def expressions(self, n_inputs, batch):
+        return product_rule(n_inputs)
 
 
 class Sub(Gate):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from circuitsim.gate import Expressions, Gate
 
-from ._rules import Variadic, placeholders, product_functions, product_rule
+from ._rules import product_rule
 
 __all__ = ["Not", "And", "Or", "Xor", "Nand", "Nor", "Xnor"]
 
@@ -40,19 +40,16 @@ class Not(Gate):
         return Expressions("1.0 - {0}", ("-1.0",))
 
 
-class _Product(Variadic):
+class _Product(Gate):
     """A logic gate of one or more inputs: ``outer`` of the product of each input's ``factor``."""
 
+    arity = None
     factor = _INPUT
     outer = "{}"
     negate = False  # whether the local gradients are minus the products of the other factors
 
-    def rule(self, n_inputs, batch):
-        factors = [self.factor.format(x) for x in placeholders(n_inputs)]
-        return product_rule(factors, self.outer, self.negate)
-
-    def wide(self, batch):
-        return product_functions(self.factor, self.outer, self.negate)
+    def expressions(self, n_inputs, batch):
+        return product_rule(n_inputs, self.factor, self.outer, self.negate)
 
 
 class And(_Product):

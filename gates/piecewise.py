@@ -13,7 +13,7 @@ import numpy as np
 from circuitsim.gate import rule
 from circuitsim.gate import Expressions, Gate
 
-from ._rules import Variadic, placeholders
+from ._rules import WIDE_INPUTS, _width, placeholders
 
 __all__ = ["Relu", "Abs", "Max", "Min"]
 
@@ -78,7 +78,7 @@ def _routed(pick, routes):
 
     def partials(args):
         routed = rule.Call("routes", routes, (args[0], rule.Call("pick", pick, args)))
-        return (rule.Tuple(tuple(rule.Index(routed, rule.Const(k)) for k in range(len(args[0].items)))),)
+        return (rule.Tuple(tuple(rule.Index(routed, rule.Const(k)) for k in range(_width(args[0])))),)
 
     return partials
 
@@ -89,20 +89,18 @@ rule.register(_routes, constant=True)
 rule.register(_routes_array, constant=True)
 
 
-class _Extremum(Variadic):
+class _Extremum(Gate):
     """Shared by max and min: the winner ``pick`` chooses; NaN in any input gives NaN."""
 
+    arity = None
     kinks = {(1.0, 1.0): (0.5, 0.5), (2.0, 2.0, 2.0): (1 / 3, 1 / 3, 1 / 3)}
     pick = staticmethod(_largest)
     pick_array = staticmethod(_largest_array)
 
-    def rule(self, n_inputs, batch):
-        xs = "(" + "".join(f"{x}, " for x in placeholders(n_inputs)) + ")"
+    def expressions(self, n_inputs, batch):
+        xs = "(" + "".join(f"{x}, " for x in placeholders(n_inputs)) + ")" if n_inputs <= WIDE_INPUTS else "{xs}"
         names = {"pick": self.pick_array, "routes": _routes_array} if batch else {"pick": self.pick, "routes": _routes}
         return Expressions(f"pick({xs})", f"routes({xs}, {{out}})", names)
-
-    def wide(self, batch):
-        return (self.pick_array, _routes_array) if batch else (self.pick, _routes)
 
 
 class Max(_Extremum):

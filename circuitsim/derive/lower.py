@@ -22,7 +22,7 @@ import numpy as np
 from circuitsim.errors import CircuitError
 from circuitsim.gate import rule
 from circuitsim.plan.faults import gate_origin
-from gates import elementary, loss, piecewise
+from gates import _rules, elementary, loss, piecewise
 
 __all__ = ["CALLS", "Lowering", "no_rule"]
 
@@ -56,6 +56,10 @@ CALLS |= {
     id(piecewise._routes): ":routes",
     id(piecewise._routes_array): ":routes",
     id(tuple): ":tuple",
+    id(_rules.others): ":others",
+    id(_rules.negated): ":negated",
+    id(_rules.complements): ":complements",
+    id(_rules.signs): ":signs",
 }
 
 _BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
@@ -116,7 +120,7 @@ class Lowering:
         r = rule.rule_of(step.gate, len(step.ins))
         if r is None:
             raise no_rule(plan, step, what)
-        env = {rule.Input(k): s for k, s in enumerate(sources)} | {rule.Out(): out}
+        env = {rule.Input(k): s for k, s in enumerate(sources)} | {rule.Out(): out, rule.Inputs(len(sources)): tuple(sources)}
         try:
             if r.together is not None:
                 grads = self.eval(r.together, env)
@@ -204,6 +208,29 @@ class Lowering:
 
     def _tuple(self, xs) -> tuple:
         return tuple(xs)
+
+    def _others(self, xs) -> tuple:
+        """For each x, the product of the others: the products before it times those after it
+        from the end, as :func:`gates._rules.others` multiplies (2n gates, not n squared)."""
+        xs = list(xs)
+        before = [1.0]
+        for x in xs[:-1]:
+            before.append(self.mul(before[-1], x))
+        after = [1.0]
+        for x in reversed(xs[1:]):
+            after.append(self.mul(after[-1], x))
+        return tuple(self.mul(b, a) for b, a in zip(before, reversed(after)))
+
+    def _negated(self, xs) -> tuple:
+        return tuple(-x if isinstance(x, float) else self.gate("neg", [x]) for x in xs)
+
+    def _complements(self, xs) -> tuple:
+        """Each 1 - x, as :func:`gates._rules.complements`."""
+        return tuple(1.0 - x if isinstance(x, float) else self.gate("sub", [1.0, x]) for x in xs)
+
+    def _signs(self, xs) -> tuple:
+        """Each 1 - 2x, as :func:`gates._rules.signs`."""
+        return tuple(1.0 - 2.0 * x if isinstance(x, float) else self.gate("sub", [1.0, self.mul(2.0, x)]) for x in xs)
 
     def _largest(self, xs) -> Node:
         return self.gate("max", list(xs))

@@ -24,6 +24,7 @@ __all__ = [
     "IfElse",
     "Index",
     "Input",
+    "Inputs",
     "Name",
     "Node",
     "Names",
@@ -55,7 +56,8 @@ class Expressions:
     """A gate's output and local gradients as Python expressions: its rule, written once.
 
     ``output`` is an expression template in which ``{0}``, ``{1}``, ... stand for the input
-    values; ``grads`` is one template per input, in port order, which may also read ``{out}``,
+    values and ``{xs}`` for the tuple of all of them (``total({xs})``: a rule of any number of
+    inputs in text of one size); ``grads`` is one template per input, in port order, which may also read ``{out}``,
     the output value (or, for a gate with many inputs, one template that gives the sequence
     of all of them); ``names`` holds the objects the expressions call, e.g.
     ``{"exp": math.exp}``. Write ``{{`` and ``}}`` for literal braces. They may depend on the
@@ -115,6 +117,15 @@ class Input(Node):
     """The value of input port ``port`` (``{0}``, ``{1}``, ... in a template)."""
 
     port: int
+
+
+@dataclass(frozen=True)
+class Inputs(Node):
+    """The tuple of all ``n`` input values (``{xs}`` in a template): a function of every input
+    stated without naming each, so that its tree, source and derivatives grow linearly with
+    ``n`` (or not at all)."""
+
+    n: int
 
 
 @dataclass(frozen=True)
@@ -288,6 +299,8 @@ class _Parser:
     def variable(self, name: str) -> Node | None:
         if name == "out":
             return Out()
+        if name == _XS:
+            return Inputs(self.n)
         if name[:1] == "x" and name[1:].isdigit() and int(name[1:]) < self.n and str(int(name[1:])) == name[1:]:
             return Input(int(name[1:]))
         return None
@@ -325,18 +338,24 @@ class _Parser:
                 elif isinstance(var, Out):
                     out = True
                     sub.id = "__out__"
+                elif isinstance(var, Inputs):  # kept as __xs__, lowered as the tuple of the inputs
+                    ports.update(range(self.n))
                 elif sub.id in self.names:
                     names[sub.id] = self.names[sub.id]
         return Opaque(ast.unparse(e), tuple(sorted(names.items(), key=lambda kv: kv[0])), frozenset(ports), out)
 
 
+_XS = "__xs__"  # {xs} in a template's text, parsed as Inputs()
+
+
 def parse_template(template: str, n: int, names: Mapping[str, Any] = {}) -> Node:  # noqa: B006
-    """The tree of one expression template (``{0}`` ports, ``{out}`` the output) for ``n`` inputs.
+    """The tree of one expression template (``{0}`` ports, ``{xs}`` the tuple of them,
+    ``{out}`` the output) for ``n`` inputs.
 
     Raises as formatting and compiling the template would: IndexError, KeyError, ValueError,
     SyntaxError.
     """
-    text = template.format(*(f"x{k}" for k in range(n)), out="out")
+    text = template.format(*(f"x{k}" for k in range(n)), out="out", xs=_XS)
     tree = ast.parse(text.strip(), mode="eval").body
     return _Parser(n, names).node(tree)
 
@@ -387,24 +406,40 @@ class Rule:
         return g.port if isinstance(g, Input) else None
 
     @cached_property
+    def tupled(self) -> bool:
+        """Whether a tree reads :class:`Inputs`, the tuple of the inputs: a rule of many inputs,
+        whose code the tiers do not lower per input (they call the gate's methods, which run
+        :attr:`functions`)."""
+        trees = (self.output, *((self.together,) if self.together is not None else dict.fromkeys(self.grads)))
+        return any(_has(tree, Inputs) for tree in trees)
+
+    @cached_property
     def functions(self) -> tuple[Callable, Callable]:
-        """``output(xs)`` and ``grads(xs, out)`` compiled from the trees (errors as Python's)."""
+        """``output(xs)`` and ``grads(xs, out)`` compiled from the trees (errors as Python's);
+        a rule that reads only :class:`Inputs` and constants compiles in time independent of
+        the number of inputs (but for a tuple of constant local gradients)."""
+        trees = (self.output, *((self.together,) if self.together is not None else dict.fromkeys(self.grads)))
+        named = any(_has(tree, Input) or _has(tree, Opaque) for tree in trees)
         xs = [f"x{k}" for k in range(self.n)]
-        ns = Names()
-        unpack = f"    {', '.join(xs)}, = xs\n" if xs else ""
+        ns = Names(("xs", "out"))
+        unpack = f"    {', '.join(xs)}, = xs\n" if xs and named else ""
         source = (
-            f"def output(xs):\n{unpack}    return {to_source(self.output, xs, name=ns)}\n"
-            f"def grads(xs, out):\n{unpack}    return {self.grads_source(xs, 'out', ns)}\n"
+            f"def output(xs):\n{unpack}    return {to_source(self.output, xs, name=ns, tuple_of='xs')}\n"
+            f"def grads(xs, out):\n{unpack}    return {self.grads_source(xs, 'out', ns, tuple_of='xs')}\n"
         )
         namespace = dict(ns.namespace)
         exec(compile(source, f"<rule {to_text(self.output)!r}>", "exec"), namespace)
         return namespace["output"], namespace["grads"]
 
-    def grads_source(self, xs: Sequence[str], out: str, name: Callable | None = None) -> str:
+    def grads_source(self, xs: Sequence[str], out: str, name: Callable | None = None, tuple_of: str | None = None) -> str:
         """Python source giving the tuple of local gradients."""
         if self.together is not None:
-            return f"tuple({to_source(self.together, xs, out, name=name)})"
-        return "(" + "".join(f"{to_source(g, xs, out, name=name)}, " for g in self.grads) + ")"
+            return f"tuple({to_source(self.together, xs, out, name=name, tuple_of=tuple_of)})"
+        sources: dict[Node, str] = {}  # a rule of many inputs has few distinct local gradients
+        for g in self.grads:
+            if g not in sources:
+                sources[g] = to_source(g, xs, out, name=name, tuple_of=tuple_of)
+        return "(" + "".join(f"{sources[g]}, " for g in self.grads) + ")"
 
     def derivative(self, tree: Node, wrt: int) -> Node:
         """d tree / d input ``wrt``, ``out`` being this rule's output (its derivative the local gradient)."""
@@ -413,6 +448,19 @@ class Rule:
     def to_text(self, ports: Sequence[str] | None = None) -> str:
         grads = ", ".join(to_text(g, ports) for g in self.grads)
         return f"out = {to_text(self.output, ports)}; grads = ({grads})"
+
+
+def _has(tree: Node, kind: type) -> bool:
+    """Whether ``tree`` holds a node of type ``kind``."""
+    stack, seen = [tree], set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, kind):
+            return True
+        if id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(node.children())
+    return False
 
 
 def unit(tree: Node) -> str | None:
@@ -464,7 +512,11 @@ def parse(expr, n_inputs: int) -> Rule:
             if len(expr.grads) != n_inputs:
                 raise ValueError(f"expressions give {len(expr.grads)} local gradients for {n_inputs} inputs")
             together = None
-            grads = tuple(parse_template(g, n_inputs, names) for g in expr.grads)
+            trees: dict[str, Node] = {}  # each distinct template parsed once: a sum of many inputs has one
+            for g in expr.grads:
+                if g not in trees:
+                    trees[g] = parse_template(g, n_inputs, names)
+            grads = tuple(trees[g] for g in expr.grads)
         rule = _rules[key] = Rule(n_inputs, output, grads, together, names)
     return rule
 
@@ -528,6 +580,8 @@ def reads(tree: Node) -> frozenset:
         node = stack.pop()
         if isinstance(node, Input):
             found.add(node.port)
+        elif isinstance(node, Inputs):
+            found.update(range(node.n))
         elif isinstance(node, Out):
             found.add("out")
         elif isinstance(node, Opaque):
@@ -676,6 +730,8 @@ def derivative(tree: Node, wrt: int, out_grads: Sequence[Node] | None = None) ->
     def _d(node: Node) -> Node:
         if isinstance(node, Input):
             return ONE if node.port == wrt else ZERO
+        if isinstance(node, Inputs):
+            return Tuple(tuple(ONE if k == wrt else ZERO for k in range(node.n)))
         if isinstance(node, (Const, Name)):
             return ZERO
         if isinstance(node, Out):
@@ -740,16 +796,31 @@ def derivative(tree: Node, wrt: int, out_grads: Sequence[Node] | None = None) ->
                     raise NotDifferentiable(f"no derivative known for {to_text(node)}")
                 return d(new)
             total: Node = ZERO
-            for arg, partial in zip(node.args, known.partials(node.args)):
+            args = tuple(map(_as_tuple, node.args))
+            for arg, partial in zip(args, known.partials(args)):
                 if isinstance(arg, Tuple):
                     for item, p in zip(arg.items, partial.items):
                         total = add(total, mul(p, d(item)))
+                elif isinstance(arg, Inputs):  # only input wrt moves: its partial alone
+                    total = add(total, partial.items[wrt] if isinstance(partial, Tuple) else Index(partial, Const(wrt)))
                 else:
                     total = add(total, mul(partial, d(arg)))
             return total
         raise NotDifferentiable(f"no derivative for {to_text(node)}")
 
     return d(tree)
+
+
+def _as_tuple(arg: Node) -> Node:
+    """A call's argument as the partials see it: a call giving a tuple (``complements({xs})``)
+    as its expansion, a :class:`Tuple`; any other argument as it is."""
+    if isinstance(arg, Call):
+        known = _known(arg.fn)
+        if known is not None and known.expand is not None:
+            new = known.expand(arg.args)
+            if isinstance(new, Tuple):
+                return new
+    return arg
 
 
 def sign(x):
@@ -844,9 +915,16 @@ _NUMPY = {
 
 
 def to_source(
-    tree: Node, inputs: Sequence[str], out: str = "out", *, name: Callable[[str, Any], str] | None = None, batch: bool = False
+    tree: Node,
+    inputs: Sequence[str],
+    out: str = "out",
+    *,
+    name: Callable[[str, Any], str] | None = None,
+    batch: bool = False,
+    tuple_of: str | None = None,
 ) -> str:
-    """Python source of ``tree``, ``inputs[k]`` standing for port k and ``out`` for the output.
+    """Python source of ``tree``, ``inputs[k]`` standing for port k and ``out`` for the output;
+    ``tuple_of`` for the tuple of all inputs (:class:`Inputs`; default: a tuple of ``inputs``).
 
     ``name(name, obj)`` gives the identifier under which generated code finds each object
     called (default: its own name; :func:`function` binds them). With ``batch`` the source
@@ -860,6 +938,8 @@ def to_source(
             return _literal(node.value)
         if isinstance(node, Input):
             return inputs[node.port]
+        if isinstance(node, Inputs):
+            return tuple_of if tuple_of is not None else f"({''.join(x + ', ' for x in inputs[: node.n])})"
         if isinstance(node, Out):
             return out
         if isinstance(node, Unary):
@@ -904,6 +984,8 @@ def _opaque_source(node: Opaque, inputs: Sequence[str], out: str, name: Callable
         if isinstance(sub, ast.Name):
             if sub.id == "__out__":
                 sub.id = f"({out})"
+            elif sub.id == _XS:
+                sub.id = f"({''.join(x + ', ' for x in inputs)})"
             elif sub.id.startswith("__x") and sub.id.endswith("__"):
                 sub.id = f"({inputs[int(sub.id[3:-2])]})"
             elif sub.id in names:
@@ -930,7 +1012,7 @@ def function(tree: Node, n: int, batch: bool = False) -> Callable:
     if fn is None:
         ns = Names(("xs", "out"))
         xs = [f"xs[{k}]" for k in range(n)]
-        source = f"def f(xs, out):\n    return {to_source(tree, xs, 'out', name=ns, batch=batch)}\n"
+        source = f"def f(xs, out):\n    return {to_source(tree, xs, 'out', name=ns, batch=batch, tuple_of='xs')}\n"
         namespace = dict(ns.namespace)
         exec(compile(source, "<rule tree>", "exec"), namespace)
         fn = _functions[key] = namespace["f"]
@@ -970,6 +1052,8 @@ def to_text(tree: Node, ports: Sequence[str] | None = None, out: str = "out") ->
             return "nan" if isinstance(node.value, float) and math.isnan(node.value) else repr(node.value)
         if isinstance(node, Input):
             return ports[node.port] if ports is not None else f"x{node.port}"
+        if isinstance(node, Inputs):
+            return "xs"
         if isinstance(node, Out):
             return out
         if isinstance(node, Unary):
@@ -1030,6 +1114,8 @@ def to_latex(tree: Node, ports: Sequence[str] | None = None, out: str = "y") -> 
             return str(v)
         if isinstance(node, Input):
             return var(ports[node.port]) if ports is not None else f"x_{{{node.port}}}"
+        if isinstance(node, Inputs):
+            return r"\mathbf{x}"
         if isinstance(node, Out):
             return var(out)
         if isinstance(node, Unary):

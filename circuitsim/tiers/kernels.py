@@ -327,8 +327,9 @@ def _all_kernels(plan, batched: frozenset[int]) -> tuple[dict, tuple]:
 
 
 def _rule_kernels(rule: Rule | None) -> Kernels | None:
-    """Kernels compiled from a gate's rule; None to call its methods instead."""
-    if rule is None:
+    """Kernels compiled from a gate's rule; None to call its methods instead (which run a rule
+    over the tuple of the inputs as it is: lowered here it would name each input)."""
+    if rule is None or rule.tupled:
         return None
     try:
         return compile_kernels(rule)

@@ -236,7 +236,7 @@ def _rules(slots) -> tuple[np.ndarray, list] | None:
     for k in np.unique(slots.kind).tolist():
         _, gate, _, ports = slots.table[k]
         rule = shared_rule(gate, len(ports), True, memo)
-        if rule is None:
+        if rule is None or rule.tupled:  # no expressions, or over the tuple of the inputs: the kernels call the methods
             return None
         if rule not in numbered:
             try:

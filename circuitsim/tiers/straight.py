@@ -93,6 +93,8 @@ def _codes(steps: Sequence, names: _Globals) -> dict[int, _GateCode]:
     for step in steps:
         n = len(step.ins)
         rule = shared_rule(step.gate, n, False, rules)
+        if rule is not None and rule.tupled:  # over the tuple of its inputs: the methods run it as it is
+            rule = None
         key = rule if rule is not None else (None if step.gate.params else (type(step.gate), n))
         code = shared.get(key) if key is not None else None
         if code is None:
