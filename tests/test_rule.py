@@ -242,3 +242,45 @@ def test_a_sum_of_hundreds_of_inputs_is_a_sum_and_differentiates():
     big = _tree("add", 400)
     assert big.is_sum and rule.derivative(big.output, 7) == rule.ONE
     assert rule.evaluate(big.output, [1.0] * 400) == 400.0
+
+
+@pytest.mark.parametrize("name", ["add", "mul", "and", "or", "xor", "xnor", "max"])
+def test_a_rule_over_the_tuple_of_its_inputs_gives_the_bits_of_the_named_one(name):
+    """Beyond 2,048 inputs the rules read {xs}, the tuple of the inputs: its tree is as small as
+    a rule of two inputs, and it computes and differentiates as the rule naming each input."""
+    n = 2_100
+    gate = REGISTRY.get(name).cls()
+    wide = rule.rule_of(gate, n)
+    assert wide.tupled and rule.Inputs(n) in _nodes(wide.output) and len(_nodes(wide.output)) < 10
+    named = rule.parse(Expressions(*_named(gate.expressions(n, False), n)), n)
+    assert not named.tupled
+    rng = np.random.default_rng(5)
+    xs = tuple(float(x) for x in rng.uniform(0.0, 1.0, n))
+    out = wide.functions[0](xs)
+    assert out == named.functions[0](xs)
+    assert wide.functions[1](xs, out) == named.functions[1](xs, out)
+    batch = tuple(np.array([x, x / 2]) for x in xs)
+    b_wide, b_named = rule.rule_of(gate, n, batch=True), rule.parse(Expressions(*_named(gate.expressions(n, True), n)), n)
+    assert np.array_equal(b_wide.functions[0](batch), b_named.functions[0](batch))
+    if name != "max":
+        k = 17
+        grad = rule.evaluate(wide.derivative(wide.output, k), xs, out)
+        assert grad == rule.evaluate(wide.grads[k], xs, out)
+        assert wide.is_sum == (name == "add") and wide.is_product == (name in ("mul", "and"))
+
+
+def _nodes(tree):
+    found, stack = set(), [tree]
+    while stack:
+        node = stack.pop()
+        found.add(node)
+        stack.extend(node.children())
+    return found
+
+
+def _named(expr: Expressions, n: int):
+    """The expressions with {xs} written out as the tuple of the inputs one by one."""
+    xs = "(" + "".join(f"{{{k}}}, " for k in range(n)) + ")"
+    spell = lambda t: t.replace("{xs}", xs)  # noqa: E731
+    grads = spell(expr.grads) if isinstance(expr.grads, str) else tuple(map(spell, expr.grads))
+    return spell(expr.output), grads, expr.names

@@ -106,7 +106,7 @@ _LIST = re.compile(r"^(\w+)\(\((.*), \)\)$")  # a function of the tuple of all t
 
 def _formula(template: str, names: list[str], out: str) -> str:
     """A rule's template with its inputs named, written as the notes write it."""
-    text = template.format(*names, out=out)
+    text = template.format(*names, out=out, xs="(" + "".join(f"{x}, " for x in names) + ")")
     whole = _LIST.match(text)
     if whole:  # a sum or product of many inputs written out, another function of them named
         joint = {"total": " + ", "product": " * "}.get(whole.group(1))

@@ -439,6 +439,8 @@ class Rule:
         for g in self.grads:
             if g not in sources:
                 sources[g] = to_source(g, xs, out, name=name, tuple_of=tuple_of)
+        if len(sources) == 1 and self.n > INLINE_GRADS:  # one value n times: no n constants for the compiler
+            return f"(({sources[self.grads[0]]},) * {self.n})"
         return "(" + "".join(f"{sources[g]}, " for g in self.grads) + ")"
 
     def derivative(self, tree: Node, wrt: int) -> Node:
@@ -448,6 +450,9 @@ class Rule:
     def to_text(self, ports: Sequence[str] | None = None) -> str:
         grads = ", ".join(to_text(g, ports) for g in self.grads)
         return f"out = {to_text(self.output, ports)}; grads = ({grads})"
+
+
+INLINE_GRADS = 8  # more equal local gradients: Rule.functions repeats one instead of writing each
 
 
 def _has(tree: Node, kind: type) -> bool:
