@@ -281,6 +281,9 @@ def _nodes(tree):
 def _named(expr: Expressions, n: int):
     """The expressions with {xs} written out as the tuple of the inputs one by one."""
     xs = "(" + "".join(f"{{{k}}}, " for k in range(n)) + ")"
-    spell = lambda t: t.replace("{xs}", xs)  # noqa: E731
+
+    def spell(template: str) -> str:
+        return template.replace("{xs}", xs)
+
     grads = spell(expr.grads) if isinstance(expr.grads, str) else tuple(map(spell, expr.grads))
     return spell(expr.output), grads, expr.names
