@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
+import signal
+import threading
+import time
 import types
 
 import numpy as np
@@ -300,3 +304,21 @@ def layers(sizes, numbers, arity=2, bias_inside=False):
 
 
 NUMBERS = st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 1e-300, 3.0, -0.1])
+
+
+@contextlib.contextmanager
+def serving_app(path):
+    """A real uvicorn serving ``path``'s page on 127.0.0.1, on a free port; yields (host, port)."""
+    from circuitsim.explore.server import Server, create_app
+
+    server = Server(create_app(path), host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.02)
+    yield server.servers[0].sockets[0].getsockname()[:2]
+    server.handle_exit(signal.SIGINT, None)  # as Ctrl+C does
+    thread.join(10)
+    assert not thread.is_alive()

@@ -7,10 +7,8 @@ import json
 import os
 import pathlib
 import shutil
-import signal
 import subprocess
 import sys
-import threading
 import time
 import warnings
 
@@ -22,10 +20,12 @@ with warnings.catch_warnings():  # starlette's TestClient would rather have http
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
+from helpers import serving_app
+
 import circuitsim
 from circuitsim.cli import main
 from circuitsim.explore.page import steps
-from circuitsim.explore.server import Server, create_app
+from circuitsim.explore.server import create_app
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SECRET = "a secret that no response may carry"
@@ -140,18 +140,8 @@ def served(neuron):
 
 @contextlib.contextmanager
 def serving(path):
-    server = Server(create_app(path), host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}/"
-    server.handle_exit(signal.SIGINT, None)  # as Ctrl+C does
-    thread.join(10)
-    assert not thread.is_alive()
+    with serving_app(path) as (host, port):
+        yield f"http://{host}:{port}/"
 
 
 def wait_until(page, condition, timeout=10.0):

@@ -6,11 +6,9 @@ import contextlib
 import os
 import pathlib
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import warnings
 
@@ -21,8 +19,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
+from helpers import serving_app
+
 from circuitsim.explore import server as server_module
-from circuitsim.explore.server import Server, create_app
+from circuitsim.explore.server import create_app
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -51,16 +51,8 @@ def serving(*args):
 
 @pytest.fixture
 def served(neuron):
-    server = Server(create_app(neuron), host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    yield server.servers[0].sockets[0].getsockname()[:2]
-    server.handle_exit(signal.SIGINT, None)
-    thread.join(10)
+    with serving_app(neuron) as address:
+        yield address
 
 
 def raw(address, request: bytes, *, wait: float = 10.0) -> str:

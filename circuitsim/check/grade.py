@@ -119,17 +119,7 @@ def _points(x: float) -> float | int:
 def gradescope(student: StudentGrade) -> dict:
     """Gradescope's ``results.json`` for one submission: a test per vector with its score,
     max_score, status, visibility and output (expected and got, or why it could not run)."""
-    tests = [
-        {
-            "name": clean(r.name, lines=False),
-            "score": _points(r.score),
-            "max_score": _points(r.points),
-            "status": "passed" if r.passed else "failed",
-            "visibility": r.visibility,
-            "output": clean(r.feedback()),
-        }
-        for r in student.results
-    ]
+    tests = _tests(student)
     doc = {"score": _points(student.score), "output": clean(_summary(student)), "visibility": "visible", "tests": tests}
     return doc
 
@@ -177,17 +167,7 @@ def to_json(students: Iterable[StudentGrade]) -> dict:
     rows = []
     for student in students:
         row = _row(student)
-        row["tests"] = [
-            {
-                "name": clean(r.name, lines=False),
-                "score": _points(r.score),
-                "max_score": _points(r.points),
-                "status": "passed" if r.passed else "failed",
-                "visibility": r.visibility,
-                "output": clean(r.feedback()),
-            }
-            for r in student.results
-        ]
+        row["tests"] = _tests(student)
         rows.append(row)
     return {"students": rows}
 
@@ -197,3 +177,17 @@ def csv_text(students: Iterable[StudentGrade]) -> str:
     write_csv(students, out)
     return out.getvalue()
 
+
+def _tests(student) -> list[dict]:
+    """A test per vector, as Gradescope reads them: its score, status, visibility and output."""
+    return [
+        {
+            "name": clean(r.name, lines=False),
+            "score": _points(r.score),
+            "max_score": _points(r.points),
+            "status": "passed" if r.passed else "failed",
+            "visibility": r.visibility,
+            "output": clean(r.feedback()),
+        }
+        for r in student.results
+    ]
