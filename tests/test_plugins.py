@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
+import math
 import sys
 import textwrap
 import types
@@ -180,9 +182,10 @@ def test_two_plugins_registering_one_name_is_an_error_naming_both(write_module, 
     assert "'one' (square-one 1.0)" in message and "'two' (square-two 2.0)" in message
 
 
-def test_a_plugin_redefining_a_builtin_is_an_error_naming_both(write_module):
-    with pytest.raises(PluginError, match=r"'add'.*'gates' \(circuitsim.*'fake_add'"):
-        load_registry([write_module("fake_add", gate_plugin("add"))], autoload=False)
+def test_a_plugin_redefining_a_builtin_shadows_it_with_a_warning_naming_both(write_module):
+    with pytest.warns(PluginWarning, match=r"'add' of plugin 'fake_add' shadows the built-in 'add' \('gates' \(circuitsim"):
+        registry = load_registry([write_module("fake_add", gate_plugin("add"))], autoload=False)
+    assert registry.get("add").plugin == "fake_add"
 
 
 @pytest.mark.parametrize("value, loaded", [("1", False), ("yes", False), ("0", True), ("", True)])
@@ -324,3 +327,83 @@ def test_one_plugin_registering_a_name_twice_is_an_error():
     exec(SQUARE + "\n    register(Square)\n", module.__dict__)
     with pytest.raises(PluginError, match="'twice_plugin'.*'twice_plugin'"):
         load_registry([module], autoload=False)
+
+
+# -- a plugin gate with a built-in's name -----------------------------------------------
+
+# A plugin as written for 0.1, before softplus was built in: its own softplus, with a sharpness.
+SOFTPLUS_01 = '''
+import math
+
+from circuitsim import Gate, hookimpl
+
+class Softplus(Gate):
+    """log(1 + e^(beta x)) / beta."""
+    name = "softplus"
+    arity = 1
+    params = {"beta": 1.0}
+
+    def forward(self, x):
+        beta = self.params["beta"]
+        return math.log1p(math.exp(beta * x)) / beta
+
+    def local_grads(self, inputs, output):
+        (x,) = inputs
+        beta = self.params["beta"]
+        return (1 / (1 + math.exp(-beta * x)),)
+
+@hookimpl
+def circuitsim_register_gates(register):
+    register(Softplus)
+'''
+
+SHARP = """\
+inputs: {x: 1.0}
+gates:
+  f: {type: softplus, inputs: [x], params: {beta: 2.0}}
+outputs: [f]
+"""
+
+
+def test_an_installed_plugin_from_0_1_with_its_own_softplus_shadows_the_builtin(
+        write_module, install, tmp_path):
+    import circuitsim
+
+    install(FakeDistribution("softplus-sharp", "0.1.0",
+                             {"sharp": write_module("sharp_softplus", SOFTPLUS_01)}))
+    with pytest.warns(PluginWarning) as caught:
+        registry = load_registry()
+    (warning,) = [str(w.message) for w in caught]
+    assert "'softplus'" in warning and "'sharp' (softplus-sharp 0.1.0)" in warning
+    assert "shadows the built-in" in warning and "'gates' (circuitsim" in warning
+    info = registry.get("softplus")
+    assert (info.plugin, info.dist) == ("sharp", "softplus-sharp")
+    assert "softplus" not in registry.plugins[0].gates  # the built-ins' record
+    assert "softplus" in load_registry(autoload=False).plugins[0].gates  # the cache is intact
+    path = tmp_path / "sharp.yaml"
+    path.write_text(SHARP)
+    result = circuitsim.load(path).run()  # the default registry is cached: warned once
+    expected = math.log1p(math.exp(2.0)) / 2.0
+    assert result.values["f"] == pytest.approx(expected)
+    assert result.grads["x"] == pytest.approx(1 / (1 + math.exp(-2.0)))
+
+
+def test_a_plugin_named_on_the_command_line_shadows_a_builtin_with_a_warning(cli, write, tmp_path):
+    plugin = write("softplus_01.py", SOFTPLUS_01)
+    circuit = write("sharp.yaml", SHARP)
+    result = cli("run", circuit, "-p", plugin, "--format", "json")
+    assert json.loads(result.stdout)["values"]["f"] == pytest.approx(math.log1p(math.exp(2.0)) / 2.0)
+    assert "shadows the built-in 'softplus'" in result.stderr
+    assert "softplus_01.py" in result.stderr
+
+
+def test_two_plugins_shadowing_one_builtin_are_an_error_naming_both(write_module, install):
+    install(
+        FakeDistribution("sharp-one", "1.0", {"one": write_module("sp_one", SOFTPLUS_01)}),
+        FakeDistribution("sharp-two", "2.0", {"two": write_module("sp_two", SOFTPLUS_01)}),
+    )
+    with pytest.raises(PluginError) as info, pytest.warns(PluginWarning):
+        load_registry()
+    message = str(info.value)
+    assert "'softplus'" in message
+    assert "'one' (sharp-one 1.0)" in message and "'two' (sharp-two 2.0)" in message

@@ -11,7 +11,9 @@ The registry is built in three steps, every one through the same hook
 An installed plugin that fails to import or whose hook raises is reported in a
 :class:`~circuitsim.errors.PluginWarning` and recorded in :attr:`Registry.failures`; the others
 keep working. A plugin named explicitly that cannot be imported, an invalid gate class and two
-plugins registering one gate name are a :class:`~circuitsim.errors.PluginError`.
+plugins registering one gate name are a :class:`~circuitsim.errors.PluginError`. A plugin gate
+with a built-in's name shadows the built-in, with a ``PluginWarning`` naming both, so that a new
+built-in never breaks a plugin written before it.
 
 Gate types resolve by registered name only: nothing is ever imported because a circuit file
 names a type.
@@ -298,11 +300,14 @@ def _call_hook(registry: Registry, impl: pluggy.HookImpl, dist, version) -> None
     """Call one plugin's hook; its gates enter the registry only if the hook succeeds."""
     plugin = impl.plugin_name
     new: dict[str, GateInfo] = {}
+    shadowed: dict[str, GateInfo] = {}
 
     def register(cls: type[Gate]) -> None:
         _validate_gate_class(cls, plugin, dist, version)
         other = new.get(cls.name) or registry.gates.get(cls.name)
-        if other is not None:
+        if other is not None and cls.name not in new and _is_builtin(other):
+            shadowed[cls.name] = other
+        elif other is not None:
             raise PluginError(
                 f"gate type {cls.name!r} is registered by two plugins: "
                 f"{_label(other.plugin, other.dist, other.version)} and "
@@ -318,8 +323,25 @@ def _call_hook(registry: Registry, impl: pluggy.HookImpl, dist, version) -> None
     except Exception as exc:  # a broken plugin must not break circuitsim
         _fail(registry, plugin, dist, version, "raised in circuitsim_register_gates", exc)
         return
+    for name, builtin in shadowed.items():
+        warnings.warn(
+            PluginWarning(
+                f"gate type {name!r} of plugin {_label(plugin, dist, version)} shadows the "
+                f"built-in {name!r} ({_label(builtin.plugin, builtin.dist, builtin.version)}); "
+                f"circuits using {name!r} get the plugin's gate"
+            )
+        )
+        registry.plugins = [  # new records: a copied registry shares them with its base
+            PluginRecord(r.name, r.dist, r.version, [g for g in r.gates if g != name])
+            if r.name == builtin.plugin else r
+            for r in registry.plugins
+        ]
     registry.gates.update(new)
     registry.plugins.append(PluginRecord(plugin, dist, version, list(new)))
+
+
+def _is_builtin(info: GateInfo) -> bool:
+    return info.plugin in BUILTIN_PLUGINS and info.dist == "circuitsim"
 
 
 def _validate_gate_class(cls: object, plugin: str, dist, version) -> None:
