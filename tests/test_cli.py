@@ -302,7 +302,7 @@ def test_gradcheck_names_the_input_and_the_gate_that_are_off(cli, write):
 
 def test_gradcheck_options_and_errors(cli, write):
     assert cli("gradcheck", "circuits/neuron.yaml", "--set", "x0=0.25", "--eps", "1e-4", "--rtol", "1e-6").exit_code == 0
-    assert "single number" in cli("gradcheck", "circuits/neuron.yaml", "--set", "x0=1,2", code=1).stderr
+    assert "gradcheck checks one point, not a batch" in cli("gradcheck", "circuits/neuron.yaml", "--set", "x0=1,2", code=2).stderr
     assert "unknown input 'xx'" in cli("gradcheck", "circuits/neuron.yaml", "--set", "xx=1", code=1).stderr
     assert "--eps" in cli("gradcheck", "circuits/neuron.yaml", "--eps", "0", code=2).stderr
 

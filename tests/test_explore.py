@@ -92,7 +92,7 @@ def test_explore_needs_required_inputs_and_one_sample(tmp_path):
     result = CliRunner().invoke(main, ["explore", str(circuit), "-o", str(tmp_path / "p.html")])
     assert result.exit_code == 1 and "--set x=VALUE" in result.output
     result = CliRunner().invoke(main, ["explore", str(circuit), "--set", "x=1,2", "-o", str(tmp_path / "p.html")])
-    assert result.exit_code == 1 and "one sample" in result.output
+    assert result.exit_code == 2 and "one sample" in result.output
     result = CliRunner().invoke(main, ["explore", str(circuit), "--set", "x=2", "-o", str(tmp_path / "p.html")])
     assert result.exit_code == 0 and (tmp_path / "p.html").exists()
 

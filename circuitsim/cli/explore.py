@@ -10,7 +10,7 @@ import click
 from circuitsim.base.fileio import atomic_write
 from circuitsim.cli.draw import limit_note, palette_option, window_options
 from circuitsim.cli.group import echo, handle_errors, plugin_option
-from circuitsim.cli.options import assignments_option, set_option
+from circuitsim.cli.options import assignments_option, set_option_for
 from circuitsim.run.load import load
 
 __all__ = ["explore", "serve"]
@@ -21,7 +21,7 @@ precision_option = click.option("--precision", type=click.IntRange(0, 12), defau
 @click.command()
 @click.argument("file")
 @click.option("-o", "--output", metavar="PAGE.html", help="Write the page here (default: FILE's name with .html, in the current directory).")
-@set_option
+@set_option_for("the explorer plays one sample")
 @precision_option
 @window_options
 @palette_option
@@ -70,7 +70,7 @@ def explore(file, output, sets, precision, around, depth, whole, palette, quiz, 
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (127.0.0.1: this machine only).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on (0: any free port).")
-@set_option
+@set_option_for("the explorer plays one sample")
 @precision_option
 @window_options
 @palette_option

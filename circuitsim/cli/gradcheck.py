@@ -9,7 +9,7 @@ from rich.table import Table
 
 from circuitsim.check.gradcheck import GradcheckReport, gradcheck
 from circuitsim.cli.group import echo, handle_errors, plugin_option
-from circuitsim.cli.options import LazyProgress, Number, set_option, stdout
+from circuitsim.cli.options import LazyProgress, Number, set_option_for, stdout
 from circuitsim.derive.check import SecondReport, check_second
 from circuitsim.run import load as loader
 
@@ -18,7 +18,7 @@ __all__ = ["gradcheck_cmd"]
 
 @click.command("gradcheck")
 @click.argument("file", type=click.Path(dir_okay=False))
-@set_option
+@set_option_for("gradcheck checks one point")
 @click.option("--eps", type=Number(min=0, min_open=True), help="Finite-difference step [default: ~6e-6·max(1, |x|)].")
 @click.option("--rtol", type=Number(min=0), default=1e-5, show_default=True, help="Relative tolerance.")
 @click.option("--atol", type=Number(min=0), default=1e-6, show_default=True, help="Absolute tolerance.")

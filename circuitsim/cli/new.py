@@ -11,7 +11,7 @@ from circuitsim.author.formulas import build, expression_builder
 from circuitsim.base.fileio import atomic_write
 from circuitsim.base.show import plural
 from circuitsim.cli.group import echo, handle_errors, plugin_option
-from circuitsim.cli.options import set_option
+from circuitsim.cli.options import renamed_option, set_option_for
 from circuitsim.gate.plugins import load_registry
 
 __all__ = ["new_circuit_cmd"]
@@ -26,8 +26,9 @@ __all__ = ["new_circuit_cmd"]
     metavar="FORMULA",
     help="NAME = FORMULA, e.g. 'f = sigmoid(w*x + b)'; several (or ';') make several named gates.",
 )
-@set_option
-@click.option("--output", "output_name", metavar="NAME", help="The assigned name that is the output [default: the last].")
+@set_option_for("a default is one number", help="Give an input a default: NAME=VALUE; repeatable.")
+@click.option("--output-node", "output_name", metavar="NAME", help="The assigned name that is the output [default: the last].")
+@renamed_option("--output", "--output-node", "output_name", metavar="NAME")
 @click.option("--name", "circuit_name", metavar="NAME", help="The circuit's name [default: OUT's stem, else the output's name].")
 @click.option("-o", "--out", "out", type=click.Path(dir_okay=False), help="Write the circuit file here (whole or not at all) instead of stdout.")
 @plugin_option
@@ -41,9 +42,6 @@ def new_circuit_cmd(exprs, sets, output_name, circuit_name, out, plugins):
       circuitsim new-circuit --expr "f = 1/(1+exp(-(w0*x0 + w1*x1 + w2)))" --set w0=2 -o neuron.yaml
       circuitsim new-circuit --expr "h = relu(w*x + b)" --expr "y = h ** 2"
     """
-    for name, value in sets.items():
-        if isinstance(value, list):
-            raise click.BadParameter(f"{name}: a default is one number, not a batch", param_hint="'--set'")
     registry = load_registry(plugins)
     name = circuit_name or (Path(out).stem if out else None)
     formulas = "\n".join(exprs)

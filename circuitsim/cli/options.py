@@ -9,6 +9,7 @@ style, move or retitle the terminal.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import time
@@ -23,7 +24,7 @@ from circuitsim.base.show import overflowed, plural, too_large
 from circuitsim.base.text import terminal
 from circuitsim.read.spec import NAME_RE
 
-__all__ = ["Assignment", "Console", "Number", "LazyProgress", "assignments_option", "circuit_files", "plural", "set_option", "sort_out", "stdout", "stderr"]
+__all__ = ["Assignment", "Console", "Number", "LazyProgress", "assignments_option", "circuit_files", "plural", "renamed_option", "set_option", "set_option_for", "sort_out", "stdout", "stderr"]
 
 
 class Number(click.FloatRange):
@@ -38,9 +39,15 @@ class Number(click.FloatRange):
 
 
 class Assignment(click.ParamType):
-    """``NAME=VALUE``: a number, or numbers separated by commas for a batch."""
+    """``NAME=VALUE``: a number, or numbers separated by commas for a batch.
+
+    ``single``: batches are refused, and this says why (``"gradcheck checks one point"``).
+    """
 
     name = "NAME=VALUE"
+
+    def __init__(self, single: str | None = None) -> None:
+        self.single = single
 
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
@@ -61,25 +68,56 @@ class Assignment(click.ParamType):
         for x, part in zip(numbers, text.split(",")):
             if overflowed(part, x):
                 self.fail(f"{name}: {too_large(part.strip(), 'inf')}", param, ctx)
+        if self.single and len(numbers) > 1:
+            self.fail(f"{name}: {self.single}, not a batch", param, ctx)
         return name, numbers[0] if len(numbers) == 1 else numbers
 
 
-def assignments_option(*names: str, help: str):
-    """A repeatable ``NAME=VALUE`` option, passed on as a dict (a later NAME wins)."""
+def assignments_option(*names: str, help: str, single: str | None = None):
+    """A repeatable ``NAME=VALUE`` option, passed on as a dict (a later NAME wins);
+    ``single``: refuse batches, saying why."""
     return click.option(
         *names,
-        type=Assignment(),
+        type=Assignment(single),
         multiple=True,
         callback=lambda ctx, param, pairs: dict(pairs),
         help=help,
     )
 
 
-set_option = assignments_option(
-    "--set",
-    "sets",
-    help="Set an input: NAME=VALUE, or NAME=V1,V2,... for a batch; repeatable.",
-)
+def set_option_for(single: str | None = None, *, help: str | None = None):
+    """``--set NAME=VALUE`` (repeatable), passed on as ``sets``: one definition for every
+    command, its help saying what this one accepts. ``single``: the command takes one number
+    per input and says why (``"gradcheck checks one point"``); else ``V1,V2,...`` is a batch."""
+    if help is None:
+        help = ("Set an input: NAME=VALUE; repeatable." if single else
+                "Set an input: NAME=VALUE, or NAME=V1,V2,... for a batch; repeatable.")
+    return assignments_option("--set", "sets", help=help, single=single)
+
+
+set_option = set_option_for()
+
+
+def renamed_option(old: str, new: str, dest: str, **kwargs):
+    """``old``, the spelling of an option before it was renamed ``new`` (passed on as
+    ``dest``): it still works, left out of the help, with a note on stderr to use ``new``.
+    Put it below the decorators of the options it follows, as one of them."""
+    hidden = f"{dest}__as_{old.lstrip('-').replace('-', '_')}"
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **params):
+            value = params.pop(hidden)
+            if value is not None:
+                click.echo(f"note: {old} is now {new} (the old spelling still works, for now)", err=True)
+                source = click.get_current_context().get_parameter_source(dest)
+                if source is not click.core.ParameterSource.COMMANDLINE:
+                    params[dest] = value
+            return func(*args, **params)
+
+        return click.option(old, hidden, hidden=True, default=None, **kwargs)(wrapper)
+
+    return decorate
 
 
 def circuit_files(paths, exclude=()) -> list[str]:

@@ -19,7 +19,7 @@ import rich.progress
 from circuitsim.base.fileio import atomic_write
 from circuitsim.base.text import terminal
 from circuitsim.cli.group import echo, handle_errors, plugin_option
-from circuitsim.cli.options import Number, plural, stderr
+from circuitsim.cli.options import Number, plural, renamed_option, stderr
 from circuitsim.errors import CircuitError, Position
 from circuitsim.io.tables import read_table
 from circuitsim.run import load as loader
@@ -65,14 +65,15 @@ class StepsPerSecond(rich.progress.ProgressColumn):
 @click.option("--momentum", type=Number(0, 1, max_open=True), default=0.0, show_default=True, help="SGD momentum.")
 @click.option("--weight-decay", type=Number(min=0), default=0.0, show_default=True, help="L2 penalty added to the gradient.")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Samples per step, shuffled (default: all of them).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the mini-batch shuffle.")
+@click.option("--shuffle-seed", type=int, default=0, show_default=True, help="Seed of the mini-batch shuffle.")
+@renamed_option("--seed", "--shuffle-seed", "shuffle_seed", type=int)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="TRAINED.yaml",
               help="The circuit with the trained values as its defaults.")
 @click.option("--history", type=click.Path(dir_okay=False), metavar="LOSS.csv", help="Write the loss of every step as CSV.")
 @click.option("--plot", type=click.Path(dir_okay=False), metavar="LOSS.svg", help="Draw the loss curve as SVG (needs matplotlib).")
 @plugin_option
 @handle_errors
-def train_cmd(file, data_file, params, steps, lr, optimizer, momentum, weight_decay, batch_size, seed, output, history, plot, plugins):
+def train_cmd(file, data_file, params, steps, lr, optimizer, momentum, weight_decay, batch_size, shuffle_seed, output, history, plot, plugins):
     """Train FILE's inputs on the samples in DATA: the loss is the sum of its outputs.
 
     \b
@@ -103,7 +104,7 @@ def train_cmd(file, data_file, params, steps, lr, optimizer, momentum, weight_de
         start = time.perf_counter()
         try:
             fit = train(circuit, data, names, steps=steps, optimizer=optimizer, lr=schedule, batch_size=batch_size,
-                        seed=seed, momentum=momentum, weight_decay=weight_decay,
+                        seed=shuffle_seed, momentum=momentum, weight_decay=weight_decay,
                         progress=lambda k, loss: bar.update(task, completed=k + 1, loss=f"{loss:.6g}"))
         except CircuitError as exc:
             if exc.pos.path is None and "data" in exc.message:  # a problem with the data: say which file
