@@ -310,7 +310,7 @@ def _check_sample(gate: Gate, sample: tuple[float, ...], rtol: float, atol: floa
         if not np.isclose(got, want, rtol=rtol, atol=atol):
             raise AssertionError(
                 f"{_who(gate)}, port {port}, at sample {sample}: local gradient expected "
-                f"{want:.9g} (float64 central differences) but got {got!r}"
+                f"{_apart(want, got)[0]} (float64 central differences) but got {_apart(want, got)[1]}"
             )
     return out, grads
 
@@ -436,6 +436,16 @@ def _check_between_one_sided(gate: Gate, inputs: tuple, out: float, i: int, port
 
 
 # -- helpers ----------------------------------------------------------------------------
+
+
+def _apart(a: float, b: float) -> tuple[str, str]:
+    """``a`` and ``b`` to six significant digits, for people (5.78, not 5.779999999999999),
+    or to as many more as it takes to tell them apart."""
+    for digits in range(6, 18):
+        shown = tuple(f"{float(x) + 0.0:.{digits}g}" for x in (a, b))
+        if shown[0] != shown[1]:
+            return shown
+    return exact(a), exact(b)
 
 
 def _who(gate: Gate) -> str:

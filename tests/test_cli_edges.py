@@ -1,10 +1,23 @@
-"""The command line's rough edges: one meaning per option name, old spellings kept with a note."""
+"""The command line's rough edges: one meaning per option name (old spellings kept with a
+note), output that behaves in pipes and redirections as Unix tools' does."""
 
 from __future__ import annotations
+
+import os
+import pty
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 import circuitsim
+from circuitsim.cli import batch as cli_batch
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TWO = ["--expr", "h = 2*x", "--expr", "f = h + 1"]
 
@@ -54,3 +67,132 @@ def test_set_help_per_command(cli):
     assert "--set NAME=VALUE Give an input a default: NAME=VALUE; repeatable." in new
     for command in ("run", "draw", "trace"):
         assert "NAME=V1,V2,... for a batch" in " ".join(cli(command, "--help").stdout.split())
+
+
+# -- output that behaves as Unix tools do --------------------------------------------------
+
+
+def circuitsim_process(*args, **options):
+    return subprocess.run([sys.executable, "-m", "circuitsim", *args], cwd=ROOT, capture_output=True, timeout=120,
+                          **options)
+
+
+def test_draw_writes_png_to_stdout_that_is_not_a_terminal(tmp_path):
+    with open(tmp_path / "out.png", "wb") as out:
+        done = subprocess.run([sys.executable, "-m", "circuitsim", "draw", "circuits/neuron.yaml", "--format", "png"],
+                              cwd=ROOT, stdout=out, stderr=subprocess.PIPE, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_draw_refuses_png_on_a_terminal():
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "circuitsim", "draw", "circuits/neuron.yaml", "--format", "png"],
+                              cwd=ROOT, stdout=follower, stderr=subprocess.PIPE, timeout=120)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 2
+    assert b"PNG is binary, not for a terminal: write it to a file with -o OUT.png" in done.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "circuits/neuron.yaml", "--format", "csv", "--set", "x0=" + ",".join(str(k) for k in range(5000))],
+    ["trace", "circuits/mlp_relu.yaml", "--set", "x0=" + ",".join(str(k) for k in range(200))],
+], ids=["csv", "table"])
+def test_a_reader_that_stops_reading_ends_the_command_quietly_with_141(args):
+    process = subprocess.Popen([sys.executable, "-m", "circuitsim", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    process.stdout.readline()  # as `| head -1` does
+    process.stdout.close()
+    assert process.wait(timeout=120) == 141
+    assert process.stderr.read() == b""
+
+
+def test_serve_stops_on_ctrl_c_without_aborted():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "circuitsim", "serve", "circuits/neuron.yaml", "--port", "0"], cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a shell: Ctrl+C is not ignored
+    )
+    first = process.stderr.readline()
+    assert "(Ctrl+C stops)" in first
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert (process.returncode, err) == (0, "stopped\n")
+
+
+def test_gradcheck_says_exact_and_not_inf_beside_ok(cli, write):
+    saturated = write("saturated.yaml", """\
+        inputs: {x: 36.0}
+        gates:
+          f: {type: sigmoid, inputs: [x]}
+        outputs: [f]
+        """)
+    table = cli("gradcheck", saturated).stdout
+    assert "inf" not in table
+    row = next(line for line in table.splitlines() if "│ x " in line)
+    assert "n/a" in row and row.rstrip("│ ").endswith("ok")
+    assert "n/a: the numeric gradient is 0, so only the abs error counts" in table
+    dead = cli("gradcheck", "circuits/mlp_relu.yaml").stdout  # w1_2_0 feeds a relu that is off
+    row = next(line for line in dead.splitlines() if "│ w1_2_0 " in line)
+    assert [cell.strip() for cell in row.split("│")[2:8]] == ["-0.5357", "0", "0", "0", "exact", "ok"]
+
+
+SLOPPY = '''
+from circuitsim import Gate, hookimpl
+
+class Sloppy(Gate):
+    """x² with a wrong derivative."""
+    name = "sloppy"
+
+    def forward(self, x):
+        return x * x
+
+    def local_grads(self, inputs, output):
+        return (inputs[0] * 3.4,)
+
+@hookimpl
+def circuitsim_register_gates(register):
+    register(Sloppy)
+'''
+
+
+def test_gates_check_rounds_numbers_for_people(cli, write):
+    result = cli("gates", "--check", "-p", write("sloppy.py", SLOPPY), code=1)
+    assert "local gradient expected -3.4 (float64 central differences) but got -5.78\n" in result.stdout
+
+
+def test_new_circuit_names_python_constructs_in_words(cli):
+    result = cli("new-circuit", "--expr", "f = x if x else 2", code=1)
+    assert "error: a conditional expression (x if c else y) is not part of a formula" in result.stderr
+    assert "IfExp" not in result.stderr
+
+
+def test_a_drawing_says_what_it_is(root):
+    c = circuitsim.load(root / "circuits" / "neuron.yaml")
+    assert repr(c.run().draw()) == (
+        "<Drawing of circuit 'neuron': SVG, 1173 x 275 px, values and gradients; .save(path) writes .svg .png .pdf .dot>"
+    )
+
+
+@pytest.fixture
+def silent_server():
+    """A TCP port where something accepts connections and says nothing."""
+    server = socket.create_server(("127.0.0.1", 0))
+    yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    server.close()
+
+
+def test_a_wrong_scheduler_address_fails_fast_naming_it(cli, silent_server, monkeypatch):
+    monkeypatch.setattr(cli_batch, "PROBE_TIMEOUT", 0.5)
+    start = time.perf_counter()
+    result = cli("run", "circuits/neuron.yaml", "--set", "x0=1,2", "--scheduler", silent_server, code=1)
+    assert time.perf_counter() - start < 3
+    assert result.stderr.startswith(f"error: cannot reach the Dask scheduler at {silent_server}: nothing answered")
+    with socket.create_server(("127.0.0.1", 0)) as free:
+        closed = f"tcp://127.0.0.1:{free.getsockname()[1]}"
+    result = cli("run", "circuits/neuron.yaml", "--set", "x0=1,2", "--scheduler", closed, code=1)
+    assert f"at {closed}: connection refused" in result.stderr

@@ -56,7 +56,7 @@ def test_correct_gates_pass_with_default_and_given_samples():
 def test_a_wrong_gradient_names_gate_port_sample_expected_and_got():
     wrong = variant(Hypot, local_grads=lambda self, inputs, output: (inputs[0] / output, 1.0))
     message = fails(wrong, "gate 'hypot', port b, at sample (3.0, 4.0): local gradient expected 0.8 (float64",
-                    "central differences) but got 1.0", samples=[(3.0, 4.0)])
+                    "central differences) but got 1", samples=[(3.0, 4.0)])
     assert "port a" not in message
 
 

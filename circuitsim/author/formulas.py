@@ -307,7 +307,20 @@ _OPERATORS = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.LShift: "<
 def _what(node: ast.expr) -> str:
     if isinstance(node, ast.Constant):
         return f"the constant {node.value!r}"
-    return {ast.Compare: "a comparison", ast.Attribute: "an attribute", ast.Subscript: "a subscript"}.get(type(node), type(node).__name__)
+    return _CONSTRUCTS.get(type(node), "this construct")
+
+
+# Python's constructs that have no gate, in words (not ast's class names such as IfExp).
+_CONSTRUCTS = {
+    ast.Compare: "a comparison", ast.Attribute: "an attribute", ast.Subscript: "a subscript",
+    ast.IfExp: "a conditional expression (x if c else y)",
+    ast.Lambda: "a lambda", ast.List: "a list", ast.Tuple: "a tuple", ast.Set: "a set", ast.Dict: "a dict",
+    ast.ListComp: "a list comprehension", ast.SetComp: "a set comprehension",
+    ast.DictComp: "a dict comprehension", ast.GeneratorExp: "a generator expression",
+    ast.JoinedStr: "an f-string", ast.NamedExpr: "an assignment expression (:=)", ast.Await: "await",
+    ast.Yield: "yield", ast.YieldFrom: "yield from", ast.Starred: "a starred expression",
+    ast.Slice: "a slice",
+}
 
 
 def _shown(exc: CircuitError, text: str) -> CircuitError:

@@ -11,6 +11,8 @@ when everything is written, so an error or Ctrl-C leaves no partial file.
 from __future__ import annotations
 
 import math
+import socket
+import struct
 import sys
 import warnings
 from collections import deque
@@ -29,7 +31,8 @@ from circuitsim.run.sweep import chunk_size, run_local
 __all__ = ["check_inputs", "kept_columns", "run_batch"]
 
 BLOCKS_IN_FLIGHT = 2  # per worker, on a cluster
-CONNECT_TIMEOUT = "20s"
+CONNECT_TIMEOUT = "5s"  # for Dask's handshake, once something listens at the address
+PROBE_TIMEOUT = 3.0  # seconds for a TCP connection to the address
 
 
 def kept_columns(circuit, batch: list[str], values, grads, backward: bool) -> tuple[list[str], list[str]]:
@@ -157,6 +160,33 @@ def _locally(circuit, blocks, fixed, fixed_seeds, values, grads, nan) -> Iterato
         yield n, block
 
 
+def _probe(address: str) -> None:
+    """Fail fast, naming ``address``, when nothing listens at a TCP scheduler address (Dask's
+    own client retries for its whole timeout, then may hang closing)."""
+    scheme, sep, rest = address.rpartition("://")
+    if sep and scheme != "tcp":
+        return  # tls://, ucx://, ...: left to Dask
+    host, colon, port = rest.rpartition(":")
+    if not colon or not port.isdigit():
+        raise click.UsageError(f"--scheduler {address}: give the scheduler's address as tcp://HOST:PORT")
+    host = host.strip("[]")
+    try:
+        with socket.create_connection((host, int(port)), timeout=PROBE_TIMEOUT) as sock:
+            # A Dask server speaks first: its handshake, framed by its length as 8 bytes.
+            head = b""
+            while len(head) < 8 and (part := sock.recv(8 - len(head))):
+                head += part
+        dask = len(head) == 8 and struct.unpack("<Q", head)[0] < 1 << 24
+        why = None if dask else "something answers there, but not as a Dask scheduler"
+    except OSError as exc:
+        why = "nothing answered" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc)).lower()
+    if why is not None:
+        raise CircuitError(
+            f"cannot reach the Dask scheduler at {address}: {why} (within {PROBE_TIMEOUT:g} s); "
+            "is the scheduler running there (dask scheduler prints its address)?"
+        )
+
+
 def _on_cluster(address, circuit, blocks, fixed, fixed_seeds, values, grads, nan) -> Iterator[tuple[int, dict]]:
     """The blocks run on the Dask cluster at ``address``, a few in flight, in order."""
     from distributed import Client
@@ -164,6 +194,7 @@ def _on_cluster(address, circuit, blocks, fixed, fixed_seeds, values, grads, nan
     from circuitsim.run.portable import blob_of
     from circuitsim.run.sweep_dask import run_reporting
 
+    _probe(address)
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -83,8 +84,8 @@ def draw(file, output, fmt, sets, sample, precision, no_values, expand, around, 
     fmt = fmt or _format_of(output)
     if fmt in ("svg", "dot") and output is not None and Path(output).suffix.lower() in (".png", ".pdf"):
         raise click.UsageError(f"{output!r} would hold {fmt.upper()} text: name it .{fmt}, or leave --format out")
-    if fmt in ("png", "pdf") and output is None:
-        raise click.UsageError(f"{fmt.upper()} is binary: write it to a file with -o OUT.{fmt}")
+    if fmt in ("png", "pdf") and output is None and sys.stdout.isatty():
+        raise click.UsageError(f"{fmt.upper()} is binary, not for a terminal: write it to a file with -o OUT.{fmt} (or > OUT.{fmt})")
     circuit = load(file, plugins=plugins)
     result = None
     if not no_values:
@@ -102,7 +103,11 @@ def draw(file, output, fmt, sets, sample, precision, no_values, expand, around, 
     limit = None if whole else LIMIT
     picture = render(circuit, result, fmt=fmt, precision=precision, sample=sample, expand=expand, around=around, depth=depth, limit=limit, palette=palette)
     limit_note(file, circuit, around, whole)
-    if output is None:
+    if output is None and isinstance(picture, bytes):
+        binary = click.get_binary_stream("stdout")
+        binary.write(picture)
+        binary.flush()
+    elif output is None:
         echo(picture, nl=False)
     else:
         save(output, picture)

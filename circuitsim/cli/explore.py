@@ -102,7 +102,11 @@ def serve(file, host, port, sets, precision, around, depth, whole, palette, plug
         raise click.ClickException(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
     bound = sock.getsockname()[1]
     echo(f"serving {file} at http://{_url_host(host)}:{bound}/ (Ctrl+C stops)", err=True)
-    Server(app).run(sockets=[sock])
+    try:
+        Server(app).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn stops, then raises Ctrl+C again: it was asked for
+        pass
+    echo("stopped", err=True)
 
 
 def _url_host(host: str) -> str:

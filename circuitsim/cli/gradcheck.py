@@ -70,13 +70,16 @@ def report_table(report: GradcheckReport) -> Table:
     for header in ("value", "backprop", "numeric", "abs error", "rel error"):
         table.add_column(header, justify="right")
     table.add_column("")
+    undefined = False
     for check in report.inputs:
         numbers = (check.value, check.backprop, check.numeric)
-        errors = (check.abs_error, check.rel_error)
-        table.add_row(
-            check.name,
-            *(f"{v:.6g}" for v in numbers),
-            *(f"{e:.1e}" for e in errors),
-            check.status,
-        )
+        if check.abs_error == 0:
+            errors = ("0", "exact")
+        elif check.numeric == 0:  # a relative error of a difference from 0 means nothing
+            errors, undefined = (f"{check.abs_error:.1e}", "n/a"), True
+        else:
+            errors = (f"{check.abs_error:.1e}", f"{check.rel_error:.1e}")
+        table.add_row(check.name, *(f"{v + 0.0:.6g}" for v in numbers), *errors, check.status)  # + 0.0: no -0
+    if undefined:
+        table.caption = "n/a: the numeric gradient is 0, so only the abs error counts"
     return table

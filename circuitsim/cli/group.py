@@ -10,10 +10,13 @@ from __future__ import annotations
 import ast
 import functools
 import importlib
+import io
+import os
 import re
 import sys
 import warnings
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -21,15 +24,20 @@ from circuitsim._version import __version__
 from circuitsim.base.text import terminal
 from circuitsim.errors import CircuitError
 
-__all__ = ["command_group", "echo", "handle_errors", "plugin_option"]
+__all__ = ["CLOSED_PIPE", "closed_pipe", "command_group", "echo", "handle_errors", "plugin_option"]
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+# The exit status of a command whose reader went away (``circuitsim trace ... | head``): the
+# shell's status of a tool ended by SIGPIPE (128 + 13), as ``seq`` or ``cat`` give.
+CLOSED_PIPE = 141
 
 
 class _Group(click.Group):
     """Commands imported on first use from a table of ``name -> "module:attribute"``.
 
-    Lists each command with its first sentence whole, wrapped, never cut short with '...'.
+    Lists each command with its first sentence whole, wrapped, never cut short with '...'; a
+    reader that stops reading ends the command quietly (:data:`CLOSED_PIPE`).
     """
 
     def __init__(self, *args, table: dict[str, str], **kwargs) -> None:
@@ -44,6 +52,14 @@ class _Group(click.Group):
             return None
         module, _, attribute = self.table[name].partition(":")
         return getattr(importlib.import_module(f"circuitsim.cli.{module}"), attribute)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # the last lines meet a closed pipe here, not at exit
+            return result
+        except BrokenPipeError:
+            closed_pipe()
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
@@ -139,6 +155,18 @@ def handle_errors(func):
             sys.exit(1)
 
     return wrapper
+
+
+def closed_pipe() -> NoReturn:
+    """Stdout's reader has gone: point stdout at devnull (so that Python's final flush finds
+    nothing to complain about) and exit with :data:`CLOSED_PIPE`, saying nothing, as the
+    Python docs advise (library/signal, "Note on SIGPIPE")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # not a real file (a test's runner)
+        pass
+    sys.exit(CLOSED_PIPE)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -160,6 +160,11 @@ class Console(rich.console.Console):
     def render_str(self, text: str, **options):
         return super().render_str(terminal(text), **options)
 
+    def on_broken_pipe(self) -> None:
+        """A closed pipe is handled where every command's is
+        (:func:`circuitsim.cli.group.closed_pipe`) rather than by rich's own exit 1."""
+        raise BrokenPipeError
+
 
 def stdout(file=None) -> Console:
     """The console for a command's own output (``file``: write there instead)."""

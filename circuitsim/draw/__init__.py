@@ -16,6 +16,7 @@ this package, not the other way round.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -109,6 +110,12 @@ class Drawing:
 
     def _repr_svg_(self) -> str:
         return self.svg
+
+    def __repr__(self) -> str:
+        size = re.search(r'<svg [^>]*?width="([\d.]+)" height="([\d.]+)"', self.svg)
+        shown = f"{size[1]} x {size[2]} px" if size else "?"
+        values = "values and gradients" if self.result is not None else "no values"
+        return f"<Drawing of circuit {self.circuit.name!r}: SVG, {shown}, {values}; .save(path) writes .svg .png .pdf .dot>"
 
     def __str__(self) -> str:
         return self.svg
