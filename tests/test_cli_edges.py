@@ -4,6 +4,7 @@ note), output that behaves in pipes and redirections as Unix tools' does."""
 from __future__ import annotations
 
 import os
+import re
 import pty
 import signal
 import socket
@@ -12,10 +13,12 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import circuitsim
 from circuitsim.cli import batch as cli_batch
+from circuitsim.base.show import plural
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -196,3 +199,56 @@ def test_a_wrong_scheduler_address_fails_fast_naming_it(cli, silent_server, monk
         closed = f"tcp://127.0.0.1:{free.getsockname()[1]}"
     result = cli("run", "circuits/neuron.yaml", "--set", "x0=1,2", "--scheduler", closed, code=1)
     assert f"at {closed}: connection refused" in result.stderr
+
+
+# -- training from the shell ------------------------------------------------------------------
+
+LOG = "inputs: {w: 1.0, x: 1.0}\ngates:\n  m: {type: mul, inputs: [w, x]}\n  l: {type: log, inputs: [m]}\noutputs: [l]\n"
+
+
+def test_train_checks_its_outputs_can_be_written_before_training(cli, tmp_path):
+    (tmp_path / "log.yaml").write_text(LOG)  # training it fails at step 1: the output is checked before
+    (tmp_path / "ones.csv").write_text("x\n1.0\n1.0\n")
+    for option in ("-o", "--history", "--plot"):
+        target = tmp_path / "no" / "such" / "folder" / "out.yaml"
+        result = cli("train", str(tmp_path / "log.yaml"), "--data", str(tmp_path / "ones.csv"), "--lr", "2",
+                     option, str(target), code=1)
+        assert result.stderr.startswith(f"{target}: error: cannot write output file: No such file or directory")
+        assert "training stopped" not in result.stderr and result.stdout == ""
+
+
+def test_train_without_output_prints_the_trained_values(cli):
+    result = cli("train", "circuits/least_squares.yaml", "--data", "circuits/data/line.csv", "--steps", "20")
+    fit = circuitsim.load(ROOT / "circuits" / "least_squares.yaml").train(
+        {k: v for k, v in zip(("x", "y"), np.loadtxt(ROOT / "circuits" / "data" / "line.csv", delimiter=",",
+                                                     skiprows=1).T)}, steps=20)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "least_squares: trained 2 parameters on 20 samples, 20 steps of sgd"
+    assert lines[-3:] == ["trained values:", f"  a: {fit.params['a']!r}", f"  b: {fit.params['b']!r}"]
+    assert "wrote" not in result.stdout
+
+
+def test_ctrl_c_saves_what_training_did_so_far_and_exits_130(tmp_path):
+    out = tmp_path / "moons.yaml"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "circuitsim", "train", "circuits/moons_mlp.yaml", "--data", "circuits/data/moons.csv",
+         "--steps", "1000000", "--lr", "0.5", "-o", str(out), "--history", str(tmp_path / "loss.csv")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a shell
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".moons.yaml.*.tmp")) and time.monotonic() < deadline:  # opened: training starts
+        time.sleep(0.05)
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    steps = int(re.search(r"with the parameters after step (\d+)$", stdout.strip())[1])
+    assert 0 < steps < 1000000
+    assert f"moons_mlp: interrupted after {plural(steps, 'step')} of 1000000 (Ctrl-C)" in stderr
+    assert len((tmp_path / "loss.csv").read_text().splitlines()) == steps + 1
+    data = np.loadtxt(ROOT / "circuits" / "data" / "moons.csv", delimiter=",", skiprows=1)
+    fit = circuitsim.load(ROOT / "circuits" / "moons_mlp.yaml").train(
+        {"x0": data[:, 0], "x1": data[:, 1], "y": data[:, 2]}, steps=steps, lr=0.5)
+    saved = circuitsim.load(out).inputs
+    assert {name: saved[name] for name in fit.params} == fit.params

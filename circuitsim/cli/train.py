@@ -2,28 +2,33 @@
 
 The data file's columns are matched to the circuit's inputs by name; the parameters are the
 inputs named by ``--params``, else every input the data does not give. Everything is checked
-before the first step, and every output file is written whole after the last one: a run that
-fails writes nothing.
+before the first step (each output file is opened then, so one that cannot be written fails at
+once), and every output file is written whole after the last step: a run that fails writes
+nothing. Ctrl-C ends training early and writes what the whole steps so far trained, then exits
+130. Without ``-o`` the trained values are printed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
+import sys
 import time
 
 import click
 import rich.progress
 
 from circuitsim.base.fileio import atomic_write
+from circuitsim.base.show import exact
 from circuitsim.base.text import terminal
 from circuitsim.cli.group import echo, handle_errors, plugin_option
 from circuitsim.cli.options import Number, plural, renamed_option, stderr
 from circuitsim.errors import CircuitError, Position
 from circuitsim.io.tables import read_table
 from circuitsim.run import load as loader
-from circuitsim.train import OPTIMIZERS, train
+from circuitsim.train import OPTIMIZERS, TrainingInterrupted, train
 from circuitsim.train.plot import loss_svg, need_matplotlib
 
 __all__ = ["train_cmd"]
@@ -67,17 +72,19 @@ class StepsPerSecond(rich.progress.ProgressColumn):
 @click.option("--batch-size", type=click.IntRange(min=1), help="Samples per step, shuffled (default: all of them).")
 @click.option("--shuffle-seed", type=int, default=0, show_default=True, help="Seed of the mini-batch shuffle.")
 @renamed_option("--seed", "--shuffle-seed", "shuffle_seed", type=int)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="TRAINED.yaml",
-              help="The circuit with the trained values as its defaults.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="TRAINED.yaml",
+              help="Write the circuit with the trained values as its defaults [default: print the trained values].")
 @click.option("--history", type=click.Path(dir_okay=False), metavar="LOSS.csv", help="Write the loss of every step as CSV.")
 @click.option("--plot", type=click.Path(dir_okay=False), metavar="LOSS.svg", help="Draw the loss curve as SVG (needs matplotlib).")
 @plugin_option
 @handle_errors
 def train_cmd(file, data_file, params, steps, lr, optimizer, momentum, weight_decay, batch_size, shuffle_seed, output, history, plot, plugins):
-    """Train FILE's inputs on the samples in DATA: the loss is the sum of its outputs.
+    """Train FILE's inputs on the samples in DATA: the loss is the sum of its outputs. Ctrl-C
+    stops early, keeping (and writing) what the steps so far trained.
 
     \b
     Examples:
+      circuitsim train circuits/least_squares.yaml --data circuits/data/line.csv
       circuitsim train circuits/least_squares.yaml --data circuits/data/line.csv -o line.yaml
       circuitsim train circuits/moons_mlp.yaml --data circuits/data/moons.csv --lr 1.0..0.1 -o moons.yaml --plot loss.svg
       circuitsim train circuits/logistic.yaml --data circuits/data/blobs.csv --optimizer adam --params w0,w1,b -o fit.yaml
@@ -99,34 +106,54 @@ def train_cmd(file, data_file, params, steps, lr, optimizer, momentum, weight_de
         console=console,
         disable=not console.is_terminal,
     )
-    with bar:
-        task = bar.add_task(terminal(circuit.name), total=steps, loss="…")
-        start = time.perf_counter()
-        try:
-            fit = train(circuit, data, names, steps=steps, optimizer=optimizer, lr=schedule, batch_size=batch_size,
-                        seed=shuffle_seed, momentum=momentum, weight_decay=weight_decay,
-                        progress=lambda k, loss: bar.update(task, completed=k + 1, loss=f"{loss:.6g}"))
-        except CircuitError as exc:
-            if exc.pos.path is None and "data" in exc.message:  # a problem with the data: say which file
-                raise CircuitError(exc.message, Position(data_file)) from None
-            raise
-        took = time.perf_counter() - start
-    texts = {output: fit.trained_text(output)}
-    if history:
-        texts[history] = _history_csv(fit.history)
-    if plot:
-        title = f"{circuit.name}: {optimizer}, {plural(steps, 'step')}, {len(fit.params)} parameters"
-        texts[plot] = loss_svg(fit.history, title)
-    for path, text in texts.items():
-        with atomic_write(path) as out:
-            out.write(text)
+    paths = [path for path in (output, history, plot) if path]
+    with contextlib.ExitStack() as files:
+        # Every output file is opened (a temporary file beside it) before the first step, so that
+        # one that cannot be written fails now; each is renamed into place only when written.
+        handles = {path: files.enter_context(atomic_write(path)) for path in paths}
+        with bar:
+            task = bar.add_task(terminal(circuit.name), total=steps, loss="…")
+            start = time.perf_counter()
+            stopped = None
+            try:
+                fit = train(circuit, data, names, steps=steps, optimizer=optimizer, lr=schedule, batch_size=batch_size,
+                            seed=shuffle_seed, momentum=momentum, weight_decay=weight_decay,
+                            progress=lambda k, loss: bar.update(task, completed=k + 1, loss=f"{loss:.6g}"))
+            except TrainingInterrupted as exc:
+                fit, stopped = exc.fit, exc.step
+            except CircuitError as exc:
+                if exc.pos.path is None and "data" in exc.message:  # a problem with the data: say which file
+                    raise CircuitError(exc.message, Position(data_file)) from None
+                raise
+            took = time.perf_counter() - start
+        done = steps if stopped is None else stopped
+        texts = {}
+        if output:
+            texts[output] = fit.trained_text(output)
+        if history:
+            texts[history] = _history_csv(fit.history)
+        if plot:
+            title = f"{circuit.name}: {optimizer}, {plural(done, 'step')}, {len(fit.params)} parameters"
+            texts[plot] = loss_svg(fit.history, title)
+        for path, text in texts.items():
+            handles[path].write(text)
     samples = plural(fit.samples or 1, "sample")
-    echo(f"{circuit.name}: trained {plural(len(fit.params), 'parameter')} on {samples}, {plural(steps, 'step')} of {optimizer}")
+    if stopped is not None:
+        echo(f"{circuit.name}: interrupted after {plural(stopped, 'step')} of {steps} (Ctrl-C)", err=True)
+    echo(f"{circuit.name}: trained {plural(len(fit.params), 'parameter')} on {samples}, {plural(done, 'step')} of {optimizer}")
     if fit.history:
-        echo(f"mean loss {fit.history[0]:.6g} at the start, {fit.loss:.6g} trained")
-    echo(f"wrote {', '.join(texts)}")
+        last = "at the last step" if stopped is not None else "trained"
+        echo(f"mean loss {fit.history[0]:.6g} at the start, {fit.loss:.6g} {last}")
+    if texts:
+        echo(f"wrote {', '.join(texts)}" + (f" with the parameters after step {stopped}" if stopped is not None else ""))
+    if not output:
+        echo("trained values:")
+        for name, value in fit.params.items():
+            echo(f"  {name}: {exact(value)}")
     if console.is_terminal:
-        console.print(f"{took:.2f} s, {steps / took if took else 0:,.0f} steps/s", style="dim")
+        console.print(f"{took:.2f} s, {done / took if took else 0:,.0f} steps/s", style="dim")
+    if stopped is not None:
+        sys.exit(130)  # as a shell reports a program ended by Ctrl-C (128 + SIGINT)
 
 
 def _linear(start: float, end: float, steps: int):

@@ -6,7 +6,7 @@ of samples at each step and moves the parameters against the mean gradient; the 
 """
 
 from circuitsim.train.data import data_columns, parameters
-from circuitsim.train.fit import Fit, TrainingError, train
+from circuitsim.train.fit import Fit, TrainingError, TrainingInterrupted, train
 from circuitsim.train.optimizers import OPTIMIZERS, SGD, Adam, Optimizer
 
-__all__ = ["OPTIMIZERS", "SGD", "Adam", "Fit", "Optimizer", "TrainingError", "data_columns", "parameters", "train"]
+__all__ = ["OPTIMIZERS", "SGD", "Adam", "Fit", "Optimizer", "TrainingError", "TrainingInterrupted", "data_columns", "parameters", "train"]

@@ -42,6 +42,16 @@ class TrainingError(NumericalError):
         self.history = history
 
 
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`train`: ``fit`` holds what the ``step`` whole steps done so far
+    trained (its ``loss`` is the last step's, not recomputed over all the data)."""
+
+    def __init__(self, step: int, fit: Fit) -> None:
+        super().__init__(f"training interrupted after {step} step(s)")
+        self.step = step
+        self.fit = fit
+
+
 @dataclass
 class Fit:
     """What :func:`train` gives back.
@@ -124,6 +134,8 @@ def train(
 
     Raises :class:`TrainingError` when the loss or a gradient is NaN or infinite, and
     :class:`~circuitsim.CircuitError` for bad data or settings, before the first step.
+    Ctrl-C raises :class:`TrainingInterrupted` (a KeyboardInterrupt) holding the parameters of
+    the last whole step.
     """
     columns, n = data_columns(circuit, data)
     start = parameters(circuit, columns, params)
@@ -143,24 +155,31 @@ def train(
     history: list[float] = []
     good = dict(start)
     batches = _batches(n, batch_size, seed)
-    for k in range(steps):
-        rows = next(batches)
-        inputs = columns if rows is None else {name: c[rows] if isinstance(c, np.ndarray) else c for name, c in columns.items()}
-        try:
-            loss, grad = step_of(inputs, theta)
-        except NumericalError as exc:
-            kept = f"the parameters of step {k - 1}" if k else "the starting parameters"
-            raise _stopped(k, exc.message, exc.pos, kept, good, history) from exc
-        good = dict(zip(names, theta.tolist()))
-        history.append(loss)
-        with np.errstate(over="ignore", invalid="ignore"):  # looked at just below
-            opt.step(k, theta, grad)
-        if not np.all(np.isfinite(theta)):
-            bad = names[int(np.flatnonzero(~np.isfinite(theta))[0])]
-            message = f"the update made parameter {bad!r} {theta[names.index(bad)]}: lower the learning rate"
-            raise _stopped(k, message, circuit.spec.inputs[bad].pos, f"the parameters of step {k}, before it", good, history)
-        if progress is not None:
-            progress(k, loss)
+    completed, done = 0, theta.copy()  # the parameters after `completed` whole steps, for Ctrl-C
+    try:
+        for k in range(steps):
+            rows = next(batches)
+            inputs = columns if rows is None else {name: c[rows] if isinstance(c, np.ndarray) else c for name, c in columns.items()}
+            try:
+                loss, grad = step_of(inputs, theta)
+            except NumericalError as exc:
+                kept = f"the parameters of step {k - 1}" if k else "the starting parameters"
+                raise _stopped(k, exc.message, exc.pos, kept, good, history) from exc
+            good = dict(zip(names, theta.tolist()))
+            history.append(loss)
+            with np.errstate(over="ignore", invalid="ignore"):  # looked at just below
+                opt.step(k, theta, grad)
+            if not np.all(np.isfinite(theta)):
+                bad = names[int(np.flatnonzero(~np.isfinite(theta))[0])]
+                message = f"the update made parameter {bad!r} {theta[names.index(bad)]}: lower the learning rate"
+                raise _stopped(k, message, circuit.spec.inputs[bad].pos, f"the parameters of step {k}, before it", good, history)
+            done, completed = theta.copy(), k + 1
+            if progress is not None:
+                progress(k, loss)
+    except KeyboardInterrupt:
+        del history[completed:]
+        fit = Fit(dict(zip(names, done.tolist())), history, history[-1] if history else float("nan"), circuit, opt.name, n)
+        raise TrainingInterrupted(completed, fit) from None
     trained = dict(zip(names, theta.tolist()))
     return Fit(trained, history, step_of.loss(columns, theta), circuit, opt.name, n)
 
