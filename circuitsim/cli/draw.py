@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import sys
 from pathlib import Path
 
@@ -62,11 +63,13 @@ def limit_note(file: str, circuit, around: str | None, whole: bool) -> None:
     is_flag=True,
     help="Draw the gates inside each module instance, in a shaded box per instance (default: an instance is one box).",
 )
+@click.option("--width", type=click.IntRange(1), metavar="PX", help="PNG: this many pixels wide [default: 2 per SVG unit, at most 4,096 a side].")
+@click.option("--scale", type=click.FloatRange(0, min_open=True), help="PNG: pixels per SVG unit.")
 @window_options
 @palette_option
 @plugin_option
 @handle_errors
-def draw(file, output, fmt, sets, sample, precision, no_values, expand, around, depth, whole, palette, plugins):
+def draw(file, output, fmt, sets, sample, precision, no_values, expand, width, scale, around, depth, whole, palette, plugins):
     """Draw FILE: gates as circles with their operator, each wire with its value (green,
     above) and gradient (red, below). A module instance is one box unless --expand. A circuit
     of more than 2,000 gates is drawn as the gates nearest its outputs, unless --around or --all.
@@ -101,8 +104,13 @@ def draw(file, output, fmt, sets, sample, precision, no_values, expand, around, 
     from circuitsim.draw import LIMIT, render, save
 
     limit = None if whole else LIMIT
-    picture = render(circuit, result, fmt=fmt, precision=precision, sample=sample, expand=expand, around=around, depth=depth, limit=limit, palette=palette)
+    if (width is not None or scale is not None) and fmt != "png":
+        raise click.UsageError("--width and --scale size a PNG; SVG, DOT and PDF are vector graphics")
+    picture = render(circuit, result, fmt=fmt, precision=precision, sample=sample, expand=expand, around=around, depth=depth, limit=limit,
+                     palette=palette, width=width, scale=scale)
     limit_note(file, circuit, around, whole)
+    if fmt == "png" and width is None and scale is None:
+        _fit_note(picture)
     if output is None and isinstance(picture, bytes):
         binary = click.get_binary_stream("stdout")
         binary.write(picture)
@@ -111,6 +119,16 @@ def draw(file, output, fmt, sets, sample, precision, no_values, expand, around, 
         echo(picture, nl=False)
     else:
         save(output, picture)
+
+
+def _fit_note(png: bytes) -> None:
+    """Say on stderr when a big picture's PNG was made smaller than 2 pixels per unit to fit."""
+    from circuitsim.draw.raster import FIT
+
+    size = struct.unpack(">II", png[16:24])  # the IHDR chunk: width, height
+    if max(size) >= FIT - 1:
+        click.echo(f"note: the PNG is {size[0]:,} x {size[1]:,} px, made smaller to fit {FIT:,} px a side "
+                   "(--width PX or --scale X choose another size; SVG keeps every detail)", err=True)
 
 
 def _format_of(output: str | None) -> str:

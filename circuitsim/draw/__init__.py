@@ -60,6 +60,8 @@ def render(
     limit: int | None = None,
     highlight: Collection[str] = (),
     palette: str = "default",
+    width: int | None = None,
+    scale: float | None = None,
 ) -> str | bytes:
     """A picture of ``circuit`` in format ``fmt`` (``svg``, ``dot``: text; ``png``, ``pdf``:
     bytes), with ``result``'s values and gradients if given.
@@ -71,6 +73,8 @@ def render(
     in ``highlight`` are drawn on a marker (SVG, PNG, PDF). ``palette``: ``default`` (values
     green, gradients red) or ``colorblind`` (Okabe-Ito blue and vermillion, gradients also in
     italic).
+    A PNG is ``width`` pixels wide, or ``scale`` pixels per SVG unit, or by default 2 (less
+    for a big picture: at most 4,096 pixels a side); see :mod:`~circuitsim.draw.raster`.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown picture format {fmt!r}; formats: {', '.join(FORMATS)}")
@@ -80,7 +84,7 @@ def render(
         return write_svg(pic)
     if fmt == "dot":
         return write_dot(pic)
-    return write_raster(pic, fmt)
+    return write_raster(pic, fmt, width=width, scale=scale)
 
 
 def render_items(circuit: Circuit, result: Result | None = None, **options) -> Items:
@@ -120,13 +124,19 @@ class Drawing:
     def __str__(self) -> str:
         return self.svg
 
-    def save(self, path) -> None:
-        """Write the picture to ``path`` (whole or not at all), in the format of its suffix."""
+    def save(self, path, *, width: int | None = None, scale: float | None = None) -> None:
+        """Write the picture to ``path`` (whole or not at all), in the format of its suffix;
+        ``width`` (pixels) or ``scale`` (pixels per SVG unit) size a PNG."""
         suffix = Path(path).suffix.lower()
         if suffix not in SUFFIXES:
             raise CircuitError(f"cannot tell the picture format of {str(path)!r}: name it {', '.join(SUFFIXES)}")
         fmt = SUFFIXES[suffix]
-        save(path, self.svg if fmt == "svg" else render(self.circuit, self.result, fmt=fmt, **self.options))
+        if fmt == "svg":
+            save(path, self.svg)
+        elif fmt == "dot":
+            save(path, render(self.circuit, self.result, fmt=fmt, **self.options))
+        else:
+            save(path, render(self.circuit, self.result, fmt=fmt, width=width, scale=scale, **self.options))
 
 
 def save(path, picture: str | bytes) -> None:
