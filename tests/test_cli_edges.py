@@ -8,6 +8,7 @@ import re
 import pty
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ import pytest
 import circuitsim
 from circuitsim.cli import batch as cli_batch
 from circuitsim.base.show import plural
+from circuitsim.draw import raster
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -252,3 +254,41 @@ def test_ctrl_c_saves_what_training_did_so_far_and_exits_130(tmp_path):
         {"x0": data[:, 0], "x1": data[:, 1], "y": data[:, 2]}, steps=steps, lr=0.5)
     saved = circuitsim.load(out).inputs
     assert {name: saved[name] for name in fit.params} == fit.params
+
+
+# -- pictures ----------------------------------------------------------------------------------
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data.startswith(b"\x89PNG")
+    return struct.unpack(">II", data[16:24])
+
+
+def test_a_png_is_bounded_by_default_and_sized_on_request(cli, tmp_path, monkeypatch):
+    out = tmp_path / "n.png"
+    cli("draw", "circuits/neuron.yaml", "-o", str(out))
+    assert png_size(out.read_bytes()) == (2346, 550)  # 2 px per unit: small pictures as before
+    monkeypatch.setattr(raster, "FIT", 1000)  # as a 1k-gate circuit meets the real 4,096
+    result = cli("draw", "circuits/neuron.yaml", "-o", str(out))
+    assert png_size(out.read_bytes()) == (1000, 234)
+    assert "note: the PNG is 1,000 x 234 px, made smaller to fit 1,000 px a side" in result.stderr
+    cli("draw", "circuits/neuron.yaml", "-o", str(out), "--width", "800")
+    assert png_size(out.read_bytes())[0] == 800
+    cli("draw", "circuits/neuron.yaml", "-o", str(out), "--scale", "1")
+    assert png_size(out.read_bytes()) == (1173, 275)
+
+
+def test_a_png_past_the_limit_is_a_clear_error(cli, tmp_path):
+    out = tmp_path / "n.png"
+    result = cli("draw", "circuits/neuron.yaml", "-o", str(out), "--scale", "20", code=1)
+    assert result.stderr.startswith("error: a 23,460 x 5,500 px PNG is past the limit of 16,384 px a side: give a "
+                                    "smaller --width or --scale (at most 14)")
+    assert not out.exists()
+    assert "size a PNG" in cli("draw", "circuits/neuron.yaml", "--width", "100", code=2).stderr
+
+
+@pytest.mark.parametrize("name, dots", [("full_adder", 4), ("fanout", 2)])
+def test_dots_only_where_a_wire_branches(cli, name, dots):
+    svg = cli("draw", f"circuits/{name}.yaml").stdout
+    drawn = svg[: svg.index('<g class="legend"')]
+    assert drawn.count('r="3"') == dots

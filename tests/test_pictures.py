@@ -185,8 +185,8 @@ def test_png_and_pdf_are_real_pictures(root, tmp_path):
     assert not (tmp_path / "t.jpg").exists()
     out = runner.invoke(main, ["draw", path, "--format", "svg", "-o", str(tmp_path / "u.png")])
     assert out.exit_code == 2 and "would hold SVG text" in out.output
-    out = runner.invoke(main, ["draw", path, "--format", "png"])
-    assert out.exit_code == 2 and "-o OUT.png" in out.output
+    out = runner.invoke(main, ["draw", path, "--format", "png"])  # stdout is not a terminal: PNG goes there
+    assert out.exit_code == 0 and out.stdout_bytes.startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_png_without_cairosvg_is_refused_clearly(root, tmp_path, monkeypatch):

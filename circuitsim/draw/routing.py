@@ -9,7 +9,7 @@ runs on through a tap before each further column, and each branch leaves from it
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from circuitsim.draw.geometry import Box, Grid
 from circuitsim.draw.model import Node
@@ -146,5 +146,16 @@ class Routing:
         return points
 
     def dots(self, junction: str) -> list[tuple[float, float]]:
-        """Where a fan-out's dots go: its junction and the taps of its bus."""
-        return [self.pos[junction]] + [self.pos[tap] for tap in self.taps.get(junction, [])[1:]]
+        """Where a fan-out's dots go: the points of its junction and its bus's taps where the
+        wire branches (two or more wires leave), not where one comes in and one goes out."""
+        chain = self.taps.get(junction)
+        if not chain:
+            return [self.pos[junction]]
+        if not hasattr(self, "_leaving"):  # where each wire out of a junction leaves: it or a tap
+            self._leaving: dict[str, Counter] = defaultdict(Counter)
+            for k, w in enumerate(self.pic.wires):
+                if w.source in self.taps:
+                    self._leaving[w.source][self.edges.get(k, (self.taps[w.source][0],))[0]] += 1
+        leaving = self._leaving[junction]
+        points = [junction] + chain[1:]  # chain[0] is where the bus starts: the junction's place
+        return [self.pos[p] for i, (p, at) in enumerate(zip(points, chain)) if leaving[at] + (i < len(chain) - 1) >= 2]
