@@ -16,7 +16,7 @@ def text_width(text: str, size: float) -> float:
     return max(len(text), 1) * size * CHAR
 
 
-@dataclass
+@dataclass(slots=True)
 class Box:
     left: float
     top: float
@@ -34,22 +34,7 @@ class Box:
 
     def crosses(self, a: tuple[float, float], b: tuple[float, float]) -> bool:
         """Whether the segment a-b passes through the box (Liang-Barsky clipping)."""
-        (x0, y0), (x1, y1) = a, b
-        dx, dy = x1 - x0, y1 - y0
-        lo, hi = 0.0, 1.0
-        for p, q in ((-dx, x0 - self.left), (dx, self.right - x0), (-dy, y0 - self.top), (dy, self.bottom - y0)):
-            if p == 0:
-                if q < 0:
-                    return False
-            else:
-                t = q / p
-                if p < 0:
-                    lo = max(lo, t)
-                else:
-                    hi = min(hi, t)
-                if lo > hi:
-                    return False
-        return True
+        return _crosses(self.left, self.top, self.right, self.bottom, a, b)
 
     def moved(self, dx: float, dy: float) -> Box:
         return Box(self.left + dx, self.top + dy, self.right + dx, self.bottom + dy)
@@ -103,25 +88,68 @@ class Grid:
 
         Covering another label or a gate costs most, crossing another wire less (labels have a
         white halo); coming within ``CLEAR`` of either costs a little, because a number right
-        next to another wire reads as that wire's label.
+        next to another wire reads as that wire's label. Once the price reaches ``limit`` the
+        rest is not looked at.
+
+        This is where drawing a circuit spends most of its time (tens of calls per wire), so
+        it works on plain floats; a shape filed in several cells is counted once.
         """
-        near = Box(box.left - CLEAR, box.top - CLEAR, box.right + CLEAR, box.bottom + CLEAR)
-        seen, cost = set(), 0.0
-        for cell in self._cells(near.left, near.top, near.right, near.bottom):
-            for other in self.boxes.get(cell, ()):
-                if id(other) not in seen:
-                    seen.add(id(other))
-                    cost += 4.0 * other.overlap(box) + 0.5 * other.overlap(near)
-            for seg in self.segments.get(cell, ()):
-                if id(seg) not in seen and seg[0] != owner and seg[3].meets(near):
-                    seen.add(id(seg))
-                    if box.crosses(seg[1], seg[2]):
+        left, top, right, bottom = box.left, box.top, box.right, box.bottom
+        nl, nt, nr, nb = left - CLEAR, top - CLEAR, right + CLEAR, bottom + CLEAR
+        size, boxes, segments = self.CELL, self.boxes, self.segments
+        i0, i1, j0, j1 = math.floor(nl / size), math.floor(nr / size), math.floor(nt / size), math.floor(nb / size)
+        seen = None if i0 == i1 and j0 == j1 else set()  # one cell: nothing is met twice
+        cost = 0.0
+        for i in range(i0, i1 + 1):
+            for j in range(j0, j1 + 1):
+                for other in boxes.get((i, j), ()):
+                    if seen is not None:
+                        if id(other) in seen:
+                            continue
+                        seen.add(id(other))
+                    ol, ot, orr, ob = other.left, other.top, other.right, other.bottom
+                    w = (right if right < orr else orr) - (left if left > ol else ol)
+                    h = (bottom if bottom < ob else ob) - (top if top > ot else ot)
+                    covered = w * h if w > 0 and h > 0 else 0.0
+                    w = (nr if nr < orr else orr) - (nl if nl > ol else ol)
+                    h = (nb if nb < ob else ob) - (nt if nt > ot else ot)
+                    cost += 4.0 * covered + 0.5 * (w * h if w > 0 and h > 0 else 0.0)
+                for seg in segments.get((i, j), ()):
+                    if seen is not None and id(seg) in seen or seg[0] == owner:
+                        continue
+                    bounds = seg[3]
+                    if not (bounds.left <= nr and nl <= bounds.right and bounds.top <= nb and nt <= bounds.bottom):
+                        continue
+                    if seen is not None:
+                        seen.add(id(seg))
+                    if _crosses(left, top, right, bottom, seg[1], seg[2]):
                         cost += 100.0
-                    elif near.crosses(seg[1], seg[2]):
+                    elif _crosses(nl, nt, nr, nb, seg[1], seg[2]):
                         cost += 15.0
-            if cost >= limit:
-                break
+                if cost >= limit:
+                    return cost
         return cost
+
+
+def _crosses(left: float, top: float, right: float, bottom: float, a: tuple, b: tuple) -> bool:
+    """:meth:`Box.crosses` on plain floats."""
+    x0, y0 = a
+    dx, dy = b[0] - x0, b[1] - y0
+    lo, hi = 0.0, 1.0
+    for p, q in ((-dx, x0 - left), (dx, right - x0), (-dy, y0 - top), (dy, bottom - y0)):
+        if p == 0:
+            if q < 0:
+                return False
+        else:
+            t = q / p
+            if p < 0:
+                if t > lo:
+                    lo = t
+            elif t < hi:
+                hi = t
+            if lo > hi:
+                return False
+    return True
 
 
 def towards(centre: tuple, point: tuple, distance: float) -> tuple[float, float]:
@@ -135,30 +163,30 @@ def text_box(x: float, baseline: float, text: str, size: float) -> Box:
     return Box(x - width / 2, baseline - ASCENT * size, x + width / 2, baseline + 1)
 
 
-def label_box(a: tuple, b: tuple, t: float, text: str, cls: str) -> Box:
-    """The box of a label at ``t`` along segment a-b, just above (value) or below it.
+def label_box(a: tuple, b: tuple, t: float, text: str, cls: str, width: float | None = None) -> Box:
+    """The box of a label at ``t`` along segment a-b, just above (value) or below it
+    (``width``: the text's, if known).
 
     On a slanting wire the two labels slide apart along it, the value to the side where the
     wire falls away below it and the gradient to the other, so that both stay close to it.
     """
-    width, height = text_width(text, FONT), ASCENT * FONT
-    slope = (b[1] - a[1]) / (b[0] - a[0]) if b[0] != a[0] else 0.0
+    if width is None:
+        width = text_width(text, FONT)
+    height = ASCENT * FONT
+    (ax, ay), (bx, by) = a, b
+    slope = (by - ay) / (bx - ax) if bx != ax else 0.0
     slide = width / 2 * max(-1.0, min(1.0, slope * width / (2 * height)))
-    x = a[0] + t * (b[0] - a[0]) + (slide if cls == "value" else -slide)
-    ys = [y_at(a, b, x - width / 2), y_at(a, b, x + width / 2)]
+    x = ax + t * (bx - ax) + (slide if cls == "value" else -slide)
+    if bx == ax:
+        y0 = y1 = (ay + by) / 2
+    else:  # the wire's height at both ends of the text
+        y0 = ay + min(1.0, max(0.0, (x - width / 2 - ax) / (bx - ax))) * (by - ay)
+        y1 = ay + min(1.0, max(0.0, (x + width / 2 - ax) / (bx - ax))) * (by - ay)
     if cls == "value":
-        bottom = min(ys) - GAP
+        bottom = min(y0, y1) - GAP
         return Box(x - width / 2, bottom - height, x + width / 2, bottom + 1)
-    top = max(ys) + GAP
+    top = max(y0, y1) + GAP
     return Box(x - width / 2, top, x + width / 2, top + height + 1)
-
-
-def y_at(a: tuple, b: tuple, x: float) -> float:
-    """The height of segment a-b at ``x`` (clamped to its ends)."""
-    if b[0] == a[0]:
-        return (a[1] + b[1]) / 2
-    t = min(1.0, max(0.0, (x - a[0]) / (b[0] - a[0])))
-    return a[1] + t * (b[1] - a[1])
 
 
 def slant(a: tuple, b: tuple) -> float:

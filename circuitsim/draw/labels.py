@@ -67,6 +67,7 @@ class Labelling:
         """The value above and the gradient below the wire, where they cover least (in a
         picture of more than ``CAREFUL_WIRES`` wires: in the middle of its longest segment)."""
         texts = [(t, c) for t, c in ((wire.value, "value"), (wire.grad, "grad")) if t is not None]
+        widths = [text_width(t, FONT) for t, _ in texts]
         route = self.routes[k]
         # A branch after a junction is labelled towards its gate, where branches have parted.
         places = BRANCH_PLACES if self.pic.nodes[wire.source].kind == "junction" else PLACES
@@ -79,9 +80,12 @@ class Labelling:
         else:
             best = None
         for i, (a, b) in segments:
+            steep = slant(a, b)
+            if best is not None and steep >= best[0]:  # no place on this segment can do better
+                continue
             for t in places:
-                boxes = [label_box(a, b, t, text, cls) for text, cls in texts]
-                cost = slant(a, b)
+                boxes = [label_box(a, b, t, text, cls, width) for (text, cls), width in zip(texts, widths)]
+                cost = steep
                 for box in boxes:
                     cost += self.grid.cost(box, k, best[0] - cost if best else math.inf)
                 if best is None or cost < best[0]:
