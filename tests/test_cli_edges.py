@@ -292,3 +292,4 @@ def test_dots_only_where_a_wire_branches(cli, name, dots):
     svg = cli("draw", f"circuits/{name}.yaml").stdout
     drawn = svg[: svg.index('<g class="legend"')]
     assert drawn.count('r="3"') == dots
+
