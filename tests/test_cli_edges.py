@@ -4,8 +4,8 @@ note), output that behaves in pipes and redirections as Unix tools' does."""
 from __future__ import annotations
 
 import os
-import re
 import pty
+import re
 import signal
 import socket
 import struct
@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 import circuitsim
-from circuitsim.cli import batch as cli_batch
 from circuitsim.base.show import plural
+from circuitsim.cli import batch as cli_batch
 from circuitsim.draw import raster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +59,7 @@ def test_train_names_its_shuffle_seed_shuffle_seed(cli, tmp_path):
     ("gradcheck", "gradcheck checks one point"),
     ("explore", "the explorer plays one sample"),
     ("serve", "the explorer plays one sample"),
+    ("worksheet", "a worksheet shows one sample"),
 ])
 def test_set_offers_batches_only_where_they_are_taken(cli, command, why):
     help_text = " ".join(cli(command, "--help").stdout.split())

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from circuitsim.cli.group import echo, handle_errors, plugin_option
-from circuitsim.cli.options import set_option
+from circuitsim.cli.options import set_option_for
 from circuitsim.run.load import load
 
 __all__ = ["worksheet_cmd", "write_pages"]
@@ -18,7 +18,7 @@ __all__ = ["worksheet_cmd", "write_pages"]
 @click.option("--hide", type=click.Choice(["values", "grads", "both"]), default="both", show_default=True, help="Which numbers are blanks.")
 @click.option("-o", "--output", required=True, metavar="sheet.pdf", help="The worksheet (.pdf, or .svg).")
 @click.option("--key", metavar="key.pdf", help="Also write the answer key (.pdf, or .svg).")
-@set_option
+@set_option_for("a worksheet shows one sample")
 @click.option("--precision", type=click.IntRange(0, 6), default=2, show_default=True, help="Decimals of the answers.")
 @plugin_option
 @handle_errors
