@@ -104,10 +104,13 @@ def test_draw_refuses_png_on_a_terminal():
 
 
 @pytest.mark.parametrize("args", [
-    ["run", "circuits/neuron.yaml", "--format", "csv", "--set", "x0=" + ",".join(str(k) for k in range(5000))],
-    ["trace", "circuits/mlp_relu.yaml", "--set", "x0=" + ",".join(str(k) for k in range(200))],
+    ["run", "circuits/neuron.yaml", "--format", "csv", "--inputs", "{rows}"],
+    ["trace", "circuits/moons_mlp.yaml"],
 ], ids=["csv", "table"])
-def test_a_reader_that_stops_reading_ends_the_command_quietly_with_141(args):
+def test_a_reader_that_stops_reading_ends_the_command_quietly_with_141(args, tmp_path):
+    rows = tmp_path / "rows.csv"  # far more output than a pipe holds (64 KiB), as is the trace's table
+    rows.write_text("x0\n" + "".join(f"{k}\n" for k in range(50_000)))
+    args = [arg.format(rows=rows) for arg in args]
     process = subprocess.Popen([sys.executable, "-m", "circuitsim", *args], cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)
     process.stdout.readline()  # as `| head -1` does
