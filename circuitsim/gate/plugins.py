@@ -341,7 +341,7 @@ def _call_hook(registry: Registry, impl: pluggy.HookImpl, dist, version) -> None
 
 
 def _is_builtin(info: GateInfo) -> bool:
-    return info.plugin in BUILTIN_PLUGINS and info.dist == "circuitsim"
+    return info.plugin in BUILTIN_PLUGINS and info.dist == DISTRIBUTION
 
 
 def _validate_gate_class(cls: object, plugin: str, dist, version) -> None:
