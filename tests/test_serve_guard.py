@@ -68,7 +68,7 @@ def raw(address, request: bytes, *, wait: float = 10.0) -> str:
     return answer.decode("latin-1")
 
 
-def test_a_required_input_or_a_batch_shows_an_error_in_the_page(write, neuron):
+def test_a_required_input_shows_an_error_in_the_page_and_a_batch_is_refused(write, neuron, cli):
     required = write("required.yaml", """\
         circuit: required
         inputs: {x: null}
@@ -80,9 +80,8 @@ def test_a_required_input_or_a_batch_shows_an_error_in_the_page(write, neuron):
         page = httpx.get(url, timeout=10)
         assert page.status_code == 200 and "has no default" in page.text
         assert "has no default" in httpx.get(url + "data", timeout=10).json()["errors"][0]
-    with serving(str(neuron), "--set", "x0=1,2") as url:
-        page = httpx.get(url, timeout=10)
-        assert page.status_code == 200 and "not a batch of 2" in page.text
+    batch = cli("serve", str(neuron), "--set", "x0=1,2", code=2)  # before anything is served
+    assert "x0: the explorer plays one sample, not a batch" in batch.stderr
 
 
 def test_a_body_is_read_with_a_cap_and_a_deadline(served, monkeypatch):
