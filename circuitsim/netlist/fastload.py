@@ -87,8 +87,8 @@ def read_canonical(
         pass
     reader = _Reader(text, path, lookup)
     try:
-        inputs, gates, rest, moved = (read_json if text.lstrip(" \n")[:1] == "{" else read_yaml)(text)
-        netlist, widths = reader.build(inputs, gates)
+        inputs, gates, rest, moved, placed = (read_json if text.lstrip(" \n")[:1] == "{" else read_yaml)(text)
+        netlist, widths = reader.build(inputs, gates, canonical=placed)
         return reader.rest(rest, netlist, widths, default_name, gate_types, moved), netlist
     except (Declined, _NotCanonical, CircuitError):
         return None

@@ -56,9 +56,10 @@ class Declined(Exception):
 
 
 def read_yaml(text: str):
-    """``(inputs, gates, rest, moved)`` of a block-style YAML file (see :data:`fastload.Found`;
-    the inputs' defaults as written),
-    ``rest`` the text with its inputs and gates blanked; raises :class:`Declined`."""
+    """``(inputs, gates, rest, moved, placed)`` of a block-style YAML file (see
+    :data:`fastload.Found`; the inputs' defaults as written), ``rest`` the text with its inputs
+    and gates blanked, ``placed`` whether the gates stand one a line as the canonical form writes
+    them (so that a constant's column is known); raises :class:`Declined`."""
     blocks: dict[str, tuple[int, int, int, str]] = {}  # key -> header offset, body start, end, value on the header line
     at, n = 0, len(text)
     while at < n:
@@ -87,12 +88,14 @@ def read_yaml(text: str):
     if "inputs" in blocks:
         inputs = _yaml_inputs(text, *blocks["inputs"])
     gates = ([], [], [], [], np.zeros(0, dtype=np.int64), 0)
+    placed = False
     if "gates" in blocks:
         header, start, end, value = blocks["gates"]
         if value:
             raise Declined
         gates = _yaml_gates(text, start, end)
-    return inputs, gates, blanked(text, [(h, s, e) for h, s, e, _ in blocks.values()]), None
+        placed = gates[5] == 3 and not text[start : text.find("\n", start)].endswith(":")
+    return inputs, gates, blanked(text, [(h, s, e) for h, s, e, _ in blocks.values()]), None, placed
 
 
 def blanked(text: str, spans) -> str:
@@ -239,7 +242,8 @@ _DECODER = json.JSONDecoder()
 
 
 def read_json(text: str):
-    """``(inputs, gates, rest, moved)`` of a JSON file; raises :class:`Declined`."""
+    """``(inputs, gates, rest, moved, placed)`` of a JSON file (``placed`` false: a constant
+    stands where its gate does); raises :class:`Declined`."""
     scan = json.decoder.scanstring
     ws = _WS.match
     at = ws(text).end()
@@ -284,7 +288,7 @@ def read_json(text: str):
         parts += [text[at:s], "{}" + "\n" * text.count("\n", s, e)]
         at = e
     rest = "".join(parts) + text[at:]
-    return inputs, gates, rest, _mover(text, rest, cuts, breaks)
+    return inputs, gates, rest, _mover(text, rest, cuts, breaks), False
 
 
 def _mover(text: str, rest: str, cuts, breaks):
