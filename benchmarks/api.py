@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     show(f"MLP of {len(net.gates):,} gates ({len(net.inputs):,} inputs): one pass and every input's gradient", found, "python loop", 1e-3, "ms")
 
     rows = table_rows(args.table_gates, max(1, args.repeat // 2))
-    print(f"\n| command | time | over JSON |\n|---|---|---|")
+    print("\n| command | time | over JSON |\n|---|---|---|")
     for name, t in rows:
         print(f"| {name} | {t:.2f} s | {t / rows[-1][1]:.2f} |")
 

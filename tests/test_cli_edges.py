@@ -46,7 +46,7 @@ def test_train_names_its_shuffle_seed_shuffle_seed(cli, tmp_path):
             "--steps", "5"]
     new = cli(*args, "--shuffle-seed", "7", "-o", str(tmp_path / "new.yaml"))
     old = cli(*args, "--seed", "7", "-o", str(tmp_path / "old.yaml"))
-    other = cli(*args, "--shuffle-seed", "8", "-o", str(tmp_path / "other.yaml"))
+    cli(*args, "--shuffle-seed", "8", "-o", str(tmp_path / "other.yaml"))
     assert "note:" not in new.stderr
     assert "note: --seed is now --shuffle-seed" in old.stderr
     trained = [circuitsim.load(tmp_path / f"{n}.yaml").inputs["a"] for n in ("new", "old", "other")]

@@ -5,7 +5,6 @@ import json
 import pathlib
 import time
 
-import pytest
 from click.testing import CliRunner
 
 import circuitsim

@@ -55,7 +55,7 @@ def test_a_file_name_reaches_the_terminal_as_text(cli, tmp_path, root):
 
 
 def test_errors_quoting_a_file_reach_the_terminal_as_text(cli, write):
-    path = write("bad.yaml", f'circuit: x\ninputs: {{x: 1}}\ngates:\n  g: {{type: "neg\\e]0;T\\a", inputs: [x]}}\noutputs: [g]\n')
+    path = write("bad.yaml", 'circuit: x\ninputs: {x: 1}\ngates:\n  g: {type: "neg\\e]0;T\\a", inputs: [x]}\noutputs: [g]\n')
     shown(cli("run", path, code=1))
 
 
