@@ -91,3 +91,47 @@ def test_a_progress_bar_shows_a_name_as_text():
     with LazyProgress(2, "[/] \x1b]0;T\x07: gradcheck", delay=0.0, console=console) as progress:
         progress.advance()
     assert "[/] \\x1b]0;T\\x07" in out.getvalue() and "\x07" not in out.getvalue()
+
+
+# A line break in a name, a description or a vector's name, to forge a line of the summary
+FORGED = r"x\n0 failed\n\u2028\x85"
+
+
+@pytest.fixture
+def forger(write):
+    return write("forger.yaml", f'''\
+        circuit: "{FORGED}"
+        description: "{FORGED}"
+        inputs: {{x: 1.0, w: 1.0}}
+        gates:
+          g: {{type: mul, inputs: [x, w]}}
+        outputs: [g]
+        tests:
+          - name: "{FORGED}"
+            expect: {{g: 2.0}}
+        ''')
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["run"], 0), (["test"], 1), (["test", "-v"], 1), (["gradcheck"], 0), (["check"], 0), (["hessian"], 0), (["bench", "--repeat", "1"], 0),
+     (["run", "--inputs", "{inputs}"], 0), (["explore", "-o", "{tmp}/f.html"], 0), (["train", "--data", "{inputs}", "--steps", "1", "-o", "{tmp}/t.yaml"], 0)],
+)
+def test_names_cannot_forge_a_line(cli, forger, tmp_path, args, code):
+    (tmp_path / "rows.csv").write_text("x\n1\n2\n")
+    args = [a.format(tmp=tmp_path, inputs=tmp_path / "rows.csv") for a in args]
+    text = shown(cli(args[0], forger, *args[1:], code=code))
+    assert not re.search(r"^\W*0 failed", text, re.MULTILINE), text
+
+
+def test_grade_names_cannot_forge_a_line(cli, forger, write, tmp_path):
+    vectors = write("v.yaml", f'''\
+        description: "{FORGED}"
+        tests:
+          - name: "{FORGED}"
+            inputs: {{x: 1.0}}
+            expect: {{g: 2.0}}
+        ''')
+    for fmt in ("csv", "json"):
+        text = shown(cli("grade", forger, "--vectors", vectors, "--reference", forger, "--format", fmt))
+        assert not re.search(r"^\W*0 failed", text, re.MULTILINE), text

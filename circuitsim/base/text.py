@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["terminal"]
+__all__ = ["one_line", "terminal"]
 
 _UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufeff\ufffe\uffff"
 _CONTROL = re.compile(f"[{_UNSAFE}]")
@@ -28,3 +28,15 @@ def terminal(text: str, *, lines: bool = True) -> str:
     'a\\\\x1b]0;owned\\\\x07b'
     """
     return (_CONTROL if lines else _CONTROL_OR_LINE).sub(_escape_control, text)
+
+
+def one_line(text: object) -> str:
+    """One line of text from a file (a circuit's or a vector's name, a description, a path) as
+    it goes into a line of output: :func:`terminal` with line breaks and tabs escaped too, so
+    that a name cannot start a line of its own (a forged "0 failed"). A whole message, which
+    may hold lines of its own, goes through :func:`terminal` where it is printed.
+
+    >>> one_line("x\\n0 failed")
+    'x\\\\x0a0 failed'
+    """
+    return terminal(str(text), lines=False)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from circuitsim.base.show import plural, short
+from circuitsim.base.text import one_line
 from circuitsim.errors import CircuitError, Position, did_you_mean, missing_input
 from circuitsim.netlist.nodes import Node
 from circuitsim.testing import central_step, finite_difference_grads, one_sided_grads
@@ -135,9 +136,9 @@ class GradcheckReport:
         if self.passed:
             at_kinks = sum(check.kink for check in self.inputs)
             note = f" ({at_kinks} of them across a kink)" if at_kinks else ""
-            return "\n".join(lines + [f"{self.circuit}: OK, backprop agrees with central differences for {plural(len(self.inputs), 'input')}{note}"])
+            return "\n".join(lines + [f"{one_line(self.circuit)}: OK, backprop agrees with central differences for {plural(len(self.inputs), 'input')}{note}"])
         for c in self.failures:
-            line = f"{self.circuit}: gradient of input {c.name!r} is off: backprop {c.backprop:.9g}, central differences {c.numeric:.9g}"
+            line = f"{one_line(self.circuit)}: gradient of input {c.name!r} is off: backprop {c.backprop:.9g}, central differences {c.numeric:.9g}"
             if c.better_eps is not None:
                 line += (
                     f"; with a step of {c.better_eps:.3g} instead of {c.eps:.3g} they agree, so the step is what is wrong "
@@ -146,7 +147,7 @@ class GradcheckReport:
             lines.append(line)
         lines += [str(gate) for gate in self.gates]
         if not self.gates and not any(c.better_eps for c in self.failures):
-            lines.append(f"{self.circuit}: every gate's local gradients agree at this point (a domain edge?)")
+            lines.append(f"{one_line(self.circuit)}: every gate's local gradients agree at this point (a domain edge?)")
         return "\n".join(lines)
 
 

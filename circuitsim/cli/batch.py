@@ -23,6 +23,7 @@ import numpy as np
 from rich.table import Table as RichTable
 
 from circuitsim.base.fileio import atomic_write
+from circuitsim.base.text import one_line
 from circuitsim.cli.options import LazyProgress, stderr, stdout
 from circuitsim.errors import CircuitError, NumericalWarning, Position, did_you_mean
 from circuitsim.io.tables import Table, open_writer
@@ -78,13 +79,13 @@ def run_batch(circuit, source, fixed: dict, seed: dict, values: list[str], grads
     else:
         results = _locally(circuit, blocks, fixed, fixed_seeds, values, grads, nan)
     total = _total(source) if stderr().is_terminal else 0
-    with LazyProgress(total, f"{circuit.name}: {total:,} rows") as progress:
+    with LazyProgress(total, f"{one_line(circuit.name)}: {total:,} rows") as progress:
         if fmt == "table":
             summary = _Summary(columns)
             for n, block in results:
                 summary.add(block)
                 progress.advance(n)
-            stdout().print(summary.table(f"{circuit.name}: {summary.count:,} samples"))
+            stdout().print(summary.table(f"{one_line(circuit.name)}: {summary.count:,} samples"))
             return
         if output is None and fmt == "parquet":
             raise click.UsageError("Parquet is binary: write it to a file with -o OUT.parquet")
@@ -121,7 +122,7 @@ def check_inputs(circuit, names, positions: dict, what: str = "column") -> None:
     for name in names:
         if name not in inputs:
             why = "is a gate, not an input" if name in circuit.spec.gates else f"is not an input{did_you_mean(name, inputs)}"
-            raise CircuitError(f"{what} {name!r} {why}; inputs of {circuit.name}: {', '.join(inputs)}", positions.get(name))
+            raise CircuitError(f"{what} {name!r} {why}; inputs of {one_line(circuit.name)}: {', '.join(inputs)}", positions.get(name))
 
 
 def _columns(source) -> list[str]:

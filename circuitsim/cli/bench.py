@@ -14,6 +14,7 @@ import warnings
 import click
 import numpy as np
 
+from circuitsim.base.text import one_line
 from circuitsim.cli.group import echo, handle_errors, plugin_option
 from circuitsim.run.load import load
 
@@ -44,7 +45,7 @@ def bench_cmd(file: str, batch: int | None, repeat: int, plugins: tuple[str, ...
     gates = len(circuit.plan.steps)
     inputs = _inputs(circuit, batch)
     samples = batch or 1
-    echo(f"{circuit.name}: {gates} gates, {len(circuit.inputs)} inputs, batch {samples}, {repeat} runs")
+    echo(f"{one_line(circuit.name)}: {gates} gates, {len(circuit.inputs)} inputs, batch {samples}, {repeat} runs")
     echo(f"{'load':<28}{loaded * 1e3:12.3f} ms")
     passes = [("forward", circuit.forward), ("forward+backward", circuit.run)]
     with warnings.catch_warnings():

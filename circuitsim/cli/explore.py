@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from circuitsim.base.fileio import atomic_write
+from circuitsim.base.text import one_line
 from circuitsim.cli.draw import limit_note, palette_option, window_options
 from circuitsim.cli.group import echo, handle_errors, plugin_option
 from circuitsim.cli.options import assignments_option, set_option_for
@@ -63,7 +64,7 @@ def explore(file, output, sets, precision, around, depth, whole, palette, quiz, 
     output = output or Path(file).with_suffix(".html").name
     with atomic_write(output, encoding="utf-8", newline="\n") as handle:
         handle.write(text)
-    echo(f"wrote {output}: {circuit.name}, open it in a browser", err=True)
+    echo(f"wrote {output}: {one_line(circuit.name)}, open it in a browser", err=True)
 
 
 @click.command()

@@ -19,6 +19,7 @@ from itertools import chain, islice
 from rich.table import Table
 
 from circuitsim.base.show import json_number, short
+from circuitsim.base.text import one_line
 from circuitsim.run.circuit import Circuit, Result
 
 __all__ = ["FORMATS", "TABLE_ROWS", "to_csv", "to_json", "to_tables"]
@@ -69,7 +70,7 @@ def to_tables(result: Result, circuit: Circuit) -> list[Table]:
 
 
 def _node_table(result: Result, circuit: Circuit) -> Table:
-    table = Table(title=result.circuit)
+    table = Table(title=one_line(result.circuit))
     headers = ("node", "kind", "value", "gradient") if result.grads else ("node", "kind", "value")
     for header in headers:
         table.add_column(header, justify="left" if header in ("node", "kind") else "right")

@@ -7,6 +7,7 @@ import sys
 import click
 from rich.table import Table
 
+from circuitsim.base.text import one_line
 from circuitsim.check.gradcheck import GradcheckReport, gradcheck
 from circuitsim.cli.group import echo, handle_errors, plugin_option
 from circuitsim.cli.options import LazyProgress, Number, set_option_for, stdout
@@ -39,7 +40,7 @@ def gradcheck_cmd(file, sets, eps, rtol, atol, second, plugins):
       circuitsim gradcheck circuits/neuron.yaml --second
     """
     circuit = loader.load(file, plugins=plugins)
-    with LazyProgress(len(circuit.inputs), f"{circuit.name}: gradcheck") as progress:
+    with LazyProgress(len(circuit.inputs), f"{one_line(circuit.name)}: gradcheck") as progress:
         report = gradcheck(circuit, sets, eps=eps, rtol=rtol, atol=atol, progress=progress.advance)
     stdout().print(report_table(report))
     echo(str(report))
@@ -55,7 +56,7 @@ def gradcheck_cmd(file, sets, eps, rtol, atol, second, plugins):
 
 def second_table(report: SecondReport) -> Table:
     """The Hessian entries that are off: direction, input, both numbers, errors."""
-    table = Table(title=f"{report.circuit}: Hessian entries that are off")
+    table = Table(title=f"{one_line(report.circuit)}: Hessian entries that are off")
     table.add_column("d grad_ / d")
     for header in ("forward over reverse", "numeric", "abs error", "rel error"):
         table.add_column(header, justify="right")
@@ -65,7 +66,7 @@ def second_table(report: SecondReport) -> Table:
 
 
 def report_table(report: GradcheckReport) -> Table:
-    table = Table(title=f"{report.circuit}: gradients of the inputs")
+    table = Table(title=f"{one_line(report.circuit)}: gradients of the inputs")
     table.add_column("input")
     for header in ("value", "backprop", "numeric", "abs error", "rel error"):
         table.add_column(header, justify="right")

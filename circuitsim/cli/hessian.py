@@ -9,6 +9,7 @@ import numpy as np
 from rich.table import Table
 
 from circuitsim.base.show import json_number
+from circuitsim.base.text import one_line
 from circuitsim.cli.group import handle_errors, plugin_option
 from circuitsim.cli.options import set_option, stdout
 from circuitsim.derive.second import hessian
@@ -44,7 +45,7 @@ def hessian_cmd(file, sets, wrt, fmt, plugins):
         return
     if any(isinstance(v, np.ndarray) for row in table.values() for v in row.values()):
         raise CircuitError("the table shows one point: give each --set one number, or use --format json for a batch")
-    out = Table(title=f"{circuit.name}: Hessian of the sum of the outputs")
+    out = Table(title=f"{one_line(circuit.name)}: Hessian of the sum of the outputs")
     out.add_column("")
     for b in table:
         out.add_column(b, justify="right")

@@ -19,6 +19,7 @@ import numpy as np
 
 from circuitsim.base.fileio import atomic_write
 from circuitsim.base.show import json_number, plural
+from circuitsim.base.text import one_line
 from circuitsim.check.grade import clean
 from circuitsim.check.vectors import (
     TestReport,
@@ -163,7 +164,7 @@ def _text(outcomes: list[Outcome], counts: dict[str, int], verbose: bool) -> Non
             continue
         if verbose:
             for r in o.results:
-                echo(f"{o.path}::{r.name} {_outcome(r).upper()}")
+                echo(f"{one_line(o.path)}::{one_line(r.name)} {_outcome(r).upper()}")
             if not o.results:
                 echo(f"{o.path} (no test vectors)")
         else:
@@ -182,7 +183,7 @@ def _text(outcomes: list[Outcome], counts: dict[str, int], verbose: bool) -> Non
 
 
 def _detail(path: str, result: VectorResult) -> str:
-    where = f"{path}::{result.name} ({result.pos})"
+    where = f"{one_line(path)}::{one_line(result.name)} ({result.pos})"
     if result.error:
         return f"ERROR {where}\n" + _indent(result.error)
     return f"FAILED {where}\n" + _indent(result.feedback())

@@ -22,7 +22,7 @@ import rich.progress
 
 from circuitsim.base.fileio import atomic_write
 from circuitsim.base.show import exact
-from circuitsim.base.text import terminal
+from circuitsim.base.text import one_line
 from circuitsim.cli.group import echo, handle_errors, plugin_option
 from circuitsim.cli.options import Number, plural, renamed_option, stderr
 from circuitsim.errors import CircuitError, Position
@@ -112,7 +112,7 @@ def train_cmd(file, data_file, params, steps, lr, optimizer, momentum, weight_de
         # one that cannot be written fails now; each is renamed into place only when written.
         handles = {path: files.enter_context(atomic_write(path)) for path in paths}
         with bar:
-            task = bar.add_task(terminal(circuit.name), total=steps, loss="…")
+            task = bar.add_task(one_line(circuit.name), total=steps, loss="…")
             start = time.perf_counter()
             stopped = None
             try:
@@ -133,14 +133,14 @@ def train_cmd(file, data_file, params, steps, lr, optimizer, momentum, weight_de
         if history:
             texts[history] = _history_csv(fit.history)
         if plot:
-            title = f"{circuit.name}: {optimizer}, {plural(done, 'step')}, {len(fit.params)} parameters"
+            title = f"{one_line(circuit.name)}: {optimizer}, {plural(done, 'step')}, {len(fit.params)} parameters"
             texts[plot] = loss_svg(fit.history, title)
         for path, text in texts.items():
             handles[path].write(text)
     samples = plural(fit.samples or 1, "sample")
     if stopped is not None:
-        echo(f"{circuit.name}: interrupted after {plural(stopped, 'step')} of {steps} (Ctrl-C)", err=True)
-    echo(f"{circuit.name}: trained {plural(len(fit.params), 'parameter')} on {samples}, {plural(done, 'step')} of {optimizer}")
+        echo(f"{one_line(circuit.name)}: interrupted after {plural(stopped, 'step')} of {steps} (Ctrl-C)", err=True)
+    echo(f"{one_line(circuit.name)}: trained {plural(len(fit.params), 'parameter')} on {samples}, {plural(done, 'step')} of {optimizer}")
     if fit.history:
         last = "at the last step" if stopped is not None else "trained"
         echo(f"mean loss {fit.history[0]:.6g} at the start, {fit.loss:.6g} {last}")
