@@ -153,3 +153,75 @@ def test_serve_on_another_loopback_address_refuses_a_foreign_host(neuron):
         assert httpx.get(url + "data", timeout=10).status_code == 200
         port = url.rsplit(":", 1)[1].strip("/")
         assert httpx.get(url + "data", headers={"Host": f"rebind.example:{port}"}, timeout=10).status_code == 400
+
+
+def _events(address) -> socket.socket:
+    sock = socket.create_connection(address, timeout=10)
+    sock.sendall(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+    return sock
+
+
+def _status(sock: socket.socket) -> str:
+    answer = b""
+    while b"\r\n" not in answer and (chunk := sock.recv(4096)):
+        answer += chunk
+    return answer.decode("latin-1").split("\r\n")[0]
+
+
+def test_change_streams_are_bounded(served):
+    """A page elsewhere (or an old browser, which sends no Sec-Fetch-Site) opening /events
+    without end: beyond a few at once, 503; a closed one frees its place."""
+    streams = [_events(served) for _ in range(server_module.MAX_STREAMS)]
+    try:
+        assert all(_status(s) == "HTTP/1.1 200 OK" for s in streams)
+        with _events(served) as extra:
+            assert _status(extra).startswith("HTTP/1.1 503")
+        streams.pop().close()
+        deadline = time.monotonic() + 5
+        while True:
+            with _events(served) as again:
+                if _status(again) == "HTTP/1.1 200 OK":
+                    break
+            assert time.monotonic() < deadline, "a closed stream kept its place"
+            time.sleep(0.2)
+    finally:
+        for s in streams:
+            s.close()
+
+
+def test_slow_clients_are_bounded(served):
+    """Connections that never send their headers (slowloris) hold at most uvicorn's
+    concurrency limit: the next request is a 503, not one more connection held; headers
+    past 16 KiB are refused."""
+    idle = [socket.create_connection(served, timeout=10) for _ in range(server_module.LIMIT_CONCURRENCY)]
+    try:
+        for sock in idle:
+            sock.sendall(b"GET /data HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the blank line
+        time.sleep(0.3)
+        assert raw(served, b"GET /data HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").startswith("HTTP/1.1 503")
+    finally:
+        for sock in idle:
+            sock.close()
+    time.sleep(0.3)
+    endless = b"GET /data HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Pad: aaaaaaaa\r\n" * 8192  # 136 KiB, never ended
+    assert raw(served, endless, wait=5).startswith("HTTP/1.1 400")
+
+
+def test_simple_gets_from_elsewhere_run_the_circuit_once(neuron, monkeypatch):
+    """An old browser sends neither Sec-Fetch-* nor Origin with an <img> or <script> GET:
+    a page elsewhere can make it ask for / and /data without end. They show the run with the
+    command line's inputs, made once per version of the file."""
+    runs = []
+    real = server_module.payload
+    monkeypatch.setattr(server_module, "payload", lambda *a, **k: runs.append(1) or real(*a, **k))
+    old_browser = {"Referer": "http://attacker.example/", "User-Agent": "Mozilla/4.0 (compatible; MSIE 8.0)"}
+    with TestClient(create_app(neuron), base_url="http://127.0.0.1") as client:
+        for _ in range(20):
+            assert client.get("/", headers=old_browser).status_code == 200
+            assert client.get("/data", headers=old_browser).json()["errors"] == []
+        assert len(runs) == 1
+        assert client.post("/data", json={"set": {"x0": 0.5}}).json()["inputs"]["x0"] == 0.5
+        time.sleep(0.01)
+        neuron.write_text(neuron.read_text().replace("x0: -1.0", "x0: -2.0"))
+        assert client.get("/data", headers=old_browser).json()["inputs"]["x0"] == -2.0
+        assert len(runs) == 3

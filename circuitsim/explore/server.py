@@ -45,6 +45,12 @@ POLL_SECONDS = 0.3  # how often /events looks at the file
 PING_SECONDS = 15.0  # a comment now and then, so that proxies keep the stream open
 MAX_BODY = 1 << 20  # bytes of a POST body
 BODY_SECONDS = 10.0  # a body announced and not sent in this time is refused
+MAX_STREAMS = 8  # /events streams open at once; 503 beyond
+# uvicorn's own bounds: connections and requests at once (503 beyond), seconds an idle
+# keep-alive connection stays open, bytes of request line and headers held while they arrive
+LIMIT_CONCURRENCY = 32
+TIMEOUT_KEEP_ALIVE = 5
+MAX_HEADER_BYTES = 16 * 1024
 HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
@@ -62,6 +68,7 @@ class Source:
         self._loaded: tuple | None = None  # (stamp, circuit or error)
         self._lock = threading.Lock()
         self.last_good: dict | None = None  # the last run that worked, shown under later errors
+        self._default: tuple | None = None  # (circuit, payload) of the run with no overrides
 
     def stamp(self) -> tuple:
         """What tells a saved file: modification time and size of each file, None if missing."""
@@ -97,11 +104,18 @@ class Source:
             circuit = self.circuit()
         except CircuitError as exc:
             return error_payload(exc)
+        if not overrides:  # what GET / and GET /data show: one run per version of the file
+            default = self._default
+            if default is None or default[0] is not circuit:
+                default = self._default = (circuit, self._run(circuit, {}))
+            return default[1]
+        return self._run(circuit, overrides)
+
+    def _run(self, circuit, overrides: Mapping[str, Any]) -> dict:
         try:
             self.last_good = payload(circuit, {**self.sets, **(overrides or {})}, precision=self.precision, palette=self.palette, **self.window)
             return self.last_good
         except CircuitError as exc:
-            overrides = overrides or {}
             inputs = {name: overrides.get(name, self.sets.get(name, default)) for name, default in circuit.inputs.items()}
             return error_payload(exc) | {"inputs": inputs}
 
@@ -152,7 +166,7 @@ def create_app(path: str | os.PathLike, *, sets=None, precision: int = 2, plugin
         return JSONResponse(await run_in_threadpool(source.why, node, overrides), headers=HEADERS)
 
     async def events(request: Request) -> Response:
-        return StreamingResponse(_changes(request, source), media_type="text/event-stream", headers=HEADERS)
+        return _Stream(_changes(request, source), media_type="text/event-stream", headers=HEADERS)
 
     routes = [
         Route("/", page, methods=["GET"]),
@@ -163,7 +177,24 @@ def create_app(path: str | os.PathLike, *, sets=None, precision: int = 2, plugin
     app = Starlette(routes=routes, middleware=[Middleware(Guard, host=host)])
     app.state.source = source
     app.state.stopping = threading.Event()
+    app.state.streams = 0  # /events streams open
     return app
+
+
+class _Stream(StreamingResponse):
+    """A change stream, one of at most :data:`MAX_STREAMS` open at once: each holds a
+    connection and looks at the file every :data:`POLL_SECONDS`, so a page elsewhere (or an old
+    browser that sends no ``Sec-Fetch-Site``) cannot open them without end. Beyond it: 503."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        state = scope["app"].state
+        if state.streams >= MAX_STREAMS:
+            return await _refuse(503, f"too many change streams open (at most {MAX_STREAMS}): close a page")(scope, receive, send)
+        state.streams += 1
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            state.streams -= 1
 
 
 class Guard:
@@ -252,10 +283,17 @@ def _allowed_hosts(host: str) -> set[str]:
 
 class Server(uvicorn.Server):
     """uvicorn's server, which on Ctrl+C first ends the pages' change streams, so that it
-    stops at once instead of waiting for the browsers to hang up."""
+    stops at once instead of waiting for the browsers to hang up; with uvicorn's bounds on
+    connections at once, idle keep-alive connections and the size of a request's headers."""
 
     def __init__(self, app: Starlette, **config) -> None:
-        super().__init__(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, **config))
+        bounds = {
+            "http": "h11",
+            "limit_concurrency": LIMIT_CONCURRENCY,
+            "timeout_keep_alive": TIMEOUT_KEEP_ALIVE,
+            "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
+        }
+        super().__init__(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, **bounds | config))
         self.app = app
 
     def handle_exit(self, sig, frame) -> None:
