@@ -114,7 +114,7 @@ def forger(write):
 
 @pytest.mark.parametrize(
     ("args", "code"),
-    [(["run"], 0), (["test"], 1), (["test", "-v"], 1), (["gradcheck"], 0), (["check"], 0), (["hessian"], 0), (["bench", "--repeat", "1"], 0),
+    [(["run"], 0), (["test"], 1), (["test", "-v"], 1), (["gradcheck"], 0), (["gradcheck", "--second"], 0), (["check"], 0), (["hessian"], 0), (["bench", "--repeat", "1"], 0),
      (["run", "--inputs", "{inputs}"], 0), (["explore", "-o", "{tmp}/f.html"], 0), (["train", "--data", "{inputs}", "--steps", "1", "-o", "{tmp}/t.yaml"], 0)],
 )
 def test_names_cannot_forge_a_line(cli, forger, tmp_path, args, code):

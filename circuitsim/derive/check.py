@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from circuitsim.base.text import one_line
 from circuitsim.check.gradcheck import _point
 from circuitsim.derive.second import hessian
 from circuitsim.testing import central_step
@@ -58,12 +59,12 @@ class SecondReport:
     def __str__(self) -> str:
         n = len(self.checks)
         if self:
-            return f"{self.circuit}: Hessian-vector products agree with central differences of the gradients ({_entries(n)})"
+            return f"{one_line(self.circuit)}: Hessian-vector products agree with central differences of the gradients ({_entries(n)})"
         lines = [
             f"error: d grad_{c.input} / d {c.direction}: forward over reverse gives {c.hvp:.9g}, central differences {c.numeric:.9g}"
             for c in self.failures
         ]
-        lines.append(f"{self.circuit}: {len(self.failures)} of {_entries(n)} off")
+        lines.append(f"{one_line(self.circuit)}: {len(self.failures)} of {_entries(n)} off")
         return "\n".join(lines)
 
 
