@@ -225,3 +225,25 @@ def test_simple_gets_from_elsewhere_run_the_circuit_once(neuron, monkeypatch):
         neuron.write_text(neuron.read_text().replace("x0: -1.0", "x0: -2.0"))
         assert client.get("/data", headers=old_browser).json()["inputs"]["x0"] == -2.0
         assert len(runs) == 3
+
+
+def test_a_client_that_never_ends_its_headers_is_hung_up_on(served, monkeypatch):
+    """A slow client (slowloris) holds its connection for HEADER_SECONDS at most, whether it
+    trickles its first request or one after a response on a kept-alive connection."""
+    monkeypatch.setattr(server_module, "HEADER_SECONDS", 1.0)
+
+    def hung_up(sock) -> float:
+        """Seconds until the server closes ``sock``, reading (and dropping) what it sends."""
+        start = time.monotonic()
+        while sock.recv(65536):
+            pass
+        return time.monotonic() - start
+
+    with socket.create_connection(served, timeout=10) as sock:
+        sock.sendall(b"GET /data HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the blank line
+        assert 0.5 < hung_up(sock) < 5
+    with socket.create_connection(served, timeout=10) as sock:
+        sock.sendall(b"GET /data HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert sock.recv(12) == b"HTTP/1.1 200"
+        sock.sendall(b"GET /data HTTP/1.1\r\n")  # a second request, never ended
+        assert hung_up(sock) < 5

@@ -33,6 +33,7 @@ from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from circuitsim.errors import CircuitError
 from circuitsim.explore.page import LIVE_POLICY, error_payload, html, payload
@@ -51,6 +52,7 @@ MAX_STREAMS = 8  # /events streams open at once; 503 beyond
 LIMIT_CONCURRENCY = 32
 TIMEOUT_KEEP_ALIVE = 5
 MAX_HEADER_BYTES = 16 * 1024
+HEADER_SECONDS = 10.0  # a request line and headers not all arrived in this time: the connection is closed
 HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
@@ -281,14 +283,46 @@ def _allowed_hosts(host: str) -> set[str]:
     return hosts
 
 
+class _Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, which closes a connection whose request line and headers
+    have not all arrived :data:`HEADER_SECONDS` after it opened or after its last response
+    (a slow client holds no connection for long)."""
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self._deadline = self.loop.call_later(HEADER_SECONDS, self._too_slow)
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.cycle is not None and not self.cycle.response_complete and self._deadline is not None:
+            self._deadline.cancel()  # a request has begun: its body has a deadline of its own
+            self._deadline = None
+
+    def on_response_complete(self) -> None:
+        if self._deadline is None and not self.transport.is_closing():
+            self._deadline = self.loop.call_later(HEADER_SECONDS, self._too_slow)
+        super().on_response_complete()
+
+    def connection_lost(self, exc) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        super().connection_lost(exc)
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if (self.cycle is None or self.cycle.response_complete) and not self.transport.is_closing():
+            self.transport.close()
+
+
 class Server(uvicorn.Server):
     """uvicorn's server, which on Ctrl+C first ends the pages' change streams, so that it
     stops at once instead of waiting for the browsers to hang up; with uvicorn's bounds on
-    connections at once, idle keep-alive connections and the size of a request's headers."""
+    connections at once, idle keep-alive connections and the size of a request's headers, and
+    a deadline for the headers to arrive."""
 
     def __init__(self, app: Starlette, **config) -> None:
         bounds = {
-            "http": "h11",
+            "http": _Protocol,
             "limit_concurrency": LIMIT_CONCURRENCY,
             "timeout_keep_alive": TIMEOUT_KEEP_ALIVE,
             "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
