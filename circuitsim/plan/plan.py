@@ -6,12 +6,14 @@ request on the tier the engine chooses (:mod:`circuitsim.plan.engine`; the manua
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 from circuitsim.netlist.nodes import Netlist
 from circuitsim.plan.engine import execute
 from circuitsim.plan.faults import gate_fault
 from circuitsim.plan.numbering import Step, number
+from circuitsim.plan.reach import reaching
 from circuitsim.tiers.chunks import Buffers
 from circuitsim.tiers.kernels import (
     ZERO,
@@ -22,6 +24,8 @@ from circuitsim.tiers.kernels import (
 )
 
 __all__ = ["Plan"]
+
+_out, _ins = attrgetter("out"), attrgetter("ins")
 
 
 class Plan:
@@ -54,15 +58,9 @@ class Plan:
         """The steps on some path to a seeded node, in reverse topological order."""
         steps = self._live_cache.get(seeded)
         if steps is None:
-            live = bytearray(self.n_slots)
-            for slot in seeded:
-                live[slot] = 1
-            steps = []
-            for step in reversed(self.steps):
-                if live[step.out]:
-                    steps.append(step)
-                    for i in step.ins:
-                        live[i] = 1
+            ordered = self.steps[::-1]
+            live = reaching(self.n_slots, list(seeded), map(_out, ordered), map(_ins, ordered))
+            steps = [ordered[k] for k in live]
             self._live_cache[seeded] = steps
         return steps
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from circuitsim.plan.reach import reaching
 from circuitsim.tiers.bound import COLUMNS_STEP, Bound
 from circuitsim.tiers.dots import find as find_dots
 from circuitsim.tiers.kernels import ZERO, getter
@@ -318,11 +319,14 @@ class _Backward:
         written = np.zeros(n, dtype=bool)  # positions whose gradient is set so far in a chunk
         written[list(seeded)] = True
         self.steps: list[tuple] = []
-        for gi in range(len(blocks.groups) - 1, -1, -1):
+        last = len(blocks.groups) - 1
+        groups = blocks.groups[::-1]
+        group_outs = [slice(group.start, group.stop) for group, _, _ in groups]
+        group_ins = [[port.index for port in ports] for _, _, ports in groups]
+        for k in reaching(n, list(seeded), group_outs, group_ins):  # the groups a seed reaches, in reverse
+            gi = last - k
             group, shape, ports = blocks.groups[gi]
             outs = slice(group.start, group.stop)
-            if not written[outs].any():
-                continue  # no seed reaches it
             written[outs] = True
             go_rows = rows[outs].copy()
             todo = []

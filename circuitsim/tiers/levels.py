@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from circuitsim.gate.rule import Rule, shared_rule
+from circuitsim.plan.reach import reaching
 from circuitsim.tiers.patterns import as_slice
 from circuitsim.tiers.sums import Chain
 from circuitsim.tiers.sums import find as find_chains
@@ -134,21 +135,14 @@ class Levels:
         chain of sums in place of its groups unless a seed is inside it."""
         live = self._live.get(seeded)
         if live is None:
-            reached = np.zeros(self.n_slots, dtype=bool)
-            reached[self.position[list(seeded)]] = True
-            inside = reached.copy()
+            seeds = self.position[list(seeded)]
+            inside = np.zeros(self.n_slots, dtype=bool)
+            inside[seeds] = True
             chains = [chain for chain in self.chains() if not inside[chain.outs[:, :-1]].any()]
-            live = []
-            for group in self._steps(chains, reverse=True):
-                if type(group) is Chain:
-                    if reached[group.outs[:, -1]].any():
-                        live.append(group)
-                        reached[group.terms] = True
-                        reached[group.outs] = True
-                elif reached[group.start : group.stop].any():
-                    live.append(group)
-                    for s in group.ins:
-                        reached[s] = True
+            steps = self._steps(chains, reverse=True)
+            outs = [group.outs[:, -1] if type(group) is Chain else slice(group.start, group.stop) for group in steps]
+            ins = [(group.terms, group.outs) if type(group) is Chain else group.ins for group in steps]
+            live = [steps[k] for k in reaching(self.n_slots, seeds, outs, ins)]
             self._live[seeded] = live
         return live
 
