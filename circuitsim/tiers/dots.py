@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from circuitsim.tiers.sums import links
+
 __all__ = ["Dot", "find", "fused_step"]
 
 
@@ -43,19 +45,21 @@ class Dot:
     interior: np.ndarray
 
 
-def find(groups: list, reads: np.ndarray, reader: np.ndarray, gate: np.ndarray, numbers: np.ndarray) -> list[Dot]:
+def find(groups: list, reads: np.ndarray, reader: np.ndarray, gate: np.ndarray, port: np.ndarray, numbers: np.ndarray) -> list[Dot]:
     """The chains among ``groups`` (a :class:`~circuitsim.tiers.blocks.Blocks`' ``(group, shape,
     ports)``), given who reads each position (:func:`~circuitsim.tiers.patterns.readers`) and which
-    positions hold the same number in every sample (inputs not batched, constants)."""
+    positions hold the same number in every sample (inputs not batched, constants). The chains
+    of sums are :func:`~circuitsim.tiers.sums.links`'."""
+    after = links([group for group, _, _ in groups], reads, reader, gate, port)
     found = []
     for gi, (group, shape, ports) in enumerate(groups):
-        dot = _chain(gi, group, shape, ports, groups, reads, reader, gate, numbers)
+        dot = _chain(gi, group, shape, ports, groups, reads, reader, gate, numbers, after)
         if dot is not None:
             found.append(dot)
     return found
 
 
-def _chain(gi, group, shape, ports, groups, reads, reader, gate, numbers) -> Dot | None:
+def _chain(gi, group, shape, ports, groups, reads, reader, gate, numbers, after) -> Dot | None:
     fixed = [bool(numbers[port.index].all()) for port in ports]  # a column, or rows of one number each
     if not (len(ports) == 2 and group.rule.is_product) or sum(fixed) != 1:
         return None
@@ -81,15 +85,15 @@ def _chain(gi, group, shape, ports, groups, reads, reader, gate, numbers) -> Dot
     adds: list[int] = []
     last, done, trailing = None, 0, ()
     while done < terms:
-        step = int(reader[products[0, done]])
+        step = int(reader[products[0, 0]]) if last is None else after.get(adds[-1])  # the first add, or the chain's next
+        if step is None:
+            return None
         add, _, add_ports = groups[step]
         if add.stop - add.start != n or not add.rule.is_sum:
             return None
         reading = [_reads(port.index, last, products, term, gate) for port in add_ports]
         reading[:2] = sorted(reading[:2], key=lambda t: len(reads) if t is None else t)  # x0 + x1 == x1 + x0
         first = 0 if last is None else 1
-        if last is not None and reading[0] != -1:
-            return None
         count = next((k for k, t in enumerate(reading[first:]) if t != done + k), len(reading) - first)
         if not count or any(t is not None for t in reading[first + count :]):
             return None
@@ -99,8 +103,6 @@ def _chain(gi, group, shape, ports, groups, reads, reader, gate, numbers) -> Dot
             return None
         adds.append(step)
         last = np.arange(add.start, add.stop)
-        if done < terms and (reads[last] != 1).any():
-            return None
     partial = [np.arange(groups[a][0].start, groups[a][0].stop) for a in adds[:-1]]
     return Dot(gi, tuple(adds), weights, neurons, trailing, np.concatenate([products.reshape(-1), *partial]))
 

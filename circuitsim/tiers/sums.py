@@ -22,7 +22,7 @@ import numpy as np
 
 from circuitsim.tiers.patterns import positions, readers
 
-__all__ = ["Chain", "find"]
+__all__ = ["Chain", "find", "links"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,12 +45,15 @@ class Chain:
         g[self.outs[:, :-1]] += go
 
 
-def find(groups: list, n: int) -> list[Chain]:
-    """The chains among a :class:`~circuitsim.tiers.levels.Levels`' ``groups`` over ``n`` positions."""
-    ins = [[positions(s, group.stop - group.start) for s in group.ins] for group in groups]
-    reads, reader, gate, port = readers(ins, n)
+def links(groups: list, reads: np.ndarray, reader: np.ndarray, gate: np.ndarray, port: np.ndarray) -> dict[int, int]:
+    """Where chains of sums go on: group -> the next group of its chain, for each group of sums
+    whose outputs are read once each, by the next group's gate of the same neuron (a group of
+    sums of the same size) as one of its first two inputs. ``groups`` have ``start``, ``stop``
+    and ``rule``; who reads a position is from
+    :func:`~circuitsim.tiers.patterns.readers` (the one finder of chains: :func:`find` here,
+    the dots of :mod:`circuitsim.tiers.dots`)."""
     sums = [group.rule.is_sum for group in groups]
-    after: dict[int, int] = {}  # a group -> the next one of its chain
+    after: dict[int, int] = {}
     for gi, group in enumerate(groups):
         outs = np.arange(group.start, group.stop)
         if not sums[gi] or (reads[outs] != 1).any():
@@ -60,6 +63,15 @@ def find(groups: list, n: int) -> list[Chain]:
         one_gate_each = (reader[outs] == nj).all() and (gate[outs] == np.arange(len(outs))).all()
         if sums[nj] and same_size and one_gate_each and (port[outs] == port[outs[0]]).all() and port[outs[0]] < 2:
             after[gi] = nj
+    return after
+
+
+def find(groups: list, n: int) -> list[Chain]:
+    """The chains among a :class:`~circuitsim.tiers.levels.Levels`' ``groups`` over ``n`` positions,
+    whose terms are read by the chain alone."""
+    ins = [[positions(s, group.stop - group.start) for s in group.ins] for group in groups]
+    reads, reader, gate, port = readers(ins, n)
+    after = links(groups, reads, reader, gate, port)
     chains = []
     for head in sorted(set(after) - set(after.values())):
         chain = [head]
