@@ -22,20 +22,21 @@ from circuitsim.gate.rule import Names, Rule, shared_rule, to_source, to_text
 from circuitsim.tiers.chunks import run_in_chunks
 
 __all__ = [
-    "FIRST",
+    "INLINE",
     "ZERO",
     "KernelTier",
-    "add_into",
-    "getter",
     "Kernels",
+    "add_into",
+    "batch_size",
     "checked_forward",
     "checked_local_grads",
     "compile_kernels",
     "compile_loop",
-    "INLINE",
-    "batch_size",
-    "value_problem",
+    "contribution",
+    "first_else_add",
+    "getter",
     "method_kernels",
+    "value_problem",
 ]
 
 
@@ -84,26 +85,39 @@ def _bodies(rule: Rule, names: Names) -> tuple[list[str], list[str]]:
     ]
     if rule.together is not None:  # one expression for all: the local gradients ls[k]
         backward.append(f"    ls = {to_source(rule.together, xs, name=names)}")
-        backward += _adds([f"go * ls[{k}]" for k in range(n)], (None,) * n)
+        backward += _adds([(None, f"ls[{k}]") for k in range(n)])
         return forward, backward
     units = rule.units
     backward += [f"    l{k} = {to_source(grad, xs, name=names)}" for k, grad in enumerate(rule.grads) if units[k] is None]
-    backward += _adds([FIRST[unit] if unit else f"go * l{k}" for k, unit in enumerate(units)], units)
+    backward += _adds([(unit, f"l{k}") for k, unit in enumerate(units)])
     return forward, backward
 
 
-# A gradient starts as its first contribution (not 0.0 plus it: no copy of an upstream array).
-# Local gradients of +-1 need no multiplication: x * 1.0 is x and a + x * -1.0 is a - x, bit for bit.
-FIRST = {"+": "go", "-": "go * -1.0"}
+def contribution(go: str, unit: str | None, local: str) -> tuple[str, str]:
+    """One contribution to a gradient, the upstream gradient ``go`` times a local gradient, in
+    source: as the gradient's first (the contribution itself) and as added to what it holds (what
+    follows the gradient's name). A local gradient of 1 or -1 (``unit`` "+" or "-") needs no
+    multiplication: x * 1.0 is x and a + x * -1.0 is a - x, bit for bit; else ``local`` is its source."""
+    if unit == "+":
+        return go, f"+ {go}"
+    if unit == "-":
+        return f"{go} * -1.0", f"- {go}"
+    return f"{go} * {local}", f"+ {go} * {local}"
 
 
-def _adds(terms: list[str], units: Sequence[str | None]) -> list[str]:
-    """The lines adding each input's contribution ``terms[k]`` into its gradient, in port order."""
+def first_else_add(old: str, go: str, unit: str | None, local: str, zero: str = "ZERO") -> str:
+    """The source of gradient ``old`` after one more contribution (:func:`contribution`): the
+    contribution itself while ``old`` is ``zero`` (not 0.0 plus it: no copy of an upstream array,
+    and -0.0 stays -0.0), else added to it. The kernels and the straight-line code both use it."""
+    first, more = contribution(go, unit, local)
+    return f"{first} if {old} is {zero} else {old} {more}"
+
+
+def _adds(grads: list[tuple[str | None, str]]) -> list[str]:
+    """The lines adding each input's contribution (its unit and local gradient) into its gradient, in port order."""
     lines = []
-    for k, term in enumerate(terms):
-        unit = units[k]
-        more = f"h{k} {unit} go" if unit else f"h{k} + {term}"
-        lines += [f"    h{k} = g[i{k}]", f"    g[i{k}] = {term} if h{k} is ZERO else {more}"]
+    for k, (unit, local) in enumerate(grads):
+        lines += [f"    h{k} = g[i{k}]", f"    g[i{k}] = {first_else_add(f'h{k}', 'go', unit, local)}"]
     return lines
 
 

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from circuitsim.gate.rule import Node, Rule, shared_rule, to_source
-from circuitsim.tiers.kernels import FIRST, ZERO, checked_forward, checked_local_grads
+from circuitsim.tiers.kernels import (
+    ZERO,
+    checked_forward,
+    checked_local_grads,
+    contribution,
+    first_else_add,
+)
 
 __all__ = ["GATES_PER_FUNCTION", "Program", "StraightTier", "compile_backward", "compile_forward"]
 
@@ -182,18 +188,17 @@ def _backward(live: Sequence, codes: dict[int, _GateCode], names: _Globals, touc
         if isinstance(code.grads, str):  # a method: its checked gradients, unpacked
             temps = [f"l{k}" for k in range(len(step.ins))]
             body.append(f"    {', '.join(temps)}, = {code.grads.format(*xs, out=f'x{o}')}")
-            firsts = [f"d{o} * {t}" for t in temps]
-            terms = [f"+ {first}" for first in firsts]
+            grads = [(None, t) for t in temps]
         else:
-            firsts = [FIRST[g].replace("go", f"d{o}") if g in FIRST else f"d{o} * ({g.format(*xs, out=f'x{o}')})" for g in code.grads]
-            terms = [f"{g} d{o}" if g in FIRST else f"+ {first}" for g, first in zip(code.grads, firsts)]
-        for i, term, first in zip(step.ins, terms, firsts):
+            grads = [(g, "") if g in ("+", "-") else (None, f"({g.format(*xs, out=f'x{o}')})") for g in code.grads]
+        for i, (unit, lg) in zip(step.ins, grads):
+            first, more = contribution(f"d{o}", unit, lg)
             if i in local:
-                body.append(f"    d{i} = d{i} {term}")
+                body.append(f"    d{i} = d{i} {more}")
             elif i in touched:  # a seed, or added to by an earlier function: in the list
                 loads.append(i)
                 local.add(i)
-                body.append(f"    d{i} = {first} if d{i} is _zero else d{i} {term}")
+                body.append(f"    d{i} = {first_else_add(f'd{i}', f'd{o}', unit, lg, '_zero')}")
             else:  # the first contribution, as the kernels start a gradient
                 local.add(i)
                 body.append(f"    d{i} = {first}")
