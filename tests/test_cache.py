@@ -34,7 +34,7 @@ def from_cache_only(monkeypatch):
     def refuse(*args):
         raise AssertionError("read the text although the cache has it")
 
-    monkeypatch.setattr(loader._Reader, "circuit", refuse)
+    monkeypatch.setattr(loader._FileReader, "circuit", refuse)
 
 
 def test_a_second_load_comes_from_the_cache_and_is_the_same(folder, monkeypatch, tmp_path):

@@ -82,10 +82,10 @@ def read_canonical(
         return None
     text = data.decode("ascii") if isinstance(source, bytes) else source
     try:
-        return _Reader(text, path, lookup).read(default_name, gate_types)
+        return _CanonicalReader(text, path, lookup).read(default_name, gate_types)
     except (_NotCanonical, CircuitError):
         pass
-    reader = _Reader(text, path, lookup)
+    reader = _CanonicalReader(text, path, lookup)
     try:
         inputs, gates, rest, moved, placed = (read_json if text.lstrip(" \n")[:1] == "{" else read_yaml)(text)
         netlist, widths = reader.build(inputs, gates, canonical=placed)
@@ -94,7 +94,7 @@ def read_canonical(
         return None
 
 
-class _Reader:
+class _CanonicalReader:
     def __init__(self, text: str, path: str | None, lookup) -> None:
         self.text = text
         self.path = path

@@ -19,6 +19,7 @@ sources as one flat array with each node's start in it; the per-node lists (``ty
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import operator
@@ -33,26 +34,36 @@ import numpy as np
 from circuitsim.errors import Position
 from circuitsim.gate.base import Gate
 
-__all__ = ["INPUT", "CONST", "GATE", "KINDS", "Columns", "Instance", "Netlist", "Node", "as_tuples", "gc_paused", "pick"]
+__all__ = ["INPUT", "CONST", "GATE", "KINDS", "Columns", "Instance", "Netlist", "Node", "as_tuples", "collector_paused", "gc_paused", "pick"]
 
 INPUT, CONST, GATE = 0, 1, 2  # node kinds, as numbers
 KINDS = ("input", "const", "gate")
 _NO_PARAMS: Mapping[str, Any] = {}
 
 
+@contextlib.contextmanager
+def collector_paused(settle_after: int | None = None):
+    """The cycle collector paused meanwhile: a column of a million new tuples or a dict of a
+    million names would otherwise wake it again and again (three times the time). With
+    ``settle_after``, more new objects than that are collected once before it is back on."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            if settle_after is not None and gc.get_count()[0] > settle_after:
+                gc.collect()
+            gc.enable()
+
+
 def gc_paused(make):
-    """``make`` run with the cycle collector paused: a column of a million new tuples or a dict
-    of a million names would otherwise wake it again and again (three times the time)."""
+    """``make`` run with the cycle collector paused (:func:`collector_paused`)."""
 
     @functools.wraps(make)
     def made(*args):
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             return make(*args)
-        finally:
-            if enabled:
-                gc.enable()
 
     return made
 

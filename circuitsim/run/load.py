@@ -16,8 +16,6 @@ circuit file at all is reported without quoting a word of it.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import re
 from collections.abc import Sequence
@@ -32,7 +30,7 @@ from circuitsim.netlist.cache import enabled as cache_enabled
 from circuitsim.netlist.cache import key_of, load_entry, save_entry
 from circuitsim.netlist.fastload import CanonicalSpec, read_canonical
 from circuitsim.netlist.flatten import find_cycles, flatten
-from circuitsim.netlist.nodes import Netlist
+from circuitsim.netlist.nodes import Netlist, collector_paused
 from circuitsim.netlist.order import topological_order
 from circuitsim.read.parse import parse_spec
 from circuitsim.read.spec import CircuitSpec, size_error
@@ -105,7 +103,7 @@ def loads(
     root = None if module_root is None else os.fspath(module_root)
     max_bytes = max_bytes_default() if max_bytes is None else max_bytes
     limits = _Limits(max_bytes, max_gates_default() if max_gates is None else max_gates, root)
-    with _gc_paused():  # loading makes millions of objects that all live on: halves the time
+    with collector_paused(SETTLE_AFTER_OBJECTS):  # loading makes millions of objects that all live on: halves the time
         return _loads(text, path, plugins, registry, limits, cache)
 
 
@@ -151,19 +149,6 @@ class _Limits:
 SETTLE_AFTER_OBJECTS = 200_000
 
 
-@contextlib.contextmanager
-def _gc_paused():
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            if gc.get_count()[0] > SETTLE_AFTER_OBJECTS:
-                gc.collect()
-            gc.enable()
-
-
 def _loads(text, path, plugins, registry, limits: _Limits, cache: bool | None) -> Circuit:
     registry = registry or load_registry(plugins)
     key = None
@@ -173,7 +158,7 @@ def _loads(text, path, plugins, registry, limits: _Limits, cache: bool | None) -
         entry = load_entry(key, path, _lookup(registry), len(data))
         if entry is not None and len(entry[0].gates) <= limits.max_gates:
             return Circuit(*entry, registry)
-    spec, netlist, order, errors = _Reader(registry, limits).circuit(text, path)
+    spec, netlist, order, errors = _FileReader(registry, limits).circuit(text, path)
     if errors:
         raise errors[0] if len(errors) == 1 else CircuitErrors(errors)
     circuit = Circuit(spec, netlist, order, registry)
@@ -183,7 +168,7 @@ def _loads(text, path, plugins, registry, limits: _Limits, cache: bool | None) -
 
 
 
-class _Reader:
+class _FileReader:
     """Reads one circuit and, through ``modules:``, the files it includes."""
 
     def __init__(self, registry: Registry, limits: _Limits) -> None:
