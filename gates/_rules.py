@@ -13,12 +13,15 @@ operations in the same order, so they give the same bits.
 from __future__ import annotations
 
 import operator
+import sys
+from collections.abc import Callable, Mapping
 from functools import reduce
+from typing import Any
 
-from circuitsim.gate import Expressions
+from circuitsim.gate import Expressions, Gate
 from circuitsim.gate import rule as trees
 
-__all__ = ["INLINE_INPUTS", "WIDE_INPUTS", "placeholders", "product_rule", "sum_rule"]
+__all__ = ["INLINE_INPUTS", "WIDE_INPUTS", "gate_type", "placeholders", "product_rule", "sum_rule"]
 
 INLINE_INPUTS = 4
 WIDE_INPUTS = 2048  # more inputs: the rule reads {xs}, the tiers call the gate's methods (which run it)
@@ -153,3 +156,28 @@ def product_rule(n: int, factor: str = "{}", outer: str = "{}", negate: bool = F
         grad = " * ".join(parts) or "1.0"
         grads.append(f"-({grad})" if negate else grad)
     return Expressions(outer.format(f"({' * '.join(factors)})"), tuple(grads), _NAMES)
+
+
+def gate_type(
+    cls_name: str,
+    name: str,
+    doc: str,
+    rule: tuple[str, tuple[str, ...]] | Callable[[int], Expressions],
+    functions: Mapping[str, tuple[Callable, Callable]] | None = None,
+    **attrs: Any,
+) -> type[Gate]:
+    """The gate class ``cls_name`` of type ``name``, stated by its rule: a family is a table.
+
+    ``rule`` is the output and local gradient templates, or a function of the number of inputs
+    giving the :class:`Expressions`; ``functions`` maps each name the templates call to the
+    function on floats and on arrays. ``attrs`` are further class attributes (``arity``,
+    ``ports``, ``symbol``, ``kinks``); the symbol is ``name`` unless given.
+    """
+    functions = functions or {}
+    names = ({k: on_floats for k, (on_floats, _) in functions.items()}, {k: on_arrays for k, (_, on_arrays) in functions.items()})
+
+    def expressions(self, n_inputs, batch):
+        return rule(n_inputs) if callable(rule) else Expressions(*rule, names[batch])
+
+    namespace = {"__doc__": doc, "__module__": sys._getframe(1).f_globals["__name__"], "__qualname__": cls_name}
+    return type(cls_name, (Gate,), {**namespace, "name": name, "symbol": name, **attrs, "expressions": expressions})

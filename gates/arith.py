@@ -14,75 +14,20 @@ import numpy as np
 from circuitsim.errors import CircuitError
 from circuitsim.gate import Expressions, Gate
 
-from ._rules import product_rule, sum_rule
+from ._rules import gate_type, product_rule, sum_rule
 
 __all__ = ["Add", "Mul", "Sub", "Div", "Neg", "Reciprocal", "Pow"]
 
 
-class Add(Gate):
-    """The sum of its inputs."""
+_AB = {"arity": 2, "ports": ("a", "b")}
 
-    name = "add"
-    arity = None
-    symbol = "+"
-
-    def expressions(self, n_inputs, batch):
-        return sum_rule(n_inputs)
-
-
-class Mul(Gate):
-    """The product of its inputs."""
-
-    name = "mul"
-    arity = None
-    symbol = "*"
-
-    def expressions(self, n_inputs, batch):
-        return product_rule(n_inputs)
-
-
-class Sub(Gate):
-    """The difference a - b."""
-
-    name = "sub"
-    arity = 2
-    ports = ("a", "b")
-    symbol = "-"
-
-    def expressions(self, n_inputs, batch):
-        return Expressions("{0} - {1}", ("1.0", "-1.0"))
-
-
-class Div(Gate):
-    """The quotient a / b."""
-
-    name = "div"
-    arity = 2
-    ports = ("a", "b")
-    symbol = "/"
-
-    def expressions(self, n_inputs, batch):
-        return Expressions("{0} / {1}", ("1.0 / {1}", "-{0} * (1.0 / {1}) * (1.0 / {1})"))
-
-
-class Neg(Gate):
-    """The negation -x."""
-
-    name = "neg"
-    symbol = "*-1"
-
-    def expressions(self, n_inputs, batch):
-        return Expressions("-{0}", ("-1.0",))
-
-
-class Reciprocal(Gate):
-    """The reciprocal 1/x."""
-
-    name = "reciprocal"
-    symbol = "1/x"
-
-    def expressions(self, n_inputs, batch):
-        return Expressions("1.0 / {0}", ("-1.0 / ({0} * {0})",))
+# class, type, docstring, rule (output and local gradients, or the rule for n inputs), attributes
+Add = gate_type("Add", "add", "The sum of its inputs.", sum_rule, arity=None, symbol="+")
+Mul = gate_type("Mul", "mul", "The product of its inputs.", product_rule, arity=None, symbol="*")
+Sub = gate_type("Sub", "sub", "The difference a - b.", ("{0} - {1}", ("1.0", "-1.0")), **_AB, symbol="-")
+Div = gate_type("Div", "div", "The quotient a / b.", ("{0} / {1}", ("1.0 / {1}", "-{0} * (1.0 / {1}) * (1.0 / {1})")), **_AB, symbol="/")
+Neg = gate_type("Neg", "neg", "The negation -x.", ("-{0}", ("-1.0",)), symbol="*-1")
+Reciprocal = gate_type("Reciprocal", "reciprocal", "The reciprocal 1/x.", ("1.0 / {0}", ("-1.0 / ({0} * {0})",)), symbol="1/x")
 
 
 def _literal(x: float) -> str:

@@ -13,6 +13,8 @@ import numpy as np
 from circuitsim.gate import Expressions, Gate
 from circuitsim.gate.rule import sign as _sign
 
+from ._rules import gate_type
+
 __all__ = ["Equal", "Sign", "Step"]
 
 
@@ -28,14 +30,7 @@ class Step(Gate):
         return Expressions("(1.0 if {0} > 0 else 0.0)", ("0.0",))
 
 
-class Sign(Gate):
-    """The sign of x: -1, 0 or 1 (NaN for NaN); abs's local gradient."""
-
-    name = "sign"
-    symbol = "sign"
-
-    def expressions(self, n_inputs, batch):
-        return Expressions("sign({0})", ("0.0",), {"sign": np.sign if batch else _sign})
+Sign = gate_type("Sign", "sign", "The sign of x: -1, 0 or 1 (NaN for NaN); abs's local gradient.", ("sign({0})", ("0.0",)), {"sign": (_sign, np.sign)})
 
 
 class Equal(Gate):

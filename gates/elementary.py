@@ -1,7 +1,7 @@
 """Elementary functions: exp, log, sqrt, sin, cos, tanh, sigmoid.
 
-Each gate is its rule: output and local gradient as expressions, on Python floats through
-:mod:`math` and on batches through numpy.
+Each gate is its rule, one line of a table: output and local gradient as expressions, on
+Python floats through :mod:`math` and on batches through numpy.
 """
 
 from __future__ import annotations
@@ -11,71 +11,21 @@ import math
 import numpy as np
 
 from circuitsim.gate import rule
-from circuitsim.gate import Expressions, Gate
+
+from ._rules import gate_type
 
 __all__ = ["Exp", "Log", "Sqrt", "Sin", "Cos", "Tanh", "Sigmoid"]
 
 
-class Exp(Gate):
-    """The exponential e^x."""
+_SIN_COS = {"sin": (math.sin, np.sin), "cos": (math.cos, np.cos)}
 
-    name = "exp"
-    symbol = "exp"
-
-    def expressions(self, n_inputs, batch):
-        return Expressions("exp({0})", ("{out}",), {"exp": np.exp if batch else math.exp})
-
-
-class Log(Gate):
-    """The natural logarithm ln x."""
-
-    name = "log"
-    symbol = "log"
-
-    def expressions(self, n_inputs, batch):
-        return Expressions("log({0})", ("1.0 / {0}",), {"log": np.log if batch else math.log})
-
-
-class Sqrt(Gate):
-    """The square root of x."""
-
-    name = "sqrt"
-    symbol = "sqrt"
-
-    def expressions(self, n_inputs, batch):
-        return Expressions("sqrt({0})", ("0.5 / {out}",), {"sqrt": np.sqrt if batch else math.sqrt})
-
-
-class Sin(Gate):
-    """The sine of x (radians)."""
-
-    name = "sin"
-    symbol = "sin"
-
-    def expressions(self, n_inputs, batch):
-        names = {"sin": np.sin, "cos": np.cos} if batch else {"sin": math.sin, "cos": math.cos}
-        return Expressions("sin({0})", ("cos({0})",), names)
-
-
-class Cos(Gate):
-    """The cosine of x (radians)."""
-
-    name = "cos"
-    symbol = "cos"
-
-    def expressions(self, n_inputs, batch):
-        names = {"sin": np.sin, "cos": np.cos} if batch else {"sin": math.sin, "cos": math.cos}
-        return Expressions("cos({0})", ("-sin({0})",), names)
-
-
-class Tanh(Gate):
-    """The hyperbolic tangent of x."""
-
-    name = "tanh"
-    symbol = "tanh"
-
-    def expressions(self, n_inputs, batch):
-        return Expressions("tanh({0})", ("1.0 - {out} * {out}",), {"tanh": np.tanh if batch else math.tanh})
+# class, type, docstring, (output, local gradient), the functions they call (on floats, on arrays)
+Exp = gate_type("Exp", "exp", "The exponential e^x.", ("exp({0})", ("{out}",)), {"exp": (math.exp, np.exp)})
+Log = gate_type("Log", "log", "The natural logarithm ln x.", ("log({0})", ("1.0 / {0}",)), {"log": (math.log, np.log)})
+Sqrt = gate_type("Sqrt", "sqrt", "The square root of x.", ("sqrt({0})", ("0.5 / {out}",)), {"sqrt": (math.sqrt, np.sqrt)})
+Sin = gate_type("Sin", "sin", "The sine of x (radians).", ("sin({0})", ("cos({0})",)), _SIN_COS)
+Cos = gate_type("Cos", "cos", "The cosine of x (radians).", ("cos({0})", ("-sin({0})",)), _SIN_COS)
+Tanh = gate_type("Tanh", "tanh", "The hyperbolic tangent of x.", ("tanh({0})", ("1.0 - {out} * {out}",)), {"tanh": (math.tanh, np.tanh)})
 
 
 def _sigmoid(x):
@@ -105,12 +55,7 @@ rule.register(_sigmoid, partials=_slope(_sigmoid))
 rule.register(_sigmoid_array, partials=_slope(_sigmoid_array))
 
 
-class Sigmoid(Gate):
-    """The logistic sigmoid 1/(1+e^-x)."""
-
-    name = "sigmoid"
-    symbol = "σ"
-
-    def expressions(self, n_inputs, batch):
-        names = {"sigmoid": _sigmoid_array if batch else _sigmoid}
-        return Expressions("sigmoid({0})", ("{out} * (1.0 - {out})",), names)
+Sigmoid = gate_type(
+    "Sigmoid", "sigmoid", "The logistic sigmoid 1/(1+e^-x).", ("sigmoid({0})", ("{out} * (1.0 - {out})",)),
+    {"sigmoid": (_sigmoid, _sigmoid_array)}, symbol="σ",
+)

@@ -18,9 +18,7 @@ outer function: :func:`gates._rules.product_rule` makes their expressions.
 
 from __future__ import annotations
 
-from circuitsim.gate import Expressions, Gate
-
-from ._rules import product_rule
+from ._rules import gate_type, product_rule
 
 __all__ = ["Not", "And", "Or", "Xor", "Nand", "Nor", "Xnor"]
 
@@ -30,70 +28,16 @@ _COMPLEMENT = "(1.0 - {})"
 _SIGN = "(1.0 - 2.0 * {})"
 
 
-class Not(Gate):
-    """Logical not, relaxed: 1 - x."""
-
-    name = "not"
-    symbol = "not"
-
-    def expressions(self, n_inputs, batch):
-        return Expressions("1.0 - {0}", ("-1.0",))
+def _product(factor: str, outer: str = "{}", negate: bool = False):
+    """The rule of ``outer`` of the product of each input's ``factor``, for any number of inputs."""
+    return lambda n_inputs: product_rule(n_inputs, factor, outer, negate)
 
 
-class _Product(Gate):
-    """A logic gate of one or more inputs: ``outer`` of the product of each input's ``factor``."""
-
-    arity = None
-    factor = _INPUT
-    outer = "{}"
-    negate = False  # whether the local gradients are minus the products of the other factors
-
-    def expressions(self, n_inputs, batch):
-        return product_rule(n_inputs, self.factor, self.outer, self.negate)
-
-
-class And(_Product):
-    """Logical and, relaxed: the product of its inputs."""
-
-    name = "and"
-    symbol = "and"
-
-
-class Nand(_Product):
-    """Logical nand, relaxed: 1 - the product of its inputs."""
-
-    name = "nand"
-    symbol = "nand"
-    outer, negate = "1.0 - {}", True
-
-
-class Or(_Product):
-    """Logical or, relaxed: 1 - the product of (1 - input)."""
-
-    name = "or"
-    symbol = "or"
-    factor, outer = _COMPLEMENT, "1.0 - {}"
-
-
-class Nor(_Product):
-    """Logical nor, relaxed: the product of (1 - input)."""
-
-    name = "nor"
-    symbol = "nor"
-    factor, negate = _COMPLEMENT, True
-
-
-class Xor(_Product):
-    """Logical xor (odd parity), relaxed: a + b - 2ab for two inputs."""
-
-    name = "xor"
-    symbol = "xor"
-    factor, outer = _SIGN, "0.5 - 0.5 * {}"
-
-
-class Xnor(_Product):
-    """Logical xnor (even parity), relaxed: 1 - xor."""
-
-    name = "xnor"
-    symbol = "xnor"
-    factor, outer, negate = _SIGN, "0.5 + 0.5 * {}", True
+# class, type, docstring, rule; all but not take one or more inputs
+Not = gate_type("Not", "not", "Logical not, relaxed: 1 - x.", ("1.0 - {0}", ("-1.0",)))
+And = gate_type("And", "and", "Logical and, relaxed: the product of its inputs.", _product(_INPUT), arity=None)
+Nand = gate_type("Nand", "nand", "Logical nand, relaxed: 1 - the product of its inputs.", _product(_INPUT, "1.0 - {}", True), arity=None)
+Or = gate_type("Or", "or", "Logical or, relaxed: 1 - the product of (1 - input).", _product(_COMPLEMENT, "1.0 - {}"), arity=None)
+Nor = gate_type("Nor", "nor", "Logical nor, relaxed: the product of (1 - input).", _product(_COMPLEMENT, negate=True), arity=None)
+Xor = gate_type("Xor", "xor", "Logical xor (odd parity), relaxed: a + b - 2ab for two inputs.", _product(_SIGN, "0.5 - 0.5 * {}"), arity=None)
+Xnor = gate_type("Xnor", "xnor", "Logical xnor (even parity), relaxed: 1 - xor.", _product(_SIGN, "0.5 + 0.5 * {}", True), arity=None)

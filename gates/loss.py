@@ -12,8 +12,8 @@ import math
 import numpy as np
 
 from circuitsim.gate import rule
-from circuitsim.gate import Expressions, Gate
 
+from ._rules import gate_type
 from .elementary import _sigmoid, _sigmoid_array
 
 __all__ = ["BceLogits", "Softplus"]
@@ -32,29 +32,10 @@ rule.register(_softplus, partials=lambda args: (rule.Call("sigmoid", _sigmoid, a
 rule.register(_softplus_array, partials=lambda args: (rule.Call("sigmoid", _sigmoid_array, args),))
 
 
-def _names(batch: bool) -> dict:
-    if batch:
-        return {"softplus": _softplus_array, "sigmoid": _sigmoid_array}
-    return {"softplus": _softplus, "sigmoid": _sigmoid}
+_FUNCTIONS = {"softplus": (_softplus, _softplus_array), "sigmoid": (_sigmoid, _sigmoid_array)}
 
-
-class Softplus(Gate):
-    """The softplus log(1 + e^x), a smooth relu, without overflow."""
-
-    name = "softplus"
-    symbol = "softplus"
-
-    def expressions(self, n_inputs, batch):
-        return Expressions("softplus({0})", ("sigmoid({0})",), _names(batch))
-
-
-class BceLogits(Gate):
-    """Binary cross-entropy of the logit z for a target y in [0, 1]: softplus(z) - y·z."""
-
-    name = "bce_logits"
-    arity = 2
-    ports = ("z", "y")
-    symbol = "bce"
-
-    def expressions(self, n_inputs, batch):
-        return Expressions("softplus({0}) - {1} * {0}", ("sigmoid({0}) - {1}", "-{0}"), _names(batch))
+Softplus = gate_type("Softplus", "softplus", "The softplus log(1 + e^x), a smooth relu, without overflow.", ("softplus({0})", ("sigmoid({0})",)), _FUNCTIONS)
+BceLogits = gate_type(
+    "BceLogits", "bce_logits", "Binary cross-entropy of the logit z for a target y in [0, 1]: softplus(z) - y·z.",
+    ("softplus({0}) - {1} * {0}", ("sigmoid({0}) - {1}", "-{0}")), _FUNCTIONS, arity=2, ports=("z", "y"), symbol="bce",
+)

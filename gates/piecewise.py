@@ -10,10 +10,9 @@ import math
 
 import numpy as np
 
-from circuitsim.gate import rule
-from circuitsim.gate import Expressions, Gate
+from circuitsim.gate import Expressions, Gate, rule
 
-from ._rules import WIDE_INPUTS, _width, placeholders
+from ._rules import WIDE_INPUTS, _width, gate_type, placeholders
 
 __all__ = ["Relu", "Abs", "Max", "Min"]
 
@@ -32,16 +31,10 @@ class Relu(Gate):
         return Expressions("(0.0 if {0} <= 0 else {0})", ("(1.0 if {0} > 0 else 0.0)",))
 
 
-class Abs(Gate):
-    """The absolute value |x|; its gradient is sign(x), 0 at 0."""
-
-    name = "abs"
-    symbol = "abs"
-    kinks = {(0.0,): (0.0,)}
-
-    def expressions(self, n_inputs, batch):
-        names = {"abs": np.abs, "sign": np.sign} if batch else {"abs": abs, "sign": rule.sign}
-        return Expressions("abs({0})", ("sign({0})",), names)
+Abs = gate_type(
+    "Abs", "abs", "The absolute value |x|; its gradient is sign(x), 0 at 0.", ("abs({0})", ("sign({0})",)),
+    {"abs": (abs, np.abs), "sign": (rule.sign, np.sign)}, kinks={(0.0,): (0.0,)},
+)
 
 
 def _largest(xs):
