@@ -297,6 +297,13 @@ def page_style(palette: Palette) -> str:
     )
 
 
+# a module's box and name label, closed (an instance) or opened (a group of its gates)
+_BOXES = {
+    "instance": (f'rx="8" fill="white" stroke="{INK}" stroke-width="1.5"', f'text-anchor="middle" font-size="{FONT + 1}" fill="{INK}"'),
+    "group": (f'rx="10" fill="{SHADE}" stroke="{EDGE}" stroke-width="1"', f'font-size="{NAME_FONT + 1}" fill="{FAINT}"'),
+}
+
+
 def markup(data: dict, looks: dict = PLAIN) -> str:
     """The SVG element of one item of :func:`svg_items` (``looks``: the attributes of wires and
     labels; :data:`PLAIN` leaves them to a stylesheet)."""
@@ -330,22 +337,13 @@ def markup(data: dict, looks: dict = PLAIN) -> str:
     if kind == "junction":
         dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{INK}"/>' for x, y in data["dots"])
         return f'<g class="junction" data-from={quoteattr(data["from"])}>{title}{dots}</g>'
-    if kind == "instance":
+    if kind in ("instance", "group"):  # a module's instance, drawn closed or opened as a group
         (left, top, width, height), (x, y, name) = data["rect"], data["name"]
+        box, label = _BOXES[kind]
         return (
-            f'<g class="instance" data-instance={quoteattr(data["instance"])}>{title}'
-            f'<rect x="{left:.1f}" y="{top:.1f}" width="{width:.1f}" height="{height:.1f}" rx="8" '
-            f'fill="white" stroke="{INK}" stroke-width="1.5"/>'
-            f'<text class="name" x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="{FONT + 1}" '
-            f'fill="{INK}">{escape(name)}</text></g>'
-        )
-    if kind == "group":
-        (left, top, width, height), (x, y, name) = data["rect"], data["name"]
-        return (
-            f'<g class="group" data-instance={quoteattr(data["instance"])}>{title}'
-            f'<rect x="{left:.1f}" y="{top:.1f}" width="{width:.1f}" '
-            f'height="{height:.1f}" rx="10" fill="{SHADE}" stroke="{EDGE}" stroke-width="1"/>'
-            f'<text class="name" x="{x:.1f}" y="{y:.1f}" font-size="{NAME_FONT + 1}" fill="{FAINT}">{escape(name)}</text></g>'
+            f'<g class="{kind}" data-instance={quoteattr(data["instance"])}>{title}'
+            f'<rect x="{left:.1f}" y="{top:.1f}" width="{width:.1f}" height="{height:.1f}" {box}/>'
+            f'<text class="name" x="{x:.1f}" y="{y:.1f}" {label}>{escape(name)}</text></g>'
         )
     if kind in ("node inlet", "node outlet"):
         text = ""
