@@ -40,12 +40,7 @@ def circuit_schema(registry: Registry | None = None) -> dict[str, Any]:
         "properties": {
             "circuit": {"type": "string", "description": "The circuit's name; defaults to the file's stem."},
             "description": {"type": "string"},
-            "modules": {
-                "description": "Module name -> circuit file (relative to this file); use the name as a gate type.",
-                "type": "object",
-                "propertyNames": {"$ref": "#/$defs/name"},
-                "additionalProperties": {"type": "string"},
-            },
+            "modules": _by_name("Module name -> circuit file (relative to this file); use the name as a gate type.", {"type": "string"}),
             "inputs": {
                 "description": "Input name -> default value (null: the caller must supply it), or a list of required inputs.",
                 "anyOf": [
@@ -53,12 +48,7 @@ def circuit_schema(registry: Registry | None = None) -> dict[str, Any]:
                     {"type": "array", "items": {"$ref": "#/$defs/name"}, "uniqueItems": True},
                 ],
             },
-            "gates": {
-                "description": "Gate name -> {type, inputs, params}.",
-                "type": "object",
-                "propertyNames": {"$ref": "#/$defs/name"},
-                "additionalProperties": {"$ref": "#/$defs/gate"},
-            },
+            "gates": _by_name("Gate name -> {type, inputs, params}.", {"$ref": "#/$defs/gate"}),
             "wires": {
                 "description": 'The netlist: "SOURCE -> GATE" or "SOURCE -> GATE.PORT", instead of gates\' inputs.',
                 "type": "array",
@@ -72,12 +62,10 @@ def circuit_schema(registry: Registry | None = None) -> dict[str, Any]:
                 ],
             },
             "tests": {"type": "array", "items": {"$ref": "#/$defs/test"}},
-            "randomize": {
-                "description": "Input -> [low, high]: `circuitsim assign` draws each student's value from this range.",
-                "type": "object",
-                "propertyNames": {"$ref": "#/$defs/name"},
-                "additionalProperties": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
-            },
+            "randomize": _by_name(
+                "Input -> [low, high]: `circuitsim assign` draws each student's value from this range.",
+                {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+            ),
         },
         "$defs": {
             "name": {"type": "string", "pattern": f"^{NAME}$"},
@@ -90,6 +78,11 @@ def circuit_schema(registry: Registry | None = None) -> dict[str, Any]:
             "test": _test_schema(),
         },
     }
+
+
+def _by_name(description: str, value: dict[str, Any]) -> dict[str, Any]:
+    """A mapping of names to ``value``s."""
+    return {"description": description, "type": "object", "propertyNames": {"$ref": "#/$defs/name"}, "additionalProperties": value}
 
 
 def _gate_schema(gates: dict[str, type[Gate]]) -> dict[str, Any]:
