@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -97,6 +98,19 @@ def numpy_runner(net: Net, batch: int):
     return run
 
 
+def _forward(net: Net, v: dict, relu) -> Any:
+    """The output of ``net`` on the values (micrograd Values, tensors) ``v`` of its inputs, which
+    it fills with every gate's; ``relu`` is the library's."""
+    for name, op, srcs in net.gates:
+        if op == "add":
+            v[name] = v[srcs[0]] + v[srcs[1]]
+        elif op == "mul":
+            v[name] = v[srcs[0]] * v[srcs[1]]
+        else:
+            v[name] = relu(v[srcs[0]])
+    return v[net.outputs[0]]
+
+
 def micrograd_runner(net: Net, batch: int):
     """micrograd's Value graph, built by the forward pass as micrograd users write it."""
     try:
@@ -108,15 +122,7 @@ def micrograd_runner(net: Net, batch: int):
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 4 * len(net.gates) + 1000))
 
     def run():
-        v = {name: Value(value) for name, value in net.inputs.items()}
-        for name, op, srcs in net.gates:
-            if op == "add":
-                v[name] = v[srcs[0]] + v[srcs[1]]
-            elif op == "mul":
-                v[name] = v[srcs[0]] * v[srcs[1]]
-            else:
-                v[name] = v[srcs[0]].relu()
-        result = v[net.outputs[0]]
+        result = _forward(net, {name: Value(value) for name, value in net.inputs.items()}, Value.relu)
         result.backward()
         return result.data
 
@@ -137,14 +143,7 @@ def torch_runner(net: Net, batch: int, only=None):
 
     def run():
         v = {name: t.clone().requires_grad_() if name in wanted else t for name, t in start.items()}
-        for name, op, srcs in net.gates:
-            if op == "add":
-                v[name] = v[srcs[0]] + v[srcs[1]]
-            elif op == "mul":
-                v[name] = v[srcs[0]] * v[srcs[1]]
-            else:
-                v[name] = torch.relu(v[srcs[0]])
-        result = v[net.outputs[0]]
+        result = _forward(net, v, torch.relu)
         result.sum().backward()
         return result
 
