@@ -74,7 +74,7 @@ def test_a_seed_inside_a_chain_runs_its_adds_one_by_one(levelized_always):
     c = circuitsim.loads(text)
     inputs = {f"x{i}": 0.1 * i for i in range(5)}
     got = through(c, "levels", inputs, {"s0_0_2": 1.0})
-    live = tier("levels").of(c.plan)._live_groups(frozenset([c.plan.slot["s0_0_2"]]))
+    live = tier("levels").of(c.plan).live_groups(frozenset([c.plan.slot["s0_0_2"]]))
     assert not any(isinstance(step, Chain) for step in live)
     assert_same(got, one_by_one(text, inputs, {"s0_0_2": 1.0}))
     assert np.isclose(got[1][c.plan.slot["x4"]], 0.0) and got[1][c.plan.slot["x0"]] != 0.0  # only the first terms

@@ -36,7 +36,7 @@ from circuitsim.plan.faults import NAN_POLICIES, check_finite, describe
 from circuitsim.plan.trace import Message
 from circuitsim.run.circuit import _as_value
 from circuitsim.run.results import SlotView, to_batch
-from circuitsim.tiers.kernels import ZERO
+from circuitsim.tiers.kernels import ZERO, plus
 from circuitsim.tiers.levels import levels_for
 from circuitsim.tiers.sums import Chain
 
@@ -182,7 +182,7 @@ def _push(plan, values, start: list, messages: list | None) -> list:
             if t is ZERO:
                 continue
             contribution = t * lg
-            total = contribution if total is ZERO else total + contribution
+            total = plus(total, contribution)
             if messages is not None:
                 _send(messages, names[i], step.name, port, values[i], t, lg, contribution, total)
         tans[step.out] = total

@@ -17,8 +17,8 @@ from circuitsim.plan.reach import reaching
 from circuitsim.tiers.chunks import Buffers
 from circuitsim.tiers.kernels import (
     ZERO,
-    add_into,
     batch_size,
+    plus,
     read_only,
     value_problem,
 )
@@ -113,7 +113,7 @@ class Plan:
             if observer is not None:
                 observer.backward_step(step, local, grads)
             for i, lg in zip(ins, local):
-                add_into(grads, i, g * lg)
+                grads[i] = plus(grads[i], g * lg)
         return grads
 
     def local_grads(self, step: Step, values: list) -> Sequence:

@@ -26,7 +26,7 @@ __all__ = [
     "ZERO",
     "KernelTier",
     "Kernels",
-    "add_into",
+    "plus",
     "batch_size",
     "checked_forward",
     "checked_local_grads",
@@ -124,12 +124,11 @@ def _adds(grads: list[tuple[str | None, str]]) -> list[str]:
 ZERO = 0.0  # the one object every gradient list starts with: a gradient not yet added to
 
 
-def add_into(grads: list, i: int, term) -> None:
-    """Add a contribution into ``grads[i]``: the first one as it is (no copy of an upstream
-    array, and -0.0 stays -0.0), the others added in order, as the generated kernels add
-    (:func:`_adds`) and the straight-line code (``_backward`` there)."""
-    h = grads[i]
-    grads[i] = term if h is ZERO else h + term
+def plus(total, term):
+    """``total`` with one more contribution ``term``: the first (``total`` is :data:`ZERO`) as it
+    is (no copy of an upstream array, and -0.0 stays -0.0), the others added in order, as the
+    generated kernels add (:func:`_adds`) and the straight-line code (``_backward`` there)."""
+    return term if total is ZERO else total + term
 
 
 INLINE = 16  # kinds inlined in a loop at most (the most frequent): the rest are called
@@ -187,7 +186,7 @@ def method_kernels(gate: Any, n_inputs: int, batch: bool) -> Kernels:
         o, ins = a
         go = g[o]
         for i, lg in zip(ins, local_grads([v[i] for i in ins], v[o])):
-            add_into(g, i, go * lg)
+            g[i] = plus(g[i], go * lg)
 
     return Kernels(forward, backward)
 

@@ -107,7 +107,7 @@ class Levels:
         g = np.zeros(self.n_slots)
         for slot, seed in seeds.items():
             g[self.position[slot]] += seed
-        for group in self._live_groups(frozenset(seeds)):
+        for group in self.live_groups(frozenset(seeds)):
             if type(group) is Chain:
                 group.backward(g)
                 continue
@@ -130,7 +130,7 @@ class Levels:
                     (np.add if unit == "+" else np.subtract).at(g, s, contribution)
         return g
 
-    def _live_groups(self, seeded: frozenset[int]) -> list:
+    def live_groups(self, seeded: frozenset[int]) -> list:
         """The groups in reverse order, without those from which no seeded slot is reached, a
         chain of sums in place of its groups unless a seed is inside it."""
         live = self._live.get(seeded)
