@@ -15,7 +15,6 @@ from typing import Any
 from circuitsim.errors import CircuitError
 from circuitsim.run.circuit import Circuit
 from circuitsim.run.results import Result
-from circuitsim.run.sweep import sweep
 
 __all__ = ["Circuit", "Result"]
 
@@ -28,6 +27,32 @@ def train(self: Circuit, data: Mapping[str, Any], params=None, **options):
     from circuitsim.train import train as fit
 
     return fit(self, data, params, **options)
+
+
+def sweep(
+    self: Circuit,
+    inputs: Mapping[str, Any],
+    *,
+    values: Sequence[str] | None = None,
+    grads: Sequence[str] | None = None,
+    seed: Mapping[str, Any] | None = None,
+    chunk: int | None = None,
+    nan: str = "warn",
+):
+    """Run many samples in chunks, keeping only the ``values`` and ``grads`` named.
+
+    ``values`` defaults to the outputs, ``grads`` to none (a forward pass only). Without
+    ``chunk`` the samples per chunk follow from the circuit's size and the memory at hand.
+    Inputs may be numpy arrays or dask arrays; with dask arrays the result's columns are
+    dask arrays. See :mod:`circuitsim.run.sweep`; returns a :class:`~circuitsim.run.sweep.Sweep`.
+    """
+    from circuitsim.run import sweep as local
+
+    if local.lazy(inputs) or local.lazy(seed or {}):
+        from circuitsim.run.sweep_dask import dask_sweep as run
+    else:
+        run = local.sweep
+    return run(self, inputs, values=values, grads=grads, seed=seed, chunk=chunk, nan=nan)
 
 
 def explore(self: Circuit, inputs: Mapping[str, Any] | None = None, **options):

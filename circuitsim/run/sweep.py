@@ -87,17 +87,7 @@ def sweep(
     chunk: int | None = None,
     nan: str = "warn",
 ) -> Sweep:
-    """Run many samples in chunks, keeping only the ``values`` and ``grads`` named.
-
-    ``values`` defaults to the outputs, ``grads`` to none (a forward pass only). Without
-    ``chunk`` the samples per chunk follow from the circuit's size and the memory at hand.
-    Inputs may be numpy arrays or dask arrays; with dask arrays the result's columns are
-    dask arrays. See :mod:`circuitsim.run.sweep`; returns a :class:`~circuitsim.run.sweep.Sweep`.
-    """
-    if lazy(inputs) or lazy(seed or {}):
-        from circuitsim.run.sweep_dask import dask_sweep
-
-        return dask_sweep(circuit, inputs, values=values, grads=grads, seed=seed, chunk=chunk, nan=nan)
+    """Run ``circuit`` over the samples of ``inputs`` chunk by chunk; see :meth:`Circuit.sweep`."""
     values, grads, seed = request(circuit, values, grads, seed, chunk, nan)
     batched, fixed = _split(inputs)
     seed_batched, seed_fixed = _split(seed)
