@@ -1,19 +1,5 @@
-"""Files a user names: read safely, written whole or not at all.
-
-Reading (:func:`open_user_file`, :func:`read_user_file`): a circuit file, a module file or an
-inputs file must be a regular file below a size cap. The check is made on the opened file
-descriptor before anything is read, and the file is opened without blocking, so a FIFO, a
-device such as ``/dev/zero``, a directory or a socket is a clear :class:`CircuitError` at once
-instead of a hang or a ``MemoryError``. A path holding a NUL character is an error too.
-
-Module paths (:func:`module_path`): a ``modules:`` entry names a file relative to the file that
-names it, and the file it leads to, symbolic links resolved, must be a ``.yaml`` or ``.yml``
-file, so that a circuit file can make circuitsim read other circuit files but never
-``/etc/shadow``, a key or a ``.env`` file; a caller serving untrusted files also confines them
-to one folder (``module_root``).
-
-Writing (:func:`atomic_write`): to a temporary file beside the target, renamed over it at the
-end; see there for symbolic links, device nodes, permissions, a full disk and SIGTERM.
+"""Files a user names: read safely (regular files below a size cap, ``.yaml`` module paths),
+written whole or not at all (see ``docs/internals/reading.md``, "Files a user names").
 """
 
 from __future__ import annotations

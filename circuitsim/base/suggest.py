@@ -1,14 +1,5 @@
-"""Did-you-mean hints over a namespace of any size, in time linear in the number of asks.
-
-:func:`~circuitsim.errors.did_you_mean` compares a name with every candidate; a file with
-thousands of gates and thousands of misspelt sources would make that quadratic (minutes). A
-:class:`Suggestions` indexes a large namespace once by each name's one-character deletions, so
-that each hint looks only at the names within one edit (an insertion, a deletion, a change or
-a swap of neighbours) of the misspelt one and ranks those as ``did_you_mean`` does.
-
->>> names = Suggestions([f"g{i}" for i in range(5000)] + ["weight"])
->>> names.hint("wieght"), names.hint("g12345x")
-(" (did you mean 'weight'?)", '')
+"""Did-you-mean hints over a namespace of any size, in time linear in the number of asks
+(see ``docs/internals/reading.md``, "Validation").
 """
 
 from __future__ import annotations

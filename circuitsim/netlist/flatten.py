@@ -1,24 +1,6 @@
 """Flatten a validated :class:`~circuitsim.read.spec.CircuitSpec` into a
-:class:`~circuitsim.netlist.nodes.Netlist`, read as typed :class:`~circuitsim.netlist.nodes.Node` records,
-from which the public ``networkx.DiGraph`` is made.
-
-A node is one of the circuit's inputs, its numeric constants and its gates; the record says
-which (``kind``: ``"input"``, ``"const"`` or ``"gate"``), where it stands in its file (``pos``)
-and which module instance it belongs to (``instance``, ``None`` at the top level). A gate's
-record also holds its ``type``, ``params``, ``gate`` (the gate object), ``ports`` and
-``sources`` (the node driving each port, in port order). The code reads these records; the
-DiGraph (``Netlist.to_graph``, ``Circuit.graph``) carries the same facts as node
-attributes for users, and an edge per wire with the ``ports`` of the target it drives, so
-that ``add [a, a]`` keeps both of its wires although a DiGraph has one edge per pair of nodes.
-
-The netlist is flat: an instance ``u`` of a module is the module's own nodes under the names
-``u/name`` (nested: ``u/v/name``), with ``instance="u"``. Where a wire crosses the instance's
-boundary stands a pass-through gate, so that values and gradients can be read there:
-``u/x`` (type ``"module input"``) is the module's input ``x`` as seen inside, driven by what
-the parent wires to port ``x`` or by the input's default; ``u`` (or ``u.lo``, ``u.hi`` for a
-module with several outputs; type ``"module output"``) is what the parent reads.
-``Netlist.instances`` (``graph.graph["instances"]``) maps each instance to its module,
-module file, the position of the gate in the including file and the instance it sits in.
+:class:`~circuitsim.netlist.nodes.Netlist`: module instances expanded, with pass-through gates
+at their boundaries (see ``docs/internals/reading.md``, "The netlist").
 """
 
 from __future__ import annotations

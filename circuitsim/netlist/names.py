@@ -1,13 +1,5 @@
-"""Names looked up in bulk: the fast reader resolves a million sources at once.
-
-A dict of a million names costs more than a second to build on a shared machine, and as much
-again to look the sources up in it one by one. :class:`NameTable` keeps the names' bytes as
-rows of 64-bit words, sorted by a key mixed from those words, and answers a whole list of
-names with a few numpy operations: the keys, a sort, a binary search and a comparison of the
-words found with the words asked for, so a key shared by two different names never gives a
-wrong answer. Two names with one key (or one name given twice) make the table not ``unique``,
-which the fast reader takes as a file for the full reader, as it takes a name longer than
-:data:`MAX_WIDTH` bytes.
+"""Names looked up in bulk: the fast reader resolves a million sources at once, with a few numpy
+operations rather than a dict (how, in ``docs/internals/reading.md``).
 """
 
 from __future__ import annotations
@@ -23,7 +15,7 @@ _MIX = np.uint64(0x9E3779B97F4A7C16)
 
 
 class NameTable:
-    """Name -> its position in ``names``, for many names at once; see the module docstring."""
+    """Name -> its position in ``names``, for many names at once (see ``docs/internals/reading.md``)."""
 
     def __init__(self, names: Sequence[str]) -> None:
         self.words = _words(names)

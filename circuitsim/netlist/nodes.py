@@ -1,20 +1,7 @@
 """The flat circuit as columns of numbers and shared objects, read as typed :class:`Node` records.
 
-A circuit of a million gates is a million nodes: one Python object per node and fact would
-cost seconds and gigabytes. A :class:`Netlist` keeps each fact of every node in a column
-(names, kinds, types, gate objects, sources as node numbers, positions as line and column
-numbers) and makes a node's :class:`Node` record when it is asked for, so code reads records
-and memory holds columns. Node *numbers* are positions in the netlist's order, which is the
-order of the circuit file (and of ``Circuit.graph``'s nodes).
-
-A netlist is built one of two ways. :func:`~circuitsim.netlist.flatten.flatten` adds node after node
-(:meth:`Netlist.add`, :meth:`Netlist.wire`) into Python lists. The fast reader and the cache
-of loaded circuits make it whole from numpy arrays (:meth:`Netlist.of_columns`): a table of
-the gate *kinds* (type, gate object, params, ports) with each node's kind number, and the
-sources as one flat array with each node's start in it; the per-node lists (``types``,
-``sources``, ``index``, ...) are then made only when something asks for them. Either way
-:attr:`Netlist.columns_of` gives the arrays, which the topological sort
-(:mod:`circuitsim.netlist.order`) and the plan are built from.
+A node's record is made when asked for, so that code reads records and memory holds columns
+(see ``docs/internals/reading.md``, "Columns").
 """
 
 from __future__ import annotations
@@ -149,7 +136,7 @@ _LAZY = frozenset(("names", "numbers", "index", "types", "gates", "params", "por
 
 
 class Netlist(Mapping):
-    """The flat circuit: node name -> :class:`Node`, in file order; see the module docstring.
+    """The flat circuit: node name -> :class:`Node`, in file order, kept as columns (see ``docs/internals/reading.md``).
 
     Columns, one entry per node number: ``names``, ``kinds`` (:data:`INPUT`, :data:`CONST`,
     :data:`GATE`), ``numbers`` (a constant's value, an input's default), ``types``, ``gates``, ``params``, ``ports``, ``sources`` (node

@@ -1,15 +1,7 @@
 """The topological order of a netlist, a generation at a time, on integer arrays.
 
-Kahn's algorithm: the first generation is every node no wire drives (inputs, constants), in
-node order; the next one is every node whose last source was just placed, in the order its
-last wire from the generation before is met, taking a generation's nodes in order and each
-node's wires in the order the netlist made them. This is the order
-``networkx.topological_sort`` gives on ``Circuit.graph``, and a node's generation is its
-*level*: one more than the highest level among its sources.
-
-A wide generation (an MLP's layer) is placed with a few numpy operations, a narrow one (a
-chain of gates, one per level) with a plain loop over its few wires, so that neither shape
-pays for the other.
+Kahn's algorithm, in the order ``networkx.topological_sort`` gives on ``Circuit.graph``; a
+node's generation is its level (see ``docs/internals/reading.md``).
 """
 
 from __future__ import annotations

@@ -1,15 +1,5 @@
-"""A netlist numbered for the plan: each node's slot, and one step per gate.
-
-The slots are the inputs in file order, the gates in topological order, then the constants;
-a value list (and a gradient list) holds one entry per slot. Each gate becomes one
-:class:`Step`: the gate, the slot it writes and the slots it reads.
-
-:func:`number` works on the netlist's arrays (:class:`~circuitsim.netlist.nodes.Columns`) and the
-sort's (:class:`~circuitsim.netlist.order.Order`): :class:`Slots` holds, per gate in step order, its
-kind number, topological level and input slots as numpy arrays, which is what the levelized
-tier is set up from. What is made per gate or per name as Python objects (the steps, the
-names by slot, the name -> slot dicts) is made when first asked for, so that a big circuit
-that runs levelized never makes them unless something reads them.
+"""A netlist numbered for the plan: each node's slot, and one step per gate, made from arrays
+(see ``docs/internals/runs.md``, "The plan").
 """
 
 from __future__ import annotations
@@ -56,7 +46,7 @@ class Step(NamedTuple):
 
 
 class Slots:
-    """A netlist's nodes by slot (see the module docstring).
+    """A netlist's nodes by slot: the inputs in file order, the gates in topological order, then the constants.
 
     Arrays: ``by_slot`` (node number by slot), ``slot_of`` (slot by node number) and, per gate
     in step order, ``kind`` (its number in ``table``, the netlist's gate kinds), ``level`` (1

@@ -1,12 +1,8 @@
 """Validate a circuit file's YAML tree into a :class:`~circuitsim.read.spec.CircuitSpec` with file positions.
 
-This is the step between text and graph: every name, port, parameter and wire of the file is
-checked here, and every problem is collected (not only the first) as a :class:`CircuitError`
-pointing at its line and column. Nothing here imports code: gate types resolve by registered
-name only. The top level, ``modules:``, ``inputs:``, ``outputs:`` and ``tests:`` are read here;
-gates and wires in :mod:`circuitsim.read.parse_gates`, the shared tools in
-:mod:`circuitsim.read.reader`. The loader reads the files under ``modules:`` and hands their
-validated specs in here.
+Every problem is collected, each at its line and column; the top level, ``modules:``,
+``inputs:``, ``outputs:`` and ``tests:`` are read here, gates and wires in
+:mod:`circuitsim.read.parse_gates` (see ``docs/internals/reading.md``).
 """
 
 from __future__ import annotations

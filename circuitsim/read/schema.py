@@ -1,14 +1,7 @@
 """A JSON Schema of the circuit file format, for editors: completion, hover text and checks.
 
-The schema (draft 2020-12) describes the format's keys, names, sources and wires, and each
-gate type of the registry (built-in and plugin gates alike): its description, its ports and
-its parameters. A YAML language server reading it completes ``type:`` with the registered
-gates and flags a wrong port or a missing parameter as you type. It is a help for editing,
-not the judge: ``circuitsim check`` is (a schema cannot see, say, an unknown source or a cycle).
-
->>> schema = circuit_schema()
->>> schema["$schema"], sorted(schema["properties"])[:3]
-('https://json-schema.org/draft/2020-12/schema', ['circuit', 'description', 'gates'])
+It knows each registered gate type, its ports and parameters; ``circuitsim check`` remains the
+judge (see ``docs/circuits.md``, "Editor support").
 """
 
 from __future__ import annotations

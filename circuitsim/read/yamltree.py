@@ -1,27 +1,8 @@
 """Circuit file text -> a tree of YAML nodes that know their file position, read safely.
 
-The tree is built in one pass over pyyaml's event stream (never ``yaml.load`` or
-``yaml.compose``): the event parsers are iterative, so a deeply nested or hostile file costs
-no more than its size, and every check happens as the events come in. Anything wrong is a
-:class:`~circuitsim.errors.CircuitError` at the offending line and column:
-
-- text that is not UTF-8, holds control characters, or is larger than ``max_bytes``
-  (checked before parsing, by :mod:`circuitsim.read.text`);
-- YAML syntax errors;
-- tags other than the plain-data ones (``!!str !!int !!float !!bool !!null !!seq !!map``),
-  anchors and aliases (so an alias bomb costs nothing), mapping keys that are not scalars,
-  duplicate keys, nesting deeper than ``max_depth``;
-- an empty file, several documents, or a top level that is not a mapping.
-
-Scalars keep their text; :meth:`Scalar.python` resolves it with the YAML 1.2 core schema
-(:mod:`circuitsim.read.scalars`: ``yes``/``no``/``on``/``off`` stay strings, ``012`` is 12,
-``1e3`` is 1000.0). Without libyaml, pyyaml's pure-Python parser reads the events, made to
-read as libyaml does (:mod:`circuitsim.read.yamlpure`).
-
->>> tree = read("gates:\\n  m0: {type: mul, inputs: [w0, 2]}\\n")
->>> gate = tree.get("gates").get("m0")
->>> gate.get("type").raw, gate.get("inputs").items[1].python(), gate.pos.line
-('mul', 2, 2)
+One pass over pyyaml's event stream, each problem (syntax, tags, aliases, duplicate keys,
+depth) a :class:`~circuitsim.errors.CircuitError` at its line and column; how and why in
+``docs/internals/reading.md``.
 """
 
 from __future__ import annotations

@@ -1,17 +1,7 @@
 """Load a circuit: text -> YAML tree -> validated spec -> netlist -> a runnable Circuit.
 
-The files named under ``modules:`` are read on the way, each once per load, relative to the
-file that names them (to the current directory for text without a path), and only if they
-are ``.yaml`` files (inside ``module_root`` if given; see :func:`circuitsim.base.fileio.module_path`).
-Each is validated as a circuit of its own, so its problems are reported once, with its own path, however many instances it has; a
-file that includes itself, directly or not, is an error naming the chain.
-
-Two caps bound what a load can cost: modules nest at most :data:`MAX_MODULE_DEPTH` levels,
-and a circuit has at most ``max_gates`` gates once its modules are expanded (default
-:data:`DEFAULT_MAX_GATES`, or the environment variable ``CIRCUITSIM_MAX_GATES``), counted from
-the instance counts before the flat graph is built. Every file is at most ``max_bytes`` long
-(default 256 MiB, or the environment variable ``CIRCUITSIM_MAX_BYTES``, such as ``1G``). A module file that does not look like a
-circuit file at all is reported without quoting a word of it.
+The files under ``modules:`` are read on the way; the caps on size, gates and nesting are
+:func:`load`'s (see ``docs/internals/reading.md``, "Loading").
 """
 
 from __future__ import annotations
