@@ -1,17 +1,7 @@
 """Pictures of circuits: SVG as the notes draw them, and Graphviz DOT.
 
-The rooms, in the order a picture is made:
-
-- :mod:`~circuitsim.draw.model`: what is drawn, the :class:`Picture` (nodes, wires, label
-  texts) of a circuit and a run; change this to change *what* a picture shows.
-- :mod:`~circuitsim.draw.layout`: a layered left-to-right layout of any DAG (it knows nothing
-  of circuits), and :mod:`~circuitsim.draw.scene`: where each node, wire and label of a picture
-  goes; :mod:`~circuitsim.draw.geometry` holds the boxes and the grid that prices label places.
-- :mod:`~circuitsim.draw.svg` and :mod:`~circuitsim.draw.dot`: the writers;
-  :mod:`~circuitsim.draw.style`: colours and sizes.
-
-Nothing here is imported when circuitsim is: a circuit draws itself (in a notebook) through
-this package, not the other way round.
+``model`` decides what is drawn, ``layout`` and ``scene`` where, ``svg`` and ``dot`` write it
+(the rooms in order: ``docs/internals/drawing.md``). The core never imports this package.
 """
 
 from __future__ import annotations

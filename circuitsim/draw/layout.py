@@ -1,21 +1,7 @@
 """A layered left-to-right layout for a directed acyclic graph (the Sugiyama method, kept small).
 
-Given each node's layer (its column), the layout
-
-1. puts a *dummy* point in every layer that an edge skips, so that long edges are routed between
-   the nodes of the layers they cross instead of through them;
-2. orders each layer by a few barycenter sweeps (a node moves towards the mean position of its
-   neighbours in the layer before or after), keeping the order with the fewest crossings;
-3. gives each node a height coordinate as close as it can to the mean of its neighbours' while
-   keeping the layer's order and each node's room (a least-squares fit, solved exactly by pool
-   adjacent violators), so that chains of gates come out straight.
-
-A big layout (more than ``BIG`` nodes) makes do with fewer rounds of 2 and 3, which cost most.
-
-A tall node (a box with ports down its side) may say where on it each edge attaches; ordering
-and fitting then aim at straight edges between the attachment points rather than the centres.
-
-It knows nothing about circuits: :mod:`circuitsim.draw` decides the layers and the sizes.
+It knows nothing about circuits: :mod:`circuitsim.draw` decides the layers and the sizes. The
+steps are in ``docs/internals/drawing.md``, "The layout".
 """
 
 from __future__ import annotations

@@ -1,15 +1,6 @@
-"""What a drawing shows, before any geometry: the :class:`Picture` of a circuit and a run.
-
-Inputs are named at the left; each gate is a circle with its operator (the gate instance's
-``symbol``, with a constant folded in where that reads better: ``+1``, ``*-1``, ``/2``); each
-wire carries its forward value and its gradient. Where a node's value fans out to several gates,
-its wire runs to a junction: before it are the value and the node's whole gradient, after it
-each branch shows the part of the gradient that came back along it (taken from the messages of
-a traced run, :mod:`circuitsim.plan.trace`), so the parts visibly add up to the whole.
-
-A module instance is one box, labelled ``name: module``, that wires enter at its ports and leave
-at its outputs; the numbers on them are those of the pass-through gates at the instance's
-boundary. Expanded, the instance's own gates are drawn instead, inside a :class:`Group`.
+"""What a drawing shows, before any geometry: the :class:`Picture` of a circuit and a run
+(operators, values and gradients on wires, fan-out junctions, module boxes; see
+``docs/internals/drawing.md``, "What is drawn").
 """
 
 from __future__ import annotations

@@ -1,15 +1,7 @@
 """The SVG writer: a laid-out :class:`~circuitsim.draw.scene.Scene` as one standalone SVG.
 
-Every element a page may want to find carries the names the trace uses (see docs/pictures.md,
-"Pictures and traces"): ``<g class="node gate" data-node="m0">`` for a node,
-``<g class="wire" data-from="x0" data-to="m0" data-port="1">`` for a wire (a fan-out's trunk
-has no ``data-to``, nor has an output's wire, ``class="wire output"``), and a
-``<g class="labels">`` with the same data attributes holding its ``value`` and ``grad`` texts.
-The picture scales down to fit its container (``max-width: 100%``) and keeps its proportions.
-
-The picture is first a list of items (:func:`svg_items`), plain data with every coordinate
-it is drawn at, and then markup (:func:`markup`); the explorer's page gets the items and draws
-them with the same template.
+The picture is first a list of items (:func:`svg_items`), then markup (:func:`markup`); the
+explorer's page draws the same items (see ``docs/internals/drawing.md``, "The SVG").
 """
 
 from __future__ import annotations

@@ -1,14 +1,7 @@
 """The explorer page: the drawing, the messages of both passes, and the player around them.
 
-:func:`payload` runs a circuit with its trace and gathers what the page shows as plain JSON
-data: the messages as columns (the page makes ``steps`` from them, exactly as
-``circuitsim trace --format jsonl`` writes them, and :func:`steps` does the same in Python),
-with the text of each; the picture (folded, and unfolded when the circuit has module
-instances) as the drawing's items, each its data with every coordinate it is drawn at and the
-box it covers, so that the page creates only those in view; and the inputs.
-:func:`html` puts a payload into the page template with the player's scripts (one part a
-file, made with what it needs in ``main.js``) and style inline, so that the page needs nothing
-else: it opens from disk, with no network.
+:func:`payload` gathers what the page shows as plain JSON data, :func:`html` puts it into the
+self-contained page (see ``docs/internals/drawing.md``, "The explorer").
 """
 
 from __future__ import annotations

@@ -1,12 +1,6 @@
-"""What the explorer shows of the gates' rules: each gate's value and local gradients as
-formulas (from its rule trees, written with the names of the wires it reads), and the "why" of
-each node's gradient (:func:`circuitsim.derive.formulas.explain`), both as plain data.
-
-Both are shipped in the page only where they are cheap: formulas for a picture of at most
-:data:`FORMULAS` gates, the whys for a circuit of at most :data:`WHYS` nodes (each is a walk
-over the paths to the outputs); above that the page says so and names the command that
-writes the why of one node (``circuitsim explain FILE NODE``); ``circuitsim serve`` works out
-the why of the node clicked (:func:`why`).
+"""What the explorer shows of the gates' rules: each gate's formulas and the "why" of each node's
+gradient, as plain data, shipped in the page only where cheap (:data:`FORMULAS`,
+:data:`WHYS`; see ``docs/internals/drawing.md``, "The explorer").
 """
 
 from __future__ import annotations

@@ -1,16 +1,7 @@
 """``circuitsim serve``: the explorer page, live, from a small ASGI app (starlette + uvicorn).
 
-The app answers four routes and nothing else; no part of a request names a file:
-
-- ``GET /``: the page, with the latest run (or the file's errors) in it.
-- ``GET /data``, ``POST /data`` with ``{"set": {input: number}}``: the run as JSON, the same
-  payload the page carries, or ``{"errors": [...]}`` for a file that does not load or run.
-- ``POST /why`` with ``{"node": name, "set": {input: number}}``: the why of that node's
-  gradient (:func:`circuitsim.explore.rules.why`), for a page too big to carry every node's.
-- ``GET /events``: server-sent events, one ``change`` each time the file (or a module file it
-  uses) is saved; the page then asks ``/data`` again.
-
-The circuit file is loaded again only when its modification time or size changes.
+Four routes (``/``, ``/data``, ``/why``, ``/events``) and one guard in front of them; see
+``docs/internals/drawing.md`` and ``docs/security.md``.
 """
 
 from __future__ import annotations

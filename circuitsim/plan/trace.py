@@ -1,24 +1,7 @@
 """A traced run: every message of the forward and the backward pass, in the order they happen.
 
-A message travels along one wire. In the forward pass a node sends its value to a port of a gate
-that reads it; in the backward pass a gate sends back to that node the upstream gradient of its
-output times its local gradient for that port (the *contribution*), and the node adds it to its
-gradient (the *total* so far, which shows gradients adding up where a wire fans out). The passes
-also have their ends: each output's value leaves the circuit (``target`` is ``None``) and each
-seeded node receives its upstream gradient from outside (``source`` is ``None``).
-
-Each message reads the same wherever it is shown (the ``trace`` table, the explorer's page):
-:func:`ends` names its two ends as a netlist writes them (``m0.0``: port 0 of gate ``m0``; a
-constant by its value; ``seed``, ``output``), :func:`amount` gives its numbers
-(``0.2 × -1 = -0.2`` backward) and :func:`describe` puts them on one line,
-``m0.0 -> w0: 0.2 × -1 = -0.2``. :meth:`Message.as_json` is the message as
-``circuitsim trace --format jsonl`` writes it.
-
-A :class:`Tracer` watches the plan's own passes (:meth:`~circuitsim.plan.plan.Plan.forward` and
-:meth:`~circuitsim.plan.plan.Plan.backward`, the method path, which does the same arithmetic in the
-same order as every other path), so a traced run gives the same values and gradients, bit for
-bit, as a plain one, and fails as a plain one fails. ``Circuit.run(..., trace=True)`` uses it
-and puts the messages in ``Result.trace``.
+A :class:`Tracer` watches the method path's passes, so a traced run gives the same bits as a
+plain one; how messages read is in ``docs/internals/drawing.md``, "Traced runs".
 """
 
 from __future__ import annotations
