@@ -1,12 +1,7 @@
 """circuitsim: a gate-level circuit simulator with pluggable gates.
 
-Load a circuit written in YAML, run it forward for every wire's value and backward for every
-wire's gradient::
-
-    import circuitsim
-    c = circuitsim.load("circuits/neuron.yaml")
-    r = c.run()
-    r.outputs["f"], r.grads["w0"]
+Load a circuit written in YAML (:func:`load`) and run it (:meth:`Circuit.run`) forward for
+every wire's value and backward for every wire's gradient.
 """
 
 from importlib import import_module

@@ -1,13 +1,6 @@
-"""What the gate families' rules share: the rules of products and sums of many inputs.
-
-A variadic rule of a few inputs is written out inline (``{0} * {1}``), which the kernels run
-fastest; beyond :data:`INLINE_INPUTS` inputs it calls a function on the tuple of the inputs
-named one by one (``total(({0}, {1}, ...))``), so that no expression nests deeper than the
-compiler allows; beyond :data:`WIDE_INPUTS` it calls it on ``{xs}``, the tuple of all inputs
-unnamed (``total({xs})``): Python's compiler takes more than linear time and memory in the
-number of names a function uses (a 160,000-input sum took minutes), and a rule over ``{xs}``
-parses, compiles and lowers to gates in time linear in the inputs. All forms do the same
-operations in the same order, so they give the same bits.
+"""What the gate families' rules share: the rules of products and sums of many inputs, written
+inline for a few inputs, as calls on the inputs beyond :data:`INLINE_INPUTS`, and over
+``{xs}`` beyond :data:`WIDE_INPUTS`, all with the same bits (why: ``docs/internals/rules.md``).
 """
 
 from __future__ import annotations

@@ -1,19 +1,7 @@
 """Relaxed (probabilistic) logic gates: not, and, or, xor, nand, nor, xnor.
 
-Each input is read as the probability that an independent bit is 1, and each gate gives the
-probability that its output bit is 1. On inputs 0 and 1 they are the Boolean gates; in between
-they are smooth polynomials with exact local gradients, so a circuit of them can be trained by
-gradient descent (a differentiable logic circuit).
-
-- ``not``: 1 - a
-- ``and``: a·b·... (the product); ``nand``: 1 - a·b·...
-- ``or``: 1 - (1-a)(1-b)...; ``nor``: (1-a)(1-b)...
-- ``xor``: the probability of an odd number of ones, (1 - (1-2a)(1-2b)...)/2, which is
-  a + b - 2ab for two inputs; ``xnor``: 1 - xor.
-
-All but ``not`` take one or more inputs. Each is a product of one factor per input (the input,
-its complement 1 - x, or its sign 1 - 2x, the expected value of (-1)^bit), put through an
-outer function: :func:`gates._rules.product_rule` makes their expressions.
+Each input is the probability that an independent bit is 1, each output that its bit is 1;
+on 0 and 1 they are the Boolean gates (formulas: ``docs/circuits.md``, "Built-in gates").
 """
 
 from __future__ import annotations
