@@ -1,15 +1,5 @@
-"""circuitsim's pytest plugin: circuit files' test vectors as pytest tests, and a fixture.
-
-Installed with circuitsim (entry point group ``pytest11``), it gives pytest:
-
-- the ``tests:`` of circuit YAML files as tests: ``pytest circuits/`` runs every vector of
-  every circuit file there, one test per vector, named after the vector, through
-  :meth:`circuitsim.Circuit.test`'s comparison. A file is collected when it looks like a
-  circuit with tests (top-level ``gates:`` and ``tests:`` keys) and when it was named on the
-  command line, itself or a directory above it, or the ini option ``circuitsim_collect`` is
-  true (then ``testpaths`` reach circuit files too). A file that does not load is one failing
-  test, ``load``, with every problem at its FILE:LINE:COL.
-- the fixture ``check_gate``: :func:`circuitsim.testing.check_gate`, for gate plugin tests.
+"""circuitsim's pytest plugin (entry point group ``pytest11``): the ``tests:`` of circuit files as
+pytest tests, one per vector, and the fixture ``check_gate`` (see ``docs/plugins.md``).
 """
 
 from __future__ import annotations

@@ -1,21 +1,7 @@
-"""Checks for gate authors: local gradients, arity, batches, determinism and kinks.
-
-:func:`check_gate` puts one gate type through everything circuitsim relies on; a failure is an
-``AssertionError`` naming the gate, the port, the sample, what was expected and what came::
-
-    from circuitsim.testing import check_gate
-
-    def test_square():
-        check_gate(Square)                                   # default samples
-        check_gate(Pow, params={"exponent": 3}, samples=[(0.5,), (2.0,)])
-
-In pytest the same function is the ``check_gate`` fixture of circuitsim's pytest plugin.
-:func:`check_registry` checks every gate type of a registry (``circuitsim gates --check``).
-
-Away from kinks a local gradient must match float64 central differences. At a kink the
-derivative is a rule, not a limit: a gate states it in its ``kinks`` declaration
-(``kinks = {(0.0,): (0.0,)}`` for relu) and the check holds the gate to what it states, and
-the stated value to lie between the one-sided derivatives there.
+"""Checks for gate authors: local gradients, arity, batches, determinism, kinks and second
+derivatives. :func:`check_gate` checks one gate type (a failure is an ``AssertionError`` naming
+the gate, the port, the sample, what was expected and what came); :func:`check_registry`
+checks every gate type of a registry (``circuitsim gates --check``).
 """
 
 from __future__ import annotations

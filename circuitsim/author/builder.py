@@ -1,11 +1,5 @@
-"""Build circuits from Python.
-
-A :class:`Builder` collects a circuit as the file format has it: modules, inputs, gates, outputs
-and test vectors, each with the place in the Python source where it was added (the file and
-line of the ``b.gate(...)`` call). :meth:`Builder.build` hands these objects to the loader as
-the tree a file would have been read into, so a built circuit passes exactly the checks a file
-does, and a problem is reported at the line of the call that made it.
-:func:`~circuitsim.dump` writes a builder out as circuit YAML.
+"""Build circuits from Python: a :class:`Builder` goes through the checks a file does, each problem
+at the line of the call that made it (see ``docs/python.md``).
 
 >>> from circuitsim import dump
 >>> b = Builder("square_plus_one")
@@ -108,7 +102,9 @@ class Ref(str):
 
 
 class Builder:
-    """A circuit under construction; see the module docstring.
+    """A circuit under construction: modules, inputs, gates, outputs and test vectors, each
+    with the file and line of the call that added it, so that :meth:`build` reports a problem
+    there.
 
     ``path`` is where the circuit's file would live: module paths are relative to it (to the
     current directory without one), and it names the circuit.

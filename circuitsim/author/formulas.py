@@ -1,28 +1,6 @@
-"""Circuits from formulas: ``f = 1/(1+exp(-(w0*x0 + w1*x1 + w2)))`` -> gates.
-
-The text is parsed with Python's :mod:`ast` (nothing is evaluated) into a :class:`Builder`:
-names become inputs (in the order they first appear), calls become gates of registered types
-(plugins' too: ``sigmoid(x)``, ``pow(x, exponent=3)``), numbers constants, and operators the
-gates they stand for:
-
-=================  ==========================================================
-``a + b + c``      one ``add`` of all the terms (``*``: one ``mul``)
-``a - b``, ``-a``  ``sub``, ``neg`` (``-2`` is the number)
-``a / b``, ``1/a`` ``div``, ``reciprocal``
-``a ** 3``         ``pow`` with ``exponent: 3`` (the exponent is a number)
-``a & b``, ``|``,  ``and``, ``or``, ``xor`` of all the terms; ``not a`` (``and``, ``or``
-``^``              of Python too)
-=================  ==========================================================
-
-Each assignment ``name = ...`` names its gate; the others are named after their type
-(``mul_0``). Statements are separated by newlines or ``;``; the last assignment is the output
-unless ``output`` names another. A problem is a :class:`~circuitsim.CircuitError` at the line
-and column of the expression, shown under the text with a caret.
-
->>> c = from_expression("f = 1/(1+exp(-(w0*x0 + w1*x1 + w2)))", w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
->>> r = c.run()
->>> round(r.outputs["f"], 2), round(r.grads["w0"], 2), round(r.grads["x1"], 2)
-(0.73, -0.2, -0.59)
+"""Circuits from formulas: ``f = 1/(1+exp(-(w0*x0 + w1*x1 + w2)))`` -> gates, parsed with
+:mod:`ast` (nothing is evaluated) into a :class:`Builder`; the operators and the gates they
+stand for are in ``docs/python.md``, "From formulas".
 """
 
 from __future__ import annotations

@@ -1,13 +1,5 @@
-"""Numbers and counts as circuitsim writes them for people and for JSON, in one place.
-
-- :func:`short`: six significant digits for reading (tables, traces, messages); ``-0`` reads 0.
-- :func:`exact`: the shortest text that reads back as the same float (test expectations).
-- :func:`json_number`: a number, or a list for an array, with NaN and infinities as the strings
-  ``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` so that JSON stays valid.
-- :func:`plural`: ``1 input``, ``2 inputs``.
-
->>> short(-0.0), short(0.1 + 0.2), exact(0.1 + 0.2), json_number(float("-inf"))
-('0', '0.3', '0.30000000000000004', '-Infinity')
+"""Numbers and counts as circuitsim writes them for people (:func:`short`) and for JSON
+(:func:`exact`, :func:`json_number`), and :func:`plural`, in one place.
 """
 
 from __future__ import annotations

@@ -1,12 +1,5 @@
 """Where two circuits part: run both on the same inputs and find the first node, matched by
-name, whose value or gradient differs.
-
-Values are compared in topological order (the order the forward pass reaches the nodes), so the
-first value that differs is where the difference starts; downstream values differ because of
-it. Gradients, when every shared value agrees, are compared in the order the backward pass
-reaches the nodes (from the outputs back), for the same reason. This is what ``circuitsim
-diff`` prints and what grading names as the first wire where a student's circuit departs from
-the reference.
+name, whose value (in topological order) or else gradient (in backward order) differs.
 """
 
 from __future__ import annotations

@@ -1,18 +1,5 @@
-"""Check a circuit's backprop gradients against central finite differences, input by input.
-
-::
-
-    import circuitsim
-    from circuitsim.check.gradcheck import gradcheck
-
-    report = gradcheck(circuitsim.load("circuits/mlp.yaml"))
-    assert report, report
-
-The finite differences are float64 central differences of the sum of the outputs (what the
-backward pass differentiates), all inputs perturbed in one batch run. Where an input's gradient
-is off, every gate between it and the outputs has its ``local_grads`` checked against finite
-differences of that gate alone (:func:`circuitsim.testing.finite_difference_grads`), so the
-report names the gate at fault.
+"""Check a circuit's backprop gradients against central finite differences, input by input, and
+name the gate at fault where one is off (see ``docs/internals/features.md``, "Checks and grading").
 """
 
 from __future__ import annotations

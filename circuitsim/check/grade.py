@@ -1,15 +1,7 @@
 """Grading a class: a vectors file on every student's circuit, a score per student.
 
-:func:`grade_file` never raises for what is in a student's file: a file that cannot be read or
-is not a valid circuit scores 0 on every vector, each saying why (FILE:LINE:COL), and so does
-one that breaks circuitsim in a way nobody foresaw, so that one file never stops the class's
-run. A student file is read with smaller caps than a file of one's own (:data:`STUDENT_MAX_BYTES`,
-:data:`STUDENT_MAX_GATES`), so that a huge or hostile one costs little, and its ``modules:``
-must lie in its own folder (not in another student's, nor the teacher's).
-
-The reports: :func:`gradescope` (Gradescope's ``results.json``), :func:`write_csv` and
-:func:`to_json` (a row per student), every text made safe for its format (control characters
-shown as escapes).
+A student's file never stops the run and is read with smaller caps; the reports are
+Gradescope's JSON, CSV and JSON (see ``docs/internals/features.md``, "Checks and grading").
 """
 
 from __future__ import annotations

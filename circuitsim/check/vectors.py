@@ -1,15 +1,6 @@
-"""Test vectors: run the ``tests:`` of a circuit file, or a vectors file of their own, and
-report what passed and what did not.
-
-A vectors file (``circuitsim test CIRCUIT... --vectors VECTORS.yaml``) holds ``tests:`` as a
-circuit file does, and may set ``tol:`` for every vector that does not set its own. It is
-checked against each circuit it runs on: a vector naming an input or node that a circuit lacks
-is an error of that vector on that circuit. A node a vector does not name is not checked.
-
-A vectors file may also constrain the circuits it grades: ``allowed_gates: [nand, ...]`` (gate
-types a circuit may use) and ``max_gates: N``; a circuit that breaks one fails a vector of that
-name (worth ``constraint_points:``, default 1). It is told from a circuit file by its shape
-(:func:`is_vectors_file`): ``tests:`` at the top level and none of a circuit's own keys.
+"""Test vectors: run the ``tests:`` of a circuit file, or a vectors file of their own (with
+``tol:`` and constraints), and report what passed and what did not (the format:
+``docs/teaching.md``).
 """
 
 from __future__ import annotations

@@ -1,12 +1,5 @@
-"""A run's :class:`~circuitsim.Result` as text: a rich table, JSON or CSV.
-
-- table: every node with its kind, value and gradient, outputs first, then the inputs; a
-  circuit of more than :data:`TABLE_ROWS` nodes shows that many and says how many more there are.
-- json: ``{"circuit", "outputs", "values", "grads"}``, numbers, with NaN and infinities as the
-  strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` so it stays valid JSON.
-- csv: a header and one row: the inputs, the outputs, then ``grad_<input>`` for each input.
-
-This is the output of one sample; a batch streams through :mod:`circuitsim.cli.batch`.
+"""A run's :class:`~circuitsim.Result` as text: a rich table (at most :data:`TABLE_ROWS` nodes),
+JSON or CSV, for one sample; a batch streams through :mod:`circuitsim.cli.batch`.
 """
 
 from __future__ import annotations

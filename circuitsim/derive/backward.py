@@ -1,18 +1,6 @@
-"""The backward pass written out as a circuit of its own.
-
-:func:`backward_circuit` copies the forward gates (a module instance's gates flattened, named
-``u__inner`` for ``u/inner``; those whose values no gradient reads, such as the neuron's output
-itself, left out) and adds, for every gate on a path to an output, the gates of
-its local gradients (:mod:`circuitsim.derive.lower`), the chain-rule products ``c_<gate>_<port>``
-(upstream gradient times local gradient) and the fan-out sums ``grad_<node>``, in the order
-the backward pass adds them. Its outputs are ``grad_<input>`` for every input. It is an
-ordinary circuit: it loads, draws, runs and can be differentiated again, which is how
-:mod:`circuitsim.derive.second` finds second derivatives.
-
-Its values equal ``run().grads`` bit for bit where both run on the kernels or the
-straight-line code (the same operations in the same order); where a run takes the levelized
-tier (scalar runs of circuits of thousands of gates), fan-out sums add up in another order and
-they agree to rounding, within 1e-12 relative.
+"""The backward pass written out as a circuit of its own: the forward gates, each gate's local
+gradients as gates, the chain-rule products and the fan-out sums, in the order the backward
+pass adds them (names and exactness: ``docs/internals/features.md``, "Derivatives").
 """
 
 from __future__ import annotations
@@ -35,7 +23,8 @@ def safe_name(name: str) -> str:
 
 
 def backward_circuit(circuit, seeds: Mapping[str, float] | None = None, *, inputs_for_seeds: bool = False, what: str = WHAT):
-    """The backward pass of ``circuit`` as a :class:`~circuitsim.Circuit`; see the module docstring.
+    """The backward pass of ``circuit`` as a :class:`~circuitsim.Circuit`, whose outputs are
+    ``grad_<input>`` for every input.
 
     ``seeds`` maps nodes to their upstream gradients (default: 1.0 at every output); with
     ``inputs_for_seeds`` each seed is an input ``seed_<node>`` (its default the seed) so that

@@ -1,17 +1,8 @@
 """Forward mode: a tangent carried along every wire with the values, in one pass.
 
-Each gate multiplies the tangent on each of its inputs by its local gradient for that port
-(the same local gradient the backward pass multiplies an upstream gradient by) and adds the
-products: its output's tangent, the derivative of its value in the direction of the tangents
-given at the inputs. Only local gradients are needed, so a plugin gate that writes
-``local_grads`` but no expressions takes part as every other gate does.
-
-:func:`jvp` runs it; :func:`jacobian` chooses forward or reverse mode by the Jacobian's shape.
-A circuit whose gates all have expressions, at one point, takes its tangents a level and kind
-of gate at a time over the levelized tier's groups (numpy, about the cost of a run); a batch of
-inputs, a gate without expressions or a traced run takes them gate by gate from the gates'
-checked ``local_grads``, and a traced run writes down every message
-(:class:`TangentMessage`), as a traced run writes down those of the backward pass.
+:func:`jvp` runs it (over the levelized tier's groups where it can, else gate by gate);
+:func:`jacobian` chooses forward or reverse mode by the Jacobian's shape. How: see
+``docs/internals/features.md``, "Derivatives".
 """
 
 from __future__ import annotations

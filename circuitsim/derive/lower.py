@@ -1,15 +1,6 @@
 """A gate's local gradients lowered to gates: each operation of its rule's trees one gate of a
-circuit under construction.
-
-A gate's rule (:mod:`circuitsim.rule`) holds its local gradients as expression trees over its
-inputs and output. :class:`Lowering` walks each tree and adds a gate per operation to a
-:class:`~circuitsim.Builder`: ``+`` an ``add``, ``*`` a ``mul``, ``exp(x)`` an ``exp`` gate,
-relu's ``1.0 if x > 0 else 0.0`` a ``step``, and so on by the table :data:`CALLS` from the
-functions the trees call to gate types (a call with a registered expansion, such as the
-products of a gate of many inputs, is lowered as its expansion). Each gate computes what the
-tree's operation computes, in the same order, so the lowered gradient has the same bits as the
-gate's own. A tree that calls a function no gate computes is a
-:class:`~circuitsim.CircuitError` naming the gate and the function.
+circuit under construction, by the table :data:`CALLS`, with the gate's own bits (see
+``docs/internals/features.md``, "Derivatives").
 """
 
 from __future__ import annotations

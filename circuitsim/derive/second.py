@@ -1,12 +1,5 @@
-"""Second order: Hessian-vector products and Hessians, forward mode over the backward circuit.
-
-The backward circuit (:mod:`circuitsim.derive.backward`) computes the gradient from the
-inputs; forward mode through it (:func:`~circuitsim.derive.forward.jvp`) carries a tangent
-``v`` from the inputs to that gradient: the derivative of the gradient in the direction ``v``,
-which is the Hessian times ``v``. A Hessian over ``k`` inputs is ``k`` such products, made in
-one forward-mode pass over a batch of ``k`` tangents. At a kink (relu or abs at 0, a tie of
-max or min) the local gradient is a step, sign or routing gate whose own local gradient is 0,
-so the second derivative there is 0, as autodiff systems take it.
+"""Second order: Hessian-vector products and Hessians, forward mode over the backward circuit
+(see ``docs/second-order.md``).
 """
 
 from __future__ import annotations

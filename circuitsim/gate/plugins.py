@@ -1,22 +1,7 @@
 """Plugin discovery and the gate registry: which gate types exist and which plugin gave each.
 
-The registry is built in three steps, every one through the same hook
-(:func:`~circuitsim.gate.hookspecs.circuitsim_register_gates`):
-
-1. the built-in ``gates`` package, registered exactly like a third-party plugin;
-2. installed plugins, the entry points of group ``circuitsim`` (unless autoloading is off:
-   ``autoload=False`` or the environment variable ``CIRCUITSIM_DISABLE_PLUGIN_AUTOLOAD``);
-3. plugins named explicitly: a module, an importable module name or a path to a ``.py`` file.
-
-An installed plugin that fails to import or whose hook raises is reported in a
-:class:`~circuitsim.errors.PluginWarning` and recorded in :attr:`Registry.failures`; the others
-keep working. A plugin named explicitly that cannot be imported, an invalid gate class and two
-plugins registering one gate name are a :class:`~circuitsim.errors.PluginError`. A plugin gate
-with a built-in's name shadows the built-in, with a ``PluginWarning`` naming both, so that a new
-built-in never breaks a plugin written before it.
-
-Gate types resolve by registered name only: nothing is ever imported because a circuit file
-names a type.
+Built-in gates, installed plugins and plugins named explicitly all register through one hook;
+gate types resolve by registered name only (see ``docs/internals/features.md``, "The plugin kit").
 """
 
 from __future__ import annotations

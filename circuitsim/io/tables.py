@@ -1,13 +1,6 @@
-"""Tables of numbers in files: CSV, Parquet and JSON, read and written a block of rows at a time.
-
-A table has named columns of float64 numbers. :func:`open_table` opens a ``.csv`` or
-``.parquet`` file for reading in blocks, so that a file of any size goes through in bounded
-memory; :func:`read_table` reads one whole (``.json`` too). :func:`open_writer` writes CSV,
-Parquet or the JSON object of ``circuitsim run --format json``, block by block. Every problem
-with a file is a :class:`~circuitsim.CircuitError` naming the file, the line (for CSV and JSON)
-and the column. CSV and Parquet go through pyarrow when it is installed (the ``arrow`` extra),
-CSV through Python's ``csv`` module otherwise; numbers are written in the shortest form that
-reads back as the same float64.
+"""Tables of numbers in files: CSV, Parquet and JSON, read and written a block of rows at a time,
+every problem at its file, line and column (see ``docs/internals/features.md``, "Tables and
+numbers").
 """
 
 from __future__ import annotations

@@ -1,14 +1,5 @@
-"""JSON tables: inputs files read whole and checked, run results written a block at a time.
-
-An inputs file is one object of names to numbers or non-empty lists of numbers. Numbers must
-fit a float64: a literal beyond its range (``1e400``, a 401-digit integer) is an error at its
-line and column, not an infinity, and so is nesting deeper than a list, instead of Python's
-recursion limit. The strings ``"NaN"``, ``"Infinity"`` and ``"-Infinity"``, which ``run
---format json`` writes, read back as those numbers.
-
-:class:`JsonWriter` writes the object of ``run --format json`` (``{"circuit", "outputs",
-"values", "grads"}``, lists for a batch) without holding the lists in memory: each column goes
-to a temporary file as it comes and the object is put together from them at the end.
+"""JSON tables: inputs files read whole and checked (numbers that fit a float64, at most a list
+deep), run results written a block at a time (:class:`JsonWriter`).
 """
 
 from __future__ import annotations

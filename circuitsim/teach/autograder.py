@@ -1,12 +1,5 @@
-"""A Gradescope autograder: the zip that grades each submitted circuit file with a vectors file.
-
-Gradescope unpacks the zip into ``/autograder/source``, runs ``setup.sh`` once to build its
-image, and for each submission runs ``run_autograder``, which must leave
-``/autograder/results/results.json``. Here ``setup.sh`` makes a virtual environment and installs
-circuitsim from PyPI into it; ``run_autograder`` grades the one ``.yaml`` file of
-``/autograder/submission`` with ``circuitsim test --format gradescope``. The root
-``/autograder`` can be moved with ``AUTOGRADER_ROOT`` and the Python with ``CIRCUITSIM_PYTHON``,
-so that the zip can be tried on one's own machine first.
+"""A Gradescope autograder: the zip that grades each submitted circuit file with a vectors file
+(its files and variables: ``docs/internals/features.md``, "Checks and grading").
 """
 
 from __future__ import annotations

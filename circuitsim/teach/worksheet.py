@@ -1,13 +1,5 @@
-"""Worksheets: a circuit's picture with numbered blanks where the hidden numbers go, and its key.
-
-The inputs' values are given, and so is the gradient 1 that the backward pass starts from at
-the outputs; with ``hide="values"`` the learner fills in every other forward value, with
-``"grads"`` every other gradient (the values shown), with ``"both"`` all of them. Blanks are
-numbered in the order the passes reach them: values forward, then gradients backward. The key
-is the same picture with each blank's number and its answer.
-
-A page is an A4 landscape SVG: a title, what to do, the picture scaled to fit; cairosvg (the
-``plot`` extra) turns it into PDF.
+"""Worksheets: a circuit's picture with numbered blanks where the hidden numbers go, and its key,
+each an A4 landscape page (see ``docs/internals/features.md``, "Checks and grading").
 """
 
 from __future__ import annotations

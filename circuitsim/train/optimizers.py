@@ -1,14 +1,5 @@
-"""The optimizers of :func:`circuitsim.train.train`: SGD with momentum, and Adam.
-
-Each keeps its state between steps and updates a parameter vector in place from its gradient
-(the mean over the step's samples). With ``weight_decay`` λ the gradient is first g + λ·θ, the
-gradient of the loss plus λ/2·|θ|² (L2 regularisation, as in PyTorch's ``SGD`` and ``Adam``).
-
-- SGD: v ← μ·v + g (v = g at the first step), θ ← θ − lr·v. With momentum μ = 0, θ ← θ − lr·g.
-- Adam: m ← β₁·m + (1−β₁)·g, s ← β₂·s + (1−β₂)·g², m̂ = m/(1−β₁ᵗ), ŝ = s/(1−β₂ᵗ) at step
-  t = 1, 2, ..., and θ ← θ − lr·m̂/(√ŝ + ε) (Kingma and Ba, 2015).
-
-The learning rate is a number or a function of the step number k (0, 1, ...) giving one.
+"""The optimizers of :func:`circuitsim.train.train`: SGD with momentum, and Adam, each updating a
+parameter vector in place from its gradient; the updates are on their classes.
 """
 
 from __future__ import annotations
@@ -27,7 +18,12 @@ LearningRate = float | Callable[[int], float]
 
 
 class Optimizer:
-    """Base class: a learning rate (or schedule), weight decay, and :meth:`step`."""
+    """Base class: a learning rate (or schedule), weight decay, and :meth:`step`.
+
+    ``lr`` is a number or a function of the step number k (0, 1, ...) giving one. With
+    ``weight_decay`` λ the gradient g (the mean over the step's samples) is first g + λ·θ, the
+    gradient of the loss plus λ/2·|θ|² (L2 regularisation, as in PyTorch's ``SGD`` and ``Adam``).
+    """
 
     name = ""
 
@@ -59,7 +55,10 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Gradient descent, with momentum ``μ`` (0: none)."""
+    """Gradient descent, with momentum ``μ`` (0: none).
+
+    v ← μ·v + g (v = g at the first step), θ ← θ − lr·v; with μ = 0, θ ← θ − lr·g.
+    """
 
     name = "sgd"
 
@@ -78,7 +77,11 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam: steps scaled by running estimates of the gradient's first and second moments."""
+    """Adam: steps scaled by running estimates of the gradient's first and second moments.
+
+    m ← β₁·m + (1−β₁)·g, s ← β₂·s + (1−β₂)·g², m̂ = m/(1−β₁ᵗ), ŝ = s/(1−β₂ᵗ) at step
+    t = 1, 2, ..., and θ ← θ − lr·m̂/(√ŝ + ε) (Kingma and Ba, 2015).
+    """
 
     name = "adam"
 
