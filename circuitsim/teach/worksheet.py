@@ -130,5 +130,5 @@ def pdf(page: str) -> bytes:
     try:
         import cairosvg
     except ImportError:
-        raise CircuitError("writing PDF needs the cairosvg package: python -m pip install 'circuitsim[plot]'") from None
+        raise CircuitError("writing PDF needs the cairosvg package: python -m pip install 'circuitsim-backprop[plot]'") from None
     return cairosvg.svg2pdf(bytestring=page.encode("utf-8"))
