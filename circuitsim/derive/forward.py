@@ -26,7 +26,7 @@ from circuitsim.plan.engine import Request, execute
 from circuitsim.plan.faults import NAN_POLICIES, check_finite, describe
 from circuitsim.plan.trace import Message
 from circuitsim.run.circuit import _as_value
-from circuitsim.run.results import SlotView, to_batch
+from circuitsim.run.results import BatchSlotView, SlotView, to_batch
 from circuitsim.tiers.kernels import ZERO, plus
 from circuitsim.tiers.levels import levels_for
 from circuitsim.tiers.sums import Chain
@@ -84,15 +84,15 @@ def jvp(circuit, inputs=None, tangents=None, *, nan: str = "warn", trace: bool =
     """
     messages: list[Message] | None = [] if trace else None
     values, tans, batch = tangent_pass(circuit, inputs, tangents, nan, messages)
-    convert = to_batch(batch) if batch is not None else float
+    convert, view = (float, SlotView) if batch is None else (to_batch(batch), BatchSlotView)
     named = circuit._named
     outputs = dict(zip(circuit.outputs, circuit.plan.outputs))
     return Jvp(
         circuit.name,
-        SlotView(outputs, values, convert),
-        SlotView(named, values, convert),
-        SlotView(named, tans, convert),
-        SlotView(outputs, tans, convert),
+        view(outputs, values, convert),
+        view(named, values, convert),
+        view(named, tans, convert),
+        view(outputs, tans, convert),
         batch,
         messages,
     )

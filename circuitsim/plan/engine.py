@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -18,7 +18,7 @@ from circuitsim.tiers.straight import StraightTier
 __all__ = ["TIERS", "MethodTier", "Outcome", "Request", "Tier", "choose", "compile_ahead", "execute", "tier"]
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, init=False)
 class Request:
     """One run asked of a plan.
 
@@ -27,20 +27,21 @@ class Request:
     pass only). ``keep`` (value slots, gradient slots) asks for those only, written into the
     rows of ``into`` (values first, then gradients; a gradient no seed reaches is 0.0); without
     it every value and gradient is answered. An ``observer`` (a :class:`~circuitsim.plan.trace.Tracer`)
-    is shown every step, on the method path.
+    is shown every step, on the method path. ``seeded``, the seeded slots (None: a forward pass
+    only), is made from ``seeds`` unless given (a caller that runs the same seeds again keeps it).
     """
 
     values: list
-    seeds: Mapping[int, Any] | None = None
-    batched: frozenset[int] = frozenset()
-    keep: tuple[Sequence[int], Sequence[int]] | None = None
-    into: np.ndarray | None = None
-    observer: Any = None
+    seeds: Mapping[int, Any] | None
+    batched: frozenset[int]
+    keep: tuple[Sequence[int], Sequence[int]] | None
+    into: np.ndarray | None
+    observer: Any
+    seeded: frozenset[int] | None
 
-    seeded: frozenset[int] | None = field(init=False)  # the seeded slots (None: a forward pass only)
-
-    def __post_init__(self) -> None:
-        self.seeded = None if self.seeds is None else frozenset(self.seeds)
+    def __init__(self, values: list, seeds=None, batched: frozenset[int] = frozenset(), keep=None, into=None, observer=None, seeded=None) -> None:
+        self.values, self.seeds, self.batched, self.keep, self.into, self.observer = values, seeds, batched, keep, into, observer
+        self.seeded = seeded if seeded is not None or seeds is None else frozenset(seeds)
 
     @property
     def size(self) -> int | None:
@@ -89,6 +90,9 @@ class Tier(Protocol):
 
     def takes(self, plan, request: Request) -> bool: ...
 
+    # Optional: ``later(plan, request)``, whether a tier that refused ``request`` may take the
+    # same kind of request later (the choice is then not kept; see :func:`choose`).
+
     def traps(self, request: Request) -> bool: ...
 
     def run(self, plan, request: Request) -> tuple[Sequence, Sequence | None, Unchecked | None]: ...
@@ -132,12 +136,27 @@ def tier(name: str) -> Tier:
 
 
 def choose(plan, request: Request, tiers: Sequence[Tier] | None = None) -> Tier:
-    """The first tier that takes ``request`` (a request with an observer: the method path)."""
+    """The first tier that takes ``request`` (a request with an observer: the method path).
+
+    The choice from :data:`TIERS` is kept per plan (``plan.chosen``), for requests with the
+    same batch slots and seeds, once it is final: a tier's answer depends on the plan and on
+    those only, except a refusal that may turn (a tier with ``later(plan, request)`` true, as
+    the straight-line code's before it is compiled), which leaves the choice to be made again."""
     if request.observer is not None:
         return TIERS[-1]
+    key = (request.batched, request.seeded)
+    if tiers is None:
+        chosen = plan.chosen.get(key)
+        if chosen is not None:
+            return chosen
+    final = tiers is None
     for t in TIERS if tiers is None else tiers:
         if t.takes(plan, request):
+            if final:
+                plan.chosen[key] = t
             return t
+        later = getattr(t, "later", None)
+        final = final and (later is None or not later(plan, request))
     raise ValueError("no tier takes the request")
 
 

@@ -39,6 +39,7 @@ class Plan:
         self.constants, self.outputs = slots.constants, slots.outputs
         self._live_cache: dict[frozenset[int], list[Step]] = {}
         self.tiers: dict[str, Any] = {}  # tier name -> what it made for this plan
+        self.chosen: dict[tuple, Any] = {}  # (batched, seeded) -> the tier that runs such requests (engine.choose)
         self.buffers = Buffers()  # where big batches keep their results
 
     # What is made per gate or name as Python objects is made when first read (see numbering).
@@ -66,9 +67,9 @@ class Plan:
 
     # -- running ---------------------------------------------------------------------------
 
-    def execute(self, request):
-        """Run a :class:`~circuitsim.plan.engine.Request` on the tier chosen for it (:mod:`circuitsim.plan.engine`)."""
-        return execute(self, request)
+    # plan.execute(request): run a Request on the tier chosen for it (the engine's function itself,
+    # no call in between: a tiny circuit's run is a few microseconds).
+    execute = execute
 
     # -- the method path -------------------------------------------------------------------
 

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import functools
 import math
 import numbers
 from collections.abc import Iterator, Mapping, Sequence
@@ -85,6 +85,7 @@ class Circuit:
         self._keys_in_order: list[str] = []  # see _in_order
         self._seed_names: dict[str, float] | None = None  # the default seed by name (see _run)
         self._default_seeds = {s: 1.0 for s in self.plan.outputs}  # read only
+        self._default_seeded = frozenset(self._default_seeds)
 
     @classmethod
     def from_spec(cls, spec: CircuitSpec, registry) -> Circuit:
@@ -200,17 +201,17 @@ class Circuit:
         tracer = Tracer(plan) if trace else None
         request = self.request(inputs, seed=seed, backward=backward, observer=tracer)
         seeds = request.seeds
+        batch = request.size
         token = _ignore_fp_errors()
         try:
             outcome = plan.execute(request)
-            finite = request.size is None and seed is None and _plainly_finite(outcome.values, outcome.grads)  # a scalar run's numbers
+            finite = batch is None and seed is None and _plainly_finite(outcome.values, outcome.grads)  # a scalar run's numbers
         finally:
             _restore_fp_errors(token)
         if not finite:
             live = (lambda: plan.live_steps(frozenset(seeds))) if backward else ()  # only if a fault is found
             outcome.check_finite(plan, nan, live)
-        batch = request.size
-        if batch is None and backward:  # scalar inputs, batched seeds
+        if batch is None and seed is not None:  # scalar inputs, batched seeds
             batch = next((len(v) for v in seeds.values() if isinstance(v, np.ndarray)), None)
         result = self._result(outcome.values, outcome.grads, batch)
         if backward:
@@ -239,12 +240,13 @@ class Circuit:
         ``inputs`` and ``seed`` as :meth:`run` takes them (no seeds without ``backward``), and
         optionally the names whose values and gradients to ``keep``, into the rows of ``into``."""
         values, batched, batch = self._values(inputs or {})
-        seeds = self._seeds(seed, batch) if backward else None
+        seeds = (self._default_seeds if seed is None else self._seeds(seed, batch)) if backward else None
         slots = None
         if keep is not None:
             slot = self.plan.slot
             slots = ([slot[name] for name in keep[0]], [slot[name] for name in keep[1]])
-        return Request(values, seeds, batched, slots, into, observer)
+        seeded = self._default_seeded if seeds is self._default_seeds else None  # made once, not per run
+        return Request(values, seeds, batched, slots, into, observer, seeded)
 
     def _values(self, given: Mapping[str, Any]) -> tuple[list, frozenset[int], int | None]:
         """A new value list with the inputs set; the slots given arrays; the batch size."""
@@ -340,43 +342,37 @@ def _fp_errors_state():
 _FP_STATE = _fp_errors_state()
 
 
-@contextlib.contextmanager
-def _errstate_ignore():
-    with np.errstate(all="ignore"):
-        yield
+if _FP_STATE is not None:
+    # Enter ``np.errstate(all="ignore")`` by setting numpy's context variable (C calls: a tenth
+    # of entering ``np.errstate``, which was a third of a tiny circuit's run); the token it
+    # gives back is what restores it.
+    _ignore_fp_errors = functools.partial(_FP_STATE[0].set, _FP_STATE[1])
+    _restore_fp_errors = _FP_STATE[0].reset
+else:
 
-
-def _ignore_fp_errors():
-    """Enter ``np.errstate(all="ignore")``: setting numpy's context variable directly costs a
-    tenth of entering ``np.errstate`` (a third of a tiny circuit's run). Returns what
-    :func:`_restore_fp_errors` takes."""
-    if _FP_STATE is None:
-        context = _errstate_ignore()
+    def _ignore_fp_errors():
+        context = np.errstate(all="ignore")
         context.__enter__()
         return context
-    var, ignore = _FP_STATE
-    return var.set(ignore)
 
-
-def _restore_fp_errors(token) -> None:
-    if _FP_STATE is None:
-        token.__exit__(None, None, None)
-    else:
-        _FP_STATE[0].reset(token)
+    def _restore_fp_errors(context) -> None:
+        context.__exit__(None, None, None)
 
 
 _NO_SLOTS: frozenset[int] = frozenset()
 
 
 def _plainly_finite(values, grads) -> bool:
-    """Whether a scalar run's numbers (lists of numbers) are all finite, by one sum of each:
+    """Whether a scalar run's numbers (lists of numbers) are all finite, by one sum of them:
     what a run checks before the full search for the first NaN or inf
     (:func:`~circuitsim.plan.faults.check_finite`), which a False sends it to (a NaN or inf
     makes the sum one; so may a sum past the largest float, which that search then clears)."""
-    if values.__class__ is not list or (grads is not None and grads.__class__ is not list):
+    if values.__class__ is not list:
         return False
     try:
-        return math.isfinite(sum(values)) and (grads is None or math.isfinite(sum(grads)))
+        if grads is None:
+            return math.isfinite(sum(values))
+        return grads.__class__ is list and math.isfinite(sum(grads, sum(values)))
     except (TypeError, ValueError, OverflowError):  # an array, an object
         return False
 

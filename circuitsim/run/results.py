@@ -22,16 +22,11 @@ class SlotView(Mapping):
     It behaves as the dict it stands for (``==`` compares it with any mapping) but converts a
     number only when it is read: a run over a large circuit does not build two dicts of every
     node, and the circuit's name -> slot index is made once, when a result is first read by a
-    name. In a batch run every number reads as an array of shape ``(batch,)``.
+    name. A batch run's numbers are read through a :class:`BatchSlotView`.
     :meth:`Result.to_arrays` reads all of them at once.
     """
 
     __slots__ = ("_index", "_items", "_convert", "_slots")
-
-    def __new__(cls, index: Mapping[str, int], items: list, convert: Callable):
-        if cls is SlotView and convert is not float:  # a batch run's numbers: arrays, every one
-            cls = BatchSlotView
-        return object.__new__(cls)
 
     def __init__(self, index: Mapping[str, int], items: list, convert: Callable) -> None:
         self._index = index  # name -> slot (made when first read, see numbering.LazyIndex)

@@ -23,19 +23,24 @@ from circuitsim.tiers.kernels import (
     first_else_add,
 )
 
-__all__ = ["GATES_PER_FUNCTION", "Program", "StraightTier", "compile_backward", "compile_forward"]
+__all__ = ["GATES_PER_FUNCTION", "Program", "StraightTier", "compile_backward", "compile_both", "compile_forward"]
 
 GATES_PER_FUNCTION = 200  # gates per generated function: large enough to amortise a call, small to compile
 
 
 @dataclass(frozen=True)
 class Program:
-    """A plan as straight-line functions: ``forward`` ones take ``v``, ``backward`` ones ``(v, g)``."""
+    """A plan as straight-line functions: ``forward`` ones take ``v``, ``backward`` ones ``(v, g)``;
+    ``both`` (a plan of one function a pass) runs both passes in one function, ``(v, g)``."""
 
     forward: list[Callable]
     backward: list[Callable]
+    both: Callable | None = None
 
     def run(self, values: list, grads: list | None) -> None:
+        if grads is not None and self.both is not None:
+            self.both(values, grads)
+            return
         for fn in self.forward:
             fn(values)
         if grads is not None:
@@ -76,7 +81,7 @@ def compile_forward(steps: Sequence) -> list[Callable]:
     per = GATES_PER_FUNCTION
     names = _Globals()
     codes = _codes(steps, names)
-    return [names.define(_forward(steps[k : k + per], codes, names)) for k in range(0, len(steps), per)]
+    return [names.define(_function("v", _forward(steps[k : k + per], codes, names))) for k in range(0, len(steps), per)]
 
 
 def compile_backward(live: Sequence, seeded: frozenset[int]) -> list[Callable]:
@@ -88,7 +93,19 @@ def compile_backward(live: Sequence, seeded: frozenset[int]) -> list[Callable]:
     names = _Globals()
     codes = _codes(live, names)
     touched = set(seeded)
-    return [names.define(_backward(live[k : k + per], codes, names, touched)) for k in range(0, len(live), per)]
+    return [names.define(_function("v, g", _backward(live[k : k + per], codes, names, touched))) for k in range(0, len(live), per)]
+
+
+def compile_both(steps: Sequence, live: Sequence, seeded: frozenset[int]) -> Callable | None:
+    """For a plan of at most :data:`GATES_PER_FUNCTION` gates, one function ``f(v, g)`` running
+    the forward pass over ``steps`` and then the backward pass over the ``live`` ones, the
+    values kept in local variables between the two; None for a bigger plan."""
+    if len(steps) > GATES_PER_FUNCTION:
+        return None
+    names = _Globals()
+    codes = _codes(steps, names)
+    lines = _forward(steps, codes, names) + _backward(live, codes, names, set(seeded), values_loaded=True)
+    return names.define(_function("v, g", lines))
 
 
 def _codes(steps: Sequence, names: _Globals) -> dict[int, _GateCode]:
@@ -163,7 +180,7 @@ def _runs(slots: list[int]) -> list[list[int]]:
     return runs
 
 
-def _forward(steps: Sequence, codes: dict[int, _GateCode], names: _Globals) -> str:
+def _forward(steps: Sequence, codes: dict[int, _GateCode], names: _Globals) -> list[str]:
     made = {step.out for step in steps}
     needed = sorted({i for step in steps for i in step.ins} - made)
     lines = [_load("x", needed, "v", names)]
@@ -171,10 +188,11 @@ def _forward(steps: Sequence, codes: dict[int, _GateCode], names: _Globals) -> s
         xs = [f"x{i}" for i in step.ins]
         lines.append(f"    x{step.out} = {codes[step.out].output.format(*xs)}")
     lines += [_store("x", run, "v") for run in _runs([step.out for step in steps])]
-    return _function("v", lines)
+    return lines
 
 
-def _backward(live: Sequence, codes: dict[int, _GateCode], names: _Globals, touched: set[int]) -> str:
+def _backward(live: Sequence, codes: dict[int, _GateCode], names: _Globals, touched: set[int], values_loaded: bool = False) -> list[str]:
+    """The lines of a backward function; ``values_loaded``: the values are local variables already."""
     local: set[int] = set()  # slots whose gradient is a local variable here
     loads: list[int] = []  # ... read from the gradient list first
     body = []
@@ -205,9 +223,9 @@ def _backward(live: Sequence, codes: dict[int, _GateCode], names: _Globals, touc
     values = sorted({i for step in live for i in (*step.ins, step.out)})
     written = sorted({i for step in live for i in step.ins})
     touched.update(written)
-    lines = [_load("x", values, "v", names), _load("d", loads, "g", names), *body]
+    lines = ["" if values_loaded else _load("x", values, "v", names), _load("d", loads, "g", names), *body]
     lines += [_store("d", run, "g") for run in _runs(written)]
-    return _function("v, g", lines)
+    return lines
 
 
 def _function(params: str, lines: list[str]) -> str:
@@ -237,6 +255,10 @@ class StraightTier:
             self.compile(plan, seeded)
         return programs[seeded] is not None
 
+    def later(self, plan, request) -> bool:
+        """Whether runs like ``request``, refused now, may come back often enough to be compiled."""
+        return not request.batched and request.seeded not in self._state(plan)["programs"]
+
     def traps(self, request) -> bool:
         return False
 
@@ -260,8 +282,11 @@ class StraightTier:
         try:
             if state["forward"] is None:
                 state["forward"] = compile_forward(plan.steps)
-            backward = compile_backward(plan.live_steps(seeded), seeded) if seeded is not None else []
-            program = Program(state["forward"], backward)
+            if seeded is None:
+                program = Program(state["forward"], [])
+            else:
+                live = plan.live_steps(seeded)
+                program = Program(state["forward"], compile_backward(live, seeded), compile_both(plan.steps, live, seeded))
         except Exception:  # e.g. an expression too deeply nested for the compiler: the kernels work
             program = None
         programs[seeded] = program
