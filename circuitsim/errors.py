@@ -6,7 +6,6 @@ column it points at; ``str()`` then reads ``FILE:LINE:COL: error: message`` like
 
 from __future__ import annotations
 
-import difflib
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -152,6 +151,8 @@ def missing_input(name: str, pos: Position | None = None, how: str | None = None
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``choices`` (``'x' or 'y'`` for a tie), or ""."""
+    import difflib  # here: the hint of an error, not every start
+
     close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
     if not close:
         return ""

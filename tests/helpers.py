@@ -13,6 +13,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from circuitsim import Expressions, Gate, hookimpl
+from circuitsim.gate.plugins import _metadata_folders as _METADATA_FOLDERS
 from circuitsim.plan.engine import execute, tier
 
 
@@ -28,6 +29,31 @@ def through(c, name, inputs=None, seed=None, backward=True):
         outcome = execute(c.plan, request, tiers=[t])
     assert outcome.tier == name, f"the run fell back from the {name} tier to the {outcome.tier}"
     return outcome.values, outcome.grads
+
+
+def install_distributions(monkeypatch, folder, *dists) -> None:
+    """Install ``dists``, each ``(name, version, {entry point name: module})``, as pip does:
+    a ``NAME-VERSION.dist-info`` folder with its ``METADATA`` and ``entry_points.txt`` (the
+    entry points in group ``circuitsim``, and one of another group), each in a folder of its
+    own under ``folder``, put first on ``sys.path`` in order. Plugin discovery looks at no
+    other distribution."""
+    import importlib.metadata
+    import sys
+
+    from circuitsim.gate import plugins
+
+    found = _METADATA_FOLDERS  # the real scan, even where a test put another in its place
+    sites = []
+    for k, (name, version, entry_points) in enumerate(dists):
+        info = folder / f"site{k}" / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        points = "".join(f"{ep} = {module}\n" for ep, module in entry_points.items())
+        (info / "entry_points.txt").write_text(f"[console_scripts]\nunrelated = nowhere:main\n\n[circuitsim]\n{points}")
+        sites.append(str(info.parent))
+    monkeypatch.setattr(sys, "path", sites + sys.path)
+    monkeypatch.setattr(plugins, "_metadata_folders", lambda path: found(path) if path in sites else [])
+    monkeypatch.setattr(importlib.metadata, "distributions", lambda: [])  # nor where the scan gives way to it
 
 
 def chosen(c, inputs=None, seed=None):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import io
 import json
 import math
@@ -16,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from helpers import SQUARE
+from helpers import SQUARE, install_distributions
 
 import circuitsim
 from circuitsim.check.gradcheck import gradcheck
@@ -396,16 +395,10 @@ def test_gates_reads_at_80_columns(root):
 
 
 @pytest.fixture
-def broken_install(monkeypatch):
+def broken_install(monkeypatch, tmp_path):
     """An installed distribution whose plugin cannot be imported."""
-
-    class Dist:
-        metadata = {"name": "broken-gates"}
-        version = "0.3"
-        entry_points = [importlib.metadata.EntryPoint("broken", "no_such_module_xyz", "circuitsim")]
-
+    install_distributions(monkeypatch, tmp_path, ("broken-gates", "0.3", {"broken": "no_such_module_xyz"}))
     monkeypatch.delenv(DISABLE_AUTOLOAD_ENV)
-    monkeypatch.setattr(importlib.metadata, "distributions", lambda: [Dist()])
     clear_registry_cache()
     yield
     clear_registry_cache()

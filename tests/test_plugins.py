@@ -14,10 +14,10 @@ import pluggy
 import pytest
 
 import gates
-from helpers import SQUARE
+from helpers import _METADATA_FOLDERS, SQUARE, install_distributions
 
 from circuitsim.errors import PluginError, PluginWarning
-from circuitsim.gate import Gate, hookspecs
+from circuitsim.gate import Gate, hookspecs, plugins
 from circuitsim.gate.plugins import (
     DISABLE_AUTOLOAD_ENV,
     clear_registry_cache,
@@ -31,21 +31,15 @@ def gate_plugin(gate_name: str, extra: str = "") -> str:
     return SQUARE.replace('"square"', repr(gate_name)) + textwrap.dedent(extra)
 
 
-class FakeDistribution:
-    """Just what circuitsim reads from an importlib.metadata.Distribution."""
-
-    def __init__(self, name: str, version: str, entry_points: dict[str, str]) -> None:
-        self.metadata = {"name": name}
-        self.version = version
-        self.entry_points = [
-            importlib.metadata.EntryPoint(ep_name, value, "circuitsim")
-            for ep_name, value in entry_points.items()
-        ] + [importlib.metadata.EntryPoint("unrelated", "nowhere", "console_scripts")]
+def FakeDistribution(name: str, version: str, entry_points: dict[str, str]) -> tuple:
+    """A distribution to install: its name, version and entry points of group circuitsim."""
+    return name, version, entry_points
 
 
 @pytest.fixture(autouse=True)
 def fresh_registry(monkeypatch):
     monkeypatch.delenv(DISABLE_AUTOLOAD_ENV, raising=False)
+    monkeypatch.setattr(plugins, "_metadata_folders", lambda path: [])  # none installed
     monkeypatch.setattr(importlib.metadata, "distributions", lambda: [])
     clear_registry_cache()
     yield
@@ -69,11 +63,11 @@ def write_module(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def install(monkeypatch):
-    """Pretend these distributions are installed."""
+def install(monkeypatch, tmp_path):
+    """Install these distributions (see helpers.install_distributions)."""
 
-    def install(*dists: FakeDistribution) -> None:
-        monkeypatch.setattr(importlib.metadata, "distributions", lambda: list(dists))
+    def install(*dists: tuple) -> None:
+        install_distributions(monkeypatch, tmp_path / "installed", *dists)
 
     return install
 
@@ -124,6 +118,38 @@ def test_the_default_registry_is_cached_and_explicit_plugins_build_on_top(write_
 
 
 # -- entry points -----------------------------------------------------------------------
+
+REAL_DISTRIBUTIONS = importlib.metadata.distributions
+
+
+def test_the_scan_for_plugins_finds_what_importlib_metadata_finds(tmp_path, monkeypatch):
+    """The folders of sys.path read for the group's header, against every distribution's entry
+    points as importlib.metadata reads them (this environment's, and a few of each kind)."""
+    site = tmp_path / "site"
+    for name, text in [("a_plugin-1.0", "[circuitsim]\na = a_mod\n"), ("spaced-2.0", "[console_scripts]\r\nx = y:z\r\n\r\n  [circuitsim]  \r\nb = b_mod\r\n"),
+                       ("other-3.0", "[console_scripts]\ncircuitsim = nowhere:main\n"), ("bare-4.0", None)]:
+        info = site / f"{name}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name.split('-')[0]}\nVersion: {name.split('-')[1]}\n")
+        if text is not None:
+            (info / "entry_points.txt").write_text(text)
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setattr(plugins, "_metadata_folders", _METADATA_FOLDERS)
+    found = [(d.metadata["name"], d.version) for d in REAL_DISTRIBUTIONS() if any(ep.group == "circuitsim" for ep in d.entry_points)]
+    want = list(dict.fromkeys(found))  # once each: a backport's finder (dask imports one) finds them again
+    assert {("a_plugin", "1.0"), ("spaced", "2.0")} <= set(want)
+    assert [(d.metadata["name"], d.version) for d in plugins._distributions()] == want
+
+
+def test_a_zip_on_the_path_leaves_the_search_to_importlib_metadata(tmp_path, monkeypatch):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "packed.zip", "w") as packed:
+        packed.writestr("packed-1.0.dist-info/entry_points.txt", "[circuitsim]\np = packed\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "packed.zip"))
+    every = [object()]
+    monkeypatch.setattr(importlib.metadata, "distributions", lambda: every)
+    assert plugins._distributions() is every
 
 
 def test_installed_plugins_are_found_by_entry_point(write_module, install):

@@ -8,7 +8,6 @@ import errno
 import os
 import signal
 import stat
-import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -146,6 +145,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **open_args):
             yield handle
         return
     with _write_errors(shown):
+        import tempfile  # here: a command that writes no file does not import it (and shutil, bz2, lzma)
+
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with _removed_on_sigterm(), _write_errors(shown):

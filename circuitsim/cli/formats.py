@@ -4,9 +4,7 @@ JSON or CSV, for one sample; a batch streams through :mod:`circuitsim.cli.batch`
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 from itertools import chain, islice
 
 from rich.table import Table
@@ -31,6 +29,8 @@ def to_json(result: Result) -> str:
         "values": _json_map(result.values),
         "grads": _json_map(result.grads),
     }
+    import json
+
     return json.dumps(doc, indent=2, allow_nan=False) + "\n"
 
 
@@ -49,6 +49,8 @@ def to_csv(result: Result, circuit: Circuit) -> str:
         columns += [f"grad_{name}" for name in inputs]
         cells += [result.grads[name] for name in inputs]
     text = io.StringIO()
+    import csv
+
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(columns)
     writer.writerow([repr(float(c)) for c in cells])

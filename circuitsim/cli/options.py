@@ -17,8 +17,6 @@ from pathlib import Path
 
 import click
 import rich.console
-import rich.markup
-import rich.progress
 
 from circuitsim.base.show import overflowed, plural, too_large
 from circuitsim.base.text import terminal
@@ -193,7 +191,7 @@ class LazyProgress:
         self.delay = delay
         self.console = console or stderr()
         self.done = 0
-        self._bar: rich.progress.Progress | None = None
+        self._bar = None  # a rich.progress.Progress, once due
         self._task = None
         self._start = time.perf_counter()
 
@@ -210,6 +208,9 @@ class LazyProgress:
         if self._bar is not None:
             self._bar.update(self._task, completed=self.done)
         elif self._due():
+            import rich.markup
+            import rich.progress  # here: a quick run draws no bar
+
             self._bar = rich.progress.Progress(
                 *rich.progress.Progress.get_default_columns(), console=self.console, transient=True
             )

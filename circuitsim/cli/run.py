@@ -14,12 +14,10 @@ import click
 import numpy as np
 
 from circuitsim.base.fileio import atomic_write
-from circuitsim.cli.batch import check_inputs, kept_columns, run_batch
 from circuitsim.cli.formats import FORMATS, to_csv, to_json, to_tables
 from circuitsim.cli.group import echo, handle_errors, plugin_option
 from circuitsim.cli.options import assignments_option, set_option, stdout
 from circuitsim.errors import CircuitError
-from circuitsim.io.tables import open_table, read_json_inputs
 from circuitsim.plan.faults import NAN_POLICIES
 from circuitsim.run import load as loader
 from circuitsim.run.circuit import Circuit, Result
@@ -107,6 +105,8 @@ def run_cmd(file, sets, inputs_file, seed, no_grad, values, grads, nan, fmt, out
     _warn_dead_seeds(circuit, seed)
     source = _inputs(inputs_file)
     if isinstance(source, dict):
+        from circuitsim.cli.batch import check_inputs
+
         check_inputs(circuit, source, source.positions, what="name")
     fixed = {} if source is None or not isinstance(source, dict) else {k: v for k, v in source.items() if not isinstance(v, np.ndarray)}
     batch = {} if source is None or not isinstance(source, dict) else {k: v for k, v in source.items() if isinstance(v, np.ndarray)}
@@ -121,11 +121,15 @@ def run_cmd(file, sets, inputs_file, seed, no_grad, values, grads, nan, fmt, out
             batch.pop(name, None)
     seeds = {k: np.array(v, dtype=np.float64) if isinstance(v, list) else v for k, v in seed.items()}
     if source is not None and not isinstance(source, dict):
+        from circuitsim.cli.batch import kept_columns, run_batch  # batches only: their streams, sweeps and tables
+
         table_columns = [c for c in source.columns if c not in fixed]
         keep = kept_columns(circuit, table_columns, values, grads, not no_grad)
         run_batch(circuit, source, fixed, seeds, *keep, fmt, output, scheduler, nan)
         return
     if batch or any(isinstance(v, np.ndarray) for v in seeds.values()):
+        from circuitsim.cli.batch import kept_columns, run_batch
+
         lengths = {len(v) for v in [*batch.values(), *(s for s in seeds.values() if isinstance(s, np.ndarray))]}
         if len(lengths) > 1:
             shown = ", ".join(f"{k} has {len(v)}" for k, v in {**batch, **seeds}.items() if isinstance(v, np.ndarray))
@@ -151,6 +155,8 @@ def _inputs(path: str | None):
     """None, the dict of an inputs JSON file, or a table opened to stream."""
     if path is None:
         return None
+    from circuitsim.io.tables import open_table, read_json_inputs
+
     suffix = Path(path).suffix.lower()
     if suffix == ".json":
         return read_json_inputs(path)

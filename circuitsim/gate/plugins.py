@@ -6,11 +6,10 @@ gate types resolve by registered name only (see ``docs/internals/features.md``, 
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import importlib.metadata
 import importlib.util
 import os
+import re
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
@@ -170,7 +169,7 @@ def _load_entry_points(registry: Registry) -> list[_Plugin]:
     """Import the entry points of group ``circuitsim``; failures are warned and recorded."""
     loaded = []
     seen = set()
-    for dist in importlib.metadata.distributions():
+    for dist in _distributions():
         ours = [ep for ep in dist.entry_points if ep.group == ENTRY_POINT_GROUP]
         if not ours:  # most distributions: their metadata is not read (it costs a load ~0.1 s)
             continue
@@ -184,6 +183,82 @@ def _load_entry_points(registry: Registry) -> list[_Plugin]:
             except Exception as exc:  # a broken plugin must not break circuitsim
                 _fail(registry, ep.name, dist_name, version, "failed to import", exc)
     return loaded
+
+
+_GROUP_HEADER = re.compile(rb"^[ \t]*\[" + re.escape(ENTRY_POINT_GROUP.encode()) + rb"\][ \t]*\r?$", re.M)  # as importlib.metadata reads it
+
+
+def _distributions():
+    """The installed distributions whose entry points may be of group ``circuitsim``, in the
+    order ``importlib.metadata.distributions()`` gives them.
+
+    Where every distribution is a folder (``NAME.dist-info``, ``NAME.egg-info``) in a folder
+    of ``sys.path``, only the ones whose ``entry_points.txt`` has the group's header: reading
+    those few files costs a few milliseconds where importing ``importlib.metadata`` and
+    reading every distribution's entry points costs tens. Anything ``importlib.metadata``
+    could find another way (a zip file on ``sys.path``, a finder of distributions of its own)
+    gives every distribution, as it does."""
+    from importlib.machinery import PathFinder
+
+    folders = []
+    for entry in sys.path:
+        if not isinstance(entry, str):
+            return _all_distributions()
+        if os.path.isdir(entry or "."):
+            folders.append(entry or ".")
+        elif os.path.exists(entry):  # a zip file
+            return _all_distributions()
+    if any(hasattr(finder, "find_distributions") and not _searches_path(finder, PathFinder) for finder in sys.meta_path):
+        return _all_distributions()
+    found = [path for folder in folders for path in _metadata_folders(folder) if _declares_group(path)]
+    if not found:
+        return []
+    import importlib.metadata
+
+    return [importlib.metadata.PathDistribution(Path(path)) for path in found]
+
+
+def _searches_path(finder, path_finder) -> bool:
+    """Whether ``finder`` finds distributions only where importlib.metadata's own does, in the
+    folders of ``sys.path``: its ``PathFinder``, or the ``importlib_metadata`` backport's, which
+    some packages put on ``sys.meta_path`` (the same folders again, which ``seen`` skips)."""
+    return finder is path_finder or (type(finder).__name__ == "MetadataPathFinder" and type(finder).__module__ == "importlib_metadata")
+
+
+def _metadata_folders(folder: str) -> list[str]:
+    """The metadata folders of the distributions in ``folder``, as importlib.metadata orders
+    them: ``*.dist-info`` and ``*.egg-info`` by project name in the order of their first
+    appearance, then an ``.egg`` folder's ``EGG-INFO``."""
+    try:
+        children = os.listdir(folder)
+    except OSError:
+        return []
+    infos: dict[str, list[str]] = {}
+    eggs = []
+    egg = os.path.basename(folder).lower().endswith(".egg")
+    for child in children:
+        low = child.lower()
+        if low.endswith((".dist-info", ".egg-info")):
+            project = re.sub(r"[-_.]+", "_", low.rpartition(".")[0].partition("-")[0])
+            infos.setdefault(project, []).append(os.path.join(folder, child))
+        elif egg and low == "egg-info":
+            eggs.append(os.path.join(folder, child))
+    return [path for paths in infos.values() for path in paths] + eggs
+
+
+def _declares_group(path: str) -> bool:
+    """Whether the metadata folder ``path`` has entry points of group ``circuitsim``."""
+    try:
+        with open(os.path.join(path, "entry_points.txt"), "rb") as handle:
+            return _GROUP_HEADER.search(handle.read()) is not None
+    except OSError:  # none, or not a folder
+        return False
+
+
+def _all_distributions():
+    import importlib.metadata
+
+    return importlib.metadata.distributions()
 
 
 def _import_explicit(spec: PluginSpec) -> tuple[str, object]:
@@ -208,6 +283,8 @@ def _import_file(path: str) -> ModuleType:
     resolved = Path(path).resolve()
     if not resolved.is_file():
         raise PluginError("plugin file not found", Position(path))
+    import hashlib
+
     digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:12]
     module_name = f"circuitsim_plugin_{resolved.stem}_{digest}"
     if module_name in sys.modules:

@@ -26,11 +26,8 @@ only as a regular file (not through a link, not a FIFO or a device) of at most
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import stat
-import tempfile
 import warnings
 
 import numpy as np
@@ -56,6 +53,12 @@ def enabled(cache: bool | None, size: int) -> bool:
     return os.environ.get("CIRCUITSIM_CACHE", "1") != "0" and size >= MIN_BYTES
 
 
+def _sha256(data: bytes = b""):
+    import hashlib  # here: a small file's load, which the cache leaves alone, does not import it
+
+    return hashlib.sha256(data)
+
+
 def cache_dir() -> str:
     folder = os.environ.get("CIRCUITSIM_CACHE_DIR")
     if folder:
@@ -66,7 +69,7 @@ def cache_dir() -> str:
 
 def key_of(data: bytes, path: str | None, registry) -> str:
     """The entry name: a hash of the text, its path and every gate type's class and origin."""
-    digest = hashlib.sha256()
+    digest = _sha256()
     for part in (f"circuitsim {__version__} cache {FORMAT}", path or "", *_gate_types(registry)):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     digest.update(data)
@@ -150,9 +153,11 @@ def save_entry(key: str, spec, netlist: Netlist, order: Order, slots) -> None:
         os.makedirs(folder, mode=0o700, exist_ok=True)
         if not trusted_dir(folder):
             return
+        import tempfile  # here: a load that saves nothing does not import it
+
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "wb") as out:
-            out.write(hashlib.sha256(payload).digest())
+            out.write(_sha256(payload).digest())
             out.write(payload)
         os.replace(tmp, _entry_path(folder, key))
     except OSError:
@@ -172,7 +177,7 @@ def load_entry(key: str, path: str | None, lookup, text_bytes: int):
         return None
     try:
         payload = memoryview(blob)[32:]
-        if hashlib.sha256(payload).digest() != blob[:32]:
+        if _sha256(payload).digest() != blob[:32]:
             return None
         return _rebuild(*_unpack(payload), path, lookup)
     except Exception:  # a corrupt or foreign entry: load from the text instead
@@ -187,6 +192,8 @@ def _pack(meta: dict, arrays: dict[str, np.ndarray]) -> bytes:
         layout.append([name, array.dtype.str, array.shape, at])
         parts.append(array.tobytes() + bytes(-array.nbytes % 8))
         at += len(parts[-1])
+    import json
+
     header = json.dumps({"meta": meta, "arrays": layout}).encode("utf-8")
     header += b" " * (-len(header) % 8)
     return b"".join([len(header).to_bytes(8, "little"), header, *parts])
@@ -195,6 +202,8 @@ def _pack(meta: dict, arrays: dict[str, np.ndarray]) -> bytes:
 def _unpack(payload: memoryview) -> tuple[dict, dict[str, np.ndarray]]:
     """The meta and the arrays (read-only views of ``payload``) of :func:`_pack`."""
     size = int.from_bytes(payload[:8], "little")
+    import json
+
     header = json.loads(bytes(payload[8 : 8 + size]).decode("utf-8"))
     body = payload[8 + size :]
     arrays = {}

@@ -27,7 +27,6 @@ its gate's in these layouts; the nodes' own positions are exact.
 
 from __future__ import annotations
 
-import json
 import re
 from itertools import repeat
 
@@ -238,13 +237,12 @@ def _flow_lines(blocks: list[str], prefix: str) -> list[str]:
 # -- JSON ------------------------------------------------------------------------------------
 
 _WS = re.compile(r"[ \n]*")
-_DECODER = json.JSONDecoder()
-
-
 def read_json(text: str):
     """``(inputs, gates, rest, moved, placed)`` of a JSON file (``placed`` false: a constant
     stands where its gate does); raises :class:`Declined`."""
-    scan = json.decoder.scanstring
+    import json  # here: a YAML file's load does not import it
+
+    decode, scan = json.JSONDecoder().raw_decode, json.decoder.scanstring
     ws = _WS.match
     at = ws(text).end()
     if text[at : at + 1] != "{":
@@ -262,7 +260,7 @@ def read_json(text: str):
                 raise Declined
             seen.add(key)
             at = ws(text, at + 1).end()
-            value, end = _DECODER.raw_decode(text, at)
+            value, end = decode(text, at)
             if key in ("inputs", "gates"):
                 spans[key] = (at, end, value)
             elif key not in _REST_KEYS:

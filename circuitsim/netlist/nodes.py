@@ -448,7 +448,7 @@ def as_tuples(start: np.ndarray, flat: np.ndarray) -> list[tuple[int, ...]]:
         k, first = int(counts[0]), int(start[0])
         return list(zip(*(flat[first + j : int(start[-1]) : k].tolist() for j in range(k))))
     out: list[tuple[int, ...]] = [()] * len(counts)
-    for k in np.unique(counts).tolist():
+    for k in np.flatnonzero(np.bincount(counts)).tolist():  # the lengths there are (np.unique imports numpy.ma)
         if k == 0:
             continue
         at = np.flatnonzero(counts == k)

@@ -25,7 +25,6 @@ from yaml.events import (
 from circuitsim.errors import CircuitError, Position
 from circuitsim.read.scalars import NULLS, TAGGED, OutOfRange, resolve_plain
 from circuitsim.read.text import char_at, decode
-from circuitsim.read.yamlpure import PurePythonLoader
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -139,7 +138,12 @@ def read(
     # The tree is a million small objects for a big circuit: the loader pauses the cycle
     # collector around reading it (see circuitsim.run.load).
     try:
-        loader = yaml.CSafeLoader(text) if LIBYAML else PurePythonLoader(text, max_depth)
+        if LIBYAML:
+            loader = yaml.CSafeLoader(text)
+        else:
+            from circuitsim.read.yamlpure import PurePythonLoader
+
+            loader = PurePythonLoader(text, max_depth)
         try:
             return _read_document(iter(loader.get_event, None), path, max_depth)
         finally:

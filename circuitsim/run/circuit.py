@@ -20,7 +20,6 @@ from circuitsim.plan.engine import Request, compile_ahead
 from circuitsim.plan.faults import NAN_POLICIES, check_finite
 from circuitsim.plan.numbering import LazyIndex
 from circuitsim.plan.plan import Plan
-from circuitsim.plan.trace import Tracer
 from circuitsim.read.spec import CircuitSpec
 from circuitsim.run.results import BatchSlotView, Result, SlotView, to_batch
 
@@ -198,7 +197,7 @@ class Circuit:
         if nan not in NAN_POLICIES:
             raise CircuitError(f"nan must be one of {', '.join(NAN_POLICIES)}, not {nan!r}")
         plan = self.plan
-        tracer = Tracer(plan) if trace else None
+        tracer = _tracer(plan) if trace else None
         request = self.request(inputs, seed=seed, backward=backward, observer=tracer)
         seeds = request.seeds
         batch = request.size
@@ -326,6 +325,12 @@ class Circuit:
         named = self._named  # inputs and gates, not constants
         grad_view = view(named, grads, convert) if grads is not None else {}
         return Result(self.spec.name, view(self._outputs, values, convert), view(named, values, convert), grad_view, batch, None, self)
+
+
+def _tracer(plan):
+    from circuitsim.plan.trace import Tracer  # only for a traced run
+
+    return Tracer(plan)
 
 
 def _fp_errors_state():

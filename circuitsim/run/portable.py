@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copyreg
 import dataclasses
-import hashlib
 import os
 import pickle
 import zlib
@@ -58,6 +57,8 @@ def blob_of(circuit) -> bytes:
 
 
 def digest_of(blob: bytes) -> str:
+    import hashlib
+
     return hashlib.sha1(blob).hexdigest()
 
 

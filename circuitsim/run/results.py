@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from circuitsim.plan.trace import Message
-
 if TYPE_CHECKING:
+    from circuitsim.plan.trace import Message
     from circuitsim.run.circuit import Circuit
 
 __all__ = ["BatchSlotView", "Result", "SlotView", "to_batch"]
