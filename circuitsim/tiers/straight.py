@@ -31,16 +31,14 @@ GATES_PER_FUNCTION = 200  # gates per generated function: large enough to amorti
 @dataclass(frozen=True)
 class Program:
     """A plan as straight-line functions: ``forward`` ones take ``v``, ``backward`` ones ``(v, g)``;
-    ``both`` (a plan of one function a pass) runs both passes in one function, ``(v, g)``."""
+    ``both`` (a plan of one function a pass) runs both passes in one function of the values and
+    the seeds by slot, ``(v, s)``, and gives the gradient list."""
 
     forward: list[Callable]
     backward: list[Callable]
     both: Callable | None = None
 
     def run(self, values: list, grads: list | None) -> None:
-        if grads is not None and self.both is not None:
-            self.both(values, grads)
-            return
         for fn in self.forward:
             fn(values)
         if grads is not None:
@@ -96,16 +94,17 @@ def compile_backward(live: Sequence, seeded: frozenset[int]) -> list[Callable]:
     return [names.define(_function("v, g", _backward(live[k : k + per], codes, names, touched))) for k in range(0, len(live), per)]
 
 
-def compile_both(steps: Sequence, live: Sequence, seeded: frozenset[int]) -> Callable | None:
-    """For a plan of at most :data:`GATES_PER_FUNCTION` gates, one function ``f(v, g)`` running
-    the forward pass over ``steps`` and then the backward pass over the ``live`` ones, the
-    values kept in local variables between the two; None for a bigger plan."""
+def compile_both(steps: Sequence, live: Sequence, seeded: frozenset[int], n_slots: int) -> Callable | None:
+    """For a plan of at most :data:`GATES_PER_FUNCTION` gates, one function ``f(v, s)`` running
+    the forward pass over ``steps`` and then the backward pass over the ``live`` ones from the
+    seeds ``s`` (by slot, at ``seeded``), values and gradients kept in local variables: it gives
+    the gradient list of the ``n_slots`` slots. None for a bigger plan."""
     if len(steps) > GATES_PER_FUNCTION:
         return None
     names = _Globals()
     codes = _codes(steps, names)
-    lines = _forward(steps, codes, names) + _backward(live, codes, names, set(seeded), values_loaded=True)
-    return names.define(_function("v, g", lines))
+    lines = _forward(steps, codes, names) + _backward(live, codes, names, set(seeded), n_slots)
+    return names.define(_function("v, s", lines))
 
 
 def _codes(steps: Sequence, names: _Globals) -> dict[int, _GateCode]:
@@ -191,9 +190,12 @@ def _forward(steps: Sequence, codes: dict[int, _GateCode], names: _Globals) -> l
     return lines
 
 
-def _backward(live: Sequence, codes: dict[int, _GateCode], names: _Globals, touched: set[int], values_loaded: bool = False) -> list[str]:
-    """The lines of a backward function; ``values_loaded``: the values are local variables already."""
-    local: set[int] = set()  # slots whose gradient is a local variable here
+def _backward(live: Sequence, codes: dict[int, _GateCode], names: _Globals, touched: set[int], fused: int | None = None) -> list[str]:
+    """The lines of a backward function. ``fused`` (the number of slots): the lines that follow
+    the forward pass's in one function, the values local variables already, the gradients
+    starting from the seeds ``s`` (0.0 plus each, as :meth:`Plan.new_grads` starts them) and
+    given back as the whole gradient list."""
+    local: set[int] = set(touched) if fused is not None else set()  # slots whose gradient is a local variable here
     loads: list[int] = []  # ... read from the gradient list first
     body = []
     for step in live:
@@ -220,10 +222,13 @@ def _backward(live: Sequence, codes: dict[int, _GateCode], names: _Globals, touc
             else:  # the first contribution, as the kernels start a gradient
                 local.add(i)
                 body.append(f"    d{i} = {first}")
+    if fused is not None:
+        starts = [f"    d{i} = _zero + s[{i}]" for i in sorted(touched)]
+        return [*starts, *body, f"    return [{', '.join(f'd{i}' if i in local else '_zero' for i in range(fused))}]"]
     values = sorted({i for step in live for i in (*step.ins, step.out)})
     written = sorted({i for step in live for i in step.ins})
     touched.update(written)
-    lines = ["" if values_loaded else _load("x", values, "v", names), _load("d", loads, "g", names), *body]
+    lines = [_load("x", values, "v", names), _load("d", loads, "g", names), *body]
     lines += [_store("d", run, "g") for run in _runs(written)]
     return lines
 
@@ -264,10 +269,12 @@ class StraightTier:
 
     def run(self, plan, request):
         program = plan.tiers[self.name]["programs"][request.seeded]
-        seeds = request.seeds
+        values, seeds = request.values, request.seeds
+        if seeds is not None and program.both is not None:
+            return values, program.both(values, seeds), None
         grads = None if seeds is None else plan.new_grads(seeds)
-        program.run(request.values, grads)
-        return request.values, grads, None
+        program.run(values, grads)
+        return values, grads, None
 
     def program(self, plan, seeded: frozenset[int] | None) -> Program | None:
         """The straight-line code compiled for runs seeded at ``seeded``, if it was."""
@@ -286,7 +293,7 @@ class StraightTier:
                 program = Program(state["forward"], [])
             else:
                 live = plan.live_steps(seeded)
-                program = Program(state["forward"], compile_backward(live, seeded), compile_both(plan.steps, live, seeded))
+                program = Program(state["forward"], compile_backward(live, seeded), compile_both(plan.steps, live, seeded, plan.n_slots))
         except Exception:  # e.g. an expression too deeply nested for the compiler: the kernels work
             program = None
         programs[seeded] = program
