@@ -106,3 +106,24 @@ def test_expression_names_of_different_gates_do_not_clash(monkeypatch, per_funct
     assert grads[c.plan.slot["x"]] == 2.0 * math.exp(0.5)
 
 
+
+
+def test_the_tier_chosen_for_a_kind_of_run_is_kept_once_final(monkeypatch):
+    """The tiers are asked while the straight-line code may still come (runs are counted), and
+    no more once a kind of run has its tier; a run that faults there still goes to the methods."""
+    c = circuitsim.loads(FAN_OUT, plugins=[plugin(Square, Cube)])
+    asked = []
+    takes = KernelTier.takes
+    monkeypatch.setattr(KernelTier, "takes", lambda self, plan, request: asked.append(request.seeded) or takes(self, plan, request))
+    first = c.run()
+    for _ in range(tier("straight").tier_up + 3):
+        assert c.run() == first
+    assert len(asked) == tier("straight").tier_up - 1  # asked until the straight-line code took over
+    assert c.run({"x": [1.0, 2.0]}).batch == 2 and len(asked) == tier("straight").tier_up  # another kind of run
+    c.run({"x": [3.0, 4.0]})
+    assert len(asked) == tier("straight").tier_up  # its choice kept
+    edge = circuitsim.loads("inputs: {x: 1.0}\ngates:\n  g: {type: log, inputs: [x]}\noutputs: [g]\n")
+    edge.compile()
+    assert edge.run().outputs == {"g": 0.0} and edge.run().outputs == {"g": 0.0}  # kept: the straight-line code
+    with pytest.warns(circuitsim.NumericalWarning, match=r"gate 'g' \(log\) with inputs x=0"):
+        assert edge.run({"x": 0.0}).outputs["g"] == -math.inf  # still the methods' answer
