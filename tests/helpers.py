@@ -53,7 +53,7 @@ def install_distributions(monkeypatch, folder, *dists) -> None:
         sites.append(str(info.parent))
     monkeypatch.setattr(sys, "path", sites + sys.path)
     monkeypatch.setattr(plugins, "_metadata_folders", lambda path: found(path) if path in sites else [])
-    monkeypatch.setattr(importlib.metadata, "distributions", lambda: [])  # nor where the scan gives way to it
+    monkeypatch.setattr(importlib.metadata, "distributions", list)  # nor where the scan gives way to it
 
 
 def chosen(c, inputs=None, seed=None):

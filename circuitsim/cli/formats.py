@@ -23,14 +23,14 @@ TABLE_ROWS = 100  # nodes a table shows; a bigger circuit is summed up by its fi
 
 
 def to_json(result: Result) -> str:
+    import json  # here, as csv below: a table's run imports neither
+
     doc = {
         "circuit": result.circuit,
         "outputs": _json_map(result.outputs),
         "values": _json_map(result.values),
         "grads": _json_map(result.grads),
     }
-    import json
-
     return json.dumps(doc, indent=2, allow_nan=False) + "\n"
 
 
@@ -42,6 +42,8 @@ def _json_map(numbers: dict) -> dict:
 
 
 def to_csv(result: Result, circuit: Circuit) -> str:
+    import csv
+
     inputs = list(circuit.inputs)
     columns = inputs + [name for name in result.outputs if name not in inputs]
     cells = [result.values[name] for name in columns]
@@ -49,8 +51,6 @@ def to_csv(result: Result, circuit: Circuit) -> str:
         columns += [f"grad_{name}" for name in inputs]
         cells += [result.grads[name] for name in inputs]
     text = io.StringIO()
-    import csv
-
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(columns)
     writer.writerow([repr(float(c)) for c in cells])

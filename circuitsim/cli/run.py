@@ -121,7 +121,8 @@ def run_cmd(file, sets, inputs_file, seed, no_grad, values, grads, nan, fmt, out
             batch.pop(name, None)
     seeds = {k: np.array(v, dtype=np.float64) if isinstance(v, list) else v for k, v in seed.items()}
     if source is not None and not isinstance(source, dict):
-        from circuitsim.cli.batch import kept_columns, run_batch  # batches only: their streams, sweeps and tables
+        # batches only (their streams, sweeps and tables): imported here
+        from circuitsim.cli.batch import kept_columns, run_batch
 
         table_columns = [c for c in source.columns if c not in fixed]
         keep = kept_columns(circuit, table_columns, values, grads, not no_grad)

@@ -185,7 +185,7 @@ def _load_entry_points(registry: Registry) -> list[_Plugin]:
     return loaded
 
 
-_GROUP_HEADER = re.compile(rb"^[ \t]*\[" + re.escape(ENTRY_POINT_GROUP.encode()) + rb"\][ \t]*\r?$", re.M)  # as importlib.metadata reads it
+_GROUP_HEADER = re.compile(rb"^[ \t]*\[" + re.escape(ENTRY_POINT_GROUP.encode()) + rb"\][ \t]*\r?$", re.MULTILINE)  # as importlib.metadata reads it
 
 
 def _distributions():

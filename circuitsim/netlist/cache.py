@@ -186,14 +186,14 @@ def load_entry(key: str, path: str | None, lookup, text_bytes: int):
 
 def _pack(meta: dict, arrays: dict[str, np.ndarray]) -> bytes:
     """A JSON header (its length first) and the arrays' bytes, each at a multiple of 8."""
+    import json  # here, as hashlib (_sha256): a small file's load does not use the cache
+
     layout, parts, at = [], [], 0
     for name, array in arrays.items():
         array = np.ascontiguousarray(array)
         layout.append([name, array.dtype.str, array.shape, at])
         parts.append(array.tobytes() + bytes(-array.nbytes % 8))
         at += len(parts[-1])
-    import json
-
     header = json.dumps({"meta": meta, "arrays": layout}).encode("utf-8")
     header += b" " * (-len(header) % 8)
     return b"".join([len(header).to_bytes(8, "little"), header, *parts])
@@ -201,9 +201,9 @@ def _pack(meta: dict, arrays: dict[str, np.ndarray]) -> bytes:
 
 def _unpack(payload: memoryview) -> tuple[dict, dict[str, np.ndarray]]:
     """The meta and the arrays (read-only views of ``payload``) of :func:`_pack`."""
-    size = int.from_bytes(payload[:8], "little")
     import json
 
+    size = int.from_bytes(payload[:8], "little")
     header = json.loads(bytes(payload[8 : 8 + size]).decode("utf-8"))
     body = payload[8 + size :]
     arrays = {}

@@ -237,6 +237,8 @@ def _flow_lines(blocks: list[str], prefix: str) -> list[str]:
 # -- JSON ------------------------------------------------------------------------------------
 
 _WS = re.compile(r"[ \n]*")
+
+
 def read_json(text: str):
     """``(inputs, gates, rest, moved, placed)`` of a JSON file (``placed`` false: a constant
     stands where its gate does); raises :class:`Declined`."""
