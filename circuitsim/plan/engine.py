@@ -26,7 +26,10 @@ class Request:
     arrays, the slots ``batched``), ``seeds`` the upstream gradients by slot (None: a forward
     pass only). ``keep`` (value slots, gradient slots) asks for those only, written into the
     rows of ``into`` (values first, then gradients; a gradient no seed reaches is 0.0); without
-    it every value and gradient is answered. An ``observer`` (a :class:`~circuitsim.plan.trace.Tracer`)
+    it every value and gradient is answered. With ``sums`` each kept value and gradient is
+    summed over the samples, into the entries of ``into`` (one-dimensional; a number is summed
+    as if in every sample): a parameter's gradient over a batch, summed where it is made rather
+    than written out sample by sample. An ``observer`` (a :class:`~circuitsim.plan.trace.Tracer`)
     is shown every step, on the method path. ``seeded``, the seeded slots (None: a forward pass
     only), is made from ``seeds`` unless given (a caller that runs the same seeds again keeps it).
     """
@@ -38,10 +41,14 @@ class Request:
     into: np.ndarray | None
     observer: Any
     seeded: frozenset[int] | None
+    sums: bool
 
-    def __init__(self, values: list, seeds=None, batched: frozenset[int] = frozenset(), keep=None, into=None, observer=None, seeded=None) -> None:
+    def __init__(
+        self, values: list, seeds=None, batched: frozenset[int] = frozenset(), keep=None, into=None, observer=None, seeded=None, sums=False
+    ) -> None:
         self.values, self.seeds, self.batched, self.keep, self.into, self.observer = values, seeds, batched, keep, into, observer
         self.seeded = seeded if seeded is not None or seeds is None else frozenset(seeds)
+        self.sums = sums
 
     @property
     def size(self) -> int | None:
@@ -185,10 +192,18 @@ def execute(plan, request: Request, tiers: Sequence[Tier] | None = None) -> Outc
 
 
 def _keep(outcome: Outcome) -> None:
-    """The kept values and gradients of a run that answered every one, into the request's rows."""
+    """The kept values and gradients of a run that answered every one, into the request's rows
+    (or, for ``sums``, their sums over the samples into its entries)."""
     request = outcome.request
     value_slots, grad_slots = request.keep
     rows, kept = request.into, len(value_slots)
+    if request.sums:
+        n = request.size or 1
+        grads = outcome.grads
+        found = [outcome.values[s] for s in value_slots] + ([] if grads is None else [grads[s] for s in grad_slots])
+        for k, x in enumerate(found):
+            rows[k] = np.sum(x) if isinstance(x, np.ndarray) and x.ndim else float(x) * n
+        return
     for row, slot in zip(rows, value_slots):
         row[...] = outcome.values[slot]
     if outcome.grads is not None:

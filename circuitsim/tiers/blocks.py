@@ -75,7 +75,7 @@ class BlocksTier:
         if request.keep is not None:  # straight into the request's rows
             value_slots, grad_slots = request.keep
             rows, kept = request.into, len(value_slots)
-            zero = blocks.run(values, seeds, value_slots, grad_slots, rows[:kept], rows[kept:] if seeds else None)
+            zero = blocks.run(values, seeds, value_slots, grad_slots, rows[:kept], rows[kept:] if seeds else None, request.sums)
             for k in zero:
                 rows[kept + k] = 0.0
             return None, None, unchecked
@@ -182,11 +182,13 @@ class Blocks:
         keep_grads: Sequence[int],
         value_rows: np.ndarray,
         grad_rows: np.ndarray | None,
+        sums: bool = False,
     ) -> list[int]:
         """Run ``values`` (a plan's value list, batch inputs as arrays) and write the values of
         plan slots ``keep_values`` into the rows of ``value_rows`` and, with ``grad_rows``, the
         gradients of ``keep_grads`` into its rows; returns the indices into ``keep_grads`` whose
-        gradient is zero (no seed reaches them: their rows are left as they were)."""
+        gradient is zero (no seed reaches them: their rows are left as they were). With ``sums``
+        the rows are single entries, each kept value's and gradient's sum over the samples."""
         levels = self.levels
         position, order = levels.position, levels.order
         size = len(values[order[self.batched[0]]])
@@ -208,11 +210,12 @@ class Blocks:
         seed_rows = [(g[program.rows[position[s]]], x) for s, x in seeds.items()]
         with_row = self.row[kept_values]
         for k in np.flatnonzero(~with_row):  # a number: the same in every sample
-            value_rows[k] = numbers[kept_values[k]]
-        out_values = _copier(value_rows, np.flatnonzero(with_row), v, kept_values[with_row])
+            value_rows[k] = numbers[kept_values[k]] * size if sums else numbers[kept_values[k]]
+        copier = _summer if sums else _copier
+        out_values = copier(value_rows, np.flatnonzero(with_row), v, kept_values[with_row])
         kept_grads = position[list(keep_grads)] if grad_rows is not None else np.zeros(0, dtype=np.intp)
         reached = program.written[kept_grads]
-        out_grads = _copier(grad_rows, np.flatnonzero(reached), g, program.rows[kept_grads[reached]]) if seeds else None
+        out_grads = copier(grad_rows, np.flatnonzero(reached), g, program.rows[kept_grads[reached]]) if seeds else None
         for start in range(0, size, width):
             stop = min(size, start + width)
             for row, x in inputs:
@@ -278,6 +281,21 @@ def _copier(out: np.ndarray, into: np.ndarray, block: np.ndarray, rows: np.ndarr
 
 
 _BATCH = 256  # rows copied out at a time
+
+
+def _summer(out: np.ndarray, into: np.ndarray, block: np.ndarray, rows: np.ndarray):
+    """``f(start, stop)`` adding the sums over a chunk's samples of ``rows`` of ``block`` into
+    entries ``into`` of ``out`` (set to zero first), as numpy sums a row of them: the sum
+    over one chunk is the bits of ``np.sum`` of the samples' array."""
+    out[into] = 0.0
+    source = as_slice(rows)
+    dest = as_slice(into, ordered=True)
+
+    def add(start: int, stop: int) -> None:
+        part = block[source, : stop - start] if isinstance(source, slice) else block[source][:, : stop - start]
+        out[dest] += part.sum(axis=1)
+
+    return add
 
 
 def _fill(row: np.ndarray, x, start: int, stop: int) -> None:

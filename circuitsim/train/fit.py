@@ -19,6 +19,7 @@ from circuitsim.author.builder import Builder
 from circuitsim.author.dump import dump
 from circuitsim.base.fileio import atomic_write
 from circuitsim.errors import CircuitError, NumericalError
+from circuitsim.plan.engine import Request
 from circuitsim.run.circuit import Circuit
 from circuitsim.train.data import data_columns, parameters
 from circuitsim.train.lazy import DaskStepper, is_dask
@@ -189,28 +190,68 @@ def _stopped(k: int, message: str, pos, kept: str, good: dict, history: list) ->
 
 
 class _Stepper:
-    """The mean loss and mean parameter gradients over a set of samples: one batch run."""
+    """The mean loss and mean parameter gradients over a set of samples: one batch run that
+    keeps only the outputs' values and the parameters' gradients, each summed over the samples
+    by the tier that makes them (:class:`~circuitsim.plan.engine.Request` with ``sums``). A run
+    that faults or comes out NaN or inf runs again keeping everything, which names the gate."""
 
     def __init__(self, circuit: Circuit, names: list[str]) -> None:
         self.circuit = circuit
-        self.plan = circuit.plan
+        self.plan = plan = circuit.plan
         self.names = names
-        self.slots = [self.plan.inputs[name] for name in names]
-        self.live = self.plan.live_steps(frozenset(self.plan.outputs))  # seeded at every output
+        self.slots = [plan.inputs[name] for name in names]
+        self.outputs = list(plan.outputs)
+        self.seeds = {slot: 1.0 for slot in self.outputs}  # as Circuit.run seeds
+        self.start: list | None = None  # the value list every step starts from
+        self.order: list[str] = []  # the names of the data it was made for
+        self.columns: list[int] = []  # the slots of the data, in the order given
 
     def __call__(self, inputs: Mapping[str, Any], theta: np.ndarray) -> tuple[float, np.ndarray]:
+        values, batched, n = self._values(inputs, theta)
+        if batched:
+            k = len(self.outputs)
+            sums = np.empty(k + len(self.slots))
+            request = Request(values, self.seeds, batched, (self.outputs, self.slots), sums, sums=True)
+            with np.errstate(all="ignore"):
+                outcome = self.plan.execute(request)
+            if outcome.tier != "methods" and np.isfinite(sums).all():  # data and parameters are finite: a fault trapped
+                return float(sum(sums[:k] / n)), sums[k:] / n
+        return self._everything(values, batched)
+
+    def _everything(self, values: list, batched: frozenset[int]) -> tuple[float, np.ndarray]:
+        """The step from a run keeping every value and gradient, checked gate by gate."""
         plan = self.plan
-        given = dict(inputs)
-        given.update(zip(self.names, theta.tolist()))
         with np.errstate(all="ignore"):
-            outcome = plan.execute(self.circuit.request(given))
-        outcome.check_finite(plan, "raise", self.live)
-        values, grads = outcome.values, outcome.grads
-        loss = float(sum(np.mean(values[slot]) for slot in plan.outputs))
-        return loss, _means([grads[slot] for slot in self.slots])
+            outcome = plan.execute(Request(values, self.seeds, batched))
+        outcome.check_finite(plan, "raise", plan.live_steps(frozenset(self.outputs)))
+        loss = float(sum(np.mean(outcome.values[slot]) for slot in self.outputs))
+        return loss, _means([outcome.grads[slot] for slot in self.slots])
+
+    def _values(self, inputs: Mapping[str, Any], theta: np.ndarray) -> tuple[list, frozenset[int], int]:
+        """The step's value list (data and parameters set), its batch slots and its number of samples."""
+        if self.start is None or list(inputs) != self.order:
+            request = self.circuit.request(dict(inputs), backward=False)
+            self.start, self.order = request.values, list(inputs)
+            self.columns = [self.plan.inputs[name] for name in inputs]
+        values = self.start[:]
+        batched, n = [], 1
+        for slot, column in zip(self.columns, inputs.values()):
+            values[slot] = column
+            if isinstance(column, np.ndarray):
+                batched.append(slot)
+                n = len(column)
+        for slot, x in zip(self.slots, theta.tolist()):
+            values[slot] = x
+        return values, frozenset(batched), n
 
     def loss(self, inputs: Mapping[str, Any], theta: np.ndarray) -> float:
         """The mean loss, from a forward pass only."""
+        values, batched, n = self._values(inputs, theta)
+        if batched:
+            sums = np.empty(len(self.outputs))
+            with np.errstate(all="ignore"):
+                self.plan.execute(Request(values, None, batched, (self.outputs, []), sums, sums=True))
+            return float(sum(sums / n))
         outputs = self.circuit.forward({**inputs, **dict(zip(self.names, theta.tolist()))}, nan="ignore").outputs
         return float(sum(np.mean(v) for v in outputs.values()))
 
