@@ -122,26 +122,28 @@ class Blocks:
         position = levels.position
         n = self.n_positions = levels.n_slots
         parts = levels.groups if reading is None else _parts(levels, reading)
-        row = np.zeros(n, dtype=bool)  # positions with a row of samples: gates, batch inputs
-        for group in parts:
-            row[group.start : group.stop] = True
+        row = np.zeros(n, dtype=bool)  # positions with a row of samples: gates a batch input reaches, batch inputs
         self.batched = [int(p) for p in position[sorted(batched)]]
         row[self.batched] = True
+        numbers = np.ones(n, dtype=bool)  # positions with the same number in every sample
+        numbers[self.batched] = False
         self.groups: list[tuple[Any, tuple[int, int], tuple[_Port, ...]]] = []
-        for group in parts:
+        self.numeric: list[bool] = []  # by group: whether it reads numbers only (computed once per run, as numbers)
+        for group in parts:  # in level order: a group reads earlier ones only
             k = group.stop - group.start
             indexes = [positions(s, k) for s in group.ins]
             reads_rows = [bool(row[ix].any()) for ix in indexes]
+            numeric = not any(reads_rows)
+            if not numeric:
+                row[group.start : group.stop] = True
+                numbers[group.start : group.stop] = False
             for ix, rows in zip(indexes, reads_rows):
                 row[ix] |= rows  # a port that reads rows reads rows only: its numbers get rows too
-            shape = shape_of(k, [ix for ix, rows in zip(indexes, reads_rows) if rows])
+            shape = shape_of(k, indexes if numeric else [ix for ix, rows in zip(indexes, reads_rows) if rows])
             ports = tuple(_Port(ix, shape, not rows) for ix, rows in zip(indexes, reads_rows))
             self.groups.append((group, shape, ports))
+            self.numeric.append(numeric)
         self.row = row
-        numbers = np.ones(n, dtype=bool)  # positions with the same number in every sample
-        numbers[self.batched] = False
-        for group in parts:
-            numbers[group.start : group.stop] = False
         self.filled = np.flatnonzero(row & numbers).tolist()  # numbers read beside rows: set once per run
         self.reads, reader, gate, port = readers([[port.index for port in ports] for _, _, ports in self.groups], n)
         self.dots = find_dots(self.groups, self.reads, reader, gate, port, numbers)
@@ -200,10 +202,10 @@ class Blocks:
         v, g = self.block(chunk_width(program.touched, size))
         width = v.shape[1]
         bound = program.bind(v, g)
-        numbers = levels.start.copy()
+        numbers = bound.numbers
         n_in = levels.n_inputs
         numbers[:n_in] = [x if type(x) is float else 0.0 for x in values[:n_in]]
-        bound.set_numbers(numbers)
+        bound.set_numbers()
         for p in self.filled:
             v[p] = numbers[p]
         inputs = [(v[p], values[order[p]]) for p in self.batched]

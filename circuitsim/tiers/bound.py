@@ -29,13 +29,23 @@ class Bound:
     """A program's steps bound to one pair of blocks: closures over views of them, made once."""
 
     def __init__(self, program, v: np.ndarray, g: np.ndarray) -> None:
-        groups = program.blocks.groups
+        blocks = program.blocks
+        groups = blocks.groups
         width = v.shape[1]
+        self.numbers = blocks.levels.start.copy()  # by position: the inputs' numbers, constants, numeric groups
+        numbers = self.numbers[:, None]  # a block of one column
+        self.first: list = []  # the numeric groups, once per run
         self.columns: list[tuple[np.ndarray, np.ndarray]] = []  # (column, positions): numbers, set per run
         steps: list[list] = []  # per group: its gathers, then its operation
         views = []
-        for group, shape, ports in groups:
+        for (group, shape, ports), numeric in zip(groups, blocks.numeric):
             steps.append([])
+            if numeric:  # one column: a view of the numbers
+                xs = tuple(self._port(self.first, numbers, port.index, shape, 1) for port in ports)
+                out = numbers[group.start : group.stop].reshape(*shape, 1)
+                views.append((xs, out))
+                self.first.append(partial(into(group.rule), xs, out))
+                continue
             xs = tuple(self._port(steps[-1], v, port.index, shape, width, port) for port in ports)
             out = v[group.start : group.stop].reshape(*shape, width)
             views.append((xs, out))
@@ -78,7 +88,11 @@ class Bound:
         steps.append(partial(np.take, a, index, axis=0, out=buffer))
         return buffer.reshape(*shape, width)
 
-    def set_numbers(self, numbers: np.ndarray) -> None:
+    def set_numbers(self) -> None:
+        """The numeric groups from the inputs' numbers in ``numbers``, then the columns of numbers read beside rows."""
+        for step in self.first:
+            step()
+        numbers = self.numbers
         for column, index in self.columns:
             np.take(numbers, index, out=column.reshape(-1))
 
