@@ -151,20 +151,24 @@ class Blocks:
         for d, dot in enumerate(self.dots):
             self.dot_of[dot.interior] = d
         self._programs: dict[tuple, _Program] = {}
-        self._whole: dict[frozenset[int], _Backward] = {}  # seeded positions -> the whole backward pass
+        self._whole: dict[tuple, _Backward] = {}  # (seeded positions, sums) -> the whole backward pass
         self._block: tuple | None = None  # (width, values, grads)
 
-    def program(self, seeded: frozenset[int], kept: frozenset[int], values: np.ndarray) -> _Program:
+    def program(self, seeded: frozenset[int], kept: frozenset[int], values: np.ndarray, sums: bool = False) -> _Program:
         """The run seeded at ``seeded`` positions keeping the gradients of ``kept`` positions
-        and the values of positions ``values``."""
+        and the values of positions ``values`` (with ``sums``: only their sums over the samples)."""
         inside = self.dot_of[values]
         fused = frozenset(range(len(self.dots))) - frozenset(inside[inside >= 0].tolist())
-        key = (seeded, kept, fused)
+        key = (seeded, kept, fused, sums)
         program = self._programs.get(key)
         if program is None:
-            whole = self._whole.get(seeded)
+            whole = self._whole.get((seeded, sums))
             if whole is None:
-                whole = self._whole[seeded] = _Backward(self, seeded)
+                try:
+                    whole = _Backward(self, seeded, sums)
+                except NoSums:  # every gradient in rows, summed as they are copied out
+                    whole = self._whole.get((seeded, False)) or _Backward(self, seeded)
+                self._whole[seeded, sums] = whole
             program = self._programs[key] = _Program(self, whole, seeded, kept, fused)
         return program
 
@@ -198,7 +202,7 @@ class Blocks:
         seeded = frozenset(int(position[s]) for s in seeds)
         kept = frozenset(position[list(keep_grads)].tolist()) if seeds else frozenset()
         kept_values = position[list(keep_values)]
-        program = self.program(seeded, kept, kept_values)
+        program = self.program(seeded, kept, kept_values, sums)
         v, g = self.block(chunk_width(program.touched, size))
         width = v.shape[1]
         bound = program.bind(v, g)
@@ -218,6 +222,10 @@ class Blocks:
         kept_grads = position[list(keep_grads)] if grad_rows is not None else np.zeros(0, dtype=np.intp)
         reached = program.written[kept_grads]
         out_grads = copier(grad_rows, np.flatnonzero(reached), g, program.rows[kept_grads[reached]]) if seeds else None
+        summed = program.summed[kept_grads]
+        if summed.any() and seeds:  # gradients summed in the column of sums (numbers'), added in after the rows'
+            out_grads = _with_sums(out_grads, grad_rows, np.flatnonzero(summed), bound.sums, program.srows[kept_grads[summed]])
+        reached = reached | summed
         for start in range(0, size, width):
             stop = min(size, start + width)
             for row, x in inputs:
@@ -225,7 +233,7 @@ class Blocks:
             bound.forward()
             if seeds:
                 for row, x in seed_rows:
-                    _fill(row, x, start, stop)
+                    _fill(row, x, start, stop, 0.0 if sums else None)  # sums: samples past the chunk's add nothing
                 bound.backward()
             out_values(start, stop)
             if out_grads is not None:
@@ -285,6 +293,19 @@ def _copier(out: np.ndarray, into: np.ndarray, block: np.ndarray, rows: np.ndarr
 _BATCH = 256  # rows copied out at a time
 
 
+def _with_sums(copy, out: np.ndarray, into: np.ndarray, sums: np.ndarray, rows: np.ndarray):
+    """``copy`` (a :func:`_summer`), then entries ``rows`` of the column ``sums`` added into entries ``into`` of ``out``."""
+    dest = as_slice(into, ordered=True)
+    source = as_slice(rows)
+    out[dest] = 0.0
+
+    def add(start: int, stop: int) -> None:
+        copy(start, stop)
+        out[dest] += sums[source, 0]
+
+    return add
+
+
 def _summer(out: np.ndarray, into: np.ndarray, block: np.ndarray, rows: np.ndarray):
     """``f(start, stop)`` adding the sums over a chunk's samples of ``rows`` of ``block`` into
     entries ``into`` of ``out`` (set to zero first), as numpy sums a row of them: the sum
@@ -300,17 +321,18 @@ def _summer(out: np.ndarray, into: np.ndarray, block: np.ndarray, rows: np.ndarr
     return add
 
 
-def _fill(row: np.ndarray, x, start: int, stop: int) -> None:
+def _fill(row: np.ndarray, x, start: int, stop: int, pad: float | None = None) -> None:
     """Samples ``start:stop`` of ``x`` (an array, or one number for all) into a block row; the
     columns past them repeat the last sample, so that they compute what it does (no spurious
-    floating-point fault from whatever was left there)."""
-    if not isinstance(x, np.ndarray) or x.ndim == 0:
-        row[:] = x
-        return
+    floating-point fault from whatever was left there), or hold ``pad``."""
     n = stop - start
-    row[:n] = x[start:stop]
+    if not isinstance(x, np.ndarray) or x.ndim == 0:
+        row[:n] = x
+    else:
+        row[:n] = x[start:stop]
+        x = x[stop - 1]
     if n < len(row):
-        row[n:] = x[stop - 1]
+        row[n:] = x if pad is None else pad
 
 
 class _Port:
@@ -329,15 +351,26 @@ class _Backward:
     is its one consumer's upstream gradient passed on unchanged (a local gradient of 1, as
     through an ``add`` whose input feeds nothing else): that position shares its consumer's
     row, so that the chain of adds of a neuron's sum costs nothing backward. ``steps`` lists,
-    in reverse group order, each group's upstream rows and its ports' contributions:
-    ``(port, target rows, their pattern, how they are added, whether they are set fresh)``.
+    in reverse group order, each group's upstream rows, its ports' contributions
+    ``(port, target rows, their pattern, how they are added, whether they are set fresh,
+    whether they go into the sums)`` and whether the group is numeric.
+
+    With ``sums`` (only the gradients' sums over the samples are wanted) the gradient of a
+    position holding a number (a parameter, a numeric group's gate) is its sum, an entry of a
+    column of sums (``srows`` maps positions to them): a port of numbers adds in its
+    contributions summed over the samples, and a numeric group runs backward on that column,
+    once per run. :class:`NoSums` where a number's gradient would also have rows.
     """
 
-    def __init__(self, blocks: Blocks, seeded: frozenset[int]) -> None:
+    def __init__(self, blocks: Blocks, seeded: frozenset[int], sums: bool = False) -> None:
         n, reads = blocks.n_positions, blocks.reads
         rows = np.arange(n)  # position -> its gradient's row
-        written = np.zeros(n, dtype=bool)  # positions whose gradient is set so far in a chunk
+        srows = np.arange(n)  # position -> its gradient's sum, in the column of sums
+        written = np.zeros(n, dtype=bool)  # positions whose gradient rows are set so far in a chunk
+        summed = np.zeros(n, dtype=bool)  # positions whose gradient's sum is set so far
         written[list(seeded)] = True
+        if sums and not blocks.row[list(seeded)].all():
+            raise NoSums("a seed at a number")
         self.steps: list[tuple] = []
         last = len(blocks.groups) - 1
         groups = blocks.groups[::-1]
@@ -347,32 +380,42 @@ class _Backward:
             gi = last - k
             group, shape, ports = blocks.groups[gi]
             outs = slice(group.start, group.stop)
-            written[outs] = True
-            go_rows = rows[outs].copy()
+            numeric = sums and blocks.numeric[gi]
+            if numeric and written[outs].any():
+                raise NoSums("a numeric group's gradient with rows")
+            (summed if numeric else written)[outs] = True
+            go_rows = (srows if numeric else rows)[outs].copy()
             todo = []
             for p, port in enumerate(ports):
                 index = port.index
-                fresh = not written[index].any()
-                if group.units[p] == "+" and fresh and len(np.unique(index)) == len(index) and (reads[index] == 1).all():
-                    rows[index] = go_rows  # the consumer's row, shared
-                    written[index] = True
+                into_sums = numeric or (sums and port.scalar)
+                done, where = (summed, srows) if into_sums else (written, rows)
+                fresh = not done[index].any()
+                shares = numeric or not into_sums  # rows and sums are not shared with each other
+                if shares and group.units[p] == "+" and fresh and len(np.unique(index)) == len(index) and (reads[index] == 1).all():
+                    where[index] = go_rows  # the consumer's row, shared
+                    done[index] = True
                     continue
-                target = rows[index]
+                target = where[index]
                 pattern = affine(target, *shape)
                 how = reduction(target, shape, pattern)
-                written[index] = True
-                todo.append((p, target, pattern, how, fresh and how != "at"))
-            self.steps.append((gi, go_rows, todo))
-        self.rows = rows
-        self.reached = written
+                done[index] = True
+                todo.append((p, target, pattern, how, fresh and how != "at", into_sums))
+            self.steps.append((gi, go_rows, todo, numeric))
+        self.rows, self.srows = rows, srows
+        self.reached, self.reached_sums = written, summed
+
+
+class NoSums(Exception):
+    """A run whose gradients cannot all be summed as :class:`_Backward` sums them."""
 
 
 class _Program:
     """What one kind of run (its seeds, the gradients it keeps, the dots whose products and
     partial sums nobody keeps: ``fused``) computes: the steps of :class:`_Backward` whose
     contributions lead to a kept gradient, each computed as in the whole pass (the same bits,
-    whatever else is kept), and the rows each chunk starts at zero (read before any kept step
-    sets them)."""
+    whatever else is kept), and the rows (and sums) each chunk starts at zero (read before
+    any kept step sets them)."""
 
     def __init__(self, blocks: Blocks, whole: _Backward, seeded: frozenset[int], kept: frozenset[int], fused: frozenset[int]) -> None:
         self.blocks = blocks
@@ -386,24 +429,31 @@ class _Program:
                 mask |= need[port.index]
             need[group.start : group.stop] |= mask
         rows = self.rows = whole.rows
+        self.srows = whole.srows
         valid = np.zeros(n, dtype=bool)  # rows set so far in a chunk
         valid[rows[list(seeded)]] = True
+        valid_sums = np.zeros(n, dtype=bool)  # sums set so far
         zero: list[int] = []
+        zero_sums: list[int] = []
         self.backward_plan: list[tuple] = []
-        for gi, go_rows, todo in whole.steps:
+        for gi, go_rows, todo, numeric in whole.steps:
             group, _, ports = blocks.groups[gi]
             todo = [step for step in todo if need[ports[step[0]].index].any()]
             if not todo:
                 continue
-            zero += go_rows[~valid[go_rows]].tolist()  # upstream rows nobody kept sets
-            valid[go_rows] = True
-            for _, target, _, _, fresh in todo:
+            upstream, upstream_zero = (valid_sums, zero_sums) if numeric else (valid, zero)
+            upstream_zero += go_rows[~upstream[go_rows]].tolist()  # upstream rows nobody kept sets
+            upstream[go_rows] = True
+            for _, target, _, _, fresh, into_sums in todo:
+                done, to_zero = (valid_sums, zero_sums) if into_sums else (valid, zero)
                 if not fresh:
-                    zero += target[~valid[target]].tolist()
-                valid[target] = True
-            self.backward_plan.append((gi, go_rows, todo))
+                    to_zero += target[~done[target]].tolist()
+                done[target] = True
+            self.backward_plan.append((gi, go_rows, todo, numeric))
         self.zero = np.unique(np.asarray(zero, dtype=np.intp))
-        self.written = whole.reached  # by position: whether a seed reaches its gradient
+        self.zero_sums = np.unique(np.asarray(zero_sums, dtype=np.intp))
+        self.written = whole.reached  # by position: whether a seed reaches its gradient's rows
+        self.summed = whole.reached_sums  # ... or its gradient's sum
         skipped = sum(len(dot.interior) for dot in self.fused)  # rows a chunk leaves alone
         self.touched = int(blocks.row.sum() + valid.sum()) - skipped
         self.bound: Bound | None = None

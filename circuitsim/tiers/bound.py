@@ -44,7 +44,8 @@ class Bound:
                 xs = tuple(self._port(self.first, numbers, port.index, shape, 1) for port in ports)
                 out = numbers[group.start : group.stop].reshape(*shape, 1)
                 views.append((xs, out))
-                self.first.append(partial(into(group.rule), xs, out))
+                one = group.stop - group.start == 1 and len(ports) > 1  # one gate of many inputs: on floats, in Python
+                self.first.append(_one_gate(group, ports, self.numbers) if one else partial(into(group.rule), xs, out))
                 continue
             xs = tuple(self._port(steps[-1], v, port.index, shape, width, port) for port in ports)
             out = v[group.start : group.stop].reshape(*shape, width)
@@ -60,20 +61,26 @@ class Bound:
                     steps[gi] = []
         self.steps = [step for group_steps in steps for step in group_steps]
         self.back: list = []
-        if len(program.zero):
-            zero = as_slice(program.zero, ordered=True)
-            self.back.append(partial(g[zero].fill, 0.0) if isinstance(zero, slice) else partial(g.__setitem__, zero, 0.0))
+        self.sums = sums = np.zeros((blocks.n_positions, 1))  # the gradients' sums over the samples (numbers', see _Backward)
+        for block, rows in ((g, program.zero), (sums, program.zero_sums)):
+            if len(rows):
+                zero = as_slice(rows, ordered=True)
+                self.back.append(partial(block[zero].fill, 0.0) if isinstance(zero, slice) else partial(block.__setitem__, zero, 0.0))
         largest = max((group.stop - group.start for group, _, _ in groups), default=1)
         temp = np.empty(largest * width)
-        for gi, go_rows, todo in program.backward_plan:
+        for gi, go_rows, todo, numeric in program.backward_plan:
             group, shape, ports = groups[gi]
             xs, out = views[gi]
-            go = np.broadcast_to(self._port(self.back, g, go_rows, shape, width), (*shape, width))
+            upstream, columns = (sums, 1) if numeric else (g, width)
+            go = np.broadcast_to(self._port(self.back, upstream, go_rows, shape, columns), (*shape, columns))
             actions = []
-            for p, rows, pattern, how, fresh in todo:
-                dest = target(g, rows, shape, pattern, how)
-                actions.append((p, group.units[p], dest, how, fresh, _product(group, ports, p, go_rows, shape, how, g)))
-            self.back.append(_backward(group, xs, out, go, g, actions, temp[: go.size].reshape(go.shape)))
+            for p, rows, pattern, how, fresh, into_sums in todo:
+                block = sums if into_sums else g
+                dest = target(block, rows, shape, pattern, how)
+                summed = into_sums and not numeric  # summed over the samples, then added in
+                product = None if summed else _product(group, ports, p, go_rows, shape, how, block)
+                actions.append((p, group.units[p], dest, how, fresh, product, block, summed))
+            self.back.append(_backward(group, xs, out, go, actions, temp[: go.size].reshape(go.shape)))
 
     def _port(self, steps: list, a: np.ndarray, index: np.ndarray, shape, width: int, port=None):
         """Rows ``index`` of block ``a`` in the group's shape: a view, or a buffer gathered by a step."""
@@ -93,6 +100,8 @@ class Bound:
         for step in self.first:
             step()
         numbers = self.numbers
+        if self.first and not np.isfinite(numbers).all():  # a gate run on floats does not trap: the methods name it
+            raise FloatingPointError("a number is NaN or infinite")
         for column, index in self.columns:
             np.take(numbers, index, out=column.reshape(-1))
 
@@ -103,6 +112,18 @@ class Bound:
     def backward(self) -> None:
         for step in self.back:
             step()
+
+
+def _one_gate(group, ports, numbers: np.ndarray):
+    """The step of a numeric group of one gate of many inputs on Python floats (the same
+    operations as on arrays, without a numpy call per input)."""
+    index = np.array([int(port.index[0]) for port in ports], dtype=np.intp)
+    output, at = group.output, group.start
+
+    def step() -> None:
+        numbers[at] = output(numbers.take(index).tolist())
+
+    return step
 
 
 def _product(group, ports, p: int, go_rows: np.ndarray, shape, how, g: np.ndarray):
@@ -141,15 +162,17 @@ def _columns_alike(rows: int, inner: int) -> bool:
     return _alike[key]
 
 
-def _backward(group, xs, out, go, g, actions, temp):
-    """One group's backward step: each needed port's contribution into its gradient rows."""
+def _backward(group, xs, out, go, actions, temp):
+    """One group's backward step: each needed port's contribution into its gradient rows (or,
+    for a port of numbers in a run that wants sums, its sum over the samples into the sums)."""
     width = go.shape[-1]
     grads = group.grads
-    needs_local = any(unit is None and product is None for _, unit, _, _, _, product in actions)
+    needs_local = any(unit is None and product is None for _, unit, _, _, _, product, _, _ in actions)
+    column = np.empty((*go.shape[:-1], 1))  # a contribution summed over the samples
 
     def step():
         local = grads(xs, out) if needs_local else None
-        for p, unit, dest, how, fresh, product in actions:
+        for p, unit, dest, how, fresh, product, block, summed in actions:
             if product is not None:  # sum_i w[i, j] * go[i] as one matrix product
                 q, upstream = product
                 weights = xs[q][..., 0]
@@ -158,6 +181,11 @@ def _backward(group, xs, out, go, g, actions, temp):
                     np.matmul(weights, upstream, out=dest)
                 else:
                     np.add(dest, np.matmul(weights, upstream), out=dest)
+                continue
+            if summed:  # go times the local gradient, summed over the samples: one column
+                term = go if unit == "+" else np.negative(go, out=temp) if unit == "-" else np.multiply(go, local[p], out=temp)
+                np.sum(term, axis=-1, keepdims=True, out=column)
+                _add(column, dest, how, fresh, block)
                 continue
             if how is None and fresh:  # distinct rows set for the first time: straight into them
                 if unit == "+":
@@ -174,13 +202,21 @@ def _backward(group, xs, out, go, g, actions, temp):
                 continue
             else:
                 term = go if unit == "+" else np.negative(go, out=temp)
-            if how is None:
-                np.add(dest, term, out=dest)
-            elif how == "at":
-                dest(g, np.broadcast_to(term, go.shape).reshape(-1, width))
-            elif fresh:
-                np.sum(term, axis=how, out=dest)
-            else:
-                np.add(dest, np.sum(term, axis=how), out=dest)
+            _add(term, dest, how, fresh, block)
 
     return step
+
+
+def _add(term, dest, how, fresh: bool, block: np.ndarray) -> None:
+    """A port's contributions ``term`` (in the group's shape) into the rows of ``dest``, ``how`` they go."""
+    if how is None:
+        if fresh:
+            np.copyto(dest, term)
+        else:
+            np.add(dest, term, out=dest)
+    elif how == "at":
+        dest(block, np.broadcast_to(term, term.shape).reshape(-1, term.shape[-1]))
+    elif fresh:
+        np.sum(term, axis=how, out=dest)
+    else:
+        np.add(dest, np.sum(term, axis=how), out=dest)
