@@ -3,6 +3,7 @@ circuits, against the method path: bit for bit where docs/engine.md promises it 
 straight-line code), else to rounding (levels, blocks)."""
 
 import pathlib
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,8 +13,8 @@ from hypothesis import strategies as st
 from helpers import assert_same, circuits, method_path, through
 
 import circuitsim
-from circuitsim.plan.engine import TIERS, tier
-from circuitsim.tiers import straight
+from circuitsim.plan.engine import TIERS, execute, tier
+from circuitsim.tiers import blocks, straight
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "circuits").glob("*.yaml"))
@@ -104,3 +105,49 @@ def test_blocks_on_random_circuits(blocks_always, text, batch, seeded):
     assume(finite(want))  # an overflow: the blocks fault and the methods name it (see the fault tests)
     assert tier("blocks").of(c.plan, frozenset([c.plan.slot[name]])) is not None
     assert_conforms(c, "blocks", through(c, "blocks", inputs, seed), want)
+
+
+def sums(c, name, inputs, seed=None):
+    """Every named value's and gradient's sum over the samples from a request with ``sums``, on tier ``name`` alone."""
+    slots = list(range(c.plan.n_named))
+    into = np.full(2 * len(slots), np.nan)
+    request = replace(c.request(inputs, seed=seed), keep=(slots, slots), into=into, sums=True)
+    with np.errstate(all="ignore"):
+        outcome = execute(c.plan, request, tiers=[tier(name)])
+    assert outcome.tier == name
+    return into[: len(slots)], into[len(slots) :]
+
+
+def assert_sums(c, name, got, want, n):
+    """``got`` (sums over ``n`` samples) from tier ``name`` is the sum of ``want`` (the method path's, sample by
+    sample) to the rounding of a sum: a few units in the last place of the sum of the terms' sizes."""
+    for kind, sums_, per_sample in (("value", got[0], want[0]), ("grad", got[1], want[1])):
+        for slot, node in enumerate(c.plan.names[: c.plan.n_named]):
+            x = np.broadcast_to(np.asarray(per_sample[slot], dtype=float), (n,))
+            assert sums_[slot] == pytest.approx(x.sum(), rel=0, abs=1e-12 * (np.abs(x).sum() + 1)), (name, kind, node)
+
+
+@pytest.mark.parametrize("name", ["kernels", "blocks"])
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_sums_over_the_samples_on_every_example_circuit(blocks_always, path, name):
+    c = circuitsim.load(path)
+    inputs = {n: (0.5 if d is None else d) + np.linspace(-0.25, 0.25, 5) for n, d in c.inputs.items()}
+    inputs[next(iter(inputs))] = 0.5  # a number among the batches: its gradient summed too
+    want = method_path(c, inputs)
+    assert finite(want)
+    assert_sums(c, name, sums(c, name, inputs), want, 5)
+
+
+@SETTINGS
+@given(circuits(), st.integers(1, 40), st.booleans(), st.sampled_from([16, 32, 512]))
+def test_sums_over_the_samples_in_blocks_on_random_circuits(monkeypatch, blocks_always, text, batch, seeded, width):
+    monkeypatch.setattr(blocks, "MIN_COLUMNS", width)  # chunks of `width` samples: the sums add up over them
+    monkeypatch.setattr(blocks, "MAX_COLUMNS", width)
+    c = circuitsim.loads(text)
+    rng = np.random.default_rng(batch)
+    name, default = next(iter(c.inputs.items()))
+    inputs = {name: default + rng.uniform(-0.5, 0.5, batch)}  # the other inputs numbers: parameters
+    seed = {c.outputs[0]: np.linspace(-1.0, 1.0, batch)} if seeded else None
+    want = method_path(c, inputs, seed)
+    assume(finite(want))
+    assert_sums(c, "blocks", sums(c, "blocks", inputs, seed), want, batch)

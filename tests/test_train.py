@@ -136,6 +136,21 @@ def test_each_step_is_one_batch_run_of_the_plan(line, monkeypatch):
     assert [n for n, _ in runs] == [8, 8, 4, 8, 8, 4, 8, 20]
 
 
+def test_a_wide_network_trains_as_gradient_descent_on_its_batch_runs():
+    # micrograd's demo MLP: its steps run in blocks, the parameters' gradients summed over the samples there
+    c = circuitsim.load(ROOT / "circuits" / "moons_mlp.yaml")
+    data = read_csv(ROOT / "circuits" / "data" / "moons.csv")
+    fit = c.train(data, steps=3, lr=0.5, batch_size=40, seed=1)
+    order = np.random.default_rng(1).permutation(100)
+    theta = {name: c.inputs[name] for name in fit.params}
+    for k in range(3):
+        rows = order[40 * k : 40 * k + 40] if k < 2 else order[80:]
+        run = c.run({**{name: column[rows] for name, column in data.items()}, **theta})
+        assert fit.history[k] == pytest.approx(np.mean(run.outputs["loss"]), rel=1e-12)
+        theta = {name: x - 0.5 * np.mean(run.grads[name]) for name, x in theta.items()}
+    assert list(fit.params.values()) == pytest.approx(list(theta.values()), rel=1e-12, abs=1e-15)
+
+
 def test_mini_batches_take_a_seeded_shuffle_of_each_pass(line):
     c, data = line
     a = c.train(data, steps=10, batch_size=5, seed=3, lr=0.05)
@@ -228,6 +243,13 @@ def test_a_nan_stops_training_naming_the_gate_and_keeping_the_last_good_params()
     assert (err.line, err.column) == (4, 3)
     assert "step 1" in str(err) and "gate 'l' (log)" in str(err) and "nan (sample 0)" in str(err)
     assert isinstance(err, circuitsim.NumericalError)
+
+
+def test_a_nan_in_a_wide_network_stops_training_naming_the_gate(blocks_always):
+    c = circuitsim.loads(LOG, path="log.yaml")
+    with pytest.raises(TrainingError) as info:
+        c.train({"x": np.ones(20)}, steps=5, lr=2.0)
+    assert info.value.step == 1 and "gate 'l' (log)" in str(info.value) and "nan (sample 0)" in str(info.value)
 
 
 def test_an_update_that_overflows_stops_training_before_it():
