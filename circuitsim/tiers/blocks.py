@@ -392,7 +392,8 @@ class _Backward:
                 done, where = (summed, srows) if into_sums else (written, rows)
                 fresh = not done[index].any()
                 shares = numeric or not into_sums  # rows and sums are not shared with each other
-                if shares and group.units[p] == "+" and fresh and len(np.unique(index)) == len(index) and (reads[index] == 1).all():
+                distinct = len(index) == 1 or len(np.unique(index)) == len(index)
+                if shares and group.units[p] == "+" and fresh and distinct and (reads[index] == 1).all():
                     where[index] = go_rows  # the consumer's row, shared
                     done[index] = True
                     continue

@@ -50,6 +50,8 @@ def readers(ins: list[list[np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray
 
 def affine(index: np.ndarray, r: int, m: int) -> tuple[int, int, int] | None:
     """``(a, s1, s2)`` if ``index[i*m + j] == a + i*s1 + j*s2`` for all i < r, j < m."""
+    if r * m == 1:  # one gate (a wide sum's port): every index is a pattern
+        return int(index[0]), 0, 0
     grid = index.reshape(r, m)
     a = int(grid[0, 0])
     s1 = int(grid[1, 0]) - a if r > 1 else 0
@@ -60,6 +62,8 @@ def affine(index: np.ndarray, r: int, m: int) -> tuple[int, int, int] | None:
 
 def shape_of(k: int, indexes: list[np.ndarray]) -> tuple[int, int]:
     """The group's shape (r, m), r*m == k, under which most of its row ports are patterns."""
+    if k == 1:
+        return 1, 1
     candidates = [k]
     for index in indexes:
         d = np.diff(index)
@@ -84,7 +88,7 @@ def reduction(index: np.ndarray, shape: tuple[int, int], affine) -> Any:
         return 0
     if repeat_j:
         return 1
-    return None if len(np.unique(index)) == len(index) else "at"
+    return None if len(index) == 1 or len(np.unique(index)) == len(index) else "at"
 
 
 def view(a: np.ndarray, affine: tuple[int, int, int], shape: tuple[int, int]) -> np.ndarray:
