@@ -127,12 +127,16 @@ def assert_sums(c, name, got, want, n):
             assert sums_[slot] == pytest.approx(x.sum(), rel=0, abs=1e-12 * (np.abs(x).sum() + 1)), (name, kind, node)
 
 
+@pytest.mark.parametrize("batched", ["all but one", "one"])
 @pytest.mark.parametrize("name", ["kernels", "blocks"])
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
-def test_sums_over_the_samples_on_every_example_circuit(blocks_always, path, name):
+def test_sums_over_the_samples_on_every_example_circuit(blocks_always, path, name, batched):
     c = circuitsim.load(path)
-    inputs = {n: (0.5 if d is None else d) + np.linspace(-0.25, 0.25, 5) for n, d in c.inputs.items()}
-    inputs[next(iter(inputs))] = 0.5  # a number among the batches: its gradient summed too
+    inputs = {n: 0.5 if d is None else d for n, d in c.inputs.items()}
+    first = next(iter(inputs))
+    for n in inputs if batched == "all but one" else [first]:  # the others numbers: parameters, their gradients summed
+        if (n == first) == (batched == "one"):
+            inputs[n] += np.linspace(-0.25, 0.25, 5)
     want = method_path(c, inputs)
     assert finite(want)
     assert_sums(c, name, sums(c, name, inputs), want, 5)

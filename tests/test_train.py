@@ -136,11 +136,21 @@ def test_each_step_is_one_batch_run_of_the_plan(line, monkeypatch):
     assert [n for n, _ in runs] == [8, 8, 4, 8, 8, 4, 8, 20]
 
 
-def test_a_wide_network_trains_as_gradient_descent_on_its_batch_runs():
+def test_a_wide_network_trains_as_gradient_descent_on_its_batch_runs(monkeypatch):
     # micrograd's demo MLP: its steps run in blocks, the parameters' gradients summed over the samples there
     c = circuitsim.load(ROOT / "circuits" / "moons_mlp.yaml")
     data = read_csv(ROOT / "circuits" / "data" / "moons.csv")
+    runs, execute = [], c.plan.execute
+
+    def spy(request):
+        outcome = execute(request)
+        runs.append((request.sums, outcome.tier))
+        return outcome
+
+    monkeypatch.setattr(c.plan, "execute", spy)
     fit = c.train(data, steps=3, lr=0.5, batch_size=40, seed=1)
+    assert runs == [(True, "blocks")] * 4  # three steps and the loss at the end, keeping only sums
+    monkeypatch.undo()
     order = np.random.default_rng(1).permutation(100)
     theta = {name: c.inputs[name] for name in fit.params}
     for k in range(3):

@@ -153,6 +153,7 @@ class Blocks:
         self._programs: dict[tuple, _Program] = {}
         self._whole: dict[tuple, _Backward] = {}  # (seeded positions, sums) -> the whole backward pass
         self._block: tuple | None = None  # (width, values, grads)
+        self._last: _Kept | None = None  # what the last run kept, laid out
 
     def program(self, seeded: frozenset[int], kept: frozenset[int], values: np.ndarray, sums: bool = False) -> _Program:
         """The run seeded at ``seeded`` positions keeping the gradients of ``kept`` positions
@@ -199,33 +200,36 @@ class Blocks:
         position, order = levels.position, levels.order
         size = len(values[order[self.batched[0]]])
         seeds = seeds if grad_rows is not None and seeds else {}
-        seeded = frozenset(int(position[s]) for s in seeds)
-        kept = frozenset(position[list(keep_grads)].tolist()) if seeds else frozenset()
-        kept_values = position[list(keep_values)]
-        program = self.program(seeded, kept, kept_values, sums)
+        kept = self._last
+        if kept is None or not kept.fits(seeds, keep_values, keep_grads, sums):
+            kept = self._last = _Kept(self, seeds, keep_values, keep_grads, sums)
+        program = kept.program
         v, g = self.block(chunk_width(program.touched, size))
         width = v.shape[1]
         bound = program.bind(v, g)
         numbers = bound.numbers
-        n_in = levels.n_inputs
-        numbers[:n_in] = [x if type(x) is float else 0.0 for x in values[:n_in]]
+        head = values[: levels.n_inputs]  # the inputs' numbers (a batch input's row is set per chunk)
+        for s in self.batched:
+            head[s] = 0.0
+        numbers[: levels.n_inputs] = head
         bound.set_numbers()
         for p in self.filled:
             v[p] = numbers[p]
         inputs = [(v[p], values[order[p]]) for p in self.batched]
         seed_rows = [(g[program.rows[position[s]]], x) for s, x in seeds.items()]
-        with_row = self.row[kept_values]
-        for k in np.flatnonzero(~with_row):  # a number: the same in every sample
-            value_rows[k] = numbers[kept_values[k]] * size if sums else numbers[kept_values[k]]
+        if sums:
+            value_rows[:] = 0.0
+            if grad_rows is not None:
+                grad_rows[:] = 0.0
+        numbers_kept = numbers[kept.value_numbers[1]]
+        value_rows[kept.value_numbers[0]] = numbers_kept * size if sums else numbers_kept[:, None]
         copier = _summer if sums else _copier
-        out_values = copier(value_rows, np.flatnonzero(with_row), v, kept_values[with_row])
-        kept_grads = position[list(keep_grads)] if grad_rows is not None else np.zeros(0, dtype=np.intp)
-        reached = program.written[kept_grads]
-        out_grads = copier(grad_rows, np.flatnonzero(reached), g, program.rows[kept_grads[reached]]) if seeds else None
-        summed = program.summed[kept_grads]
-        if summed.any() and seeds:  # gradients summed in the column of sums (numbers'), added in after the rows'
-            out_grads = _with_sums(out_grads, grad_rows, np.flatnonzero(summed), bound.sums, program.srows[kept_grads[summed]])
-        reached = reached | summed
+        out_values = copier(value_rows, *kept.value_rows, v)
+        out_grads = None
+        if seeds:
+            out_grads = copier(grad_rows, *kept.grad_rows, g)
+            if sums and len(kept.grad_sums[0]):  # gradients summed in the column of sums (numbers'), added in after the rows'
+                out_grads = _with_sums(out_grads, grad_rows, *kept.grad_sums, bound.sums)
         for start in range(0, size, width):
             stop = min(size, start + width)
             for row, x in inputs:
@@ -238,7 +242,35 @@ class Blocks:
             out_values(start, stop)
             if out_grads is not None:
                 out_grads(start, stop)
-        return np.flatnonzero(~reached).tolist()
+        return kept.zero
+
+
+class _Kept:
+    """What a kind of run keeps, laid out once for the runs like it: its program, and where each
+    kept value and gradient comes from (rows of the blocks, numbers, the column of sums)."""
+
+    def __init__(self, blocks: Blocks, seeds: Mapping, keep_values: Sequence[int], keep_grads: Sequence[int], sums: bool) -> None:
+        self.seeded, self.keep_values, self.keep_grads, self.sums = frozenset(seeds), list(keep_values), list(keep_grads), sums
+        position = blocks.levels.position
+        values = position[list(keep_values)]
+        grads = position[list(keep_grads)] if seeds else np.zeros(0, dtype=np.intp)
+        self.program = program = blocks.program(frozenset(int(position[s]) for s in seeds), frozenset(grads.tolist()), values, sums)
+        with_row = blocks.row[values]
+        self.value_numbers = (np.flatnonzero(~with_row), values[~with_row])  # a number: the same in every sample
+        self.value_rows = (np.flatnonzero(with_row), values[with_row])
+        reached = program.written[grads]
+        self.grad_rows = (np.flatnonzero(reached), program.rows[grads[reached]])
+        summed = program.summed[grads] if sums else np.zeros(len(grads), dtype=bool)
+        self.grad_sums = (np.flatnonzero(summed), program.srows[grads[summed]])
+        self.zero = np.flatnonzero(~(reached | summed)).tolist()  # into keep_grads: no seed reaches them
+
+    def fits(self, seeds: Mapping, keep_values: Sequence[int], keep_grads: Sequence[int], sums: bool) -> bool:
+        return (
+            sums == self.sums
+            and seeds.keys() == self.seeded
+            and self.keep_values == list(keep_values)
+            and self.keep_grads == list(keep_grads)
+        )
 
 
 def _parts(levels: Levels, reading: np.ndarray) -> list:
@@ -265,7 +297,7 @@ def _cut(s, lo: int, hi: int):
     return s[lo:hi]
 
 
-def _copier(out: np.ndarray, into: np.ndarray, block: np.ndarray, rows: np.ndarray):
+def _copier(out: np.ndarray, into: np.ndarray, rows: np.ndarray, block: np.ndarray):
     """``f(start, stop)`` copying a chunk's ``rows`` of ``block`` into rows ``into`` of ``out``,
     columns ``start:stop``: row by row for a few, else with one fancy index."""
     if len(into) <= 16:
@@ -293,11 +325,10 @@ def _copier(out: np.ndarray, into: np.ndarray, block: np.ndarray, rows: np.ndarr
 _BATCH = 256  # rows copied out at a time
 
 
-def _with_sums(copy, out: np.ndarray, into: np.ndarray, sums: np.ndarray, rows: np.ndarray):
+def _with_sums(copy, out: np.ndarray, into: np.ndarray, rows: np.ndarray, sums: np.ndarray):
     """``copy`` (a :func:`_summer`), then entries ``rows`` of the column ``sums`` added into entries ``into`` of ``out``."""
     dest = as_slice(into, ordered=True)
     source = as_slice(rows)
-    out[dest] = 0.0
 
     def add(start: int, stop: int) -> None:
         copy(start, stop)
@@ -306,11 +337,10 @@ def _with_sums(copy, out: np.ndarray, into: np.ndarray, sums: np.ndarray, rows: 
     return add
 
 
-def _summer(out: np.ndarray, into: np.ndarray, block: np.ndarray, rows: np.ndarray):
+def _summer(out: np.ndarray, into: np.ndarray, rows: np.ndarray, block: np.ndarray):
     """``f(start, stop)`` adding the sums over a chunk's samples of ``rows`` of ``block`` into
-    entries ``into`` of ``out`` (set to zero first), as numpy sums a row of them: the sum
-    over one chunk is the bits of ``np.sum`` of the samples' array."""
-    out[into] = 0.0
+    entries ``into`` of ``out``, as numpy sums a row of them: the sum over one chunk is the
+    bits of ``np.sum`` of the samples' array."""
     source = as_slice(rows)
     dest = as_slice(into, ordered=True)
 

@@ -78,7 +78,10 @@ class Bound:
                 block = sums if into_sums else g
                 dest = target(block, rows, shape, pattern, how)
                 summed = into_sums and not numeric  # summed over the samples, then added in
-                product = None if summed else _product(group, ports, p, go_rows, shape, how, block)
+                if summed:  # go times an input, summed over the samples: one matrix product where it can be
+                    product = _summed_product(group, p, go, xs)
+                else:
+                    product = _product(group, ports, p, go_rows, shape, how, block)
                 actions.append((p, group.units[p], dest, how, fresh, product, block, summed))
             self.back.append(_backward(group, xs, out, go, actions, temp[: go.size].reshape(go.shape)))
 
@@ -112,6 +115,28 @@ class Bound:
     def backward(self) -> None:
         for step in self.back:
             step()
+
+
+def _summed_product(group, p: int, go: np.ndarray, xs: tuple):
+    """For port ``p`` whose local gradient is another port's input ``x`` (a weight's, in a
+    product): ``f(out)`` writing ``sum over samples of go * x`` into ``out`` (the group's shape)
+    as one matrix product, where ``go`` repeats along one axis of the group and ``x`` along the
+    other (a layer's upstream gradients by neuron, its activations by term); else None."""
+    q = group.rule.port_read(p)
+    if q is None:
+        return None
+    x = xs[q]
+    r, m, width = go.shape
+    along = [n == 1 or stride == 0 for n, stride in zip(x.shape[:2], x.strides[:2])]  # x repeats along axis 0, 1
+    repeats = [n == 1 or stride == 0 for n, stride in zip(go.shape[:2], go.strides[:2])]
+    x = np.broadcast_to(x, (r, m, width))
+    if repeats[1] and along[0]:  # out[i, j] = go[i] . x[j]
+        upstream, inputs = go[:, 0, :], x[0]
+        return lambda out: np.matmul(upstream, inputs.T, out=out)
+    if repeats[0] and along[1]:  # out[i, j] = x[i] . go[j]
+        upstream, inputs = go[0], x[:, 0, :]
+        return lambda out: np.matmul(inputs, upstream.T, out=out)
+    return None
 
 
 def _one_gate(group, ports, numbers: np.ndarray):
@@ -173,6 +198,14 @@ def _backward(group, xs, out, go, actions, temp):
     def step():
         local = grads(xs, out) if needs_local else None
         for p, unit, dest, how, fresh, product, block, summed in actions:
+            if summed:  # go times the local gradient, summed over the samples: one column
+                if product is not None:
+                    product(column[..., 0])
+                else:
+                    term = go if unit == "+" else np.negative(go, out=temp) if unit == "-" else np.multiply(go, local[p], out=temp)
+                    np.sum(term, axis=-1, keepdims=True, out=column)
+                _add(column, dest, how, fresh, block)
+                continue
             if product is not None:  # sum_i w[i, j] * go[i] as one matrix product
                 q, upstream = product
                 weights = xs[q][..., 0]
@@ -181,11 +214,6 @@ def _backward(group, xs, out, go, actions, temp):
                     np.matmul(weights, upstream, out=dest)
                 else:
                     np.add(dest, np.matmul(weights, upstream), out=dest)
-                continue
-            if summed:  # go times the local gradient, summed over the samples: one column
-                term = go if unit == "+" else np.negative(go, out=temp) if unit == "-" else np.multiply(go, local[p], out=temp)
-                np.sum(term, axis=-1, keepdims=True, out=column)
-                _add(column, dest, how, fresh, block)
                 continue
             if how is None and fresh:  # distinct rows set for the first time: straight into them
                 if unit == "+":
