@@ -130,7 +130,7 @@ def test_each_step_is_one_batch_run_of_the_plan(line, monkeypatch):
 
     monkeypatch.setattr(c.plan, "execute", spy)
     c.train(data, steps=7)
-    assert runs == [(20, "both passes")] * 7 + [(20, "forward")]  # and the loss at the trained values
+    assert runs == [(20, "both passes")] * 8  # and the loss at the trained values, a run like the steps' (made already)
     runs.clear()
     c.train(data, steps=7, batch_size=8)
     assert [n for n, _ in runs] == [8, 8, 4, 8, 8, 4, 8, 20]

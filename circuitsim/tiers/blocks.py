@@ -132,13 +132,14 @@ class Blocks:
         for group in parts:  # in level order: a group reads earlier ones only
             k = group.stop - group.start
             indexes = [positions(s, k) for s in group.ins]
-            reads_rows = [bool(row[ix].any()) for ix in indexes]
+            every = np.array(indexes, dtype=np.intp).reshape(len(indexes), k)  # [port, gate]
+            reads = row[every].any(axis=1)
+            reads_rows = reads.tolist()
             numeric = not any(reads_rows)
             if not numeric:
                 row[group.start : group.stop] = True
                 numbers[group.start : group.stop] = False
-            for ix, rows in zip(indexes, reads_rows):
-                row[ix] |= rows  # a port that reads rows reads rows only: its numbers get rows too
+            row[every[reads]] = True  # a port that reads rows reads rows only: its numbers get rows too
             shape = shape_of(k, indexes if numeric else [ix for ix, rows in zip(indexes, reads_rows) if rows])
             ports = tuple(_Port(ix, shape, not rows) for ix, rows in zip(indexes, reads_rows))
             self.groups.append((group, shape, ports))

@@ -28,10 +28,10 @@ def data_columns(circuit: Circuit, data: Mapping[str, Any]) -> tuple[dict[str, A
     columns: dict[str, Any] = {}
     length = None
     first = None
+    inputs = circuit.inputs
     for name, raw in data.items():
-        if name not in circuit.inputs:
-            inputs = ", ".join(circuit.inputs)
-            raise CircuitError(f"data column {name!r} is not an input of {circuit.name!r}{did_you_mean(str(name), circuit.inputs)}; inputs: {inputs}")
+        if name not in inputs:
+            raise CircuitError(f"data column {name!r} is not an input of {circuit.name!r}{did_you_mean(str(name), inputs)}; inputs: {', '.join(inputs)}")
         column = dask_column(name, raw) if is_dask(raw) else _column(name, raw)
         if not isinstance(column, float):
             if length is not None and column.shape[0] != length:

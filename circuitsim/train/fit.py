@@ -245,13 +245,14 @@ class _Stepper:
         return values, frozenset(batched), n
 
     def loss(self, inputs: Mapping[str, Any], theta: np.ndarray) -> float:
-        """The mean loss, from a forward pass only."""
+        """The mean loss (NaN or inf as it comes): a step's kind of run, whose program is made
+        already (its gradients unused), else a forward pass."""
         values, batched, n = self._values(inputs, theta)
         if batched:
-            sums = np.empty(len(self.outputs))
+            sums = np.empty(len(self.outputs) + len(self.slots))
             with np.errstate(all="ignore"):
-                self.plan.execute(Request(values, None, batched, (self.outputs, []), sums, sums=True))
-            return float(sum(sums / n))
+                self.plan.execute(Request(values, self.seeds, batched, (self.outputs, self.slots), sums, sums=True))
+            return float(sum(sums[: len(self.outputs)] / n))
         outputs = self.circuit.forward({**inputs, **dict(zip(self.names, theta.tolist()))}, nan="ignore").outputs
         return float(sum(np.mean(v) for v in outputs.values()))
 
