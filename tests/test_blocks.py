@@ -148,3 +148,15 @@ def test_scatter_add_adds_in_np_add_ats_order(index):
     np.add.at(want, np.array(index), rows)
     scatter_add(np.array(index))(a, rows)
     assert a.tobytes() == want.tobytes()
+
+
+def test_a_gate_of_many_numbers_that_overflows_is_named(blocks_always):
+    # the product reads numbers only: it runs once per run, on Python's floats, which do not trap;
+    # 1 / inf hides the inf from the outputs
+    c = circuitsim.loads(
+        "inputs: {a: 1.0e200, x: 1.0}\ngates:\n  s: {type: mul, inputs: [a, a, a]}\n"
+        "  d: {type: div, inputs: [1.0, s]}\n  m: {type: mul, inputs: [d, x]}\noutputs: [m]\n",
+        path="big.yaml",
+    )
+    with pytest.raises(circuitsim.NumericalError, match="gate 's' \\(mul\\)"):
+        c.forward({"x": [1.0, 2.0]}, nan="raise")  # forward only: the backward pass would trap its own overflow

@@ -12,6 +12,7 @@ does where rows repeat without a pattern (:func:`circuitsim.tiers.patterns.scatt
 
 from __future__ import annotations
 
+import math
 from functools import partial
 
 import numpy as np
@@ -103,8 +104,6 @@ class Bound:
         for step in self.first:
             step()
         numbers = self.numbers
-        if self.first and not np.isfinite(numbers).all():  # a gate run on floats does not trap: the methods name it
-            raise FloatingPointError("a number is NaN or infinite")
         for column, index in self.columns:
             np.take(numbers, index, out=column.reshape(-1))
 
@@ -146,7 +145,10 @@ def _one_gate(group, ports, numbers: np.ndarray):
     output, at = group.output, group.start
 
     def step() -> None:
-        numbers[at] = output(numbers.take(index).tolist())
+        xs = numbers.take(index).tolist()
+        out = numbers[at] = output(xs)
+        if not math.isfinite(out) and all(map(math.isfinite, xs)):  # Python's floats do not trap: as a trapped fault
+            raise FloatingPointError(f"a gate of {len(xs)} inputs made {out} from finite numbers")
 
     return step
 
