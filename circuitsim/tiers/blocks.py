@@ -203,7 +203,10 @@ class Blocks:
         seeds = seeds if grad_rows is not None and seeds else {}
         kept = self._last
         if kept is None or not kept.fits(seeds, keep_values, keep_grads, sums):
-            kept = self._last = _Kept(self, seeds, keep_values, keep_grads, sums)
+            kept = _Kept(self, seeds, keep_values, keep_grads, sums)
+            # kept for the next run if small (a training step's); a run keeping every node lays it out again,
+            # as it would its result, not holding a number per node until the next run
+            self._last = kept if len(keep_values) + len(keep_grads) <= _MEMO else None
         program = kept.program
         v, g = self.block(chunk_width(program.touched, size))
         width = v.shape[1]
@@ -244,6 +247,9 @@ class Blocks:
             if out_grads is not None:
                 out_grads(start, stop)
         return kept.zero
+
+
+_MEMO = 4096  # kept slots up to which a run's layout is kept for the next
 
 
 class _Kept:
