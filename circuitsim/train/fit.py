@@ -154,7 +154,7 @@ def train(
     else:
         step_of = _Stepper(circuit, names)
     history: list[float] = []
-    good = dict(start)
+    good = theta.copy()  # the parameters of the last step whose loss and gradients were finite
     batches = _batches(n, batch_size, seed)
     completed, done = 0, theta.copy()  # the parameters after `completed` whole steps, for Ctrl-C
     try:
@@ -165,16 +165,17 @@ def train(
                 loss, grad = step_of(inputs, theta)
             except NumericalError as exc:
                 kept = f"the parameters of step {k - 1}" if k else "the starting parameters"
-                raise _stopped(k, exc.message, exc.pos, kept, good, history) from exc
-            good = dict(zip(names, theta.tolist()))
+                raise _stopped(k, exc.message, exc.pos, kept, dict(zip(names, good.tolist())), history) from exc
+            good[:] = theta
             history.append(loss)
             with np.errstate(over="ignore", invalid="ignore"):  # looked at just below
                 opt.step(k, theta, grad)
             if not np.all(np.isfinite(theta)):
                 bad = names[int(np.flatnonzero(~np.isfinite(theta))[0])]
                 message = f"the update made parameter {bad!r} {theta[names.index(bad)]}: lower the learning rate"
-                raise _stopped(k, message, circuit.spec.inputs[bad].pos, f"the parameters of step {k}, before it", good, history)
-            done, completed = theta.copy(), k + 1
+                kept = f"the parameters of step {k}, before it"
+                raise _stopped(k, message, circuit.spec.inputs[bad].pos, kept, dict(zip(names, good.tolist())), history)
+            done[:], completed = theta, k + 1
             if progress is not None:
                 progress(k, loss)
     except KeyboardInterrupt:
