@@ -129,10 +129,12 @@ class Blocks:
         numbers[self.batched] = False
         self.groups: list[tuple[Any, tuple[int, int], tuple[_Port, ...]]] = []
         self.numeric: list[bool] = []  # by group: whether it reads numbers only (computed once per run, as numbers)
+        self.every: list[np.ndarray] = []  # by group: its ports' positions, [port, gate]
         for group in parts:  # in level order: a group reads earlier ones only
             k = group.stop - group.start
             indexes = [positions(s, k) for s in group.ins]
             every = np.array(indexes, dtype=np.intp).reshape(len(indexes), k)  # [port, gate]
+            self.every.append(every)
             reads = row[every].any(axis=1)
             reads_rows = reads.tolist()
             numeric = not any(reads_rows)
@@ -427,10 +429,20 @@ class _Backward:
                 index = port.index
                 into_sums = numeric or (sums and port.scalar)
                 done, where = (summed, srows) if into_sums else (written, rows)
-                fresh = not done[index].any()
                 shares = numeric or not into_sums  # rows and sums are not shared with each other
-                distinct = len(index) == 1 or len(np.unique(index)) == len(index)
-                if shares and group.units[p] == "+" and fresh and distinct and (reads[index] == 1).all():
+                if len(index) == 1:  # a port of one gate (a wide sum's): the same, without a numpy call per test
+                    q = int(index[0])
+                    fresh = not done[q]
+                    if shares and group.units[p] == "+" and fresh and reads[q] == 1:
+                        where[q] = go_rows[0]
+                        done[q] = True
+                        continue
+                    target = where[index]
+                    done[q] = True
+                    todo.append((p, target, (int(target[0]), 0, 0), None, fresh, into_sums))
+                    continue
+                fresh = not done[index].any()
+                if shares and group.units[p] == "+" and fresh and len(np.unique(index)) == len(index) and (reads[index] == 1).all():
                     where[index] = go_rows  # the consumer's row, shared
                     done[index] = True
                     continue
@@ -461,11 +473,8 @@ class _Program:
         n = blocks.n_positions
         need = np.zeros(n, dtype=bool)  # gradients that lead to a kept one
         need[list(kept)] = True
-        for group, _, ports in blocks.groups:
-            mask = np.zeros(group.stop - group.start, dtype=bool)
-            for port in ports:
-                mask |= need[port.index]
-            need[group.start : group.stop] |= mask
+        for (group, _, _), every in zip(blocks.groups, blocks.every):
+            need[group.start : group.stop] |= need[every].any(axis=0)
         rows = self.rows = whole.rows
         self.srows = whole.srows
         valid = np.zeros(n, dtype=bool)  # rows set so far in a chunk

@@ -60,8 +60,10 @@ def find(groups: list, reads: np.ndarray, reader: np.ndarray, gate: np.ndarray, 
 
 
 def _chain(gi, group, shape, ports, groups, reads, reader, gate, numbers, after) -> Dot | None:
+    if not (len(ports) == 2 and group.rule.is_product):
+        return None
     fixed = [bool(numbers[port.index].all()) for port in ports]  # a column, or rows of one number each
-    if not (len(ports) == 2 and group.rule.is_product) or sum(fixed) != 1:
+    if sum(fixed) != 1:
         return None
     weights = fixed.index(True)
     activations = ports[1 - weights].affine

@@ -44,7 +44,11 @@ def readers(ins: list[list[np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray
     reader, gate, port = (np.full(n, -1, dtype=np.intp) for _ in range(3))
     for g, ports in enumerate(ins):
         for p, index in enumerate(ports):
-            reader[index], gate[index], port[index] = g, np.arange(len(index)), p
+            if len(index) == 1:  # a port of one gate (a wide sum's): no numpy call
+                i = int(index[0])
+                reader[i], gate[i], port[i] = g, 0, p
+            else:
+                reader[index], gate[index], port[index] = g, np.arange(len(index)), p
     return reads, reader, gate, port
 
 
