@@ -203,6 +203,7 @@ class _Stepper:
         self.slots = [plan.inputs[name] for name in names]
         self.outputs = list(plan.outputs)
         self.seeds = {slot: 1.0 for slot in self.outputs}  # as Circuit.run seeds
+        self.seeded = frozenset(self.seeds)
         self.start: list | None = None  # the value list every step starts from
         self.order: list[str] = []  # the names of the data it was made for
         self.columns: list[int] = []  # the slots of the data, in the order given
@@ -212,7 +213,7 @@ class _Stepper:
         if batched:
             k = len(self.outputs)
             sums = np.empty(k + len(self.slots))
-            request = Request(values, self.seeds, batched, (self.outputs, self.slots), sums, sums=True)
+            request = Request(values, self.seeds, batched, (self.outputs, self.slots), sums, seeded=self.seeded, sums=True)
             with np.errstate(all="ignore"):
                 outcome = self.plan.execute(request)
             if outcome.tier != "methods" and np.isfinite(sums).all():  # data and parameters are finite: a fault trapped
@@ -223,7 +224,7 @@ class _Stepper:
         """The step from a run keeping every value and gradient, checked gate by gate."""
         plan = self.plan
         with np.errstate(all="ignore"):
-            outcome = plan.execute(Request(values, self.seeds, batched))
+            outcome = plan.execute(Request(values, self.seeds, batched, seeded=self.seeded))
         outcome.check_finite(plan, "raise", plan.live_steps(frozenset(self.outputs)))
         loss = float(sum(np.mean(outcome.values[slot]) for slot in self.outputs))
         return loss, _means([outcome.grads[slot] for slot in self.slots])
@@ -252,7 +253,7 @@ class _Stepper:
         if batched:
             sums = np.empty(len(self.outputs) + len(self.slots))
             with np.errstate(all="ignore"):
-                self.plan.execute(Request(values, self.seeds, batched, (self.outputs, self.slots), sums, sums=True))
+                self.plan.execute(Request(values, self.seeds, batched, (self.outputs, self.slots), sums, seeded=self.seeded, sums=True))
             return float(sum(sums[: len(self.outputs)] / n))
         outputs = self.circuit.forward({**inputs, **dict(zip(self.names, theta.tolist()))}, nan="ignore").outputs
         return float(sum(np.mean(v) for v in outputs.values()))
