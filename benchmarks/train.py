@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +82,7 @@ def run_torch() -> dict | None:
     data = moons()
     weights = circuitsim.load(CIRCUIT).inputs
     layers = []
-    for n, (fan_in, fan_out) in enumerate(zip(SIZES, SIZES[1:]), 1):
+    for n, (fan_in, fan_out) in enumerate(pairwise(SIZES), 1):
         w = [[weights[f"w{n}_{i}_{j}"] for j in range(fan_in)] for i in range(fan_out)]
         b = [weights[f"b{n}_{i}"] for i in range(fan_out)]
         layers.append((torch.tensor(w, dtype=torch.float64, requires_grad=True), torch.tensor(b, dtype=torch.float64, requires_grad=True)))
@@ -162,6 +163,11 @@ def _graph_size(total) -> int:
     return len(seen)
 
 
+def _best(runs: list[dict]) -> dict:
+    """The run of least CPU time (the figure that holds on a busy machine)."""
+    return min(runs, key=lambda r: r["cpu"])
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="circuitsim and PyTorch runs, in turns; the best is shown (default 3)")
@@ -174,12 +180,11 @@ def main(argv: list[str] | None = None) -> None:
         again.append(second)
         loads.append(loaded)
         torches.append(run_torch())
-    best = lambda runs: min(runs, key=lambda r: r["cpu"])  # noqa: E731
-    results = {"circuitsim": best(ours), "circuitsim again": best(again)}
+    results = {"circuitsim": _best(ours), "circuitsim again": _best(again)}
     if torches[0] is None:
         print("PyTorch is not installed: python -m pip install torch (an anchor only)")
     else:
-        results["pytorch"] = best(torches)
+        results["pytorch"] = _best(torches)
     if not args.no_micrograd:
         theirs = run_micrograd()
         if theirs is None:

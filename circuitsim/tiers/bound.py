@@ -192,7 +192,6 @@ def _columns_alike(rows: int, inner: int) -> bool:
 def _backward(group, xs, out, go, actions, temp):
     """One group's backward step: each needed port's contribution into its gradient rows (or,
     for a port of numbers in a run that wants sums, its sum over the samples into the sums)."""
-    width = go.shape[-1]
     grads = group.grads
     needs_local = any(unit is None and product is None for _, unit, _, _, _, product, _, _ in actions)
     column = np.empty((*go.shape[:-1], 1))  # a contribution summed over the samples
