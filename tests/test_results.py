@@ -1,8 +1,15 @@
 """A result read by name and read in bulk gives the same numbers."""
 
+import json
+import pickle
+
 import numpy as np
+import pytest
+
+from helpers import chosen, random_layers
 
 import circuitsim
+from circuitsim.run.results import CHUNK
 
 
 def test_names_and_bulk_arrays_agree(root):
@@ -40,3 +47,32 @@ def test_a_run_leaves_numpy_error_state_as_it_was(root):
     except circuitsim.NumericalError as exc:
         assert "x0" in str(exc)
     assert np.geterr() == before
+
+
+def test_a_big_result_read_by_name_in_any_order_is_the_dict_it_stands_for():
+    c = circuitsim.loads(random_layers(3, [3000, 3000, 3000, 1]))
+    assert chosen(c)[2] == "levels" and c.plan.n_named > 2 * CHUNK  # numbers in an array, several chunks of names
+    found = c.run().to_arrays()
+    want = dict(zip(found["names"], found["grads"].tolist()))
+    names = found["names"]
+    r = c.run()
+    picked = [names[-1], names[0], names[CHUNK], names[CHUNK - 1], *names[::997]]
+    assert [r.grads[n] for n in picked] == [want[n] for n in picked]
+    assert len(r.grads) == len(want) and names[5] in r.grads and "x0 " not in r.grads
+    with pytest.raises(KeyError):
+        r.grads["x0 "]
+    assert list(r.grads) == names and list(r.grads.items()) == list(want.items())  # the order of names, whatever was read first
+    assert r.grads == want and want == r.grads and r.grads != {**want, names[0]: -1.0}
+    with pytest.raises(TypeError, match="read-only"):
+        r.grads[names[0]] = 1.0
+    unread = c.run()
+    assert json.loads(json.dumps(unread.values)) == unread.values.copy()  # json sees every number of a view not yet read
+    assert pickle.loads(pickle.dumps(unread)).grads == want
+
+
+def test_a_batch_result_read_by_name_converts_each_number_once(root):
+    c = circuitsim.load(root / "circuits/neuron.yaml")
+    r = c.run({"x0": np.array([-1.0, 0.0, 1.0])})
+    first = r.grads["w0"]
+    assert r.grads["w0"] is first and first.shape == (3,)
+    assert list(r.grads) == r.to_arrays()["names"] and r.grads["w0"] is first

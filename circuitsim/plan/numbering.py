@@ -119,11 +119,18 @@ class Slots:
 
     @cached_property
     @gc_paused
-    def named(self) -> dict[str, int]:
-        """The inputs' and gates' slots by name, in topological order."""
+    def named_columns(self) -> tuple[list[str], np.ndarray]:
+        """The inputs' and gates' names and slots, in topological order."""
         kinds = np.frombuffer(self.nodes.kinds, dtype=np.uint8)
         named = self.order.nodes[kinds[self.order.nodes] != CONST]
-        return dict(zip(pick(self.nodes.names, named), self.slot_of[named].tolist()))
+        return pick(self.nodes.names, named), self.slot_of[named]
+
+    @cached_property
+    @gc_paused
+    def named(self) -> dict[str, int]:
+        """The inputs' and gates' slots by name, in topological order."""
+        names, slots = self.named_columns
+        return dict(zip(names, slots.tolist()))
 
     @cached_property
     @gc_paused
@@ -160,6 +167,16 @@ class LazyIndex(Mapping):
         return getattr(self._slots, self._attribute)
 
     _index = index
+
+    def by_slot(self) -> tuple[list[str], int]:
+        """The names by slot and how many slots the mapping holds (the first ones)."""
+        return self._slots.names, len(self)
+
+    def columns(self) -> tuple[list[str], np.ndarray]:
+        """The names and their slots, in the mapping's order (made once, without the dict)."""
+        if self._attribute == "named":
+            return self._slots.named_columns
+        return list(self._index), np.fromiter(self._index.values(), dtype=np.int64, count=len(self._index))
 
     def __getitem__(self, name: str) -> int:
         return self._index[name]

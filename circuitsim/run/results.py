@@ -1,4 +1,4 @@
-"""What a run gives back: a :class:`Result` whose numbers are read through :class:`SlotView` mappings."""
+"""What a run gives back: a :class:`Result` whose numbers are read through :class:`SlotView` dicts."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from circuitsim.netlist.nodes import pick
+
 if TYPE_CHECKING:
     from circuitsim.plan.trace import Message
     from circuitsim.run.circuit import Circuit
@@ -15,84 +17,196 @@ if TYPE_CHECKING:
 __all__ = ["BatchSlotView", "Result", "SlotView", "to_batch"]
 
 
-class SlotView(Mapping):
-    """A run's numbers by name: a read-only mapping over the run's slot list.
+class SlotView(dict):
+    """A run's numbers by name: a read-only dict over the run's slot list.
 
-    It behaves as the dict it stands for (``==`` compares it with any mapping) but converts a
-    number only when it is read: a run over a large circuit does not build two dicts of every
-    node, and the circuit's name -> slot index is made once, when a result is first read by a
-    name. A batch run's numbers are read through a :class:`BatchSlotView`.
+    It is a ``dict`` (``==``, ``dict(view)``, ``json.dumps`` see every number) filled as it is
+    read, so that a run over a large circuit makes no dict of every node unless one is read,
+    and a read by name costs a dict lookup. A name not yet in it is looked up in the circuit's
+    name -> slot index (made once per circuit, when a result is first read by a name), and the
+    numbers of the slots around it (:data:`CHUNK` of them, a slice of the circuit's names by
+    slot and of the run's numbers) go in at once; reading it whole (its items, values, ``==``,
+    its printout) fills it in the index's order. In a batch run every number reads as an array
+    of shape ``(batch,)``, converted when first read (a :class:`BatchSlotView`).
     :meth:`Result.to_arrays` reads all of them at once.
     """
 
-    __slots__ = ("_index", "_items", "_convert", "_slots")
+    __slots__ = ("_index", "_slots", "_items", "_convert")
 
     def __init__(self, index: Mapping[str, int], items: list, convert: Callable) -> None:
-        self._index = index  # name -> slot (made when first read, see numbering.LazyIndex)
+        self._index = index  # name -> slot (see numbering.LazyIndex); None once filled
+        self._slots = None  # the index as a dict, once read
         self._items = items
         self._convert = convert
-        self._slots = None  # the index as a dict, once read
+        dict.__setitem__(self, _UNFILLED, None)  # not empty to a reader of dicts in C (json): it asks for items()
 
-    def __getitem__(self, name: str):
-        try:
-            slot = self._slots[name]
-        except TypeError:  # the first read
-            slot = self._first_read()[name]
+    def __missing__(self, name: str):
+        index = self._index
+        if index is None:  # filled: not a name
+            raise KeyError(name)
+        slots = self._slots
+        if slots is None:
+            slots = self._slots = getattr(index, "index", index)
+        slot = slots[name]
+        if dict.__contains__(self, _UNFILLED):
+            dict.clear(self)
+        self._read_near(name, slot)
+        return dict.__getitem__(self, name)
+
+    def _read_near(self, name: str, slot: int) -> None:
+        """Put the numbers of the slots around ``slot`` in (the whole view for an index that has
+        no names by slot)."""
+        by_slot = getattr(self._index, "by_slot", None)
+        if by_slot is None:
+            self._fill()
+            return
+        names, end = by_slot()
+        lo = slot - slot % CHUNK
+        hi = min(lo + CHUNK, end)
+        items = self._items
+        if isinstance(items, np.ndarray) and items.dtype == np.float64:
+            numbers = items[lo:hi].tolist()
+        else:
+            numbers = map(self._convert, items[lo:hi])
+        dict.update(self, zip(names[lo:hi], numbers))
+
+    def _read(self, slot: int):
         value = self._items[slot]
-        if value.__class__ is float:  # a scalar run's number, as it is
-            return value
-        value = self._items[slot] = self._convert(value)  # converted once
-        return value
+        return value if value.__class__ is float else self._convert(value)
 
-    def _first_read(self) -> dict[str, int]:
-        """The index as a dict; a scalar run's numbers as a list of floats."""
-        slots = self._slots = getattr(self._index, "index", self._index)
-        if self._convert is float and isinstance(self._items, np.ndarray):
-            self._items = self._items.tolist()
-        return slots
+    def _fill(self) -> None:
+        """Make the view the dict of every number, in the index's order."""
+        index = self._index
+        if index is None:
+            return
+        names, slots = _columns(index)
+        items, convert = self._items, self._convert
+        if convert is float and isinstance(items, np.ndarray) and items.dtype == np.float64:
+            numbers = items[slots].tolist()
+        else:
+            numbers = list(map(convert, pick(items, slots)))
+        dict.clear(self)
+        dict.update(self, zip(names, numbers))
+        self._index = self._slots = None
 
     def __contains__(self, name: object) -> bool:
-        return name in self._index
+        index = self._index
+        return dict.__contains__(self, name) if index is None else name in index
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._index)
+        index = self._index
+        return dict.__iter__(self) if index is None else iter(index)
 
     def __len__(self) -> int:
-        return len(self._index)
+        index = self._index
+        return dict.__len__(self) if index is None else len(index)
+
+    def __reversed__(self) -> Iterator[str]:
+        self._fill()
+        return dict.__reversed__(self)
+
+    def get(self, name, default=None):
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def keys(self):
+        self._fill()
+        return dict.keys(self)
+
+    def values(self):
+        self._fill()
+        return dict.values(self)
+
+    def items(self):
+        self._fill()
+        return dict.items(self)
+
+    def copy(self) -> dict:
+        """The numbers as a plain dict."""
+        self._fill()
+        return dict(dict.items(self))
+
+    def __eq__(self, other: object):
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        self._fill()
+        if isinstance(other, SlotView):
+            other._fill()
+        elif not isinstance(other, dict):
+            other = dict(other.items())
+        return dict.__eq__(self, other)
+
+    def __ne__(self, other: object):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __or__(self, other):
+        return dict.__or__(self.copy(), other)
+
+    def __ror__(self, other):
+        return dict.__or__(other, self.copy()) if isinstance(other, dict) else NotImplemented
 
     def __repr__(self) -> str:
-        return repr(dict(self))
+        self._fill()
+        return dict.__repr__(self)
+
+    def __reduce__(self):
+        return dict, (self.copy(),)  # a plain dict of the numbers
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError(f"a run's {type(self).__name__} is read-only; copy it with dict(view) to change it")
+
+    __setitem__ = __delitem__ = __ior__ = setdefault = pop = popitem = clear = update = _read_only
 
     def names(self) -> list[str]:
         """The names, in the mapping's order."""
-        return list(self._index)
+        return list(self) if self._index is None else list(_columns(self._index)[0])
 
     def to_array(self) -> np.ndarray:
         """Every number at once, in the order of :meth:`names`: shape ``(n,)``, or ``(n, batch)``
         for a batch run."""
-        slots = getattr(self._index, "index", self._index)
-        numbers = np.fromiter(slots.values(), dtype=np.int64, count=len(slots))
+        if self._index is None:
+            return np.array(list(dict.values(self)), dtype=np.float64)
+        _, numbers = _columns(self._index)
         items = self._items
         if self._convert is float:
             try:
                 return np.array(items, dtype=np.float64)[numbers]
             except (TypeError, ValueError):
                 pass
-        return np.array([self._convert(items[i]) for i in numbers.tolist()], dtype=np.float64)
+        return np.array([self._read(i) for i in numbers.tolist()], dtype=np.float64)
 
 
 class BatchSlotView(SlotView):
-    """A batch run's :class:`SlotView`: every number reads as an array of shape ``(batch,)``."""
+    """A batch run's :class:`SlotView`: every number reads as an array of shape ``(batch,)``,
+    made when the name is first read."""
 
     __slots__ = ()
 
-    def __getitem__(self, name: str):
-        try:
-            slot = self._slots[name]
-        except TypeError:  # the first read
-            slot = self._first_read()[name]
+    def _read_near(self, name: str, slot: int) -> None:
+        dict.__setitem__(self, name, self._read(slot))
+
+    def _read(self, slot: int):
         value = self._items[slot] = self._convert(self._items[slot])  # converted once
         return value
+
+
+#: Slots a read of a name not yet read puts in at once (a scalar run's).
+CHUNK = 4096
+
+_UNFILLED = object()  # the one key of a view not yet filled (a reader of dicts in C sees it is not empty)
+
+
+def _columns(index: Mapping[str, int]) -> tuple[list[str], np.ndarray]:
+    """An index's names and slots, in its order (a circuit's, made once: see numbering.LazyIndex)."""
+    columns = getattr(index, "columns", None)
+    if columns is not None:
+        return columns()
+    return list(index), np.fromiter(index.values(), dtype=np.int64, count=len(index))
 
 
 @dataclass(slots=True)
@@ -102,7 +216,7 @@ class Result:
     ``outputs`` maps each output to its value; ``values`` and ``grads`` map every input and
     gate to its value and to the gradient of the seeded outputs with respect to it (``grads``
     is empty after :meth:`Circuit.forward`). After a run they are read-only :class:`SlotView`
-    mappings, which compare equal to the dicts they stand for. In a batch run every number is an array of shape
+    dicts, filled as they are read. In a batch run every number is an array of shape
     ``(batch,)``. ``trace`` is the list of messages of a run with ``trace=True`` (see
     :mod:`circuitsim.plan.trace`); ``seed`` maps the nodes the backward pass started from to their
     upstream gradients; ``from_circuit`` is the :class:`Circuit` that ran, so that a notebook
