@@ -148,8 +148,8 @@ class Blocks:
             self.numeric.append(numeric)
         self.row = row
         self.filled = np.flatnonzero(row & numbers).tolist()  # numbers read beside rows: set once per run
-        self.reads, reader, gate, port = readers([[port.index for port in ports] for _, _, ports in self.groups], n)
-        self.dots = find_dots(self.groups, self.reads, reader, gate, port, numbers)
+        self.reads, reader, gate = readers([[port.index for port in ports] for _, _, ports in self.groups], n)
+        self.dots = find_dots(self.groups, self.reads, reader, gate, numbers)
         self.dot_of = np.full(n, -1, dtype=np.intp)  # position -> the dot whose interior it is
         for d, dot in enumerate(self.dots):
             self.dot_of[dot.interior] = d

@@ -55,20 +55,33 @@ class Levels:
     """A plan's gates grouped by level and kind, numbered so that each group is a slice.
 
     ``order`` maps a position to a plan slot (inputs, the gates group by group, constants),
-    ``position`` a plan slot to its position; ``start`` holds the constants' values by position.
+    ``position`` a plan slot to its position (both None where the plan's steps are in their
+    groups' order already: then a position is its slot, ``in_place``); ``start`` holds the
+    constants' values by position.
     """
 
-    def __init__(self, order: np.ndarray, n_inputs: int, start: np.ndarray, groups: list[_Group]) -> None:
-        self.n_slots = len(order)
+    def __init__(self, order: np.ndarray | None, n_inputs: int, start: np.ndarray, groups: list[_Group], position: np.ndarray | None) -> None:
+        self.n_slots = len(start)
         self.n_inputs = n_inputs
-        self.order = order  # position -> plan slot
-        self.position = np.empty(self.n_slots, dtype=np.intp)  # plan slot -> position
-        self.position[order] = np.arange(self.n_slots)
+        self.in_place = order is None
+        self._order, self._position = order, position
         self.start = start
         self.groups = groups
         self._live: dict[frozenset[int], list] = {}
         self._chains: list[Chain] | None = None  # found at the first run (blocks, which share the groups, need none)
         self._forward: list | None = None
+
+    @property
+    def order(self) -> np.ndarray:
+        """Position -> plan slot."""
+        if self._order is None:
+            self._order = self._position = np.arange(self.n_slots, dtype=np.intp)
+        return self._order
+
+    @property
+    def position(self) -> np.ndarray:
+        """Plan slot -> position."""
+        return self._position if self._position is not None else self.order
 
     def run(self, values: list, seeds: Mapping[int, Any] | None) -> tuple[np.ndarray, np.ndarray | None]:
         """Values and gradients (None without ``seeds``) by plan slot, from a plan's value list
@@ -76,6 +89,8 @@ class Levels:
         v = self.start.copy()
         v[: self.n_inputs] = values[: self.n_inputs]
         self.forward(v)
+        if self.in_place:
+            return v, (None if seeds is None else self.backward(v, seeds))
         if seeds is None:
             return v[self.position], None
         return v[self.position], self.backward(v, seeds)[self.position]
@@ -106,7 +121,7 @@ class Levels:
         """The gradients by position, given seeds by plan slot."""
         g = np.zeros(self.n_slots)
         for slot, seed in seeds.items():
-            g[self.position[slot]] += seed
+            g[slot if self.in_place else self.position[slot]] += seed
         for group in self.live_groups(frozenset(seeds)):
             if type(group) is Chain:
                 group.backward(g)
@@ -135,7 +150,9 @@ class Levels:
         chain of sums in place of its groups unless a seed is inside it."""
         live = self._live.get(seeded)
         if live is None:
-            seeds = self.position[list(seeded)]
+            seeds = np.array(list(seeded), dtype=np.intp)
+            if not self.in_place:
+                seeds = self.position[seeds]
             inside = np.zeros(self.n_slots, dtype=bool)
             inside[seeds] = True
             chains = [chain for chain in self.chains() if not inside[chain.outs[:, :-1]].any()]
@@ -186,48 +203,117 @@ def levels_for(slots, *, min_gates: int, min_width: int, within: np.ndarray | No
         return None
     rule_of_kind, kinds = rules
     rule = rule_of_kind[slots.kind]
-    code = slots.level.astype(np.int64) * len(kinds) + rule  # a group per (level, kind of expressions)
-    codes, first, group = np.unique(code, return_index=True, return_inverse=True)
-    if n_gates < min_width * len(codes):
+    found = _grouped(slots.level, rule, len(kinds), n_gates // min_width if min_width > 0 else n_gates, within)
+    if found is None:
         return None
-    rank = np.empty(len(codes), dtype=np.int64)  # groups by level, then as first met in step order
-    rank[np.lexsort((first, codes // len(kinds)))] = np.arange(len(codes))
-    group = rank[group.reshape(-1)]
-    members = np.argsort(group, kind="stable") if within is None else np.lexsort((within, group))  # steps, group by group
-    bounds = np.zeros(len(codes) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(group, minlength=len(codes)), out=bounds[1:])
-    order = np.concatenate([np.arange(n_inputs), n_inputs + members, np.arange(slots.n_named, slots.n_slots)]).astype(np.intp)
-    position = np.empty(slots.n_slots, dtype=np.intp)
-    position[order] = np.arange(slots.n_slots)
+    members, bounds, rule_of_group = found
+    n_groups = len(rule_of_group)
+    if members is None:  # the steps are in their groups' order already: positions are slots
+        order = position = None
+        starts = slots.ins_start
+    else:
+        order = np.concatenate([np.arange(n_inputs), n_inputs + members, np.arange(slots.n_named, slots.n_slots)]).astype(np.intp)
+        position = np.empty(slots.n_slots, dtype=np.intp)
+        position[order] = np.arange(slots.n_slots)
+        starts = slots.ins_start[members]
     start = np.zeros(slots.n_slots)
     for slot, value in slots.constants:  # their positions are their slots
         start[slot] = float(value)
-    by_group = np.empty(len(codes), dtype=np.int64)
-    by_group[rank[np.arange(len(codes))]] = rule[first]
+    flat = slots.ins_flat
+    arity = np.diff(slots.ins_start)
+    marks = _Scratch(slots.n_slots)  # see _distinct
     groups = []
-    for g in range(len(codes)):
-        lo, hi = int(bounds[g]), int(bounds[g + 1])
-        rule = kinds[int(by_group[g])]
-        steps = members[lo:hi]
-        n = int(slots.ins_start[steps[0] + 1] - slots.ins_start[steps[0]])
+    for g, lo, hi in zip(range(n_groups), bounds[:-1].tolist(), bounds[1:].tolist()):
+        rule = kinds[rule_of_group[g]]
+        first = int(starts[lo])
+        n = int(arity[lo] if members is None else arity[members[lo]])
         ins, distinct = [], []
         for port in range(n):
-            index = position[slots.ins_flat[slots.ins_start[steps] + port]]
-            ins.append(as_slice(index))
-            distinct.append(isinstance(ins[-1], slice) or _distinct(index))
+            if members is None:  # the group's gates' inputs are one run of ins_flat, n a gate
+                index = flat[first + port : int(starts[hi]) : n]
+            else:
+                index = position[flat[starts[lo:hi] + port]]
+            index = as_slice(index)
+            if not isinstance(index, slice):
+                index = np.ascontiguousarray(index, dtype=np.intp)
+            ins.append(index)
+            distinct.append(isinstance(index, slice) or _distinct(index, marks))
         output, grads = rule.functions
         groups.append(_Group(n_inputs + lo, n_inputs + hi, tuple(ins), tuple(distinct), output, grads, rule.units, rule))
-    return Levels(order, n_inputs, start, groups)
+    return Levels(order, n_inputs, start, groups, position)
+
+
+def _grouped(level: np.ndarray, rule: np.ndarray, n_rules: int, most: int, within: np.ndarray | None):
+    """The groups of the gates (steps): one per level and rule, by level, then as first met in
+    step order; a group's gates in step order, or by ``within`` first. Gives the steps group by
+    group (None: in step order already), the groups' bounds in it and each group's rule; None
+    for more than ``most`` groups.
+
+    The levels rise along the steps (the order is a generation at a time), so a group is one
+    run of steps unless a level mixes rules; then the runs are grouped, by a sort of the runs
+    and a stable sort of the steps by group (a radix sort where the groups are few)."""
+    cuts = level[1:] != level[:-1]
+    cuts |= rule[1:] != rule[:-1]
+    run_starts = np.concatenate([[0], np.flatnonzero(cuts) + 1])
+    run_codes = level[run_starts].astype(np.int64) * n_rules + rule[run_starts]  # a group per (level, rule)
+    levels = run_codes // n_rules
+    codes, first, run_group = _unique(run_codes)
+    if within is None and (levels[1:] >= levels[:-1]).all() and len(codes) == len(run_codes):
+        if len(run_codes) > most:
+            return None
+        bounds = np.append(run_starts, len(level))
+        return None, bounds, (run_codes % n_rules).tolist()
+    if len(codes) > most:
+        return None
+    rank = np.empty(len(codes), dtype=np.int64)  # groups by level, then as first met in step order
+    rank[np.lexsort((first, codes // n_rules))] = np.arange(len(codes))
+    lengths = np.diff(np.append(run_starts, len(level)))
+    group = np.repeat(rank[run_group], lengths)
+    if within is not None:
+        members = np.lexsort((within, group))
+    else:
+        small = np.uint16 if len(codes) < 2**16 else np.int64
+        members = np.argsort(group.astype(small), kind="stable")
+    bounds = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(group, minlength=len(codes)), out=bounds[1:])
+    rule_of_group = np.empty(len(codes), dtype=np.int64)
+    rule_of_group[rank] = codes % n_rules
+    return members, bounds, rule_of_group.tolist()
+
+
+class _Scratch:
+    """An int32 array of ``n`` made when first indexed: ``scratch[0]``."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.array = n, None
+
+    def __getitem__(self, _) -> np.ndarray:
+        if self.array is None:
+            self.array = np.empty(self.n, dtype=np.int32)
+        return self.array
+
+
+def _unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(values, return_index=True, return_inverse=True)``, without the import of
+    ``numpy.ma`` that it costs at its first call."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    new = np.empty(len(values), dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    inverse = np.empty(len(values), dtype=np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], order[new], inverse
 
 
 def _rules(slots) -> tuple[np.ndarray, list] | None:
     """Each gate kind's rule number, and the rules; None if a kind has no batch expressions or
     they do not compile."""
-    rule_of_kind = np.full(len(slots.table), -1, dtype=np.int64)
+    rule_of_kind = np.full(len(slots.table), -1, dtype=np.int32)
     numbered: dict = {}  # rule -> its number
     rules: list = []
     memo: dict = {}
-    for k in np.unique(slots.kind).tolist():
+    for k in np.flatnonzero(np.bincount(slots.kind, minlength=len(slots.table))).tolist():
         _, gate, _, ports = slots.table[k]
         rule = shared_rule(gate, len(ports), True, memo)
         if rule is None or rule.tupled:  # no expressions, or over the tuple of the inputs: the kernels call the methods
@@ -243,6 +329,13 @@ def _rules(slots) -> tuple[np.ndarray, list] | None:
     return rule_of_kind, rules
 
 
-def _distinct(index: np.ndarray) -> bool:
-    ordered = np.sort(index)
-    return not (ordered[1:] == ordered[:-1]).any()
+def _distinct(index: np.ndarray, marks: list) -> bool:
+    """Whether ``index`` has no repeats, without a sort: each entry marks its position with its
+    number, and a repeated position keeps the mark of one of them. ``marks`` holds the scratch
+    array over every position, made at the first call."""
+    if len(index) < 64:
+        ordered = np.sort(index)
+        return not (ordered[1:] == ordered[:-1]).any()
+    numbers = np.arange(len(index), dtype=np.int32)
+    marks[0][index] = numbers
+    return bool((marks[0][index] == numbers).all())

@@ -25,7 +25,7 @@ from circuitsim.gate.rule import (
     to_text,
 )
 
-__all__ = ["MAX_REPEATS", "affine", "as_slice", "into", "positions", "readers", "reduction", "scatter_add", "shape_of", "target", "view"]
+__all__ = ["MAX_REPEATS", "affine", "as_slice", "into", "positions", "read_counts", "readers", "reduction", "scatter_add", "shape_of", "target", "view"]
 
 
 def positions(s, k: int) -> np.ndarray:
@@ -35,27 +35,48 @@ def positions(s, k: int) -> np.ndarray:
     return np.asarray(s, dtype=np.intp)
 
 
-def readers(ins: list[list[np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Who reads each of ``n`` positions, given each group's ports' positions (``ins[g][p]``,
-    one per gate): how many gate inputs read it, and a group, that group's gate and port that
-    do (the only one where a position is read once)."""
-    every = [index for ports in ins for index in ports]
-    reads = np.bincount(np.concatenate(every), minlength=n) if every else np.zeros(n, dtype=np.intp)
-    reader, gate, port = (np.full(n, -1, dtype=np.intp) for _ in range(3))
+def readers(ins: list[list], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who reads each of ``n`` positions, given each group's ports' positions (``ins[g][p]``, a
+    slice or an index array, one position per gate): how many gate inputs read it
+    (:func:`read_counts`), and a group and that group's gate that do (the only one where a
+    position is read once)."""
+    small = np.int32 if n < 2**31 else np.intp
+    reader, gate = np.full(n, -1, dtype=small), np.full(n, -1, dtype=small)
+    numbers = np.arange(max((_length(s) for ports in ins for s in ports), default=0), dtype=small)
     for g, ports in enumerate(ins):
-        for p, index in enumerate(ports):
-            if len(index) == 1:  # a port of one gate (a wide sum's): no numpy call
-                i = int(index[0])
-                reader[i], gate[i], port[i] = g, 0, p
+        for s in ports:
+            reader[s], gate[s] = g, numbers[: _length(s)]
+    return read_counts(ins, n), reader, gate
+
+
+def read_counts(ins: list[list], n: int) -> np.ndarray:
+    """How many gate inputs read each of ``n`` positions, given each group's ports' positions
+    (``ins[g][p]``, a slice or an index array): the slices counted by their ends, the arrays by
+    one count of them all."""
+    small = np.int32 if n < 2**31 else np.intp
+    ends = np.zeros(n + 1, dtype=small)  # +1 where a slice starts, -1 past its end
+    starts, stops, arrays = [], [], []
+    for ports in ins:
+        for s in ports:
+            if isinstance(s, slice):
+                starts.append(s.start)
+                stops.append(s.stop)
             else:
-                reader[index], gate[index], port[index] = g, np.arange(len(index)), p
-    return reads, reader, gate, port
+                arrays.append(s)
+    np.add.at(ends, np.array(starts, dtype=np.intp), 1)
+    np.subtract.at(ends, np.array(stops, dtype=np.intp), 1)
+    reads = np.cumsum(ends[:-1], dtype=small)
+    if arrays:
+        reads += np.bincount(np.concatenate(arrays), minlength=n).astype(small, copy=False)
+    return reads
+
+
+def _length(s) -> int:
+    return s.stop - s.start if isinstance(s, slice) else len(s)
 
 
 def affine(index: np.ndarray, r: int, m: int) -> tuple[int, int, int] | None:
     """``(a, s1, s2)`` if ``index[i*m + j] == a + i*s1 + j*s2`` for all i < r, j < m."""
-    if r * m == 1:  # one gate (a wide sum's port): every index is a pattern
-        return int(index[0]), 0, 0
     grid = index.reshape(r, m)
     a = int(grid[0, 0])
     s1 = int(grid[1, 0]) - a if r > 1 else 0
@@ -66,8 +87,6 @@ def affine(index: np.ndarray, r: int, m: int) -> tuple[int, int, int] | None:
 
 def shape_of(k: int, indexes: list[np.ndarray]) -> tuple[int, int]:
     """The group's shape (r, m), r*m == k, under which most of its row ports are patterns."""
-    if k == 1:
-        return 1, 1
     candidates = [k]
     for index in indexes:
         d = np.diff(index)
@@ -92,7 +111,7 @@ def reduction(index: np.ndarray, shape: tuple[int, int], affine) -> Any:
         return 0
     if repeat_j:
         return 1
-    return None if len(index) == 1 or len(np.unique(index)) == len(index) else "at"
+    return None if len(np.unique(index)) == len(index) else "at"
 
 
 def view(a: np.ndarray, affine: tuple[int, int, int], shape: tuple[int, int]) -> np.ndarray:
@@ -165,9 +184,10 @@ def scatter_add(index: np.ndarray):
 def as_slice(index: np.ndarray, ordered: bool = False):
     """``slice(a, b)`` if ``index`` is ``a, a+1, ..., b-1``, else ``index`` itself; ``ordered``:
     the index is known to be increasing, so that its ends tell."""
-    if not len(index) or index[-1] - index[0] != len(index) - 1:
+    n = len(index)
+    if not n or index[-1] - index[0] != n - 1:
         return index
-    if ordered or len(index) < 3 or bool(np.all(np.diff(index) == 1)):
+    if ordered or n < 3 or (index[1:] - index[:-1] == 1).all():
         return slice(int(index[0]), int(index[-1]) + 1)
     return index
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from circuitsim.tiers.patterns import positions, readers
+from circuitsim.tiers.patterns import positions, read_counts
 
 __all__ = ["Chain", "find", "links"]
 
@@ -45,23 +45,25 @@ class Chain:
         g[self.outs[:, :-1]] += go
 
 
-def links(groups: list, reads: np.ndarray, reader: np.ndarray, gate: np.ndarray, port: np.ndarray) -> dict[int, int]:
+def links(groups: list, ins: list[list], reads: np.ndarray) -> dict[int, int]:
     """Where chains of sums go on: group -> the next group of its chain, for each group of sums
     whose outputs are read once each, by the next group's gate of the same neuron (a group of
-    sums of the same size) as one of its first two inputs. ``groups`` have ``start``, ``stop``
-    and ``rule``; who reads a position is from
-    :func:`~circuitsim.tiers.patterns.readers` (the one finder of chains: :func:`find` here,
-    the dots of :mod:`circuitsim.tiers.dots`)."""
+    sums of the same size) as one of its first two inputs: that input is the slice of the
+    first group's outputs. ``groups`` have ``start``, ``stop`` and ``rule``, ``ins[g][p]``
+    their ports' positions (a slice or an index array); ``reads`` counts the readers of each
+    position (:func:`~circuitsim.tiers.patterns.read_counts`). The one finder of chains:
+    :func:`find` here, the dots of :mod:`circuitsim.tiers.dots`."""
     sums = [group.rule.is_sum for group in groups]
+    reading: dict[tuple[int, int], int] = {}  # (start, stop) -> a group of sums reading it as a port
+    for g, ports in enumerate(ins):
+        if sums[g]:
+            for s in ports[:2]:
+                if isinstance(s, slice):
+                    reading[s.start, s.stop] = g
     after: dict[int, int] = {}
     for gi, group in enumerate(groups):
-        outs = np.arange(group.start, group.stop)
-        if not sums[gi] or (reads[outs] != 1).any():
-            continue
-        nj = int(reader[outs[0]])
-        same_size = groups[nj].stop - groups[nj].start == len(outs)
-        one_gate_each = (reader[outs] == nj).all() and (gate[outs] == np.arange(len(outs))).all()
-        if sums[nj] and same_size and one_gate_each and (port[outs] == port[outs[0]]).all() and port[outs[0]] < 2:
+        nj = reading.get((group.start, group.stop)) if sums[gi] else None
+        if nj is not None and (reads[group.start : group.stop] == 1).all():
             after[gi] = nj
     return after
 
@@ -69,20 +71,21 @@ def links(groups: list, reads: np.ndarray, reader: np.ndarray, gate: np.ndarray,
 def find(groups: list, n: int) -> list[Chain]:
     """The chains among a :class:`~circuitsim.tiers.levels.Levels`' ``groups`` over ``n`` positions,
     whose terms are read by the chain alone."""
-    ins = [[positions(s, group.stop - group.start) for s in group.ins] for group in groups]
-    reads, reader, gate, port = readers(ins, n)
-    after = links(groups, reads, reader, gate, port)
+    ins = [group.ins for group in groups]
+    reads = read_counts(ins, n)
+    after = links(groups, ins, reads)
     chains = []
     for head in sorted(set(after) - set(after.values())):
         chain = [head]
         while chain[-1] in after:
             chain.append(after[chain[-1]])
         columns, count = [], 0
-        terms = list(ins[head])
+        terms = [positions(s, 0) for s in ins[head]]
         for gi, before in zip(chain, [None, *chain]):
             if before is not None:
-                prev = int(port[groups[before].start])
-                terms += [index for p, index in enumerate(ins[gi]) if p != prev]  # x0 + prev == prev + x0
+                sums = slice(groups[before].start, groups[before].stop)
+                prev = next(p for p, s in enumerate(ins[gi][:2]) if s == sums)
+                terms += [positions(s, 0) for p, s in enumerate(ins[gi]) if p != prev]  # x0 + prev == prev + x0
             count = len(terms)
             columns.append(count - 1)
         terms = np.stack(terms, axis=1)
