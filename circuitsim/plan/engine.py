@@ -15,7 +15,7 @@ from circuitsim.tiers.kernels import KernelTier
 from circuitsim.tiers.levels import LevelsTier
 from circuitsim.tiers.straight import StraightTier
 
-__all__ = ["TIERS", "MethodTier", "Outcome", "Request", "Tier", "choose", "compile_ahead", "execute", "tier"]
+__all__ = ["TIERS", "MethodTier", "Outcome", "Request", "Tier", "choose", "compile_ahead", "execute", "prepare", "tier"]
 
 
 @dataclass(eq=False, slots=True, init=False)
@@ -217,3 +217,12 @@ def compile_ahead(plan, seeded: frozenset[int] | None) -> None:
         ahead = getattr(t, "compile", None)
         if ahead is not None:
             ahead(plan, seeded)
+
+
+def prepare(plan) -> None:
+    """Make now what tiers would make at a plan's first run (the levelized form of a wide plan),
+    so that the first run costs what the next ones do: a load calls it."""
+    for t in TIERS:
+        ahead = getattr(t, "prepare", None)
+        if ahead is not None:
+            ahead(plan)

@@ -16,7 +16,7 @@ from circuitsim.errors import CircuitError, CircuitErrors, did_you_mean, missing
 from circuitsim.netlist.flatten import flatten
 from circuitsim.netlist.nodes import Netlist
 from circuitsim.netlist.order import topological_order
-from circuitsim.plan.engine import Request, compile_ahead
+from circuitsim.plan.engine import Request, compile_ahead, prepare
 from circuitsim.plan.faults import NAN_POLICIES, check_finite
 from circuitsim.plan.numbering import LazyIndex
 from circuitsim.plan.plan import Plan
@@ -85,6 +85,7 @@ class Circuit:
         self._seed_names: dict[str, float] | None = None  # the default seed by name (see _run)
         self._default_seeds = {s: 1.0 for s in self.plan.outputs}  # read only
         self._default_seeded = frozenset(self._default_seeds)
+        prepare(self.plan)  # the first run costs what the next ones do
 
     @classmethod
     def from_spec(cls, spec: CircuitSpec, registry) -> Circuit:

@@ -33,7 +33,7 @@ class Bound:
         blocks = program.blocks
         groups = blocks.groups
         width = v.shape[1]
-        self.numbers = blocks.levels.start.copy()  # by position: the inputs' numbers, constants, numeric groups
+        self.numbers = blocks.levels.start()  # by position: the inputs' numbers, constants, numeric groups
         numbers = self.numbers[:, None]  # a block of one column
         self.first: list = []  # the numeric groups, once per run
         self.columns: list[tuple[np.ndarray, np.ndarray]] = []  # (column, positions): numbers, set per run

@@ -56,16 +56,17 @@ class Levels:
 
     ``order`` maps a position to a plan slot (inputs, the gates group by group, constants),
     ``position`` a plan slot to its position (both None where the plan's steps are in their
-    groups' order already: then a position is its slot, ``in_place``); ``start`` holds the
-    constants' values by position.
+    groups' order already: then a position is its slot, ``in_place``); the constants'
+    positions are their slots, ``constants`` their values (a run writes every other position).
     """
 
-    def __init__(self, order: np.ndarray | None, n_inputs: int, start: np.ndarray, groups: list[_Group], position: np.ndarray | None) -> None:
-        self.n_slots = len(start)
+    def __init__(self, order: np.ndarray | None, n_slots: int, n_inputs: int, constants: np.ndarray, groups: list[_Group], position: np.ndarray | None, reading: np.ndarray) -> None:
+        self.n_slots = n_slots
         self.n_inputs = n_inputs
         self.in_place = order is None
         self._order, self._position = order, position
-        self.start = start
+        self.constants = constants
+        self._reading = reading  # the slots the gates read, all at once (see chains)
         self.groups = groups
         self._live: dict[frozenset[int], list] = {}
         self._chains: list[Chain] | None = None  # found at the first run (blocks, which share the groups, need none)
@@ -83,11 +84,18 @@ class Levels:
         """Plan slot -> position."""
         return self._position if self._position is not None else self.order
 
+    def start(self) -> np.ndarray:
+        """A value array by position: the constants' values, zeros elsewhere."""
+        v = np.zeros(self.n_slots)
+        v[self.n_slots - len(self.constants) :] = self.constants
+        return v
+
     def run(self, values: list, seeds: Mapping[int, Any] | None) -> tuple[np.ndarray, np.ndarray | None]:
         """Values and gradients (None without ``seeds``) by plan slot, from a plan's value list
         whose inputs are set (its constants are this tier's own)."""
-        v = self.start.copy()
+        v = np.empty(self.n_slots)
         v[: self.n_inputs] = values[: self.n_inputs]
+        v[self.n_slots - len(self.constants) :] = self.constants
         self.forward(v)
         if self.in_place:
             return v, (None if seeds is None else self.backward(v, seeds))
@@ -107,7 +115,8 @@ class Levels:
     def chains(self) -> list[Chain]:
         """The chains of sums among the groups (:mod:`circuitsim.tiers.sums`)."""
         if self._chains is None:
-            self._chains = find_chains(self.groups, self.n_slots)
+            reads = np.bincount(self._reading, minlength=self.n_slots)  # gate inputs reading each slot
+            self._chains = find_chains(self.groups, reads if self.in_place else reads[self.order])
         return self._chains
 
     def _steps(self, chains: list[Chain], reverse: bool) -> list:
@@ -183,8 +192,15 @@ class LevelsTier:
     def run(self, plan, request):
         return (*self.of(plan).run(request.values, request.seeds), None)
 
+    def prepare(self, plan) -> None:
+        """Make the plan's levelized form now, with its chains of sums and the groups a run
+        seeded at the outputs needs (see :func:`~circuitsim.plan.engine.prepare`)."""
+        levels = self.of(plan)
+        if levels is not None and plan.outputs:
+            levels.live_groups(frozenset(plan.outputs))
+
     def of(self, plan) -> Levels | None:
-        """The plan's levelized form, made at its first scalar run, if its shape suits the tier."""
+        """The plan's levelized form, made when first asked for, if its shape suits the tier."""
         if self.name not in plan.tiers:
             plan.tiers[self.name] = levels_for(plan.numbering, min_gates=self.min_gates, min_width=self.min_width)
         return plan.tiers[self.name]
@@ -216,31 +232,28 @@ def levels_for(slots, *, min_gates: int, min_width: int, within: np.ndarray | No
         position = np.empty(slots.n_slots, dtype=np.intp)
         position[order] = np.arange(slots.n_slots)
         starts = slots.ins_start[members]
-    start = np.zeros(slots.n_slots)
-    for slot, value in slots.constants:  # their positions are their slots
-        start[slot] = float(value)
+    constants = np.array([float(value) for _, value in slots.constants])  # the last slots, in order
     flat = slots.ins_flat
-    arity = np.diff(slots.ins_start)
-    marks = _Scratch(slots.n_slots)  # see _distinct
+    lows, highs = bounds[:-1], bounds[1:]
+    arity = np.diff(slots.ins_start)[lows if members is None else members[lows]].tolist()
+    firsts, lasts = (slots.ins_start[lows].tolist(), slots.ins_start[highs].tolist()) if members is None else (None, None)
     groups = []
-    for g, lo, hi in zip(range(n_groups), bounds[:-1].tolist(), bounds[1:].tolist()):
+    for g, lo, hi, n in zip(range(n_groups), lows.tolist(), highs.tolist(), arity):
         rule = kinds[rule_of_group[g]]
-        first = int(starts[lo])
-        n = int(arity[lo] if members is None else arity[members[lo]])
         ins, distinct = [], []
         for port in range(n):
             if members is None:  # the group's gates' inputs are one run of ins_flat, n a gate
-                index = flat[first + port : int(starts[hi]) : n]
+                index = flat[firsts[g] + port : lasts[g] : n]
             else:
                 index = position[flat[starts[lo:hi] + port]]
             index = as_slice(index)
             if not isinstance(index, slice):
-                index = np.ascontiguousarray(index, dtype=np.intp)
+                index = index.astype(np.intp, copy=False)  # a view of the inputs' slots, or a gather
             ins.append(index)
-            distinct.append(isinstance(index, slice) or _distinct(index, marks))
+            distinct.append(isinstance(index, slice) or _distinct(index))
         output, grads = rule.functions
         groups.append(_Group(n_inputs + lo, n_inputs + hi, tuple(ins), tuple(distinct), output, grads, rule.units, rule))
-    return Levels(order, n_inputs, start, groups, position)
+    return Levels(order, slots.n_slots, n_inputs, constants, groups, position, flat)
 
 
 def _grouped(level: np.ndarray, rule: np.ndarray, n_rules: int, most: int, within: np.ndarray | None):
@@ -281,18 +294,6 @@ def _grouped(level: np.ndarray, rule: np.ndarray, n_rules: int, most: int, withi
     return members, bounds, rule_of_group.tolist()
 
 
-class _Scratch:
-    """An int32 array of ``n`` made when first indexed: ``scratch[0]``."""
-
-    def __init__(self, n: int) -> None:
-        self.n, self.array = n, None
-
-    def __getitem__(self, _) -> np.ndarray:
-        if self.array is None:
-            self.array = np.empty(self.n, dtype=np.int32)
-        return self.array
-
-
 def _unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``np.unique(values, return_index=True, return_inverse=True)``, without the import of
     ``numpy.ma`` that it costs at its first call."""
@@ -329,13 +330,17 @@ def _rules(slots) -> tuple[np.ndarray, list] | None:
     return rule_of_kind, rules
 
 
-def _distinct(index: np.ndarray, marks: list) -> bool:
-    """Whether ``index`` has no repeats, without a sort: each entry marks its position with its
-    number, and a repeated position keeps the mark of one of them. ``marks`` holds the scratch
-    array over every position, made at the first call."""
+def _distinct(index: np.ndarray) -> bool:
+    """Whether ``index`` has no repeats; a long one without a sort: more entries than the
+    positions they span repeat one, else each marks its position and they are distinct if
+    they mark as many."""
     if len(index) < 64:
         ordered = np.sort(index)
         return not (ordered[1:] == ordered[:-1]).any()
-    numbers = np.arange(len(index), dtype=np.int32)
-    marks[0][index] = numbers
-    return bool((marks[0][index] == numbers).all())
+    low = int(index.min())
+    span = int(index.max()) - low + 1
+    if span < len(index):
+        return False
+    seen = np.zeros(span, dtype=bool)
+    seen[index - low] = True
+    return int(np.count_nonzero(seen)) == len(index)

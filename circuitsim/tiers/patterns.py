@@ -25,7 +25,7 @@ from circuitsim.gate.rule import (
     to_text,
 )
 
-__all__ = ["MAX_REPEATS", "affine", "as_slice", "into", "positions", "read_counts", "readers", "reduction", "scatter_add", "shape_of", "target", "view"]
+__all__ = ["MAX_REPEATS", "affine", "as_slice", "into", "positions", "readers", "reduction", "scatter_add", "shape_of", "target", "view"]
 
 
 def positions(s, k: int) -> np.ndarray:
@@ -35,44 +35,17 @@ def positions(s, k: int) -> np.ndarray:
     return np.asarray(s, dtype=np.intp)
 
 
-def readers(ins: list[list], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Who reads each of ``n`` positions, given each group's ports' positions (``ins[g][p]``, a
-    slice or an index array, one position per gate): how many gate inputs read it
-    (:func:`read_counts`), and a group and that group's gate that do (the only one where a
-    position is read once)."""
-    small = np.int32 if n < 2**31 else np.intp
-    reader, gate = np.full(n, -1, dtype=small), np.full(n, -1, dtype=small)
-    numbers = np.arange(max((_length(s) for ports in ins for s in ports), default=0), dtype=small)
+def readers(ins: list[list[np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who reads each of ``n`` positions, given each group's ports' positions (``ins[g][p]``,
+    one per gate): how many gate inputs read it, and a group and that group's gate that do (the
+    only one where a position is read once)."""
+    every = [index for ports in ins for index in ports]
+    reads = np.bincount(np.concatenate(every), minlength=n) if every else np.zeros(n, dtype=np.intp)
+    reader, gate = np.full(n, -1, dtype=np.intp), np.full(n, -1, dtype=np.intp)
     for g, ports in enumerate(ins):
-        for s in ports:
-            reader[s], gate[s] = g, numbers[: _length(s)]
-    return read_counts(ins, n), reader, gate
-
-
-def read_counts(ins: list[list], n: int) -> np.ndarray:
-    """How many gate inputs read each of ``n`` positions, given each group's ports' positions
-    (``ins[g][p]``, a slice or an index array): the slices counted by their ends, the arrays by
-    one count of them all."""
-    small = np.int32 if n < 2**31 else np.intp
-    ends = np.zeros(n + 1, dtype=small)  # +1 where a slice starts, -1 past its end
-    starts, stops, arrays = [], [], []
-    for ports in ins:
-        for s in ports:
-            if isinstance(s, slice):
-                starts.append(s.start)
-                stops.append(s.stop)
-            else:
-                arrays.append(s)
-    np.add.at(ends, np.array(starts, dtype=np.intp), 1)
-    np.subtract.at(ends, np.array(stops, dtype=np.intp), 1)
-    reads = np.cumsum(ends[:-1], dtype=small)
-    if arrays:
-        reads += np.bincount(np.concatenate(arrays), minlength=n).astype(small, copy=False)
-    return reads
-
-
-def _length(s) -> int:
-    return s.stop - s.start if isinstance(s, slice) else len(s)
+        for index in ports:
+            reader[index], gate[index] = g, np.arange(len(index))
+    return reads, reader, gate
 
 
 def affine(index: np.ndarray, r: int, m: int) -> tuple[int, int, int] | None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from circuitsim.tiers.patterns import positions, read_counts
+from circuitsim.tiers.patterns import positions
 
 __all__ = ["Chain", "find", "links"]
 
@@ -51,7 +51,7 @@ def links(groups: list, ins: list[list], reads: np.ndarray) -> dict[int, int]:
     sums of the same size) as one of its first two inputs: that input is the slice of the
     first group's outputs. ``groups`` have ``start``, ``stop`` and ``rule``, ``ins[g][p]``
     their ports' positions (a slice or an index array); ``reads`` counts the readers of each
-    position (:func:`~circuitsim.tiers.patterns.read_counts`). The one finder of chains:
+    position. The one finder of chains:
     :func:`find` here, the dots of :mod:`circuitsim.tiers.dots`."""
     sums = [group.rule.is_sum for group in groups]
     reading: dict[tuple[int, int], int] = {}  # (start, stop) -> a group of sums reading it as a port
@@ -68,11 +68,10 @@ def links(groups: list, ins: list[list], reads: np.ndarray) -> dict[int, int]:
     return after
 
 
-def find(groups: list, n: int) -> list[Chain]:
-    """The chains among a :class:`~circuitsim.tiers.levels.Levels`' ``groups`` over ``n`` positions,
-    whose terms are read by the chain alone."""
+def find(groups: list, reads: np.ndarray) -> list[Chain]:
+    """The chains among a :class:`~circuitsim.tiers.levels.Levels`' ``groups``, whose terms are
+    read by the chain alone (``reads``: how many gate inputs read each position)."""
     ins = [group.ins for group in groups]
-    reads = read_counts(ins, n)
     after = links(groups, ins, reads)
     chains = []
     for head in sorted(set(after) - set(after.values())):
