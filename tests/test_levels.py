@@ -5,10 +5,11 @@ import math
 
 import pytest
 
-from helpers import WIDE, Square, method_path, plugin, through
+from helpers import WIDE, Square, method_path, plugin, random_layers, through
 
 import circuitsim
 from circuitsim.plan.engine import tier
+from circuitsim.tiers import levels
 
 
 def assert_close(c, got, want):
@@ -75,3 +76,25 @@ def test_mlp_levelized_agrees_with_the_kernels():
     for name in list(r.values)[::37]:
         assert math.isclose(r.values[name], want.values[name], rel_tol=1e-12, abs_tol=1e-15)
         assert math.isclose(r.grads[name], want.grads[name], rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_a_load_sets_the_tier_up_whatever_order_the_steps_come_in(monkeypatch):
+    """The load makes a wide circuit's levelized form, chains of sums included: in place where
+    the steps come in their groups' order (an MLP), else numbered group by group (gates of
+    several kinds interleaved within a level); the first run makes nothing."""
+    from benchmarks.circuits import mlp
+
+    in_order = circuitsim.loads(mlp(3000).yaml())
+    mixed = circuitsim.loads(random_layers(5, [300, 900, 900, 400, 1]))
+
+    def made_again(*args, **kwargs):
+        raise AssertionError("the first run set the tier up")
+
+    monkeypatch.setattr(levels, "levels_for", made_again)
+    monkeypatch.setattr(levels, "find_chains", made_again)
+    assert tier("levels").of(in_order.plan).in_place and tier("levels").of(in_order.plan).chains()
+    assert not tier("levels").of(mixed.plan).in_place
+    for c in (in_order, mixed):
+        assert_close(c, through(c, "levels"), method_path(c))
+        r = c.run()
+        assert r.outputs == c.run().outputs
