@@ -12,7 +12,8 @@
 - ``table``: ``circuitsim run FILE`` of the MLP of ``--table-gates`` gates in the default table
   format beside ``--format json`` (fresh processes, the cache off).
 
-Each figure is the best of ``--repeat`` runs after a warm-up, the contestants taken in turns.
+Each figure is the best of ``--repeat`` runs after a warm-up, the contestants taken in turns;
+in the MLP table each timed run follows an untimed one of its own, not PyTorch's.
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     show("circuits/neuron.yaml, one forward and backward pass (best of each over 2,000 in a row)", found, "micrograd" if "micrograd" in found else "by hand (Python floats)")
 
     net = mlp(args.gates)
-    found = best_of_each(mlp_runners(net), args.repeat)
+    found = best_of_each(mlp_runners(net), args.repeat, settle=True)  # PyTorch's graph of 97k tensors is a lot to follow
     show(f"MLP of {len(net.gates):,} gates ({len(net.inputs):,} inputs): one pass and every input's gradient", found, "python loop", 1e-3, "ms")
 
     rows = table_rows(args.table_gates, max(1, args.repeat // 2))

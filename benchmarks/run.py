@@ -63,14 +63,19 @@ def best_of(fn, repeat: int) -> float:
     return best
 
 
-def best_of_each(fns: dict, repeat: int) -> dict:
+def best_of_each(fns: dict, repeat: int, settle: bool = False) -> dict:
     """The best time of each function, their runs taken in turns (one warm-up each first), so
-    that a busy spell on a shared machine slows all of them rather than one."""
+    that a busy spell on a shared machine slows all of them rather than one. ``settle``: each
+    timed run right after an untimed one of the same function, so that none is timed in the
+    wake of another that used much more memory (the next one would pay to take it back from
+    the system)."""
     for fn in fns.values():
         fn()
     best = dict.fromkeys(fns, float("inf"))
     for _ in range(repeat):
         for name, fn in fns.items():
+            if settle:
+                fn()
             gc.collect()
             gc.disable()
             try:

@@ -69,7 +69,7 @@ class Levels:
         self._reading = reading  # the slots the gates read, all at once (see chains)
         self.groups = groups
         self._live: dict[frozenset[int], list] = {}
-        self._chains: list[Chain] | None = None  # found at the first run (blocks, which share the groups, need none)
+        self._chains: list[Chain] | None = None  # found when first asked for, by a load (blocks, which share the groups, need none)
         self._forward: list | None = None
 
     @property
