@@ -76,3 +76,24 @@ def test_a_batch_result_read_by_name_converts_each_number_once(root):
     first = r.grads["w0"]
     assert r.grads["w0"] is first and first.shape == (3,)
     assert list(r.grads) == r.to_arrays()["names"] and r.grads["w0"] is first
+
+
+def test_a_name_read_from_a_big_result_makes_no_dict_of_every_name():
+    c = circuitsim.loads(random_layers(4, [3000, 3000, 3000, 1]))
+    found = c.run().to_arrays()
+    r = c.run()
+    k = len(found["names"]) - 5
+    assert r.values[found["names"][k]] == found["values"][k] and r.grads[found["names"][7]] == found["grads"][7]
+    assert found["names"][k] in r.grads and "x0 " not in r.values
+    with pytest.raises(KeyError):
+        r.values["x0 "]
+    assert "named" not in vars(c.plan.numbering)  # the names' dict: made for a circuit read by name often
+
+
+def test_a_constant_has_no_value_by_name():
+    c = circuitsim.loads("inputs: {x: 1.0}\ngates:\n  g: {type: add, inputs: [x, 2.5]}\noutputs: [g]\n")
+    constant = c.plan.names[-1]
+    r = c.run()
+    assert constant not in r.values and dict(r.values) == {"x": 1.0, "g": 3.5}
+    with pytest.raises(KeyError):
+        r.values[constant]

@@ -153,42 +153,61 @@ class Slots:
 
 
 class LazyIndex(Mapping):
-    """A name -> slot mapping made when first read (``Slots.named`` of a big circuit costs
-    about a second to make, and a run's results only need it when read by name)."""
+    """The inputs' and gates' name -> slot (``Slots.named``), made when needed: the dict of a big
+    circuit's names costs about a second a million to make, and a run's results need a slot by
+    name only for the names read. The first names are found by the netlist's own lookup
+    (:meth:`~circuitsim.netlist.nodes.Netlist.find`, a few numpy operations over the loader's
+    table of names, no dict); a circuit read by name more often than that makes the dict."""
 
-    __slots__ = ("_slots", "_attribute")
+    __slots__ = ("_slots", "_finds")
 
-    def __init__(self, slots: Slots, attribute: str) -> None:
-        self._slots, self._attribute = slots, attribute
+    def __init__(self, slots: Slots) -> None:
+        self._slots = slots
+        self._finds = max(32, slots.n_named >> 12)  # names found one by one before the dict is made
 
     @property
     def index(self) -> dict[str, int]:
         """The mapping as a dict (made now if not yet)."""
-        return getattr(self._slots, self._attribute)
+        return self._slots.named
 
-    _index = index
+    def slot(self, name: str) -> int:
+        """The slot of ``name`` (a KeyError if it is no input or gate)."""
+        slots = self._slots
+        named = slots.__dict__.get("named")
+        if named is not None or self._finds <= 0 or not isinstance(name, str):
+            return self.index[name]
+        self._finds -= 1
+        number = slots.nodes.find(name)
+        slot = -1 if number is None else int(slots.slot_of[number])
+        if not 0 <= slot < slots.n_named:
+            raise KeyError(name)
+        return slot
 
-    def by_slot(self) -> tuple[list[str], int]:
-        """The names by slot and how many slots the mapping holds (the first ones)."""
-        return self._slots.names, len(self)
+    def names(self, start: int, stop: int) -> list[str]:
+        """The names of slots ``start:stop`` (of the first ``len(self)``), without the list of all."""
+        slots = self._slots
+        stop = min(stop, slots.n_named)
+        everyone = slots.__dict__.get("names")
+        return everyone[start:stop] if everyone is not None else pick(slots.nodes.names, slots.by_slot[start:stop])
 
     def columns(self) -> tuple[list[str], np.ndarray]:
         """The names and their slots, in the mapping's order (made once, without the dict)."""
-        if self._attribute == "named":
-            return self._slots.named_columns
-        return list(self._index), np.fromiter(self._index.values(), dtype=np.int64, count=len(self._index))
+        return self._slots.named_columns
 
-    def __getitem__(self, name: str) -> int:
-        return self._index[name]
+    __getitem__ = slot
 
     def __contains__(self, name: object) -> bool:
-        return name in self._index
+        try:
+            self.slot(name)
+        except (KeyError, TypeError):
+            return False
+        return True
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._index)
+        return iter(self._slots.named_columns[0])
 
     def __len__(self) -> int:
-        return self._slots.n_named if self._attribute == "named" else len(self._index)
+        return self._slots.n_named
 
 
 def number(nodes: Netlist, order: Order) -> Slots:

@@ -80,7 +80,7 @@ class Circuit:
         self._start[: len(defaults)] = defaults.tolist()
         self._required = [self.plan.numbering.name(slot) for slot in np.flatnonzero(~given).tolist()]
         self._outputs = dict(zip(spec.outputs, self.plan.outputs))
-        self._named = LazyIndex(self.plan.numbering, "named")  # made when a result is read by name
+        self._named = LazyIndex(self.plan.numbering)  # made when a result is read by name
         self._keys_in_order: list[str] = []  # see _in_order
         self._seed_names: dict[str, float] | None = None  # the default seed by name (see _run)
         self._default_seeds = {s: 1.0 for s in self.plan.outputs}  # read only

@@ -31,11 +31,11 @@ class SlotView(dict):
     :meth:`Result.to_arrays` reads all of them at once.
     """
 
-    __slots__ = ("_index", "_slots", "_items", "_convert")
+    __slots__ = ("_index", "_find", "_items", "_convert")
 
     def __init__(self, index: Mapping[str, int], items: list, convert: Callable) -> None:
         self._index = index  # name -> slot (see numbering.LazyIndex); None once filled
-        self._slots = None  # the index as a dict, once read
+        self._find = None  # name -> slot, once read
         self._items = items
         self._convert = convert
         dict.__setitem__(self, _UNFILLED, None)  # not empty to a reader of dicts in C (json): it asks for items()
@@ -44,10 +44,10 @@ class SlotView(dict):
         index = self._index
         if index is None:  # filled: not a name
             raise KeyError(name)
-        slots = self._slots
-        if slots is None:
-            slots = self._slots = getattr(index, "index", index)
-        slot = slots[name]
+        find = self._find
+        if find is None:
+            find = self._find = getattr(index, "slot", None) or index.__getitem__
+        slot = find(name)
         if dict.__contains__(self, _UNFILLED):
             dict.clear(self)
         self._read_near(name, slot)
@@ -56,19 +56,18 @@ class SlotView(dict):
     def _read_near(self, name: str, slot: int) -> None:
         """Put the numbers of the slots around ``slot`` in (the whole view for an index that has
         no names by slot)."""
-        by_slot = getattr(self._index, "by_slot", None)
-        if by_slot is None:
+        names_of = getattr(self._index, "names", None)
+        if names_of is None:
             self._fill()
             return
-        names, end = by_slot()
         lo = slot - slot % CHUNK
-        hi = min(lo + CHUNK, end)
+        names = names_of(lo, lo + CHUNK)
         items = self._items
         if isinstance(items, np.ndarray) and items.dtype == np.float64:
-            numbers = items[lo:hi].tolist()
+            numbers = items[lo : lo + len(names)].tolist()
         else:
-            numbers = map(self._convert, items[lo:hi])
-        dict.update(self, zip(names[lo:hi], numbers))
+            numbers = map(self._convert, items[lo : lo + len(names)])
+        dict.update(self, zip(names, numbers))
 
     def _read(self, slot: int):
         value = self._items[slot]
@@ -87,7 +86,7 @@ class SlotView(dict):
             numbers = list(map(convert, pick(items, slots)))
         dict.clear(self)
         dict.update(self, zip(names, numbers))
-        self._index = self._slots = None
+        self._index = self._find = None
 
     def __contains__(self, name: object) -> bool:
         index = self._index
