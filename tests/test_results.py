@@ -23,6 +23,7 @@ def test_names_and_bulk_arrays_agree(root):
     records = r.to_records()
     assert records[0] == {"name": found["names"][0], "value": r.values[found["names"][0]], "grad": r.grads[found["names"][0]]}
     assert c.forward().to_arrays()["grads"] is None
+    assert r.seed == {"f": 1.0} and c.run(seed={"s0": 2.0}).seed == {"s0": 2.0}
 
 
 def test_a_batch_result_reads_arrays_everywhere(root):

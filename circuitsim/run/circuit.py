@@ -218,7 +218,7 @@ class Circuit:
             if seed is None:  # the outputs', named once
                 named = self._seed_names
                 if named is None:
-                    named = self._seed_names = {plan.numbering.name(slot): value for slot, value in seeds.items()}
+                    named = self._seed_names = {name: seeds[slot] for name, slot in self._outputs.items()}
                 result.seed = dict(named)
             else:
                 result.seed = {plan.numbering.name(slot): value for slot, value in seeds.items()}
