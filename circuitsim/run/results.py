@@ -23,43 +23,37 @@ class SlotView(dict):
     It is a ``dict`` (``==``, ``dict(view)``, ``json.dumps`` see every number) filled as it is
     read, so that a run over a large circuit makes no dict of every node unless one is read,
     and a read by name costs a dict lookup. A name not yet in it is looked up in the circuit's
-    name -> slot index (made once per circuit, when a result is first read by a name), and the
-    numbers of the slots around it (:data:`CHUNK` of them, a slice of the circuit's names by
-    slot and of the run's numbers) go in at once; reading it whole (its items, values, ``==``,
-    its printout) fills it in the index's order. In a batch run every number reads as an array
-    of shape ``(batch,)``, converted when first read (a :class:`BatchSlotView`).
+    index of names (:class:`~circuitsim.plan.numbering.LazyIndex`), and the numbers of the
+    slots around it (:data:`CHUNK` of them, a slice of the circuit's names by slot and of the
+    run's numbers) go in at once (from a small index, the outputs', that name's); reading it
+    whole (its items, values, ``==``, its printout) fills it in the index's order. In a batch
+    run every number reads as an array of shape ``(batch,)``, converted when first read, name
+    by name (a :class:`BatchSlotView`).
     :meth:`Result.to_arrays` reads all of them at once.
     """
 
-    __slots__ = ("_index", "_find", "_items", "_convert")
+    __slots__ = ("_index", "_items", "_convert")
+
+    _chunks = True  # a miss puts the numbers of a chunk of names in (a batch run's: the one name)
 
     def __init__(self, index: Mapping[str, int], items: list, convert: Callable) -> None:
         self._index = index  # name -> slot (see numbering.LazyIndex); None once filled
-        self._find = None  # name -> slot, once read
         self._items = items
         self._convert = convert
-        dict.__setitem__(self, _UNFILLED, None)  # not empty to a reader of dicts in C (json): it asks for items()
+        _put(self, _UNFILLED, None)  # not empty to a reader of dicts in C (json): it asks for items()
 
     def __missing__(self, name: str):
         index = self._index
         if index is None:  # filled: not a name
             raise KeyError(name)
-        find = self._find
-        if find is None:
-            find = self._find = getattr(index, "slot", None) or index.__getitem__
-        slot = find(name)
+        names_of = getattr(index, "names", None)  # a circuit's index of names
+        if names_of is None or not self._chunks:
+            value = self._read(index[name])
+            _put(self, name, value)
+            return value
+        slot = index[name]
         if dict.__contains__(self, _UNFILLED):
             dict.clear(self)
-        self._read_near(name, slot)
-        return dict.__getitem__(self, name)
-
-    def _read_near(self, name: str, slot: int) -> None:
-        """Put the numbers of the slots around ``slot`` in (the whole view for an index that has
-        no names by slot)."""
-        names_of = getattr(self._index, "names", None)
-        if names_of is None:
-            self._fill()
-            return
         lo = slot - slot % CHUNK
         names = names_of(lo, lo + CHUNK)
         items = self._items
@@ -68,6 +62,7 @@ class SlotView(dict):
         else:
             numbers = map(self._convert, items[lo : lo + len(names)])
         dict.update(self, zip(names, numbers))
+        return dict.__getitem__(self, name)
 
     def _read(self, slot: int):
         value = self._items[slot]
@@ -86,7 +81,7 @@ class SlotView(dict):
             numbers = list(map(convert, pick(items, slots)))
         dict.clear(self)
         dict.update(self, zip(names, numbers))
-        self._index = self._find = None
+        self._index = None
 
     def __contains__(self, name: object) -> bool:
         index = self._index
@@ -186,8 +181,7 @@ class BatchSlotView(SlotView):
 
     __slots__ = ()
 
-    def _read_near(self, name: str, slot: int) -> None:
-        dict.__setitem__(self, name, self._read(slot))
+    _chunks = False
 
     def _read(self, slot: int):
         value = self._items[slot] = self._convert(self._items[slot])  # converted once
@@ -198,6 +192,7 @@ class BatchSlotView(SlotView):
 CHUNK = 4096
 
 _UNFILLED = object()  # the one key of a view not yet filled (a reader of dicts in C sees it is not empty)
+_put = dict.__setitem__
 
 
 def _columns(index: Mapping[str, int]) -> tuple[list[str], np.ndarray]:
