@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from circuitsim.tiers.patterns import as_slice
 from circuitsim.tiers.sums import links
 
 __all__ = ["Dot", "find", "fused_step"]
@@ -51,7 +50,7 @@ def find(groups: list, reads: np.ndarray, reader: np.ndarray, gate: np.ndarray, 
     ports)``), given who reads each position (:func:`~circuitsim.tiers.patterns.readers`) and which
     positions hold the same number in every sample (inputs not batched, constants). The chains
     of sums are :func:`~circuitsim.tiers.sums.links`'."""
-    after = links([group for group, _, _ in groups], [[as_slice(port.index) for port in ports] for _, _, ports in groups], reads)
+    after = links([group for group, _, _ in groups], [[port.index for port in ports] for _, _, ports in groups], reads)
     found = []
     for gi, (group, shape, ports) in enumerate(groups):
         dot = _chain(gi, group, shape, ports, groups, reads, reader, gate, numbers, after)

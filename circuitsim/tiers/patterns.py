@@ -44,7 +44,11 @@ def readers(ins: list[list[np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray
     reader, gate = np.full(n, -1, dtype=np.intp), np.full(n, -1, dtype=np.intp)
     for g, ports in enumerate(ins):
         for index in ports:
-            reader[index], gate[index] = g, np.arange(len(index))
+            if len(index) == 1:  # a port of one gate (a wide sum's): no numpy call
+                i = int(index[0])
+                reader[i], gate[i] = g, 0
+            else:
+                reader[index], gate[index] = g, np.arange(len(index))
     return reads, reader, gate
 
 

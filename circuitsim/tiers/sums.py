@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from circuitsim.tiers.patterns import positions
+from circuitsim.tiers.patterns import as_slice, positions
 
 __all__ = ["Chain", "find", "links"]
 
@@ -58,6 +58,7 @@ def links(groups: list, ins: list[list], reads: np.ndarray) -> dict[int, int]:
     for g, ports in enumerate(ins):
         if sums[g]:
             for s in ports[:2]:
+                s = s if isinstance(s, slice) else as_slice(s)
                 if isinstance(s, slice):
                     reading[s.start, s.stop] = g
     after: dict[int, int] = {}
