@@ -172,9 +172,11 @@ class LazyIndex(Mapping):
 
     def slot(self, name: str) -> int:
         """The slot of ``name`` (a KeyError if it is no input or gate)."""
+        if not isinstance(name, str):
+            raise KeyError(name)
         slots = self._slots
         named = slots.__dict__.get("named")
-        if named is not None or self._finds <= 0 or not isinstance(name, str):
+        if named is not None or self._finds <= 0:
             return self.index[name]
         self._finds -= 1
         number = slots.nodes.find(name)
