@@ -1,27 +1,6 @@
 """A cache of loaded circuits: a big file loads again from its validated netlist, in a fraction
-of the time its text takes to read.
-
-What is kept is what the fast reader (:mod:`circuitsim.netlist.fastload`) made of a file in the
-canonical form and the topological order: the netlist's columns as numpy arrays and the rest
-(names, gate types and params, outputs, tests) as JSON, in one ``.circuit`` file: its SHA-256,
-a JSON header naming each array's type, shape and place, then the arrays' bytes, which are
-read back in place (no copy, never a pickle: reading an entry runs no code). An entry's name is the SHA-256 of everything the circuit
-depends on: the file's bytes, its path (positions name it), circuitsim's version, this format's
-version and every registered gate type with the class and plugin version behind it. Any change
-to one of these is another entry; an entry that cannot be read, or whose own checksum does not
-match, is ignored (and written again). So a cache entry gives the circuit the text gives, or
-nothing.
-
-By default, files of :data:`MIN_BYTES` or more are cached in ``$CIRCUITSIM_CACHE_DIR``, else
-``$XDG_CACHE_HOME/circuitsim``, else ``~/.cache/circuitsim``; ``CIRCUITSIM_CACHE=0`` turns the
-cache off and ``load(..., cache=True|False)`` decides for one load. Delete the folder at any
-time to empty it.
-
-The checksum finds damage, not forgery: whoever can write in the folder decides what a load
-returns. So the folder must be the user's own and writable by no one else (it is made so,
-mode 0700); a folder that is not is neither read nor written, with a warning. An entry is read
-only as a regular file (not through a link, not a FIFO or a device) of at most
-:func:`max_entry_bytes` for its circuit's text.
+of the time its text takes to read; an entry gives the circuit the text gives, or nothing.
+The entry format and the rules of trust are in the manual (``docs/internals/reading.md``).
 """
 
 from __future__ import annotations

@@ -1,20 +1,7 @@
-"""A fast reader for the canonical form of circuit files: one input or gate per line.
-
-:func:`circuitsim.dump` and :class:`~circuitsim.Builder` write a circuit's inputs and gates as
-lines such as ``  x: 0.5`` and ``  m: {type: mul, inputs: [w, x]}``. For a file in that form
-(a million gates in seconds) this module reads those two blocks with one regular expression
-each into the columns of a :class:`~circuitsim.netlist.nodes.Netlist` (numpy arrays: no Python
-object per gate but its name), without a YAML tree, and leaves the rest of the file
-(``circuit:``, ``description:``, ``outputs:``, ``tests:``) to the full reader and to the
-validation of :mod:`circuitsim.read.parse`, with the block lines blanked so that lines keep their
-numbers.
-
-It only *accepts*: a line it does not recognise, a name it cannot resolve, an unknown gate type,
-a wrong number of inputs, params it cannot check, ``modules:`` or ``wires:``, anything at all
-that is not plainly valid, and it answers ``None``, so that the loader reads the file again
-with the full reader, which finds and reports every problem at its line and column. So every
-error message comes from one place, and a file is valid here exactly when it is valid there
-(``tests/test_fastload.py`` checks both readers give the same circuit).
+"""A fast reader for the canonical form of circuit files (one input or gate per line, as
+:func:`circuitsim.dump` writes them) into a :class:`~circuitsim.netlist.nodes.Netlist`'s
+columns, without a YAML tree. It only accepts: anything not plainly valid answers ``None``, for
+the full reader to report (``docs/internals/reading.md``).
 """
 
 from __future__ import annotations

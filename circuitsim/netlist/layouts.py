@@ -1,28 +1,6 @@
 """Fast readers for the other common layouts of circuit files: block-style YAML at any
-indentation (what ``yaml.safe_dump`` writes) and JSON.
-
-Each finds the inputs and gates of a file with a few regular expressions over the text (or, for
-JSON, ``json``'s own decoder) and hands them to the canonical reader's column builder
-(:mod:`circuitsim.fastload`), which checks them exactly as it checks the canonical form; the
-rest of the file (``circuit:``, ``description:``, ``outputs:``, ``tests:``) is read by the full
-reader with the inputs and gates blanked. Like the canonical reader they only *accept*: anything
-they do not recognise, or anything that is not plainly valid, gives ``None``, and the file is
-read again by the full reader, which reports every problem at its line and column.
-
-What they take:
-
-- YAML: top-level keys at column 0; ``inputs:`` as a block of ``name: number`` lines (any
-  indentation) or as a flow mapping ``{name: number, ...}`` that may wrap over lines;
-  ``gates:`` as a block whose gates are all written one way: each on one line
-  (``name: {type: t, inputs: [a, b], params: {k: 1}}``), or each as a block of ``type:``,
-  ``inputs: [...]`` (wrapping over lines) and ``params: {...}`` lines in any order.
-- JSON: an object whose ``inputs`` maps names to numbers or null and whose ``gates`` maps
-  names to objects with ``type``, ``inputs`` (names and numbers) and ``params`` (numbers), on
-  one line or many, with ``": "`` or ``":"`` after each key.
-
-Comments, quotes (in YAML), anchors, tags, block sequences, tabs, trailing spaces, non-ASCII text
-and ``modules:`` or ``wires:`` take the full reader. A source's position (and a constant's) is
-its gate's in these layouts; the nodes' own positions are exact.
+indentation (what ``yaml.safe_dump`` writes) and JSON. Like the canonical reader they only
+accept; what they take is listed in the manual (``docs/internals/reading.md``).
 """
 
 from __future__ import annotations

@@ -1,16 +1,5 @@
-"""Big batches: a circuit run over N samples in chunks, keeping only the columns asked for.
-
-:meth:`Circuit.sweep` runs the samples ``chunk`` at a time and copies out of each chunk's run
-only the values and gradients asked for, so that the memory a sweep needs beyond its inputs and
-the kept columns is one chunk's run, whatever N is. Without ``chunk`` the size follows from the
-circuit and the memory at hand: a batch run needs about :data:`BYTES_PER_SLOT_SAMPLE` bytes per
-slot (input, gate or constant) and sample, and a chunk gets :func:`memory_budget` of them.
-
-With dask arrays among the inputs the result holds dask arrays: one task per block of the
-inputs, each running the block as a sweep of its own on a worker, which gets the circuit as its
-spec (see :mod:`circuitsim.run.portable`), one key for the whole graph. They compute on whatever
-Dask scheduler is active, a ``distributed.Client`` for a cluster; ``dask.compute(*columns)``
-runs each block once for all columns.
+"""Big batches: a circuit run over N samples in chunks, keeping only the columns asked for, in the
+memory of one chunk's run whatever N is (``docs/internals/runs.md``, "Sweeps").
 """
 
 from __future__ import annotations
