@@ -14,6 +14,9 @@ import circuitsim
 import circuitsim.author.builder
 from circuitsim.author.builder import Builder
 from circuitsim.author.dump import dump
+from circuitsim.derive.backward import backward_builder
+from circuitsim.netlist.fastload import CanonicalSpec
+from helpers import same_netlist, same_spec
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CIRCUITS = sorted((ROOT / "circuits").rglob("*.yaml"))
@@ -216,3 +219,36 @@ def test_dump_of_something_else_is_a_type_error():
     b.output(b.gate("pow", ["x"], params={"exponent": object()}))
     with pytest.raises(TypeError, match="cannot write object"):
         dump(b)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(builders())
+def test_build_reads_the_builders_columns_as_the_full_reader_reads_its_tree(case):
+    b, _ = case
+    fast = b.build()
+    full = circuitsim.loads(b.tree(), path=b.path, registry=b.registry)
+    same_netlist(fast.nodes, full.nodes)
+    same_spec(fast.spec, full.spec)
+    assert [fast.nodes.pos(i) for i in range(len(fast.nodes.kinds))] == [full.nodes.pos(i) for i in range(len(full.nodes.kinds))]
+
+
+def test_a_builder_with_calls_in_several_files_takes_the_fast_reader(root):
+    c = circuitsim.load(root / "circuits" / "mlp_relu.yaml")
+    b = backward_builder(c)  # gates added from derive/backward.py and derive/lower.py, constants and params among them
+    assert len({site.path for site in b.sites["gates"]}) == 2
+    fast = b.build()
+    full = circuitsim.loads(b.tree(), path=b.path, registry=b.registry)
+    assert isinstance(fast.spec, CanonicalSpec) and not isinstance(full.spec, CanonicalSpec)
+    same_netlist(fast.nodes, full.nodes)
+    same_spec(fast.spec, full.spec)
+    assert [fast.nodes.pos(i) for i in range(len(fast.nodes.kinds))] == [full.nodes.pos(i) for i in range(len(full.nodes.kinds))]
+    assert fast.run().values == full.run().values
+
+
+def test_a_builder_over_the_gate_cap_is_reported_as_a_file_is(monkeypatch):
+    b = Builder("big")
+    x = b.input("x", 1.0)
+    b.output(b.gate("neg", [b.gate("neg", [b.gate("neg", [x])])]))
+    monkeypatch.setenv("CIRCUITSIM_MAX_GATES", "2")
+    with pytest.raises(circuitsim.CircuitError, match=r"test_builder.py:\d+:\d+: error: the circuit has 3 gates once its modules are expanded, more than the limit of 2;"):
+        b.build()

@@ -22,16 +22,21 @@ from __future__ import annotations
 
 import itertools
 import keyword
+import math
 import numbers
 import os
 import sys
+from array import array
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from circuitsim.base.show import number_text
 from circuitsim.errors import CircuitError, Position, did_you_mean
 from circuitsim.gate.plugins import Registry, load_registry
-from circuitsim.read.spec import DEFAULT_TOL, GateSpec, Source
+from circuitsim.netlist.fastload import Blocks
+from circuitsim.read.spec import DEFAULT_TOL, NAME_RE, GateSpec, Source
 from circuitsim.read.yamltree import Map, Scalar, Seq
 from circuitsim.run.circuit import Circuit
 from circuitsim.run.load import loads
@@ -247,7 +252,67 @@ class Builder:
         ``plugins`` or ``registry`` it knows the builder's gate types."""
         if registry is None and not plugins:
             registry = self.registry
-        return loads(self.tree(), path=self.path, plugins=plugins, registry=registry)
+        blocks = self._blocks()
+        return loads(self.tree() if blocks is None else blocks, path=self.path, plugins=plugins, registry=registry)
+
+    def _blocks(self) -> Blocks | None:
+        """The inputs and gates as the fast reader's columns, written as a canonical file
+        writes them (None: modules, a mapping of ports, a source or value a file would write
+        otherwise, or call sites in several files: the full reader's tree)."""
+        sites = self.sites
+        if self.modules:
+            return None
+        names = [name for name, _ in self.inputs] + [gate[0] for gate in self.gates]
+        known = set(names)
+        if len(known) != len(names) or not all(map(NAME_RE.match, names)):
+            return None
+        defaults = []
+        for _, default in self.inputs:
+            if default is None:
+                defaults.append("null")
+            elif isinstance(default, numbers.Real) and not isinstance(default, bool):
+                defaults.append(number_text(default))
+            else:
+                return None
+        types, written, params = [], [], []
+        for _, type_name, wired, given in self.gates:
+            if type(wired) is not tuple or not wired:
+                return None
+            texts = []
+            for source in wired:
+                if source.__class__ is str:
+                    if source not in known:
+                        return None
+                    texts.append(source)
+                elif isinstance(source, numbers.Real) and not isinstance(source, bool) and math.isfinite(source):
+                    texts.append(number_text(source))
+                else:
+                    return None
+            if given:
+                if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and k.__class__ is str for k, v in given.items()):
+                    return None
+                params.append(", ".join(f"{k}: {number_text(v)}" for k, v in given.items()))
+            else:
+                params.append("")
+            types.append(type_name)
+            written.append(", ".join(texts))
+        at = self.site
+        rest = []
+        if self.name is not None:
+            rest.append(_item("circuit", self.name, at))
+        if self.description:
+            rest.append(_item("description", self.description, at))
+        outputs, tests = self._outputs_tests()
+        rest += outputs + tests
+        placed = sites["inputs"] + sites["gates"]
+        files = {site.path: None for site in placed}
+        files = {path: k for k, path in enumerate(files)}
+        lines = np.array([site.line or 0 for site in placed], dtype=np.int32)
+        columns = np.array([site.column or 0 for site in placed], dtype=np.int32)
+        n = len(self.inputs)
+        inputs = (names[:n], defaults, lines[:n], columns[:n])
+        gates = (names[n:], types, written, params, lines[n:], columns[n:])
+        return Blocks(inputs, gates, Map(rest, at), list(files), array("H", [files[site.path] for site in placed]), self.tree)
 
     def tree(self) -> Map:
         """The circuit as the YAML tree a file holding it would be read into, positions being
@@ -264,12 +329,18 @@ class Builder:
             top.append(_section("inputs", [_item(n, d, s) for (n, d), s in zip(self.inputs, sites["inputs"])], at))
         if self.gates:
             top.append(_section("gates", [_gate_item(g, s) for g, s in zip(self.gates, sites["gates"])], at))
+        outputs, tests = self._outputs_tests()
+        return Map(top + outputs + tests, at)
+
+    def _outputs_tests(self) -> tuple[list, list]:
+        """The items ``outputs:`` and ``tests:`` of :meth:`tree` (none where there are none)."""
+        sites, outputs, tests = self.sites, [], []
         if self.outputs:
             first = sites["outputs"][0]
-            top.append((_key("outputs", first), Seq([_node(o, s) for o, s in zip(self.outputs, sites["outputs"])], first)))
+            outputs.append((_key("outputs", first), Seq([_node(o, s) for o, s in zip(self.outputs, sites["outputs"])], first)))
         if self.tests:
-            top.append((_key("tests", at), Seq([_node(t, s) for t, s in zip(self.tests, sites["tests"])], at)))
-        return Map(top, at)
+            tests.append((_key("tests", self.site), Seq([_node(t, s) for t, s in zip(self.tests, sites["tests"])], self.site)))
+        return outputs, tests
 
     def _fresh(self, type_name: str) -> str:
         n = self._counts.get(type_name, 0)

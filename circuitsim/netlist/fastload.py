@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
 
@@ -21,7 +24,7 @@ from circuitsim.read.parse import SpecParser
 from circuitsim.read.spec import NAME_RE, CircuitSpec, GateSpec, InputSpec, Source
 from circuitsim.read.yamltree import Map, Scalar, read
 
-__all__ = ["CanonicalSpec", "canonical_spec", "read_canonical"]
+__all__ = ["Blocks", "CanonicalSpec", "canonical_spec", "read_blocks", "read_canonical"]
 
 _INPUT = re.compile(r"^  ([A-Za-z_][A-Za-z0-9_]*): ([^\s#,\[\]{}]+)$", re.M)
 _GATE = re.compile(
@@ -79,6 +82,45 @@ def read_canonical(
         return reader.rest(rest, netlist, widths, default_name, gate_types, moved), netlist
     except (Declined, _NotCanonical, CircuitError):
         return None
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """A circuit handed over as the fast reader's columns rather than text (a
+    :class:`~circuitsim.Builder`'s): ``inputs`` and ``gates`` as the block readers find them
+    (sources and params written as a canonical file writes them), ``rest`` the tree of the
+    other keys; each input's and gate's position is in file ``files[file_ids[i]]``. ``tree``
+    makes the whole YAML tree, for the full reader when this one declines."""
+
+    inputs: Found
+    gates: Found
+    rest: Map
+    files: list[str | None]
+    file_ids: array
+    tree: Callable[[], Map]
+
+    def __len__(self) -> int:
+        return len(self.inputs[0]) + len(self.gates[0])
+
+
+def read_blocks(blocks: Blocks, path: str | None, default_name: str, lookup, gate_types) -> tuple[CircuitSpec, Netlist] | None:
+    """The spec and netlist of ``blocks``, checked as :func:`read_canonical` checks text, or
+    ``None`` to read ``blocks.tree()`` with the full reader."""
+    reader = _CanonicalReader("", path, lookup)
+    try:
+        netlist, _ = reader.build(blocks.inputs, blocks.gates)
+        spec = reader.rest_of(blocks.rest, netlist, None, default_name, gate_types)
+    except (_NotCanonical, CircuitError):
+        return None
+    netlist.files = [path] + [file for file in blocks.files if file != path]  # as the full reader numbers them
+    if len(netlist.files) > 1:  # a constant (after the inputs and gates) is in its gate's file
+        n, c = len(blocks), netlist.columns_of
+        ids = np.array([netlist.files.index(file) for file in blocks.files], dtype=np.uint16)[np.frombuffer(blocks.file_ids, dtype=np.uint16)]
+        wires = np.flatnonzero(c.flat >= n)
+        constants = np.zeros(len(netlist.kinds) - n, dtype=np.uint16)
+        constants[c.flat[wires] - n] = ids[np.searchsorted(c.start, wires, side="right") - 1]
+        netlist.file_ids = array("H", ids.tobytes() + constants.tobytes())
+    return spec, netlist
 
 
 class _CanonicalReader:
@@ -257,7 +299,10 @@ class _CanonicalReader:
         """Name, description, outputs and tests, read from ``text`` (the file with its inputs
         and gates blanked) and checked as the full reader does; ``moved`` maps a position in
         ``text`` to the file's when the blanking moved them."""
-        root = read(text, self.path)
+        return self.rest_of(read(text, self.path), netlist, widths, default_name, gate_types, moved)
+
+    def rest_of(self, root: Map, netlist: Netlist, widths: dict[int, int] | None, default_name: str, gate_types, moved=None) -> CircuitSpec:
+        """:meth:`rest` of the tree ``root`` read from that text."""
         if any(key.raw not in _REST_KEYS and not (key.raw in ("inputs", "gates") and value == Map([], value.pos)) for key, value in root.items):
             raise _NotCanonical
         del self.text

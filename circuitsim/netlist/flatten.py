@@ -41,7 +41,7 @@ def flatten(spec: CircuitSpec, errors: list[CircuitError]) -> Netlist:
     """
     netlist = Netlist(spec.name, spec.path, spec.outputs, {})
     for inp in spec.inputs.values():
-        netlist.add(inp.name, INPUT, *_numbers(inp.pos), value=inp.default)
+        netlist.add(inp.name, INPUT, *_numbers(inp.pos), file=netlist.file_id(inp.pos.path), value=inp.default)  # a Builder's: its call site
     _Flattener(netlist, errors).add_gates(spec, None)
     return netlist
 

@@ -24,6 +24,7 @@ class NameTable:
         self.sorted = keys[self.order]
         self.unique = not (self.sorted[1:] == self.sorted[:-1]).any()
         self.fits = self.words.shape[1] * 8 <= MAX_WIDTH
+        self.asked = 0  # names found one at a time (see Netlist.find)
 
     def numbers(self, queries: Sequence[str]) -> np.ndarray:
         """The position of each query among the names (int64), -1 where it is none of them."""

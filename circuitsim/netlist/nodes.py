@@ -26,6 +26,9 @@ __all__ = ["INPUT", "CONST", "GATE", "KINDS", "Columns", "Instance", "Netlist", 
 INPUT, CONST, GATE = 0, 1, 2  # node kinds, as numbers
 KINDS = ("input", "const", "gate")
 _NO_PARAMS: Mapping[str, Any] = {}
+# A netlist read in bulk finds names one at a time in its name table (numpy, some 50 µs a name)
+# until this many, or one per 512 nodes, were asked for; then it makes the dict of every name.
+INDEX_AFTER = 256
 
 
 @contextlib.contextmanager
@@ -339,12 +342,23 @@ class Netlist(Mapping):
     def find(self, name: str) -> int | None:
         """The number of the node (an input or gate, or any node once ``index`` is made) named ``name``."""
         table = self.__dict__.get("names_table") if "index" not in self.__dict__ else None
-        return self.index.get(name) if table is None else table.find(name)
+        if table is None:
+            return self.index.get(name)
+        table.asked += 1
+        if table.asked > max(INDEX_AFTER, len(self.kinds) >> 9):  # many names one at a time: the dict pays
+            del self.names_table
+            return self.index.get(name)
+        return table.find(name)
 
     def output_numbers(self) -> list[int]:
         """The outputs' node numbers."""
         numbers = self.__dict__.get("_output_numbers")
-        return numbers if numbers is not None else [self.find(name) for name in self.outputs]
+        if numbers is not None:
+            return numbers
+        table = self.__dict__.get("names_table") if "index" not in self.__dict__ else None
+        if table is None or not self.outputs:
+            return [self.find(name) for name in self.outputs]
+        return [None if i < 0 else i for i in table.numbers(list(self.outputs)).tolist()]
 
     def number(self, i: int) -> float | None:
         """Node ``i``'s constant value or input default (``None``: none)."""

@@ -18,7 +18,7 @@ from circuitsim.errors import CircuitError, CircuitErrors, Position
 from circuitsim.gate.plugins import Registry, load_registry
 from circuitsim.netlist.cache import enabled as cache_enabled
 from circuitsim.netlist.cache import key_of, load_entry, save_entry
-from circuitsim.netlist.fastload import CanonicalSpec, read_canonical
+from circuitsim.netlist.fastload import Blocks, CanonicalSpec, read_blocks, read_canonical
 from circuitsim.netlist.flatten import find_cycles, flatten
 from circuitsim.netlist.nodes import Netlist, collector_paused
 from circuitsim.netlist.order import topological_order
@@ -77,7 +77,7 @@ def load(
 
 
 def loads(
-    text: str | bytes | Map,
+    text: str | bytes | Map | Blocks,
     *,
     path: str | None = None,
     plugins: Sequence[PluginArg] = (),
@@ -88,7 +88,8 @@ def loads(
     cache: bool | None = None,
 ) -> Circuit:
     """Load and validate a circuit from YAML text (or the tree of it that
-    :meth:`~circuitsim.Builder.tree` makes); ``path`` names it in messages and is where
+    :meth:`~circuitsim.Builder.tree` makes, or the columns that :meth:`~circuitsim.Builder.build`
+    gives the fast reader); ``path`` names it in messages and is where
     the paths of its ``modules:`` start from. The limits are :func:`load`'s."""
     root = None if module_root is None else os.fspath(module_root)
     max_bytes = max_bytes_default() if max_bytes is None else max_bytes
@@ -142,7 +143,7 @@ SETTLE_AFTER_OBJECTS = 200_000
 def _loads(text, path, plugins, registry, limits: _Limits, cache: bool | None) -> Circuit:
     registry = registry or load_registry(plugins)
     key = None
-    if not isinstance(text, Map) and cache_enabled(cache, len(text)) and len(text) <= limits.max_bytes:
+    if not isinstance(text, (Map, Blocks)) and cache_enabled(cache, len(text)) and len(text) <= limits.max_bytes:
         data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
         key = key_of(data, path, registry)
         entry = load_entry(key, path, _lookup(registry), len(data))
@@ -177,7 +178,11 @@ class _FileReader:
         """
         if not isinstance(text, Map):
             default_name = Path(path).stem if path else "circuit"
-            fast = read_canonical(text, path, default_name, self.lookup, self.gate_types, self.limits.max_bytes)
+            if isinstance(text, Blocks):
+                fast = read_blocks(text, path, default_name, self.lookup, self.gate_types)
+                text = text.tree() if fast is None or len(fast[0].gates) > self.limits.max_gates else text
+            else:
+                fast = read_canonical(text, path, default_name, self.lookup, self.gate_types, self.limits.max_bytes)
             if fast is not None and len(fast[0].gates) <= self.limits.max_gates:
                 spec, netlist = fast
                 spec.flat_gates = len(spec.gates)
