@@ -278,16 +278,19 @@ class Builder:
         for _, type_name, wired, given in self.gates:
             if type(wired) is not tuple or not wired:
                 return None
-            texts = []
-            for source in wired:
-                if source.__class__ is str:
-                    if source not in known:
+            if known.issuperset(wired):  # names only (a number is never a name here)
+                texts = wired
+            else:
+                texts = []
+                for source in wired:
+                    if source.__class__ is str:
+                        if source not in known:
+                            return None
+                        texts.append(source)
+                    elif isinstance(source, numbers.Real) and not isinstance(source, bool) and math.isfinite(source):
+                        texts.append(number_text(source))
+                    else:
                         return None
-                    texts.append(source)
-                elif isinstance(source, numbers.Real) and not isinstance(source, bool) and math.isfinite(source):
-                    texts.append(number_text(source))
-                else:
-                    return None
             if given:
                 if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and k.__class__ is str for k, v in given.items()):
                     return None

@@ -79,6 +79,7 @@ class Lowering:
         self.b = builder
         self.fresh = fresh
         self.hint = "d"
+        self.rules: dict[tuple[int, int], rule.Rule | None] = {}  # (id of a gate object, inputs) -> its rule; the plan keeps the objects
 
     # -- the gates, with constants folded where that keeps the bits -------------------------
 
@@ -108,7 +109,8 @@ class Lowering:
 
     def local_grads(self, plan, step, sources: list[Node], out: str, what: str) -> list[Node]:
         """The nodes computing ``step``'s local gradients, one per input, in port order."""
-        r = rule.rule_of(step.gate, len(step.ins))
+        key = (id(step.gate), len(step.ins))
+        r = self.rules[key] if key in self.rules else self.rules.setdefault(key, rule.rule_of(step.gate, len(step.ins)))
         if r is None:
             raise no_rule(plan, step, what)
         env = {rule.Input(k): s for k, s in enumerate(sources)} | {rule.Out(): out, rule.Inputs(len(sources)): tuple(sources)}

@@ -26,9 +26,9 @@ __all__ = ["INPUT", "CONST", "GATE", "KINDS", "Columns", "Instance", "Netlist", 
 INPUT, CONST, GATE = 0, 1, 2  # node kinds, as numbers
 KINDS = ("input", "const", "gate")
 _NO_PARAMS: Mapping[str, Any] = {}
-# A netlist read in bulk finds names one at a time in its name table (numpy, some 50 µs a name)
-# until this many, or one per 512 nodes, were asked for; then it makes the dict of every name.
-INDEX_AFTER = 256
+# A netlist read in bulk finds names one at a time in its name table (numpy, 50 to 250 µs a
+# name) until this many were asked for; then it makes the dict of every name (0.15 s at 1M).
+INDEX_AFTER = 64
 
 
 @contextlib.contextmanager
@@ -345,7 +345,7 @@ class Netlist(Mapping):
         if table is None:
             return self.index.get(name)
         table.asked += 1
-        if table.asked > max(INDEX_AFTER, len(self.kinds) >> 9):  # many names one at a time: the dict pays
+        if table.asked > INDEX_AFTER:  # many names one at a time: the dict pays
             del self.names_table
             return self.index.get(name)
         return table.find(name)
