@@ -37,6 +37,9 @@ def hvp(circuit, inputs=None, vector: Mapping[str, Any] | None = None, seed: Map
             raise _not_an_input(circuit, name, "vector entry")
     b, seeds = _backward(circuit, seed, "hvp")
     _, tans, batch = tangent_pass(b, {**(inputs or {}), **seeds}, vector, nan)
+    if batch is None and isinstance(tans, np.ndarray):  # the levelized pass's: one conversion for all
+        slots = derived(b, "output slots", lambda: np.array(b.plan.outputs, dtype=np.intp))
+        return dict(zip(circuit.plan.inputs, tans[slots].tolist()))
     convert = to_batch(batch) if batch is not None else float
     return {name: convert(tans[slot]) for name, slot in zip(circuit.plan.inputs, b.plan.outputs)}
 
