@@ -18,6 +18,7 @@ import pytest
 
 import circuitsim
 from circuitsim import Builder, CircuitError
+from circuitsim.derive import forward
 from gates import BUILTIN_GATES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -295,6 +296,24 @@ def test_batches_equal_scalar_runs():
         for a in names[:2]:
             for b in names[:2]:
                 assert H[a][b][i] == pytest.approx(Hx[a][b], rel=1e-12, abs=1e-15)
+
+
+def test_a_batch_of_inputs_takes_the_levels_and_gives_each_samples_tangents(monkeypatch):
+    gate_by_gate = forward._push
+    monkeypatch.setattr(forward, "_push", lambda *args: pytest.fail("a batch of inputs went gate by gate"))
+    for net in NETS:  # every built-in gate, on values that change from sample to sample
+        c = build(net)
+        names = list(c.inputs)
+        xs = np.array([-0.7, 0.2, 0.9])
+        batch = {names[0]: xs, names[-1]: xs[::-1].copy()}
+        r = c.jvp(batch, {names[0]: 1.0, names[1]: np.array([0.5, -1.0, 2.0])}, nan="ignore")
+        for i in range(len(xs)):
+            with monkeypatch.context() as m:
+                m.setattr(forward, "_push", gate_by_gate)
+                one = c.jvp({names[0]: xs[i], names[-1]: xs[::-1][i]}, {names[0]: 1.0, names[1]: [0.5, -1.0, 2.0][i]}, nan="ignore")
+            for name in c.plan.named:
+                want, got = one.tangents[name], r.tangents[name][i]
+                assert got == pytest.approx(want, rel=1e-12, abs=1e-15) or (math.isnan(want) and math.isnan(got)), (name, got, want)
 
 
 def test_a_batch_of_tangents_at_one_point():

@@ -112,11 +112,11 @@ def tangent_pass(circuit, inputs, tangents, nan: str = "warn", messages: list | 
             plan.forward(values)  # the method path, as a traced run takes
         else:
             values = execute(plan, Request(values, None, batched)).values  # the values a run gives
-        levels = None if trace or batched else _levels(circuit)
+        levels = None if trace else _levels(circuit)
         tans = None
         if levels is not None:
             try:
-                tans = _push_levels(levels, values, start, plan.n_inputs, batch)
+                tans = _push_levels(levels, values, start, plan.n_inputs, batch, bool(batched))
             except KeyboardInterrupt:
                 raise
             except Exception:  # batch expressions that fail on arrays: the gates' methods answer
@@ -196,14 +196,16 @@ def _levels(circuit):
     return derived(circuit, "levels", lambda: levels_for(circuit.plan.numbering, min_gates=1, min_width=1))
 
 
-def _push_levels(levels, values, start: list, n_inputs: int, batch: int | None) -> np.ndarray:
+def _push_levels(levels, values, start: list, n_inputs: int, batch: int | None, batched: bool = False) -> np.ndarray:
     """Tangents by plan slot from the values by plan slot, a few numpy operations per level
     and kind of gate (as the levelized tier runs): each group's tangents are the sum over its
     ports of the tangents in times the local gradients; a chain of sums adds up tangents as it
-    adds up values. With a batch of tangents (``batch``) at one point, the tangents are rows of
-    ``batch`` numbers. Every gate is in a group, however narrow: one numpy operation per group
-    costs less than the methods' calls per gate."""
-    v = np.asarray(values, dtype=np.float64)[levels.order]  # by position
+    adds up values. With a batch (``batch``) the tangents are rows of ``batch`` numbers, and
+    with a batch of inputs (``batched``) so are the values and local gradients. Every gate is
+    in a group, however narrow: one numpy operation per group costs less than the methods'
+    calls per gate."""
+    v = _value_rows(values, batch) if batched else np.asarray(values, dtype=np.float64)
+    v = v[levels.order]  # by position
     t = np.zeros((levels.n_slots,) if batch is None else (levels.n_slots, batch))
     for slot in range(n_inputs):  # the inputs' positions are their slots
         if start[slot] is not ZERO:
@@ -221,12 +223,25 @@ def _push_levels(levels, values, start: list, n_inputs: int, batch: int | None) 
                 if local is None:
                     local = group.grads(xs, out)
                 lg = np.asarray(local[port])
-                term = t[s] * (lg if batch is None or lg.ndim == 0 else lg[:, None])
+                term = t[s] * (lg if batch is None or lg.ndim == 0 or batched else lg[:, None])
             else:
                 term = t[s] if unit == "+" else -t[s]
             total = term if total is None else total + term
         t[group.start : group.stop] = total
     return t[levels.position]
+
+
+def _value_rows(values: list, batch: int) -> np.ndarray:
+    """The values of a batch run by slot as rows of ``batch`` numbers (a slot the batch does
+    not reach holds one number: its row repeats it)."""
+    rows = np.empty((len(values), batch))
+    arrays = np.fromiter([isinstance(x, np.ndarray) for x in values], dtype=bool, count=len(values))
+    at = np.flatnonzero(arrays)
+    if len(at):
+        rows[at] = np.stack([values[i] for i in at.tolist()])
+    numbers = np.flatnonzero(~arrays)
+    rows[numbers] = np.array([values[i] for i in numbers.tolist()], dtype=np.float64)[:, None]
+    return rows
 
 
 def _send(messages: list, *args) -> None:
