@@ -22,7 +22,7 @@ from circuitsim.netlist.names import NameTable
 from circuitsim.netlist.nodes import CONST, GATE, INPUT, Columns, Netlist
 from circuitsim.read.parse import SpecParser
 from circuitsim.read.spec import NAME_RE, CircuitSpec, GateSpec, InputSpec, Source
-from circuitsim.read.yamltree import Map, Scalar, read
+from circuitsim.read.yamltree import Map, Scalar, Seq, read
 
 __all__ = ["Blocks", "CanonicalSpec", "canonical_spec", "read_blocks", "read_canonical"]
 
@@ -312,7 +312,10 @@ class _CanonicalReader:
         parser = SpecParser(self.path, self.lookup, gate_types, None)
         spec.name = parser.text(root.get("circuit"), "circuit") or default_name
         spec.description = parser.text(root.get("description"), "description") or ""
-        parser.parse_outputs(root.get("outputs"), root, spec)
+        outputs = root.get("outputs")
+        if isinstance(outputs, Seq):  # checked one by one: found at once first
+            netlist.look_up([item.raw for item in outputs.items if isinstance(item, Scalar)])
+        parser.parse_outputs(outputs, root, spec)
         parser.parse_tests(root.get("tests"), spec)
         if parser.errors:
             raise _NotCanonical

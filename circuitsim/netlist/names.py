@@ -25,6 +25,7 @@ class NameTable:
         self.unique = not (self.sorted[1:] == self.sorted[:-1]).any()
         self.fits = self.words.shape[1] * 8 <= MAX_WIDTH
         self.asked = 0  # names found one at a time (see Netlist.find)
+        self.found: dict[str, int | None] = {}  # names found at once before (Netlist.look_up)
 
     def numbers(self, queries: Sequence[str]) -> np.ndarray:
         """The position of each query among the names (int64), -1 where it is none of them."""

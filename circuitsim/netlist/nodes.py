@@ -27,7 +27,8 @@ INPUT, CONST, GATE = 0, 1, 2  # node kinds, as numbers
 KINDS = ("input", "const", "gate")
 _NO_PARAMS: Mapping[str, Any] = {}
 # A netlist read in bulk finds names one at a time in its name table (numpy, 50 to 250 µs a
-# name) until this many were asked for; then it makes the dict of every name (0.15 s at 1M).
+# name) until this many, or one per 256 nodes, were asked for (as long as the dict of every name
+# takes to make); then it makes that dict.
 INDEX_AFTER = 64
 
 
@@ -344,21 +345,29 @@ class Netlist(Mapping):
         table = self.__dict__.get("names_table") if "index" not in self.__dict__ else None
         if table is None:
             return self.index.get(name)
+        found = table.found
+        if name in found:
+            return found[name]
         table.asked += 1
-        if table.asked > INDEX_AFTER:  # many names one at a time: the dict pays
+        if table.asked > max(INDEX_AFTER, len(self.kinds) >> 8):  # many names one at a time: the dict pays
             del self.names_table
             return self.index.get(name)
         return table.find(name)
+
+    def look_up(self, names: list[str]) -> None:
+        """Find ``names`` at once, for :meth:`find` to answer them without a lookup each (the
+        outputs of a file read in bulk, before they are checked one by one)."""
+        table = self.__dict__.get("names_table") if "index" not in self.__dict__ else None
+        if table is not None and names:
+            table.found.update(zip(names, [None if i < 0 else i for i in table.numbers(names).tolist()]))
 
     def output_numbers(self) -> list[int]:
         """The outputs' node numbers."""
         numbers = self.__dict__.get("_output_numbers")
         if numbers is not None:
             return numbers
-        table = self.__dict__.get("names_table") if "index" not in self.__dict__ else None
-        if table is None or not self.outputs:
-            return [self.find(name) for name in self.outputs]
-        return [None if i < 0 else i for i in table.numbers(list(self.outputs)).tolist()]
+        self.look_up(list(self.outputs))
+        return [self.find(name) for name in self.outputs]
 
     def number(self, i: int) -> float | None:
         """Node ``i``'s constant value or input default (``None``: none)."""
