@@ -287,7 +287,7 @@ class Builder:
                         if source not in known:
                             return None
                         texts.append(source)
-                    elif isinstance(source, numbers.Real) and not isinstance(source, bool) and math.isfinite(source):
+                    elif isinstance(source, numbers.Real) and not isinstance(source, bool) and _finite(source):
                         texts.append(number_text(source))
                     else:
                         return None
@@ -368,6 +368,14 @@ def _source_arg(src: Source | None) -> SourceArg | None:
     if src is None:
         return None
     return src.value if src.is_constant else Ref(src.node)
+
+
+def _finite(number: numbers.Real) -> bool:
+    """Whether a float64 holds ``number`` finitely (an int too big for one is not)."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
 
 
 def _plain(source):
