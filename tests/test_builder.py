@@ -10,13 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import same_netlist, same_spec
+
 import circuitsim
 import circuitsim.author.builder
 from circuitsim.author.builder import Builder
 from circuitsim.author.dump import dump
 from circuitsim.derive.backward import backward_builder
 from circuitsim.netlist.fastload import CanonicalSpec
-from helpers import same_netlist, same_spec
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CIRCUITS = sorted((ROOT / "circuits").rglob("*.yaml"))
