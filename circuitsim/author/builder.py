@@ -257,8 +257,8 @@ class Builder:
 
     def _blocks(self) -> Blocks | None:
         """The inputs and gates as the fast reader's columns, written as a canonical file
-        writes them (None: modules, a mapping of ports, a source or value a file would write
-        otherwise, or call sites in several files: the full reader's tree)."""
+        writes them (None: modules, a mapping of ports, a name, source or value a file would
+        write otherwise: the full reader's tree)."""
         sites = self.sites
         if self.modules:
             return None
@@ -276,7 +276,7 @@ class Builder:
                 return None
         types, written, params = [], [], []
         for _, type_name, wired, given in self.gates:
-            if type(wired) is not tuple or not wired:
+            if type(wired) is not tuple or not wired or type_name.__class__ is not str:
                 return None
             if known.issuperset(wired):  # names only (a number is never a name here)
                 texts = wired
