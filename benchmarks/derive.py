@@ -6,8 +6,9 @@
 For each MLP of :func:`benchmarks.circuits.mlp` (one scalar sample, its defaults) it times one
 ``run()`` (forward and backward), one ``jvp`` (values and tangents, a tangent at one input),
 one ``hvp`` (forward mode over the backward circuit, a vector at one input) and a ``hessian``
-over 8 inputs (one forward-mode pass over a batch of 8 tangents), each the best of ``--repeat``
-after a warm-up, taken in turns so that a busy spell slows all of them alike. It also gives the
+over 8 inputs (one forward-mode pass over a batch of 8 tangents), then a ``run()`` and an
+``hvp`` over a batch of 4 samples of the first input, each the best of ``--repeat`` after a
+warm-up, taken in turns so that a busy spell slows all of them alike. It also gives the
 one-time cost of writing the backward circuit (``backward_circuit()``, cached by ``hvp``) and
 its size. The last columns are each time over the time of ``run()``.
 """
@@ -19,6 +20,8 @@ import os
 import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 import circuitsim  # noqa: E402
 
@@ -35,6 +38,7 @@ def bench(n: int, repeat: int) -> None:
     circuit = circuitsim.loads(net.yaml())
     names = list(circuit.inputs)
     first = names[0]
+    samples = np.linspace(-1.0, 1.0, 4)  # the first input's, for the batch rows
     start = time.perf_counter()
     backward = circuit.backward_circuit()
     built = time.perf_counter() - start
@@ -45,6 +49,8 @@ def bench(n: int, repeat: int) -> None:
             "jvp": lambda: circuit.jvp(tangents={first: 1.0}),
             "hvp": lambda: circuit.hvp(vector={first: 1.0}),
             "hessian, 8 inputs": lambda: circuit.hessian(wrt=names[:8]),
+            "run(), a batch of 4": lambda: circuit.run({first: samples}),
+            "hvp, a batch of 4": lambda: circuit.hvp({first: samples}, {first: 1.0}),
         },
         repeat,
     )
@@ -52,7 +58,7 @@ def bench(n: int, repeat: int) -> None:
     one = times["run()"]
     for name, t in times.items():
         row(f"{gates:,}", name, f"{t * 1e3:,.2f} ms", f"{t / one:.1f}")
-    row(f"{gates:,}", f"backward_circuit() ({len(backward.spec.gates):,} gates), once", f"{built:,.1f} s", "")
+    row(f"{gates:,}", f"backward_circuit() ({len(backward.spec.gates):,} gates), once", f"{built:,.2f} s", "")
 
 
 def main(argv: list[str] | None = None) -> None:
