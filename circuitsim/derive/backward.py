@@ -11,6 +11,7 @@ from circuitsim.author.builder import Builder
 from circuitsim.derive.lower import Lowering, Node
 from circuitsim.errors import CircuitError
 from circuitsim.netlist.flatten import PassThrough
+from circuitsim.netlist.nodes import collector_paused
 
 __all__ = ["backward_builder", "backward_circuit", "safe_name"]
 
@@ -31,7 +32,8 @@ def backward_circuit(circuit, seeds: Mapping[str, float] | None = None, *, input
     a run can give others, a batch among them; the circuit's ``seed_inputs`` maps each seeded
     node to its input. ``what`` names the caller in the error for a gate without expressions.
     """
-    b = backward_builder(circuit, seeds, inputs_for_seeds=inputs_for_seeds, what=what)
+    with collector_paused():  # a few objects per gate, freed with the builder
+        b = backward_builder(circuit, seeds, inputs_for_seeds=inputs_for_seeds, what=what)
     built = b.build(registry=circuit.registry)
     built.seed_inputs = b.seed_inputs
     return built
