@@ -2,6 +2,7 @@
 
     python -m benchmarks.run            # 1k, 10k, 100k and 1M gates; batches of 1, 1k, 100k
     python -m benchmarks.run --quick    # 1k and 10k gates; batches of 1 and 1k
+    python -m benchmarks.run --sizes 1000 --batches 100000 --wiring both   # in order and shuffled
 
 For every circuit size it prints the load rows of :mod:`benchmarks.loading` (load and load from
 the cache in fresh processes, wall and CPU time, the first run after each, the full reader,
@@ -12,7 +13,11 @@ compiled, or for a wide circuit the levelized tier set up), then for a narrow ci
 the kernels, the compile time of the straight-line code (``Circuit.compile``) and runs on that
 code; the last run is the figure the references are compared with. A deep chain of
 ``--chain`` gates (one gate per level) is timed the same way. The references are: a precompiled pure-Python loop, a hand-written NumPy plan, and micrograd and PyTorch
-when they are installed. The last column is each one's time over circuitsim's. Timings are the
+when they are installed. ``--wiring shuffled`` (or ``--shuffle``) times the same MLPs wired in no
+order, as generated netlists and hand-written files are (:func:`benchmarks.circuits.mlp`'s
+``shuffle``), ``--wiring layout`` with only the file's lines and each gate's inputs shuffled,
+``--wiring both`` each size in order and in no order, ``--wiring all`` all three, their rows
+marked ``shuffled`` or ``layout shuffled``. The last column is each one's time over circuitsim's. Timings are the
 best of ``--repeat`` runs (at most 3 above 10**7 gates*samples) after one warm-up run, the
 garbage collector paused during each; combinations above ``--max-cells`` gates*samples
 (memory) are skipped, and micrograd and PyTorch run only up to ``--max-reference-gates``.
@@ -97,14 +102,16 @@ def row(*cells) -> None:
     print("| " + " | ".join(str(c) for c in cells) + " |", flush=True)
 
 
-def bench_size(n: int, args) -> None:
-    net = mlp(n)
+def bench_size(n: int, args, shuffle: bool | str = False) -> None:
+    net = mlp(n, shuffle=shuffle)
     text = net.yaml()
     gates = len(net.gates)
+    label = {False: "", True: " shuffled", "layout": " layout shuffled"}[shuffle]
     circuit = circuitsim.loads(text)  # warm-up: imports, registry
     del circuit
     gc.collect()
-    load_rows(net, text, args, row)
+    if not args.no_load:
+        load_rows(net, text, args, row)
     if args.load_only:
         return
     circuit = circuitsim.loads(text)
@@ -115,20 +122,20 @@ def bench_size(n: int, args) -> None:
         repeat = args.repeat if gates * batch <= 10**7 else min(args.repeat, 3)
         unit = gates * batch
         if batch == 1:
-            ours = bench_tiers(circuit, inputs, gates, repeat)
+            ours = bench_tiers(circuit, inputs, gates, repeat, label)
             tier = " (levelized)" if _levelized(circuit) else " (straight-line)"
-            row(f"{gates:,}", "batch 1", f"circuitsim{tier}", f"{ours / unit * 1e9:,.1f} ns", "", "1.00")
+            row(f"{gates:,}{label}", "batch 1", f"circuitsim{tier}", f"{ours / unit * 1e9:,.1f} ns", "", "1.00")
             for name, make in RUNNERS.items():
                 runner = None if name in ("micrograd", "pytorch") and gates > args.max_reference_gates else make(net, batch)
                 if runner is not None:
                     theirs = best_of(runner, repeat)
-                    row(f"{gates:,}", "batch 1", name, f"{theirs / unit * 1e9:,.1f} ns", "", f"{theirs / ours:.2f}")
+                    row(f"{gates:,}{label}", "batch 1", name, f"{theirs / unit * 1e9:,.1f} ns", "", f"{theirs / ours:.2f}")
             continue
-        bench_batch(circuit, net, inputs, gates, batch, repeat, args)
+        bench_batch(circuit, net, inputs, gates, batch, repeat, args, label)
     del circuit
 
 
-def bench_batch(circuit, net, inputs: dict, gates: int, batch: int, repeat: int, args) -> None:
+def bench_batch(circuit, net, inputs: dict, gates: int, batch: int, repeat: int, args, label: str = "") -> None:
     """A batch's rows: circuitsim keeping everything (``run``) and keeping the output and the
     gradients of the batch inputs (``sweep``), beside the references, all timed in turns."""
     xs = [name for name in net.inputs if name.startswith("x")]
@@ -147,11 +154,14 @@ def bench_batch(circuit, net, inputs: dict, gates: int, batch: int, repeat: int,
     times = best_of_each(contestants, repeat)
     ours = times["circuitsim run (every value and gradient)"]
     for name, seconds in times.items():
-        row(f"{gates:,}", f"batch {batch:,}", name, f"{seconds / gates / batch * 1e9:,.1f} ns", "", f"{seconds / ours:.2f}")
+        row(f"{gates:,}{label}", f"batch {batch:,}", name, f"{seconds / gates / batch * 1e9:,.1f} ns", "", f"{seconds / ours:.2f}")
     sweep = times["circuitsim sweep (output, gradients of x)"]
     for name in ("pytorch", "pytorch (gradients of x only)"):
         if name in times:
-            row(f"{gates:,}", f"batch {batch:,}", f"circuitsim sweep / {name}", "", "", f"{sweep / times[name]:.2f}")
+            row(f"{gates:,}{label}", f"batch {batch:,}", f"circuitsim sweep / {name}", "", "", f"{sweep / times[name]:.2f}")
+    for name in ("pytorch", "numpy plan"):
+        if name in times:
+            row(f"{gates:,}{label}", f"batch {batch:,}", f"circuitsim run / {name}", "", "", f"{ours / times[name]:.2f}")
 
 
 def _levelized(circuit) -> bool:
@@ -195,6 +205,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-reference-gates", type=int, default=100_000, help="largest circuit for micrograd, PyTorch")
     parser.add_argument("--chain", type=int, default=10_000, help="gates of the deep chain (0: none)")
     parser.add_argument("--load-only", action="store_true", help="only the load rows")
+    parser.add_argument("--no-load", action="store_true", help="no load rows (they start fresh processes)")
+    parser.add_argument("--wiring", choices=("ordered", "shuffled", "layout", "both", "all"), default="ordered",
+                        help="the MLPs wired in order, in no order (each neuron's inputs and the file's lines shuffled), "
+                        "the file's lines alone shuffled (layout), in order and in no order (both), or all three")
+    parser.add_argument("--shuffle", dest="wiring", action="store_const", const="shuffled", help="short for --wiring shuffled")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="wall-clock time, or this process's CPU time (steadier on a shared machine; every contestant runs on one thread)")
     parser.add_argument("--max-yaml-gates", type=int, default=100_000, help="largest circuit for the bare yaml.load")
@@ -207,8 +222,10 @@ def main(argv: list[str] | None = None) -> None:
     warnings.simplefilter("ignore")
     row("gates", "run", "what", "time per gate (or gate*sample)", "", "ratio to circuitsim")
     row(*["---"] * 6)
+    wirings = {"ordered": (False,), "shuffled": (True,), "layout": ("layout",), "both": (False, True), "all": (False, "layout", True)}[args.wiring]
     for n in args.sizes:
-        bench_size(n, args)
+        for shuffle in wirings:
+            bench_size(n, args, shuffle)
     if args.chain and not args.load_only:
         bench_chain(args.chain, args.repeat)
 
