@@ -9,6 +9,7 @@ wherever rows follow a pattern; this module lays the blocks out and decides what
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -79,22 +80,7 @@ class BlocksTier:
             for k in zero:
                 rows[kept + k] = 0.0
             return None, None, unchecked
-        size = request.size
-        gates = list(range(plan.n_inputs, plan.n_named))
-        named = list(range(plan.n_named))
-        value_rows = plan.buffers.take(len(gates), size)
-        grad_rows = None if seeds is None else plan.buffers.take(len(named), size)
-        zero = blocks.run(values, seeds, gates, named, value_rows, grad_rows)
-        values = values[:]
-        for slot, row in zip(gates, value_rows):
-            values[slot] = row
-        if seeds is None:
-            return values, None, unchecked
-        grads = [ZERO] * plan.n_slots
-        grads[: plan.n_named] = grad_rows
-        for k in zero:
-            grads[named[k]] = ZERO
-        return values, grads, unchecked
+        return (*blocks.run_all(values, seeds), unchecked)
 
 
 def blocks_for(slots, batched: frozenset[int], min_gates: int, min_width: int) -> Blocks | None:
@@ -107,7 +93,7 @@ def blocks_for(slots, batched: frozenset[int], min_gates: int, min_width: int) -
     counts = np.diff(slots.ins_start)
     reading = np.add.reduceat(rows.astype(np.int64), slots.ins_start[:-1]) if len(ins) else np.zeros(0, dtype=np.int64)
     reading[counts == 0] = 0  # reduceat gives a gate without inputs the next gate's first
-    levels = levels_for(slots, min_gates=min_gates, min_width=min_width, within=reading)
+    levels = levels_for(slots, min_gates=min_gates, min_width=min_width, within=reading, batched=sorted(batched))
     if levels is None:
         return None
     first = levels.n_inputs  # the gates' positions, then their steps' counts
@@ -157,6 +143,8 @@ class Blocks:
         self._whole: dict[tuple, _Backward] = {}  # (seeded positions, sums) -> the whole backward pass
         self._block: tuple | None = None  # (width, values, grads)
         self._last: _Kept | None = None  # what the last run kept, laid out
+        self._all: dict[frozenset, tuple] = {}  # what run_all keeps, by seeded positions
+        self._in_place: dict[frozenset, tuple] = {}  # run_all's last blocks and bindings, under its seeded positions
 
     def program(self, seeded: frozenset[int], kept: frozenset[int], values: np.ndarray, sums: bool = False) -> _Program:
         """The run seeded at ``seeded`` positions keeping the gradients of ``kept`` positions
@@ -214,10 +202,7 @@ class Blocks:
         width = v.shape[1]
         bound = program.bind(v, g)
         numbers = bound.numbers
-        head = values[: levels.n_inputs]  # the inputs' numbers (a batch input's row is set per chunk)
-        for s in self.batched:
-            head[s] = 0.0
-        numbers[: levels.n_inputs] = head
+        numbers[: levels.n_inputs] = self._head(values)
         bound.set_numbers()
         for p in self.filled:
             v[p] = numbers[p]
@@ -249,6 +234,93 @@ class Blocks:
             if out_grads is not None:
                 out_grads(start, stop)
         return kept.zero
+
+
+    def run_all(self, values: list, seeds: Mapping[int, Any] | None) -> tuple[list, list | None]:
+        """Run ``values`` keeping every value and gradient: the value list with every gate's row,
+        and the gradient list (None without ``seeds``) with every input's and gate's row, or 0.0
+        where no seed reaches it. The blocks are the result: two arrays of one row per position
+        and one column per sample (the last run's again once no result holds them), run
+        :data:`MAX_COLUMNS` samples at a time in place, so that nothing is copied out; gradients
+        that are one row of the block (a neuron's products', adds' and bias's, which its last add
+        passes on unchanged) are one row of the result too."""
+        levels = self.levels
+        n_in, n_named = levels.n_inputs, levels.n_inputs + sum(group.stop - group.start for group in levels.groups)
+        seeded = frozenset(int(levels.position[s]) for s in seeds) if seeds else frozenset()
+        every = self._all.get(seeded)
+        if every is None:
+            kept = frozenset(levels.position[:n_named].tolist()) if seeds else frozenset()
+            program = self.program(seeded, kept, np.arange(n_in, n_named))
+            named = levels.position[:n_named]
+            reached = program.written[named]
+            rows = np.full(n_named, -1)  # a slot's gradient row, -1: 0.0
+            rows[reached] = program.rows[named[reached]]
+            every = self._all[seeded] = program, levels.position[n_in:n_named].tolist(), rows.tolist(), []
+        program, value_rows, grad_rows, scratch = every
+        seeds = seeds or {}
+        size = len(values[levels.order[self.batched[0]]])
+        chunks = -(-size // MAX_COLUMNS)
+        per_chunk = -(-size // chunks)
+        width = -(-per_chunk // COLUMNS_STEP) * COLUMNS_STEP
+        v, g, bounds = self._places(seeded, program, width, chunks, bool(seeds), scratch)
+        head = self._head(values)
+        for start, bound in zip(range(0, size, width), bounds):
+            self._chunk(program, bound, values, seeds, head, start, min(size, start + width))
+        rows = [*v[:, :size]]
+        values = values[:]
+        values[n_in:n_named] = getter(value_rows)(rows)
+        if not seeds:
+            return values, None
+        rows = [*g[:, :size], ZERO]  # -1: 0.0
+        grads = [ZERO] * len(values)
+        grads[:n_named] = getter(grad_rows)(rows)
+        return values, grads
+
+    def _places(self, seeded: frozenset, program: _Program, width: int, chunks: int, grads: bool, scratch: list):
+        """The blocks a run keeping everything runs in (values, gradients: the same block without
+        ``grads``) and the program bound to each chunk's columns: those of the last such run, if
+        no result holds a row of them any more, else new ones (which the next run takes again)."""
+        shape = (self.n_positions, chunks * width)
+        last = self._in_place.get(seeded)
+        if last is not None:
+            v, g, bounds, held = last
+            if v.shape == shape and len(bounds) == chunks and (g is not v) == grads and _refs(v) <= held[0] and _refs(g) <= held[1]:
+                return v, g, bounds
+            del v, g, bounds, last
+        self._in_place.clear()  # one run's blocks kept at a time; those a result holds are left to it
+        v = np.empty(shape)
+        g = np.empty(shape) if grads else v
+        bounds = [Bound(program, v[:, k : k + width], g[:, k : k + width], scratch) for k in range(0, shape[1], width)]
+        # the references this cache and the bindings hold, counted as the check above counts them
+        self._in_place[seeded] = (v, g, bounds, (0, 0))
+        self._in_place[seeded] = (v, g, bounds, (_refs(v), _refs(g)))
+        return v, g, bounds
+
+    def _head(self, values: list) -> list:
+        """The inputs' numbers by position (0.0 for a batch input, whose row is set per chunk)."""
+        levels = self.levels
+        head = values[: levels.n_inputs]
+        for p in self.batched:
+            head[levels.order[p]] = 0.0
+        return head if levels.inputs is None else [head[s] for s in levels.inputs.tolist()]
+
+    def _chunk(self, program: _Program, bound: Bound, values: list, seeds: Mapping, head: list, start: int, stop: int) -> None:
+        """Samples ``start:stop`` through ``bound`` (a binding of ``program`` to their blocks),
+        ``head`` the inputs' numbers by position."""
+        levels = self.levels
+        v, g = bound.blocks
+        numbers = bound.numbers
+        numbers[: levels.n_inputs] = head
+        bound.set_numbers()
+        for p in self.filled:
+            v[p] = numbers[p]
+        for p in self.batched:
+            _fill(v[p], values[levels.order[p]], start, stop)
+        bound.forward()
+        if seeds:
+            for s, x in seeds.items():
+                _fill(g[program.rows[levels.position[s]]], x, start, stop)
+            bound.backward()
 
 
 _MEMO = 4096  # kept slots up to which a run's layout is kept for the next
@@ -306,15 +378,24 @@ def _cut(s, lo: int, hi: int):
     return s[lo:hi]
 
 
+def _refs(a: np.ndarray) -> int:
+    """How many references ``a`` has (its views' included), counted alike wherever called."""
+    return sys.getrefcount(a)
+
+
 def _copier(out: np.ndarray, into: np.ndarray, rows: np.ndarray, block: np.ndarray):
     """``f(start, stop)`` copying a chunk's ``rows`` of ``block`` into rows ``into`` of ``out``,
-    columns ``start:stop``: row by row for a few, else with one fancy index."""
-    if len(into) <= 16:
-        pairs = [(out[k], block[r]) for k, r in zip(into.tolist(), rows.tolist())]
+    columns ``start:stop``: one slice assignment per run of rows that both follow a step (a row
+    repeated, a slice), else a gather of whole rows into a small buffer and one copy."""
+    into, rows = np.asarray(into, dtype=np.intp), np.asarray(rows, dtype=np.intp)
+    runs = _runs(into, rows)
+    if len(runs) <= max(16, len(into) // 8):
+        pairs = [(slice(d0, d1), _strided(block, r0, step, d1 - d0)) for d0, d1, r0, step in runs]
 
         def copy(start: int, stop: int) -> None:
-            for dest, row in pairs:
-                dest[start:stop] = row[: stop - start]
+            n = stop - start
+            for dest, source in pairs:
+                out[dest, start:stop] = source[..., :n]
 
         return copy
     width = block.shape[1]
@@ -329,6 +410,28 @@ def _copier(out: np.ndarray, into: np.ndarray, rows: np.ndarray, block: np.ndarr
             out[dest, start:stop] = part[:, : stop - start]
 
     return copy_all
+
+
+def _runs(into: np.ndarray, rows: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """``(d0, d1, r0, step)``: ``into[d0:d1]`` consecutive and ``rows`` there ``r0 + k*step``."""
+    n = len(into)
+    if not n:
+        return []
+    d, r = np.diff(into), np.diff(rows)
+    cut = d != 1
+    cut[1:] |= r[1:] != r[:-1]
+    starts = np.r_[0, np.flatnonzero(cut) + 1]
+    ends = np.r_[starts[1:], n]
+    steps = np.where(ends - starts > 1, np.r_[r, 0][starts], 0)
+    return list(zip(into[starts].tolist(), (into[starts] + ends - starts).tolist(), rows[starts].tolist(), steps.tolist()))
+
+
+def _strided(block: np.ndarray, start: int, step: int, n: int) -> np.ndarray:
+    """Rows ``start + k*step`` (k < n) of ``block``, a view (one row, broadcast, for step 0)."""
+    if step == 0:
+        return block[start]
+    stop = start + step * n
+    return block[start : (stop if stop >= 0 else None) : step]
 
 
 _BATCH = 256  # rows copied out at a time

@@ -29,7 +29,11 @@ COLUMNS_STEP = 16  # chunk widths are multiples of this: matrix products compute
 class Bound:
     """A program's steps bound to one pair of blocks: closures over views of them, made once."""
 
-    def __init__(self, program, v: np.ndarray, g: np.ndarray) -> None:
+    def __init__(self, program, v: np.ndarray, g: np.ndarray, scratch: list | None = None) -> None:
+        """``scratch``: the buffers of an earlier binding of the same program to blocks of the
+        same shape, taken again (and where they go, in order)."""
+        self._scratch, self._taken = ([] if scratch is None else scratch), 0
+        self.blocks = v, g
         blocks = program.blocks
         groups = blocks.groups
         width = v.shape[1]
@@ -68,7 +72,7 @@ class Bound:
                 zero = as_slice(rows, ordered=True)
                 self.back.append(partial(block[zero].fill, 0.0) if isinstance(zero, slice) else partial(block.__setitem__, zero, 0.0))
         largest = max((group.stop - group.start for group, _, _ in groups), default=1)
-        temp = np.empty(largest * width)
+        temp = self._empty((largest * width,))
         for gi, go_rows, todo, numeric in program.backward_plan:
             group, shape, ports = groups[gi]
             xs, out = views[gi]
@@ -89,15 +93,31 @@ class Bound:
     def _port(self, steps: list, a: np.ndarray, index: np.ndarray, shape, width: int, port=None):
         """Rows ``index`` of block ``a`` in the group's shape: a view, or a buffer gathered by a step."""
         if port is not None and port.scalar:
-            column = np.empty((*shape, 1))
+            column = self._empty((*shape, 1))
             self.columns.append((column, index))
             return column
         pattern = port.affine if port is not None else affine(index, *shape)
         if pattern is not None:
             return view(a, pattern, shape)
-        buffer = np.empty((len(index), width))
-        steps.append(partial(np.take, a, index, axis=0, out=buffer))
+        buffer = self._empty((len(index), width))
+        if a.flags.c_contiguous:  # valid indices: "clip" writes straight into out
+            steps.append(partial(np.take, a, index, axis=0, out=buffer, mode="clip"))
+        else:  # np.take would copy the whole block first: the rows, run by run
+            steps.append(_gather(a, index, buffer))
         return buffer.reshape(*shape, width)
+
+    def _empty(self, shape: tuple) -> np.ndarray:
+        """A buffer of ``shape``: the scratch's next one if it has that shape, else a new one."""
+        k, scratch = self._taken, self._scratch
+        self._taken += 1
+        if k < len(scratch) and scratch[k].shape == shape:
+            return scratch[k]
+        buffer = np.empty(shape)
+        if k < len(scratch):
+            scratch[k] = buffer
+        else:
+            scratch.append(buffer)
+        return buffer
 
     def set_numbers(self) -> None:
         """The numeric groups from the inputs' numbers in ``numbers``, then the columns of numbers read beside rows."""
@@ -114,6 +134,20 @@ class Bound:
     def backward(self) -> None:
         for step in self.back:
             step()
+
+
+def _gather(a: np.ndarray, index: np.ndarray, buffer: np.ndarray):
+    """A step copying rows ``index`` of ``a`` (a block with columns of its own) into ``buffer``,
+    one copy per run of consecutive rows."""
+    cut = np.flatnonzero(np.diff(index) != 1) + 1
+    starts, stops = np.r_[0, cut], np.r_[cut, len(index)]
+    pairs = [(buffer[k0:k1], a[index[k0] : index[k0] + k1 - k0]) for k0, k1 in zip(starts.tolist(), stops.tolist())]
+
+    def gather() -> None:
+        for dest, source in pairs:
+            np.copyto(dest, source)
+
+    return gather
 
 
 def _summed_product(group, p: int, go: np.ndarray, xs: tuple):

@@ -30,6 +30,7 @@ import numpy as np
 
 from circuitsim.gate.rule import Rule, shared_rule
 from circuitsim.plan.reach import reaching
+from circuitsim.tiers.arrange import arrange
 from circuitsim.tiers.patterns import as_slice
 from circuitsim.tiers.sums import Chain
 from circuitsim.tiers.sums import find as find_chains
@@ -58,6 +59,7 @@ class Levels:
     ``position`` a plan slot to its position (both None where the plan's steps are in their
     groups' order already: then a position is its slot, ``in_place``); the constants'
     positions are their slots, ``constants`` their values (a run writes every other position).
+    Arranged for blocks, the inputs' positions are theirs in some order (``inputs``).
     """
 
     def __init__(self, order: np.ndarray | None, n_slots: int, n_inputs: int, constants: np.ndarray, groups: list[_Group], position: np.ndarray | None, reading: np.ndarray) -> None:
@@ -65,6 +67,8 @@ class Levels:
         self.n_inputs = n_inputs
         self.in_place = order is None
         self._order, self._position = order, position
+        arranged = order is not None and not np.array_equal(order[:n_inputs], np.arange(n_inputs))
+        self.inputs = order[:n_inputs] if arranged else None  # the inputs' slots by position (None: in slot order)
         self.constants = constants
         self._reading = reading  # the slots the gates read, all at once (see chains)
         self.groups = groups
@@ -95,6 +99,8 @@ class Levels:
         whose inputs are set (its constants are this tier's own)."""
         v = np.empty(self.n_slots)
         v[: self.n_inputs] = values[: self.n_inputs]
+        if self.inputs is not None:
+            v[: self.n_inputs] = v[self.inputs]
         v[self.n_slots - len(self.constants) :] = self.constants
         self.forward(v)
         if self.in_place:
@@ -206,11 +212,14 @@ class LevelsTier:
         return plan.tiers[self.name]
 
 
-def levels_for(slots, *, min_gates: int, min_width: int, within: np.ndarray | None = None) -> Levels | None:
+def levels_for(slots, *, min_gates: int, min_width: int, within: np.ndarray | None = None, batched=None) -> Levels | None:
     """The levelized form of a plan's gates (its :class:`~circuitsim.plan.numbering.Slots`), if it
     pays: at least ``min_gates`` gates, ``min_width`` per group on average, every gate with batch
     expressions. Made from the slots' arrays: a few numpy operations per group, none per gate.
-    A group's gates are in step order, or ordered by ``within`` (a number per gate) first."""
+    A group's gates are in step order, or ordered by ``within`` (a number per gate) first. With
+    ``batched`` (the input slots whose values are rows of samples: for blocks) the groups' gates
+    and the inputs are in the order of :func:`~circuitsim.tiers.arrange.arrange`, whatever the
+    wiring order."""
     n_inputs, n_gates = slots.n_inputs, slots.n_named - slots.n_inputs
     if n_gates < min_gates or not n_gates:
         return None
@@ -224,16 +233,18 @@ def levels_for(slots, *, min_gates: int, min_width: int, within: np.ndarray | No
         return None
     members, bounds, rule_of_group = found
     n_groups = len(rule_of_group)
+    flat, inputs = slots.ins_flat, np.arange(n_inputs)
+    if batched is not None:
+        members, inputs, flat = _arranged(slots, members, bounds, [kinds[r] for r in rule_of_group], batched, within)
     if members is None:  # the steps are in their groups' order already: positions are slots
         order = position = None
         starts = slots.ins_start
     else:
-        order = np.concatenate([np.arange(n_inputs), n_inputs + members, np.arange(slots.n_named, slots.n_slots)]).astype(np.intp)
+        order = np.concatenate([inputs, n_inputs + members, np.arange(slots.n_named, slots.n_slots)]).astype(np.intp)
         position = np.empty(slots.n_slots, dtype=np.intp)
         position[order] = np.arange(slots.n_slots)
         starts = slots.ins_start[members]
     constants = np.array([float(value) for _, value in slots.constants])  # the last slots, in order
-    flat = slots.ins_flat
     lows, highs = bounds[:-1], bounds[1:]
     arity = np.diff(slots.ins_start)[lows if members is None else members[lows]].tolist()
     firsts, lasts = (slots.ins_start[lows].tolist(), slots.ins_start[highs].tolist()) if members is None else (None, None)
@@ -254,6 +265,24 @@ def levels_for(slots, *, min_gates: int, min_width: int, within: np.ndarray | No
         output, grads = rule.functions
         groups.append(_Group(n_inputs + lo, n_inputs + hi, tuple(ins), tuple(distinct), output, grads, rule.units, rule))
     return Levels(order, slots.n_slots, n_inputs, constants, groups, position, flat)
+
+
+def _arranged(slots, members, bounds: np.ndarray, rules: list, batched, within):
+    """:func:`~circuitsim.tiers.arrange.arrange` on the groups of :func:`_grouped` (``members``
+    None: the steps in order), each group's ``rules``: the steps group by group, the inputs'
+    slots by position and the gates' input slots."""
+    n_gates = slots.n_named - slots.n_inputs
+    sizes = np.diff(bounds)
+    group = np.empty(n_gates, dtype=np.int64)
+    group[np.arange(n_gates) if members is None else members] = np.repeat(np.arange(len(rules)), sizes)
+    sums = np.repeat(np.array([r.is_sum for r in rules], dtype=bool), sizes)
+    commutes = sums | np.repeat(np.array([r.is_product for r in rules], dtype=bool), sizes)
+    if members is not None:  # by step
+        sums[members], commutes[members] = sums.copy(), commutes.copy()
+    rows = np.zeros(slots.n_slots, dtype=bool)  # values that differ from sample to sample
+    rows[slots.n_inputs : slots.n_named] = True
+    rows[list(batched)] = True
+    return arrange(slots, group, len(rules), sums, commutes, rows, within)
 
 
 def _grouped(level: np.ndarray, rule: np.ndarray, n_rules: int, most: int, within: np.ndarray | None):
