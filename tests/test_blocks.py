@@ -96,6 +96,22 @@ def test_a_result_stays_put_while_later_runs_reuse_the_blocks():
     assert np.array_equal(third.values[c.outputs[0]], second.outputs[c.outputs[0]])
 
 
+def test_a_run_keeping_everything_writes_into_the_rows_the_last_one_left():
+    """run() computes in its result's own rows: once the last result is gone, the next run of
+    the same size takes its rows again (no new memory); while it is held, a new run gets new ones."""
+    c = circuitsim.loads(MLP)
+    inputs = sample_inputs(mlp(400), 300)
+    first = c.run(inputs)
+    address = first.values["g5"].__array_interface__["data"][0]
+    want = np.array(first.grads["g5"])
+    del first
+    again = c.run(inputs)
+    assert again.values["g5"].__array_interface__["data"][0] == address
+    assert np.array_equal(again.grads["g5"], want)
+    held = c.run(inputs)
+    assert held.values["g5"].__array_interface__["data"][0] != again.values["g5"].__array_interface__["data"][0]
+
+
 def test_sweep_in_blocks_keeps_what_it_is_asked_for_bit_for_bit(monkeypatch):
     c = circuitsim.loads(MLP)
     inputs = sample_inputs(mlp(400), 2500)

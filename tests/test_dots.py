@@ -23,6 +23,21 @@ def fused(c, batched) -> list:
     return [dot for program in b._programs.values() if program.bound is not None for dot in program.fused]
 
 
+@pytest.mark.parametrize(("shuffle", "einsums"), [("layout", 5), (True, 1)])
+def test_a_file_in_any_order_sweeps_its_layers_as_einsums_where_neurons_add_in_order(shuffle, einsums):
+    """Gates, inputs and each gate's two inputs in any order: every layer still one einsum. Each
+    neuron adding its products in an order of its own: only the output neuron's (one neuron)."""
+    net = mlp(400, seed=5, shuffle=shuffle)
+    c = circuitsim.loads(net.yaml())
+    inputs = sample_inputs(net, 300)
+    xs = [n for n in net.inputs if n.startswith("x")]
+    s = c.sweep(inputs, values=c.outputs, grads=xs)
+    assert len(fused(c, xs)) == einsums
+    whole = c.run(inputs)
+    assert all(same_bits(s.values[n], whole.values[n]) for n in s.values)
+    assert all(same_bits(s.grads[n], whole.grads[n]) for n in s.grads)
+
+
 def test_an_mlps_chains_run_as_dots_unless_a_partial_sum_is_kept():
     c = circuitsim.loads(MLP.yaml())
     inputs = sample_inputs(MLP, 700)
@@ -94,18 +109,18 @@ def test_a_sweep_of_the_moons_mlp_sums_every_layer_with_einsum():
 
 
 def test_weights_with_rows_of_their_own_are_read_from_their_first_column(blocks_always):
-    """e and f give two of the second layer's weights rows (beside x0 and x1 in one port), so
-    all its weights have rows, each holding one number."""
+    """e and f give two of the second layer's weights rows (beside x0 and x1 in one port of a
+    gate whose inputs do not commute), so all its weights have rows, each holding one number."""
     text = layers([2, 3, 2], [0.5, -1.5, 2.0, 0.25])
-    text = text.replace("outputs: [y]", "  e: {type: mul, inputs: [w1_0_0, x0]}\n  f: {type: mul, inputs: [x1, w1_1_1]}\noutputs: [y, e, f]")
+    gates = "  e: {type: sub, inputs: [w1_0_0, x0]}\n  f: {type: sub, inputs: [x1, w1_1_1]}\n"
+    text = text.replace("outputs: [y]", gates + "outputs: [y, e, f]")
     c = circuitsim.loads(text)
     rng = np.random.default_rng(5)
     inputs = {"x0": rng.uniform(-1, 1, 200), "x1": rng.uniform(-1, 1, 200)}
     s = c.sweep(inputs, values=["y", "e", "f"], grads=["x0", "x1", "w1_0_2"])
-    (dot,) = fused(c, ["x0", "x1"])
     b = tier("blocks").of(c.plan, frozenset(c.plan.slot[n] for n in inputs))
-    weights = b.groups[dot.mul][2][dot.weights]
-    assert not weights.scalar and b.row[weights.index].all()  # rows, not a column
+    weights = [b.groups[dot.mul][2][dot.weights] for dot in fused(c, ["x0", "x1"])]
+    assert any(not port.scalar and b.row[port.index].all() for port in weights)  # rows, not a column
     whole = c.run(inputs)
     assert all(same_bits(s.values[n], whole.values[n]) for n in s.values)
     assert all(same_bits(s.grads[n], whole.grads[n]) for n in s.grads)

@@ -1,6 +1,6 @@
-"""The conformance matrix: every tier of the engine on every example circuit and on random
-circuits, against the method path: bit for bit where docs/engine.md promises it (kernels,
-straight-line code), else to rounding (levels, blocks)."""
+"""The conformance matrix: every tier of the engine on every example circuit, on networks wired
+in no order and on random circuits, against the method path: bit for bit where docs/engine.md
+promises it (kernels, straight-line code), else to rounding (levels, blocks)."""
 
 import pathlib
 from dataclasses import replace
@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 from helpers import assert_same, circuits, method_path, through
 
 import circuitsim
+from benchmarks.circuits import mlp, sample_inputs
 from circuitsim.plan.engine import TIERS, execute, tier
 from circuitsim.tiers import blocks, straight
+from circuitsim.tiers.levels import levels_for
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "circuits").glob("*.yaml"))
@@ -54,6 +56,57 @@ def test_every_tier_on_every_example_circuit(levelized_always, blocks_always, pa
     want = method_path(c, inputs)
     assert finite(want)
     assert_conforms(c, name, through(c, name, inputs), want)
+
+
+# MLPs whose neurons add their products in orders of their own, products and adds that read
+# their inputs either way round, inputs and gates written in no order (as generated netlists
+# and hand-written files are), a deeper one of wider layers, and one whose file alone is in no
+# order (its neurons adding their products in the inputs' order).
+SHUFFLED = {"mlp-200": mlp(200, seed=1, shuffle=True), "mlp-700": mlp(700, seed=2, shuffle=True), "mlp-300-layout": mlp(300, seed=3, shuffle="layout")}
+
+
+@pytest.mark.parametrize(("name", "batch"), RUNS, ids=[f"{n}-{'batch' if b else 'scalar'}" for n, b in RUNS])
+@pytest.mark.parametrize("net", SHUFFLED, ids=str)
+def test_every_tier_on_networks_wired_in_no_order(levelized_always, blocks_always, net, name, batch):
+    c = circuitsim.loads(SHUFFLED[net].yaml())
+    inputs = sample_inputs(SHUFFLED[net], 5 if batch else 1)
+    want = method_path(c, inputs)
+    assert finite(want)
+    assert_conforms(c, name, through(c, name, inputs), want)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_the_wiring_order_changes_no_bits_from_run_to_run_and_no_pattern(seed):
+    """A network wired in no order runs as the same network wired in order does: its blocks
+    read every product's inputs through views (no gather, no np.add.at: only a chain's adds
+    read their terms through gathers), its scalar runs sum each neuron as one chain, and its
+    runs give the same bits every time, keeping everything or a few rows."""
+    ordered, shuffled = (mlp(800, seed=seed, shuffle=s) for s in (False, True))
+    xs = [n for n in ordered.inputs if n.startswith("x")]
+    plans, samples = [], sample_inputs(ordered, 600)
+    for net in (ordered, shuffled):
+        c = circuitsim.loads(net.yaml())
+        inputs = {name: samples[name] for name in net.inputs}
+        first, again = c.run(inputs), c.run(inputs)
+        swept = c.sweep(inputs, values=[*c.outputs, "g5"], grads=[*xs, "g7"])
+        for name in first.values:
+            assert np.array_equal(first.values[name], again.values[name]) and np.array_equal(first.grads[name], again.grads[name])
+        for name in swept.values:
+            assert np.array_equal(swept.values[name], first.values[name])
+        for name in swept.grads:
+            assert np.array_equal(swept.grads[name], first.grads[name])
+        arranged = tier("blocks").of(c.plan, frozenset(c.plan.slot[x] for x in xs))
+        products = [ports for group, _, ports in arranged.groups if group.rule.is_product]
+        assert products and all(port.scalar or port.affine is not None for ports in products for port in ports)
+        program = next(iter(arranged._programs.values()))
+        assert not any(action[3] == "at" for step in program.backward_plan for action in step[2])  # (port, rows, pattern, how, ...)
+        chains = levels_for(c.plan.numbering, min_gates=0, min_width=0).chains()  # a scalar run's neurons
+        plans.append((len(arranged.groups), len(program.backward_plan), len(chains)))
+        reference = first.outputs[c.outputs[0]]
+        if net is ordered:
+            want = reference
+    assert plans[0] == plans[1]
+    assert np.allclose(reference, want, rtol=1e-12, atol=1e-12)  # the same network: sums in other orders
 
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
