@@ -255,8 +255,10 @@ class Blocks:
             reached = program.written[named]
             rows = np.full(n_named, -1)  # a slot's gradient row, -1: 0.0
             rows[reached] = program.rows[named[reached]]
-            every = self._all[seeded] = program, levels.position[n_in:n_named].tolist(), rows.tolist(), []
-        program, value_rows, grad_rows, scratch = every
+            gates = levels.position[n_in:n_named]
+            numeric = np.flatnonzero(~self.row[gates])  # gates no batch input reaches: numbers, not rows
+            every = self._all[seeded] = program, gates.tolist(), rows.tolist(), [], (n_in + numeric).tolist(), gates[numeric].tolist()
+        program, value_rows, grad_rows, scratch, numeric_slots, numeric_positions = every
         seeds = seeds or {}
         size = len(values[levels.order[self.batched[0]]])
         chunks = -(-size // MAX_COLUMNS)
@@ -269,6 +271,9 @@ class Blocks:
         rows = [*v[:, :size]]
         values = values[:]
         values[n_in:n_named] = getter(value_rows)(rows)
+        numbers = bounds[0].numbers
+        for slot, p in zip(numeric_slots, numeric_positions):
+            values[slot] = float(numbers[p])
         if not seeds:
             return values, None
         rows = [*g[:, :size], ZERO]  # -1: 0.0
