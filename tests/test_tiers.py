@@ -76,11 +76,11 @@ def test_every_tier_on_networks_wired_in_no_order(levelized_always, blocks_alway
 
 
 @pytest.mark.parametrize("seed", [3, 4])
-def test_the_wiring_order_changes_no_bits_from_run_to_run_and_no_pattern(seed):
+def test_the_wiring_order_changes_no_bits_from_run_to_run_and_no_pattern(seed, monkeypatch):
     """A network wired in no order runs as the same network wired in order does: its blocks
     read every product's inputs through views (no gather, no np.add.at: only a chain's adds
     read their terms through gathers), its scalar runs sum each neuron as one chain, and its
-    runs give the same bits every time, keeping everything or a few rows."""
+    runs give the same bits every time, keeping everything (in one chunk or several) or a few rows."""
     ordered, shuffled = (mlp(800, seed=seed, shuffle=s) for s in (False, True))
     xs = [n for n in ordered.inputs if n.startswith("x")]
     plans, samples = [], sample_inputs(ordered, 600)
@@ -89,8 +89,12 @@ def test_the_wiring_order_changes_no_bits_from_run_to_run_and_no_pattern(seed):
         inputs = {name: samples[name] for name in net.inputs}
         first, again = c.run(inputs), c.run(inputs)
         swept = c.sweep(inputs, values=[*c.outputs, "g5"], grads=[*xs, "g7"])
+        with monkeypatch.context() as m:
+            m.setattr(blocks, "MAX_COLUMNS", 128)  # a run in chunks of the result's own columns
+            chunked = c.run(inputs)
         for name in first.values:
             assert np.array_equal(first.values[name], again.values[name]) and np.array_equal(first.grads[name], again.grads[name])
+            assert np.array_equal(first.values[name], chunked.values[name]) and np.array_equal(first.grads[name], chunked.grads[name])
         for name in swept.values:
             assert np.array_equal(swept.values[name], first.values[name])
         for name in swept.grads:

@@ -52,8 +52,12 @@ class Bound:
                 one = group.stop - group.start == 1 and len(ports) > 1  # one gate of many inputs: on floats, in Python
                 self.first.append(_one_gate(group, ports, self.numbers) if one else partial(into(group.rule), xs, out))
                 continue
-            xs = tuple(self._port(steps[-1], v, port.index, shape, width, port) for port in ports)
             out = v[group.start : group.stop].reshape(*shape, width)
+            if not v.flags.c_contiguous and _row_by_row(group, ports):  # a sum of rows without a pattern, wide rows:
+                views.append(((None,) * len(ports), out))  # added row by row, not gathered (local gradients are 1)
+                steps[-1].append(_add_rows(v, group, ports))
+                continue
+            xs = tuple(self._port(steps[-1], v, port.index, shape, width, port) for port in ports)
             views.append((xs, out))
             columns = frozenset(k for k, port in enumerate(ports) if port.scalar)
             steps[-1].append(partial(into(group.rule, columns), xs, out))
@@ -134,6 +138,33 @@ class Bound:
     def backward(self) -> None:
         for step in self.back:
             step()
+
+
+ROW_BY_ROW = 64  # gates of a sum added row by row, at most, where a port's rows have no pattern
+
+
+def _row_by_row(group, ports) -> bool:
+    """Whether a group is a sum of two ports of rows, one of them without a pattern, of at most
+    :data:`ROW_BY_ROW` gates: in a block whose rows are a result's (wide, apart in memory),
+    adding row by row costs less than gathering that port first."""
+    return (
+        group.rule.is_sum
+        and len(ports) == 2
+        and group.stop - group.start <= ROW_BY_ROW
+        and not any(port.scalar for port in ports)
+        and any(port.affine is None for port in ports)
+    )
+
+
+def _add_rows(v: np.ndarray, group, ports):
+    """A sum group's step adding its inputs' rows into its outputs' row by row (the same bits)."""
+    triples = [(v[a], v[b], v[o]) for a, b, o in zip(ports[0].index.tolist(), ports[1].index.tolist(), range(group.start, group.stop))]
+
+    def add() -> None:
+        for a, b, out in triples:
+            np.add(a, b, out=out)
+
+    return add
 
 
 def _gather(a: np.ndarray, index: np.ndarray, buffer: np.ndarray):
