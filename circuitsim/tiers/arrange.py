@@ -16,9 +16,9 @@ plan, from the plan's arrays:
   add's is the neuron's last add: each is read once, by a sum); a group's gates are ordered by
   their root (in the roots' own order), then by the positions of the rows they read, port by
   port (a neuron's products by input); a root is ordered by where sums add what it feeds (an
-  activation by the step of the chains that add its products: the order in which neurons that
-  all add their inputs in one order add them), then by what it reads, so that a neuron's relu
-  follows its last add's order;
+  activation by the level of the chains' adds that add its products: the order in which
+  neurons that all add their inputs in one order add them), then in step order, a neuron's
+  last add in the place of its relu (which reads it alone), so that the two keep one order;
 - an input read by one gate only (a weight, a bias) gets the row after those of the inputs
   read by many or none (those in the order sums add them, as activations), in the order of its
   reader, so that weights are rows of a grid too.
@@ -45,8 +45,6 @@ def arrange(slots, group: np.ndarray, n_groups: int, sums: np.ndarray, commutes:
     start = slots.ins_start
     counts = np.diff(start)
     flat = slots.ins_flat.astype(np.intp, copy=True)
-    is_gate = np.zeros(n_slots, dtype=bool)
-    is_gate[n_in:n_named] = True
     reads = np.bincount(flat, minlength=n_slots)
     gate_sum = np.zeros(n_slots, dtype=bool)
     gate_sum[n_in:n_named] = sums
