@@ -207,9 +207,9 @@ def _push_levels(levels, values, start: list, n_inputs: int, batch: int | None, 
     v = _value_rows(values, batch) if batched else np.asarray(values, dtype=np.float64)
     v = v[levels.order]  # by position
     t = np.zeros((levels.n_slots,) if batch is None else (levels.n_slots, batch))
-    for slot in range(n_inputs):
+    for slot in range(n_inputs):  # the inputs' positions are their slots
         if start[slot] is not ZERO:
-            t[levels.position[slot]] = start[slot]
+            t[slot] = start[slot]
     for group in levels._steps(levels.chains(), reverse=False):
         if type(group) is Chain:
             group.forward(t)  # the tangent of a sum is the sum of the tangents

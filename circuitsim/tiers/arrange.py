@@ -1,5 +1,6 @@
-"""The gates of each levelized group, and the inputs, in an order that does not depend on how
-the circuit was wired (:mod:`circuitsim.tiers.levels`, :mod:`circuitsim.tiers.blocks`).
+"""The gates of each levelized group of a batch's blocks, and the inputs, in an order that does
+not depend on how the circuit was wired (:func:`circuitsim.tiers.levels.levels_for` with
+``batched``, for :mod:`circuitsim.tiers.blocks`; the scalar levelized tier keeps the plan's order).
 
 A group's rows, and the rows it reads, follow patterns (a slice, a grid) when its gates come
 in the order of what they compute, not of how the file lists them: a neuron's products next to

@@ -84,7 +84,7 @@ def find(groups: list, reads: np.ndarray) -> list[Chain]:
         for gi, before in zip(chain, [None, *chain]):
             if before is not None:
                 sums = slice(groups[before].start, groups[before].stop)
-                prev = next(p for p, s in enumerate(ins[gi][:2]) if s == sums)
+                prev = next(p for p, s in enumerate(ins[gi][:2]) if isinstance(s, slice) and s == sums)
                 terms += [positions(s, 0) for p, s in enumerate(ins[gi]) if p != prev]  # x0 + prev == prev + x0
             count = len(terms)
             columns.append(count - 1)
