@@ -1,30 +1,7 @@
 """The gates of each levelized group of a batch's blocks, and the inputs, in an order that does
 not depend on how the circuit was wired (:func:`circuitsim.tiers.levels.levels_for` with
-``batched``, for :mod:`circuitsim.tiers.blocks`; the scalar levelized tier keeps the plan's order).
-
-A group's rows, and the rows it reads, follow patterns (a slice, a grid) when its gates come
-in the order of what they compute, not of how the file lists them: a neuron's products next to
-each other, one per input in the inputs' order, its chain of adds one gate per group in the
-same order of neurons from group to group, a weight's row beside its product's. Made once per
-plan, from the plan's arrays:
-
-- a product or sum reads its inputs in either order (``w * x`` or ``x * w``, ``total + t`` or
-  ``t + total``), and the first two ports of such a gate are swapped, so that a port reads
-  numbers in every gate or rows in every gate, and a chain's partial sums in one port, and of
-  two rows of one kind (a chain's first two terms) the earlier one first: both orders give the
-  same bits;
-- each gate's *root* is the gate at the end of the sums it feeds (a product's and a chain
-  add's is the neuron's last add: each is read once, by a sum); a group's gates are ordered by
-  their root (in the roots' own order), then by the positions of the rows they read, port by
-  port (a neuron's products by input); a root is ordered by where sums add what it feeds (an
-  activation by the level of the chains' adds that add its products: the order in which
-  neurons that all add their inputs in one order add them), then in step order, a neuron's
-  last add in the place of its relu (which reads it alone), so that the two keep one order;
-- an input read by one gate only (a weight, a bias) gets the row after those of the inputs
-  read by many or none (those in the order sums add them, as activations), in the order of its
-  reader, so that weights are rows of a grid too.
-
-Only the order changes, never what is computed: every order gives the same numbers.
+``batched``), so that their rows follow patterns; only the order changes, never what is
+computed (``docs/internals/runs.md``, "Blocks").
 """
 
 from __future__ import annotations

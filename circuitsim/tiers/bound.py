@@ -1,13 +1,6 @@
 """A block program bound to one pair of blocks (:mod:`circuitsim.tiers.blocks`): its forward and
-backward steps as closures over views of them, made once per chunk width.
-
-Forward, a group is one numpy operation written in place into its rows, reading views where
-its inputs' rows follow a pattern and a buffer gathered by a step where they do not; a layer's
-products and chains of sums that nobody keeps are one einsum (:mod:`circuitsim.tiers.dots`).
-Backward, each needed port's contribution goes into its gradient rows: straight into them,
-summed over a repeating axis, as one matrix product (weights times the gradients of the
-neurons they feed, where the BLAS computes each column alike), or added in as ``np.add.at``
-does where rows repeat without a pattern (:func:`circuitsim.tiers.patterns.scatter_add`).
+backward steps as closures over views of them, made once per chunk width
+(``docs/internals/runs.md``, "Blocks").
 """
 
 from __future__ import annotations

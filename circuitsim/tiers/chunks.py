@@ -1,15 +1,5 @@
-"""Big batches in chunks of samples, with their results in buffers reused from run to run.
-
-A big batch runs the plan's kernels chunk by chunk (the kernel tier's ``samples_per_chunk``):
-each chunk's arrays are small (64 KiB at 8,192 samples), so that numpy takes their memory from
-the heap it just freed rather than from fresh pages, and a gate's inputs are still in the cache
-when it runs. What the run keeps (every value and gradient that is an array) is written chunk
-by chunk into one two-dimensional buffer per kind, one row per slot, whose rows the result
-hands out. A buffer whose rows nobody holds any more (the last result is gone) is taken again
-by the next run of the same shape, so that a loop of big runs writes into warm memory instead
-of faulting in new pages every run.
-
-Samples are independent, so the chunks give the numbers the whole batch would, bit for bit.
+"""Big batches in chunks of samples, with their results in buffers reused from run to run
+(``docs/internals/runs.md``, "Big batches on the kernels").
 """
 
 from __future__ import annotations

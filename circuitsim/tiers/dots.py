@@ -1,21 +1,5 @@
-"""Dot products in blocks: a layer's products and their chains of sums as one ``np.einsum``.
-
-A neuron written gate by gate sums its weighted inputs with a chain of adds,
-``((w0*a0 + w1*a1) + w2*a2) + ... + b`` (or fewer adds of more inputs each). In blocks
-(:mod:`circuitsim.tiers.blocks`) that is a group of products (the layer's grid: a port of numbers,
-the weights, the same in every sample, times a port whose rows repeat for every neuron, the
-activations) and a group of adds per step of the chain, one add per neuron.
-:func:`find` gives each such chain as a :class:`Dot`, and a run that keeps none of its
-products and partial sums (nothing else reads them: an add's local gradients are 1 and a
-product's are its inputs) computes the last sums at once with ``np.einsum('ij,jw->iw')``,
-which writes neither the products nor the partial sums.
-
-The bits are the gates': einsum adds the terms one after the other in the chain's order,
-which :func:`_sequential` checks once per layout of the arrays, on random numbers, before a
-dot is computed that way. Two differences are left, and both show in the sums: einsum starts
-from +0.0 (a chain of -0.0 terms sums to -0.0), and it does not trap floating-point faults.
-So a chunk whose sums hold a zero, an inf or a NaN runs the chain's gates instead, which give
-the gates' zero or raise the fault as they do.
+"""Dot products in blocks: a layer's products and their chains of sums as one ``np.einsum``, with
+the gates' bits (``docs/internals/runs.md``, "Blocks").
 """
 
 from __future__ import annotations

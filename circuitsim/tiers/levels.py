@@ -1,23 +1,6 @@
-"""The levelized tier: a wide circuit's scalar run as a few numpy operations per level.
-
-A gate's *level* is one more than its inputs' highest (inputs and constants are at level 0),
-so the gates of one level depend on none of each other. :class:`Levels` groups the gates by
-level and kind (gate type, params and number of inputs) and runs each group as one numpy
-gather, one evaluation of the kind's batch expressions over the group's gates at once, and
-one write, into a value array numbered level by level, so that each group's outputs are one
-slice. The backward pass runs the groups in reverse, each adding its gates' contributions
-into their inputs' gradients: ``G[ins] += go * local`` where a group's inputs are distinct,
-``np.add.at`` where a source feeds several gates of the group (fan-out).
-
-A group costs a few numpy calls whatever its size, so the tier pays where levels are wide
-(an MLP's layers) and loses where they are narrow (a chain of gates, one per level):
-:func:`levels_for` picks it from the plan's shape, ``min_width`` gates per group on
-average. It needs every gate to give batch expressions (numpy on arrays), and it computes
-with them: elementary functions come from numpy rather than :mod:`math`, and fan-out sums
-add up in another order than the kernels' loop, so results agree with the other tiers to
-rounding (a few units in the last place), not bit for bit. Each tier gives the same bits from
-run to run. Runs trap numpy's floating-point errors like batch runs: a fault sends the run to
-the method path, which names the gate.
+"""The levelized tier: a wide circuit's scalar run as a few numpy operations per level, one per
+group of gates of one level and kind; it agrees with the kernels to rounding
+(``docs/internals/runs.md``, "The levelized tier").
 """
 
 from __future__ import annotations

@@ -1,17 +1,5 @@
-"""Chains of sums in the levelized tier (:mod:`circuitsim.tiers.levels`): a neuron's adds as one accumulate.
-
-A neuron written gate by gate sums its terms with a chain of adds, ``((m0 + m1) + m2) + ... + b``,
-and the levelized tier makes one group per add (one gate per neuron of the layer), so a sum of
-a hundred terms costs a hundred groups forward and as many backward. :func:`find` gives each
-such chain as a :class:`Chain`: groups of sums (adds of their inputs from the left, each local
-gradient 1) whose outputs are read once each, by the next group's gate of the same neuron as
-one of its first two inputs; the other inputs are the chain's terms, each read by it alone.
-
-Forward, a chain is one gather of its terms, ``np.add.accumulate`` along them (one term after
-the other from the first, as the adds do: the same bits) and one write of every add's output,
-a prefix sum. Backward, every term's gradient and every add's is the last add's, as each add
-passes its gradient on unchanged: one fancy-indexed addition. A run seeded inside a chain (at an
-add before its last) runs that chain's groups one by one.
+"""Chains of sums in the levelized tier: a neuron's adds as one ``np.add.accumulate`` forward and
+one addition backward (``docs/internals/runs.md``, "The levelized tier").
 """
 
 from __future__ import annotations
