@@ -12,6 +12,7 @@ import math
 from circuitsim.draw.geometry import (
     Box,
     label_box,
+    label_edges,
     slant,
     text_box,
     text_width,
@@ -83,13 +84,13 @@ class Labelling:
             steep = slant(a, b)
             if best is not None and steep >= best[0]:  # no place on this segment can do better
                 continue
-            for t in places:
-                boxes = [label_box(a, b, t, text, cls, width) for (text, cls), width in zip(texts, widths)]
+            spots = list(zip(*(label_edges(a, b, places, cls, width) for (_, cls), width in zip(texts, widths)))) or [()] * len(places)
+            for t, edges in zip(places, spots):
                 cost = steep
-                for box in boxes:
-                    cost += self.grid.cost(box, k, best[0] - cost if best else math.inf)
+                for left, top, right, bottom in edges:
+                    cost += self.grid.cost(left, top, right, bottom, k, best[0] - cost if best else math.inf)
                 if best is None or cost < best[0]:
-                    best = (cost, boxes, (i, t))
+                    best = (cost, [Box(*e) for e in edges], (i, t))
                 if cost < 1:
                     break
             if best[0] < 1:
