@@ -88,6 +88,8 @@ class Labelling:
             for t, edges in zip(places, spots):
                 cost = steep
                 for left, top, right, bottom in edges:
+                    if best is not None and cost >= best[0]:  # it cannot do better: the rest need not be priced
+                        break
                     cost += self.grid.cost(left, top, right, bottom, k, best[0] - cost if best else math.inf)
                 if best is None or cost < best[0]:
                     best = (cost, [Box(*e) for e in edges], (i, t))
