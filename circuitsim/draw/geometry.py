@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from circuitsim.draw.style import ASCENT, CHAR, CLEAR, FONT, GAP
@@ -206,11 +206,11 @@ def label_box(a: tuple, b: tuple, t: float, text: str, cls: str, width: float | 
     On a slanting wire the two labels slide apart along it, the value to the side where the
     wire falls away below it and the gradient to the other, so that both stay close to it.
     """
-    return Box(*label_edges(a, b, (t,), cls, text_width(text, FONT) if width is None else width)[0])
+    return Box(*next(label_edges(a, b, (t,), cls, text_width(text, FONT) if width is None else width)))
 
 
-def label_edges(a: tuple, b: tuple, places: tuple, cls: str, width: float) -> list[tuple[float, float, float, float]]:
-    """:func:`label_box` at each of ``places`` along a-b, as (left, top, right, bottom)."""
+def label_edges(a: tuple, b: tuple, places: tuple, cls: str, width: float) -> Iterator[tuple[float, float, float, float]]:
+    """:func:`label_box` at each of ``places`` along a-b in turn, as (left, top, right, bottom)."""
     height = ASCENT * FONT
     (ax, ay), (bx, by) = a, b
     dx, dy, half = bx - ax, by - ay, width / 2
@@ -218,21 +218,21 @@ def label_edges(a: tuple, b: tuple, places: tuple, cls: str, width: float) -> li
     slide = half * max(-1.0, min(1.0, slope * width / (2 * height)))
     value = cls == "value"
     shift = slide if value else -slide
-    edges = []
     for t in places:
         x = ax + t * dx + shift
         if bx == ax:
             y0 = y1 = (ay + by) / 2
-        else:  # the wire's height at both ends of the text
-            y0 = ay + min(1.0, max(0.0, (x - half - ax) / dx)) * dy
-            y1 = ay + min(1.0, max(0.0, (x + half - ax) / dx)) * dy
+        else:  # the wire's height at both ends of the text, as ay + min(1, max(0, u)) * dy
+            u = (x - half - ax) / dx
+            y0 = ay + (1.0 if u >= 1.0 else u if u > 0.0 else 0.0) * dy
+            u = (x + half - ax) / dx
+            y1 = ay + (1.0 if u >= 1.0 else u if u > 0.0 else 0.0) * dy
         if value:
-            bottom = min(y0, y1) - GAP
-            edges.append((x - half, bottom - height, x + half, bottom + 1))
+            bottom = (y1 if y1 < y0 else y0) - GAP
+            yield (x - half, bottom - height, x + half, bottom + 1)
         else:
-            top = max(y0, y1) + GAP
-            edges.append((x - half, top, x + half, top + height + 1))
-    return edges
+            top = (y1 if y1 > y0 else y0) + GAP
+            yield (x - half, top, x + half, top + height + 1)
 
 
 def slant(a: tuple, b: tuple) -> float:

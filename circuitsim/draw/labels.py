@@ -84,7 +84,7 @@ class Labelling:
             steep = slant(a, b)
             if best is not None and steep >= best[0]:  # no place on this segment can do better
                 continue
-            spots = list(zip(*(label_edges(a, b, places, cls, width) for (_, cls), width in zip(texts, widths)))) or [()] * len(places)
+            spots = zip(*(label_edges(a, b, places, cls, width) for (_, cls), width in zip(texts, widths))) if texts else [()] * len(places)
             for t, edges in zip(places, spots):
                 cost = steep
                 for left, top, right, bottom in edges:
