@@ -28,10 +28,6 @@ class Box:
         h = min(self.bottom, other.bottom) - max(self.top, other.top)
         return w * h if w > 0 and h > 0 else 0.0
 
-    def meets(self, other: Box) -> bool:
-        """Whether the boxes share a point (edges included)."""
-        return self.left <= other.right and other.left <= self.right and self.top <= other.bottom and other.top <= self.bottom
-
     def crosses(self, a: tuple[float, float], b: tuple[float, float]) -> bool:
         """Whether the segment a-b passes through the box (Liang-Barsky clipping)."""
         return _crosses(self.left, self.top, self.right, self.bottom, a[0], a[1], b[0] - a[0], b[1] - a[1])
